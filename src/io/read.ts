@@ -1,0 +1,75 @@
+import { open, stat } from 'node:fs/promises';
+import { InputError, describeThrown } from '../error.ts';
+
+/** Upper bound for JSON documents gatehouse reads (bundles, predicates, keys). */
+export const DEFAULT_MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
+
+export interface ReadOptions {
+  /** Refuse files larger than this many bytes, before reading them. */
+  maxBytes?: number;
+}
+
+/**
+ * Reads a whole regular file, refusing anything larger than `maxBytes` up front
+ * so a huge file handed in by mistake neither stalls nor exhausts memory.
+ */
+export async function readBoundedFile(path: string, options: ReadOptions = {}): Promise<Buffer> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+  let info;
+  try {
+    info = await stat(path);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE';
+    const message = code === 'FILE_NOT_FOUND' ? 'no such file' : `cannot read: ${describeThrown(cause)}`;
+    throw new InputError({ code, message, path, cause });
+  }
+  if (!info.isFile()) {
+    throw new InputError({ code: 'FILE_UNREADABLE', message: 'not a regular file', path });
+  }
+  if (info.size > maxBytes) {
+    throw new InputError({
+      code: 'FILE_TOO_LARGE',
+      message: `file is ${info.size} bytes, more than the ${maxBytes}-byte limit for this kind of document`,
+      path,
+    });
+  }
+  // Read through one handle into a buffer one byte larger than the size seen,
+  // so a file that grows between stat and read is noticed instead of trusted.
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(info.size + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length === buffer.length) {
+        throw new InputError({ code: 'FILE_UNREADABLE', message: 'file changed while being read', path });
+      }
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads and parses a JSON file; a parse failure names the file. */
+export async function readJSONFile(path: string, options: ReadOptions = {}): Promise<unknown> {
+  const bytes = await readBoundedFile(path, options);
+  return parseJSON(bytes, path);
+}
+
+/** Parses JSON bytes, naming `path` in the error when they are not valid UTF-8 JSON. */
+export function parseJSON(bytes: Buffer, path: string): unknown {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (cause) {
+    throw new InputError({ code: 'JSON_INVALID', message: 'not valid UTF-8', path, cause });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new InputError({ code: 'JSON_INVALID', message: `not valid JSON (${describeThrown(cause)})`, path, cause });
+  }
+}

@@ -1,0 +1,102 @@
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { InputError, describeThrown } from '../error.ts';
+import { readBoundedFile } from '../io/read.ts';
+
+/** Signing algorithms gatehouse keys can use. */
+export type KeyAlgorithm = 'ecdsa-p256' | 'ed25519';
+
+export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['ecdsa-p256', 'ed25519'];
+
+const MAX_KEY_BYTES = 64 * 1024;
+
+/** A freshly generated key pair, PEM-encoded: PKCS#8 private, SPKI public. */
+export interface PEMKeyPair {
+  privateKeyPEM: string;
+  publicKeyPEM: string;
+}
+
+/** Generates a key pair for signing attestations. */
+export function generateKeyPair(algorithm: KeyAlgorithm = 'ecdsa-p256'): PEMKeyPair {
+  const pair =
+    algorithm === 'ed25519'
+      ? generateKeyPairSync('ed25519')
+      : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return {
+    privateKeyPEM: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPEM: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+/** The algorithm of a key gatehouse can sign or verify with, or an error naming the file. */
+export function keyAlgorithm(key: KeyObject, path?: string): KeyAlgorithm {
+  if (key.asymmetricKeyType === 'ed25519') return 'ed25519';
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ecdsa-p256';
+  const kind = key.asymmetricKeyType === 'ec' ? `ec ${key.asymmetricKeyDetails?.namedCurve}` : key.asymmetricKeyType;
+  throw new InputError({
+    code: 'KEY_INVALID',
+    message: `unsupported key type ${kind}; gatehouse uses ECDSA P-256 or Ed25519`,
+    ...(path === undefined ? {} : { path }),
+  });
+}
+
+/** Reads a PEM private key (PKCS#8, SEC1 or PKCS#1) and checks its algorithm. */
+export async function readPrivateKey(path: string): Promise<KeyObject> {
+  const pem = await readBoundedFile(path, { maxBytes: MAX_KEY_BYTES });
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: pem, format: 'pem' });
+  } catch (cause) {
+    throw new InputError({ code: 'KEY_INVALID', message: `not a PEM private key (${describeThrown(cause)})`, path, cause });
+  }
+  keyAlgorithm(key, path);
+  return key;
+}
+
+/** Reads a PEM public key (SPKI), or derives it from a certificate-free PEM private key file. */
+export async function readPublicKey(path: string): Promise<KeyObject> {
+  const pem = await readBoundedFile(path, { maxBytes: MAX_KEY_BYTES });
+  if (pem.includes('PRIVATE KEY-----')) {
+    throw new InputError({ code: 'KEY_INVALID', message: 'is a private key; pass the public key (.pub)', path });
+  }
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: pem, format: 'pem' });
+  } catch (cause) {
+    throw new InputError({ code: 'KEY_INVALID', message: `not a PEM public key (${describeThrown(cause)})`, path, cause });
+  }
+  keyAlgorithm(key, path);
+  return key;
+}
+
+/**
+ * The SSH-style fingerprint of a public key: "SHA256:" and the unpadded base64
+ * SHA-256 of its SSH wire encoding, as `ssh-keygen -l` prints it. gatehouse
+ * names key signers by it, and uses it as the DSSE keyid because cosign only
+ * tries a key whose fingerprint matches a signature's non-empty keyid.
+ */
+export function keyFingerprint(publicKey: KeyObject): string {
+  const wire = sshWireEncoding(publicKey);
+  return `SHA256:${createHash('sha256').update(wire).digest('base64').replace(/=+$/, '')}`;
+}
+
+function sshWireEncoding(publicKey: KeyObject): Buffer {
+  const algorithm = keyAlgorithm(publicKey);
+  const jwk = publicKey.export({ format: 'jwk' });
+  if (algorithm === 'ed25519') {
+    return Buffer.concat([sshString('ssh-ed25519'), sshString(Buffer.from(jwk.x!, 'base64url'))]);
+  }
+  const point = Buffer.concat([Buffer.from([0x04]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+  return Buffer.concat([sshString('ecdsa-sha2-nistp256'), sshString('nistp256'), sshString(point)]);
+}
+
+function sshString(value: string | Buffer): Buffer {
+  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(bytes.length);
+  return Buffer.concat([length, bytes]);
+}
+
+/** The SPKI PEM of a public key, the form trust material and bundles carry. */
+export function toPublicKeyPEM(key: KeyObject): string {
+  return (key.type === 'private' ? createPublicKey(key) : key).export({ type: 'spki', format: 'pem' }).toString();
+}

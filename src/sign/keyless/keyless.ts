@@ -1,0 +1,68 @@
+import { CIContextProvider, FulcioSigner, RekorWitness, TSAWitness, type IdentityProvider, type Witness } from '@sigstore/sign';
+import { SigningError } from '../error.ts';
+import type { Signer } from '../signer.ts';
+import { describeThrown } from '../../error.ts';
+
+/** Public-good Sigstore endpoints, used unless a private instance is named. */
+export const SIGSTORE_PUBLIC_GOOD = {
+  fulcioURL: 'https://fulcio.sigstore.dev',
+  rekorURL: 'https://rekor.sigstore.dev',
+  tsaURL: 'https://timestamp.sigstore.dev',
+} as const;
+
+export interface KeylessOptions {
+  /** An OIDC identity token; when absent the ambient CI token (GitHub Actions, Buildkite, SIGSTORE_ID_TOKEN) is used. */
+  identityToken?: string;
+  fulcioURL?: string;
+  rekorURL?: string;
+  /** Ask a timestamp authority too; off by default because the Rekor entry already timestamps the signature. */
+  tsaURL?: string;
+  /** Network timeout per request in milliseconds. */
+  timeout?: number;
+}
+
+/** A signer and the witnesses that make its short-lived certificate verifiable later. */
+export interface KeylessSigning {
+  signer: Signer;
+  witnesses: Witness[];
+}
+
+/**
+ * Keyless signing: an ephemeral key certified by Fulcio for the OIDC identity,
+ * the signature logged in Rekor (and optionally timestamped by a TSA).
+ */
+export function keylessSigning(options: KeylessOptions = {}): KeylessSigning {
+  const fetchOptions = { timeout: options.timeout ?? 30_000, retry: { retries: 2 } };
+  const signer = new FulcioSigner({
+    fulcioBaseURL: options.fulcioURL ?? SIGSTORE_PUBLIC_GOOD.fulcioURL,
+    identityProvider: identityProvider(options.identityToken),
+    ...fetchOptions,
+  });
+  const witnesses: Witness[] = [
+    new RekorWitness({ rekorBaseURL: options.rekorURL ?? SIGSTORE_PUBLIC_GOOD.rekorURL, entryType: 'dsse', ...fetchOptions }),
+  ];
+  if (options.tsaURL !== undefined) {
+    witnesses.push(new TSAWitness({ tsaBaseURL: options.tsaURL, ...fetchOptions }));
+  }
+  return { signer, witnesses };
+}
+
+function identityProvider(token: string | undefined): IdentityProvider {
+  if (token !== undefined) {
+    return { getToken: async () => token };
+  }
+  const ambient = new CIContextProvider('sigstore');
+  return {
+    async getToken() {
+      try {
+        return await ambient.getToken();
+      } catch (cause) {
+        throw new SigningError({
+          code: 'IDENTITY_TOKEN_MISSING',
+          message: `no identity token: pass --identity-token or run where an ambient CI token exists (${describeThrown(cause)})`,
+          cause,
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { KeyObject } from 'node:crypto';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import trustedRootSchema from './schemas/trusted-root.schema.json' with { type: 'json' };
+import { keyAlgorithm, keyFingerprint, readPublicKey, type KeyAlgorithm } from '../keys/keys.ts';
+import { readJSONFile } from '../io/read.ts';
+import { compileSchema, type SchemaValidator } from '../schema/validator.ts';
+
+/** A public key whose signatures gatehouse accepts. */
+export interface TrustedKey {
+  publicKey: KeyObject;
+  fingerprint: string;
+  algorithm: KeyAlgorithm;
+}
+
+/** A keyless signer gatehouse accepts: exact OIDC issuer, and the certificate SAN exactly or by a whole-string pattern. */
+export interface TrustedIdentity {
+  issuer: string;
+  subject: string | RegExp;
+}
+
+/** Trust material for keyless bundles and how many independent witnesses each must carry. */
+export interface KeylessTrust {
+  trustedRoot: TrustedRoot;
+  identities: TrustedIdentity[];
+  /** Rekor entries required (default 1). */
+  tlogThreshold?: number;
+  /** Signed certificate timestamps required (default 1). */
+  ctlogThreshold?: number;
+  /** Verified timestamps (Rekor integrated time or RFC 3161) required (default 1). */
+  timestampThreshold?: number;
+}
+
+/** Everything a bundle may be verified against; a bundle signed by anything else is rejected. */
+export interface TrustPolicy {
+  keys?: TrustedKey[];
+  keyless?: KeylessTrust;
+}
+
+const trustedRootValidator: SchemaValidator<Record<string, unknown>> = compileSchema<Record<string, unknown>>(trustedRootSchema);
+
+/** Wraps a public key as trust material. */
+export function toTrustedKey(publicKey: KeyObject): TrustedKey {
+  return { publicKey, fingerprint: keyFingerprint(publicKey), algorithm: keyAlgorithm(publicKey) };
+}
+
+/** Reads PEM public keys from files into trusted keys. */
+export async function readTrustedKeys(paths: readonly string[]): Promise<TrustedKey[]> {
+  return Promise.all(paths.map(async (path) => toTrustedKey(await readPublicKey(path))));
+}
+
+/** Reads and schema-checks a Sigstore trusted_root.json. */
+export async function readTrustedRoot(path: string): Promise<TrustedRoot> {
+  const json = await readJSONFile(path);
+  trustedRootValidator.assert(json, path, 'Sigstore trusted root');
+  return TrustedRoot.fromJSON(json);
+}

@@ -1,0 +1,230 @@
+import { createHash } from 'node:crypto';
+import { bundleFromJSON, type Bundle, type BundleWithDsseEnvelope } from '@sigstore/bundle';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import {
+  Verifier,
+  VerificationError as SigstoreVerificationError,
+  toSignedEntity,
+  toTrustMaterial,
+  type SignedEntity,
+  type Signer as SigstoreSigner,
+} from '@sigstore/verify';
+import bundleSchema from './schemas/bundle.schema.json' with { type: 'json' };
+import { IN_TOTO_PAYLOAD_TYPE, statementValidator, type Statement } from '../attest/statement.ts';
+import { InputError, describeThrown } from '../error.ts';
+import { parseJSON, readBoundedFile } from '../io/read.ts';
+import { compileSchema } from '../schema/validator.ts';
+import { VerificationError, type VerificationErrorCode } from './error.ts';
+import type { SignerIdentity } from './identity.ts';
+import type { KeylessTrust, TrustPolicy, TrustedIdentity, TrustedKey } from './trust.ts';
+
+/** A bundle that verified: the statement it signs and who signed it. Only these reach a policy. */
+export interface VerifiedAttestation {
+  statement: Statement;
+  signer: SignerIdentity;
+  /** sha256 (hex) of the bundle's bytes as read, when verified from bytes. */
+  bundleDigest?: string;
+  /** sha256 (hex) of the DSSE payload: the exact statement bytes that were signed. */
+  payloadDigest: string;
+}
+
+const bundleValidator = compileSchema<Record<string, unknown>>(bundleSchema);
+
+const EMPTY_ROOT = TrustedRoot.fromJSON({
+  mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+  tlogs: [],
+  certificateAuthorities: [],
+  ctlogs: [],
+  timestampAuthorities: [],
+});
+
+/**
+ * Verifies Sigstore bundles carrying DSSE-signed in-toto statements against a
+ * fixed trust policy, offline. Malformed input raises InputError; a
+ * well-formed bundle that is not trustworthy evidence raises VerificationError.
+ */
+export class AttestationVerifier {
+  readonly #keys: TrustedKey[];
+  readonly #keyless: KeylessTrust | undefined;
+  readonly #keyVerifiers: Map<TrustedKey, Verifier>;
+  readonly #keylessVerifier: Verifier | undefined;
+
+  constructor(trust: TrustPolicy) {
+    this.#keys = trust.keys ?? [];
+    this.#keyless = trust.keyless;
+    const keyOptions = { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 };
+    // A key-signed bundle may still carry log entries; those are checked
+    // against the trusted root's logs when there is one, and fail otherwise.
+    const keyRoot = trust.keyless?.trustedRoot ?? EMPTY_ROOT;
+    this.#keyVerifiers = new Map(
+      this.#keys.map((key) => [
+        key,
+        new Verifier(toTrustMaterial(keyRoot, () => ({ publicKey: key.publicKey, validFor: () => true })), keyOptions),
+      ]),
+    );
+    if (trust.keyless !== undefined) {
+      const timestampThreshold = trust.keyless.timestampThreshold ?? 1;
+      // Without a verified timestamp sigstore-js cannot place the short-lived
+      // certificate in time, and would skip its chain check.
+      if (timestampThreshold < 1) throw new RangeError('keyless verification needs timestampThreshold >= 1');
+      this.#keylessVerifier = new Verifier(toTrustMaterial(trust.keyless.trustedRoot), {
+        tlogThreshold: trust.keyless.tlogThreshold ?? 1,
+        ctlogThreshold: trust.keyless.ctlogThreshold ?? 1,
+        timestampThreshold,
+      });
+    }
+  }
+
+  /** Reads a bundle file (size-bounded) and verifies it. */
+  async verifyFile(path: string): Promise<VerifiedAttestation> {
+    return this.verifyBytes(await readBoundedFile(path), path);
+  }
+
+  /** Verifies a bundle from its serialized bytes; `source` names it in errors. */
+  verifyBytes(bytes: Buffer, source: string): VerifiedAttestation {
+    const verified = this.verifyJSON(parseJSON(bytes, source), source);
+    verified.bundleDigest = createHash('sha256').update(bytes).digest('hex');
+    return verified;
+  }
+
+  /** Verifies a parsed bundle; `source` names it in errors. */
+  verifyJSON(json: unknown, source: string): VerifiedAttestation {
+    const bundle = toDSSEBundle(json, source);
+    const entity = toEntity(bundle, source);
+    const signer = this.#verifySignature(bundle, entity, source);
+    const envelope = bundle.content.dsseEnvelope;
+    if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+      throw new VerificationError({
+        code: 'PAYLOAD_TYPE_UNSUPPORTED',
+        message: `${source}: payloadType is ${JSON.stringify(envelope.payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`,
+      });
+    }
+    const statement = toStatement(envelope.payload, source);
+    return {
+      statement,
+      signer,
+      payloadDigest: createHash('sha256').update(envelope.payload).digest('hex'),
+    };
+  }
+
+  #verifySignature(bundle: BundleWithDsseEnvelope, entity: SignedEntity, source: string): SignerIdentity {
+    switch (entity.key.$case) {
+      case 'public-key':
+        return this.#verifyWithKeys(entity, entity.key.hint, source);
+      case 'certificate':
+        return this.#verifyKeyless(entity, source);
+      default:
+        throw new InputError({ code: 'BUNDLE_MALFORMED', message: `unsupported verification material in ${bundle.mediaType}`, path: source });
+    }
+  }
+
+  #verifyWithKeys(entity: SignedEntity, hint: string, source: string): SignerIdentity {
+    if (this.#keys.length === 0) {
+      throw new VerificationError({ code: 'NO_TRUST_MATERIAL', message: `${source}: key-signed bundle, but no trusted public key was given` });
+    }
+    // The hint is unauthenticated: it only orders the attempts. Acceptance
+    // rests on the signature verifying under one of the trusted keys.
+    const ordered = [...this.#keys].sort((a, b) => Number(b.fingerprint === hint) - Number(a.fingerprint === hint));
+    let lastFailure: unknown;
+    for (const key of ordered) {
+      try {
+        this.#keyVerifiers.get(key)!.verify(entity);
+        return { kind: 'key', keyId: key.fingerprint, algorithm: key.algorithm };
+      } catch (failure) {
+        lastFailure = failure;
+        if (!(failure instanceof SigstoreVerificationError) || failure.code !== 'SIGNATURE_ERROR') {
+          throw toVerificationError(failure, source);
+        }
+      }
+    }
+    throw new VerificationError({
+      code: 'UNTRUSTED_KEY',
+      message: `${source}: signature does not verify with any trusted key (${this.#keys.map((k) => k.fingerprint).join(', ')})`,
+      cause: lastFailure,
+    });
+  }
+
+  #verifyKeyless(entity: SignedEntity, source: string): SignerIdentity {
+    if (this.#keylessVerifier === undefined || this.#keyless === undefined) {
+      throw new VerificationError({ code: 'NO_TRUST_MATERIAL', message: `${source}: certificate-signed bundle, but no trusted root was given` });
+    }
+    let signer: SigstoreSigner;
+    try {
+      signer = this.#keylessVerifier.verify(entity);
+    } catch (failure) {
+      throw toVerificationError(failure, source);
+    }
+    const issuer = signer.identity?.extensions?.issuer;
+    const subject = signer.identity?.subjectAlternativeName;
+    if (issuer === undefined || subject === undefined) {
+      throw new VerificationError({ code: 'CERTIFICATE_INVALID', message: `${source}: certificate names no OIDC issuer or subject` });
+    }
+    if (!this.#keyless.identities.some((identity) => identityMatches(identity, issuer, subject))) {
+      throw new VerificationError({
+        code: 'UNTRUSTED_IDENTITY',
+        message: `${source}: signed by ${subject} (issuer ${issuer}), which is not a trusted identity`,
+      });
+    }
+    return { kind: 'keyless', issuer, subject };
+  }
+}
+
+function identityMatches(identity: TrustedIdentity, issuer: string, subject: string): boolean {
+  if (identity.issuer !== issuer) return false;
+  if (typeof identity.subject === 'string') return identity.subject === subject;
+  const match = identity.subject.exec(subject);
+  return match !== null && match.index === 0 && match[0].length === subject.length;
+}
+
+function toDSSEBundle(json: unknown, source: string): BundleWithDsseEnvelope {
+  const problem = bundleValidator.problem(json);
+  if (problem !== undefined) {
+    throw new InputError({ code: 'BUNDLE_MALFORMED', message: `not a Sigstore DSSE bundle: ${problem}`, path: source });
+  }
+  let bundle: Bundle;
+  try {
+    bundle = bundleFromJSON(json);
+  } catch (cause) {
+    throw new InputError({ code: 'BUNDLE_MALFORMED', message: `not a valid Sigstore bundle: ${describeThrown(cause)}`, path: source, cause });
+  }
+  if (bundle.content.$case !== 'dsseEnvelope') {
+    throw new InputError({ code: 'BUNDLE_MALFORMED', message: 'bundle carries no DSSE envelope', path: source });
+  }
+  return bundle as BundleWithDsseEnvelope;
+}
+
+function toEntity(bundle: BundleWithDsseEnvelope, source: string): SignedEntity {
+  try {
+    return toSignedEntity(bundle);
+  } catch (cause) {
+    throw new InputError({ code: 'BUNDLE_MALFORMED', message: `unreadable verification material: ${describeThrown(cause)}`, path: source, cause });
+  }
+}
+
+function toStatement(payload: Buffer, source: string): Statement {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
+  } catch (cause) {
+    throw new VerificationError({ code: 'STATEMENT_INVALID', message: `${source}: signed payload is not JSON`, cause });
+  }
+  const problem = statementValidator.problem(json);
+  if (problem !== undefined) {
+    throw new VerificationError({ code: 'STATEMENT_INVALID', message: `${source}: signed payload is not an in-toto v1 statement: ${problem}` });
+  }
+  return json as Statement;
+}
+
+const SIGSTORE_CODES: Record<string, VerificationErrorCode> = {
+  SIGNATURE_ERROR: 'SIGNATURE_INVALID',
+  PUBLIC_KEY_ERROR: 'UNTRUSTED_KEY',
+  CERTIFICATE_ERROR: 'CERTIFICATE_INVALID',
+  UNTRUSTED_SIGNER_ERROR: 'UNTRUSTED_IDENTITY',
+  TIMESTAMP_ERROR: 'TIMESTAMP_INVALID',
+};
+
+function toVerificationError(failure: unknown, source: string): VerificationError {
+  const sigstoreCode = failure instanceof SigstoreVerificationError ? failure.code : undefined;
+  const code = sigstoreCode === undefined ? 'SIGNATURE_INVALID' : (SIGSTORE_CODES[sigstoreCode] ?? (sigstoreCode.startsWith('TLOG') ? 'TLOG_INVALID' : 'SIGNATURE_INVALID'));
+  return new VerificationError({ code, message: `${source}: ${describeThrown(failure)}`, cause: failure });
+}
