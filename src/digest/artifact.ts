@@ -1,0 +1,47 @@
+import { lstat } from 'node:fs/promises';
+import { InputError } from '../error.ts';
+import { DigestError } from './error.ts';
+import { hashFile, hashModelDirectory, type ModelDigestOptions, type ModelManifest } from './model.ts';
+
+/** A `sha256:<64 hex>` digest string. */
+export type ArtifactDigest = `sha256:${string}`;
+
+const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
+
+/** The digest of an artifact on disk: a file's SHA-256, or a model directory's manifest digest. */
+export interface ArtifactDigestResult {
+  digest: ArtifactDigest;
+  kind: 'file' | 'directory';
+  /** Present for directories. */
+  manifest?: ModelManifest;
+}
+
+/** Hashes a file or a model directory. */
+export async function digestArtifact(path: string, options: ModelDigestOptions = {}): Promise<ArtifactDigestResult> {
+  let info;
+  try {
+    info = await lstat(path);
+  } catch (cause) {
+    throw new DigestError({ code: 'FILE_NOT_FOUND', message: 'no such file or directory', path, cause });
+  }
+  if (info.isDirectory()) {
+    const manifest = await hashModelDirectory(path, options);
+    return { digest: `sha256:${manifest.digest}`, kind: 'directory', manifest };
+  }
+  if (info.isFile()) return { digest: `sha256:${await hashFile(path)}`, kind: 'file' };
+  throw new DigestError({ code: 'ARTIFACT_INVALID', message: 'is neither a regular file nor a directory (symbolic links are not followed)', path });
+}
+
+/** Parses `sha256:<hex>`, lower-casing the hex; `what` names the value in errors. */
+export function parseDigest(value: string, what: string): ArtifactDigest {
+  const normalised = value.trim().toLowerCase();
+  if (!DIGEST_PATTERN.test(normalised)) {
+    throw new InputError({ code: 'DIGEST_INVALID', message: `${what}: expected sha256:<64 hex digits>, got ${JSON.stringify(value)}` });
+  }
+  return normalised as ArtifactDigest;
+}
+
+/** The hex part of a digest. */
+export function digestHex(digest: ArtifactDigest): string {
+  return digest.slice('sha256:'.length);
+}
