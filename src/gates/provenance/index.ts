@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { lstat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import type { ProvenancePredicate } from '../../attest/predicates.ts';
+import { InputError } from '../../error.ts';
+import { DigestError } from '../../digest/error.ts';
+import { DEFAULT_IGNORE_PATHS, hashModelDirectory, type ModelManifest, type Serialization } from '../../digest/model.ts';
+import { readBoundedFile } from '../../io/read.ts';
+import type { AttestOptions } from '../../sign/attest.ts';
+import { VerificationError } from '../../verify/error.ts';
+import type { TrustPolicy } from '../../verify/trust.ts';
+import { AttestationVerifier } from '../../verify/verifier.ts';
+import { describeArtifact } from '../integrity/index.ts';
+import { attestGate, toRFC3339, type GateRun } from '../gate.ts';
+import { evaluateProvenance, type ModelSignatureEvidence } from './evaluate.ts';
+import { MODEL_SIGNATURE_FILE, MODEL_SIGNING_PREDICATE_TYPE, modelSigningValidator, type ModelSigningPredicate } from './model-signing.ts';
+
+
+export interface ProvenanceGateOptions {
+  /** The model directory. */
+  path: string;
+  /** The model-signing bundle; default `<path>/model.sig`. */
+  signaturePath?: string;
+  /** Who may sign models. */
+  trust: TrustPolicy;
+  evaluatedAt: Date;
+  signing: AttestOptions;
+}
+
+/**
+ * Verifies the model's own signature against trusted model signers, checks its
+ * manifest against the files on disk, and signs the verdict, recording who
+ * signed the model.
+ */
+export async function runProvenanceGate(options: ProvenanceGateOptions): Promise<GateRun<ProvenancePredicate>> {
+  const modelPath = resolve(options.path);
+  const info = await lstat(modelPath).catch((cause: unknown) => {
+    throw new DigestError({ code: 'FILE_NOT_FOUND', message: 'no such model directory', path: options.path, cause });
+  });
+  if (!info.isDirectory()) {
+    throw new InputError({ code: 'ARTIFACT_INVALID', message: 'the provenance gate takes a model directory', path: options.path });
+  }
+  const signaturePath = resolve(options.signaturePath ?? join(modelPath, MODEL_SIGNATURE_FILE));
+  const ignorePaths = ignoreSet(modelPath, signaturePath);
+  const signature = await readModelSignature(signaturePath, options.trust);
+
+  let onDisk: ModelManifest | undefined;
+  if (signature.verified) {
+    const serialization = toSerialization(signature.serialization);
+    onDisk = await hashModelDirectory(modelPath, { serialization, ignorePaths });
+  }
+  const artifact =
+    onDisk !== undefined && onDisk.serialization.method === 'files' && sameSet(ignorePaths, DEFAULT_IGNORE_PATHS)
+      ? {
+          name: onDisk.modelName,
+          digest: `sha256:${onDisk.digest}` as const,
+          kind: 'directory' as const,
+          serialization: onDisk.serialization,
+          ignorePaths: onDisk.ignorePaths,
+          resources: onDisk.resources.length,
+          bytes: onDisk.totalBytes,
+        }
+      : await describeArtifact(modelPath);
+  const predicate = evaluateProvenance(
+    { artifact, signature, ...(onDisk === undefined ? {} : { onDisk }) },
+    { evaluatedAt: toRFC3339(options.evaluatedAt) },
+  );
+  return attestGate({ name: artifact.name, digest: artifact.digest }, predicate, options.signing);
+}
+
+async function readModelSignature(path: string, trust: TrustPolicy): Promise<ModelSignatureEvidence> {
+  let bytes: Buffer;
+  try {
+    bytes = await readBoundedFile(path);
+  } catch (error) {
+    if (error instanceof InputError && error.code === 'FILE_NOT_FOUND') {
+      return { bundleDigest: sha256(Buffer.alloc(0)), verified: false, failure: `no model signature at ${path}` };
+    }
+    throw error;
+  }
+  const bundleDigest = sha256(bytes);
+  const fail = (failure: string): ModelSignatureEvidence => ({ bundleDigest, verified: false, failure });
+  let verified;
+  try {
+    verified = new AttestationVerifier(trust).verifyBytes(bytes, path);
+  } catch (error) {
+    if (error instanceof VerificationError || error instanceof InputError) return fail(`model signature not verified: ${error.message}`);
+    throw error;
+  }
+  const { statement } = verified;
+  if (statement.predicateType !== MODEL_SIGNING_PREDICATE_TYPE) {
+    return fail(`model signature has predicate type ${statement.predicateType}, expected ${MODEL_SIGNING_PREDICATE_TYPE}`);
+  }
+  const problem = modelSigningValidator.problem(statement.predicate);
+  if (problem !== undefined) return fail(`model signature predicate is malformed: ${problem}`);
+  const predicate = statement.predicate as unknown as ModelSigningPredicate;
+  if (predicate.serialization.hash_type !== 'sha256' || predicate.resources.some((r) => r.algorithm !== 'sha256')) {
+    return fail(`model signature uses hash ${predicate.serialization.hash_type}; gatehouse verifies sha256 manifests`);
+  }
+  if (predicate.serialization.method === 'shards' && predicate.serialization.shard_size === undefined) {
+    return fail('model signature uses shard serialization without a shard size');
+  }
+  const root = createHash('sha256');
+  for (const resource of predicate.resources) root.update(Buffer.from(resource.digest, 'hex'));
+  return {
+    bundleDigest,
+    verified: true,
+    signer: verified.signer,
+    predicateType: statement.predicateType,
+    serialization: predicate.serialization as unknown as Record<string, unknown>,
+    subjectDigest: statement.subject[0]!.digest.sha256,
+    manifestDigest: root.digest('hex'),
+    resources: predicate.resources.map((r) => ({ name: r.name, digest: r.digest })),
+  };
+}
+
+function toSerialization(signed: Record<string, unknown>): Serialization {
+  return signed['method'] === 'shards' ? { method: 'shards', shardSize: signed['shard_size'] as number } : { method: 'files' };
+}
+
+// The files a signature covers are everything but git metadata and the
+// signature itself. Paths a signer chose to leave out are not honoured: a
+// file on disk that the signature does not cover fails the gate.
+function ignoreSet(modelPath: string, signaturePath: string): string[] {
+  const set = new Set(DEFAULT_IGNORE_PATHS);
+  const inside = relative(modelPath, signaturePath);
+  if (!inside.startsWith('..') && !inside.startsWith(sep)) set.add(inside.split(sep).join('/'));
+  return [...set];
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
