@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { InputError } from '../../src/error.ts';
+import { PREDICATE_TYPES } from '../../src/attest/predicates.ts';
+import { predicateValidators } from '../../src/attest/predicate-schemas.ts';
+import { toStatement } from '../../src/attest/statement.ts';
+import { digestHex } from '../../src/digest/artifact.ts';
+import { writeFileAtomic } from '../../src/io/atomic.ts';
+import { readJSONFile } from '../../src/io/read.ts';
+import { signStatement } from '../../src/sign/attest.ts';
+import { addSigningOptions, resolveSubject, signingFrom, type SigningFlags } from '../options.ts';
+import { printJSON, type Output } from '../output.ts';
+
+interface AttestFlags extends SigningFlags {
+  subject: string;
+  subjectName?: string;
+  predicateType: string;
+  predicate: string;
+  out: string;
+  json?: boolean;
+}
+
+export function registerAttest(program: Command, output: Output): void {
+  addSigningOptions(
+    program
+      .command('attest')
+      .description('sign an in-toto statement about an artifact as a DSSE envelope in a Sigstore bundle')
+      .requiredOption('--subject <path|sha256:hex>', 'the artifact: a file or model directory (hashed now), or its digest')
+      .option('--subject-name <name>', 'name recorded for the subject (default: the file or directory name)')
+      .requiredOption('--predicate-type <uri>', 'the predicate type URI')
+      .requiredOption('--predicate <file.json>', 'the predicate, a JSON object')
+      .requiredOption('--out <file.sigstore.json>', 'where to write the bundle'),
+  )
+    .option('--json', 'print the statement as JSON')
+    .action(async (flags: AttestFlags) => {
+      const predicate = await readJSONFile(flags.predicate);
+      if (predicate === null || typeof predicate !== 'object' || Array.isArray(predicate)) {
+        throw new InputError({ code: 'SCHEMA_INVALID', message: 'the predicate must be a JSON object', path: flags.predicate });
+      }
+      // A gatehouse predicate type promises its schema: refuse to sign one that breaks it.
+      const validator = Object.hasOwn(predicateValidators, flags.predicateType)
+        ? predicateValidators[flags.predicateType as (typeof PREDICATE_TYPES)[keyof typeof PREDICATE_TYPES]]
+        : undefined;
+      validator?.assert(predicate, flags.predicate, `${flags.predicateType} predicate`);
+      const signing = await signingFrom(flags);
+      const subject = await resolveSubject(flags.subject, flags.subjectName);
+      const statement = toStatement({
+        subjects: [{ name: subject.name, digest: { sha256: digestHex(subject.digest) } }],
+        predicateType: flags.predicateType,
+        predicate: predicate as Record<string, unknown>,
+      });
+      const bundle = await signStatement(statement, signing);
+      await writeFileAtomic(flags.out, `${JSON.stringify(bundle, null, 2)}\n`);
+      if (flags.json) printJSON(output, { out: flags.out, statement });
+      else output.out(`wrote ${flags.out}: ${flags.predicateType} about ${subject.digest}`);
+    });
+}

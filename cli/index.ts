@@ -1,0 +1,39 @@
+import { Command } from 'commander';
+import { ENGINE } from '../src/version.ts';
+import { registerAttest } from './commands/attest.ts';
+import { registerDemo } from './commands/demo.ts';
+import { registerDigest } from './commands/digest.ts';
+import { registerGate } from './commands/gate.ts';
+import { registerKeygen } from './commands/keygen.ts';
+import { registerVerifyAttestation } from './commands/verify-attestation.ts';
+import { toExit, type ExitCode } from './exit.ts';
+import { processOutput, type Output } from './output.ts';
+
+/** The gatehouse command line; every command is a thin layer over src/. */
+export function buildProgram(output: Output = processOutput): Command {
+  const program = new Command('gatehouse')
+    .description('Promotion gates for ML models: signed in-toto attestations, policy decisions, replayable records.')
+    .version(ENGINE.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) })
+    .exitOverride();
+  registerKeygen(program, output);
+  registerDigest(program, output);
+  registerAttest(program, output);
+  registerVerifyAttestation(program, output);
+  registerGate(program, output);
+  registerDemo(program, output);
+  return program;
+}
+
+/** Runs the CLI and returns its exit code; the caller exits. */
+export async function main(argv: string[], output: Output = processOutput): Promise<ExitCode> {
+  try {
+    await buildProgram(output).parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    const exit = toExit(error);
+    if (exit.line !== undefined) output.err(`gatehouse: ${exit.line}`);
+    return exit.code;
+  }
+}

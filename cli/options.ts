@@ -1,0 +1,117 @@
+import { basename, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { InputError } from '../src/error.ts';
+import { digestArtifact, parseDigest, type ArtifactDigest } from '../src/digest/artifact.ts';
+import { readPrivateKey } from '../src/keys/keys.ts';
+import type { AttestOptions } from '../src/sign/attest.ts';
+import { KeySigner } from '../src/sign/key/key-signer.ts';
+import { keylessSigning } from '../src/sign/keyless/keyless.ts';
+import { readTrustedKeys, readTrustedRoot, type TrustPolicy } from '../src/verify/trust.ts';
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Parses an RFC 3339 time given to `flag`. */
+export function parseTime(value: string, flag: string): Date {
+  const date = new Date(value);
+  if (!RFC3339.test(value) || Number.isNaN(date.getTime())) {
+    throw new InputError({ code: 'USAGE', message: `${flag}: expected an RFC 3339 time such as 2026-11-22T12:00:00Z, got ${JSON.stringify(value)}` });
+  }
+  return date;
+}
+
+/** A subject given as a path (hashed now) or as sha256:HEX. */
+export async function resolveSubject(value: string, name?: string): Promise<{ name: string; digest: ArtifactDigest }> {
+  if (value.startsWith('sha256:')) {
+    const digest = parseDigest(value, '--subject');
+    return { name: name ?? digest, digest };
+  }
+  const { digest } = await digestArtifact(value);
+  return { name: name ?? basename(resolve(value)), digest };
+}
+
+export interface SigningFlags {
+  key?: string;
+  keyless?: boolean;
+  identityToken?: string;
+  fulcioUrl?: string;
+  rekorUrl?: string;
+  tsaUrl?: string;
+}
+
+/** Declares the flags that choose how a command signs: a local key, or keyless through Sigstore. */
+export function addSigningOptions(command: Command): Command {
+  return command
+    .option('--key <file>', 'sign with this PEM private key (from gatehouse keygen)')
+    .option('--keyless', 'sign keyless: Fulcio certificate for an OIDC identity, logged in Rekor')
+    .option('--identity-token <jwt>', 'OIDC identity token for --keyless (default: the ambient CI token)')
+    .option('--fulcio-url <url>', 'Fulcio instance for --keyless')
+    .option('--rekor-url <url>', 'Rekor instance for --keyless')
+    .option('--tsa-url <url>', 'also timestamp --keyless signatures with this RFC 3161 authority');
+}
+
+/** Builds the signer the flags ask for; exactly one of --key and --keyless. */
+export async function signingFrom(flags: SigningFlags): Promise<AttestOptions> {
+  if ((flags.key === undefined) === (flags.keyless !== true)) {
+    throw new InputError({ code: 'USAGE', message: 'pass exactly one of --key FILE and --keyless' });
+  }
+  if (flags.key !== undefined) return { signer: new KeySigner(await readPrivateKey(flags.key)) };
+  return keylessSigning({
+    ...(flags.identityToken === undefined ? {} : { identityToken: flags.identityToken }),
+    ...(flags.fulcioUrl === undefined ? {} : { fulcioURL: flags.fulcioUrl }),
+    ...(flags.rekorUrl === undefined ? {} : { rekorURL: flags.rekorUrl }),
+    ...(flags.tsaUrl === undefined ? {} : { tsaURL: flags.tsaUrl }),
+  });
+}
+
+export interface TrustFlags {
+  trustedRoot?: string;
+  certificateIdentity?: string[];
+  certificateIdentityRegexp?: string[];
+  certificateOidcIssuer?: string;
+}
+
+/** Declares the keyless trust flags, named as cosign names them. */
+export function addKeylessTrustOptions(command: Command): Command {
+  return command
+    .option('--trusted-root <file>', 'Sigstore trusted_root.json for certificate-signed bundles')
+    .addOption(new Option('--certificate-identity <san>', 'accepted certificate subject (SAN), exact; repeatable').argParser(collect))
+    .addOption(new Option('--certificate-identity-regexp <re>', 'accepted certificate subject, as a whole-string pattern; repeatable').argParser(collect))
+    .option('--certificate-oidc-issuer <url>', 'accepted OIDC issuer of the certificate');
+}
+
+/** Builds a trust policy from public key files and keyless trust flags. */
+export async function trustFrom(keyPaths: string[], flags: TrustFlags): Promise<TrustPolicy> {
+  const identities = [
+    ...(flags.certificateIdentity ?? []).map((subject) => subject as string | RegExp),
+    ...(flags.certificateIdentityRegexp ?? []).map((pattern) => toRegExp(pattern)),
+  ];
+  const wantsKeyless = flags.trustedRoot !== undefined || identities.length > 0 || flags.certificateOidcIssuer !== undefined;
+  if (keyPaths.length === 0 && !wantsKeyless) {
+    throw new InputError({ code: 'USAGE', message: 'no trusted signer: pass a public key, or --trusted-root with --certificate-identity and --certificate-oidc-issuer' });
+  }
+  const policy: TrustPolicy = { keys: await readTrustedKeys(keyPaths) };
+  if (wantsKeyless) {
+    if (flags.trustedRoot === undefined || identities.length === 0 || flags.certificateOidcIssuer === undefined) {
+      throw new InputError({ code: 'USAGE', message: 'keyless verification needs --trusted-root, --certificate-identity (or -regexp) and --certificate-oidc-issuer together' });
+    }
+    const issuer = flags.certificateOidcIssuer;
+    policy.keyless = {
+      trustedRoot: await readTrustedRoot(flags.trustedRoot),
+      identities: identities.map((subject) => ({ issuer, subject })),
+    };
+  }
+  return policy;
+}
+
+/** Commander argParser for repeatable options. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function toRegExp(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern);
+  } catch {
+    throw new InputError({ code: 'USAGE', message: `--certificate-identity-regexp: not a valid pattern: ${pattern}` });
+  }
+}
