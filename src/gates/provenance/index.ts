@@ -13,7 +13,7 @@ import { AttestationVerifier } from '../../verify/verifier.ts';
 import { describeArtifact } from '../integrity/index.ts';
 import { attestGate, toRFC3339, type GateRun } from '../gate.ts';
 import { evaluateProvenance, type ModelSignatureEvidence } from './evaluate.ts';
-import { MODEL_SIGNATURE_FILE, MODEL_SIGNING_PREDICATE_TYPE, modelSigningValidator, type ModelSigningPredicate } from './model-signing.ts';
+import { MODEL_SIGNATURE_FILE, MODEL_SIGNING_PREDICATE_TYPE, modelSigningValidator, resourceAlgorithm, type ModelSigningPredicate } from './model-signing.ts';
 
 
 export interface ProvenanceGateOptions {
@@ -94,11 +94,14 @@ async function readModelSignature(path: string, trust: TrustPolicy): Promise<Mod
   const problem = modelSigningValidator.problem(statement.predicate);
   if (problem !== undefined) return fail(`model signature predicate is malformed: ${problem}`);
   const predicate = statement.predicate as unknown as ModelSigningPredicate;
-  if (predicate.serialization.hash_type !== 'sha256' || predicate.resources.some((r) => r.algorithm !== 'sha256')) {
-    return fail(`model signature uses hash ${predicate.serialization.hash_type}; gatehouse verifies sha256 manifests`);
+  const { serialization } = predicate;
+  if (serialization.method === 'shards' && !Number.isSafeInteger(serialization.shard_size)) {
+    return fail('model signature uses shard serialization without a whole-number shard size');
   }
-  if (predicate.serialization.method === 'shards' && predicate.serialization.shard_size === undefined) {
-    return fail('model signature uses shard serialization without a shard size');
+  const algorithm = resourceAlgorithm(serialization);
+  const foreign = predicate.resources.find((r) => r.algorithm !== algorithm);
+  if (serialization.hash_type !== 'sha256' || foreign !== undefined) {
+    return fail(`model signature hashes with ${foreign?.algorithm ?? serialization.hash_type}; gatehouse verifies ${algorithm} manifests`);
   }
   const root = createHash('sha256');
   for (const resource of predicate.resources) root.update(Buffer.from(resource.digest, 'hex'));

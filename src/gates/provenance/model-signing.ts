@@ -21,6 +21,11 @@ export interface ModelSigningPredicate {
   resources: Array<{ name: string; algorithm: string; digest: string }>;
 }
 
+/** The per-resource algorithm name model-signing records: "sha256", or "sha256-sharded-<shard size>". */
+export function resourceAlgorithm(serialization: { method: 'files' | 'shards'; shard_size?: number }): string {
+  return serialization.method === 'shards' ? `sha256-sharded-${serialization.shard_size}` : 'sha256';
+}
+
 export const modelSigningValidator: SchemaValidator<ModelSigningPredicate> = compileSchema<ModelSigningPredicate>(modelSignatureSchema);
 
 /**
@@ -28,7 +33,7 @@ export const modelSigningValidator: SchemaValidator<ModelSigningPredicate> = com
  * root digest as subject, the serialization and every resource in the predicate.
  */
 export function toModelSigningStatement(manifest: ModelManifest): Statement {
-  const serialization =
+  const serialization: ModelSigningPredicate['serialization'] =
     manifest.serialization.method === 'files'
       ? { method: 'files', hash_type: 'sha256', allow_symlinks: false, ignore_paths: manifest.ignorePaths }
       : { method: 'shards', hash_type: 'sha256', shard_size: manifest.serialization.shardSize, allow_symlinks: false, ignore_paths: manifest.ignorePaths };
@@ -37,7 +42,7 @@ export function toModelSigningStatement(manifest: ModelManifest): Statement {
     predicateType: MODEL_SIGNING_PREDICATE_TYPE,
     predicate: {
       serialization,
-      resources: manifest.resources.map((r) => ({ name: r.name, algorithm: 'sha256', digest: r.digest })),
+      resources: manifest.resources.map((r) => ({ name: r.name, algorithm: resourceAlgorithm(serialization), digest: r.digest })),
     },
   });
 }

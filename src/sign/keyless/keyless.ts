@@ -17,6 +17,8 @@ export interface KeylessOptions {
   rekorURL?: string;
   /** Ask a timestamp authority too; off by default because the Rekor entry already timestamps the signature. */
   tsaURL?: string;
+  /** Rekor entry kind for the DSSE envelope: 'dsse' (default) or the older 'intoto', for instances that predate dsse entries. */
+  rekorEntryType?: 'dsse' | 'intoto';
   /** Network timeout per request in milliseconds. */
   timeout?: number;
 }
@@ -39,7 +41,7 @@ export function keylessSigning(options: KeylessOptions = {}): KeylessSigning {
     ...fetchOptions,
   });
   const witnesses: Witness[] = [
-    new RekorWitness({ rekorBaseURL: options.rekorURL ?? SIGSTORE_PUBLIC_GOOD.rekorURL, entryType: 'dsse', ...fetchOptions }),
+    new RekorWitness({ rekorBaseURL: options.rekorURL ?? SIGSTORE_PUBLIC_GOOD.rekorURL, entryType: options.rekorEntryType ?? 'dsse', ...fetchOptions }),
   ];
   if (options.tsaURL !== undefined) {
     witnesses.push(new TSAWitness({ tsaBaseURL: options.tsaURL, ...fetchOptions }));
