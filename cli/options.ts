@@ -2,11 +2,11 @@ import { basename, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { InputError } from '../src/error.ts';
 import { digestArtifact, parseDigest, type ArtifactDigest } from '../src/digest/artifact.ts';
-import { readPrivateKey } from '../src/keys/keys.ts';
 import type { AttestOptions } from '../src/sign/attest.ts';
-import { KeySigner } from '../src/sign/key/key-signer.ts';
-import { keylessSigning } from '../src/sign/keyless/keyless.ts';
-import { readTrustedKeys, readTrustedRoot, type TrustPolicy } from '../src/verify/trust.ts';
+import type { TrustPolicy } from '../src/verify/trust.ts';
+
+// Signing and verification pull in sigstore-js and the schema compiler; they
+// are imported when a command needs them so every other command starts fast.
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -54,7 +54,11 @@ export async function signingFrom(flags: SigningFlags): Promise<AttestOptions> {
   if ((flags.key === undefined) === (flags.keyless !== true)) {
     throw new InputError({ code: 'USAGE', message: 'pass exactly one of --key FILE and --keyless' });
   }
-  if (flags.key !== undefined) return { signer: new KeySigner(await readPrivateKey(flags.key)) };
+  if (flags.key !== undefined) {
+    const [{ KeySigner }, { readPrivateKey }] = await Promise.all([import('../src/sign/key/key-signer.ts'), import('../src/keys/keys.ts')]);
+    return { signer: new KeySigner(await readPrivateKey(flags.key)) };
+  }
+  const { keylessSigning } = await import('../src/sign/keyless/keyless.ts');
   return keylessSigning({
     ...(flags.identityToken === undefined ? {} : { identityToken: flags.identityToken }),
     ...(flags.fulcioUrl === undefined ? {} : { fulcioURL: flags.fulcioUrl }),
@@ -89,6 +93,7 @@ export async function trustFrom(keyPaths: string[], flags: TrustFlags): Promise<
   if (keyPaths.length === 0 && !wantsKeyless) {
     throw new InputError({ code: 'USAGE', message: 'no trusted signer: pass a public key, or --trusted-root with --certificate-identity and --certificate-oidc-issuer' });
   }
+  const { readTrustedKeys, readTrustedRoot } = await import('../src/verify/trust.ts');
   const policy: TrustPolicy = { keys: await readTrustedKeys(keyPaths) };
   if (wantsKeyless) {
     if (flags.trustedRoot === undefined || identities.length === 0 || flags.certificateOidcIssuer === undefined) {

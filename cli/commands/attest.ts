@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
 import { InputError } from '../../src/error.ts';
-import { PREDICATE_TYPES } from '../../src/attest/predicates.ts';
-import { predicateValidators } from '../../src/attest/predicate-schemas.ts';
-import { toStatement } from '../../src/attest/statement.ts';
+import type { PREDICATE_TYPES } from '../../src/attest/predicates.ts';
 import { digestHex } from '../../src/digest/artifact.ts';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
 import { readJSONFile } from '../../src/io/read.ts';
-import { signStatement } from '../../src/sign/attest.ts';
 import { addSigningOptions, resolveSubject, signingFrom, type SigningFlags } from '../options.ts';
 import { printJSON, type Output } from '../output.ts';
 
@@ -32,6 +29,11 @@ export function registerAttest(program: Command, output: Output): void {
   )
     .option('--json', 'print the statement as JSON')
     .action(async (flags: AttestFlags) => {
+      const [{ predicateValidators }, { toStatement }, { signStatement }] = await Promise.all([
+        import('../../src/attest/predicate-schemas.ts'),
+        import('../../src/attest/statement.ts'),
+        import('../../src/sign/attest.ts'),
+      ]);
       const predicate = await readJSONFile(flags.predicate);
       if (predicate === null || typeof predicate !== 'object' || Array.isArray(predicate)) {
         throw new InputError({ code: 'SCHEMA_INVALID', message: 'the predicate must be a JSON object', path: flags.predicate });

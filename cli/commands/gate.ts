@@ -1,9 +1,7 @@
 import { Command, Option } from 'commander';
 import type { GateName, GatePredicateBase } from '../../src/attest/predicates.ts';
 import { parseDigest } from '../../src/digest/artifact.ts';
-import { runIntegrityGate } from '../../src/gates/integrity/index.ts';
 import type { GateRun } from '../../src/gates/gate.ts';
-import { runProvenanceGate } from '../../src/gates/provenance/index.ts';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
 import { DEFAULT_STORE_DIRECTORY, FileSystemAttestationStore } from '../../src/store/fs-store.ts';
 import { ExitError, EXIT } from '../exit.ts';
@@ -27,6 +25,7 @@ export function registerGate(program: Command, output: Output): void {
     .action(async (path: string, flags: OutputFlags & SigningFlags & { expected: string; expectedSource?: string }) => {
       const expected = parseDigest(flags.expected, '--expected');
       const signing = await signingFrom(flags);
+      const { runIntegrityGate } = await import('../../src/gates/integrity/index.ts');
       const run = await runIntegrityGate({
         path,
         expected,
@@ -45,6 +44,7 @@ export function registerGate(program: Command, output: Output): void {
   ).action(async (path: string, flags: OutputFlags & SigningFlags & TrustFlags & { signature?: string; trustedKey?: string[] }) => {
     const trust = await trustFrom(flags.trustedKey ?? [], flags);
     const signing = await signingFrom(flags);
+    const { runProvenanceGate } = await import('../../src/gates/provenance/index.ts');
     const run = await runProvenanceGate({
       path,
       ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }),

@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
 import { VerificationError } from '../../src/verify/error.ts';
 import { signerName } from '../../src/verify/identity.ts';
-import { AttestationVerifier } from '../../src/verify/verifier.ts';
 import { digestHex } from '../../src/digest/artifact.ts';
 import { addKeylessTrustOptions, collect, resolveSubject, trustFrom, type TrustFlags } from '../options.ts';
 import { printJSON, type Output } from '../output.ts';
@@ -25,6 +24,7 @@ export function registerVerifyAttestation(program: Command, output: Output): voi
   )
     .option('--json', 'print the verified statement and signer as JSON')
     .action(async (bundlePath: string, flags: VerifyFlags) => {
+      const { AttestationVerifier } = await import('../../src/verify/verifier.ts');
       const verifier = new AttestationVerifier(await trustFrom(flags.key ?? [], flags));
       const verified = await verifier.verifyFile(bundlePath);
       const { statement } = verified;

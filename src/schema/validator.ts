@@ -1,11 +1,25 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { InputError } from '../error.ts';
 
-// One compiler for every schema gatehouse reads with; schemas reference each
-// other by $id, so they must share it.
-const ajv = new Ajv2020({ allErrors: false, strictSchema: true, strictTypes: false, strictRequired: false, allowUnionTypes: true });
-(addFormats as unknown as (a: Ajv2020) => void)(ajv);
+const require = createRequire(import.meta.url);
+
+// One compiler for every schema gatehouse reads with (schemas reference each
+// other by $id, so they must share it), loaded on first use: a command that
+// validates nothing does not pay for it.
+let shared: Ajv2020 | undefined;
+function compiler(): Ajv2020 {
+  if (shared === undefined) {
+    const { Ajv2020: Ajv } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+    const addFormats = require('ajv-formats') as (ajv: Ajv2020) => Ajv2020;
+    shared = new Ajv({ allErrors: false, strictSchema: true, strictTypes: false, strictRequired: false, allowUnionTypes: true });
+    addFormats(shared);
+    for (const schema of referenced) shared.addSchema(schema);
+  }
+  return shared;
+}
+
+const referenced: Array<{ $id: string } & Record<string, unknown>> = [];
 
 /** A compiled JSON Schema that narrows `unknown` to `T` or reports the first violation. */
 export interface SchemaValidator<T> {
@@ -19,17 +33,29 @@ export interface SchemaValidator<T> {
 
 /** Registers a schema that others reference by $id (definitions only, nothing to validate against). */
 export function addSchema(schema: { $id: string } & Record<string, unknown>): void {
-  if (ajv.getSchema(schema.$id) === undefined) ajv.addSchema(schema);
+  if (referenced.some((known) => known.$id === schema.$id)) return;
+  referenced.push(schema);
+  shared?.addSchema(schema);
 }
 
-/** Compiles `schema` once; registering the same $id twice returns the first compilation. */
+/**
+ * A validator for `schema`, compiled on first use (compiling costs more than a
+ * CLI command that never needs the schema should pay); one $id compiles once.
+ */
 export function compileSchema<T>(schema: { $id: string } & Record<string, unknown>): SchemaValidator<T> {
-  const validate = (ajv.getSchema(schema.$id) ?? ajv.compile(schema)) as ValidateFunction<T>;
-  const problem = (value: unknown): string | undefined =>
-    validate(value) ? undefined : describeErrors(validate.errors ?? []);
+  let compiled: ValidateFunction<T> | undefined;
+  const validate = (value: unknown): ValidateFunction<T> => {
+    compiled ??= (compiler().getSchema(schema.$id) ?? compiler().compile(schema)) as ValidateFunction<T>;
+    compiled(value);
+    return compiled;
+  };
+  const problem = (value: unknown): string | undefined => {
+    const run = validate(value);
+    return run.errors == null ? undefined : describeErrors(run.errors);
+  };
   return {
     id: schema.$id,
-    is: (value: unknown): value is T => validate(value),
+    is: (value: unknown): value is T => problem(value) === undefined,
     problem,
     assert(value: unknown, path: string, what: string): asserts value is T {
       const found = problem(value);
