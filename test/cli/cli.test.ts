@@ -1,0 +1,183 @@
+import { cpSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import golden from '../fixtures/golden/model-signing-digests.json' with { type: 'json' };
+import { BUNDLES, KEYS, MODEL_TREE, gatehouse, temporaryDirectory } from '../helpers.ts';
+
+const GOLDEN_BUNDLE = join(BUNDLES, 'integrity-ecdsa-p256.sigstore.json');
+
+/** Bad input: exit 2 and exactly one line on stderr, naming what was wrong, no stack trace. */
+function expectBadInput(result: ReturnType<typeof gatehouse>, mentions: string | RegExp): void {
+  expect(result.status, result.stdout + result.stderr).toBe(2);
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(typeof mentions === 'string' ? new RegExp(mentions.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : mentions);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('gatehouse CLI', () => {
+  describe('keygen', () => {
+    it('writes a 0600 PKCS#8 key and an SPKI public key, and never overwrites them', async () => {
+      const prefix = join(await temporaryDirectory(), 'gate');
+      const result = gatehouse(['keygen', '--out', prefix, '--alg', 'ed25519', '--json']);
+      expect(result.status, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ algorithm: 'ed25519', keyId: expect.stringMatching(/^SHA256:/) });
+      expect(statSync(`${prefix}.key`).mode & 0o777).toBe(0o600);
+      expect(readFileSync(`${prefix}.key`, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+      expect(readFileSync(`${prefix}.pub`, 'utf8')).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+      const before = readFileSync(`${prefix}.key`, 'utf8');
+      expectBadInput(gatehouse(['keygen', '--out', prefix]), `${prefix}.key: already exists`);
+      expect(readFileSync(`${prefix}.key`, 'utf8')).toBe(before);
+    });
+
+    it('refuses an unknown algorithm', () => {
+      expect(gatehouse(['keygen', '--out', '/tmp/x', '--alg', 'rsa']).status).toBe(2);
+    });
+  });
+
+  describe('digest', () => {
+    it('prints the model-signing digest of a directory, by files or shards', () => {
+      expect(gatehouse(['digest', MODEL_TREE]).stdout).toBe(`sha256:${golden.files.digest}\n`);
+      expect(gatehouse(['digest', MODEL_TREE, '--shard-size', String(golden.shardSize)]).stdout).toBe(`sha256:${golden.shards.digest}\n`);
+      const json = JSON.parse(gatehouse(['digest', MODEL_TREE, '--json']).stdout);
+      expect(json).toMatchObject({ digest: `sha256:${golden.files.digest}`, kind: 'directory', resources: golden.files.resources });
+    });
+
+    it('reports a missing path and a bad shard size as bad input', () => {
+      expectBadInput(gatehouse(['digest', '/nonexistent/model']), '/nonexistent/model: no such file or directory');
+      expectBadInput(gatehouse(['digest', MODEL_TREE, '--shard-size', '0']), '--shard-size');
+    });
+  });
+
+  describe('attest and verify-attestation', () => {
+    it('round-trips, and names the signer', async () => {
+      const dir = await temporaryDirectory();
+      writeFileSync(join(dir, 'p.json'), '{"score": 0.93}');
+      const out = join(dir, 'out.sigstore.json');
+      const attest = gatehouse(['attest', '--subject', `sha256:${golden.files.digest}`, '--predicate-type', 'https://example.com/eval/v1', '--predicate', join(dir, 'p.json'), '--key', join(KEYS, 'ecdsa-p256.key'), '--out', out]);
+      expect(attest.status, attest.stderr).toBe(0);
+      const verify = gatehouse(['verify-attestation', out, '--key', join(KEYS, 'ecdsa-p256.pub'), '--subject', MODEL_TREE]);
+      expect(verify.status, verify.stderr).toBe(0);
+      expect(verify.stdout).toMatch(/signer: +key:SHA256:/);
+      expect(verify.stdout).toContain('https://example.com/eval/v1');
+    });
+
+    it('refuses a predicate that breaks its gatehouse schema, before signing', async () => {
+      const dir = await temporaryDirectory();
+      writeFileSync(join(dir, 'p.json'), '{"gate": "integrity", "verdict": "maybe"}');
+      const out = join(dir, 'out.sigstore.json');
+      expectBadInput(
+        gatehouse(['attest', '--subject', MODEL_TREE, '--predicate-type', 'https://gatehouse.dev/attestations/integrity/v1', '--predicate', join(dir, 'p.json'), '--key', join(KEYS, 'ecdsa-p256.key'), '--out', out]),
+        `${join(dir, 'p.json')}: not a valid`,
+      );
+      expect(existsSync(out)).toBe(false);
+    });
+
+    it('refuses a missing predicate file, naming it, and a missing signer choice', async () => {
+      const dir = await temporaryDirectory();
+      expectBadInput(gatehouse(['attest', '--subject', MODEL_TREE, '--predicate-type', 'https://e.com/p', '--predicate', join(dir, 'nope.json'), '--key', join(KEYS, 'ecdsa-p256.key'), '--out', join(dir, 'o')]), `${join(dir, 'nope.json')}: no such file`);
+      writeFileSync(join(dir, 'p.json'), '{}');
+      expectBadInput(gatehouse(['attest', '--subject', MODEL_TREE, '--predicate-type', 'https://e.com/p', '--predicate', join(dir, 'p.json'), '--out', join(dir, 'o')]), 'exactly one of --key FILE and --keyless');
+    });
+
+    it('exits 1 when the bundle does not verify with the given key', () => {
+      const result = gatehouse(['verify-attestation', GOLDEN_BUNDLE, '--key', join(KEYS, 'untrusted.pub')]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/verification failed: .*does not verify with any trusted key/);
+    });
+
+    it('prints the verified statement with --json', () => {
+      const result = gatehouse(['verify-attestation', GOLDEN_BUNDLE, '--key', join(KEYS, 'ecdsa-p256.pub'), '--json']);
+      expect(result.status).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ verified: true, signer: { kind: 'key' }, statement: { subject: [{ digest: { sha256: golden.files.digest } }] } });
+    });
+
+    describe('when handed malformed input', () => {
+      it('rejects truncated JSON, a wrong media type and two signatures with exit 2', async () => {
+        const dir = await temporaryDirectory();
+        const bytes = readFileSync(GOLDEN_BUNDLE);
+        const truncated = join(dir, 'truncated.json');
+        writeFileSync(truncated, bytes.subarray(0, 300));
+        expectBadInput(gatehouse(['verify-attestation', truncated, '--key', join(KEYS, 'ecdsa-p256.pub')]), `${truncated}: not valid JSON`);
+
+        const bundle = JSON.parse(bytes.toString());
+        const mediaType = join(dir, 'media-type.json');
+        writeFileSync(mediaType, JSON.stringify({ ...bundle, mediaType: 'application/json' }));
+        expectBadInput(gatehouse(['verify-attestation', mediaType, '--key', join(KEYS, 'ecdsa-p256.pub')]), `${mediaType}: not a Sigstore DSSE bundle: at /mediaType`);
+
+        const twice = structuredClone(bundle);
+        twice.dsseEnvelope.signatures.push(twice.dsseEnvelope.signatures[0]);
+        const twoSignatures = join(dir, 'two.json');
+        writeFileSync(twoSignatures, JSON.stringify(twice));
+        expectBadInput(gatehouse(['verify-attestation', twoSignatures, '--key', join(KEYS, 'ecdsa-p256.pub')]), `${twoSignatures}: not a Sigstore DSSE bundle: at /dsseEnvelope/signatures`);
+      });
+
+      it('rejects a 200 MB file quickly, without reading it', async () => {
+        const huge = join(await temporaryDirectory(), 'huge.json');
+        writeFileSync(huge, '');
+        truncateSync(huge, 200 * 1024 * 1024);
+        const started = performance.now();
+        expectBadInput(gatehouse(['verify-attestation', huge, '--key', join(KEYS, 'ecdsa-p256.pub')]), `${huge}: file is 209715200 bytes`);
+        expect(performance.now() - started).toBeLessThan(5000);
+      });
+
+      it('rejects a key file that is not a key, and a missing trust choice', () => {
+        expectBadInput(gatehouse(['verify-attestation', GOLDEN_BUNDLE, '--key', GOLDEN_BUNDLE]), `${GOLDEN_BUNDLE}: not a PEM public key`);
+        expectBadInput(gatehouse(['verify-attestation', GOLDEN_BUNDLE]), 'no trusted signer');
+      });
+
+      it('rejects unknown commands and flags with exit 2', () => {
+        expect(gatehouse(['frobnicate']).status).toBe(2);
+        expect(gatehouse(['digest', MODEL_TREE, '--skip-checks']).status).toBe(2);
+      });
+    });
+  });
+
+  describe('gate integrity', () => {
+    it('exits 0 and stores the attestation when the digest matches, 1 when it does not', async () => {
+      const store = await temporaryDirectory();
+      const pass = gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${golden.files.digest}`, '--key', join(KEYS, 'ecdsa-p256.key'), '--store', store, '--at', '2026-11-22T09:00:00Z']);
+      expect(pass.status, pass.stderr).toBe(0);
+      const location = /attestation: (.+)/.exec(pass.stdout)![1]!;
+      expect(location.startsWith(join(store, `sha256-${golden.files.digest}`))).toBe(true);
+      const verify = gatehouse(['verify-attestation', location, '--key', join(KEYS, 'ecdsa-p256.pub'), '--json']);
+      expect(JSON.parse(verify.stdout).statement.predicate).toMatchObject({ verdict: 'pass', evaluatedAt: '2026-11-22T09:00:00Z' });
+
+      const fail = gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${'00'.repeat(32)}`, '--key', join(KEYS, 'ecdsa-p256.key'), '--store', store]);
+      expect(fail.status).toBe(1);
+      expect(fail.stdout).toMatch(/integrity: fail[\s\S]*differs from the recorded/);
+    });
+
+    it('rejects a malformed expected digest or time before doing anything', async () => {
+      const out = join(await temporaryDirectory(), 'a.json');
+      expectBadInput(gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', 'abc', '--key', join(KEYS, 'ecdsa-p256.key'), '--out', out]), '--expected');
+      expectBadInput(gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${golden.files.digest}`, '--key', join(KEYS, 'ecdsa-p256.key'), '--out', out, '--at', 'yesterday']), '--at');
+      expect(existsSync(out)).toBe(false);
+    });
+  });
+
+  describe('gate provenance', () => {
+    it('exits 0 for a model signed by a trusted signer and 1 after tampering', async () => {
+      const model = join(await temporaryDirectory(), 'model');
+      cpSync(MODEL_TREE, model, { recursive: true });
+      cpSync(join(BUNDLES, 'model-signing-key.sig'), join(model, 'model.sig'));
+      const args = ['gate', 'provenance', model, '--trusted-key', join(KEYS, 'model-signer.pub'), '--key', join(KEYS, 'ed25519.key'), '--out', join(model, '..', 'p.json')];
+      const pass = gatehouse(args);
+      expect(pass.status, pass.stdout + pass.stderr).toBe(0);
+      writeFileSync(join(model, 'a.txt'), 'changed');
+      const fail = gatehouse(args);
+      expect(fail.status).toBe(1);
+      expect(fail.stdout).toContain('a.txt (digest-differs)');
+    });
+  });
+
+  describe('demo', () => {
+    it('runs end to end and shows a passing and a failing model', async () => {
+      const result = gatehouse(['demo', '--dir', await temporaryDirectory()]);
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/gate integrity +PASS/);
+      expect(result.stdout).toMatch(/gate provenance +FAIL/);
+      expect(result.stdout).toContain('Demo complete');
+    });
+  });
+});

@@ -1,0 +1,166 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { digestArtifact, parseDigest } from '../../src/digest/artifact.ts';
+import { DigestError } from '../../src/digest/error.ts';
+import { hashFileRange } from '../../src/digest/hash-range.ts';
+import { hashModelDirectory } from '../../src/digest/model.ts';
+import { HashPool } from '../../src/digest/pool.ts';
+import golden from '../fixtures/golden/model-signing-digests.json' with { type: 'json' };
+import { MODEL_TREE, run, temporaryDirectory, tool } from '../helpers.ts';
+
+// model_signing's own answer for a directory, by the same API its CLI uses.
+const MODEL_SIGNING_DIGEST = `
+import json, sys
+from google.protobuf import json_format
+from model_signing import hashing
+from model_signing._signing import signing
+path, shard = sys.argv[1], int(sys.argv[2])
+config = hashing.Config()
+if shard:
+    config = config.use_shard_serialization(shard_size=shard)
+config = config.set_ignored_paths(paths=[], ignore_git_paths=True)
+statement = json_format.MessageToDict(signing.Payload(config.hash(path)).statement.pb)
+print(json.dumps({"digest": statement["subject"][0]["digest"]["sha256"], "resources": statement["predicate"]["resources"]}))
+`;
+
+function modelSigning(path: string, shardSize = 0): { digest: string; resources: Array<{ name: string; digest: string }> } {
+  const result = run(tool('.venv/bin/python'), ['-c', MODEL_SIGNING_DIGEST, path, String(shardSize)]);
+  if (result.status !== 0) throw new Error(result.stderr);
+  return JSON.parse(result.stdout);
+}
+
+describe('hashModelDirectory', () => {
+  describe('on the committed tree, against golden values from model_signing', () => {
+    it('matches file serialization', async () => {
+      const manifest = await hashModelDirectory(MODEL_TREE);
+      expect(manifest.resources).toEqual(golden.files.resources);
+      expect(manifest.digest).toBe(golden.files.digest);
+    });
+
+    it('matches shard serialization, including a file spanning three shards', async () => {
+      const manifest = await hashModelDirectory(MODEL_TREE, { serialization: { method: 'shards', shardSize: golden.shardSize } });
+      expect(manifest.resources.filter((r) => r.name.startsWith('weights/layer-0.bin:'))).toHaveLength(3);
+      expect(manifest.resources).toEqual(golden.shards.resources);
+      expect(manifest.digest).toBe(golden.shards.digest);
+    });
+
+    it('gives the same answer on worker threads as inline', async () => {
+      const pool = new HashPool(2);
+      try {
+        const pooled = await hashModelDirectory(MODEL_TREE, { serialization: { method: 'shards', shardSize: 4096 }, pool });
+        const inline = await hashModelDirectory(MODEL_TREE, { serialization: { method: 'shards', shardSize: 4096 }, workers: 1 });
+        expect(pooled.resources.length).toBeGreaterThan(600);
+        expect(pooled).toEqual(inline);
+      } finally {
+        await pool.close();
+      }
+    });
+  });
+
+  describe('on a fresh random tree, against model_signing run now', () => {
+    it('agrees for files and shards', async () => {
+      const dir = await temporaryDirectory();
+      const model = join(dir, 'random-model');
+      mkdirSync(join(model, 'sub', 'deeper'), { recursive: true });
+      mkdirSync(join(model, 'sub-dir'), { recursive: true });
+      writeFileSync(join(model, 'big.bin'), randomBytes(5 * 1024 * 1024 + 3));
+      writeFileSync(join(model, 'sub', 'deeper', 'x'), randomBytes(70_000));
+      writeFileSync(join(model, 'sub-dir', 'y'), randomBytes(10));
+      writeFileSync(join(model, 'sub.txt'), 'z');
+      writeFileSync(join(model, 'empty'), '');
+      for (const shardSize of [0, 1024 * 1024]) {
+        const expected = modelSigning(model, shardSize);
+        const actual = await hashModelDirectory(model, {
+          serialization: shardSize === 0 ? { method: 'files' } : { method: 'shards', shardSize },
+          ignorePaths: ['.git', '.gitattributes', '.github', '.gitignore'],
+          workers: 2,
+        });
+        expect(actual.resources).toEqual(expected.resources.map((r) => ({ name: r.name, digest: r.digest })));
+        expect(actual.digest).toBe(expected.digest);
+      }
+    });
+  });
+
+  describe('when the directory holds what a model must not', () => {
+    it('refuses a symbolic link and names it', async () => {
+      const dir = await temporaryDirectory();
+      writeFileSync(join(dir, 'a'), 'a');
+      symlinkSync(join(dir, 'a'), join(dir, 'link'));
+      await expect(hashModelDirectory(dir)).rejects.toMatchObject({ code: 'ARTIFACT_INVALID', path: join(dir, 'link') });
+    });
+
+    it('refuses a named pipe', async () => {
+      const dir = await temporaryDirectory();
+      expect(run('mkfifo', [join(dir, 'pipe')]).status).toBe(0);
+      await expect(hashModelDirectory(dir)).rejects.toMatchObject({ code: 'ARTIFACT_INVALID', path: join(dir, 'pipe') });
+    });
+
+    it('leaves ignored paths out, whatever they contain', async () => {
+      const dir = await temporaryDirectory();
+      writeFileSync(join(dir, 'weights'), 'w');
+      const before = await hashModelDirectory(dir);
+      mkdirSync(join(dir, '.git'));
+      symlinkSync('/etc/passwd', join(dir, '.git', 'link'));
+      writeFileSync(join(dir, 'model.sig'), 'sig');
+      expect((await hashModelDirectory(dir)).digest).toBe(before.digest);
+      expect((await hashModelDirectory(dir, { ignorePaths: ['.git'] })).resources.map((r) => r.name)).toEqual(['model.sig', 'weights']);
+    });
+  });
+});
+
+describe('digestArtifact', () => {
+  it('hashes a single file exactly as sha256sum does', async () => {
+    const dir = await temporaryDirectory();
+    const file = join(dir, 'model.onnx');
+    writeFileSync(file, randomBytes(3 * 1024 * 1024 + 5));
+    const sum = run('sha256sum', [file]).stdout.split(' ')[0];
+    expect(await digestArtifact(file)).toEqual({ digest: `sha256:${sum}`, kind: 'file' });
+  });
+
+  it('reports a missing path as bad input naming it', async () => {
+    await expect(digestArtifact('/nonexistent/model')).rejects.toBeInstanceOf(DigestError);
+    await expect(digestArtifact('/nonexistent/model')).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', path: '/nonexistent/model' });
+  });
+});
+
+describe('hashFileRange', () => {
+  it('hashes the range and fails when the file is shorter than planned', async () => {
+    const dir = await temporaryDirectory();
+    const file = join(dir, 'f');
+    const bytes = randomBytes(10_000);
+    writeFileSync(file, bytes);
+    expect((await hashFileRange(file, 100, 9_000)).toString('hex')).toBe(createHash('sha256').update(bytes.subarray(100, 9_000)).digest('hex'));
+    await expect(hashFileRange(file, 0, 10_001)).rejects.toThrow(/ended at byte 10000/);
+  });
+});
+
+describe('HashPool', () => {
+  it('hashes many ranges concurrently and returns each to its caller', async () => {
+    const dir = await temporaryDirectory();
+    const file = join(dir, 'f');
+    const bytes = randomBytes(1 << 20);
+    writeFileSync(file, bytes);
+    const pool = new HashPool(2);
+    try {
+      const ranges = Array.from({ length: 64 }, (_, i) => ({ path: file, start: i * 16384, end: (i + 1) * 16384 }));
+      const digests = await Promise.all(ranges.map((r) => pool.hash(r)));
+      digests.forEach((digest, i) => {
+        expect(digest.toString('hex')).toBe(createHash('sha256').update(bytes.subarray(i * 16384, (i + 1) * 16384)).digest('hex'));
+      });
+      await expect(pool.hash({ path: join(dir, 'missing'), start: 0, end: 1 })).rejects.toThrow(/ENOENT/);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('parseDigest', () => {
+  it('normalises case and refuses anything but sha256:<64 hex>', () => {
+    expect(parseDigest(`sha256:${'AB'.repeat(32)}`, '--expected')).toBe(`sha256:${'ab'.repeat(32)}`);
+    for (const bad of ['ab'.repeat(32), 'sha256:abc', `sha512:${'ab'.repeat(32)}`, `sha256:${'zz'.repeat(32)}`]) {
+      expect(() => parseDigest(bad, '--expected')).toThrow(/--expected/);
+    }
+  });
+});

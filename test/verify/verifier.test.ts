@@ -1,0 +1,220 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/error.ts';
+import { toStatement } from '../../src/attest/statement.ts';
+import { readPrivateKey } from '../../src/keys/keys.ts';
+import { signStatement } from '../../src/sign/attest.ts';
+import { KeySigner } from '../../src/sign/key/key-signer.ts';
+import { VerificationError } from '../../src/verify/error.ts';
+import { readTrustedKeys } from '../../src/verify/trust.ts';
+import { AttestationVerifier } from '../../src/verify/verifier.ts';
+import { DSSEBundleBuilder } from '@sigstore/sign';
+import { bundleToJSON } from '@sigstore/bundle';
+import { BUNDLES, KEYS, temporaryDirectory } from '../helpers.ts';
+
+const GOLDEN = {
+  'ecdsa-p256': join(BUNDLES, 'integrity-ecdsa-p256.sigstore.json'),
+  ed25519: join(BUNDLES, 'integrity-ed25519.sigstore.json'),
+};
+const MODEL_TREE_DIGEST = '155f19372076c22b85125538afa3c9aeb90dfc8bc8e71684ab6f6853e8cf302a';
+
+async function verifierFor(...names: string[]): Promise<AttestationVerifier> {
+  return new AttestationVerifier({ keys: await readTrustedKeys(names.map((n) => join(KEYS, `${n}.pub`))) });
+}
+
+function golden(alg: keyof typeof GOLDEN): Record<string, any> {
+  return JSON.parse(readFileSync(GOLDEN[alg], 'utf8'));
+}
+
+function payloadOf(bundle: Record<string, any>): Record<string, any> {
+  return JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8'));
+}
+
+function withPayload(bundle: Record<string, any>, statement: unknown): Record<string, any> {
+  const copy = structuredClone(bundle);
+  copy.dsseEnvelope.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
+  return copy;
+}
+
+function expectRejected(action: () => unknown, errorClass: typeof VerificationError | typeof InputError, code: string): void {
+  let thrown: unknown;
+  try {
+    action();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown, 'expected the bundle to be rejected').toBeInstanceOf(errorClass);
+  expect((thrown as VerificationError).code).toBe(code);
+}
+
+describe('AttestationVerifier', () => {
+  describe('#verifyFile', () => {
+    for (const alg of ['ecdsa-p256', 'ed25519'] as const) {
+      describe(`when given the committed ${alg} bundle`, () => {
+        it('returns the statement and names the signing key', async () => {
+          const verified = await (await verifierFor('untrusted', alg)).verifyFile(GOLDEN[alg]);
+          expect(verified.signer).toEqual({ kind: 'key', keyId: expect.stringMatching(/^SHA256:[A-Za-z0-9+/]{43}$/), algorithm: alg });
+          expect(verified.statement.predicateType).toBe('https://gatehouse.dev/attestations/integrity/v1');
+          expect(verified.statement.subject[0]!.digest.sha256).toBe(MODEL_TREE_DIGEST);
+          expect(verified.bundleDigest).toMatch(/^[0-9a-f]{64}$/);
+        });
+      });
+    }
+
+    it('accepts a bundle from cosign attest-blob (in-toto v0.1 statement)', async () => {
+      const verified = await (await verifierFor('cosign')).verifyFile(join(BUNDLES, 'cosign-attest-blob.sigstore.json'));
+      expect(verified.statement._type).toBe('https://in-toto.io/Statement/v0.1');
+      expect(verified.statement.predicate).toEqual({ evaluator: 'cosign fixture', score: 0.97 });
+    });
+  });
+
+  describe('#verifyJSON', () => {
+    describe('when the bundle was tampered with', () => {
+      it('rejects a changed payload', async () => {
+        const bundle = golden('ecdsa-p256');
+        const statement = payloadOf(bundle);
+        statement.predicate.verdict = 'fail';
+        const verifier = await verifierFor('ecdsa-p256');
+        expectRejected(() => verifier.verifyJSON(withPayload(bundle, statement), 'x'), VerificationError, 'UNTRUSTED_KEY');
+      });
+
+      it('rejects a changed subject digest', async () => {
+        const bundle = golden('ed25519');
+        const statement = payloadOf(bundle);
+        statement.subject[0].digest.sha256 = 'f'.repeat(64);
+        const verifier = await verifierFor('ed25519');
+        expectRejected(() => verifier.verifyJSON(withPayload(bundle, statement), 'x'), VerificationError, 'UNTRUSTED_KEY');
+      });
+
+      it('rejects a changed payloadType, which DSSE binds into the signature', async () => {
+        const bundle = golden('ecdsa-p256');
+        bundle.dsseEnvelope.payloadType = 'application/json';
+        const verifier = await verifierFor('ecdsa-p256');
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'UNTRUSTED_KEY');
+      });
+
+      it('rejects a changed signature', async () => {
+        const bundle = golden('ecdsa-p256');
+        const sig = Buffer.from(bundle.dsseEnvelope.signatures[0].sig, 'base64');
+        sig[sig.length - 1]! ^= 0x01;
+        bundle.dsseEnvelope.signatures[0].sig = sig.toString('base64');
+        const verifier = await verifierFor('ecdsa-p256');
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'UNTRUSTED_KEY');
+      });
+
+      it('rejects a bundle whose key hint names a trusted key but whose signature is from another', async () => {
+        // The Ed25519 bundle relabelled with the ECDSA key's hint: hints are not trusted.
+        const bundle = golden('ed25519');
+        bundle.verificationMaterial.publicKey.hint = golden('ecdsa-p256').verificationMaterial.publicKey.hint;
+        const verifier = await verifierFor('ecdsa-p256');
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'UNTRUSTED_KEY');
+      });
+    });
+
+    describe('when the signer is not trusted', () => {
+      it('rejects a valid bundle signed by another key', async () => {
+        const verifier = await verifierFor('untrusted', 'ed25519');
+        expectRejected(() => verifier.verifyJSON(golden('ecdsa-p256'), 'x'), VerificationError, 'UNTRUSTED_KEY');
+      });
+
+      it('rejects a key-signed bundle when no key is trusted', () => {
+        const verifier = new AttestationVerifier({ keys: [] });
+        expectRejected(() => verifier.verifyJSON(golden('ecdsa-p256'), 'x'), VerificationError, 'NO_TRUST_MATERIAL');
+      });
+    });
+
+    describe('when a trusted key signed something that is not an in-toto attestation', () => {
+      const sign = async (payload: Buffer, type: string) => {
+        const signer = new KeySigner(await readPrivateKey(join(KEYS, 'ecdsa-p256.key')));
+        return bundleToJSON(await new DSSEBundleBuilder({ signer, witnesses: [] }).create({ data: payload, type }));
+      };
+
+      it('rejects another payloadType', async () => {
+        const bundle = await sign(Buffer.from('{}'), 'application/vnd.example+json');
+        const verifier = await verifierFor('ecdsa-p256');
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'PAYLOAD_TYPE_UNSUPPORTED');
+      });
+
+      it('rejects a payload that is not a statement', async () => {
+        const bundle = await sign(Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [] })), 'application/vnd.in-toto+json');
+        const verifier = await verifierFor('ecdsa-p256');
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'STATEMENT_INVALID');
+      });
+
+      it('rejects a subject without a sha256 digest', async () => {
+        const statement = { _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'm', digest: { sha1: 'ab' } }], predicateType: 'https://e.com/p', predicate: {} };
+        const bundle = await sign(Buffer.from(JSON.stringify(statement)), 'application/vnd.in-toto+json');
+        const verifier = await verifierFor('ecdsa-p256');
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'STATEMENT_INVALID');
+      });
+    });
+
+    describe('when the bundle is malformed', () => {
+      it('rejects an unknown media type', async () => {
+        const bundle = golden('ecdsa-p256');
+        bundle.mediaType = 'application/vnd.dev.sigstore.bundle.v0.9+json';
+        const verifier = await verifierFor('ecdsa-p256');
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), InputError, 'BUNDLE_MALFORMED');
+      });
+
+      it('rejects an envelope with two signatures', async () => {
+        const bundle = golden('ecdsa-p256');
+        bundle.dsseEnvelope.signatures.push(structuredClone(bundle.dsseEnvelope.signatures[0]));
+        const verifier = await verifierFor('ecdsa-p256');
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), InputError, 'BUNDLE_MALFORMED');
+      });
+
+      it('rejects a message-signature bundle', async () => {
+        const bundle = golden('ecdsa-p256');
+        delete bundle.dsseEnvelope;
+        bundle.messageSignature = { messageDigest: { algorithm: 'SHA2_256', digest: 'AA==' }, signature: 'AA==' };
+        const verifier = await verifierFor('ecdsa-p256');
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), InputError, 'BUNDLE_MALFORMED');
+      });
+
+      it('rejects JSON that is not an object', async () => {
+        const verifier = await verifierFor('ecdsa-p256');
+        for (const json of [null, 42, 'bundle', [golden('ecdsa-p256')]]) {
+          expectRejected(() => verifier.verifyJSON(json, 'x'), InputError, 'BUNDLE_MALFORMED');
+        }
+      });
+    });
+  });
+
+  describe('#verifyBytes', () => {
+    it('rejects truncated JSON and names the source', async () => {
+      const bytes = readFileSync(GOLDEN['ecdsa-p256']);
+      const verifier = await verifierFor('ecdsa-p256');
+      expect(() => verifier.verifyBytes(bytes.subarray(0, bytes.length / 2), 'half.json')).toThrowError(/half\.json|not valid JSON/);
+      expectRejected(() => verifier.verifyBytes(bytes.subarray(0, bytes.length / 2), 'half.json'), InputError, 'JSON_INVALID');
+    });
+  });
+
+  describe('#verifyFile with a huge file', () => {
+    it('refuses it by size without reading it', async () => {
+      const dir = await temporaryDirectory();
+      const path = join(dir, 'huge.sigstore.json');
+      writeFileSync(path, '');
+      // A sparse 200 MB file: refused from its size alone.
+      const { truncateSync } = await import('node:fs');
+      truncateSync(path, 200 * 1024 * 1024);
+      const verifier = await verifierFor('ecdsa-p256');
+      const started = performance.now();
+      await expect(verifier.verifyFile(path)).rejects.toMatchObject({ code: 'FILE_TOO_LARGE', path });
+      expect(performance.now() - started).toBeLessThan(1000);
+    });
+  });
+
+  describe('round trip', () => {
+    it('verifies what signStatement produced and the verified statement equals the signed one', async () => {
+      const signer = new KeySigner(createPrivateKey(readFileSync(join(KEYS, 'ed25519.key'))));
+      const statement = toStatement({ subjects: [{ name: 'm', digest: { sha256: 'a'.repeat(64) } }], predicateType: 'https://e.com/p/v1', predicate: { n: 1, s: 'é' } });
+      const bundle = await signStatement(statement, { signer });
+      const verified = (await verifierFor('ed25519')).verifyJSON(bundle, 'x');
+      expect(verified.statement).toEqual(statement);
+      expect(bundle.dsseEnvelope!.signatures[0]!.keyid).toBe(signer.fingerprint);
+    });
+  });
+});
