@@ -8,7 +8,7 @@ import type { GateName, GatePredicateBase } from '../attest/predicates.ts';
 import type { GateRun } from '../gates/gate.ts';
 import { runIntegrityGate } from '../gates/integrity/index.ts';
 import { runProvenanceGate } from '../gates/provenance/index.ts';
-import { signModelDirectory } from '../gates/provenance/model-signing.ts';
+import { modelSigningKeySigner, signModelDirectory } from '../gates/provenance/model-signing.ts';
 import { generateKeyPair, keyFingerprint } from '../keys/keys.ts';
 import { KeySigner } from '../sign/key/key-signer.ts';
 import { FileSystemAttestationStore } from '../store/fs-store.ts';
@@ -32,7 +32,7 @@ export async function runDemo(dir: string, print: (line: string) => void): Promi
 
   const modelDir = join(dir, 'demo-model');
   await writeDemoModel(modelDir);
-  const { manifest } = await signModelDirectory(modelDir, keys.pipeline.privateKey);
+  const { manifest } = await signModelDirectory(modelDir, { signer: modelSigningKeySigner(keys.pipeline.privateKey) });
   const recorded = `sha256:${manifest.digest}` as const;
   say();
   say(`2. The training pipeline writes ${modelDir} (${manifest.resources.length} files, ${manifest.totalBytes} bytes),`);

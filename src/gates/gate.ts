@@ -1,8 +1,10 @@
+import { basename, resolve } from 'node:path';
 import type { SerializedBundle } from '@sigstore/bundle';
 import { toStatement, type Statement } from '../attest/statement.ts';
-import { PREDICATE_TYPES, type GateName, type GatePredicateBase } from '../attest/predicates.ts';
+import { PREDICATE_TYPES, type ArtifactDescription, type GateName, type GatePredicateBase } from '../attest/predicates.ts';
 import { predicateValidators } from '../attest/predicate-schemas.ts';
-import { digestHex, type ArtifactDigest } from '../digest/artifact.ts';
+import { digestArtifact, digestHex, type ArtifactDigest } from '../digest/artifact.ts';
+import type { ModelDigestOptions, ModelManifest } from '../digest/model.ts';
 import { signStatement, type AttestOptions } from '../sign/attest.ts';
 
 /** What running a gate produced: the signed attestation and the statement inside it. */
@@ -33,4 +35,24 @@ export async function attestGate<P extends GatePredicateBase<GateName>>(
 /** RFC 3339 form of an evaluation time, to the second. */
 export function toRFC3339(at: Date): string {
   return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Hashes an artifact and describes it the way gate predicates record it. */
+export async function describeArtifact(path: string, digest?: ModelDigestOptions): Promise<ArtifactDescription & { digest: ArtifactDigest }> {
+  const result = await digestArtifact(path, digest);
+  if (result.manifest !== undefined) return describeManifest(result.manifest);
+  return { name: basename(resolve(path)), digest: result.digest, kind: result.kind };
+}
+
+/** A model directory's manifest as gate predicates record it. */
+export function describeManifest(manifest: ModelManifest): ArtifactDescription & { digest: ArtifactDigest } {
+  return {
+    name: manifest.modelName,
+    digest: `sha256:${manifest.digest}`,
+    kind: 'directory',
+    serialization: manifest.serialization,
+    ignorePaths: manifest.ignorePaths,
+    resources: manifest.resources.length,
+    bytes: manifest.totalBytes,
+  };
 }

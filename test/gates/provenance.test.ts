@@ -1,16 +1,17 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { predicateValidators } from '../../src/attest/predicate-schemas.ts';
 import { PREDICATE_TYPES } from '../../src/attest/predicates.ts';
 import { compareManifests } from '../../src/gates/provenance/evaluate.ts';
 import { runProvenanceGate } from '../../src/gates/provenance/index.ts';
-import { signModelDirectory } from '../../src/gates/provenance/model-signing.ts';
+import { modelSigningKeySigner, signModelDirectory } from '../../src/gates/provenance/model-signing.ts';
 import { keyFingerprint, readPrivateKey, readPublicKey } from '../../src/keys/keys.ts';
 import { KeySigner } from '../../src/sign/key/key-signer.ts';
 import { readTrustedKeys } from '../../src/verify/trust.ts';
 import golden from '../fixtures/golden/model-signing-digests.json' with { type: 'json' };
 import { BUNDLES, KEYS, MODEL_TREE, run, temporaryDirectory, tool } from '../helpers.ts';
+import { ISSUER, SUBJECT, startMockSigstore, type MockSigstore } from '../support/sigstore-mock.ts';
 
 const at = new Date('2026-11-22T10:00:00Z');
 
@@ -133,7 +134,7 @@ describe('runProvenanceGate', () => {
       const model = join(await temporaryDirectory(), 'model');
       cpSync(MODEL_TREE, model, { recursive: true });
       rmSync(join(model, 'model.sig'));
-      await signModelDirectory(model, await readPrivateKey(join(KEYS, 'model-signer.key')));
+      await signModelDirectory(model, { signer: modelSigningKeySigner(await readPrivateKey(join(KEYS, 'model-signer.key'))) });
       expect((await gate(model)).statement.predicate!.verdict).toBe('pass');
       const verify = () => run(tool('.venv/bin/model_signing'), ['verify', 'key', model, '--public_key', join(KEYS, 'model-signer.pub'), '--signature', join(model, 'model.sig')]);
       const ok = verify();
@@ -141,6 +142,41 @@ describe('runProvenanceGate', () => {
       writeFileSync(join(model, 'config.json'), '{}');
       expect(verify().status).not.toBe(0);
     });
+  });
+});
+
+describe('runProvenanceGate with a keyless model signature', () => {
+  let sigstore: MockSigstore;
+  beforeAll(async () => {
+    sigstore = await startMockSigstore();
+  });
+  afterAll(() => sigstore.stop());
+
+  const signKeyless = async (claims?: Record<string, unknown>) => {
+    const model = join(await temporaryDirectory(), 'model');
+    cpSync(MODEL_TREE, model, { recursive: true });
+    rmSync(join(model, 'model.sig'));
+    await signModelDirectory(model, sigstore.signing(claims));
+    return model;
+  };
+  const gateKeyless = async (model: string) =>
+    runProvenanceGate({
+      path: model,
+      trust: { keyless: { trustedRoot: sigstore.trustedRoot, identities: [{ issuer: ISSUER, subject: SUBJECT }] } },
+      evaluatedAt: at,
+      signing: { signer: new KeySigner(await readPrivateKey(join(KEYS, 'ed25519.key'))) },
+    });
+
+  it('passes and records the OIDC identity that signed the model', async () => {
+    const predicate = (await gateKeyless(await signKeyless())).statement.predicate!;
+    expect(predicate.reasons).toEqual([]);
+    expect(predicate.modelSignature.signer).toEqual({ kind: 'keyless', issuer: ISSUER, subject: SUBJECT });
+  });
+
+  it('fails a model signed keyless by an identity that is not trusted', async () => {
+    const predicate = (await gateKeyless(await signKeyless({ iss: ISSUER, sub: 'https://github.com/mallory/x/.github/workflows/y.yml@refs/heads/main' }))).statement.predicate!;
+    expect(predicate.verdict).toBe('fail');
+    expect(predicate.reasons[0]).toMatch(/mallory.*not a trusted identity/);
   });
 });
 

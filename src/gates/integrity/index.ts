@@ -1,9 +1,8 @@
-import { basename, resolve } from 'node:path';
-import type { ArtifactDescription, IntegrityPredicate } from '../../attest/predicates.ts';
-import { digestArtifact, type ArtifactDigest } from '../../digest/artifact.ts';
+import type { IntegrityPredicate } from '../../attest/predicates.ts';
+import type { ArtifactDigest } from '../../digest/artifact.ts';
 import type { ModelDigestOptions } from '../../digest/model.ts';
 import type { AttestOptions } from '../../sign/attest.ts';
-import { attestGate, toRFC3339, type GateRun } from '../gate.ts';
+import { attestGate, describeArtifact, toRFC3339, type GateRun } from '../gate.ts';
 import { evaluateIntegrity } from './evaluate.ts';
 
 export interface IntegrityGateOptions {
@@ -28,20 +27,4 @@ export async function runIntegrityGate(options: IntegrityGateOptions): Promise<G
     { evaluatedAt: toRFC3339(options.evaluatedAt) },
   );
   return attestGate({ name: artifact.name, digest: artifact.digest }, predicate, options.signing);
-}
-
-/** Hashes an artifact and describes it the way gate predicates record it. */
-export async function describeArtifact(path: string, digest?: ModelDigestOptions): Promise<ArtifactDescription & { digest: ArtifactDigest }> {
-  const result = await digestArtifact(path, digest);
-  const name = basename(resolve(path));
-  if (result.manifest === undefined) return { name, digest: result.digest, kind: result.kind };
-  return {
-    name,
-    digest: result.digest,
-    kind: result.kind,
-    serialization: result.manifest.serialization,
-    ignorePaths: result.manifest.ignorePaths,
-    resources: result.manifest.resources.length,
-    bytes: result.manifest.totalBytes,
-  };
 }

@@ -10,8 +10,7 @@ import type { AttestOptions } from '../../sign/attest.ts';
 import { VerificationError } from '../../verify/error.ts';
 import type { TrustPolicy } from '../../verify/trust.ts';
 import { AttestationVerifier } from '../../verify/verifier.ts';
-import { describeArtifact } from '../integrity/index.ts';
-import { attestGate, toRFC3339, type GateRun } from '../gate.ts';
+import { attestGate, describeArtifact, describeManifest, toRFC3339, type GateRun } from '../gate.ts';
 import { evaluateProvenance, type ModelSignatureEvidence } from './evaluate.ts';
 import { MODEL_SIGNATURE_FILE, MODEL_SIGNING_PREDICATE_TYPE, modelSigningValidator, resourceAlgorithm, type ModelSigningPredicate } from './model-signing.ts';
 
@@ -49,17 +48,11 @@ export async function runProvenanceGate(options: ProvenanceGateOptions): Promise
     const serialization = toSerialization(signature.serialization);
     onDisk = await hashModelDirectory(modelPath, { serialization, ignorePaths });
   }
+  // The subject is the artifact's default digest; reuse the hashing already
+  // done when the signature's serialization is that default.
   const artifact =
     onDisk !== undefined && onDisk.serialization.method === 'files' && sameSet(ignorePaths, DEFAULT_IGNORE_PATHS)
-      ? {
-          name: onDisk.modelName,
-          digest: `sha256:${onDisk.digest}` as const,
-          kind: 'directory' as const,
-          serialization: onDisk.serialization,
-          ignorePaths: onDisk.ignorePaths,
-          resources: onDisk.resources.length,
-          bytes: onDisk.totalBytes,
-        }
+      ? describeManifest(onDisk)
       : await describeArtifact(modelPath);
   const predicate = evaluateProvenance(
     { artifact, signature, ...(onDisk === undefined ? {} : { onDisk }) },

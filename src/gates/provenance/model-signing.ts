@@ -1,10 +1,10 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { toStatement, type Statement } from '../../attest/statement.ts';
-import { hashModelDirectory, DEFAULT_IGNORE_PATHS, type ModelManifest } from '../../digest/model.ts';
+import { hashModelDirectory, DEFAULT_IGNORE_PATHS, type ModelManifest, type Serialization } from '../../digest/model.ts';
 import { writeFileAtomic } from '../../io/atomic.ts';
 import { toPublicKeyPEM } from '../../keys/keys.ts';
-import { signStatement } from '../../sign/attest.ts';
+import { signStatement, type AttestOptions } from '../../sign/attest.ts';
 import { KeySigner } from '../../sign/key/key-signer.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 import modelSignatureSchema from './model-signature.schema.json' with { type: 'json' };
@@ -52,15 +52,24 @@ export function modelSigningKeyHint(publicKey: KeyObject): string {
   return createHash('sha256').update(toPublicKeyPEM(createPublicKey(publicKey))).digest('hex');
 }
 
+/** A KeySigner whose bundles carry the key hint model-signing checks, so `model_signing verify key` accepts them. */
+export function modelSigningKeySigner(privateKey: KeyObject): KeySigner {
+  return new KeySigner(privateKey, { hint: modelSigningKeyHint(privateKey) });
+}
+
 /**
- * Signs a model directory the way `model_signing sign key` does and writes
+ * Signs a model directory the way model_signing does and writes
  * `<dir>/model.sig`, so a training pipeline without Python can produce what
- * the provenance gate and model-signing both verify.
+ * the provenance gate and model-signing both verify: with a key (use
+ * modelSigningKeySigner) or keyless.
  */
-export async function signModelDirectory(directory: string, privateKey: KeyObject): Promise<{ manifest: ModelManifest; signaturePath: string }> {
-  const manifest = await hashModelDirectory(directory, { ignorePaths: DEFAULT_IGNORE_PATHS });
-  const signer = new KeySigner(privateKey, { hint: modelSigningKeyHint(privateKey) });
-  const bundle = await signStatement(toModelSigningStatement(manifest), { signer });
+export async function signModelDirectory(
+  directory: string,
+  signing: AttestOptions,
+  options: { serialization?: Serialization } = {},
+): Promise<{ manifest: ModelManifest; signaturePath: string }> {
+  const manifest = await hashModelDirectory(directory, { ignorePaths: DEFAULT_IGNORE_PATHS, ...options });
+  const bundle = await signStatement(toModelSigningStatement(manifest), signing);
   const signaturePath = join(directory, MODEL_SIGNATURE_FILE);
   await writeFileAtomic(signaturePath, `${JSON.stringify(bundle)}\n`);
   return { manifest, signaturePath };
