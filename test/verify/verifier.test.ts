@@ -218,3 +218,28 @@ describe('AttestationVerifier', () => {
     });
   });
 });
+
+describe('signStatement', () => {
+  describe('when the signer fails', () => {
+    it('raises a SigningError and produces no bundle', async () => {
+      const { SigningError } = await import('../../src/sign/error.ts');
+      const failing = { sign: async () => Promise.reject(new Error('HSM unavailable')) } satisfies import('../../src/sign/signer.ts').Signer;
+      const statement = toStatement({ subjects: [{ digest: { sha256: 'a'.repeat(64) } }], predicateType: 'https://e.com/p/v1', predicate: {} });
+      await expect(signStatement(statement, { signer: failing })).rejects.toBeInstanceOf(SigningError);
+      await expect(signStatement(statement, { signer: failing })).rejects.toThrow(/HSM unavailable/);
+    });
+  });
+
+  describe('when a signer reports a key other than the one it signed with', () => {
+    it('yields a bundle that the reported key does not verify', async () => {
+      const real = new KeySigner(await readPrivateKey(join(KEYS, 'ecdsa-p256.key')));
+      const lying = {
+        sign: async (data: Buffer) => ({ ...(await real.sign(data)), key: { $case: 'publicKey' as const, publicKey: readFileSync(join(KEYS, 'untrusted.pub'), 'utf8'), hint: 'x' } }),
+      } satisfies import('../../src/sign/signer.ts').Signer;
+      const statement = toStatement({ subjects: [{ digest: { sha256: 'a'.repeat(64) } }], predicateType: 'https://e.com/p/v1', predicate: {} });
+      const bundle = await signStatement(statement, { signer: lying });
+      const verifier = await verifierFor('untrusted');
+      expect(() => verifier.verifyJSON(bundle, 'x')).toThrowError(VerificationError);
+    });
+  });
+});

@@ -1,0 +1,73 @@
+// The public surface of gatehouse as a library. Everything a user can call is
+// named here; nothing is re-exported wholesale.
+
+export { GatehouseError, InputError } from './error.ts';
+export type { InputErrorCode } from './error.ts';
+export { ENGINE } from './version.ts';
+
+export { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE, statementValidator, toStatement } from './attest/statement.ts';
+export type { DigestSet, ResourceDescriptor, Statement, StatementOptions, Subject } from './attest/statement.ts';
+export { PREDICATE_TYPES } from './attest/predicates.ts';
+export type {
+  ArtifactDescription,
+  GateName,
+  GatePredicateBase,
+  GateVerdict,
+  IntegrityPredicate,
+  ManifestMismatch,
+  ProvenancePredicate,
+} from './attest/predicates.ts';
+export { predicateValidators } from './attest/predicate-schemas.ts';
+export { canonicalJSON, canonicalize } from './canonical/json.ts';
+export type { SchemaValidator } from './schema/validator.ts';
+
+export { KEY_ALGORITHMS, generateKeyPair, keyFingerprint, readPrivateKey, readPublicKey, toPublicKeyPEM } from './keys/keys.ts';
+export type { KeyAlgorithm, PEMKeyPair } from './keys/keys.ts';
+
+export type { Signature, Signer } from './sign/signer.ts';
+export { KeySigner } from './sign/key/key-signer.ts';
+export { SIGSTORE_PUBLIC_GOOD, keylessSigning } from './sign/keyless/keyless.ts';
+export type { KeylessOptions, KeylessSigning } from './sign/keyless/keyless.ts';
+export { signStatement } from './sign/attest.ts';
+export type { AttestOptions } from './sign/attest.ts';
+export { SigningError } from './sign/error.ts';
+export type { SigningErrorCode } from './sign/error.ts';
+
+export { AttestationVerifier } from './verify/verifier.ts';
+export type { VerifiedAttestation } from './verify/verifier.ts';
+export { readTrustedKeys, readTrustedRoot, toTrustedKey } from './verify/trust.ts';
+export type { KeylessTrust, TrustPolicy, TrustedIdentity, TrustedKey } from './verify/trust.ts';
+export { signerName } from './verify/identity.ts';
+export type { SignerIdentity } from './verify/identity.ts';
+export { VerificationError } from './verify/error.ts';
+export type { VerificationErrorCode } from './verify/error.ts';
+
+export { digestArtifact, digestHex, parseDigest } from './digest/artifact.ts';
+export type { ArtifactDigest, ArtifactDigestResult } from './digest/artifact.ts';
+export { DEFAULT_IGNORE_PATHS, DEFAULT_SHARD_SIZE, hashFile, hashModelDirectory } from './digest/model.ts';
+export type { ManifestResource, ModelDigestOptions, ModelManifest, Serialization } from './digest/model.ts';
+export { HashPool } from './digest/pool.ts';
+export type { HashTask } from './digest/pool.ts';
+export { DigestError } from './digest/error.ts';
+
+export type { AttestationStore, StoredBundle, UnreadableBundle } from './store/store.ts';
+export { DEFAULT_STORE_DIRECTORY, FileSystemAttestationStore } from './store/fs-store.ts';
+
+export { attestGate, describeArtifact, describeManifest, toRFC3339 } from './gates/gate.ts';
+export type { GateRun } from './gates/gate.ts';
+export { evaluateIntegrity } from './gates/integrity/evaluate.ts';
+export type { IntegrityConfig, IntegrityInputs } from './gates/integrity/evaluate.ts';
+export { runIntegrityGate } from './gates/integrity/index.ts';
+export type { IntegrityGateOptions } from './gates/integrity/index.ts';
+export { compareManifests, evaluateProvenance } from './gates/provenance/evaluate.ts';
+export type { ModelSignatureEvidence, ProvenanceConfig, ProvenanceInputs } from './gates/provenance/evaluate.ts';
+export { runProvenanceGate } from './gates/provenance/index.ts';
+export type { ProvenanceGateOptions } from './gates/provenance/index.ts';
+export {
+  MODEL_SIGNATURE_FILE,
+  MODEL_SIGNING_PREDICATE_TYPE,
+  modelSigningKeyHint,
+  modelSigningKeySigner,
+  signModelDirectory,
+  toModelSigningStatement,
+} from './gates/provenance/model-signing.ts';
