@@ -54,6 +54,26 @@ describe('keylessSigning', () => {
       expect(() => partial.verifyJSON(bundle, 'x')).toThrowError(VerificationError);
     });
 
+    it('verifies the RFC 3161 timestamp too, and can require both timestamps', async () => {
+      const bundle = await signKeyless(undefined, true);
+      const both = new AttestationVerifier({ keyless: { trustedRoot, identities: [{ issuer: ISSUER, subject: SUBJECT }], timestampThreshold: 2 } });
+      expect(both.verifyJSON(bundle, 'x').signer.kind).toBe('keyless');
+      const withoutTSA = await signKeyless();
+      expect(() => both.verifyJSON(withoutTSA, 'x')).toThrowError(expect.objectContaining({ code: 'TIMESTAMP_INVALID' }));
+    });
+
+    it('rejects a timestamp from an authority the trusted root does not hold', async () => {
+      const bundle = await signKeyless(undefined, true);
+      const json = TrustedRoot.toJSON(trustedRoot) as Record<string, any>;
+      json.timestampAuthorities = [];
+      const verifier = new AttestationVerifier({ keyless: { trustedRoot: TrustedRoot.fromJSON(json), identities: [{ issuer: ISSUER, subject: SUBJECT }] } });
+      expect(() => verifier.verifyJSON(bundle, 'x')).toThrowError(VerificationError);
+    });
+
+    it('refuses to verify keyless bundles without any timestamp requirement', () => {
+      expect(() => new AttestationVerifier({ keyless: { trustedRoot, identities: [{ issuer: ISSUER, subject: SUBJECT }], timestampThreshold: 0 } })).toThrow(RangeError);
+    });
+
     it('rejects another identity', async () => {
       const bundle = await signKeyless({ iss: ISSUER, sub: 'https://github.com/mallory/models/.github/workflows/x.yml@refs/heads/main' });
       const verifier = new AttestationVerifier({ keyless: { trustedRoot, identities: [{ issuer: ISSUER, subject: SUBJECT }] } });

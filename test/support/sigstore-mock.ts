@@ -50,12 +50,16 @@ export interface MockSigstore {
 /** Starts the mocks (nock intercepts their hosts; no other network is allowed meanwhile). */
 export async function startMockSigstore(): Promise<MockSigstore> {
   nock.disableNetConnect();
+  // One clock for every service, in whole seconds: the mock TSA writes
+  // milliseconds into genTime in a form sigstore-js does not parse, and the
+  // certificate must be valid at the timestamps.
+  const clock = new Date(Math.floor(Date.now() / 1000) * 1000);
   const ctKeys = keyPair();
   const tlogKeys = keyPair();
-  const ctlog = await initializeCTLog(ctKeys);
-  const ca = await initializeCA(keyPair(), ctlog);
-  const tlog = await initializeTLog(REKOR, tlogKeys);
-  const tsa = await initializeTSA(keyPair());
+  const ctlog = await initializeCTLog(ctKeys, clock);
+  const ca = await initializeCA(keyPair(), ctlog, clock);
+  const tlog = await initializeTLog(REKOR, tlogKeys, clock);
+  const tsa = await initializeTSA(keyPair(), clock);
   serve(FULCIO, fulcioHandler(ca) as Handler);
   serve(REKOR, rekorHandler(tlog) as Handler);
   serve(TSA, tsaHandler(tsa) as Handler);
