@@ -1,0 +1,48 @@
+# METADATA
+# title: Promotion decision
+# description: >-
+#   Collects every violation the release rules find and reports, per required
+#   gate, whether acceptable evidence is present, missing or rejected.
+package decision
+
+import data.lib
+import data.release
+
+# Every violation, from every release rule package.
+violations contains violation if {
+	some rules in release
+	some violation in rules.deny
+}
+
+# Status of one required gate.
+status(gate) := "present" if lib.acceptable[gate]
+
+status(gate) := "rejected" if {
+	not lib.acceptable[gate]
+	some _ in array.concat([r | some r in lib.candidates[gate]], [r | some r in lib.unverified[gate]])
+}
+
+status(gate) := "missing" if {
+	not lib.candidates[gate]
+	not lib.unverified[gate]
+}
+
+# The evidence one gate was judged on.
+gate_report(gate) := {
+	"status": status(gate),
+	"attestations": sort([record.id | some record in lib.evidence[gate]]),
+	"signers": sort([record.signer.name | some record in lib.evidence[gate]]),
+	"verdicts": sort([record.predicate.verdict | some record in lib.evidence[gate]]),
+}
+
+# METADATA
+# title: Decision
+# description: Whether the artifact may be promoted to the stage, why, and on what evidence.
+# entrypoint: true
+result := {
+	"allowed": count(violations) == 0,
+	"artifact": input.artifact,
+	"stage": input.stage,
+	"gates": {gate: gate_report(gate) | some gate in lib.required_gates},
+	"violations": sort([v | some v in violations]),
+}

@@ -1,0 +1,55 @@
+package decision_test
+
+import data.decision
+import data.lib.fixtures_test as f
+
+test_full_chain_allowed if {
+	result := decision.result with input as f.request("production", f.chain) with data.gatehouse as f.gatehouse_data
+	result.allowed
+	result.violations == []
+	result.gates.approval == {
+		"status": "present",
+		"attestations": ["sha256:approval-alice", "sha256:approval-bob"],
+		"signers": ["key:SHA256:alice", "key:SHA256:bob"],
+		"verdicts": ["pass", "pass"],
+	}
+	count(result.gates) == 7
+}
+
+test_staging_needs_only_its_gates if {
+	attestations := [r | some r in f.chain; r.predicate.gate in {"integrity", "provenance"}]
+	result := decision.result with input as f.request("staging", attestations) with data.gatehouse as f.gatehouse_data
+	result.allowed
+	object.keys(result.gates) == {"integrity", "provenance"}
+}
+
+test_gate_statuses if {
+	unverified := {
+		"id": "sha256:x",
+		"location": "x.json",
+		"verified": false,
+		"reason": "bad signature",
+		"claimed_predicate_type": "https://gatehouse.dev/attestations/safety/v1",
+	}
+	attestations := array.concat([r | some r in f.chain; not r.predicate.gate in {"bias", "safety"}], [unverified])
+	result := decision.result with input as f.request("production", attestations) with data.gatehouse as f.gatehouse_data
+	not result.allowed
+	result.gates.bias.status == "missing"
+	result.gates.safety.status == "rejected"
+	result.gates.integrity.status == "present"
+}
+
+test_newest_evidence_wins if {
+	older_pass := f.record("integrity", "integrity-gate")
+	newer_fail := object.union(older_pass, {
+		"id": "sha256:newer",
+		"evaluated_at_s": f.now_s - 60,
+		"predicate": object.union(older_pass.predicate, {"verdict": "fail", "reasons": ["digest differs"]}),
+	})
+	attestations := f.with_records("integrity", [older_pass, newer_fail])
+	result := decision.result with input as f.request("production", attestations)
+		with data.gatehouse as f.gatehouse_data
+	not result.allowed
+	result.gates.integrity.attestations == ["sha256:newer"]
+	[v.code | some v in result.violations] == ["gate_not_passed"]
+}

@@ -1,0 +1,41 @@
+# METADATA
+# title: gatehouse policy library
+# description: >-
+#   Data access (everything tunable is data under data.gatehouse, read only
+#   through here so defaults live in one place), the violation helper, and
+#   views over the verified attestation records.
+package lib
+
+# Defaults that apply when policy data does not set a value.
+default_rule_data := {"max_age_seconds": 604800}
+
+# The configured value for key, or its default.
+rule_data(key) := data.gatehouse[key]
+
+rule_data(key) := default_rule_data[key] if not data.gatehouse[key]
+
+# The stage being decided, from data; undefined when the stage is unknown.
+stage := data.gatehouse.stages[input.stage]
+
+# Gates the stage requires.
+required_gates contains gate if some gate in stage.required_gates
+
+# Configuration of one gate.
+gate_config(gate) := data.gatehouse.gates[gate]
+
+# The gate a predicate type belongs to.
+gate_of_type(predicate_type) := gate if {
+	some gate, config in data.gatehouse.gates
+	config.predicate_type == predicate_type
+}
+
+# How old a gate's attestation may be, in seconds.
+max_age_seconds(gate) := gate_config(gate).max_age_seconds
+
+max_age_seconds(gate) := rule_data("max_age_seconds") if not gate_config(gate).max_age_seconds
+
+# Thresholds for a gate (an empty object when none are configured).
+thresholds(gate) := object.get(rule_data("thresholds"), gate, {})
+
+# Verdicts a gate's evidence may carry at this stage: pass, unless data allows more.
+allowed_verdicts(gate) := object.get(object.get(stage, "allowed_verdicts", {}), gate, ["pass"])

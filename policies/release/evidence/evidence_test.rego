@@ -1,0 +1,33 @@
+package release.evidence_test
+
+import data.lib.fixtures_test as f
+import data.release.evidence
+
+test_deployed_model_required if {
+	request := object.union(f.request("production", f.chain), {"deployed": null})
+	denials := evidence.deny with input as request with data.gatehouse as f.gatehouse_data
+	[v.code | some v in denials] == ["deployed_model_unknown"]
+}
+
+test_baseline_must_be_the_deployed_model if {
+	stale_baseline := f.predicate_patched("regression", {"baseline": {"digest": f.other_artifact}})
+	denials := evidence.deny with input as f.request("production", stale_baseline) with data.gatehouse as f.gatehouse_data
+	expected := sprintf("regression: baseline was %s, but the deployed model is %s", [f.other_artifact, f.deployed])
+	[v.msg | some v in denials] == [expected]
+}
+
+test_dataset_must_be_pinned_one if {
+	swapped := f.predicate_patched("safety", {"dataset": {"digest": f.other_artifact}})
+	denials := evidence.deny with input as f.request("production", swapped) with data.gatehouse as f.gatehouse_data
+	[v.code | some v in denials] == ["dataset_not_pinned"]
+}
+
+test_safety_requires_a_pinned_dataset if {
+	unpinned := object.union(object.remove(f.gatehouse_data, ["datasets"]), {"datasets": {}})
+	denials := evidence.deny with input as f.request("production", f.chain) with data.gatehouse as unpinned
+	[v.code | some v in denials] == ["safety_dataset_unpinned"]
+}
+
+test_bound_evidence_passes if {
+	count(evidence.deny) == 0 with input as f.request("production", f.chain) with data.gatehouse as f.gatehouse_data
+}

@@ -1,0 +1,47 @@
+# METADATA
+# title: Required gates
+# description: >-
+#   The stage exists, and every gate it requires has at least one verified
+#   attestation of the gate's predicate type.
+package release.required_gates
+
+import data.lib
+
+# METADATA
+# title: Unknown stage
+# description: The stage named in the request is not configured in policy data.
+# custom:
+#   short_name: unknown_stage
+#   failure_msg: stage %q is not configured; known stages are %v
+deny contains result if {
+	not lib.stage
+	result := lib.result_helper(rego.metadata.chain(), [input.stage, {name | some name, _ in data.gatehouse.stages}])
+}
+
+# METADATA
+# title: Required gate missing
+# description: A required gate has no verified attestation at all.
+# custom:
+#   short_name: required_gate_missing
+#   failure_msg: "%s: no verified attestation"
+deny contains result if {
+	some gate in lib.required_gates
+	not lib.candidates[gate]
+	not lib.unverified[gate]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), [gate], gate)
+}
+
+# METADATA
+# title: Attestation failed verification
+# description: >-
+#   A bundle that claims to attest a required gate did not verify; it is
+#   evidence of nothing.
+# custom:
+#   short_name: attestation_unverified
+#   failure_msg: "%s: bundle %s failed verification: %s"
+deny contains result if {
+	some gate in lib.required_gates
+	not lib.acceptable[gate]
+	some record in lib.unverified[gate]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), [gate, record.location, record.reason], gate)
+}

@@ -1,0 +1,156 @@
+import { execFile } from 'node:child_process';
+import { createHash, createPublicKey } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parse as parseYAML } from 'yaml';
+import { InputError, describeThrown } from '../error.ts';
+import { readPrivateKey } from '../keys/keys.ts';
+import { verifyPolicyBundle, DECISION_ENTRYPOINT, type VerifiedPolicyBundle } from './bundle.ts';
+import { policyDataOf } from './data.ts';
+import { PolicyError } from './error.ts';
+
+const run = promisify(execFile);
+
+/** The repository's own opa, installed by scripts/install-tools.sh. */
+export const BUNDLED_OPA = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.tools', 'bin', 'opa');
+
+export interface PolicySourceOptions {
+  /** The policies directory: Rego packages, data/*.yaml, capabilities.json. */
+  policiesDir: string;
+  /** The opa binary (default: .tools/bin/opa, else opa on PATH). */
+  opa?: string;
+}
+
+export interface PolicyBuildOptions extends PolicySourceOptions {
+  out: string;
+  /** The policy team's ES256 (ECDSA P-256) private key. */
+  signingKey: string;
+}
+
+/**
+ * Builds the policy bundle: stages the Rego sources (tests left out) and the
+ * merged data, compiles them to WebAssembly with `opa build` restricted to the
+ * capabilities of the JS runtime, signs the bundle (ES256), verifies what was
+ * written with the matching public key, and moves it into place atomically.
+ */
+export async function buildPolicyBundle(options: PolicyBuildOptions): Promise<VerifiedPolicyBundle> {
+  const key = await readPrivateKey(options.signingKey);
+  if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new InputError({ code: 'KEY_INVALID', message: 'policy bundles are signed with ES256: use an ECDSA P-256 key', path: options.signingKey });
+  }
+  const staging = await mkdtemp(join(tmpdir(), 'gatehouse-policy-'));
+  try {
+    const revision = await stagePolicySources(options.policiesDir, staging, { tests: false });
+    const out = resolve(options.out);
+    await mkdir(dirname(out), { recursive: true });
+    const temporary = `${out}.${process.pid}.tmp`;
+    await opa(options, [
+      'build', '--bundle', '--target', 'wasm', '--entrypoint', DECISION_ENTRYPOINT,
+      '--capabilities', join(options.policiesDir, 'capabilities.json'),
+      '--signing-key', resolve(options.signingKey), '--signing-alg', 'ES256',
+      '--revision', revision, '--output', temporary, 'policies',
+    ], staging);
+    try {
+      const bundle = verifyPolicyBundle(await readFile(temporary), out, createPublicKey(key));
+      await rename(temporary, out);
+      return bundle;
+    } finally {
+      await rm(temporary, { force: true });
+    }
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Runs the Rego tests with coverage; returns opa's JSON report. */
+export async function testPolicies(options: PolicySourceOptions): Promise<{ passed: number; failed: number; coverage: number; output: string }> {
+  const staging = await mkdtemp(join(tmpdir(), 'gatehouse-policy-test-'));
+  try {
+    await stagePolicySources(options.policiesDir, staging, { tests: true });
+    const results = await opa(options, ['test', '--format', 'json', 'policies'], staging, true);
+    const coverage = await opa(options, ['test', '--coverage', '--format', 'json', 'policies'], staging, true);
+    const cases = JSON.parse(results.stdout || '[]') as Array<{ fail?: boolean; error?: unknown }>;
+    const failed = cases.filter((c) => c.fail === true || c.error !== undefined).length;
+    return {
+      passed: cases.length - failed,
+      failed,
+      coverage: (JSON.parse(coverage.stdout || '{}') as { coverage?: number }).coverage ?? 0,
+      output: results.stdout,
+    };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Lays out a bundle root: `policies/**.rego` as in the source tree, and one
+ * data.json with every data/*.yaml merged under `gatehouse` (checked against
+ * the policy data schema). Returns a digest of the sources, used as the
+ * bundle revision so a bundle names what it was built from.
+ */
+export async function stagePolicySources(policiesDir: string, staging: string, options: { tests: boolean }): Promise<string> {
+  const sources = createHash('sha256');
+  const regoFiles = (await listFiles(policiesDir)).filter(
+    (path) => path.endsWith('.rego') && !path.startsWith(`data${sep}`) && (options.tests || !path.endsWith('_test.rego')),
+  );
+  for (const path of regoFiles.sort()) {
+    const content = await readFile(join(policiesDir, path));
+    sources.update(`${path}\0`).update(content);
+    await mkdir(dirname(join(staging, 'policies', path)), { recursive: true });
+    await copyFile(join(policiesDir, path), join(staging, 'policies', path));
+  }
+  const merged: Record<string, unknown> = {};
+  const dataDir = join(policiesDir, 'data');
+  const dataFiles = existsSync(dataDir) ? (await readdir(dataDir)).filter((name) => /\.ya?ml$/.test(name)).sort() : [];
+  for (const name of dataFiles) {
+    const path = join(dataDir, name);
+    const text = await readFile(path, 'utf8');
+    sources.update(`data/${name}\0`).update(text);
+    let parsed: unknown;
+    try {
+      parsed = parseYAML(text);
+    } catch (cause) {
+      throw new InputError({ code: 'SCHEMA_INVALID', message: `not valid YAML: ${describeThrown(cause)}`, path, cause });
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new InputError({ code: 'SCHEMA_INVALID', message: 'policy data files hold a mapping of top-level keys', path });
+    }
+    for (const [key, value] of Object.entries(parsed)) {
+      if (key in merged) throw new InputError({ code: 'SCHEMA_INVALID', message: `key ${key} is also set in another data file`, path });
+      merged[key] = value;
+    }
+  }
+  policyDataOf({ gatehouse: merged }, dataDir);
+  await writeFile(join(staging, 'policies', 'data.json'), `${JSON.stringify({ gatehouse: merged })}\n`);
+  return `sha256:${sources.digest('hex')}`;
+}
+
+async function opa(options: PolicySourceOptions, args: string[], cwd: string, allowFailure = false): Promise<{ stdout: string; stderr: string }> {
+  const binary = options.opa ?? (existsSync(BUNDLED_OPA) ? BUNDLED_OPA : 'opa');
+  try {
+    return await run(binary, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
+  } catch (error) {
+    const failure = error as { code?: unknown; stdout?: string; stderr?: string };
+    if (failure.code === 'ENOENT') {
+      throw new InputError({ code: 'USAGE', message: `opa not found (${binary}); run npm run tools or pass --opa` });
+    }
+    if (allowFailure && typeof failure.stdout === 'string' && failure.stdout.length > 0) return { stdout: failure.stdout, stderr: failure.stderr ?? '' };
+    throw new PolicyError({ code: 'BUILD_FAILED', message: `opa ${args[0]} failed: ${[failure.stdout, failure.stderr].filter(Boolean).join(' ').trim() || describeThrown(error)}`, cause: error });
+  }
+}
+
+async function listFiles(root: string, prefix = ''): Promise<string[]> {
+  const entries = await readdir(join(root, prefix), { withFileTypes: true });
+  const nested = await Promise.all(
+    entries.map(async (entry) => {
+      const path = prefix === '' ? entry.name : join(prefix, entry.name);
+      if (entry.isDirectory()) return listFiles(root, path);
+      return entry.isFile() ? [path] : [];
+    }),
+  );
+  return nested.flat();
+}

@@ -1,0 +1,87 @@
+import type { TrustedRoot } from '@sigstore/protobuf-specs';
+import { createPublicKey } from 'node:crypto';
+import schema from './schemas/policy-data.schema.json' with { type: 'json' };
+import { InputError, describeThrown } from '../error.ts';
+import { compileSchema, type SchemaValidator } from '../schema/validator.ts';
+import { toTrustedKey, type TrustedKey, type TrustPolicy } from '../verify/trust.ts';
+import type { SignerIdentity } from '../verify/identity.ts';
+
+/** data.gatehouse of a policy bundle. */
+export interface PolicyData {
+  stages: Record<string, { required_gates: string[]; approvals?: number; allowed_verdicts?: Record<string, string[]> }>;
+  gates: Record<string, { predicate_type: string; signers: string[]; max_age_seconds?: number }>;
+  signers: Record<string, { kind: 'key'; public_key: string } | { kind: 'keyless'; issuer: string; subject: string }>;
+  decision_signers?: string[];
+  trusted_root?: Record<string, unknown>;
+  thresholds?: Record<string, unknown>;
+  datasets?: Record<string, string>;
+}
+
+export const policyDataValidator: SchemaValidator<PolicyData> = compileSchema<PolicyData>(schema);
+
+/** The signers a policy names, ready to verify with and to map identities back to ids. */
+export interface PolicySigners {
+  trust: TrustPolicy;
+  /** Signer ids whose entry matches a verified identity. */
+  idsFor(identity: SignerIdentity): string[];
+  /** Trust limited to the given signer ids (for decision records). */
+  restrictedTo(ids: readonly string[]): TrustPolicy;
+}
+
+/** Reads data.gatehouse from a bundle's data and checks it against the policy data schema. */
+export function policyDataOf(data: Record<string, unknown>, source: string): PolicyData {
+  const gatehouse = data['gatehouse'];
+  policyDataValidator.assert(gatehouse, `${source}:data.json`, 'gatehouse policy data');
+  return gatehouse;
+}
+
+/** Builds trust material from the policy's signers. */
+export async function policySigners(data: PolicyData, source: string): Promise<PolicySigners> {
+  const keys = new Map<string, TrustedKey>();
+  const keyless = new Map<string, { issuer: string; subject: string }>();
+  for (const [id, signer] of Object.entries(data.signers)) {
+    if (signer.kind === 'key') {
+      try {
+        keys.set(id, toTrustedKey(createPublicKey(signer.public_key)));
+      } catch (cause) {
+        throw new InputError({ code: 'KEY_INVALID', message: `signer ${id}: ${describeThrown(cause)}`, path: `${source}:data.json`, cause });
+      }
+    } else {
+      keyless.set(id, { issuer: signer.issuer, subject: signer.subject });
+    }
+  }
+  let trustedRoot: TrustedRoot | undefined;
+  if (keyless.size > 0) {
+    if (data.trusted_root === undefined) {
+      throw new InputError({ code: 'SCHEMA_INVALID', message: 'keyless signers need data.gatehouse.trusted_root', path: `${source}:data.json` });
+    }
+    const { TrustedRoot: Root } = await import('@sigstore/protobuf-specs');
+    trustedRoot = Root.fromJSON(data.trusted_root);
+  }
+  const build = (ids: readonly string[] | undefined): TrustPolicy => {
+    const pick = <T>(map: Map<string, T>) => [...map].filter(([id]) => ids === undefined || ids.includes(id)).map(([, v]) => v);
+    const identities = pick(keyless);
+    const policy: TrustPolicy = { keys: dedupe(pick(keys)) };
+    if (trustedRoot !== undefined && identities.length > 0) policy.keyless = { trustedRoot, identities };
+    return policy;
+  };
+  return {
+    trust: build(undefined),
+    restrictedTo: (ids) => build(ids),
+    idsFor(identity) {
+      const ids: string[] = [];
+      for (const [id, key] of keys) if (identity.kind === 'key' && key.fingerprint === identity.keyId) ids.push(id);
+      for (const [id, who] of keyless) {
+        if (identity.kind === 'keyless' && who.issuer === identity.issuer && who.subject === identity.subject) ids.push(id);
+      }
+      return ids.sort();
+    },
+  };
+}
+
+// One key listed under two ids is one trusted key.
+function dedupe(keys: TrustedKey[]): TrustedKey[] {
+  const seen = new Map<string, TrustedKey>();
+  for (const key of keys) seen.set(key.fingerprint, key);
+  return [...seen.values()];
+}

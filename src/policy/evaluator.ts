@@ -1,0 +1,53 @@
+import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { describeThrown } from '../error.ts';
+import { PolicyError } from './error.ts';
+import type { VerifiedPolicyBundle } from './bundle.ts';
+
+/**
+ * Evaluates a verified policy bundle's WebAssembly with @open-policy-agent/opa-wasm.
+ * One instance serves many decisions: data is set once, and the SDK resets the
+ * module's heap before each evaluation, so memory stays flat.
+ */
+export class OpaWasmEvaluator {
+  readonly bundle: VerifiedPolicyBundle;
+  readonly #policy: LoadedPolicy;
+
+  private constructor(bundle: VerifiedPolicyBundle, policy: LoadedPolicy) {
+    this.bundle = bundle;
+    this.#policy = policy;
+  }
+
+  /** Instantiates the bundle's policy.wasm and loads its data. */
+  static async load(bundle: VerifiedPolicyBundle): Promise<OpaWasmEvaluator> {
+    let policy: LoadedPolicy;
+    try {
+      policy = await loadPolicy(bundle.wasm, { initial: 10, maximum: 4096 });
+      policy.setData(bundle.data);
+    } catch (thrown) {
+      throw wrap(thrown, `cannot load ${bundle.source}`);
+    }
+    if (!Object.hasOwn(policy.entrypoints, bundle.entrypoint)) {
+      throw new PolicyError({ code: 'EVALUATION_FAILED', message: `${bundle.source}: policy has no entrypoint ${bundle.entrypoint}` });
+    }
+    return new OpaWasmEvaluator(bundle, policy);
+  }
+
+  /** The entrypoint's value for `input`; a policy that yields no result is an error, never an allow. */
+  evaluate(input: unknown): unknown {
+    let results: Array<{ result?: unknown }>;
+    try {
+      results = this.#policy.evaluate(input, this.bundle.entrypoint);
+    } catch (thrown) {
+      // The SDK throws strings and plain objects: make them typed errors here.
+      throw wrap(thrown, 'policy evaluation failed');
+    }
+    if (!Array.isArray(results) || results.length !== 1 || !('result' in results[0]!)) {
+      throw new PolicyError({ code: 'EVALUATION_FAILED', message: `policy produced no single result for ${this.bundle.entrypoint}` });
+    }
+    return results[0]!.result;
+  }
+}
+
+function wrap(thrown: unknown, context: string): PolicyError {
+  return new PolicyError({ code: 'EVALUATION_FAILED', message: `${context}: ${describeThrown(thrown)}`, cause: thrown });
+}
