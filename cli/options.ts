@@ -8,16 +8,8 @@ import type { TrustPolicy } from '../src/verify/trust.ts';
 // Signing and verification pull in sigstore-js and the schema compiler; they
 // are imported when a command needs them so every other command starts fast.
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
 /** Parses an RFC 3339 time given to `flag`. */
-export function parseTime(value: string, flag: string): Date {
-  const date = new Date(value);
-  if (!RFC3339.test(value) || Number.isNaN(date.getTime())) {
-    throw new InputError({ code: 'USAGE', message: `${flag}: expected an RFC 3339 time such as 2026-11-22T12:00:00Z, got ${JSON.stringify(value)}` });
-  }
-  return date;
-}
+export { parseRFC3339 as parseTime } from '../src/time.ts';
 
 /** A subject given as a path (hashed now) or as sha256:HEX. */
 export async function resolveSubject(value: string, name?: string): Promise<{ name: string; digest: ArtifactDigest }> {

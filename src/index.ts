@@ -53,7 +53,8 @@ export { DigestError } from './digest/error.ts';
 export type { AttestationStore, StoredBundle, UnreadableBundle } from './store/store.ts';
 export { DEFAULT_STORE_DIRECTORY, FileSystemAttestationStore } from './store/fs-store.ts';
 
-export { attestGate, describeArtifact, describeManifest, toRFC3339 } from './gates/gate.ts';
+export { attestGate, describeArtifact, describeManifest } from './gates/gate.ts';
+export { parseRFC3339, toRFC3339 } from './time.ts';
 export type { GateRun } from './gates/gate.ts';
 export { evaluateIntegrity } from './gates/integrity/evaluate.ts';
 export type { IntegrityConfig, IntegrityInputs } from './gates/integrity/evaluate.ts';

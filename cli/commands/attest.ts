@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { InputError } from '../../src/error.ts';
-import type { PREDICATE_TYPES } from '../../src/attest/predicates.ts';
 import { digestHex } from '../../src/digest/artifact.ts';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
 import { readJSONFile } from '../../src/io/read.ts';
@@ -29,7 +28,7 @@ export function registerAttest(program: Command, output: Output): void {
   )
     .option('--json', 'print the statement as JSON')
     .action(async (flags: AttestFlags) => {
-      const [{ predicateValidators }, { toStatement }, { signStatement }] = await Promise.all([
+      const [{ predicateValidatorFor }, { toStatement }, { signStatement }] = await Promise.all([
         import('../../src/attest/predicate-schemas.ts'),
         import('../../src/attest/statement.ts'),
         import('../../src/sign/attest.ts'),
@@ -39,10 +38,7 @@ export function registerAttest(program: Command, output: Output): void {
         throw new InputError({ code: 'SCHEMA_INVALID', message: 'the predicate must be a JSON object', path: flags.predicate });
       }
       // A gatehouse predicate type promises its schema: refuse to sign one that breaks it.
-      const validator = Object.hasOwn(predicateValidators, flags.predicateType)
-        ? predicateValidators[flags.predicateType as (typeof PREDICATE_TYPES)[keyof typeof PREDICATE_TYPES]]
-        : undefined;
-      validator?.assert(predicate, flags.predicate, `${flags.predicateType} predicate`);
+      predicateValidatorFor(flags.predicateType)?.assert(predicate, flags.predicate, `${flags.predicateType} predicate`);
       const signing = await signingFrom(flags);
       const subject = await resolveSubject(flags.subject, flags.subjectName);
       const statement = toStatement({

@@ -4,7 +4,15 @@ import type { SignerIdentity } from '../verify/identity.ts';
 export const PREDICATE_TYPES = {
   integrity: 'https://gatehouse.dev/attestations/integrity/v1',
   provenance: 'https://gatehouse.dev/attestations/provenance/v1',
+  regression: 'https://gatehouse.dev/attestations/regression/v1',
+  safety: 'https://gatehouse.dev/attestations/safety/v1',
+  bias: 'https://gatehouse.dev/attestations/bias/v1',
+  approval: 'https://gatehouse.dev/attestations/approval/v1',
+  canary: 'https://gatehouse.dev/attestations/canary/v1',
 } as const;
+
+/** The gates in chain order, from the artifact checks to the canary. */
+export const GATE_NAMES: readonly GateName[] = ['integrity', 'provenance', 'regression', 'safety', 'bias', 'approval', 'canary'];
 
 export type GateName = keyof typeof PREDICATE_TYPES;
 
@@ -20,6 +28,39 @@ export interface GatePredicateBase<G extends GateName> {
   engine: { name: string; version: string };
   /** Why the verdict is not pass; empty when it is. */
   reasons: string[];
+  /** The policy bundle the thresholds came from; null for gates that apply none. */
+  policy: { digest: string } | null;
+  /** The thresholds the gate applied. */
+  thresholds: Record<string, unknown>;
+  /** Digests of what was judged: datasets, baseline model, reports, signatures. */
+  evidence: EvidenceReference[];
+}
+
+/** One piece of evidence a gate judged, by digest. */
+export interface EvidenceReference {
+  role: string;
+  digest: string;
+  name?: string;
+}
+
+/** A confidence interval. */
+export interface Interval {
+  low: number;
+  high: number;
+  level?: number;
+}
+
+/** One metric compared between candidate and baseline: delta = candidate - baseline (relative for latency, throughput, memory). */
+export interface MetricComparison {
+  name: string;
+  candidate?: number;
+  baseline?: number;
+  delta: number;
+  scale?: 'absolute' | 'relative';
+  ci: Interval;
+  tolerance?: number;
+  effectSize?: number | null;
+  verdict?: GateVerdict;
 }
 
 /** What was hashed and how. */
@@ -60,4 +101,48 @@ export interface ProvenancePredicate extends GatePredicateBase<'provenance'> {
     manifestDigest: string | null;
   };
   mismatches: ManifestMismatch[];
+}
+
+/** Regression gate: candidate against the deployed baseline on the same evaluation set. */
+export interface RegressionPredicate extends GatePredicateBase<'regression'> {
+  baseline: { digest: string };
+  evaluationSet: { digest: string; examples?: number };
+  metrics: MetricComparison[];
+  slices?: Array<{ name: string; metric: string; n: number; delta: number; ci: Interval; pValue?: number; qValue?: number; verdict: GateVerdict }>;
+  unmatched?: { candidate: number; baseline: number };
+  seed?: number;
+}
+
+/** Safety gate: per-category pass rates on the pinned dataset, over-refusal and consistency. */
+export interface SafetyPredicate extends GatePredicateBase<'safety'> {
+  dataset: { digest: string; prompts?: number };
+  judge: { name: string; version: string };
+  categories: Array<{ name: string; n: number; passed: number; rate: number; lowerBound: number; verdict?: GateVerdict }>;
+  overRefusal: { n: number; refused: number; rate: number; upperBound: number };
+  consistency?: { groups: number; flipRate: number };
+}
+
+/** Bias gate: fairness gaps between groups with confidence intervals. */
+export interface BiasPredicate extends GatePredicateBase<'bias'> {
+  dataset: { digest: string };
+  metrics: Array<{ name: string; value: number; ci: Interval; verdict?: GateVerdict }>;
+  groups?: Array<{ name: string; n: number }>;
+  minGroupSize?: number;
+  counterfactual?: { pairs: number; flipRate: number };
+}
+
+/** Approval gate: a person's decision for one stage; the attestation's signer is the approver. */
+export interface ApprovalPredicate extends GatePredicateBase<'approval'> {
+  decision: 'approve' | 'reject';
+  stage: string;
+  report: { digest: string };
+  comment?: string;
+}
+
+/** Canary gate: the candidate on real traffic beside the deployed model. */
+export interface CanaryPredicate extends GatePredicateBase<'canary'> {
+  baseline: { digest: string };
+  metrics: MetricComparison[];
+  window: { start: string; end: string };
+  trafficFraction?: number;
 }

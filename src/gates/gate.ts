@@ -32,11 +32,6 @@ export async function attestGate<P extends GatePredicateBase<GateName>>(
   return { statement, bundle: await signStatement(statement, signing) };
 }
 
-/** RFC 3339 form of an evaluation time, to the second. */
-export function toRFC3339(at: Date): string {
-  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 /** Hashes an artifact and describes it the way gate predicates record it. */
 export async function describeArtifact(path: string, digest?: ModelDigestOptions): Promise<ArtifactDescription & { digest: ArtifactDigest }> {
   const result = await digestArtifact(path, digest);

@@ -22,6 +22,10 @@ export function evaluateIntegrity(inputs: IntegrityInputs, config: IntegrityConf
     evaluatedAt: config.evaluatedAt,
     engine: { ...ENGINE },
     reasons: matches ? [] : [`artifact digest ${inputs.artifact.digest} differs from the recorded ${inputs.expected.digest}`],
+    // Equality has no threshold to take from a policy.
+    policy: null,
+    thresholds: {},
+    evidence: [],
     artifact: inputs.artifact,
     expected: inputs.expected,
   };

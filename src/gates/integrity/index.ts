@@ -2,7 +2,8 @@ import type { IntegrityPredicate } from '../../attest/predicates.ts';
 import type { ArtifactDigest } from '../../digest/artifact.ts';
 import type { ModelDigestOptions } from '../../digest/model.ts';
 import type { AttestOptions } from '../../sign/attest.ts';
-import { attestGate, describeArtifact, toRFC3339, type GateRun } from '../gate.ts';
+import { toRFC3339 } from '../../time.ts';
+import { attestGate, describeArtifact, type GateRun } from '../gate.ts';
 import { evaluateIntegrity } from './evaluate.ts';
 
 export interface IntegrityGateOptions {

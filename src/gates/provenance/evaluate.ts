@@ -61,6 +61,9 @@ export function evaluateProvenance(inputs: ProvenanceInputs, config: ProvenanceC
     evaluatedAt: config.evaluatedAt,
     engine: { ...ENGINE },
     reasons,
+    policy: null,
+    thresholds: {},
+    evidence: [{ role: 'model-signature', digest: `sha256:${signature.bundleDigest}` }],
     artifact: inputs.artifact,
     modelSignature: {
       bundleDigest: `sha256:${signature.bundleDigest}`,

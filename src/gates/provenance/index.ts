@@ -10,7 +10,8 @@ import type { AttestOptions } from '../../sign/attest.ts';
 import { VerificationError } from '../../verify/error.ts';
 import type { TrustPolicy } from '../../verify/trust.ts';
 import { AttestationVerifier } from '../../verify/verifier.ts';
-import { attestGate, describeArtifact, describeManifest, toRFC3339, type GateRun } from '../gate.ts';
+import { toRFC3339 } from '../../time.ts';
+import { attestGate, describeArtifact, describeManifest, type GateRun } from '../gate.ts';
 import { evaluateProvenance, type ModelSignatureEvidence } from './evaluate.ts';
 import { MODEL_SIGNATURE_FILE, MODEL_SIGNING_PREDICATE_TYPE, modelSigningValidator, resourceAlgorithm, type ModelSigningPredicate } from './model-signing.ts';
 
