@@ -12,10 +12,11 @@ import data.lib
 # description: The stage named in the request is not configured in policy data.
 # custom:
 #   short_name: unknown_stage
-#   failure_msg: stage %q is not configured; known stages are %v
+#   failure_msg: "stage \"%s\" is not configured; known stages are %s"
 deny contains result if {
 	not lib.stage
-	result := lib.result_helper(rego.metadata.chain(), [input.stage, {name | some name, _ in data.gatehouse.stages}])
+	known := concat(", ", sort([name | some name, _ in data.gatehouse.stages]))
+	result := lib.result_helper(rego.metadata.chain(), [input.stage, known])
 }
 
 # METADATA

@@ -12,7 +12,7 @@ test_unknown_stage if {
 	denials := required_gates.deny with input as f.request("prod", f.chain) with data.gatehouse as f.gatehouse_data
 	some v in denials
 	v.code == "unknown_stage"
-	v.msg == `stage "prod" is not configured; known stages are {"production", "staging"}`
+	v.msg == `stage "prod" is not configured; known stages are production, staging`
 }
 
 test_missing_gate if {

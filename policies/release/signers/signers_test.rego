@@ -9,7 +9,7 @@ test_signer_not_authorised_for_gate if {
 	denials := signers.deny with input as f.request("production", forged) with data.gatehouse as f.gatehouse_data
 	[v.msg | some v in denials] == [concat("", [
 		"integrity: attestation sha256:integrity-integrity-gate is signed by key:SHA256:safety-gate, ",
-		`who is not authorised for this gate (authorised: ["integrity-gate"])`,
+		"who is not authorised for this gate (authorised: integrity-gate)",
 	])]
 }
 

@@ -12,11 +12,12 @@ import data.lib
 #   artifacts as its subject.
 # custom:
 #   short_name: subject_mismatch
-#   failure_msg: "%s: attestation %s is about %v, not %s"
+#   failure_msg: "%s: attestation %s is about %s, not %s"
 deny contains result if {
 	some gate in lib.required_gates
 	not lib.acceptable[gate]
 	some record in lib.candidates[gate]
 	not lib.about_artifact(record)
-	result := lib.result_helper_with_gate(rego.metadata.chain(), [gate, record.id, record.subjects, input.artifact], gate)
+	params := [gate, record.id, concat(", ", record.subjects), input.artifact]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), params, gate)
 }
