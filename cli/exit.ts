@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { InputError, describeThrown } from '../src/error.ts';
+import { PolicyError } from '../src/policy/error.ts';
 import { SigningError } from '../src/sign/error.ts';
 import { VerificationError } from '../src/verify/error.ts';
 
@@ -35,6 +36,11 @@ export function toExit(error: unknown): { code: ExitCode; line?: string } {
   }
   if (error instanceof InputError) return { code: EXIT.badInput, line: error.toString() };
   if (error instanceof VerificationError) return { code: EXIT.failed, line: `verification failed: ${error.message}` };
+  if (error instanceof PolicyError) {
+    if (error.code === 'BUILD_FAILED') return { code: EXIT.badInput, line: error.message };
+    if (error.code === 'EVALUATION_FAILED') return { code: EXIT.internal, line: error.message };
+    return { code: EXIT.failed, line: `policy bundle refused: ${error.message}` };
+  }
   if (error instanceof SigningError) {
     return { code: error.code === 'IDENTITY_TOKEN_MISSING' ? EXIT.badInput : EXIT.internal, line: error.message };
   }

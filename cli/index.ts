@@ -5,6 +5,9 @@ import { registerDemo } from './commands/demo.ts';
 import { registerDigest } from './commands/digest.ts';
 import { registerGate } from './commands/gate.ts';
 import { registerKeygen } from './commands/keygen.ts';
+import { registerPolicy } from './commands/policy.ts';
+import { registerReplay } from './commands/replay.ts';
+import { registerVerify } from './commands/verify.ts';
 import { registerVerifyAttestation } from './commands/verify-attestation.ts';
 import { toExit, type ExitCode } from './exit.ts';
 import { processOutput, type Output } from './output.ts';
@@ -22,6 +25,9 @@ export function buildProgram(output: Output = processOutput): Command {
   registerAttest(program, output);
   registerVerifyAttestation(program, output);
   registerGate(program, output);
+  registerPolicy(program, output);
+  registerVerify(program, output);
+  registerReplay(program, output);
   registerDemo(program, output);
   return program;
 }

@@ -50,7 +50,7 @@ export async function buildPolicyBundle(options: PolicyBuildOptions): Promise<Ve
     const temporary = `${out}.${process.pid}.tmp`;
     await opa(options, [
       'build', '--bundle', '--target', 'wasm', '--entrypoint', DECISION_ENTRYPOINT,
-      '--capabilities', join(options.policiesDir, 'capabilities.json'),
+      '--capabilities', resolve(options.policiesDir, 'capabilities.json'),
       '--signing-key', resolve(options.signingKey), '--signing-alg', 'ES256',
       '--revision', revision, '--output', temporary, 'policies',
     ], staging);
@@ -139,8 +139,15 @@ async function opa(options: PolicySourceOptions, args: string[], cwd: string, al
       throw new InputError({ code: 'USAGE', message: `opa not found (${binary}); run npm run tools or pass --opa` });
     }
     if (allowFailure && typeof failure.stdout === 'string' && failure.stdout.length > 0) return { stdout: failure.stdout, stderr: failure.stderr ?? '' };
-    throw new PolicyError({ code: 'BUILD_FAILED', message: `opa ${args[0]} failed: ${[failure.stdout, failure.stderr].filter(Boolean).join(' ').trim() || describeThrown(error)}`, cause: error });
+    throw new PolicyError({ code: 'BUILD_FAILED', message: `opa ${args[0]} failed: ${firstLines([failure.stdout, failure.stderr].filter(Boolean).join('\n')) || describeThrown(error)}`, cause: error });
   }
+}
+
+// opa prints its usage after an error; the error lines are what matter.
+function firstLines(text: string): string {
+  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  const usage = lines.findIndex((line) => line.startsWith('Usage:'));
+  return (usage === -1 ? lines : lines.slice(0, usage)).slice(0, 10).join(' ');
 }
 
 async function listFiles(root: string, prefix = ''): Promise<string[]> {

@@ -35,7 +35,7 @@ export interface SchemaValidator<T> {
 export function addSchema(schema: { $id: string } & Record<string, unknown>): void {
   if (referenced.some((known) => known.$id === schema.$id)) return;
   referenced.push(schema);
-  shared?.addSchema(schema);
+  if (shared !== undefined && shared.getSchema(schema.$id) === undefined) shared.addSchema(schema);
 }
 
 /**

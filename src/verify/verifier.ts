@@ -139,7 +139,7 @@ export class AttestationVerifier {
     }
     throw new VerificationError({
       code: 'UNTRUSTED_KEY',
-      message: `${source}: signature does not verify with any trusted key (${this.#keys.map((k) => k.fingerprint).join(', ')})`,
+      message: `${source}: signature does not verify with any trusted key (${this.#keys.length === 1 ? this.#keys[0]!.fingerprint : `${this.#keys.length} keys`})`,
       cause: lastFailure,
     });
   }

@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { ExitError, EXIT } from '../exit.ts';
+import { printJSON, type Output } from '../output.ts';
+
+export function registerPolicy(program: Command, output: Output): void {
+  const policy = program.command('policy').description('build, sign and test the Rego policy bundle');
+
+  policy
+    .command('build')
+    .description('compile policies/ to WebAssembly with opa build, sign it (ES256) and verify the result')
+    .option('--policies <dir>', 'the policy sources', 'policies')
+    .requiredOption('--signing-key <file.key>', "the policy team's ECDSA P-256 private key")
+    .option('--out <bundle.tar.gz>', 'where to write the signed bundle', 'bundles/gatehouse.tar.gz')
+    .option('--opa <path>', 'the opa binary (default: .tools/bin/opa, else opa on PATH)')
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: { policies: string; signingKey: string; out: string; opa?: string; json?: boolean }) => {
+      const { buildPolicyBundle } = await import('../../src/policy/build.ts');
+      const bundle = await buildPolicyBundle({ policiesDir: flags.policies, out: flags.out, signingKey: flags.signingKey, ...(flags.opa === undefined ? {} : { opa: flags.opa }) });
+      const summary = { out: flags.out, digest: `sha256:${bundle.digest}`, revision: bundle.revision, files: [...bundle.files.keys()].sort() };
+      if (flags.json) printJSON(output, summary);
+      else output.out(`wrote ${flags.out} (sha256:${bundle.digest}, revision ${bundle.revision}, ${summary.files.length} files, signed and verified)`);
+    });
+
+  policy
+    .command('test')
+    .description('run the Rego tests with opa test, with coverage')
+    .option('--policies <dir>', 'the policy sources', 'policies')
+    .option('--opa <path>', 'the opa binary (default: .tools/bin/opa, else opa on PATH)')
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: { policies: string; opa?: string; json?: boolean }) => {
+      const { testPolicies } = await import('../../src/policy/build.ts');
+      const result = await testPolicies({ policiesDir: flags.policies, ...(flags.opa === undefined ? {} : { opa: flags.opa }) });
+      if (flags.json) printJSON(output, { passed: result.passed, failed: result.failed, coverage: result.coverage });
+      else output.out(`${result.passed} passed, ${result.failed} failed; coverage ${result.coverage.toFixed(1)}%`);
+      if (result.failed > 0) throw new ExitError(EXIT.failed);
+    });
+}

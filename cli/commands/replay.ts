@@ -1,0 +1,50 @@
+import { Option, type Command } from 'commander';
+import { ExitError, EXIT } from '../exit.ts';
+import { collect } from '../options.ts';
+import { printJSON, type Output } from '../output.ts';
+
+interface ReplayFlags {
+  attestations: string;
+  policy: string;
+  policyKey: string;
+  decisionKey?: string[];
+  json?: boolean;
+}
+
+export function registerReplay(program: Command, output: Output): void {
+  program
+    .command('replay')
+    .description('verify a signed decision record and re-evaluate it offline; exit 0 when the result is identical')
+    .argument('<decision>', 'the signed decision record')
+    .requiredOption('--attestations <dir>', 'attestation store or directory holding the recorded bundles')
+    .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle the decision used')
+    .requiredOption('--policy-key <file.pub>', "the policy team's public key")
+    .addOption(new Option('--decision-key <file.pub>', "key trusted to sign decision records; repeatable (default: the policy's decision_signers)").argParser(collect))
+    .option('--json', 'print the outcome as JSON')
+    .action(async (recordPath: string, flags: ReplayFlags) => {
+      const [{ readPolicyBundle }, { readPublicKey }, { DecisionEngine }, replay, { readBoundedFile }, { readTrustedKeys }] = await Promise.all([
+        import('../../src/policy/bundle.ts'),
+        import('../../src/keys/keys.ts'),
+        import('../../src/decide/decide.ts'),
+        import('../../src/decide/replay.ts'),
+        import('../../src/io/read.ts'),
+        import('../../src/verify/trust.ts'),
+      ]);
+      const bundle = await readPolicyBundle(flags.policy, await readPublicKey(flags.policyKey));
+      const engine = await DecisionEngine.create(bundle);
+      const trust = flags.decisionKey !== undefined
+        ? { keys: await readTrustedKeys(flags.decisionKey) }
+        : engine.signers.restrictedTo(engine.data.decision_signers ?? []);
+      const record = replay.verifyDecisionRecord(await readBoundedFile(recordPath), recordPath, trust);
+      const outcome = await replay.replayDecision(record, engine, flags.attestations);
+      if (flags.json) {
+        printJSON(output, { identical: outcome.identical, differences: outcome.differences, allowed: outcome.replayed.result.allowed, recordedAllowed: record.predicate.gatehouse.result.allowed });
+      } else if (outcome.identical) {
+        output.out(`identical: ${record.artifact} to ${record.predicate.gatehouse.stage} was ${record.predicate.verificationResult === 'PASSED' ? 'allowed' : 'denied'} at ${record.predicate.gatehouse.evaluationTime}, and is again`);
+      } else {
+        output.out('DIFFERENT:');
+        for (const difference of outcome.differences) output.out(`  ${difference}`);
+      }
+      if (!outcome.identical) throw new ExitError(EXIT.failed);
+    });
+}

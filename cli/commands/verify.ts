@@ -1,0 +1,81 @@
+import type { Command } from 'commander';
+import { InputError } from '../../src/error.ts';
+import { formatDecision, rejectedBundles } from '../../src/decide/format.ts';
+import { parseDigest } from '../../src/digest/artifact.ts';
+import { writeFileAtomic } from '../../src/io/atomic.ts';
+import { ExitError, EXIT } from '../exit.ts';
+import { parseTime, resolveSubject } from '../options.ts';
+import { printJSON, type Output } from '../output.ts';
+
+interface VerifyFlags {
+  subject: string;
+  attestations: string;
+  policy: string;
+  policyKey: string;
+  stage: string;
+  deployed?: string;
+  at?: string;
+  decisionOut?: string;
+  decisionKey?: string;
+  json?: boolean;
+}
+
+export function registerVerify(program: Command, output: Output): void {
+  program
+    .command('verify')
+    .description('decide whether an artifact may be promoted to a stage, from its signed attestations and a signed policy bundle')
+    .requiredOption('--subject <path|sha256:hex>', 'the artifact: a file or model directory (hashed now), or its digest')
+    .requiredOption('--attestations <dir>', 'attestation store or directory of bundles')
+    .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle')
+    .requiredOption('--policy-key <file.pub>', "the policy team's public key")
+    .requiredOption('--stage <name>', 'the stage to promote to')
+    .option('--deployed <sha256:hex>', 'the model deployed now (the regression baseline must be this one)')
+    .option('--at <rfc3339>', 'evaluation time (default: now)')
+    .option('--decision-out <file>', 'write a signed decision record here')
+    .option('--decision-key <file.key>', 'key that signs the decision record')
+    .option('--json', 'print the decision as JSON')
+    .action(async (flags: VerifyFlags) => {
+      if ((flags.decisionOut === undefined) !== (flags.decisionKey === undefined)) {
+        throw new InputError({ code: 'USAGE', message: '--decision-out and --decision-key go together' });
+      }
+      const evaluationTime = flags.at === undefined ? new Date() : parseTime(flags.at, '--at');
+      const deployed = flags.deployed === undefined ? null : parseDigest(flags.deployed, '--deployed');
+      const [{ readPolicyBundle }, { readPublicKey }, { DecisionEngine }, { collectAttestations }] = await Promise.all([
+        import('../../src/policy/bundle.ts'),
+        import('../../src/keys/keys.ts'),
+        import('../../src/decide/decide.ts'),
+        import('../../src/decide/attestations.ts'),
+      ]);
+      // Signing material is read before deciding, so a bad key cannot leave a decision unrecorded.
+      const signing = flags.decisionKey === undefined ? undefined : await decisionSigning(flags.decisionKey);
+      const bundle = await readPolicyBundle(flags.policy, await readPublicKey(flags.policyKey));
+      const engine = await DecisionEngine.create(bundle);
+      const subject = await resolveSubject(flags.subject);
+      const decision = engine.decide({
+        artifact: subject.digest,
+        stage: flags.stage,
+        deployed,
+        evaluationTime,
+        bundles: await collectAttestations(flags.attestations, subject.digest),
+      });
+      let recordPath: string | undefined;
+      if (signing !== undefined && flags.decisionOut !== undefined) {
+        const { signDecision } = await import('../../src/decide/record.ts');
+        const record = await signDecision(decision, signing, subject.name);
+        await writeFileAtomic(flags.decisionOut, `${JSON.stringify(record, null, 2)}\n`);
+        recordPath = flags.decisionOut;
+      }
+      if (flags.json) {
+        printJSON(output, { ...decision.result, policy: { digest: `sha256:${decision.policy.digest}`, revision: decision.policy.revision }, evaluationTime: decision.input.evaluation_time, inputDigest: `sha256:${decision.inputDigest}`, rejected: rejectedBundles(decision), decisionRecord: recordPath ?? null });
+      } else {
+        for (const line of formatDecision(decision)) output.out(line);
+        if (recordPath !== undefined) output.out(`\ndecision record: ${recordPath}`);
+      }
+      if (!decision.result.allowed) throw new ExitError(EXIT.failed);
+    });
+}
+
+async function decisionSigning(keyPath: string) {
+  const [{ KeySigner }, { readPrivateKey }] = await Promise.all([import('../../src/sign/key/key-signer.ts'), import('../../src/keys/keys.ts')]);
+  return { signer: new KeySigner(await readPrivateKey(keyPath)) };
+}

@@ -1,0 +1,120 @@
+import resultSchema from './schemas/decision-result.schema.json' with { type: 'json' };
+import type { ArtifactDigest } from '../digest/artifact.ts';
+import type { VerifiedPolicyBundle } from '../policy/bundle.ts';
+import { policyDataOf, policySigners, type PolicyData, type PolicySigners } from '../policy/data.ts';
+import { PolicyError } from '../policy/error.ts';
+import { OpaWasmEvaluator } from '../policy/evaluator.ts';
+import { compileSchema, type SchemaValidator } from '../schema/validator.ts';
+import type { StoredBundle, UnreadableBundle } from '../store/store.ts';
+import { AttestationVerifier } from '../verify/verifier.ts';
+import { ENGINE } from '../version.ts';
+import { buildPolicyInput, inputDigest, type PolicyInput } from './input.ts';
+
+/** What is asked: may this artifact be promoted to this stage, judged at this time, on these bundles? */
+export interface DecisionRequest {
+  artifact: ArtifactDigest;
+  stage: string;
+  /** The model serving now; the regression baseline must be this one. */
+  deployed: ArtifactDigest | null;
+  evaluationTime: Date;
+  bundles: ReadonlyArray<StoredBundle | UnreadableBundle>;
+}
+
+/** One required gate as the policy judged it. */
+export interface GateReport {
+  status: 'present' | 'missing' | 'rejected';
+  attestations: string[];
+  signers: string[];
+  verdicts: string[];
+}
+
+/** One rule the chain broke. */
+export interface Violation {
+  code: string;
+  title: string;
+  msg: string;
+  gate: string;
+}
+
+/** The policy's answer. */
+export interface DecisionResult {
+  allowed: boolean;
+  artifact: string;
+  stage: string;
+  gates: Record<string, GateReport>;
+  violations: Violation[];
+}
+
+/** A decision and everything needed to record and replay it. */
+export interface Decision {
+  result: DecisionResult;
+  input: PolicyInput;
+  inputDigest: string;
+  policy: { digest: string; revision: string };
+  engine: { name: string; version: string };
+}
+
+const resultValidator: SchemaValidator<DecisionResult> = compileSchema<DecisionResult>(resultSchema);
+
+/**
+ * Decides promotions with one verified policy bundle, as a fixed sequence:
+ * verify every bundle against the policy's signers, build the input from
+ * verified statements, evaluate the policy, check the answer's shape. One
+ * engine serves any number of decisions.
+ */
+export class DecisionEngine {
+  readonly bundle: VerifiedPolicyBundle;
+  readonly data: PolicyData;
+  readonly signers: PolicySigners;
+  readonly #verifier: AttestationVerifier;
+  readonly #evaluator: OpaWasmEvaluator;
+
+  private constructor(bundle: VerifiedPolicyBundle, data: PolicyData, signers: PolicySigners, evaluator: OpaWasmEvaluator) {
+    this.bundle = bundle;
+    this.data = data;
+    this.signers = signers;
+    this.#verifier = new AttestationVerifier(signers.trust);
+    this.#evaluator = evaluator;
+  }
+
+  /** An engine for a bundle that verifyPolicyBundle accepted. */
+  static async create(bundle: VerifiedPolicyBundle): Promise<DecisionEngine> {
+    const data = policyDataOf(bundle.data, bundle.source);
+    const signers = await policySigners(data, bundle.source);
+    return new DecisionEngine(bundle, data, signers, await OpaWasmEvaluator.load(bundle));
+  }
+
+  /** Builds the input for a request: verification happens here, in TypeScript. */
+  input(request: DecisionRequest): PolicyInput {
+    return buildPolicyInput({
+      artifact: request.artifact,
+      stage: request.stage,
+      deployed: request.deployed,
+      evaluationTime: request.evaluationTime,
+      bundles: request.bundles,
+      verifier: this.#verifier,
+      signers: this.signers,
+    });
+  }
+
+  /** Decides a request. */
+  decide(request: DecisionRequest): Decision {
+    return this.evaluate(this.input(request));
+  }
+
+  /** Evaluates a prepared input (used by replay to evaluate exactly what was recorded). */
+  evaluate(input: PolicyInput): Decision {
+    const result = this.#evaluator.evaluate(input);
+    const problem = resultValidator.problem(result);
+    if (problem !== undefined) {
+      throw new PolicyError({ code: 'EVALUATION_FAILED', message: `${this.bundle.source}: the policy's answer is malformed: ${problem}` });
+    }
+    return {
+      result: result as DecisionResult,
+      input,
+      inputDigest: inputDigest(input),
+      policy: { digest: this.bundle.digest, revision: this.bundle.revision },
+      engine: { ...ENGINE },
+    };
+  }
+}

@@ -1,0 +1,51 @@
+import { GATE_NAMES } from '../attest/predicates.ts';
+import type { Decision } from './decide.ts';
+
+/** Bundles that went into the policy as rejected, with why. */
+export function rejectedBundles(decision: Decision): Array<{ location: string; reason: string }> {
+  return decision.input.attestations.flatMap((record) => (record.verified ? [] : [{ location: record.location, reason: record.reason }]));
+}
+
+/**
+ * A decision as people read it: the verdict, a table of the stage's required
+ * gates in chain order (status, signer with its policy ids, verdict), every
+ * violation, and every bundle that was evidence of nothing.
+ */
+export function formatDecision(decision: Decision): string[] {
+  const { result, input } = decision;
+  const lines = [
+    `${result.allowed ? 'ALLOWED' : 'DENIED'}: ${result.artifact} to ${result.stage}`,
+    `policy sha256:${decision.policy.digest.slice(0, 16)}… (revision ${decision.policy.revision.slice(0, 23)}…), evaluated at ${input.evaluation_time}`,
+    '',
+  ];
+  const ids = new Map(input.attestations.flatMap((record) => (record.verified ? [[record.signer.name, record.signer.ids] as const] : [])));
+  const order = (gate: string) => {
+    const index = (GATE_NAMES as readonly string[]).indexOf(gate);
+    return index === -1 ? GATE_NAMES.length : index;
+  };
+  const rows = Object.entries(result.gates)
+    .sort(([a], [b]) => order(a) - order(b) || (a < b ? -1 : 1))
+    .map(([gate, report]) => [
+      gate,
+      report.status,
+      report.signers.map((name) => `${shorten(name)}${(ids.get(name) ?? []).length > 0 ? ` (${ids.get(name)!.join(', ')})` : ''}`).join('; ') || '-',
+      report.verdicts.join(', ') || '-',
+    ]);
+  const table = [['gate', 'status', 'signer', 'verdict'], ...rows];
+  const widths = [0, 1, 2].map((i) => Math.max(...table.map((row) => row[i]!.length)));
+  for (const row of table) lines.push(`  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ')}`);
+  if (result.violations.length > 0) {
+    lines.push('', 'violations:');
+    for (const violation of result.violations) lines.push(`  [${violation.code}] ${violation.msg}`);
+  }
+  const rejected = rejectedBundles(decision);
+  if (rejected.length > 0) {
+    lines.push('', 'bundles that are evidence of nothing:');
+    for (const record of rejected) lines.push(`  ${record.location}: ${record.reason}`);
+  }
+  return lines;
+}
+
+function shorten(name: string): string {
+  return name.length > 36 ? `${name.slice(0, 35)}…` : name;
+}

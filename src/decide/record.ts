@@ -1,0 +1,79 @@
+import recordSchema from './schemas/decision-record.schema.json' with { type: 'json' };
+import resultSchema from './schemas/decision-result.schema.json' with { type: 'json' };
+import { toStatement, type Statement } from '../attest/statement.ts';
+import { digestHex, type ArtifactDigest } from '../digest/artifact.ts';
+import { addSchema, compileSchema, type SchemaValidator } from '../schema/validator.ts';
+import { signStatement, type AttestOptions } from '../sign/attest.ts';
+import type { SerializedBundle } from '@sigstore/bundle';
+import type { Decision, DecisionResult } from './decide.ts';
+
+/** Decision records are SLSA Verification Summary Attestations. */
+export const DECISION_PREDICATE_TYPE = 'https://slsa.dev/verification_summary/v1';
+
+/** Identifies gatehouse as the verifier in decision records. */
+export const VERIFIER_ID = 'https://gatehouse.dev/verifier';
+
+/** The predicate of a decision record: a VSA plus what a replay needs. */
+export interface DecisionRecordPredicate {
+  verifier: { id: string; version: Record<string, string> };
+  timeVerified: string;
+  resourceUri: string;
+  policy: { uri: string; digest: { sha256: string } };
+  inputAttestations: Array<{ uri: string; digest: { sha256: string } }>;
+  verificationResult: 'PASSED' | 'FAILED';
+  verifiedLevels: string[];
+  slsaVersion: string;
+  gatehouse: {
+    stage: string;
+    deployed: string | null;
+    evaluationTime: string;
+    inputDigest: string;
+    policyRevision: string;
+    engine: { name: string; version: string };
+    result: DecisionResult;
+    /** Files that could not be read as bundles when the decision was made. */
+    unreadable: string[];
+  };
+}
+
+addSchema(resultSchema);
+export const decisionRecordValidator: SchemaValidator<DecisionRecordPredicate> = compileSchema<DecisionRecordPredicate>(recordSchema);
+
+/** The statement recording a decision, about the artifact. */
+export function toDecisionStatement(decision: Decision, artifactName?: string): Statement<DecisionRecordPredicate> {
+  const { input, result } = decision;
+  const artifact = input.artifact as ArtifactDigest;
+  const predicate: DecisionRecordPredicate = {
+    verifier: { id: VERIFIER_ID, version: { [decision.engine.name]: decision.engine.version } },
+    timeVerified: input.evaluation_time,
+    resourceUri: `gatehouse:${artifact}`,
+    policy: { uri: 'gatehouse-policy-bundle', digest: { sha256: decision.policy.digest } },
+    inputAttestations: input.attestations
+      .filter((record) => record.id.startsWith('sha256:'))
+      .map((record) => ({ uri: record.location, digest: { sha256: record.id.slice('sha256:'.length) } })),
+    verificationResult: result.allowed ? 'PASSED' : 'FAILED',
+    verifiedLevels: [],
+    slsaVersion: '1.0',
+    gatehouse: {
+      stage: input.stage,
+      deployed: input.deployed,
+      evaluationTime: input.evaluation_time,
+      inputDigest: `sha256:${decision.inputDigest}`,
+      policyRevision: decision.policy.revision,
+      engine: decision.engine,
+      result,
+      unreadable: input.attestations.filter((record) => record.id.startsWith('unreadable:')).map((record) => record.location),
+    },
+  };
+  decisionRecordValidator.assert(predicate, '<decision record>', 'decision record');
+  return toStatement({
+    subjects: [{ ...(artifactName === undefined ? {} : { name: artifactName }), digest: { sha256: digestHex(artifact) } }],
+    predicateType: DECISION_PREDICATE_TYPE,
+    predicate,
+  });
+}
+
+/** Signs a decision record. */
+export async function signDecision(decision: Decision, signing: AttestOptions, artifactName?: string): Promise<SerializedBundle> {
+  return signStatement(toDecisionStatement(decision, artifactName), signing);
+}
