@@ -176,6 +176,9 @@ describe('gatehouse CLI', () => {
       const result = gatehouse(['demo', '--dir', await temporaryDirectory()]);
       expect(result.status, result.stderr).toBe(0);
       expect(result.stdout).toMatch(/gate integrity +PASS/);
+      expect(result.stdout).toMatch(/ALLOWED: sha256:[0-9a-f]{64} to staging/);
+      expect(result.stdout).toMatch(/identical/);
+      expect(result.stdout).toMatch(/DENIED: sha256:[0-9a-f]{64} to production/);
       expect(result.stdout).toMatch(/gate provenance +FAIL/);
       expect(result.stdout).toContain('Demo complete');
     });

@@ -1,0 +1,119 @@
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, gatehouse, temporaryDirectory } from '../helpers.ts';
+
+const KEYS = join(ROOT, 'examples', 'keys');
+const BUNDLE = join(ROOT, 'bundles', 'gatehouse.tar.gz');
+const MODEL_TREE = join(ROOT, 'test', 'fixtures', 'model-tree');
+const AT = '2026-11-22T10:00:00Z';
+
+let work: string;
+let digest: string;
+let store: string;
+
+beforeAll(async () => {
+  // Shared by every test here, so not a per-test temporary directory.
+  work = mkdtempSync(join(tmpdir(), 'gatehouse-cli-decide-'));
+  const model = join(work, 'model');
+  cpSync(MODEL_TREE, model, { recursive: true });
+  rmSync(join(model, 'model.sig'));
+  // The training pipeline signs the model; then the two artifact gates run, as a pipeline would.
+  const { signModelDirectory, modelSigningKeySigner } = await import('../../src/gates/provenance/model-signing.ts');
+  const { readPrivateKey } = await import('../../src/keys/keys.ts');
+  await signModelDirectory(model, { signer: modelSigningKeySigner(await readPrivateKey(join(KEYS, 'training-pipeline.key'))) });
+  digest = gatehouse(['digest', model]).stdout.trim();
+  store = join(work, 'attestations');
+  for (const args of [
+    ['gate', 'integrity', model, '--expected', digest, '--key', join(KEYS, 'integrity-gate.key'), '--store', store, '--at', '2026-11-22T09:00:00Z'],
+    ['gate', 'provenance', model, '--trusted-key', join(KEYS, 'training-pipeline.pub'), '--key', join(KEYS, 'provenance-gate.key'), '--store', store, '--at', '2026-11-22T09:00:00Z'],
+  ]) {
+    const result = gatehouse(args);
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+  }
+}, 120_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const verify = (...extra: string[]) =>
+  gatehouse(['verify', '--subject', digest, '--attestations', store, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--at', AT, ...extra]);
+
+describe('gatehouse verify', () => {
+  it('allows a complete chain for staging, shows the table, and writes a signed decision record', () => {
+    const record = join(work, 'decision.json');
+    const result = verify('--stage', 'staging', '--decision-out', record, '--decision-key', join(KEYS, 'decision-recorder.key'));
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^ALLOWED: sha256:[0-9a-f]{64} to staging/);
+    expect(result.stdout).toMatch(/integrity +present +key:SHA256:\S+ \(integrity-gate\) +pass/);
+    expect(result.stdout).toMatch(/provenance +present +key:SHA256:\S+ \(provenance-gate\) +pass/);
+    expect(JSON.parse(readFileSync(record, 'utf8')).dsseEnvelope.payloadType).toBe('application/vnd.in-toto+json');
+  });
+
+  it('denies production with exit 1, listing every missing gate', () => {
+    const result = verify('--stage', 'production', '--json');
+    expect(result.status, result.stderr).toBe(1);
+    const decision = JSON.parse(result.stdout);
+    expect(decision.allowed).toBe(false);
+    expect(decision.gates.canary.status).toBe('missing');
+    expect(decision.violations.map((v: { code: string }) => v.code)).toContain('required_gate_missing');
+  });
+
+  it('refuses a tampered policy bundle with exit 1 before deciding', async () => {
+    const dir = await temporaryDirectory();
+    const tampered = join(dir, 'tampered.tar.gz');
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('tar', ['-xzf', BUNDLE, '-C', dir]);
+    const data = JSON.parse(readFileSync(join(dir, 'data.json'), 'utf8'));
+    data.gatehouse.stages.production.required_gates = ['integrity'];
+    writeFileSync(join(dir, 'data.json'), JSON.stringify(data));
+    execFileSync('tar', ['-czf', tampered, '-C', dir, 'data.json', 'policy.wasm', '.manifest', '.signatures.json', 'policies']);
+    const result = gatehouse(['verify', '--subject', digest, '--attestations', store, '--policy', tampered, '--policy-key', join(KEYS, 'policy-team.pub'), '--stage', 'production']);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/policy bundle refused: .*data\.json does not match its signed digest/);
+  });
+
+  it('treats bad usage as bad input (exit 2)', () => {
+    expect(verify('--stage', 'staging', '--decision-out', join(work, 'x.json')).status).toBe(2);
+    expect(verify('--stage', 'staging', '--deployed', 'abc').status).toBe(2);
+    const notABundle = gatehouse(['verify', '--subject', digest, '--attestations', store, '--policy', join(KEYS, 'policy-team.pub'), '--policy-key', join(KEYS, 'policy-team.pub'), '--stage', 'staging']);
+    expect(notABundle.status).toBe(2);
+    expect(notABundle.stderr).toMatch(/policy-team\.pub: not a gzip archive/);
+  });
+});
+
+describe('gatehouse replay', () => {
+  it('exits 0 for an identical replay and 1 with the difference when a bundle is gone', () => {
+    const record = join(work, 'replay-decision.json');
+    expect(verify('--stage', 'staging', '--decision-out', record, '--decision-key', join(KEYS, 'decision-recorder.key')).status).toBe(0);
+    const args = ['replay', record, '--attestations', store, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub')];
+    const same = gatehouse(args);
+    expect(same.status, same.stdout + same.stderr).toBe(0);
+    expect(same.stdout).toMatch(/^identical: /);
+
+    const copy = join(work, 'partial');
+    cpSync(store, copy, { recursive: true });
+    const folder = join(copy, `sha256-${digest.slice(7)}`);
+    rmSync(join(folder, readdirSync(folder)[0]!));
+    const different = gatehouse(['replay', record, '--attestations', copy, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub')]);
+    expect(different.status).toBe(1);
+    expect(different.stdout).toMatch(/DIFFERENT:[\s\S]*is recorded but not in[\s\S]*result.allowed: recorded true, replayed false/);
+  });
+
+  it('refuses a record signed by a key that may not sign decisions', () => {
+    const record = join(work, 'forged-decision.json');
+    expect(verify('--stage', 'staging', '--decision-out', record, '--decision-key', join(KEYS, 'integrity-gate.key')).status).toBe(0);
+    const result = gatehouse(['replay', record, '--attestations', store, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/verification failed/);
+  });
+});
+
+describe('gatehouse policy test', () => {
+  it('runs the Rego tests and reports full coverage', () => {
+    const result = gatehouse(['policy', 'test', '--policies', join(ROOT, 'policies')]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^\d+ passed, 0 failed; coverage 100\.0%/);
+  });
+});

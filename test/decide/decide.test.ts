@@ -1,0 +1,232 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatePredicateBase, GateName } from '../../src/attest/predicates.ts';
+import { DecisionEngine, type Decision, type DecisionRequest } from '../../src/decide/decide.ts';
+import { signDecision } from '../../src/decide/record.ts';
+import { replayDecision, verifyDecisionRecord } from '../../src/decide/replay.ts';
+import type { ArtifactDigest } from '../../src/digest/artifact.ts';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StoredBundle } from '../../src/store/store.ts';
+import { base, buildTestBundle, demoSigner, signedGate } from '../support/policy.ts';
+import { temporaryDirectory } from '../helpers.ts';
+
+const ARTIFACT: ArtifactDigest = `sha256:${'a1'.repeat(32)}`;
+const OTHER: ArtifactDigest = `sha256:${'b2'.repeat(32)}`;
+const DEPLOYED: ArtifactDigest = `sha256:${'d3'.repeat(32)}`;
+const EVAL_SET: ArtifactDigest = `sha256:${'e4'.repeat(32)}`;
+const NOW = new Date('2026-11-20T12:00:00Z');
+const EARLIER = '2026-11-20T11:00:00Z';
+
+let engine: DecisionEngine;
+let cleanup: () => void;
+
+beforeAll(async () => {
+  // The real policies and data, plus a stage that needs the regression gate, a
+  // pinned evaluation set, and a provenance gate the integrity key may also sign.
+  const built = await buildTestBundle((data) => {
+    data.stages.test = { required_gates: ['integrity', 'provenance', 'regression'] };
+    data.gates.provenance.signers = ['provenance-gate', 'integrity-gate'];
+    data.datasets = { regression: EVAL_SET };
+  });
+  cleanup = built.cleanup;
+  engine = await DecisionEngine.create(built.bundle);
+});
+
+afterAll(() => cleanup?.());
+
+const artifactDescription = (subject: ArtifactDigest) => ({ name: 'model', digest: subject, kind: 'directory' as const });
+
+function integrity(subject: ArtifactDigest, at = EARLIER): GatePredicateBase<GateName> {
+  return { ...base('integrity', at), artifact: artifactDescription(subject), expected: { digest: subject } } as GatePredicateBase<GateName>;
+}
+
+function provenance(subject: ArtifactDigest, at = EARLIER): GatePredicateBase<GateName> {
+  return {
+    ...base('provenance', at),
+    artifact: artifactDescription(subject),
+    modelSignature: { bundleDigest: `sha256:${'0f'.repeat(32)}`, signer: { kind: 'key', keyId: `SHA256:${'A'.repeat(43)}`, algorithm: 'ecdsa-p256' }, predicateType: 'https://model_signing/signature/v1.0', serialization: { method: 'files' }, manifestDigest: subject },
+    mismatches: [],
+  } as GatePredicateBase<GateName>;
+}
+
+function regression(baseline: ArtifactDigest = DEPLOYED, at = EARLIER): GatePredicateBase<GateName> {
+  const metric = (name: string, low: number, high: number) => ({ name, delta: (low + high) / 2, ci: { low, high } });
+  return {
+    ...base('regression', at),
+    baseline: { digest: baseline },
+    evaluationSet: { digest: EVAL_SET, examples: 5000 },
+    metrics: [
+      metric('accuracy', -0.004, 0.008),
+      metric('quality', -0.01, 0.02),
+      metric('latency_p50', -0.02, 0.03),
+      metric('latency_p99', -0.03, 0.05),
+      metric('throughput', -0.02, 0.02),
+      metric('peak_memory', -0.01, 0.04),
+    ],
+  } as GatePredicateBase<GateName>;
+}
+
+async function stored(bytes: Buffer, name: string): Promise<StoredBundle> {
+  return { location: `/attestations/${name}.sigstore.json`, bundleDigest: createHash('sha256').update(bytes).digest('hex'), bytes };
+}
+
+async function completeChain(subject = ARTIFACT): Promise<StoredBundle[]> {
+  return Promise.all([
+    signedGate('integrity', 'integrity-gate', subject, integrity(subject)).then((b) => stored(b, 'integrity')),
+    signedGate('provenance', 'provenance-gate', subject, provenance(subject)).then((b) => stored(b, 'provenance')),
+    signedGate('regression', 'regression-gate', subject, regression()).then((b) => stored(b, 'regression')),
+  ]);
+}
+
+function decide(bundles: StoredBundle[], overrides: Partial<DecisionRequest> = {}): Decision {
+  return engine.decide({ artifact: ARTIFACT, stage: 'test', deployed: DEPLOYED, evaluationTime: NOW, bundles, ...overrides });
+}
+
+const codes = (decision: Decision) => decision.result.violations.map((v) => v.code);
+
+describe('DecisionEngine', () => {
+  describe('#decide', () => {
+    it('allows a complete, independently signed, fresh chain and names each signer', async () => {
+      const decision = decide(await completeChain());
+      expect(decision.result.violations).toEqual([]);
+      expect(decision.result.allowed).toBe(true);
+      expect(decision.result.gates.integrity).toMatchObject({ status: 'present', verdicts: ['pass'], signers: [expect.stringMatching(/^key:SHA256:/)] });
+      expect(decision.input.attestations.every((record) => record.verified)).toBe(true);
+      expect(decision.inputDigest).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    it('is deterministic: the same request gives the same input digest and result', async () => {
+      const chain = await completeChain();
+      const first = decide(chain);
+      const second = decide([...chain].reverse());
+      expect(second.inputDigest).toBe(first.inputDigest);
+      expect(second.result).toEqual(first.result);
+    });
+
+    it('denies a missing gate', async () => {
+      const chain = await completeChain();
+      const decision = decide(chain.filter((b) => !b.location.includes('regression')));
+      expect(decision.result.allowed).toBe(false);
+      expect(codes(decision)).toEqual(['required_gate_missing']);
+      expect(decision.result.gates.regression!.status).toBe('missing');
+    });
+
+    it('denies an attestation signed by a signer not authorised for its gate', async () => {
+      const chain = (await completeChain()).filter((b) => !b.location.includes('integrity'));
+      const bySafetyKey = await stored(await signedGate('integrity', 'safety-gate', ARTIFACT, integrity(ARTIFACT)), 'integrity');
+      const decision = decide([...chain, bySafetyKey]);
+      expect(codes(decision)).toEqual(['signer_not_authorised']);
+      expect(decision.result.violations[0]!.msg).toMatch(/integrity: .* is not authorised for this gate \(authorised: integrity-gate\)/);
+      expect(decision.result.gates.integrity!.status).toBe('rejected');
+    });
+
+    it('denies one signer counting for two gates', async () => {
+      const chain = (await completeChain()).filter((b) => !b.location.includes('provenance'));
+      const byIntegrityKey = await stored(await signedGate('provenance', 'integrity-gate', ARTIFACT, provenance(ARTIFACT)), 'provenance');
+      const decision = decide([...chain, byIntegrityKey]);
+      expect(codes(decision)).toEqual(['signer_reused_across_gates']);
+    });
+
+    it('denies when the only attestation of a gate is about another artifact', async () => {
+      const chain = (await completeChain()).filter((b) => !b.location.includes('integrity'));
+      const aboutOther = await stored(await signedGate('integrity', 'integrity-gate', OTHER, integrity(OTHER)), 'integrity');
+      const decision = decide([...chain, aboutOther]);
+      expect(codes(decision)).toEqual(['subject_mismatch']);
+      expect(decision.result.violations[0]!.msg).toContain(`is about ${OTHER}, not ${ARTIFACT}`);
+    });
+
+    it('denies a stale attestation and one dated after the evaluation time', async () => {
+      const chain = (await completeChain()).filter((b) => !b.location.includes('integrity'));
+      const stale = await stored(await signedGate('integrity', 'integrity-gate', ARTIFACT, integrity(ARTIFACT, '2026-11-10T12:00:00Z')), 'integrity');
+      expect(codes(decide([...chain, stale]))).toEqual(['attestation_stale']);
+      const future = await stored(await signedGate('integrity', 'integrity-gate', ARTIFACT, integrity(ARTIFACT, '2026-11-20T12:00:01Z')), 'integrity');
+      expect(codes(decide([...chain, future]))).toEqual(['attestation_from_future']);
+    });
+
+    it('denies a regression baseline that is not the deployed model, and a request without one', async () => {
+      const chain = (await completeChain()).filter((b) => !b.location.includes('regression'));
+      const wrongBaseline = await stored(await signedGate('regression', 'regression-gate', ARTIFACT, regression(OTHER)), 'regression');
+      const decision = decide([...chain, wrongBaseline]);
+      expect(codes(decision)).toEqual(['regression_baseline_mismatch']);
+      expect(decision.result.violations[0]!.msg).toBe(`regression: baseline was ${OTHER}, but the deployed model is ${DEPLOYED}`);
+      expect(codes(decide(await completeChain(), { deployed: null }))).toEqual(['deployed_model_unknown']);
+    });
+
+    it('re-judges figures against the policy thresholds, whatever the gate concluded', async () => {
+      const chain = (await completeChain()).filter((b) => !b.location.includes('regression'));
+      const loose = regression() as unknown as { metrics: Array<{ name: string; delta: number; ci: { low: number; high: number } }> };
+      loose.metrics[0] = { name: 'accuracy', delta: -0.02, ci: { low: -0.03, high: -0.01 } };
+      const passedAnyway = await stored(await signedGate('regression', 'regression-gate', ARTIFACT, loose as never), 'regression');
+      const decision = decide([...chain, passedAnyway]);
+      expect(codes(decision)).toEqual(['metric_out_of_tolerance']);
+    });
+
+    it('treats a bundle that fails verification as evidence of nothing, naming the gate it claims', async () => {
+      const chain = (await completeChain()).filter((b) => !b.location.includes('integrity'));
+      const untrusted = await stored(await signedGate('integrity', 'training-pipeline', ARTIFACT, integrity(ARTIFACT)), 'integrity');
+      const decision = decide([...chain, untrusted]);
+      expect(codes(decision)).toEqual(['attestation_unverified']);
+      expect(decision.result.gates.integrity!.status).toBe('rejected');
+      expect(decision.input.attestations.find((r) => !r.verified)).toMatchObject({ verified: false, reason: expect.stringContaining('does not verify with any trusted key'), claimed_predicate_type: 'https://gatehouse.dev/attestations/integrity/v1' });
+    });
+
+    it('rejects a signed gate predicate that breaks its schema before the policy sees it', async () => {
+      const chain = (await completeChain()).filter((b) => !b.location.includes('integrity'));
+      const { signStatement } = await import('../../src/sign/attest.ts');
+      const { toStatement } = await import('../../src/attest/statement.ts');
+      const malformed = toStatement({
+        subjects: [{ digest: { sha256: ARTIFACT.slice(7) } }],
+        predicateType: 'https://gatehouse.dev/attestations/integrity/v1',
+        predicate: { gate: 'integrity', verdict: 'pass', evaluatedAt: 'yesterday' },
+      });
+      const bundle = await signStatement(malformed, await demoSigner('integrity-gate'));
+      const decision = decide([...chain, await stored(Buffer.from(JSON.stringify(bundle)), 'integrity')]);
+      expect(decision.result.allowed).toBe(false);
+      expect(decision.input.attestations.find((r) => !r.verified)).toMatchObject({ reason: expect.stringContaining('does not match its schema') });
+    });
+
+    it('denies an unknown stage', async () => {
+      expect(codes(decide(await completeChain(), { stage: 'prod' }))).toEqual(['unknown_stage']);
+    });
+  });
+
+  describe('decision records', () => {
+    it('replays identically, and reports what changed when a bundle is gone', async () => {
+      const dir = await temporaryDirectory();
+      const store = join(dir, `sha256-${ARTIFACT.slice(7)}`);
+      mkdirSync(store);
+      const chain = await completeChain();
+      const onDisk = chain.map((b) => {
+        const location = join(store, `${b.bundleDigest}.sigstore.json`);
+        writeFileSync(location, b.bytes);
+        return { ...b, location };
+      });
+      const decision = decide(onDisk);
+      const record = Buffer.from(JSON.stringify(await signDecision(decision, await demoSigner('decision-recorder'), 'model')));
+      const trust = engine.signers.restrictedTo(engine.data.decision_signers ?? []);
+      const verified = verifyDecisionRecord(record, 'decision.json', trust);
+      expect(verified.predicate.verificationResult).toBe('PASSED');
+      expect(verified.predicate.gatehouse.inputDigest).toBe(`sha256:${decision.inputDigest}`);
+      expect(verified.predicate.inputAttestations.map((a) => a.digest.sha256).sort()).toEqual(chain.map((b) => b.bundleDigest).sort());
+
+      const same = await replayDecision(verified, engine, dir);
+      expect(same.differences).toEqual([]);
+      expect(same.identical).toBe(true);
+
+      const { rmSync } = await import('node:fs');
+      rmSync(onDisk[2]!.location);
+      const changed = await replayDecision(verified, engine, dir);
+      expect(changed.identical).toBe(false);
+      expect(changed.differences[0]).toMatch(/is recorded but not in/);
+      expect(changed.differences).toContain('result.allowed: recorded true, replayed false');
+    });
+
+    it('refuses a record signed by anyone but a decision signer', async () => {
+      const decision = decide(await completeChain());
+      const record = Buffer.from(JSON.stringify(await signDecision(decision, await demoSigner('integrity-gate'))));
+      const trust = engine.signers.restrictedTo(engine.data.decision_signers ?? []);
+      expect(() => verifyDecisionRecord(record, 'decision.json', trust)).toThrow(/does not verify with any trusted key/);
+    });
+  });
+});

@@ -1,0 +1,58 @@
+// Policy bundles for tests: built from the real policies/ by the real opa,
+// optionally with changed data, signed with the demo policy-team key; and
+// signed gate attestations from the demo keys the example policy trusts.
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { PREDICATE_TYPES, type GateName, type GatePredicateBase } from '../../src/attest/predicates.ts';
+import type { ArtifactDigest } from '../../src/digest/artifact.ts';
+import { attestGate } from '../../src/gates/gate.ts';
+import { readPrivateKey } from '../../src/keys/keys.ts';
+import { buildPolicyBundle } from '../../src/policy/build.ts';
+import type { VerifiedPolicyBundle } from '../../src/policy/bundle.ts';
+import { KeySigner } from '../../src/sign/key/key-signer.ts';
+import { ROOT, tool } from '../helpers.ts';
+
+export const DEMO_KEYS = join(ROOT, 'examples', 'keys');
+export const POLICY_KEY = join(DEMO_KEYS, 'policy-team.key');
+export const POLICY_PUB = join(DEMO_KEYS, 'policy-team.pub');
+
+/** Builds a bundle from policies/ with its data changed by `patch`; returns the bundle and its path. */
+export async function buildTestBundle(patch: (data: Record<string, any>) => void = () => {}): Promise<{ path: string; bundle: VerifiedPolicyBundle; cleanup: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-policy-'));
+  const policies = join(dir, 'policies');
+  cpSync(join(ROOT, 'policies'), policies, { recursive: true });
+  const dataDir = join(policies, 'data');
+  const data: Record<string, any> = {};
+  for (const name of readdirSync(dataDir)) {
+    Object.assign(data, parse(readFileSync(join(dataDir, name), 'utf8')));
+    rmSync(join(dataDir, name));
+  }
+  patch(data);
+  writeFileSync(join(dataDir, 'data.yaml'), stringify(data));
+  const path = join(dir, 'bundle.tar.gz');
+  const bundle = await buildPolicyBundle({ policiesDir: policies, out: path, signingKey: POLICY_KEY, opa: tool('.tools/bin/opa') });
+  return { path, bundle, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A signer for one of the demo keys. */
+export async function demoSigner(name: string): Promise<{ signer: KeySigner }> {
+  return { signer: new KeySigner(await readPrivateKey(join(DEMO_KEYS, `${name}.key`))) };
+}
+
+/** Fields every gate predicate carries, for a gate judged at `evaluatedAt`. */
+export function base<G extends GateName>(gate: G, evaluatedAt: string, verdict: 'pass' | 'fail' | 'insufficient-evidence' = 'pass'): GatePredicateBase<G> {
+  return { gate, verdict, evaluatedAt, engine: { name: 'gatehouse', version: 'test' }, reasons: verdict === 'pass' ? [] : ['test failure'], policy: null, thresholds: {}, evidence: [] };
+}
+
+/** A signed attestation for `gate` about `subject`, signed with demo key `keyName`. */
+export async function signedGate(gate: GateName, keyName: string, subject: ArtifactDigest, predicate: GatePredicateBase<GateName>): Promise<Buffer> {
+  const run = await attestGate({ name: 'model', digest: subject }, predicate, await demoSigner(keyName));
+  expectType(run.statement.predicateType === PREDICATE_TYPES[gate]);
+  return Buffer.from(JSON.stringify(run.bundle));
+}
+
+function expectType(ok: boolean): void {
+  if (!ok) throw new Error('predicate type mismatch');
+}
