@@ -72,3 +72,39 @@ export {
   signModelDirectory,
   toModelSigningStatement,
 } from './gates/provenance/model-signing.ts';
+
+export { GATE_NAMES } from './attest/predicates.ts';
+export type {
+  ApprovalPredicate,
+  BiasPredicate,
+  CanaryPredicate,
+  EvidenceReference,
+  Interval,
+  MetricComparison,
+  RegressionPredicate,
+  SafetyPredicate,
+} from './attest/predicates.ts';
+export { predicateValidatorFor } from './attest/predicate-schemas.ts';
+
+export { DECISION_ENTRYPOINT, SIGNATURES_FILE, readPolicyBundle, verifyPolicyBundle } from './policy/bundle.ts';
+export type { VerifiedPolicyBundle } from './policy/bundle.ts';
+export { buildPolicyBundle, stagePolicySources, testPolicies } from './policy/build.ts';
+export type { PolicyBuildOptions, PolicySourceOptions } from './policy/build.ts';
+export { policyDataOf, policySigners } from './policy/data.ts';
+export type { PolicyData, PolicySigners } from './policy/data.ts';
+export { OpaWasmEvaluator } from './policy/evaluator.ts';
+export { PolicyError } from './policy/error.ts';
+export type { PolicyErrorCode } from './policy/error.ts';
+export { opaFileHash } from './policy/opa-hash.ts';
+export { readTarGz } from './policy/tar.ts';
+
+export { DecisionEngine } from './decide/decide.ts';
+export type { Decision, DecisionRequest, DecisionResult, GateReport, Violation } from './decide/decide.ts';
+export { buildPolicyInput, inputDigest } from './decide/input.ts';
+export type { AttestationRecord, PolicyInput } from './decide/input.ts';
+export { collectAttestations } from './decide/attestations.ts';
+export { DECISION_PREDICATE_TYPE, signDecision, toDecisionStatement } from './decide/record.ts';
+export type { DecisionRecordPredicate } from './decide/record.ts';
+export { diffJSON, replayDecision, verifyDecisionRecord } from './decide/replay.ts';
+export type { ReplayOutcome, VerifiedDecisionRecord } from './decide/replay.ts';
+export { formatDecision, rejectedBundles } from './decide/format.ts';

@@ -1,41 +1,9 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterEach } from 'vitest';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const FIXTURES = join(ROOT, 'test', 'fixtures');
-export const KEYS = join(FIXTURES, 'keys');
-export const BUNDLES = join(FIXTURES, 'bundles');
-export const MODEL_TREE = join(FIXTURES, 'model-tree');
-
-/**
- * Path of a peer tool installed by scripts/install-tools.sh. Missing tools fail
- * the test instead of skipping it: interop tests must run wherever the suite runs.
- */
-export function tool(relative: '.tools/bin/cosign' | '.tools/bin/opa' | '.venv/bin/model_signing' | '.venv/bin/python'): string {
-  const path = join(ROOT, relative);
-  if (!existsSync(path)) throw new Error(`${relative} is missing: run npm run tools (npm test does this first)`);
-  return path;
-}
-
-/** Runs the gatehouse CLI on this Node in a child process. */
-export function gatehouse(args: string[], options: { cwd?: string; input?: string } = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), ...args], {
-    cwd: options.cwd ?? ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-    ...(options.input === undefined ? {} : { input: options.input }),
-  });
-}
-
-/** Runs a program and returns its result; never throws on a non-zero exit. */
-export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
-  return spawnSync(command, args, { encoding: 'utf8', timeout: 300_000, ...options });
-}
+export { BUNDLES, FIXTURES, KEYS, MODEL_TREE, ROOT, gatehouse, run, tool } from './support/paths.ts';
 
 const temporaries: string[] = [];
 

@@ -84,6 +84,11 @@ export class DecisionEngine {
     return new DecisionEngine(bundle, data, signers, await OpaWasmEvaluator.load(bundle));
   }
 
+  /** WebAssembly memory held by the policy instance, for watching that it stays flat. */
+  get wasmMemoryBytes(): number {
+    return this.#evaluator.memoryBytes;
+  }
+
   /** Builds the input for a request: verification happens here, in TypeScript. */
   input(request: DecisionRequest): PolicyInput {
     return buildPolicyInput({

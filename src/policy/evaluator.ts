@@ -32,6 +32,11 @@ export class OpaWasmEvaluator {
     return new OpaWasmEvaluator(bundle, policy);
   }
 
+  /** Bytes of WebAssembly linear memory the policy holds now (grows only if an evaluation needs more). */
+  get memoryBytes(): number {
+    return this.#policy.mem.buffer.byteLength;
+  }
+
   /** The entrypoint's value for `input`; a policy that yields no result is an error, never an allow. */
   evaluate(input: unknown): unknown {
     let results: Array<{ result?: unknown }>;

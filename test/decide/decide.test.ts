@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatePredicateBase, GateName } from '../../src/attest/predicates.ts';
 import { DecisionEngine, type Decision, type DecisionRequest } from '../../src/decide/decide.ts';
 import { signDecision } from '../../src/decide/record.ts';
 import { replayDecision, verifyDecisionRecord } from '../../src/decide/replay.ts';
@@ -8,13 +6,13 @@ import type { ArtifactDigest } from '../../src/digest/artifact.ts';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoredBundle } from '../../src/store/store.ts';
-import { base, buildTestBundle, demoSigner, signedGate } from '../support/policy.ts';
+import { EVALUATION_SET, asStored, integrityPredicate, provenancePredicate, regressionPredicate } from '../support/chain.ts';
+import { buildTestBundle, demoSigner, signedGate } from '../support/policy.ts';
 import { temporaryDirectory } from '../helpers.ts';
 
 const ARTIFACT: ArtifactDigest = `sha256:${'a1'.repeat(32)}`;
 const OTHER: ArtifactDigest = `sha256:${'b2'.repeat(32)}`;
 const DEPLOYED: ArtifactDigest = `sha256:${'d3'.repeat(32)}`;
-const EVAL_SET: ArtifactDigest = `sha256:${'e4'.repeat(32)}`;
 const NOW = new Date('2026-11-20T12:00:00Z');
 const EARLIER = '2026-11-20T11:00:00Z';
 
@@ -27,7 +25,7 @@ beforeAll(async () => {
   const built = await buildTestBundle((data) => {
     data.stages.test = { required_gates: ['integrity', 'provenance', 'regression'] };
     data.gates.provenance.signers = ['provenance-gate', 'integrity-gate'];
-    data.datasets = { regression: EVAL_SET };
+    data.datasets = { regression: EVALUATION_SET };
   });
   cleanup = built.cleanup;
   engine = await DecisionEngine.create(built.bundle);
@@ -35,40 +33,12 @@ beforeAll(async () => {
 
 afterAll(() => cleanup?.());
 
-const artifactDescription = (subject: ArtifactDigest) => ({ name: 'model', digest: subject, kind: 'directory' as const });
-
-function integrity(subject: ArtifactDigest, at = EARLIER): GatePredicateBase<GateName> {
-  return { ...base('integrity', at), artifact: artifactDescription(subject), expected: { digest: subject } } as GatePredicateBase<GateName>;
-}
-
-function provenance(subject: ArtifactDigest, at = EARLIER): GatePredicateBase<GateName> {
-  return {
-    ...base('provenance', at),
-    artifact: artifactDescription(subject),
-    modelSignature: { bundleDigest: `sha256:${'0f'.repeat(32)}`, signer: { kind: 'key', keyId: `SHA256:${'A'.repeat(43)}`, algorithm: 'ecdsa-p256' }, predicateType: 'https://model_signing/signature/v1.0', serialization: { method: 'files' }, manifestDigest: subject },
-    mismatches: [],
-  } as GatePredicateBase<GateName>;
-}
-
-function regression(baseline: ArtifactDigest = DEPLOYED, at = EARLIER): GatePredicateBase<GateName> {
-  const metric = (name: string, low: number, high: number) => ({ name, delta: (low + high) / 2, ci: { low, high } });
-  return {
-    ...base('regression', at),
-    baseline: { digest: baseline },
-    evaluationSet: { digest: EVAL_SET, examples: 5000 },
-    metrics: [
-      metric('accuracy', -0.004, 0.008),
-      metric('quality', -0.01, 0.02),
-      metric('latency_p50', -0.02, 0.03),
-      metric('latency_p99', -0.03, 0.05),
-      metric('throughput', -0.02, 0.02),
-      metric('peak_memory', -0.01, 0.04),
-    ],
-  } as GatePredicateBase<GateName>;
-}
+const integrity = (subject: ArtifactDigest, at = EARLIER) => integrityPredicate(subject, at);
+const provenance = (subject: ArtifactDigest, at = EARLIER) => provenancePredicate(subject, at);
+const regression = (baseline: ArtifactDigest = DEPLOYED, at = EARLIER) => regressionPredicate(baseline, at);
 
 async function stored(bytes: Buffer, name: string): Promise<StoredBundle> {
-  return { location: `/attestations/${name}.sigstore.json`, bundleDigest: createHash('sha256').update(bytes).digest('hex'), bytes };
+  return asStored([{ name, bytes }])[0]!;
 }
 
 async function completeChain(subject = ARTIFACT): Promise<StoredBundle[]> {

@@ -12,14 +12,14 @@ import { readPrivateKey } from '../../src/keys/keys.ts';
 import { buildPolicyBundle } from '../../src/policy/build.ts';
 import type { VerifiedPolicyBundle } from '../../src/policy/bundle.ts';
 import { KeySigner } from '../../src/sign/key/key-signer.ts';
-import { ROOT, tool } from '../helpers.ts';
+import { ROOT, tool } from './paths.ts';
 
 export const DEMO_KEYS = join(ROOT, 'examples', 'keys');
 export const POLICY_KEY = join(DEMO_KEYS, 'policy-team.key');
 export const POLICY_PUB = join(DEMO_KEYS, 'policy-team.pub');
 
 /** Builds a bundle from policies/ with its data changed by `patch`; returns the bundle and its path. */
-export async function buildTestBundle(patch: (data: Record<string, any>) => void = () => {}): Promise<{ path: string; bundle: VerifiedPolicyBundle; cleanup: () => void }> {
+export async function buildTestBundle(patch: (data: Record<string, any>) => void = () => {}): Promise<{ path: string; policiesDir: string; bundle: VerifiedPolicyBundle; cleanup: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-policy-'));
   const policies = join(dir, 'policies');
   cpSync(join(ROOT, 'policies'), policies, { recursive: true });
@@ -33,7 +33,7 @@ export async function buildTestBundle(patch: (data: Record<string, any>) => void
   writeFileSync(join(dataDir, 'data.yaml'), stringify(data));
   const path = join(dir, 'bundle.tar.gz');
   const bundle = await buildPolicyBundle({ policiesDir: policies, out: path, signingKey: POLICY_KEY, opa: tool('.tools/bin/opa') });
-  return { path, bundle, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { path, policiesDir: policies, bundle, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** A signer for one of the demo keys. */

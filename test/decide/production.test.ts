@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DecisionEngine } from '../../src/decide/decide.ts';
+import type { ArtifactDigest } from '../../src/digest/artifact.ts';
+import { asStored, pinChainDatasets, signedChain } from '../support/chain.ts';
+import { buildTestBundle } from '../support/policy.ts';
+
+const ARTIFACT: ArtifactDigest = `sha256:${'c7'.repeat(32)}`;
+const DEPLOYED: ArtifactDigest = `sha256:${'d8'.repeat(32)}`;
+
+let engine: DecisionEngine;
+let cleanup: () => void;
+
+beforeAll(async () => {
+  const built = await buildTestBundle(pinChainDatasets);
+  cleanup = built.cleanup;
+  engine = await DecisionEngine.create(built.bundle);
+});
+
+afterAll(() => cleanup?.());
+
+describe('a production decision on the full seven-gate chain', () => {
+  it('is allowed when every gate is present, independent, fresh and within thresholds', async () => {
+    const chain = await signedChain(ARTIFACT, DEPLOYED, '2026-11-22T09:00:00Z');
+    const decision = engine.decide({ artifact: ARTIFACT, stage: 'production', deployed: DEPLOYED, evaluationTime: new Date('2026-11-22T10:00:00Z'), bundles: asStored(chain) });
+    expect(decision.result.violations).toEqual([]);
+    expect(decision.result.allowed).toBe(true);
+    expect(Object.values(decision.result.gates).map((g) => g.status)).toEqual(Array(7).fill('present'));
+    expect(decision.result.gates.approval!.signers).toHaveLength(2);
+  });
+
+  it('is denied with one approval where the stage requires two distinct approvers', async () => {
+    const chain = await signedChain(ARTIFACT, DEPLOYED, '2026-11-22T09:00:00Z');
+    const withoutBob = chain.filter(({ name }) => name !== 'approval-approver-bob');
+    const decision = engine.decide({ artifact: ARTIFACT, stage: 'production', deployed: DEPLOYED, evaluationTime: new Date('2026-11-22T10:00:00Z'), bundles: asStored(withoutBob) });
+    expect(decision.result.violations.map((v) => v.code)).toEqual(['approvals_insufficient']);
+  });
+});
