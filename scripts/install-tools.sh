@@ -2,7 +2,8 @@
 # Installs what the tests and benchmarks run beside gatehouse, at pinned versions,
 # into git-ignored folders, reusing whatever is already built:
 #   .tools/bin   opa, regal, cosign (go install; regal through a pinned tool module)
-#   .venv        model-signing and sigstore (the OpenSSF reference implementations)
+#   .venv        model-signing and sigstore (the OpenSSF reference implementations),
+#                scipy, numpy and fairlearn (reference statistics for golden fixtures)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,9 @@ REGAL_VERSION=v0.35.1   # pinned in scripts/tools/regal/go.mod
 MODEL_SIGNING_VERSION=1.1.1
 SIGSTORE_PY_VERSION=4.5.1
 PYOPENSSL_VERSION=26.4.0
+SCIPY_VERSION=1.17.1
+NUMPY_VERSION=2.4.6
+FAIRLEARN_VERSION=0.15.0
 
 TOOLS="$PWD/.tools"
 mkdir -p "$TOOLS/bin" "$TOOLS/stamps"
@@ -40,12 +44,13 @@ if ! have regal "$REGAL_VERSION"; then
   stamp regal "$REGAL_VERSION"
 fi
 
-VENV_STAMP="model-signing-$MODEL_SIGNING_VERSION-sigstore-$SIGSTORE_PY_VERSION-pyopenssl-$PYOPENSSL_VERSION"
+VENV_STAMP="model-signing-$MODEL_SIGNING_VERSION-sigstore-$SIGSTORE_PY_VERSION-pyopenssl-$PYOPENSSL_VERSION-scipy-$SCIPY_VERSION-numpy-$NUMPY_VERSION-fairlearn-$FAIRLEARN_VERSION"
 if [ ! -x .venv/bin/python ] || [ ! -f ".venv/$VENV_STAMP" ]; then
   echo "install-tools: creating .venv with model-signing $MODEL_SIGNING_VERSION"
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check \
-    "model-signing==$MODEL_SIGNING_VERSION" "sigstore==$SIGSTORE_PY_VERSION" "pyopenssl==$PYOPENSSL_VERSION"
+    "model-signing==$MODEL_SIGNING_VERSION" "sigstore==$SIGSTORE_PY_VERSION" "pyopenssl==$PYOPENSSL_VERSION" \
+    "scipy==$SCIPY_VERSION" "numpy==$NUMPY_VERSION" "fairlearn==$FAIRLEARN_VERSION"
   rm -f .venv/model-signing-*
   touch ".venv/$VENV_STAMP"
 fi

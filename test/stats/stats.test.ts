@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { pairedBootstrapMeans, quantileOfSorted, bootstrapQuantileChange } from '../../src/stats/bootstrap.ts';
+import { clopperPearsonInterval, samplesNeeded, wilsonInterval } from '../../src/stats/intervals.ts';
+import { seededRandom } from '../../src/stats/random.ts';
+import { betaQuantile, normalCdf, normalQuantile } from '../../src/stats/special.ts';
+import { benjaminiHochberg, cohensD, cohensDz, hodgesLehmannShift, holm, mannWhitneyU } from '../../src/stats/tests.ts';
+import golden from '../fixtures/golden/stats.json' with { type: 'json' };
+
+// Tolerances: closed forms and special functions agree with scipy to 1e-9
+// (relative); the bootstrap is compared within Monte Carlo error.
+const close = (actual: number, expected: number, tolerance = 1e-9) => {
+  expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected)));
+};
+
+describe('special functions', () => {
+  it('normal quantile and CDF match scipy.stats.norm', () => {
+    for (const { p, ppf } of golden.normal) {
+      close(normalQuantile(p), ppf, 1e-12);
+      close(normalCdf(ppf), p, 1e-12);
+    }
+  });
+
+  it('beta quantile matches scipy.stats.beta.ppf', () => {
+    for (const { p, a, b, ppf } of golden.beta) close(betaQuantile(p, a, b), ppf, 1e-10);
+  });
+});
+
+describe('binomial intervals', () => {
+  it('Wilson and Clopper-Pearson match scipy binomtest(...).proportion_ci', () => {
+    for (const { k, n, level, wilson, exact } of golden.wilson_exact) {
+      const w = wilsonInterval(k, n, level);
+      close(w.low, wilson[0]!);
+      close(w.high, wilson[1]!);
+      const e = clopperPearsonInterval(k, n, level);
+      close(e.low, exact[0]!, 1e-9);
+      close(e.high, exact[1]!, 1e-9);
+    }
+  });
+
+  it('refuses impossible counts', () => {
+    expect(() => wilsonInterval(11, 10)).toThrow(RangeError);
+    expect(() => clopperPearsonInterval(-1, 10)).toThrow(RangeError);
+    expect(() => wilsonInterval(1, 0)).toThrow(RangeError);
+  });
+});
+
+describe('samplesNeeded', () => {
+  it('answers "how many clean samples show a 99% rate at 95% confidence" (299, the rule of three)', () => {
+    expect(samplesNeeded(0.99, 0.95)).toBe(299);
+    const n = samplesNeeded(0.99, 0.95);
+    expect(clopperPearsonInterval(n, n, 0.9).low).toBeGreaterThanOrEqual(0.99);
+    expect(clopperPearsonInterval(n - 1, n - 1, 0.9).low).toBeLessThan(0.99);
+  });
+
+  it('allows for failures: the smallest n whose one-sided lower bound still reaches the rate', () => {
+    const n = samplesNeeded(0.99, 0.95, 2);
+    expect(clopperPearsonInterval(n - 2, n, 0.9).low).toBeGreaterThanOrEqual(0.99);
+    expect(clopperPearsonInterval(n - 3, n - 1, 0.9).low).toBeLessThan(0.99);
+  });
+});
+
+describe('rank tests', () => {
+  it('Mann-Whitney U with tie and continuity correction matches scipy (method=asymptotic)', () => {
+    for (const { x, y, u, p, hodges_lehmann } of golden.mann_whitney) {
+      const result = mannWhitneyU(x, y);
+      close(result.u, u, 1e-12);
+      close(result.pValue, p, 1e-9);
+      close(hodgesLehmannShift(x, y).shift, hodges_lehmann, 1e-12);
+    }
+  });
+
+  it('the Hodges-Lehmann interval covers the shift and narrows with more data', () => {
+    const random = seededRandom(7);
+    const sample = (n: number, shift: number) => Array.from({ length: n }, () => normalQuantile(random.next() * 0.998 + 0.001) + shift);
+    const small = hodgesLehmannShift(sample(20, 0), sample(20, 1));
+    const large = hodgesLehmannShift(sample(200, 0), sample(200, 1));
+    expect(small.ci.low).toBeLessThan(small.shift);
+    expect(small.ci.high).toBeGreaterThan(small.shift);
+    expect(large.ci.high - large.ci.low).toBeLessThan(small.ci.high - small.ci.low);
+    expect(large.ci.low).toBeLessThan(1);
+    expect(large.ci.high).toBeGreaterThan(1);
+  });
+});
+
+describe('effect sizes', () => {
+  it("Cohen's d (pooled) and d_z match numpy", () => {
+    const { x, y, cohens_d, differences, cohens_dz } = golden.effect_sizes;
+    close(cohensD(x, y), cohens_d, 1e-12);
+    close(cohensDz(differences), cohens_dz, 1e-12);
+  });
+});
+
+describe('multiple testing', () => {
+  it('Benjamini-Hochberg matches scipy.stats.false_discovery_control and Holm matches its definition', () => {
+    const { p, bh, holm: expectedHolm } = golden.multiple_testing;
+    benjaminiHochberg(p).forEach((q, i) => close(q, bh[i]!, 1e-12));
+    holm(p).forEach((q, i) => close(q, expectedHolm[i]!, 1e-12));
+  });
+});
+
+describe('bootstrap', () => {
+  it('percentile interpolation matches numpy.percentile', () => {
+    const sorted = Float64Array.from(golden.percentiles.values).sort();
+    for (const { q, value } of golden.percentiles.quantiles) close(quantileOfSorted(sorted, q), value, 1e-12);
+  });
+
+  it('is reproducible from its seed, and differs with another seed', () => {
+    const data = Float64Array.from(golden.bootstrap.data);
+    const [a] = pairedBootstrapMeans([data], { seed: 42 });
+    const [b] = pairedBootstrapMeans([data], { seed: 42 });
+    const [c] = pairedBootstrapMeans([data], { seed: 43 });
+    expect(a).toEqual(b);
+    expect(c!.ci.low).not.toBe(a!.ci.low);
+    expect(a!.resamples).toBe(2000);
+  });
+
+  it("agrees with scipy.stats.bootstrap's percentile interval within Monte Carlo error", () => {
+    const data = Float64Array.from(golden.bootstrap.data);
+    const [result] = pairedBootstrapMeans([data], { seed: 1, resamples: 20000 });
+    close(result!.estimate, golden.bootstrap.mean, 1e-12);
+    // Each endpoint's Monte Carlo error is a small fraction of the standard error.
+    expect(Math.abs(result!.ci.low - golden.bootstrap.ci[0]!)).toBeLessThan(0.1 * golden.bootstrap.se);
+    expect(Math.abs(result!.ci.high - golden.bootstrap.ci[1]!)).toBeLessThan(0.1 * golden.bootstrap.se);
+  });
+
+  it('gives p = (c+1)/(B+1): small for a clear effect, large for none', () => {
+    const random = seededRandom(3);
+    const noise = Float64Array.from({ length: 500 }, () => random.next() - 0.5);
+    const shifted = noise.map((v) => v + 0.2);
+    const [none, clear] = pairedBootstrapMeans([noise, shifted], { seed: 9 });
+    expect(clear!.pValue).toBe(1 / 2001);
+    expect(none!.pValue).toBeGreaterThan(0.05);
+  });
+
+  it('shows a tail regression in p99 even when the median is flat', () => {
+    const random = seededRandom(11);
+    const baseline = Float64Array.from({ length: 2000 }, () => 100 + 10 * random.next());
+    const candidate = Float64Array.from(baseline, (v, i) => (i % 50 === 0 ? v * 3 : v));
+    const p50 = bootstrapQuantileChange(baseline, candidate, 0.5, { seed: 5, paired: true, resamples: 500 });
+    const p99 = bootstrapQuantileChange(baseline, candidate, 0.99, { seed: 5, paired: true, resamples: 500 });
+    expect(Math.abs(p50.relativeChange.estimate)).toBeLessThan(0.01);
+    expect(p99.relativeChange.ci.low).toBeGreaterThan(0.5);
+  });
+});
+
+describe('seededRandom', () => {
+  it('is uniform enough for resampling: every bucket within 5% of its share', () => {
+    const random = seededRandom(123);
+    const counts = new Array(10).fill(0);
+    for (let i = 0; i < 100_000; i++) counts[random.int(10)]++;
+    for (const count of counts) expect(Math.abs(count - 10_000)).toBeLessThan(500);
+  });
+});
