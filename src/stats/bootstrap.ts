@@ -49,56 +49,116 @@ export function pairedBootstrapMeans(columns: ReadonlyArray<Float64Array>, optio
   const random = seededRandom(options.seed);
   const estimates = columns.map((column) => mean(column));
   const distributions = columns.map(() => new Float64Array(resamples));
-  const sums = new Float64Array(columns.length);
+  const counts = new Uint32Array(n);
   for (let b = 0; b < resamples; b++) {
-    sums.fill(0);
-    for (let i = 0; i < n; i++) {
-      const pick = random.int(n);
-      for (let c = 0; c < columns.length; c++) sums[c]! += columns[c]![pick]!;
+    drawCounts(counts, random);
+    for (let c = 0; c < columns.length; c++) {
+      const column = columns[c]!;
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += counts[i]! * column[i]!;
+      distributions[c]![b] = sum / n;
     }
-    for (let c = 0; c < columns.length; c++) distributions[c]![b] = sums[c]! / n;
   }
   return columns.map((_, c) => summarise(estimates[c]!, distributions[c]!, level, options.seed));
 }
 
 /**
- * Bootstrap of a quantile of each of two independent or paired samples and of
- * their relative change (candidate / baseline - 1), e.g. p99 latency. Paired
- * samples share resample indices.
+ * Bootstrap of quantiles of a baseline and a candidate sample and of their
+ * relative change (candidate / baseline - 1), e.g. p50 and p99 latency. Paired
+ * samples share resample draws. Each resample is a vector of counts over the
+ * original values and quantiles are read by walking the values in sorted
+ * order, so no resample is ever sorted: O(n) per resample.
  */
+export function bootstrapQuantileChanges(
+  baseline: Float64Array,
+  candidate: Float64Array,
+  qs: readonly number[],
+  options: BootstrapOptions & { paired: boolean },
+): Array<{ q: number; baseline: BootstrapResult; candidate: BootstrapResult; relativeChange: BootstrapResult }> {
+  const resamples = options.resamples ?? DEFAULT_RESAMPLES;
+  const level = options.level ?? 0.95;
+  if (baseline.length === 0 || candidate.length === 0) throw new RangeError('quantiles of no values');
+  if (options.paired && baseline.length !== candidate.length) throw new RangeError('paired samples must have the same length');
+  const random = seededRandom(options.seed);
+  const baseOrder = sortedOrder(baseline);
+  const candOrder = sortedOrder(candidate);
+  const baseCounts = new Uint32Array(baseline.length);
+  const candCounts = options.paired ? baseCounts : new Uint32Array(candidate.length);
+  const base = qs.map(() => new Float64Array(resamples));
+  const cand = qs.map(() => new Float64Array(resamples));
+  const scratch = new Float64Array(qs.length);
+  for (let b = 0; b < resamples; b++) {
+    drawCounts(baseCounts, random);
+    if (!options.paired) drawCounts(candCounts, random);
+    quantilesFromCounts(baseline, baseOrder, baseCounts, qs, scratch);
+    scratch.forEach((value, i) => (base[i]![b] = value));
+    quantilesFromCounts(candidate, candOrder, candCounts, qs, scratch);
+    scratch.forEach((value, i) => (cand[i]![b] = value));
+  }
+  return qs.map((q, i) => {
+    const baseEstimate = quantile(baseline, q);
+    const candEstimate = quantile(candidate, q);
+    const change = new Float64Array(resamples);
+    for (let b = 0; b < resamples; b++) change[b] = cand[i]![b]! / base[i]![b]! - 1;
+    return {
+      q,
+      baseline: summarise(baseEstimate, base[i]!, level, options.seed),
+      candidate: summarise(candEstimate, cand[i]!, level, options.seed),
+      relativeChange: summarise(candEstimate / baseEstimate - 1, change, level, options.seed),
+    };
+  });
+}
+
+/** The single-quantile form of bootstrapQuantileChanges. */
 export function bootstrapQuantileChange(
   baseline: Float64Array,
   candidate: Float64Array,
   q: number,
   options: BootstrapOptions & { paired: boolean },
 ): { baseline: BootstrapResult; candidate: BootstrapResult; relativeChange: BootstrapResult } {
-  const resamples = options.resamples ?? DEFAULT_RESAMPLES;
-  const level = options.level ?? 0.95;
-  if (options.paired && baseline.length !== candidate.length) throw new RangeError('paired samples must have the same length');
-  const random = seededRandom(options.seed);
-  const base = new Float64Array(resamples);
-  const cand = new Float64Array(resamples);
-  const scratchBase = new Float64Array(baseline.length);
-  const scratchCand = new Float64Array(candidate.length);
-  for (let b = 0; b < resamples; b++) {
-    for (let i = 0; i < baseline.length; i++) {
-      const pick = random.int(baseline.length);
-      scratchBase[i] = baseline[pick]!;
-      if (options.paired) scratchCand[i] = candidate[pick]!;
+  return bootstrapQuantileChanges(baseline, candidate, [q], options)[0]!;
+}
+
+/** One bootstrap resample as counts: counts[i] is how often value i was drawn (n draws with replacement). */
+export function drawCounts(counts: Uint32Array, random: { int(n: number): number }): void {
+  counts.fill(0);
+  for (let i = 0; i < counts.length; i++) counts[random.int(counts.length)]!++;
+}
+
+function sortedOrder(values: Float64Array): Uint32Array {
+  const order = new Uint32Array(values.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort((a, b) => values[a]! - values[b]!);
+}
+
+// Linear-interpolated quantiles of the multiset given by counts, read off the sorted order.
+function quantilesFromCounts(values: Float64Array, order: Uint32Array, counts: Uint32Array, qs: readonly number[], out: Float64Array): void {
+  const n = counts.length;
+  const targets = qs.map((q) => q * (n - 1));
+  const needed = qs.map((_, i) => i).sort((a, b) => targets[a]! - targets[b]!);
+  let seen = 0;
+  let next = 0;
+  for (let k = 0; k < order.length && next < needed.length; k++) {
+    const value = values[order[k]!]!;
+    const count = counts[order[k]!]!;
+    if (count === 0) continue;
+    // Ranks [seen, seen + count) hold this value.
+    while (next < needed.length) {
+      const index = needed[next]!;
+      const below = Math.floor(targets[index]!);
+      if (below >= seen + count) break;
+      if (below + 1 < seen + count || below + 1 >= n) {
+        out[index] = value;
+      } else {
+        // The rank above lies in the next drawn value.
+        let m = k + 1;
+        while (counts[order[m]!] === 0) m++;
+        out[index] = value + (targets[index]! - below) * (values[order[m]!]! - value);
+      }
+      next++;
     }
-    if (!options.paired) for (let i = 0; i < candidate.length; i++) scratchCand[i] = candidate[random.int(candidate.length)]!;
-    base[b] = quantileOfSorted(scratchBase.sort(), q);
-    cand[b] = quantileOfSorted(scratchCand.sort(), q);
+    seen += count;
   }
-  const baseEstimate = quantile(baseline, q);
-  const candEstimate = quantile(candidate, q);
-  const change = new Float64Array(resamples);
-  for (let b = 0; b < resamples; b++) change[b] = cand[b]! / base[b]! - 1;
-  return {
-    baseline: summarise(baseEstimate, base, level, options.seed),
-    candidate: summarise(candEstimate, cand, level, options.seed),
-    relativeChange: summarise(candEstimate / baseEstimate - 1, change, level, options.seed),
-  };
 }
 
 function summarise(estimate: number, distribution: Float64Array, level: number, seed: number): BootstrapResult {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pairedBootstrapMeans, quantileOfSorted, bootstrapQuantileChange } from '../../src/stats/bootstrap.ts';
+import { bootstrapQuantileChange, bootstrapQuantileChanges, drawCounts, pairedBootstrapMeans, quantileOfSorted } from '../../src/stats/bootstrap.ts';
 import { clopperPearsonInterval, samplesNeeded, wilsonInterval } from '../../src/stats/intervals.ts';
 import { seededRandom } from '../../src/stats/random.ts';
 import { betaQuantile, normalCdf, normalQuantile } from '../../src/stats/special.ts';
@@ -130,6 +130,22 @@ describe('bootstrap', () => {
     const [none, clear] = pairedBootstrapMeans([noise, shifted], { seed: 9 });
     expect(clear!.pValue).toBe(1 / 2001);
     expect(none!.pValue).toBeGreaterThan(0.05);
+  });
+
+  it('reads quantiles from resample counts exactly as sorting the resample would', () => {
+    const random = seededRandom(21);
+    const values = Float64Array.from({ length: 257 }, () => Math.round(random.next() * 50));
+    const qs = [0, 0.1, 0.5, 0.9, 0.99, 1];
+    for (const seed of [1, 2, 3]) {
+      const [first] = bootstrapQuantileChanges(values, values, qs, { seed, paired: true, resamples: 1 }).map((r) => r);
+      const counts = new Uint32Array(values.length);
+      drawCounts(counts, seededRandom(seed));
+      const expanded = Float64Array.from(Array.from(counts).flatMap((count, i) => Array(count).fill(values[i]))).sort();
+      bootstrapQuantileChanges(values, values, qs, { seed, paired: true, resamples: 1 }).forEach(({ q, baseline }) => {
+        expect(baseline.ci.low).toBe(quantileOfSorted(expanded, q));
+      });
+      expect(first!.q).toBe(0);
+    }
   });
 
   it('shows a tail regression in p99 even when the median is flat', () => {
