@@ -1,11 +1,13 @@
 import { Command, Option } from 'commander';
 import type { GateName, GatePredicateBase } from '../../src/attest/predicates.ts';
+import { join } from 'node:path';
+import { InputError } from '../../src/error.ts';
 import { parseDigest } from '../../src/digest/artifact.ts';
 import type { GateRun } from '../../src/gates/gate.ts';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
 import { DEFAULT_STORE_DIRECTORY, FileSystemAttestationStore } from '../../src/store/fs-store.ts';
 import { ExitError, EXIT } from '../exit.ts';
-import { addKeylessTrustOptions, addSigningOptions, collect, parseTime, signingFrom, trustFrom, type SigningFlags, type TrustFlags } from '../options.ts';
+import { addKeylessTrustOptions, addSigningOptions, collect, parseTime, resolveSubject, signingFrom, trustFrom, type SigningFlags, type TrustFlags } from '../options.ts';
 import { printJSON, type Output } from '../output.ts';
 
 interface OutputFlags {
@@ -54,6 +56,92 @@ export function registerGate(program: Command, output: Output): void {
     });
     await finish(run, flags, output);
   });
+
+  gateCommand(gate, 'regression', 'compare the candidate with the deployed model on the same examples, against the policy bundle\'s thresholds')
+    .requiredOption('--subject <path|sha256:hex>', 'the candidate model')
+    .requiredOption('--candidate <file>', "the candidate's per-example results")
+    .requiredOption('--baseline <file>', "the deployed model's per-example results on the same examples")
+    .addOption(new Option('--format <format>', 'format of both results files').choices(['gatehouse', 'lm-eval', 'mlflow']).default('gatehouse'))
+    .option('--candidate-run <file>', "the candidate's run figures (throughput, peak_memory_bytes)")
+    .option('--baseline-run <file>', "the deployed model's run figures")
+    .requiredOption('--deployed <sha256:hex>', 'digest of the deployed model the baseline results came from')
+    .requiredOption('--evaluation-set <path|sha256:hex>', 'the evaluation set (hashed) or its digest')
+    .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle the thresholds come from')
+    .requiredOption('--policy-key <file.pub>', "the policy team's public key")
+    .option('--seed <n>', 'bootstrap seed, recorded in the attestation', '20261122')
+    .option('--resamples <n>', 'bootstrap resamples', '2000')
+    .option('--report-dir <dir>', 'where the JSON report and Markdown summary go', 'reports')
+    .action(async (flags: OutputFlags & SigningFlags & RegressionFlags) => {
+      const [{ readExampleResults, readRunFigures }, { runRegressionGate }, { readPolicyBundle }, { readPublicKey }] = await Promise.all([
+        import('../../src/gates/regression/results.ts'),
+        import('../../src/gates/regression/index.ts'),
+        import('../../src/policy/bundle.ts'),
+        import('../../src/keys/keys.ts'),
+      ]);
+      const seed = wholeNumber(flags.seed, '--seed');
+      const resamples = wholeNumber(flags.resamples, '--resamples');
+      const deployed = parseDigest(flags.deployed, '--deployed');
+      const format = flags.format as 'gatehouse' | 'lm-eval' | 'mlflow';
+      const [candidate, baseline, candidateRun, baselineRun, subject, evaluationSet, policy] = await Promise.all([
+        readExampleResults(flags.candidate, format),
+        readExampleResults(flags.baseline, format),
+        flags.candidateRun === undefined ? undefined : readRunFigures(flags.candidateRun),
+        flags.baselineRun === undefined ? undefined : readRunFigures(flags.baselineRun),
+        resolveSubject(flags.subject),
+        resolveSubject(flags.evaluationSet),
+        readPublicKey(flags.policyKey).then((key) => readPolicyBundle(flags.policy, key)),
+      ]);
+      const signing = await signingFrom(flags);
+      const run = await runRegressionGate({
+        subject,
+        candidate,
+        baseline,
+        ...(candidateRun === undefined ? {} : { candidateRun }),
+        ...(baselineRun === undefined ? {} : { baselineRun }),
+        baselineDigest: deployed,
+        evaluationSetDigest: evaluationSet.digest,
+        policy,
+        seed,
+        resamples,
+        evaluatedAt: evaluationTime(flags),
+        signing,
+      });
+      await writeReports(flags.reportDir, 'regression', run.statement.subject[0]!.digest.sha256, run.reportJSON, run.markdown, output, flags.json);
+      await finish(run, flags, output);
+    });
+}
+
+interface RegressionFlags {
+  subject: string;
+  candidate: string;
+  baseline: string;
+  format: string;
+  candidateRun?: string;
+  baselineRun?: string;
+  deployed: string;
+  evaluationSet: string;
+  policy: string;
+  policyKey: string;
+  seed: string;
+  resamples: string;
+  reportDir: string;
+}
+
+function wholeNumber(value: string, flag: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number)) throw new InputError({ code: 'USAGE', message: `${flag}: expected a whole number, got ${JSON.stringify(value)}` });
+  return number;
+}
+
+// The full report and its summary go beside the attestation, outside the store.
+async function writeReports(dir: string, gate: string, subjectHex: string, json: string, markdown: string, output: Output, quiet?: boolean): Promise<void> {
+  const { createHash } = await import('node:crypto');
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(dir, { recursive: true });
+  const base = join(dir, `${gate}-${subjectHex.slice(0, 12)}-${createHash('sha256').update(json).digest('hex').slice(0, 12)}`);
+  await writeFileAtomic(`${base}.json`, json);
+  await writeFileAtomic(`${base}.md`, markdown);
+  if (!quiet) output.out(`report: ${base}.json, summary: ${base}.md`);
 }
 
 function gateCommand(parent: Command, name: GateName, description: string): Command {

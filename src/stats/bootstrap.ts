@@ -1,5 +1,5 @@
 import type { Interval } from './intervals.ts';
-import { seededRandom } from './random.ts';
+import { seededRandom, type SeededRandom } from './random.ts';
 
 /** Default number of bootstrap resamples. */
 export const DEFAULT_RESAMPLES = 2000;
@@ -80,33 +80,94 @@ export function bootstrapQuantileChanges(
   if (baseline.length === 0 || candidate.length === 0) throw new RangeError('quantiles of no values');
   if (options.paired && baseline.length !== candidate.length) throw new RangeError('paired samples must have the same length');
   const random = seededRandom(options.seed);
-  const baseOrder = sortedOrder(baseline);
-  const candOrder = sortedOrder(candidate);
-  const baseCounts = new Uint32Array(baseline.length);
-  const candCounts = options.paired ? baseCounts : new Uint32Array(candidate.length);
-  const base = qs.map(() => new Float64Array(resamples));
-  const cand = qs.map(() => new Float64Array(resamples));
-  const scratch = new Float64Array(qs.length);
+  const base = new RankedSample(baseline);
+  const cand = new RankedSample(candidate);
+  const baseIndices = new Uint32Array(baseline.length);
+  const candIndices = options.paired ? baseIndices : new Uint32Array(candidate.length);
+  const baseDistributions = qs.map(() => new Float64Array(resamples));
+  const candDistributions = qs.map(() => new Float64Array(resamples));
   for (let b = 0; b < resamples; b++) {
-    drawCounts(baseCounts, random);
-    if (!options.paired) drawCounts(candCounts, random);
-    quantilesFromCounts(baseline, baseOrder, baseCounts, qs, scratch);
-    scratch.forEach((value, i) => (base[i]![b] = value));
-    quantilesFromCounts(candidate, candOrder, candCounts, qs, scratch);
-    scratch.forEach((value, i) => (cand[i]![b] = value));
+    random.fillIndices(baseIndices, baseline.length);
+    if (!options.paired) random.fillIndices(candIndices, candidate.length);
+    base.resample(baseIndices);
+    cand.resample(candIndices);
+    qs.forEach((q, i) => {
+      baseDistributions[i]![b] = base.quantile(q);
+      candDistributions[i]![b] = cand.quantile(q);
+    });
   }
   return qs.map((q, i) => {
     const baseEstimate = quantile(baseline, q);
     const candEstimate = quantile(candidate, q);
     const change = new Float64Array(resamples);
-    for (let b = 0; b < resamples; b++) change[b] = cand[i]![b]! / base[i]![b]! - 1;
+    for (let b = 0; b < resamples; b++) change[b] = candDistributions[i]![b]! / baseDistributions[i]![b]! - 1;
     return {
       q,
-      baseline: summarise(baseEstimate, base[i]!, level, options.seed),
-      candidate: summarise(candEstimate, cand[i]!, level, options.seed),
+      baseline: summarise(baseEstimate, baseDistributions[i]!, level, options.seed),
+      candidate: summarise(candEstimate, candDistributions[i]!, level, options.seed),
       relativeChange: summarise(candEstimate / baseEstimate - 1, change, level, options.seed),
     };
   });
+}
+
+/**
+ * A sample sorted once, with each value's rank. A resample is held as counts
+ * per rank, so its quantiles are read by walking sorted values sequentially
+ * (from the nearer end) instead of sorting the resample.
+ */
+class RankedSample {
+  readonly #sorted: Float64Array;
+  readonly #rank: Uint32Array;
+  readonly #counts: Uint32Array;
+
+  constructor(values: Float64Array) {
+    const order = new Uint32Array(values.length);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    order.sort((a, b) => values[a]! - values[b]!);
+    this.#sorted = new Float64Array(values.length);
+    this.#rank = new Uint32Array(values.length);
+    order.forEach((index, rank) => {
+      this.#sorted[rank] = values[index]!;
+      this.#rank[index] = rank;
+    });
+    this.#counts = new Uint32Array(values.length);
+  }
+
+  resample(indices: Uint32Array): void {
+    const counts = this.#counts;
+    const rank = this.#rank;
+    counts.fill(0);
+    for (let j = 0; j < indices.length; j++) counts[rank[indices[j]!]!]!++;
+  }
+
+  /** Linear-interpolated q-quantile of the current resample (numpy's default). */
+  quantile(q: number): number {
+    const n = this.#counts.length;
+    const position = q * (n - 1);
+    const below = Math.floor(position);
+    const low = this.#valueAt(below);
+    return below + 1 >= n || position === below ? low : low + (position - below) * (this.#valueAt(below + 1) - low);
+  }
+
+  // The value at position `target` (0-based) of the resample in sorted order.
+  #valueAt(target: number): number {
+    const counts = this.#counts;
+    const n = counts.length;
+    if (target < n / 2) {
+      let seen = 0;
+      for (let k = 0; k < n; k++) {
+        seen += counts[k]!;
+        if (seen > target) return this.#sorted[k]!;
+      }
+    } else {
+      let seen = n;
+      for (let k = n - 1; k >= 0; k--) {
+        seen -= counts[k]!;
+        if (seen <= target) return this.#sorted[k]!;
+      }
+    }
+    return this.#sorted[n - 1]!;
+  }
 }
 
 /** The single-quantile form of bootstrapQuantileChanges. */
@@ -120,45 +181,8 @@ export function bootstrapQuantileChange(
 }
 
 /** One bootstrap resample as counts: counts[i] is how often value i was drawn (n draws with replacement). */
-export function drawCounts(counts: Uint32Array, random: { int(n: number): number }): void {
-  counts.fill(0);
-  for (let i = 0; i < counts.length; i++) counts[random.int(counts.length)]!++;
-}
-
-function sortedOrder(values: Float64Array): Uint32Array {
-  const order = new Uint32Array(values.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  return order.sort((a, b) => values[a]! - values[b]!);
-}
-
-// Linear-interpolated quantiles of the multiset given by counts, read off the sorted order.
-function quantilesFromCounts(values: Float64Array, order: Uint32Array, counts: Uint32Array, qs: readonly number[], out: Float64Array): void {
-  const n = counts.length;
-  const targets = qs.map((q) => q * (n - 1));
-  const needed = qs.map((_, i) => i).sort((a, b) => targets[a]! - targets[b]!);
-  let seen = 0;
-  let next = 0;
-  for (let k = 0; k < order.length && next < needed.length; k++) {
-    const value = values[order[k]!]!;
-    const count = counts[order[k]!]!;
-    if (count === 0) continue;
-    // Ranks [seen, seen + count) hold this value.
-    while (next < needed.length) {
-      const index = needed[next]!;
-      const below = Math.floor(targets[index]!);
-      if (below >= seen + count) break;
-      if (below + 1 < seen + count || below + 1 >= n) {
-        out[index] = value;
-      } else {
-        // The rank above lies in the next drawn value.
-        let m = k + 1;
-        while (counts[order[m]!] === 0) m++;
-        out[index] = value + (targets[index]! - below) * (values[order[m]!]! - value);
-      }
-      next++;
-    }
-    seen += count;
-  }
+export function drawCounts(counts: Uint32Array, random: SeededRandom): void {
+  random.drawCounts(counts);
 }
 
 function summarise(estimate: number, distribution: Float64Array, level: number, seed: number): BootstrapResult {

@@ -1,18 +1,34 @@
 /**
  * A seeded pseudo-random generator (xoshiro128**, seeded through splitmix32),
- * so every resampling is reproducible from the seed a gate records.
+ * so every resampling is reproducible from the seed a gate records. Integers
+ * use Lemire's multiply-and-reject method: exactly uniform, and fast enough
+ * for a bootstrap that draws hundreds of millions of them.
  */
 export interface SeededRandom {
   readonly seed: number;
   /** Uniform in [0, 1). */
   next(): number;
-  /** Uniform integer in [0, n). */
+  /** Uniform integer in [0, n), n <= 2^21. */
   int(n: number): number;
+  /** One bootstrap resample as counts: `counts.length` draws with replacement over as many items. */
+  drawCounts(counts: Uint32Array): void;
+  /** Fills `out` with uniform integers in [0, range). */
+  fillIndices(out: Uint32Array, range: number): void;
 }
+
+const TWO_32 = 4294967296;
+
+// One reusable index buffer per length, so resampling allocates nothing per resample.
+let buffer = new Uint32Array(0);
+function scratch(length: number): Uint32Array {
+  if (buffer.length < length) buffer = new Uint32Array(length);
+  return buffer.subarray(0, length);
+}
+const MAX_RANGE = 2 ** 21;
 
 export function seededRandom(seed: number): SeededRandom {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
-  let state = (seed >>> 0) ^ Math.floor(seed / 2 ** 32);
+  let state = (seed >>> 0) ^ Math.floor(seed / TWO_32);
   const splitmix = () => {
     state = (state + 0x9e3779b9) | 0;
     let z = state;
@@ -24,32 +40,71 @@ export function seededRandom(seed: number): SeededRandom {
   let b = splitmix();
   let c = splitmix();
   let d = splitmix();
-  const nextUint32 = () => {
-    const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
+  const nextUint32 = (): number => {
+    const five = Math.imul(b, 5);
+    const result = Math.imul((five << 7) | (five >>> 25), 9) >>> 0;
     const t = b << 9;
     c ^= a;
     d ^= b;
     b ^= c;
     a ^= d;
     c ^= t;
-    d = rotl(d, 11);
+    d = (d << 11) | (d >>> 21);
     return result;
+  };
+  // Lemire: m = x * n is exact in a double for n <= 2^21; reject the few low
+  // products that would make some results more likely than others.
+  const below = (n: number, threshold: number): number => {
+    for (;;) {
+      const m = nextUint32() * n;
+      const high = Math.floor(m / TWO_32);
+      if (m - high * TWO_32 >= threshold) return high;
+    }
+  };
+  const checkRange = (n: number) => {
+    if (!Number.isInteger(n) || n < 1 || n > MAX_RANGE) throw new RangeError(`integer range must be 1..${MAX_RANGE}, got ${n}`);
   };
   return {
     seed,
-    next: () => nextUint32() / 2 ** 32,
+    next: () => nextUint32() / TWO_32,
     int(n: number) {
-      if (!Number.isInteger(n) || n < 1 || n > 2 ** 32) throw new RangeError(`int(n) needs 1 <= n <= 2^32, got ${n}`);
-      // Rejection sampling keeps every value equally likely.
-      const limit = 2 ** 32 - (2 ** 32 % n);
-      for (;;) {
-        const value = nextUint32();
-        if (value < limit) return value % n;
+      checkRange(n);
+      return below(n, (TWO_32 - n) % n);
+    },
+    drawCounts(counts: Uint32Array) {
+      counts.fill(0);
+      const indices = scratch(counts.length);
+      this.fillIndices(indices, counts.length);
+      for (let i = 0; i < indices.length; i++) counts[indices[i]!]!++;
+    },
+    fillIndices(out: Uint32Array, range: number) {
+      checkRange(range);
+      const threshold = (TWO_32 - range) % range;
+      // The generator inlined over local copies of its state: this loop runs
+      // n times per resample, thousands of resamples per gate.
+      let s0 = a;
+      let s1 = b;
+      let s2 = c;
+      let s3 = d;
+      for (let i = 0; i < out.length; ) {
+        const five = Math.imul(s1, 5);
+        const x = Math.imul((five << 7) | (five >>> 25), 9) >>> 0;
+        const t = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 11) | (s3 >>> 21);
+        const m = x * range;
+        const high = Math.floor(m / TWO_32);
+        if (m - high * TWO_32 < threshold) continue;
+        out[i++] = high;
       }
+      a = s0;
+      b = s1;
+      c = s2;
+      d = s3;
     },
   };
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }

@@ -8,7 +8,10 @@ import { parse, stringify } from 'yaml';
 import { PREDICATE_TYPES, type GateName, type GatePredicateBase } from '../../src/attest/predicates.ts';
 import type { ArtifactDigest } from '../../src/digest/artifact.ts';
 import { attestGate } from '../../src/gates/gate.ts';
-import { readPrivateKey } from '../../src/keys/keys.ts';
+import { readPrivateKey, readPublicKey } from '../../src/keys/keys.ts';
+import { regressionThresholdsFrom } from '../../src/gates/regression/index.ts';
+import type { RegressionThresholds } from '../../src/gates/regression/evaluate.ts';
+import { readPolicyBundle } from '../../src/policy/bundle.ts';
 import { buildPolicyBundle } from '../../src/policy/build.ts';
 import type { VerifiedPolicyBundle } from '../../src/policy/bundle.ts';
 import { KeySigner } from '../../src/sign/key/key-signer.ts';
@@ -55,4 +58,10 @@ export async function signedGate(gate: GateName, keyName: string, subject: Artif
 
 function expectType(ok: boolean): void {
   if (!ok) throw new Error('predicate type mismatch');
+}
+
+/** The regression thresholds of the committed example policy bundle. */
+export async function exampleRegressionThresholds(): Promise<RegressionThresholds> {
+  const bundle = await readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPublicKey(POLICY_PUB));
+  return regressionThresholdsFrom(bundle);
 }

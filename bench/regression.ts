@@ -1,0 +1,40 @@
+// Regression gate evaluation on 100,000 paired examples (two quality metrics,
+// latency p50/p99, run figures, five capability slices): time and peak memory.
+// Prints figures; never passes or fails. Target: under 2 s and 1 GiB.
+//   npm run bench:regression -- --examples 100000 --runs 3
+import { parseArgs } from 'node:util';
+import { evaluateRegression } from '../src/gates/regression/evaluate.ts';
+import type { ExampleResult } from '../src/gates/regression/results.ts';
+import { seededRandom } from '../src/stats/random.ts';
+import { exampleRegressionThresholds } from '../test/support/policy.ts';
+
+const { values } = parseArgs({ options: { examples: { type: 'string', default: '100000' }, runs: { type: 'string', default: '3' } } });
+const n = Number(values.examples);
+const random = seededRandom(1);
+const capabilities = ['math', 'coding', 'reading', 'reasoning', 'general'];
+const make = (skill: number, factor: number): ExampleResult[] =>
+  Array.from({ length: n }, (_, i) => ({
+    id: `ex-${i}`,
+    metrics: { accuracy: random.next() < skill ? 1 : 0, quality: random.next() },
+    tags: [`capability:${capabilities[i % 5]}`],
+    latencyMs: (200 + 600 * random.next() ** 3) * factor,
+  }));
+const baseline = make(0.8, 1);
+const candidate = make(0.81, 0.99);
+// The committed example policy's thresholds, as the gate would read them.
+const thresholds = await exampleRegressionThresholds();
+const run = { throughput: [41, 41.5, 40.8], peakMemoryBytes: [14e9, 14e9, 14.1e9] };
+const times: number[] = [];
+let verdict = '';
+for (let r = 0; r < Number(values.runs); r++) {
+  const started = performance.now();
+  const report = evaluateRegression(
+    { candidate, baseline, candidateRun: run, baselineRun: run, baselineDigest: `sha256:${'d'.repeat(64)}`, evaluationSetDigest: `sha256:${'e'.repeat(64)}` },
+    { thresholds, policyDigest: null, evaluatedAt: '2026-11-22T10:00:00Z', seed: 1, resamples: 2000, level: 0.95 },
+  );
+  times.push(performance.now() - started);
+  verdict = report.predicate.verdict;
+}
+times.sort((a, b) => a - b);
+const peak = process.resourceUsage().maxRSS / 1024;
+console.log(`regression gate, ${n} paired examples, B = 2000: median ${(times[Math.floor(times.length / 2)]! / 1000).toFixed(2)} s over ${times.length} runs (min ${(times[0]! / 1000).toFixed(2)} s), peak RSS ${peak.toFixed(0)} MiB, verdict ${verdict}`);

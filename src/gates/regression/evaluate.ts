@@ -1,0 +1,258 @@
+import type { GateVerdict, MetricComparison, RegressionPredicate } from '../../attest/predicates.ts';
+import { bootstrapQuantileChanges, pairedBootstrapMeans, mean } from '../../stats/bootstrap.ts';
+import { benjaminiHochberg, cohensDz } from '../../stats/tests.ts';
+import { ENGINE } from '../../version.ts';
+import type { ExampleResult, RunFigures } from './results.ts';
+
+/** A metric tolerance from policy data: which way is better and how far the interval may reach. */
+export interface MetricThreshold {
+  direction: 'higher' | 'lower';
+  tolerance: number;
+}
+
+/** What the policy's data.gatehouse.thresholds.regression holds. */
+export interface RegressionThresholds {
+  metrics: Record<string, MetricThreshold>;
+  slices?: { min_size?: number; fdr?: number };
+}
+
+export interface RegressionInputs {
+  candidate: ExampleResult[];
+  baseline: ExampleResult[];
+  candidateRun?: RunFigures;
+  baselineRun?: RunFigures;
+  /** The deployed model the candidate is compared with. */
+  baselineDigest: string;
+  evaluationSetDigest: string;
+}
+
+export interface RegressionConfig {
+  thresholds: RegressionThresholds;
+  policyDigest: string | null;
+  evaluatedAt: string;
+  seed: number;
+  resamples: number;
+  level: number;
+}
+
+/** Everything the gate found, beyond what the predicate carries. */
+export interface RegressionReport {
+  predicate: RegressionPredicate;
+  unmatchedIds: { candidate: string[]; baseline: string[] };
+  effectSizes: Record<string, number | null>;
+  smallSlices: Array<{ name: string; n: number }>;
+}
+
+// Metric names with a meaning beyond "a per-example value": latency quantiles and run-level figures.
+const LATENCY_QUANTILES: Record<string, number> = { latency_p50: 0.5, latency_p90: 0.9, latency_p95: 0.95, latency_p99: 0.99 };
+const RUN_LEVEL: Record<string, keyof RunFigures> = { throughput: 'throughput', peak_memory: 'peakMemoryBytes' };
+const DEFAULT_MIN_SLICE = 30;
+const DEFAULT_FDR = 0.05;
+
+/**
+ * Compares a candidate with the deployed baseline on the same examples. Each
+ * metric with a policy threshold is a non-inferiority test: pass when the
+ * confidence interval of the change stays within the tolerance, fail when it
+ * lies wholly beyond, insufficient evidence otherwise. Quality metrics are
+ * paired per example (absolute change); latency quantiles, throughput and
+ * memory are relative changes. Slices (capabilities and tags) are tested
+ * separately with Benjamini-Hochberg control across all slice tests.
+ */
+export function evaluateRegression(inputs: RegressionInputs, config: RegressionConfig): RegressionReport {
+  const reasons: string[] = [];
+  const baselineById = new Map(inputs.baseline.map((result) => [result.id, result]));
+  const candidateIds = new Set(inputs.candidate.map((result) => result.id));
+  const pairs = inputs.candidate.flatMap((candidate) => {
+    const baseline = baselineById.get(candidate.id);
+    return baseline === undefined ? [] : [{ candidate, baseline }];
+  });
+  const unmatchedIds = {
+    candidate: inputs.candidate.filter((result) => !baselineById.has(result.id)).map((result) => result.id),
+    baseline: inputs.baseline.filter((result) => !candidateIds.has(result.id)).map((result) => result.id),
+  };
+  if (unmatchedIds.candidate.length + unmatchedIds.baseline.length > 0) {
+    reasons.push(`${unmatchedIds.candidate.length} candidate and ${unmatchedIds.baseline.length} baseline examples have no partner and were not compared`);
+  }
+  const bootstrap = { seed: config.seed, resamples: config.resamples, level: config.level };
+  const metrics: MetricComparison[] = [];
+  const effectSizes: Record<string, number | null> = {};
+  const thresholdNames = Object.keys(config.thresholds.metrics).sort();
+  const qualityNames = thresholdNames.filter((name) => !(name in LATENCY_QUANTILES) && !(name in RUN_LEVEL));
+
+  const present = qualityNames.filter((name) => pairs.length > 0 && pairs.every((p) => name in p.candidate.metrics && name in p.baseline.metrics));
+  for (const name of qualityNames.filter((name) => !present.includes(name))) {
+    reasons.push(`metric ${name}, which policy requires, is missing from some paired examples`);
+  }
+  if (present.length > 0) {
+    const differences = present.map((name) => Float64Array.from(pairs, (p) => p.candidate.metrics[name]! - p.baseline.metrics[name]!));
+    const results = pairedBootstrapMeans(differences, bootstrap);
+    present.forEach((name, i) => {
+      const threshold = config.thresholds.metrics[name]!;
+      const result = results[i]!;
+      metrics.push({
+        name,
+        candidate: mean(Float64Array.from(pairs, (p) => p.candidate.metrics[name]!)),
+        baseline: mean(Float64Array.from(pairs, (p) => p.baseline.metrics[name]!)),
+        delta: result.estimate,
+        scale: 'absolute',
+        ci: result.ci,
+        tolerance: threshold.tolerance,
+        effectSize: pairs.length > 1 ? cohensDz(differences[i]!) : null,
+        verdict: nonInferiority(result.ci, threshold),
+      });
+      effectSizes[name] = pairs.length > 1 ? cohensDz(differences[i]!) : null;
+    });
+  }
+
+  const latencyNames = thresholdNames.filter((name) => name in LATENCY_QUANTILES);
+  if (latencyNames.length > 0) {
+    const timed = pairs.filter((p) => p.candidate.latencyMs !== undefined && p.baseline.latencyMs !== undefined);
+    if (timed.length < 2) {
+      reasons.push(`latency thresholds need per-example latency_ms on both models (${timed.length} timed pairs)`);
+    } else {
+      const changes = bootstrapQuantileChanges(
+        Float64Array.from(timed, (p) => p.baseline.latencyMs!),
+        Float64Array.from(timed, (p) => p.candidate.latencyMs!),
+        latencyNames.map((name) => LATENCY_QUANTILES[name]!),
+        { ...bootstrap, paired: true },
+      );
+      latencyNames.forEach((name, i) => {
+        const change = changes[i]!;
+        metrics.push({
+          name,
+          candidate: change.candidate.estimate,
+          baseline: change.baseline.estimate,
+          delta: change.relativeChange.estimate,
+          scale: 'relative',
+          ci: change.relativeChange.ci,
+          tolerance: config.thresholds.metrics[name]!.tolerance,
+          verdict: nonInferiority(change.relativeChange.ci, config.thresholds.metrics[name]!),
+        });
+      });
+    }
+  }
+
+  for (const name of thresholdNames.filter((name) => name in RUN_LEVEL)) {
+    const field = RUN_LEVEL[name]!;
+    if (inputs.candidateRun === undefined || inputs.baselineRun === undefined) {
+      reasons.push(`metric ${name} needs run figures for both models`);
+      continue;
+    }
+    const candidateValue = mean(inputs.candidateRun[field]);
+    const baselineValue = mean(inputs.baselineRun[field]);
+    const interval = runInterval(inputs.baselineRun[field], inputs.candidateRun[field]);
+    metrics.push({
+      name,
+      candidate: candidateValue,
+      baseline: baselineValue,
+      delta: candidateValue / baselineValue - 1,
+      scale: 'relative',
+      ci: { ...interval, level: config.level },
+      tolerance: config.thresholds.metrics[name]!.tolerance,
+      verdict: nonInferiority(interval, config.thresholds.metrics[name]!),
+    });
+  }
+
+  const { slices, smallSlices } = evaluateSlices(pairs, present, config);
+  for (const metric of metrics.filter((m) => m.verdict !== 'pass')) {
+    reasons.push(`${metric.name}: change ${format(metric.delta)} (CI ${format(metric.ci.low)} to ${format(metric.ci.high)}) against a tolerance of ${metric.tolerance}: ${metric.verdict}`);
+  }
+  for (const slice of slices.filter((s) => s.verdict === 'fail')) {
+    reasons.push(`slice ${slice.name}: ${slice.metric} changed by ${format(slice.delta)} (q = ${format(slice.qValue ?? 1)}), beyond the tolerance`);
+  }
+  const unmeasured = thresholdNames.filter((name) => !metrics.some((m) => m.name === name));
+  const verdict: GateVerdict =
+    metrics.some((m) => m.verdict === 'fail') || slices.some((s) => s.verdict === 'fail')
+      ? 'fail'
+      : metrics.some((m) => m.verdict === 'insufficient-evidence') || unmeasured.length > 0
+        ? 'insufficient-evidence'
+        : 'pass';
+  const predicate: RegressionPredicate = {
+    gate: 'regression',
+    verdict,
+    evaluatedAt: config.evaluatedAt,
+    engine: { ...ENGINE },
+    reasons: verdict === 'pass' ? [] : reasons,
+    policy: config.policyDigest === null ? null : { digest: config.policyDigest },
+    thresholds: config.thresholds as unknown as Record<string, unknown>,
+    evidence: [
+      { role: 'baseline-model', digest: inputs.baselineDigest },
+      { role: 'evaluation-set', digest: inputs.evaluationSetDigest },
+    ],
+    baseline: { digest: inputs.baselineDigest },
+    evaluationSet: { digest: inputs.evaluationSetDigest, examples: pairs.length },
+    metrics,
+    slices,
+    unmatched: { candidate: unmatchedIds.candidate.length, baseline: unmatchedIds.baseline.length },
+    seed: config.seed,
+  };
+  return { predicate, unmatchedIds, effectSizes, smallSlices };
+}
+
+function nonInferiority(ci: { low: number; high: number }, threshold: MetricThreshold): GateVerdict {
+  if (threshold.direction === 'higher') {
+    if (ci.low > -threshold.tolerance) return 'pass';
+    if (ci.high < -threshold.tolerance) return 'fail';
+  } else {
+    if (ci.high < threshold.tolerance) return 'pass';
+    if (ci.low > threshold.tolerance) return 'fail';
+  }
+  return 'insufficient-evidence';
+}
+
+// Relative change of run-level means; with several runs each, the range of
+// per-run ratios bounds it; with one run each it is a single measurement.
+function runInterval(baseline: number[], candidate: number[]): { low: number; high: number } {
+  const ratios = candidate.flatMap((c) => baseline.map((b) => c / b - 1));
+  return { low: Math.min(...ratios), high: Math.max(...ratios) };
+}
+
+function evaluateSlices(
+  pairs: Array<{ candidate: ExampleResult; baseline: ExampleResult }>,
+  metricNames: string[],
+  config: RegressionConfig,
+): { slices: NonNullable<RegressionPredicate['slices']>; smallSlices: Array<{ name: string; n: number }> } {
+  const minSize = config.thresholds.slices?.min_size ?? DEFAULT_MIN_SLICE;
+  const fdr = config.thresholds.slices?.fdr ?? DEFAULT_FDR;
+  const members = new Map<string, number[]>();
+  pairs.forEach((pair, index) => {
+    for (const tag of pair.candidate.tags) {
+      const list = members.get(tag);
+      if (list === undefined) members.set(tag, [index]);
+      else list.push(index);
+    }
+  });
+  const tests: Array<{ name: string; metric: string; n: number; delta: number; ci: { low: number; high: number; level: number }; pValue: number }> = [];
+  const smallSlices: Array<{ name: string; n: number }> = [];
+  const slices: NonNullable<RegressionPredicate['slices']> = [];
+  [...members.keys()].sort().forEach((tag, sliceIndex) => {
+    const indices = members.get(tag)!;
+    if (indices.length < minSize) {
+      // Too small to judge: reported with its observed change, never counted as a pass.
+      smallSlices.push({ name: tag, n: indices.length });
+      for (const metric of metricNames) {
+        const delta = mean(Float64Array.from(indices, (i) => pairs[i]!.candidate.metrics[metric]! - pairs[i]!.baseline.metrics[metric]!));
+        slices.push({ name: tag, metric, n: indices.length, delta, ci: { low: delta, high: delta }, verdict: 'insufficient-evidence' });
+      }
+      return;
+    }
+    const columns = metricNames.map((name) => Float64Array.from(indices, (i) => pairs[i]!.candidate.metrics[name]! - pairs[i]!.baseline.metrics[name]!));
+    const results = pairedBootstrapMeans(columns, { seed: config.seed + 1 + sliceIndex, resamples: config.resamples, level: config.level });
+    metricNames.forEach((metric, m) => {
+      const result = results[m]!;
+      tests.push({ name: tag, metric, n: indices.length, delta: result.estimate, ci: result.ci, pValue: result.pValue });
+    });
+  });
+  const qValues = benjaminiHochberg(tests.map((t) => t.pValue));
+  tests.forEach((test, i) => {
+    const threshold = config.thresholds.metrics[test.metric]!;
+    const beyond = threshold.direction === 'higher' ? test.delta < -threshold.tolerance : test.delta > threshold.tolerance;
+    slices.push({ ...test, qValue: qValues[i]!, verdict: beyond && qValues[i]! <= fdr ? 'fail' : 'pass' });
+  });
+  slices.sort((a, b) => (a.name === b.name ? (a.metric < b.metric ? -1 : 1) : a.name < b.name ? -1 : 1));
+  return { slices, smallSlices };
+}
+
+function format(value: number): string {
+  return Number(value.toPrecision(4)).toString();
+}

@@ -1,0 +1,193 @@
+import { readFile, stat } from 'node:fs/promises';
+import { InputError, describeThrown } from '../../error.ts';
+import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
+
+/** One evaluation example's results for one model. */
+export interface ExampleResult {
+  id: string;
+  /** Per-example metric values (accuracy 0/1, a quality score, …). */
+  metrics: Record<string, number>;
+  /** Capability and slice tags ("capability:math", "slice:long-context"). */
+  tags: string[];
+  latencyMs?: number;
+}
+
+/** Formats the regression gate reads. */
+export type ResultsFormat = 'gatehouse' | 'lm-eval' | 'mlflow';
+
+/** Run-level figures: one value per run, so several runs give an interval. */
+export interface RunFigures {
+  throughput: number[];
+  peakMemoryBytes: number[];
+}
+
+const MAX_RESULTS_BYTES = 1024 * 1024 * 1024;
+
+interface GatehouseLine {
+  id: string | number;
+  metrics: Record<string, number>;
+  capability?: string;
+  slices?: string[];
+  latency_ms?: number;
+}
+
+const lineValidator: SchemaValidator<GatehouseLine> = compileSchema<GatehouseLine>({
+  $id: 'https://gatehouse.dev/schemas/regression/example-result.json',
+  type: 'object',
+  required: ['id', 'metrics'],
+  properties: {
+    id: { type: ['string', 'integer'] },
+    metrics: { type: 'object', minProperties: 1, additionalProperties: { type: 'number' } },
+    capability: { type: 'string', minLength: 1 },
+    slices: { type: 'array', items: { type: 'string', minLength: 1 } },
+    latency_ms: { type: 'number', minimum: 0 },
+  },
+});
+
+const lmEvalValidator: SchemaValidator<{ doc_id: number | string; metrics: string[] } & Record<string, unknown>> = compileSchema({
+  $id: 'https://gatehouse.dev/schemas/regression/lm-eval-sample.json',
+  type: 'object',
+  required: ['doc_id', 'metrics'],
+  properties: { doc_id: { type: ['integer', 'string'] }, metrics: { type: 'array', minItems: 1, items: { type: 'string' } } },
+});
+
+const tableValidator: SchemaValidator<{ columns: string[]; data: unknown[][] }> = compileSchema({
+  $id: 'https://gatehouse.dev/schemas/regression/mlflow-table.json',
+  type: 'object',
+  required: ['columns', 'data'],
+  properties: { columns: { type: 'array', minItems: 1, items: { type: 'string' } }, data: { type: 'array', items: { type: 'array' } } },
+});
+
+const runValidator: SchemaValidator<{ throughput: number | number[]; peak_memory_bytes: number | number[] }> = compileSchema({
+  $id: 'https://gatehouse.dev/schemas/regression/run-figures.json',
+  type: 'object',
+  required: ['throughput', 'peak_memory_bytes'],
+  properties: {
+    throughput: { oneOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'array', minItems: 1, items: { type: 'number', exclusiveMinimum: 0 } }] },
+    peak_memory_bytes: { oneOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'array', minItems: 1, items: { type: 'number', exclusiveMinimum: 0 } }] },
+  },
+});
+
+/**
+ * Reads per-example results: gatehouse JSONL ({id, metrics, capability?,
+ * slices?, latency_ms?} per line), lm-evaluation-harness samples JSONL (doc_id
+ * and the metrics each line lists), or an MLflow evaluation table
+ * ({columns, data}; an "id" column, numeric columns as metrics, "latency_ms"
+ * as latency). Any bad row fails the whole file with one line naming the row.
+ */
+export async function readExampleResults(path: string, format: ResultsFormat = 'gatehouse'): Promise<ExampleResult[]> {
+  const text = await readText(path);
+  const results = format === 'mlflow' ? fromTable(text, path) : fromLines(text, path, format);
+  if (results.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no results in file', path });
+  const seen = new Map<string, number>();
+  results.forEach((result, index) => {
+    const previous = seen.get(result.id);
+    if (previous !== undefined) {
+      throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 1}: duplicate id ${JSON.stringify(result.id)} (first at row ${previous})`, path });
+    }
+    seen.set(result.id, index + 1);
+  });
+  return results;
+}
+
+/** Reads run-level figures ({throughput, peak_memory_bytes}, numbers or one per run). */
+export async function readRunFigures(path: string): Promise<RunFigures> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readText(path));
+  } catch (cause) {
+    if (cause instanceof InputError) throw cause;
+    throw new InputError({ code: 'JSON_INVALID', message: `not valid JSON (${describeThrown(cause)})`, path, cause });
+  }
+  runValidator.assert(json, path, 'run figures file');
+  const list = (value: number | number[]) => (Array.isArray(value) ? value : [value]);
+  return { throughput: list(json.throughput), peakMemoryBytes: list(json.peak_memory_bytes) };
+}
+
+async function readText(path: string): Promise<string> {
+  const info = await stat(path).catch((cause: unknown) => {
+    throw new InputError({ code: 'FILE_NOT_FOUND', message: 'no such file', path, cause });
+  });
+  if (info.size > MAX_RESULTS_BYTES) throw new InputError({ code: 'FILE_TOO_LARGE', message: `file is larger than ${MAX_RESULTS_BYTES} bytes`, path });
+  const bytes = await readFile(path);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (cause) {
+    throw new InputError({ code: 'JSON_INVALID', message: 'not valid UTF-8', path, cause });
+  }
+}
+
+function fromLines(text: string, path: string, format: 'gatehouse' | 'lm-eval'): ExampleResult[] {
+  const results: ExampleResult[] = [];
+  const lines = text.split('\n');
+  lines.forEach((line, index) => {
+    if (line.trim() === '') return;
+    const row = index + 1;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (cause) {
+      throw new InputError({ code: 'JSON_INVALID', message: `line ${row}: not valid JSON (${describeThrown(cause)})`, path, cause });
+    }
+    results.push(format === 'gatehouse' ? fromGatehouseLine(json, path, row) : fromLmEvalLine(json, path, row));
+  });
+  return results;
+}
+
+function fromGatehouseLine(json: unknown, path: string, row: number): ExampleResult {
+  const problem = lineValidator.problem(json);
+  if (problem !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${row}: ${problem}`, path });
+  const line = json as GatehouseLine;
+  return {
+    id: String(line.id),
+    metrics: line.metrics,
+    tags: [...(line.capability === undefined ? [] : [`capability:${line.capability}`]), ...(line.slices ?? []).map((slice) => `slice:${slice}`)],
+    ...(line.latency_ms === undefined ? {} : { latencyMs: line.latency_ms }),
+  };
+}
+
+function fromLmEvalLine(json: unknown, path: string, row: number): ExampleResult {
+  const problem = lmEvalValidator.problem(json);
+  if (problem !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${row}: not an lm-evaluation-harness sample: ${problem}`, path });
+  const sample = json as { doc_id: number | string; metrics: string[]; filter?: unknown } & Record<string, unknown>;
+  const metrics: Record<string, number> = {};
+  for (const name of sample.metrics) {
+    const value = sample[name];
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${row}: metric ${name} is listed but has no numeric value`, path });
+    }
+    metrics[name] = value;
+  }
+  const filter = typeof sample.filter === 'string' && sample.filter !== 'none' ? `/${sample.filter}` : '';
+  return { id: `${sample.doc_id}${filter}`, metrics, tags: [] };
+}
+
+function fromTable(text: string, path: string): ExampleResult[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new InputError({ code: 'JSON_INVALID', message: `not valid JSON (${describeThrown(cause)})`, path, cause });
+  }
+  tableValidator.assert(json, path, 'MLflow evaluation table');
+  const idColumn = json.columns.indexOf('id');
+  if (idColumn === -1) throw new InputError({ code: 'SCHEMA_INVALID', message: 'the table has no "id" column', path });
+  const latencyColumn = json.columns.indexOf('latency_ms');
+  return json.data.map((values, index) => {
+    if (values.length !== json.columns.length) {
+      throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 1}: ${values.length} values for ${json.columns.length} columns`, path });
+    }
+    const metrics: Record<string, number> = {};
+    json.columns.forEach((column, c) => {
+      const value = values[c];
+      if (c === idColumn || c === latencyColumn) return;
+      if (typeof value === 'number') {
+        if (!Number.isFinite(value)) throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 1}: ${column} is not finite`, path });
+        metrics[column] = value;
+      }
+    });
+    const latency = latencyColumn === -1 ? undefined : values[latencyColumn];
+    if (latency !== undefined && typeof latency !== 'number') throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 1}: latency_ms is not a number`, path });
+    return { id: String(values[idColumn]), metrics, tags: [], ...(latency === undefined ? {} : { latencyMs: latency }) };
+  });
+}
