@@ -41,25 +41,84 @@ export interface BootstrapOptions {
  * on the same examples keep their correlation. Returns one result per column.
  */
 export function pairedBootstrapMeans(columns: ReadonlyArray<Float64Array>, options: BootstrapOptions): BootstrapResult[] {
-  const n = columns[0]?.length ?? 0;
+  return pairedBootstrap(columns, undefined, options).means;
+}
+
+/** Quantiles of a paired baseline and candidate sample to bootstrap together with means. */
+export interface PairedQuantiles {
+  baseline: Float64Array;
+  candidate: Float64Array;
+  qs: readonly number[];
+}
+
+/** A bootstrapped quantile of both samples and its relative change. */
+export interface QuantileChange {
+  q: number;
+  baseline: BootstrapResult;
+  candidate: BootstrapResult;
+  relativeChange: BootstrapResult;
+}
+
+/**
+ * One paired bootstrap for everything measured on the same examples: means of
+ * per-example columns and quantiles of paired samples (latency) all read the
+ * same resample of example indices, drawn once per resample.
+ */
+export function pairedBootstrap(
+  columns: ReadonlyArray<Float64Array>,
+  quantiles: PairedQuantiles | undefined,
+  options: BootstrapOptions,
+): { means: BootstrapResult[]; quantiles: QuantileChange[] } {
+  const n = columns[0]?.length ?? quantiles?.baseline.length ?? 0;
   if (n === 0) throw new RangeError('bootstrap of no examples');
   if (columns.some((column) => column.length !== n)) throw new RangeError('paired columns must have the same length');
+  if (quantiles !== undefined && (quantiles.baseline.length !== n || quantiles.candidate.length !== n)) {
+    throw new RangeError('paired samples must have the same length');
+  }
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   const level = options.level ?? 0.95;
   const random = seededRandom(options.seed);
-  const estimates = columns.map((column) => mean(column));
-  const distributions = columns.map(() => new Float64Array(resamples));
-  const counts = new Uint32Array(n);
+  const indices = new Uint32Array(n);
+  const meanDistributions = columns.map(() => new Float64Array(resamples));
+  const base = quantiles === undefined ? undefined : new RankedSample(quantiles.baseline);
+  const cand = quantiles === undefined ? undefined : new RankedSample(quantiles.candidate);
+  const qs = quantiles?.qs ?? [];
+  const baseDistributions = qs.map(() => new Float64Array(resamples));
+  const candDistributions = qs.map(() => new Float64Array(resamples));
   for (let b = 0; b < resamples; b++) {
-    drawCounts(counts, random);
+    random.fillIndices(indices, n);
     for (let c = 0; c < columns.length; c++) {
       const column = columns[c]!;
       let sum = 0;
-      for (let i = 0; i < n; i++) sum += counts[i]! * column[i]!;
-      distributions[c]![b] = sum / n;
+      for (let j = 0; j < n; j++) sum += column[indices[j]!]!;
+      meanDistributions[c]![b] = sum / n;
+    }
+    if (base !== undefined && cand !== undefined) {
+      base.resample(indices);
+      cand.resample(indices);
+      for (let i = 0; i < qs.length; i++) {
+        baseDistributions[i]![b] = base.quantile(qs[i]!);
+        candDistributions[i]![b] = cand.quantile(qs[i]!);
+      }
     }
   }
-  return columns.map((_, c) => summarise(estimates[c]!, distributions[c]!, level, options.seed));
+  return {
+    means: columns.map((column, c) => summarise(mean(column), meanDistributions[c]!, level, options.seed)),
+    quantiles: qs.map((q, i) => quantileChange(q, quantiles!, baseDistributions[i]!, candDistributions[i]!, level, options.seed)),
+  };
+}
+
+function quantileChange(q: number, samples: { baseline: Float64Array; candidate: Float64Array }, base: Float64Array, cand: Float64Array, level: number, seed: number): QuantileChange {
+  const baseEstimate = quantile(samples.baseline, q);
+  const candEstimate = quantile(samples.candidate, q);
+  const change = new Float64Array(base.length);
+  for (let b = 0; b < base.length; b++) change[b] = cand[b]! / base[b]! - 1;
+  return {
+    q,
+    baseline: summarise(baseEstimate, base, level, seed),
+    candidate: summarise(candEstimate, cand, level, seed),
+    relativeChange: summarise(candEstimate / baseEstimate - 1, change, level, seed),
+  };
 }
 
 /**
@@ -74,40 +133,29 @@ export function bootstrapQuantileChanges(
   candidate: Float64Array,
   qs: readonly number[],
   options: BootstrapOptions & { paired: boolean },
-): Array<{ q: number; baseline: BootstrapResult; candidate: BootstrapResult; relativeChange: BootstrapResult }> {
+): QuantileChange[] {
+  if (baseline.length === 0 || candidate.length === 0) throw new RangeError('quantiles of no values');
+  if (options.paired) return pairedBootstrap([], { baseline, candidate, qs }, options).quantiles;
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   const level = options.level ?? 0.95;
-  if (baseline.length === 0 || candidate.length === 0) throw new RangeError('quantiles of no values');
-  if (options.paired && baseline.length !== candidate.length) throw new RangeError('paired samples must have the same length');
   const random = seededRandom(options.seed);
   const base = new RankedSample(baseline);
   const cand = new RankedSample(candidate);
   const baseIndices = new Uint32Array(baseline.length);
-  const candIndices = options.paired ? baseIndices : new Uint32Array(candidate.length);
+  const candIndices = new Uint32Array(candidate.length);
   const baseDistributions = qs.map(() => new Float64Array(resamples));
   const candDistributions = qs.map(() => new Float64Array(resamples));
   for (let b = 0; b < resamples; b++) {
     random.fillIndices(baseIndices, baseline.length);
-    if (!options.paired) random.fillIndices(candIndices, candidate.length);
+    random.fillIndices(candIndices, candidate.length);
     base.resample(baseIndices);
     cand.resample(candIndices);
-    qs.forEach((q, i) => {
-      baseDistributions[i]![b] = base.quantile(q);
-      candDistributions[i]![b] = cand.quantile(q);
-    });
+    for (let i = 0; i < qs.length; i++) {
+      baseDistributions[i]![b] = base.quantile(qs[i]!);
+      candDistributions[i]![b] = cand.quantile(qs[i]!);
+    }
   }
-  return qs.map((q, i) => {
-    const baseEstimate = quantile(baseline, q);
-    const candEstimate = quantile(candidate, q);
-    const change = new Float64Array(resamples);
-    for (let b = 0; b < resamples; b++) change[b] = candDistributions[i]![b]! / baseDistributions[i]![b]! - 1;
-    return {
-      q,
-      baseline: summarise(baseEstimate, baseDistributions[i]!, level, options.seed),
-      candidate: summarise(candEstimate, candDistributions[i]!, level, options.seed),
-      relativeChange: summarise(candEstimate / baseEstimate - 1, change, level, options.seed),
-    };
-  });
+  return qs.map((q, i) => quantileChange(q, { baseline, candidate }, baseDistributions[i]!, candDistributions[i]!, level, options.seed));
 }
 
 /**
@@ -176,7 +224,7 @@ export function bootstrapQuantileChange(
   candidate: Float64Array,
   q: number,
   options: BootstrapOptions & { paired: boolean },
-): { baseline: BootstrapResult; candidate: BootstrapResult; relativeChange: BootstrapResult } {
+): QuantileChange {
   return bootstrapQuantileChanges(baseline, candidate, [q], options)[0]!;
 }
 

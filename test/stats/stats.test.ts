@@ -137,14 +137,12 @@ describe('bootstrap', () => {
     const values = Float64Array.from({ length: 257 }, () => Math.round(random.next() * 50));
     const qs = [0, 0.1, 0.5, 0.9, 0.99, 1];
     for (const seed of [1, 2, 3]) {
-      const [first] = bootstrapQuantileChanges(values, values, qs, { seed, paired: true, resamples: 1 }).map((r) => r);
       const counts = new Uint32Array(values.length);
       drawCounts(counts, seededRandom(seed));
       const expanded = Float64Array.from(Array.from(counts).flatMap((count, i) => Array(count).fill(values[i]))).sort();
       bootstrapQuantileChanges(values, values, qs, { seed, paired: true, resamples: 1 }).forEach(({ q, baseline }) => {
         expect(baseline.ci.low).toBe(quantileOfSorted(expanded, q));
       });
-      expect(first!.q).toBe(0);
     }
   });
 

@@ -1,5 +1,5 @@
 import type { GateVerdict, MetricComparison, RegressionPredicate } from '../../attest/predicates.ts';
-import { bootstrapQuantileChanges, pairedBootstrapMeans, mean } from '../../stats/bootstrap.ts';
+import { pairedBootstrap, pairedBootstrapMeans, mean } from '../../stats/bootstrap.ts';
 import { benjaminiHochberg, cohensDz } from '../../stats/tests.ts';
 import { ENGINE } from '../../version.ts';
 import type { ExampleResult, RunFigures } from './results.ts';
@@ -83,54 +83,58 @@ export function evaluateRegression(inputs: RegressionInputs, config: RegressionC
   for (const name of qualityNames.filter((name) => !present.includes(name))) {
     reasons.push(`metric ${name}, which policy requires, is missing from some paired examples`);
   }
-  if (present.length > 0) {
-    const differences = present.map((name) => Float64Array.from(pairs, (p) => p.candidate.metrics[name]! - p.baseline.metrics[name]!));
-    const results = pairedBootstrapMeans(differences, bootstrap);
-    present.forEach((name, i) => {
-      const threshold = config.thresholds.metrics[name]!;
-      const result = results[i]!;
-      metrics.push({
-        name,
-        candidate: mean(Float64Array.from(pairs, (p) => p.candidate.metrics[name]!)),
-        baseline: mean(Float64Array.from(pairs, (p) => p.baseline.metrics[name]!)),
-        delta: result.estimate,
-        scale: 'absolute',
-        ci: result.ci,
-        tolerance: threshold.tolerance,
-        effectSize: pairs.length > 1 ? cohensDz(differences[i]!) : null,
-        verdict: nonInferiority(result.ci, threshold),
-      });
-      effectSizes[name] = pairs.length > 1 ? cohensDz(differences[i]!) : null;
-    });
-  }
-
+  // One paired bootstrap serves the quality metrics and, when every pair is
+  // timed, the latency quantiles: the same resampled examples for both.
   const latencyNames = thresholdNames.filter((name) => name in LATENCY_QUANTILES);
-  if (latencyNames.length > 0) {
-    const timed = pairs.filter((p) => p.candidate.latencyMs !== undefined && p.baseline.latencyMs !== undefined);
-    if (timed.length < 2) {
-      reasons.push(`latency thresholds need per-example latency_ms on both models (${timed.length} timed pairs)`);
-    } else {
-      const changes = bootstrapQuantileChanges(
-        Float64Array.from(timed, (p) => p.baseline.latencyMs!),
-        Float64Array.from(timed, (p) => p.candidate.latencyMs!),
-        latencyNames.map((name) => LATENCY_QUANTILES[name]!),
-        { ...bootstrap, paired: true },
-      );
-      latencyNames.forEach((name, i) => {
-        const change = changes[i]!;
-        metrics.push({
-          name,
-          candidate: change.candidate.estimate,
-          baseline: change.baseline.estimate,
-          delta: change.relativeChange.estimate,
-          scale: 'relative',
-          ci: change.relativeChange.ci,
-          tolerance: config.thresholds.metrics[name]!.tolerance,
-          verdict: nonInferiority(change.relativeChange.ci, config.thresholds.metrics[name]!),
-        });
-      });
-    }
+  const timed = pairs.filter((p) => p.candidate.latencyMs !== undefined && p.baseline.latencyMs !== undefined);
+  const differences = present.map((name) => Float64Array.from(pairs, (p) => p.candidate.metrics[name]! - p.baseline.metrics[name]!));
+  const latency =
+    latencyNames.length > 0 && timed.length >= 2
+      ? {
+          baseline: Float64Array.from(timed, (p) => p.baseline.latencyMs!),
+          candidate: Float64Array.from(timed, (p) => p.candidate.latencyMs!),
+          qs: latencyNames.map((name) => LATENCY_QUANTILES[name]!),
+        }
+      : undefined;
+  const shared = latency !== undefined && timed.length === pairs.length;
+  const joint = differences.length > 0 || shared ? pairedBootstrap(differences, shared ? latency : undefined, bootstrap) : { means: [], quantiles: [] };
+  const latencyChanges = shared ? joint.quantiles : latency === undefined ? [] : pairedBootstrap([], latency, bootstrap).quantiles;
+
+  present.forEach((name, i) => {
+    const threshold = config.thresholds.metrics[name]!;
+    const result = joint.means[i]!;
+    const effectSize = pairs.length > 1 ? cohensDz(differences[i]!) : null;
+    metrics.push({
+      name,
+      candidate: mean(Float64Array.from(pairs, (p) => p.candidate.metrics[name]!)),
+      baseline: mean(Float64Array.from(pairs, (p) => p.baseline.metrics[name]!)),
+      delta: result.estimate,
+      scale: 'absolute',
+      ci: result.ci,
+      tolerance: threshold.tolerance,
+      effectSize,
+      verdict: nonInferiority(result.ci, threshold),
+    });
+    effectSizes[name] = effectSize;
+  });
+
+  if (latencyNames.length > 0 && latency === undefined) {
+    reasons.push(`latency thresholds need per-example latency_ms on both models (${timed.length} timed pairs)`);
   }
+  latencyNames.forEach((name, i) => {
+    const change = latencyChanges[i];
+    if (change === undefined) return;
+    metrics.push({
+      name,
+      candidate: change.candidate.estimate,
+      baseline: change.baseline.estimate,
+      delta: change.relativeChange.estimate,
+      scale: 'relative',
+      ci: change.relativeChange.ci,
+      tolerance: config.thresholds.metrics[name]!.tolerance,
+      verdict: nonInferiority(change.relativeChange.ci, config.thresholds.metrics[name]!),
+    });
+  });
 
   for (const name of thresholdNames.filter((name) => name in RUN_LEVEL)) {
     const field = RUN_LEVEL[name]!;
