@@ -57,7 +57,7 @@ export function registerGate(program: Command, output: Output): void {
     await finish(run, flags, output);
   });
 
-  gateCommand(gate, 'regression', 'compare the candidate with the deployed model on the same examples, against the policy bundle\'s thresholds')
+  judgedGateCommand(gate, 'regression', 'compare the candidate with the deployed model on the same examples, against the policy bundle\'s thresholds')
     .requiredOption('--subject <path|sha256:hex>', 'the candidate model')
     .requiredOption('--candidate <file>', "the candidate's per-example results")
     .requiredOption('--baseline <file>', "the deployed model's per-example results on the same examples")
@@ -66,17 +66,10 @@ export function registerGate(program: Command, output: Output): void {
     .option('--baseline-run <file>', "the deployed model's run figures")
     .requiredOption('--deployed <sha256:hex>', 'digest of the deployed model the baseline results came from')
     .requiredOption('--evaluation-set <path|sha256:hex>', 'the evaluation set (hashed) or its digest')
-    .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle the thresholds come from')
-    .requiredOption('--policy-key <file.pub>', "the policy team's public key")
-    .option('--seed <n>', 'bootstrap seed, recorded in the attestation', '20261122')
-    .option('--resamples <n>', 'bootstrap resamples', '2000')
-    .option('--report-dir <dir>', 'where the JSON report and Markdown summary go', 'reports')
     .action(async (flags: OutputFlags & SigningFlags & RegressionFlags) => {
-      const [{ readExampleResults, readRunFigures }, { runRegressionGate }, { readPolicyBundle }, { readPublicKey }] = await Promise.all([
+      const [{ readExampleResults, readRunFigures }, { runRegressionGate }] = await Promise.all([
         import('../../src/gates/regression/results.ts'),
         import('../../src/gates/regression/index.ts'),
-        import('../../src/policy/bundle.ts'),
-        import('../../src/keys/keys.ts'),
       ]);
       const seed = wholeNumber(flags.seed, '--seed');
       const resamples = wholeNumber(flags.resamples, '--resamples');
@@ -89,7 +82,7 @@ export function registerGate(program: Command, output: Output): void {
         flags.baselineRun === undefined ? undefined : readRunFigures(flags.baselineRun),
         resolveSubject(flags.subject),
         resolveSubject(flags.evaluationSet),
-        readPublicKey(flags.policyKey).then((key) => readPolicyBundle(flags.policy, key)),
+        loadPolicy(flags),
       ]);
       const signing = await signingFrom(flags);
       const run = await runRegressionGate({
@@ -109,9 +102,52 @@ export function registerGate(program: Command, output: Output): void {
       await writeReports(flags.reportDir, 'regression', run.statement.subject[0]!.digest.sha256, run.reportJSON, run.markdown, output, flags.json);
       await finish(run, flags, output);
     });
+
+  judgedGateCommand(gate, 'bias', "judge fairness across groups (and intersections) against the policy bundle's thresholds")
+    .requiredOption('--subject <path|sha256:hex>', 'the model')
+    .requiredOption('--predictions <file>', 'predictions with label, prediction and/or score, and group columns (CSV or JSONL)')
+    .addOption(new Option('--group <column>', 'a group attribute column; repeat for intersections').argParser(collect).makeOptionMandatory())
+    .option('--threshold <score>', 'decision threshold for rows with a score but no prediction', '0.5')
+    .option('--counterfactuals <file>', 'JSONL pairs {id, output_a, output_b} differing only in a demographic indicator')
+    .action(async (flags: OutputFlags & SigningFlags & BiasFlags) => {
+      const [{ readPredictions, readCounterfactuals }, { runBiasGate }] = await Promise.all([
+        import('../../src/gates/bias/predictions.ts'),
+        import('../../src/gates/bias/index.ts'),
+      ]);
+      const threshold = Number(flags.threshold);
+      if (!(threshold >= 0 && threshold <= 1)) throw new InputError({ code: 'USAGE', message: `--threshold: expected a number in [0, 1], got ${JSON.stringify(flags.threshold)}` });
+      const [predictions, counterfactuals, subject, dataset, policy] = await Promise.all([
+        readPredictions(flags.predictions, { groups: flags.group, threshold }),
+        flags.counterfactuals === undefined ? undefined : readCounterfactuals(flags.counterfactuals),
+        resolveSubject(flags.subject),
+        resolveSubject(flags.predictions),
+        loadPolicy(flags),
+      ]);
+      const run = await runBiasGate({
+        subject,
+        predictions,
+        ...(counterfactuals === undefined ? {} : { counterfactuals }),
+        datasetDigest: dataset.digest,
+        policy,
+        seed: wholeNumber(flags.seed, '--seed'),
+        resamples: wholeNumber(flags.resamples, '--resamples'),
+        evaluatedAt: evaluationTime(flags),
+        signing: await signingFrom(flags),
+      });
+      await writeReports(flags.reportDir, 'bias', run.statement.subject[0]!.digest.sha256, run.reportJSON, run.markdown, output, flags.json);
+      await finish(run, flags, output);
+    });
 }
 
-interface RegressionFlags {
+interface BiasFlags extends JudgedFlags {
+  subject: string;
+  predictions: string;
+  group: string[];
+  threshold: string;
+  counterfactuals?: string;
+}
+
+interface RegressionFlags extends JudgedFlags {
   subject: string;
   candidate: string;
   baseline: string;
@@ -120,11 +156,30 @@ interface RegressionFlags {
   baselineRun?: string;
   deployed: string;
   evaluationSet: string;
+}
+
+/** Flags of gates that judge figures against the thresholds of a signed policy bundle. */
+interface JudgedFlags {
   policy: string;
   policyKey: string;
   seed: string;
   resamples: string;
   reportDir: string;
+}
+
+function judgedGateCommand(parent: Command, name: GateName, description: string): Command {
+  return gateCommand(parent, name, description)
+    .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle the thresholds come from')
+    .requiredOption('--policy-key <file.pub>', "the policy team's public key")
+    .option('--seed <n>', 'bootstrap seed, recorded in the attestation', '20261122')
+    .option('--resamples <n>', 'bootstrap resamples', '2000')
+    .option('--report-dir <dir>', 'where the JSON report and Markdown summary go', 'reports');
+}
+
+// Thresholds come only from a bundle verified against the policy team's key.
+async function loadPolicy(flags: JudgedFlags) {
+  const [{ readPolicyBundle }, { readPublicKey }] = await Promise.all([import('../../src/policy/bundle.ts'), import('../../src/keys/keys.ts')]);
+  return readPolicyBundle(flags.policy, await readPublicKey(flags.policyKey));
 }
 
 function wholeNumber(value: string, flag: string): number {

@@ -1,10 +1,14 @@
+import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import type { SerializedBundle } from '@sigstore/bundle';
 import { toStatement, type Statement } from '../attest/statement.ts';
-import { PREDICATE_TYPES, type ArtifactDescription, type GateName, type GatePredicateBase } from '../attest/predicates.ts';
+import { PREDICATE_TYPES, type ArtifactDescription, type GateName, type GatePredicateBase, type GateVerdict } from '../attest/predicates.ts';
+import { ENGINE } from '../version.ts';
 import { predicateValidators } from '../attest/predicate-schemas.ts';
 import { digestArtifact, digestHex, type ArtifactDigest } from '../digest/artifact.ts';
 import type { ModelDigestOptions, ModelManifest } from '../digest/model.ts';
+import type { VerifiedPolicyBundle } from '../policy/bundle.ts';
+import type { SchemaValidator } from '../schema/validator.ts';
 import { signStatement, type AttestOptions } from '../sign/attest.ts';
 
 /** What running a gate produced: the signed attestation and the statement inside it. */
@@ -49,5 +53,55 @@ export function describeManifest(manifest: ModelManifest): ArtifactDescription &
     ignorePaths: manifest.ignorePaths,
     resources: manifest.resources.length,
     bytes: manifest.totalBytes,
+  };
+}
+
+/** A gate's thresholds from a verified policy bundle (data.gatehouse.thresholds.<gate>), checked against their schema. */
+export function gateThresholds<T>(bundle: VerifiedPolicyBundle, gate: GateName, validator: SchemaValidator<T>): T {
+  const thresholds = ((bundle.data['gatehouse'] as { thresholds?: Record<string, unknown> } | undefined)?.thresholds ?? {})[gate];
+  validator.assert(thresholds, `${bundle.source}:data.json`, `${gate} thresholds`);
+  return thresholds;
+}
+
+/** A gate run that also wrote a full JSON report and a Markdown summary. */
+export interface ReportedGateRun<P extends GatePredicateBase<GateName>> extends GateRun<P> {
+  reportJSON: string;
+  markdown: string;
+}
+
+/**
+ * Signs a predicate whose evidence names the digest of the gate's full report,
+ * so the report beside the attestation can be checked against it.
+ */
+export async function attestWithReport<P extends GatePredicateBase<GateName>>(
+  subject: { name: string; digest: ArtifactDigest },
+  predicate: P,
+  report: object,
+  markdown: (predicate: P) => string,
+  signing: AttestOptions,
+): Promise<ReportedGateRun<P>> {
+  const reportJSON = `${JSON.stringify({ subject, ...report }, null, 2)}\n`;
+  const withReport = { ...predicate, evidence: [...predicate.evidence, { role: 'report', digest: `sha256:${createHash('sha256').update(reportJSON).digest('hex')}` }] };
+  const run = await attestGate(subject, withReport, signing);
+  return { ...run, reportJSON, markdown: markdown(withReport) };
+}
+
+/** How a gate that applies policy thresholds was configured. */
+export interface JudgedConfig {
+  evaluatedAt: string;
+  policyDigest: string | null;
+  thresholds: object;
+}
+
+/** The fields every threshold-applying gate's predicate starts with; reasons are kept only when the verdict is not pass. */
+export function judgedBase<G extends GateName>(gate: G, verdict: GateVerdict, reasons: string[], config: JudgedConfig): Omit<GatePredicateBase<G>, 'evidence'> {
+  return {
+    gate,
+    verdict,
+    evaluatedAt: config.evaluatedAt,
+    engine: { ...ENGINE },
+    reasons: verdict === 'pass' ? [] : reasons,
+    policy: config.policyDigest === null ? null : { digest: config.policyDigest },
+    thresholds: config.thresholds as Record<string, unknown>,
   };
 }

@@ -1,7 +1,7 @@
 import type { GateVerdict, MetricComparison, RegressionPredicate } from '../../attest/predicates.ts';
 import { pairedBootstrap, pairedBootstrapMeans, mean } from '../../stats/bootstrap.ts';
 import { benjaminiHochberg, cohensDz } from '../../stats/tests.ts';
-import { ENGINE } from '../../version.ts';
+import { judgedBase } from '../gate.ts';
 import type { ExampleResult, RunFigures } from './results.ts';
 
 /** A metric tolerance from policy data: which way is better and how far the interval may reach. */
@@ -172,13 +172,7 @@ export function evaluateRegression(inputs: RegressionInputs, config: RegressionC
         ? 'insufficient-evidence'
         : 'pass';
   const predicate: RegressionPredicate = {
-    gate: 'regression',
-    verdict,
-    evaluatedAt: config.evaluatedAt,
-    engine: { ...ENGINE },
-    reasons: verdict === 'pass' ? [] : reasons,
-    policy: config.policyDigest === null ? null : { digest: config.policyDigest },
-    thresholds: config.thresholds as unknown as Record<string, unknown>,
+    ...judgedBase('regression', verdict, reasons, config),
     evidence: [
       { role: 'baseline-model', digest: inputs.baselineDigest },
       { role: 'evaluation-set', digest: inputs.evaluationSetDigest },

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { RegressionPredicate } from '../../attest/predicates.ts';
 import type { ArtifactDigest } from '../../digest/artifact.ts';
 import { InputError } from '../../error.ts';
@@ -6,7 +5,7 @@ import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 import type { AttestOptions } from '../../sign/attest.ts';
 import { toRFC3339 } from '../../time.ts';
-import { attestGate, type GateRun } from '../gate.ts';
+import { attestWithReport, gateThresholds, type ReportedGateRun } from '../gate.ts';
 import { evaluateRegression, type RegressionReport, type RegressionThresholds } from './evaluate.ts';
 import { formatRegressionReport } from './report.ts';
 import type { ExampleResult, RunFigures } from './results.ts';
@@ -31,9 +30,7 @@ const thresholdsValidator: SchemaValidator<RegressionThresholds> = compileSchema
 
 /** The regression thresholds a verified policy bundle sets (data.gatehouse.thresholds.regression). */
 export function regressionThresholdsFrom(bundle: VerifiedPolicyBundle): RegressionThresholds {
-  const thresholds = ((bundle.data['gatehouse'] as { thresholds?: Record<string, unknown> } | undefined)?.thresholds ?? {})['regression'];
-  thresholdsValidator.assert(thresholds, `${bundle.source}:data.json`, 'regression thresholds');
-  return thresholds;
+  return gateThresholds(bundle, 'regression', thresholdsValidator);
 }
 
 export interface RegressionGateOptions {
@@ -54,10 +51,8 @@ export interface RegressionGateOptions {
 }
 
 /** What the regression gate produced: the signed attestation, its full report and a Markdown summary. */
-export interface RegressionGateRun extends GateRun<RegressionPredicate> {
+export interface RegressionGateRun extends ReportedGateRun<RegressionPredicate> {
   report: RegressionReport;
-  reportJSON: string;
-  markdown: string;
 }
 
 /** Compares candidate and baseline, writes the report's digest into the evidence, signs the verdict. */
@@ -83,11 +78,6 @@ export async function runRegressionGate(options: RegressionGateOptions): Promise
       level: 0.95,
     },
   );
-  const reportJSON = `${JSON.stringify({ subject: options.subject, ...report }, null, 2)}\n`;
-  const predicate: RegressionPredicate = {
-    ...report.predicate,
-    evidence: [...report.predicate.evidence, { role: 'report', digest: `sha256:${createHash('sha256').update(reportJSON).digest('hex')}` }],
-  };
-  const run = await attestGate(options.subject, predicate, options.signing);
-  return { ...run, report, reportJSON, markdown: formatRegressionReport(options.subject, predicate, report) };
+  const run = await attestWithReport(options.subject, report.predicate, report, (predicate) => formatRegressionReport(options.subject, predicate, report), options.signing);
+  return { ...run, report };
 }

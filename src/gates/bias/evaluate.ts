@@ -1,0 +1,234 @@
+import type { BiasPredicate, GateVerdict, Interval } from '../../attest/predicates.ts';
+import { quantileOfSorted } from '../../stats/bootstrap.ts';
+import { wilsonInterval } from '../../stats/intervals.ts';
+import { seededRandom } from '../../stats/random.ts';
+import { judgedBase } from '../gate.ts';
+import type { CounterfactualPair, Prediction } from './predictions.ts';
+
+/** What the policy's data.gatehouse.thresholds.bias holds: the largest gap each metric may show, and the smallest group judged. */
+export interface BiasThresholds {
+  metrics: Record<string, number>;
+  min_group_size?: number;
+}
+
+/** Per-group figures. */
+export interface GroupFigures {
+  name: string;
+  n: number;
+  selectionRate: number;
+  truePositiveRate: number | null;
+  falsePositiveRate: number | null;
+  /** Expected calibration error (10 equal-width bins) and Brier score; null without scores. */
+  calibrationError: number | null;
+  brier: number | null;
+}
+
+export interface BiasInputs {
+  predictions: Prediction[];
+  counterfactuals?: CounterfactualPair[];
+  datasetDigest: string;
+}
+
+export interface BiasConfig {
+  thresholds: BiasThresholds;
+  policyDigest: string | null;
+  evaluatedAt: string;
+  seed: number;
+  resamples: number;
+  level: number;
+}
+
+export interface BiasReport {
+  predicate: BiasPredicate;
+  /** Figures for the intersectional groups (every group attribute combined) and for each attribute alone. */
+  groups: { intersectional: GroupFigures[]; byAttribute: Record<string, GroupFigures[]> };
+}
+
+const DEFAULT_MIN_GROUP = 100;
+const BINS = 10;
+
+/** Fairness metrics over per-group figures, as fairlearn defines them (max - min across groups). */
+export const FAIRNESS_METRICS: Record<string, (groups: GroupFigures[]) => number | null> = {
+  demographic_parity_difference: (g) => spread(g.map((x) => x.selectionRate)),
+  demographic_parity_ratio: (g) => {
+    const rates = g.map((x) => x.selectionRate);
+    return Math.max(...rates) === 0 ? null : Math.min(...rates) / Math.max(...rates);
+  },
+  equal_opportunity_difference: (g) => spreadOrNull(g.map((x) => x.truePositiveRate)),
+  equalized_odds_difference: (g) => {
+    const tpr = spreadOrNull(g.map((x) => x.truePositiveRate));
+    const fpr = spreadOrNull(g.map((x) => x.falsePositiveRate));
+    return tpr === null || fpr === null ? null : Math.max(tpr, fpr);
+  },
+  calibration_error_difference: (g) => spreadOrNull(g.map((x) => x.calibrationError)),
+};
+
+/**
+ * Judges fairness on the intersectional groups: every metric with a policy
+ * threshold passes when its stratified-bootstrap interval stays at or below
+ * the threshold, fails when it lies wholly above, and is insufficient evidence
+ * otherwise. A group smaller than the minimum makes the gate insufficient
+ * evidence unless a metric already fails: too little data is never a pass.
+ */
+export function evaluateBias(inputs: BiasInputs, config: BiasConfig): BiasReport {
+  // Attributes in the order the caller named them (gender & age, as fairlearn names intersections).
+  const attributes = Object.keys(inputs.predictions[0]?.groups ?? {});
+  const partition = (keyOf: (p: Prediction) => string) => {
+    const groups = new Map<string, Prediction[]>();
+    for (const p of inputs.predictions) {
+      const key = keyOf(p);
+      const list = groups.get(key);
+      if (list === undefined) groups.set(key, [p]);
+      else list.push(p);
+    }
+    return [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  };
+  const intersectional = partition((p) => attributes.map((a) => p.groups[a]).join('&'));
+  const figures = intersectional.map(([name, members]) => figuresOf(name, members));
+  const byAttribute = Object.fromEntries(attributes.map((a) => [a, partition((p) => p.groups[a]!).map(([name, members]) => figuresOf(name, members))]));
+  const minGroupSize = config.thresholds.min_group_size ?? DEFAULT_MIN_GROUP;
+  const reasons: string[] = [];
+  const small = figures.filter((g) => g.n < minGroupSize);
+  if (small.length > 0) reasons.push(`groups below the minimum size ${minGroupSize}: ${small.map((g) => `${g.name} (n = ${g.n})`).join(', ')}`);
+
+  const distributions = stratifiedBootstrap(intersectional.map(([, members]) => members), Object.keys(config.thresholds.metrics), config);
+  const metrics: BiasPredicate['metrics'] = [];
+  for (const [name, maximum] of Object.entries(config.thresholds.metrics).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const compute = FAIRNESS_METRICS[name];
+    const value = compute?.(figures) ?? null;
+    const distribution = distributions.get(name);
+    if (compute === undefined || value === null || distribution === undefined || distribution.length === 0) {
+      reasons.push(`${name} cannot be computed on these predictions`);
+      continue;
+    }
+    const ci = percentileInterval(distribution, config.level);
+    const verdict: GateVerdict = ci.high <= maximum ? 'pass' : ci.low > maximum ? 'fail' : 'insufficient-evidence';
+    if (verdict !== 'pass') reasons.push(`${name} is ${round(value)} (CI ${round(ci.low)} to ${round(ci.high)}) against a maximum of ${maximum}: ${verdict}`);
+    metrics.push({ name, value, ci, verdict });
+  }
+
+  let counterfactual: BiasPredicate['counterfactual'];
+  if (inputs.counterfactuals !== undefined) {
+    const flips = inputs.counterfactuals.filter((pair) => pair.outputA !== pair.outputB).length;
+    const pairs = inputs.counterfactuals.length;
+    counterfactual = { pairs, flipRate: flips / pairs };
+    const maximum = config.thresholds.metrics['counterfactual_flip_rate'];
+    if (maximum !== undefined) {
+      const ci = wilsonInterval(flips, pairs, config.level);
+      const verdict: GateVerdict = ci.high <= maximum ? 'pass' : ci.low > maximum ? 'fail' : 'insufficient-evidence';
+      if (verdict !== 'pass') reasons.push(`counterfactual flip rate ${round(flips / pairs)} (CI ${round(ci.low)} to ${round(ci.high)}) against a maximum of ${maximum}: ${verdict}`);
+      metrics.push({ name: 'counterfactual_flip_rate', value: flips / pairs, ci, verdict });
+    }
+  }
+
+  const required = Object.keys(config.thresholds.metrics).filter((name) => name !== 'counterfactual_flip_rate' || inputs.counterfactuals !== undefined);
+  const verdict: GateVerdict = metrics.some((m) => m.verdict === 'fail')
+    ? 'fail'
+    : small.length > 0 || metrics.some((m) => m.verdict !== 'pass') || metrics.length < required.length
+      ? 'insufficient-evidence'
+      : 'pass';
+  const predicate: BiasPredicate = {
+    ...judgedBase('bias', verdict, reasons, config),
+    evidence: [{ role: 'predictions', digest: inputs.datasetDigest }],
+    dataset: { digest: inputs.datasetDigest },
+    metrics,
+    groups: figures.map((g) => ({ name: g.name, n: g.n })),
+    minGroupSize,
+    ...(counterfactual === undefined ? {} : { counterfactual }),
+  };
+  return { predicate, groups: { intersectional: figures, byAttribute } };
+}
+
+/** Figures of one group of predictions. */
+export function figuresOf(name: string, members: Prediction[]): GroupFigures {
+  const labels = Uint8Array.from(members, (p) => p.label);
+  const predictions = Uint8Array.from(members, (p) => p.prediction);
+  const scores = members.every((p) => p.score !== undefined) ? Float64Array.from(members, (p) => p.score!) : undefined;
+  return { name, n: members.length, ...rates(labels, predictions, scores, undefined) };
+}
+
+type Rates = Omit<GroupFigures, 'name' | 'n'>;
+
+// Rates of a group, or of a resample of it given as indices into its members.
+function rates(labels: Uint8Array, predictions: Uint8Array, scores: Float64Array | undefined, indices: Uint32Array | undefined): Rates {
+  const n = indices?.length ?? labels.length;
+  let selected = 0;
+  let positives = 0;
+  let truePositives = 0;
+  let falsePositives = 0;
+  let brier = 0;
+  const binCount = new Float64Array(BINS);
+  const binScore = new Float64Array(BINS);
+  const binLabel = new Float64Array(BINS);
+  for (let j = 0; j < n; j++) {
+    const i = indices === undefined ? j : indices[j]!;
+    const label = labels[i]!;
+    const prediction = predictions[i]!;
+    selected += prediction;
+    positives += label;
+    truePositives += prediction & label;
+    falsePositives += prediction & (1 - label);
+    if (scores !== undefined) {
+      const score = scores[i]!;
+      brier += (score - label) ** 2;
+      const bin = Math.min(BINS - 1, Math.floor(score * BINS));
+      binCount[bin]!++;
+      binScore[bin]! += score;
+      binLabel[bin]! += label;
+    }
+  }
+  let calibrationError: number | null = null;
+  if (scores !== undefined) {
+    calibrationError = 0;
+    for (let b = 0; b < BINS; b++) if (binCount[b]! > 0) calibrationError += Math.abs(binScore[b]! - binLabel[b]!) / n;
+  }
+  const negatives = n - positives;
+  return {
+    selectionRate: selected / n,
+    truePositiveRate: positives === 0 ? null : truePositives / positives,
+    falsePositiveRate: negatives === 0 ? null : falsePositives / negatives,
+    calibrationError,
+    brier: scores === undefined ? null : brier / n,
+  };
+}
+
+// Resamples within each group (group sizes fixed), recomputing every metric.
+function stratifiedBootstrap(groups: Prediction[][], metricNames: string[], config: BiasConfig): Map<string, Float64Array> {
+  const random = seededRandom(config.seed);
+  const prepared = groups.map((members) => ({
+    labels: Uint8Array.from(members, (p) => p.label),
+    predictions: Uint8Array.from(members, (p) => p.prediction),
+    scores: members.every((p) => p.score !== undefined) ? Float64Array.from(members, (p) => p.score!) : undefined,
+    indices: new Uint32Array(members.length),
+  }));
+  const names = metricNames.filter((name) => name in FAIRNESS_METRICS);
+  const out = new Map(names.map((name) => [name, [] as number[]]));
+  for (let b = 0; b < config.resamples; b++) {
+    const figures: GroupFigures[] = prepared.map((group, g) => {
+      random.fillIndices(group.indices, group.indices.length);
+      return { name: String(g), n: group.indices.length, ...rates(group.labels, group.predictions, group.scores, group.indices) };
+    });
+    for (const name of names) {
+      const value = FAIRNESS_METRICS[name]!(figures);
+      if (value !== null) out.get(name)!.push(value);
+    }
+  }
+  return new Map([...out].map(([name, values]) => [name, Float64Array.from(values)]));
+}
+
+function percentileInterval(distribution: Float64Array, level: number): Interval {
+  const sorted = Float64Array.from(distribution).sort();
+  return { low: quantileOfSorted(sorted, (1 - level) / 2), high: quantileOfSorted(sorted, 1 - (1 - level) / 2), level };
+}
+
+function spread(values: number[]): number {
+  return Math.max(...values) - Math.min(...values);
+}
+
+function spreadOrNull(values: Array<number | null>): number | null {
+  return values.some((v) => v === null) ? null : spread(values as number[]);
+}
+
+function round(value: number): number {
+  return Number(value.toPrecision(4));
+}
