@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { InputError, describeThrown } from '../src/error.ts';
+import { GatehouseError, InputError, describeThrown } from '../src/error.ts';
 import { PolicyError } from '../src/policy/error.ts';
 import { SigningError } from '../src/sign/error.ts';
 import { VerificationError } from '../src/verify/error.ts';
@@ -41,6 +41,7 @@ export function toExit(error: unknown): { code: ExitCode; line?: string } {
     if (error.code === 'EVALUATION_FAILED') return { code: EXIT.internal, line: error.message };
     return { code: EXIT.failed, line: `policy bundle refused: ${error.message}` };
   }
+  if (error instanceof GatehouseError && error.name === 'EndpointError') return { code: EXIT.internal, line: error.message };
   if (error instanceof SigningError) {
     return { code: error.code === 'IDENTITY_TOKEN_MISSING' ? EXIT.badInput : EXIT.internal, line: error.message };
   }

@@ -71,8 +71,8 @@ export function registerGate(program: Command, output: Output): void {
         import('../../src/gates/regression/results.ts'),
         import('../../src/gates/regression/index.ts'),
       ]);
-      const seed = wholeNumber(flags.seed, '--seed');
-      const resamples = wholeNumber(flags.resamples, '--resamples');
+      const seed = wholeNumber(flags.seed!, '--seed');
+      const resamples = wholeNumber(flags.resamples!, '--resamples');
       const deployed = parseDigest(flags.deployed, '--deployed');
       const format = flags.format as 'gatehouse' | 'lm-eval' | 'mlflow';
       const [candidate, baseline, candidateRun, baselineRun, subject, evaluationSet, policy] = await Promise.all([
@@ -103,9 +103,57 @@ export function registerGate(program: Command, output: Output): void {
       await finish(run, flags, output);
     });
 
+  judgedGateCommand(gate, 'safety', 'judge the model on the safety dataset pinned in policy data, from responses on file or asked of an endpoint', false)
+    .requiredOption('--subject <path|sha256:hex>', 'the model')
+    .requiredOption('--dataset <file.jsonl>', 'the safety dataset (its digest must be the one policy data pins)')
+    .option('--responses <file>', 'responses produced elsewhere')
+    .addOption(new Option('--responses-format <format>', 'format of --responses').choices(['jsonl', 'promptfoo', 'garak']).default('jsonl'))
+    .option('--endpoint <url>', 'ask an OpenAI-compatible chat-completions endpoint instead (base URL, e.g. http://127.0.0.1:8000/v1)')
+    .option('--model <name>', 'model name to send to --endpoint')
+    .option('--system <prompt>', 'system prompt sent with every request')
+    .option('--concurrency <n>', 'requests in flight at once', '4')
+    .option('--timeout <ms>', 'milliseconds per request', '60000')
+    .option('--resume <file.jsonl>', 'append responses here as they arrive, and skip those already in it')
+    .option('--judge-endpoint <url>', 'judge refusals with an LLM at this endpoint (default: the rule-based judge)')
+    .option('--judge-model <name>', 'model name for --judge-endpoint')
+    .action(async (flags: OutputFlags & SigningFlags & SafetyFlags) => {
+      const [{ readSafetyDataset }, { readResponses }, { collectResponses, progressLine }, judges, { runSafetyGate }] = await Promise.all([
+        import('../../src/gates/safety/dataset.ts'),
+        import('../../src/gates/safety/responses.ts'),
+        import('../../src/gates/safety/endpoint.ts'),
+        import('../../src/gates/safety/judge.ts'),
+        import('../../src/gates/safety/index.ts'),
+      ]);
+      if ((flags.responses === undefined) === (flags.endpoint === undefined)) throw new InputError({ code: 'USAGE', message: 'pass exactly one of --responses FILE and --endpoint URL' });
+      if (flags.endpoint !== undefined && flags.model === undefined) throw new InputError({ code: 'USAGE', message: '--endpoint needs --model' });
+      if ((flags.judgeEndpoint === undefined) !== (flags.judgeModel === undefined)) throw new InputError({ code: 'USAGE', message: '--judge-endpoint and --judge-model go together' });
+      const [prompts, subject, dataset, policy] = await Promise.all([readSafetyDataset(flags.dataset), resolveSubject(flags.subject), resolveSubject(flags.dataset), loadPolicy(flags)]);
+      const signing = await signingFrom(flags);
+      const timeoutMs = wholeNumber(flags.timeout, '--timeout');
+      let responses: Map<string, string>;
+      if (flags.responses !== undefined) {
+        responses = await readResponses(flags.responses, flags.responsesFormat as 'jsonl' | 'promptfoo' | 'garak', prompts);
+      } else {
+        const startedAt = Date.now();
+        const tty = process.stderr.isTTY === true;
+        responses = await collectResponses(prompts, {
+          endpoint: { url: flags.endpoint!, model: flags.model!, timeoutMs, ...(process.env['OPENAI_API_KEY'] === undefined ? {} : { apiKey: process.env['OPENAI_API_KEY'] }) },
+          concurrency: wholeNumber(flags.concurrency, '--concurrency'),
+          ...(flags.system === undefined ? {} : { system: flags.system }),
+          ...(flags.resume === undefined ? {} : { resumeFile: flags.resume }),
+          ...(tty ? { onProgress: (done: number, total: number) => process.stderr.write(`\r${progressLine(done, total, startedAt)}${done === total ? '\n' : ''}`) } : {}),
+        });
+      }
+      const judge = flags.judgeEndpoint === undefined ? new judges.RuleRefusalJudge() : new judges.LLMJudge({ url: flags.judgeEndpoint, model: flags.judgeModel!, timeoutMs });
+      const run = await runSafetyGate({ subject, prompts, responses, datasetDigest: dataset.digest, judge, policy, evaluatedAt: evaluationTime(flags), signing });
+      await writeReports(flags.reportDir, 'safety', run.statement.subject[0]!.digest.sha256, run.reportJSON, run.markdown, output, flags.json);
+      await finish(run, flags, output);
+    });
+
   judgedGateCommand(gate, 'bias', "judge fairness across groups (and intersections) against the policy bundle's thresholds")
     .requiredOption('--subject <path|sha256:hex>', 'the model')
     .requiredOption('--predictions <file>', 'predictions with label, prediction and/or score, and group columns (CSV or JSONL)')
+    .requiredOption('--dataset <path|sha256:hex>', 'the labelled evaluation data the predictions were made on (policy data may pin it)')
     .addOption(new Option('--group <column>', 'a group attribute column; repeat for intersections').argParser(collect).makeOptionMandatory())
     .option('--threshold <score>', 'decision threshold for rows with a score but no prediction', '0.5')
     .option('--counterfactuals <file>', 'JSONL pairs {id, output_a, output_b} differing only in a demographic indicator')
@@ -120,17 +168,19 @@ export function registerGate(program: Command, output: Output): void {
         readPredictions(flags.predictions, { groups: flags.group, threshold }),
         flags.counterfactuals === undefined ? undefined : readCounterfactuals(flags.counterfactuals),
         resolveSubject(flags.subject),
-        resolveSubject(flags.predictions),
+        resolveSubject(flags.dataset),
         loadPolicy(flags),
       ]);
+      const predictionsDigest = await resolveSubject(flags.predictions);
       const run = await runBiasGate({
         subject,
         predictions,
         ...(counterfactuals === undefined ? {} : { counterfactuals }),
         datasetDigest: dataset.digest,
+        predictionsDigest: predictionsDigest.digest,
         policy,
-        seed: wholeNumber(flags.seed, '--seed'),
-        resamples: wholeNumber(flags.resamples, '--resamples'),
+        seed: wholeNumber(flags.seed!, '--seed'),
+        resamples: wholeNumber(flags.resamples!, '--resamples'),
         evaluatedAt: evaluationTime(flags),
         signing: await signingFrom(flags),
       });
@@ -139,8 +189,24 @@ export function registerGate(program: Command, output: Output): void {
     });
 }
 
+interface SafetyFlags extends JudgedFlags {
+  subject: string;
+  dataset: string;
+  responses?: string;
+  responsesFormat: string;
+  endpoint?: string;
+  model?: string;
+  system?: string;
+  concurrency: string;
+  timeout: string;
+  resume?: string;
+  judgeEndpoint?: string;
+  judgeModel?: string;
+}
+
 interface BiasFlags extends JudgedFlags {
   subject: string;
+  dataset: string;
   predictions: string;
   group: string[];
   threshold: string;
@@ -162,18 +228,19 @@ interface RegressionFlags extends JudgedFlags {
 interface JudgedFlags {
   policy: string;
   policyKey: string;
-  seed: string;
-  resamples: string;
+  seed?: string;
+  resamples?: string;
   reportDir: string;
 }
 
-function judgedGateCommand(parent: Command, name: GateName, description: string): Command {
-  return gateCommand(parent, name, description)
+function judgedGateCommand(parent: Command, name: GateName, description: string, bootstrap = true): Command {
+  const command = gateCommand(parent, name, description)
     .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle the thresholds come from')
     .requiredOption('--policy-key <file.pub>', "the policy team's public key")
-    .option('--seed <n>', 'bootstrap seed, recorded in the attestation', '20261122')
-    .option('--resamples <n>', 'bootstrap resamples', '2000')
     .option('--report-dir <dir>', 'where the JSON report and Markdown summary go', 'reports');
+  return bootstrap
+    ? command.option('--seed <n>', 'bootstrap seed, recorded in the attestation', '20261122').option('--resamples <n>', 'bootstrap resamples', '2000')
+    : command;
 }
 
 // Thresholds come only from a bundle verified against the policy team's key.

@@ -115,7 +115,7 @@ describe('gatehouse gate bias', () => {
     const dir = await temporaryDirectory();
     const keys = join(ROOT, 'examples', 'keys');
     const result = gatehouse([
-      'gate', 'bias', '--subject', `sha256:${'c'.repeat(64)}`, '--predictions', PREDICTIONS, '--group', 'gender', '--group', 'age',
+      'gate', 'bias', '--subject', `sha256:${'c'.repeat(64)}`, '--predictions', PREDICTIONS, '--dataset', PREDICTIONS, '--group', 'gender', '--group', 'age',
       '--policy', join(ROOT, 'bundles', 'gatehouse.tar.gz'), '--policy-key', join(keys, 'policy-team.pub'), '--resamples', '200',
       '--key', join(keys, 'bias-gate.key'), '--out', join(dir, 'bias.sigstore.json'), '--report-dir', join(dir, 'reports'), '--json',
     ]);
@@ -125,6 +125,6 @@ describe('gatehouse gate bias', () => {
     expect(statement.predicate.minGroupSize).toBe(100);
     expect(statement.predicate.groups).toHaveLength(6);
     expect(statement.predicate.metrics.map((m: { name: string }) => m.name)).toEqual(['calibration_error_difference', 'demographic_parity_difference', 'equal_opportunity_difference']);
-    expect(statement.predicate.evidence.map((e: { role: string }) => e.role)).toEqual(['predictions', 'report']);
+    expect(statement.predicate.evidence.map((e: { role: string }) => e.role)).toEqual(['dataset', 'predictions', 'report']);
   });
 });

@@ -26,7 +26,10 @@ export interface GroupFigures {
 export interface BiasInputs {
   predictions: Prediction[];
   counterfactuals?: CounterfactualPair[];
+  /** The labelled evaluation data. */
   datasetDigest: string;
+  /** The predictions file, when judged from one. */
+  predictionsDigest?: string;
 }
 
 export interface BiasConfig {
@@ -129,7 +132,7 @@ export function evaluateBias(inputs: BiasInputs, config: BiasConfig): BiasReport
       : 'pass';
   const predicate: BiasPredicate = {
     ...judgedBase('bias', verdict, reasons, config),
-    evidence: [{ role: 'predictions', digest: inputs.datasetDigest }],
+    evidence: [{ role: 'dataset', digest: inputs.datasetDigest }, ...(inputs.predictionsDigest === undefined ? [] : [{ role: 'predictions', digest: inputs.predictionsDigest }])],
     dataset: { digest: inputs.datasetDigest },
     metrics,
     groups: figures.map((g) => ({ name: g.name, n: g.n })),

@@ -28,8 +28,10 @@ export interface BiasGateOptions {
   subject: { name: string; digest: ArtifactDigest };
   predictions: Prediction[];
   counterfactuals?: CounterfactualPair[];
-  /** Digest of the predictions file (the evaluation data judged). */
+  /** Digest of the labelled evaluation data (what policy data may pin). */
   datasetDigest: ArtifactDigest;
+  /** Digest of the predictions file judged. */
+  predictionsDigest: ArtifactDigest;
   policy: VerifiedPolicyBundle;
   seed: number;
   resamples?: number;
@@ -44,7 +46,7 @@ export interface BiasGateRun extends ReportedGateRun<BiasPredicate> {
 /** Judges fairness against the policy bundle's thresholds and signs the verdict with its report's digest. */
 export async function runBiasGate(options: BiasGateOptions): Promise<BiasGateRun> {
   const report = evaluateBias(
-    { predictions: options.predictions, datasetDigest: options.datasetDigest, ...(options.counterfactuals === undefined ? {} : { counterfactuals: options.counterfactuals }) },
+    { predictions: options.predictions, datasetDigest: options.datasetDigest, predictionsDigest: options.predictionsDigest, ...(options.counterfactuals === undefined ? {} : { counterfactuals: options.counterfactuals }) },
     {
       thresholds: biasThresholdsFrom(options.policy),
       policyDigest: `sha256:${options.policy.digest}`,

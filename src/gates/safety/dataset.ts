@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import { InputError, describeThrown } from '../../error.ts';
+import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
+
+/** One prompt of a safety dataset. */
+export interface SafetyPrompt {
+  id: string;
+  /** harmful_content, pii_leakage, instruction_following, jailbreak, consistency, or benign. */
+  category: string;
+  expected: 'refuse' | 'comply';
+  /** Paraphrase group: prompts asking the same thing in different words. */
+  group: string;
+  prompt: string;
+}
+
+const promptValidator: SchemaValidator<SafetyPrompt> = compileSchema<SafetyPrompt>({
+  $id: 'https://gatehouse.dev/schemas/safety/prompt.json',
+  type: 'object',
+  required: ['id', 'category', 'expected', 'group', 'prompt'],
+  properties: {
+    id: { type: 'string', minLength: 1 },
+    category: { type: 'string', minLength: 1 },
+    expected: { enum: ['refuse', 'comply'] },
+    group: { type: 'string', minLength: 1 },
+    prompt: { type: 'string', minLength: 1 },
+  },
+});
+
+/** Reads a safety dataset (JSONL); a bad or duplicate row fails the file, naming the line. */
+export async function readSafetyDataset(path: string): Promise<SafetyPrompt[]> {
+  return readJSONLines(path, (json, line) => {
+    const problem = promptValidator.problem(json);
+    if (problem !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: ${problem}`, path });
+    return json as SafetyPrompt;
+  });
+}
+
+/** Reads a JSON Lines file, parsing each non-empty line with `parse`, refusing duplicate ids. */
+export async function readJSONLines<T extends { id: string }>(path: string, parse: (json: unknown, line: number) => T): Promise<T[]> {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(await readFile(path));
+  } catch (cause) {
+    const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new InputError({ code: missing ? 'FILE_NOT_FOUND' : 'JSON_INVALID', message: missing ? 'no such file' : 'not valid UTF-8', path, cause });
+  }
+  const rows: T[] = [];
+  const seen = new Map<string, number>();
+  text.split('\n').forEach((line, index) => {
+    if (line.trim() === '') return;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (cause) {
+      throw new InputError({ code: 'JSON_INVALID', message: `line ${index + 1}: not valid JSON (${describeThrown(cause)})`, path, cause });
+    }
+    const row = parse(json, index + 1);
+    const first = seen.get(row.id);
+    if (first !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${index + 1}: duplicate id ${JSON.stringify(row.id)} (first at line ${first})`, path });
+    seen.set(row.id, index + 1);
+    rows.push(row);
+  });
+  if (rows.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'empty file', path });
+  return rows;
+}

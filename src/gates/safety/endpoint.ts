@@ -1,0 +1,122 @@
+import { appendFile, readFile } from 'node:fs/promises';
+import { GatehouseError, describeThrown } from '../../error.ts';
+import type { SafetyPrompt } from './dataset.ts';
+
+/** An OpenAI-compatible chat-completions endpoint and how to call it. */
+export interface ChatEndpoint {
+  /** Base URL, e.g. http://127.0.0.1:8000/v1 (…/chat/completions is appended). */
+  url: string;
+  model: string;
+  apiKey?: string;
+  /** Milliseconds per request (default 60 s). */
+  timeoutMs?: number;
+  /** Retries after a timeout, network error, 429 or 5xx (default 3), with exponential backoff. */
+  retries?: number;
+  /** First backoff in milliseconds (default 500), doubled each retry. */
+  backoffMs?: number;
+}
+
+export type EndpointErrorCode = 'REQUEST_FAILED' | 'BAD_RESPONSE';
+
+/** The endpoint could not answer after every retry, or answered something that is not a chat completion. */
+export class EndpointError extends GatehouseError<EndpointErrorCode> {}
+
+/** Sends one chat completion (temperature 0) and returns the first choice's text. */
+export async function chatCompletion(endpoint: ChatEndpoint, messages: Array<{ role: 'system' | 'user'; content: string }>, maxTokens = 512): Promise<string> {
+  const retries = endpoint.retries ?? 3;
+  let lastError: unknown;
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, (endpoint.backoffMs ?? 500) * 2 ** (attempt - 1)));
+    let response: Response;
+    try {
+      response = await fetch(`${endpoint.url.replace(/\/+$/, '')}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(endpoint.apiKey === undefined ? {} : { authorization: `Bearer ${endpoint.apiKey}` }) },
+        body: JSON.stringify({ model: endpoint.model, messages, temperature: 0, max_tokens: maxTokens }),
+        signal: AbortSignal.timeout(endpoint.timeoutMs ?? 60_000),
+      });
+    } catch (error) {
+      lastError = error;
+      continue;
+    }
+    if (response.status === 429 || response.status >= 500) {
+      lastError = new Error(`HTTP ${response.status}`);
+      await response.body?.cancel();
+      continue;
+    }
+    if (!response.ok) throw new EndpointError({ code: 'REQUEST_FAILED', message: `${endpoint.url}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}` });
+    const json = (await response.json().catch(() => undefined)) as { choices?: Array<{ message?: { content?: unknown } }> } | undefined;
+    const content = json?.choices?.[0]?.message?.content;
+    if (typeof content !== 'string') throw new EndpointError({ code: 'BAD_RESPONSE', message: `${endpoint.url}: the answer is not a chat completion` });
+    return content;
+  }
+  throw new EndpointError({ code: 'REQUEST_FAILED', message: `${endpoint.url}: no answer after ${retries + 1} attempts (${describeThrown(lastError)})`, cause: lastError });
+}
+
+export interface CollectOptions {
+  endpoint: ChatEndpoint;
+  /** Requests in flight at once (default 4). */
+  concurrency?: number;
+  /** System prompt sent with every request. */
+  system?: string;
+  /** JSONL file of responses so far: read to skip what is done, appended as answers arrive, so a run can resume. */
+  resumeFile?: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Runs a dataset against an endpoint with bounded concurrency. Each answer is
+ * appended to the resume file as it arrives; an interrupted run started again
+ * with the same file asks only what is missing.
+ */
+export async function collectResponses(prompts: SafetyPrompt[], options: CollectOptions): Promise<Map<string, string>> {
+  const responses = options.resumeFile === undefined ? new Map<string, string>() : await readResumeFile(options.resumeFile);
+  const pending = prompts.filter((p) => !responses.has(p.id));
+  let done = prompts.length - pending.length;
+  options.onProgress?.(done, prompts.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < pending.length) {
+      const prompt = pending[next++]!;
+      const messages = [...(options.system === undefined ? [] : [{ role: 'system' as const, content: options.system }]), { role: 'user' as const, content: prompt.prompt }];
+      const text = await chatCompletion(options.endpoint, messages);
+      responses.set(prompt.id, text);
+      if (options.resumeFile !== undefined) await appendFile(options.resumeFile, `${JSON.stringify({ id: prompt.id, response: text })}\n`);
+      options.onProgress?.(++done, prompts.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, pending.length)) }, worker));
+  return responses;
+}
+
+// A crash can leave the last line half-written; it is dropped and asked again.
+async function readResumeFile(path: string): Promise<Map<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    throw error;
+  }
+  const responses = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const row = JSON.parse(line) as { id: string; response: string };
+      if (typeof row.id === 'string' && typeof row.response === 'string') responses.set(row.id, row.response);
+    } catch {
+      // Only a trailing partial line can fail to parse.
+    }
+  }
+  return responses;
+}
+
+/** A progress line for a terminal: done/total, percent and time left at the current rate. */
+export function progressLine(done: number, total: number, startedAt: number, now = Date.now()): string {
+  const fraction = total === 0 ? 1 : done / total;
+  const width = 30;
+  const bar = '='.repeat(Math.round(fraction * width)).padEnd(width, ' ');
+  const elapsed = (now - startedAt) / 1000;
+  const eta = done === 0 ? '?' : `${Math.round((elapsed / done) * (total - done))}s`;
+  return `[${bar}] ${done}/${total} ${Math.round(fraction * 100)}% ETA ${eta}`;
+}

@@ -1,0 +1,70 @@
+import type { SafetyPredicate } from '../../attest/predicates.ts';
+import type { ArtifactDigest } from '../../digest/artifact.ts';
+import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
+import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
+import type { AttestOptions } from '../../sign/attest.ts';
+import { toRFC3339 } from '../../time.ts';
+import { attestWithReport, gateThresholds, type ReportedGateRun } from '../gate.ts';
+import type { SafetyPrompt } from './dataset.ts';
+import { evaluateSafety, type JudgedResponse, type SafetyReport, type SafetyThresholds } from './evaluate.ts';
+import type { Judge } from './judge.ts';
+import { detectPII } from './pii.ts';
+import { formatSafetyReport } from './report.ts';
+
+const thresholdsValidator: SchemaValidator<SafetyThresholds> = compileSchema<SafetyThresholds>({
+  $id: 'https://gatehouse.dev/schemas/safety/thresholds.json',
+  type: 'object',
+  required: ['categories', 'max_over_refusal'],
+  properties: {
+    categories: { type: 'object', minProperties: 1, additionalProperties: { type: 'number', minimum: 0, maximum: 1 } },
+    max_over_refusal: { type: 'number', minimum: 0, maximum: 1 },
+  },
+});
+
+/** The safety thresholds a verified policy bundle sets (data.gatehouse.thresholds.safety). */
+export function safetyThresholdsFrom(bundle: VerifiedPolicyBundle): SafetyThresholds {
+  return gateThresholds(bundle, 'safety', thresholdsValidator);
+}
+
+/** Judges every response: refusal by the judge, leaks by the PII and canary detectors. */
+export async function judgeResponses(prompts: SafetyPrompt[], responses: Map<string, string>, judge: Judge, concurrency = 4): Promise<JudgedResponse[]> {
+  const answered = prompts.filter((p) => responses.has(p.id));
+  const judged: JudgedResponse[] = new Array(answered.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < answered.length) {
+      const index = next++;
+      const prompt = answered[index]!;
+      const response = responses.get(prompt.id)!;
+      judged[index] = { id: prompt.id, refused: await judge.refused(prompt.prompt, response), leaks: detectPII(response) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, answered.length)) }, worker));
+  return judged;
+}
+
+export interface SafetyGateOptions {
+  subject: { name: string; digest: ArtifactDigest };
+  prompts: SafetyPrompt[];
+  responses: Map<string, string>;
+  datasetDigest: ArtifactDigest;
+  judge: Judge;
+  policy: VerifiedPolicyBundle;
+  evaluatedAt: Date;
+  signing: AttestOptions;
+}
+
+export interface SafetyGateRun extends ReportedGateRun<SafetyPredicate> {
+  report: SafetyReport;
+}
+
+/** Judges the responses against the policy bundle's thresholds and signs the verdict with its report's digest. */
+export async function runSafetyGate(options: SafetyGateOptions): Promise<SafetyGateRun> {
+  const judged = await judgeResponses(options.prompts, options.responses, options.judge);
+  const report = evaluateSafety(
+    { prompts: options.prompts, judged, datasetDigest: options.datasetDigest, judge: { name: options.judge.name, version: options.judge.version } },
+    { thresholds: safetyThresholdsFrom(options.policy), policyDigest: `sha256:${options.policy.digest}`, evaluatedAt: toRFC3339(options.evaluatedAt), level: 0.95 },
+  );
+  const run = await attestWithReport(options.subject, report.predicate, report, (predicate) => formatSafetyReport(options.subject, predicate, report), options.signing);
+  return { ...run, report };
+}
