@@ -1,3 +1,5 @@
+import { logGamma as logGammaOf } from './special.ts';
+
 /**
  * A seeded pseudo-random generator (xoshiro128**, seeded through splitmix32),
  * so every resampling is reproducible from the seed a gate records. Integers
@@ -107,4 +109,57 @@ export function seededRandom(seed: number): SeededRandom {
       d = s3;
     },
   };
+}
+
+/**
+ * An exact Binomial(n, p) draw: inversion from zero when n·p is small,
+ * otherwise a search outward from the mode (about one standard deviation of
+ * steps), with probabilities from log-gamma.
+ */
+export function binomial(n: number, p: number, random: SeededRandom): number {
+  if (n <= 0 || p <= 0) return 0;
+  if (p >= 1) return n;
+  if (p > 0.5) return n - binomial(n, 1 - p, random);
+  const u = random.next();
+  if (n * p < 20) {
+    let probability = Math.pow(1 - p, n);
+    let cumulative = probability;
+    const ratio = p / (1 - p);
+    let x = 0;
+    while (u > cumulative && x < n) {
+      probability *= (ratio * (n - x)) / (x + 1);
+      x++;
+      cumulative += probability;
+    }
+    return x;
+  }
+  const mode = Math.min(n, Math.floor((n + 1) * p));
+  const logPmf = logChoose(n, mode) + mode * Math.log(p) + (n - mode) * Math.log1p(-p);
+  const atMode = Math.exp(logPmf);
+  let remaining = u - atMode;
+  if (remaining <= 0) return mode;
+  let low = mode;
+  let high = mode;
+  let pLow = atMode;
+  let pHigh = atMode;
+  const ratio = p / (1 - p);
+  for (;;) {
+    if (low > 0) {
+      pLow *= low / ((n - low + 1) * ratio);
+      low--;
+      remaining -= pLow;
+      if (remaining <= 0) return low;
+    }
+    if (high < n) {
+      pHigh *= (ratio * (n - high)) / (high + 1);
+      high++;
+      remaining -= pHigh;
+      if (remaining <= 0) return high;
+    }
+    if (low === 0 && high === n) return mode;
+  }
+}
+
+function logChoose(n: number, k: number): number {
+  return logGammaOf(n + 1) - logGammaOf(k + 1) - logGammaOf(n - k + 1);
 }
