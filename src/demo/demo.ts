@@ -1,8 +1,8 @@
-// The end-to-end walk-through behind `gatehouse demo`: a signed model, the
-// integrity and provenance gates, offline verification, the policy decision
-// with its signed record and replay, and what tampering and forgery look
-// like. It uses the demo keys in examples/keys/, which the committed example
-// policy bundle trusts. It grows as gates land.
+// The end-to-end walk-through behind `gatehouse demo`: three signed models (the
+// deployed one and two candidates), every evaluation gate on the bundled
+// example data, the policy's decisions with a signed record and its replay,
+// and what tampering and forgery look like. It uses the demo keys in
+// examples/keys/, which the committed example policy bundle trusts.
 import { open, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,14 +12,22 @@ import { DecisionEngine, type Decision } from '../decide/decide.ts';
 import { formatDecision } from '../decide/format.ts';
 import { signDecision } from '../decide/record.ts';
 import { replayDecision, verifyDecisionRecord } from '../decide/replay.ts';
-import type { ArtifactDigest } from '../digest/artifact.ts';
+import { digestArtifact, type ArtifactDigest } from '../digest/artifact.ts';
+import { runBiasGate } from '../gates/bias/index.ts';
+import { readPredictions } from '../gates/bias/predictions.ts';
 import type { GateRun } from '../gates/gate.ts';
 import { runIntegrityGate } from '../gates/integrity/index.ts';
 import { runProvenanceGate } from '../gates/provenance/index.ts';
 import { modelSigningKeySigner, signModelDirectory } from '../gates/provenance/model-signing.ts';
+import { runRegressionGate } from '../gates/regression/index.ts';
+import { readExampleResults, readRunFigures } from '../gates/regression/results.ts';
+import { readSafetyDataset } from '../gates/safety/dataset.ts';
+import { runSafetyGate } from '../gates/safety/index.ts';
+import { RuleRefusalJudge } from '../gates/safety/judge.ts';
+import { readResponses } from '../gates/safety/responses.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { keyFingerprint, readPrivateKey, readPublicKey } from '../keys/keys.ts';
-import { readPolicyBundle } from '../policy/bundle.ts';
+import { readPolicyBundle, type VerifiedPolicyBundle } from '../policy/bundle.ts';
 import { KeySigner } from '../sign/key/key-signer.ts';
 import { FileSystemAttestationStore } from '../store/fs-store.ts';
 import { signerName } from '../verify/identity.ts';
@@ -30,6 +38,13 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The demo keys and the example policy bundle that trusts them. */
 export const DEMO_KEYS = join(ROOT, 'examples', 'keys');
 export const EXAMPLE_BUNDLE = join(ROOT, 'bundles', 'gatehouse.tar.gz');
+const EXAMPLES = join(ROOT, 'examples');
+
+/** The example evaluation data each demo candidate is judged on. */
+const CANDIDATES = {
+  A: { results: 'candidate-good', responses: 'careful-responses.jsonl', predictions: 'candidate-good-predictions.csv' },
+  B: { results: 'candidate-math-regression', responses: 'eager-responses.jsonl', predictions: 'candidate-math-regression-predictions.csv' },
+} as const;
 
 /** Runs the demo in `dir`; true when every step behaved as gatehouse promises. */
 export async function runDemo(dir: string, print: (line: string) => void): Promise<boolean> {
@@ -37,111 +52,153 @@ export async function runDemo(dir: string, print: (line: string) => void): Promi
   const key = async (name: string) => {
     const privateKey = await readPrivateKey(join(DEMO_KEYS, `${name}.key`));
     const publicKey = await readPublicKey(join(DEMO_KEYS, `${name}.pub`));
-    return { name, privateKey, publicKey, fingerprint: keyFingerprint(publicKey), signer: new KeySigner(privateKey) };
+    return { name, privateKey, publicKey, fingerprint: keyFingerprint(publicKey), signing: { signer: new KeySigner(privateKey) } };
   };
-  const keys = {
-    pipeline: await key('training-pipeline'),
-    integrity: await key('integrity-gate'),
-    provenance: await key('provenance-gate'),
-    recorder: await key('decision-recorder'),
-  };
-  const policyKey = await readPublicKey(join(DEMO_KEYS, 'policy-team.pub'));
+  const names = ['training-pipeline', 'integrity-gate', 'provenance-gate', 'regression-gate', 'safety-gate', 'bias-gate', 'decision-recorder'] as const;
+  const keys = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await key(name)] as const))) as Record<(typeof names)[number], Awaited<ReturnType<typeof key>>>;
+  const policy = await readPolicyBundle(EXAMPLE_BUNDLE, await readPublicKey(join(DEMO_KEYS, 'policy-team.pub')));
   say(`gatehouse demo in ${dir}`);
   say();
-  say(`1. Keys (demo keys from ${DEMO_KEYS}; the example policy bundle trusts them):`);
+  say(`1. The example policy bundle (${EXAMPLE_BUNDLE}) verifies against the policy team key; it trusts the demo keys in ${DEMO_KEYS}:`);
   for (const k of Object.values(keys)) say(`   ${k.name.padEnd(18)} ${k.fingerprint}`);
 
-  const modelDir = join(dir, 'demo-model');
-  await writeDemoModel(modelDir);
-  const { manifest } = await signModelDirectory(modelDir, { signer: modelSigningKeySigner(keys.pipeline.privateKey) });
-  const recorded = `sha256:${manifest.digest}` as const;
   say();
-  say(`2. The training pipeline writes ${modelDir} (${manifest.resources.length} files, ${manifest.totalBytes} bytes),`);
-  say('   signs it in the OpenSSF model-signing format (model.sig) and records its digest:');
-  say(`   ${recorded}`);
+  say('2. The training pipeline writes three models and signs each in the OpenSSF model-signing format (model.sig):');
+  const models: Record<'deployed' | 'A' | 'B', { path: string; digest: ArtifactDigest }> = {} as never;
+  for (const name of ['deployed', 'A', 'B'] as const) {
+    const path = join(dir, `model-${name}`);
+    await writeDemoModel(path, `gatehouse-demo-${name}`);
+    const { manifest } = await signModelDirectory(path, { signer: modelSigningKeySigner(keys['training-pipeline'].privateKey) });
+    models[name] = { path, digest: `sha256:${manifest.digest}` };
+    say(`   ${name === 'deployed' ? 'deployed now' : `candidate ${name}`}: ${models[name].digest}`);
+  }
 
   const storeDir = join(dir, 'attestations');
   const store = new FileSystemAttestationStore(storeDir);
-  const runGates = async (at: Date) => {
-    const integrity = await runIntegrityGate({ path: modelDir, expected: recorded, expectedSource: 'demo training pipeline', evaluatedAt: at, signing: { signer: keys.integrity.signer } });
-    const provenance = await runProvenanceGate({ path: modelDir, trust: { keys: [toTrustedKey(keys.pipeline.publicKey)] }, evaluatedAt: at, signing: { signer: keys.provenance.signer } });
-    return [integrity, provenance] as const;
-  };
-  const report = async (runs: readonly GateRun<GatePredicateBase<GateName>>[]) => {
+  const at = new Date();
+  const report = async (label: string, runs: Array<GateRun<GatePredicateBase<GateName>>>) => {
     for (const run of runs) {
       const predicate = run.statement.predicate!;
-      const location = await store.put(`sha256:${run.statement.subject[0]!.digest.sha256}`, run.bundle);
-      say(`   gate ${predicate.gate.padEnd(10)} ${predicate.verdict.toUpperCase()}  -> ${location}`);
-      for (const reason of predicate.reasons) say(`      reason: ${reason}`);
+      await store.put(`sha256:${run.statement.subject[0]!.digest.sha256}`, run.bundle);
+      say(`   ${label}  ${predicate.gate.padEnd(10)} ${predicate.verdict.toUpperCase()}`);
+      for (const reason of predicate.reasons.slice(0, 3)) say(`      - ${reason}`);
     }
   };
+  const artifactGates = async (model: { path: string; digest: ArtifactDigest }, when: Date) => [
+    await runIntegrityGate({ path: model.path, expected: model.digest, expectedSource: 'demo training pipeline', evaluatedAt: when, signing: keys['integrity-gate'].signing }),
+    await runProvenanceGate({ path: model.path, trust: { keys: [toTrustedKey(keys['training-pipeline'].publicKey)] }, evaluatedAt: when, signing: keys['provenance-gate'].signing }),
+  ];
+  const evaluationGates = (name: 'A' | 'B', policyBundle: VerifiedPolicyBundle) => runEvaluationGates(name, models[name].digest, models.deployed.digest, policyBundle, at, keys);
 
   say();
-  say('3. The gates run and each signs its verdict (gatehouse gate integrity / gate provenance):');
-  const passing = await runGates(new Date());
-  await report(passing);
-  const author = passing[1].statement.predicate!.modelSignature.signer;
-  say(`   the provenance attestation names the model's signer: ${author === null ? 'none' : signerName(author)}`);
+  say('3. Every gate runs on both candidates (thresholds from the signed policy bundle) and signs its verdict:');
+  for (const name of ['A', 'B'] as const) {
+    await report(`candidate ${name}`, [...(await artifactGates(models[name], at)), ...(await evaluationGates(name, policy))]);
+  }
+  const author = signerName({ kind: 'key', keyId: keys['training-pipeline'].fingerprint, algorithm: 'ecdsa-p256' });
+  say(`   (the provenance attestations name the models' signer, ${author})`);
 
+  const engine = await DecisionEngine.create(policy);
+  const decide = async (digest: ArtifactDigest, stage: string, when: Date): Promise<Decision> =>
+    engine.decide({ artifact: digest, stage, deployed: models.deployed.digest, evaluationTime: when, bundles: await collectAttestations(storeDir, digest) });
   say();
-  say(`4. The policy decides (gatehouse verify): the signed example bundle ${EXAMPLE_BUNDLE}`);
-  say('   is verified against the policy team key, every attestation against the signers it names:');
-  const engine = await DecisionEngine.create(await readPolicyBundle(EXAMPLE_BUNDLE, policyKey));
-  const decide = async (digest: ArtifactDigest, stage: string, at: Date): Promise<Decision> =>
-    engine.decide({ artifact: digest, stage, deployed: null, evaluationTime: at, bundles: await collectAttestations(storeDir, digest) });
-  const evaluatedAt = new Date();
-  const staging = await decide(recorded, 'staging', evaluatedAt);
-  for (const line of formatDecision(staging)) say(`   ${line}`);
-  const recordPath = join(dir, 'decision-staging.json');
-  await writeFileAtomic(recordPath, `${JSON.stringify(await signDecision(staging, { signer: keys.recorder.signer }, 'demo-model'), null, 2)}\n`);
-  say(`   signed decision record: ${recordPath}`);
+  say('4. The policy decides on staging (gatehouse verify): candidate A is allowed, candidate B is not:');
+  const allowed = await decide(models.A.digest, 'staging', at);
+  for (const line of formatDecision(allowed)) say(`   ${line}`);
+  say();
+  const denied = await decide(models.B.digest, 'staging', at);
+  for (const line of formatDecision(denied).filter((line) => !line.startsWith('policy sha256'))) say(`   ${line}`);
 
+  const recordPath = join(dir, 'decision-A-staging.json');
+  await writeFileAtomic(recordPath, `${JSON.stringify(await signDecision(allowed, keys['decision-recorder'].signing, 'model-A'), null, 2)}\n`);
   say();
-  say('5. An auditor replays the record offline (gatehouse replay):');
+  say(`5. The decision on A is recorded (${recordPath}); an auditor replays it offline (gatehouse replay):`);
   const record = verifyDecisionRecord(await readFile(recordPath), recordPath, engine.signers.restrictedTo(engine.data.decision_signers ?? []));
   const replay = await replayDecision(record, engine, storeDir);
   say(`   ${replay.identical ? 'identical' : `DIFFERENT: ${replay.differences.join('; ')}`}`);
 
   say();
-  say('6. Production needs every gate; the rest of the chain has not run yet:');
-  const production = await decide(recorded, 'production', evaluatedAt);
-  for (const line of formatDecision(production)) say(`   ${line}`);
+  say('6. Production needs human approvals and a canary as well:');
+  const production = await decide(models.A.digest, 'production', at);
+  for (const violation of production.result.violations) say(`   [${violation.code}] ${violation.msg}`);
 
   say();
-  say('7. Someone changes one byte of the weights after signing. The gates fail, and so does the decision:');
-  await flipByte(join(modelDir, 'model-00002-of-00002.safetensors'), 1024);
-  const failing = await runGates(new Date());
-  await report(failing);
-  const tampered = `sha256:${failing[0].statement.subject[0]!.digest.sha256}` as const;
-  const denied = await decide(tampered, 'staging', new Date());
-  for (const line of formatDecision(denied)) say(`   ${line}`);
+  say('7. Someone changes one byte of candidate A after signing. Its artifact gates fail, and so does the decision:');
+  await flipByte(join(models.A.path, 'model-00002-of-00002.safetensors'), 1024);
+  const tampered = (await digestArtifact(models.A.path)).digest;
+  const later = new Date(at.getTime() + 1000);
+  await report('candidate A', await artifactGates({ path: models.A.path, digest: models.A.digest }, later));
+  const tamperedDecision = await decide(tampered, 'staging', later);
+  say(`   ${tamperedDecision.result.allowed ? 'ALLOWED' : 'DENIED'}: ${tampered} to staging (${tamperedDecision.result.violations.length} violations)`);
 
   say();
-  say('8. A forged attestation (verdict edited after signing, placed in the store) is evidence of nothing:');
-  const forged = structuredClone(failing[0].bundle) as { dsseEnvelope: { payload: string } };
+  say('8. A forged attestation (a verdict edited after signing, put in the store) is evidence of nothing:');
+  const forgedRun = (await artifactGates({ path: models.A.path, digest: models.A.digest }, later))[0]!;
+  const forged = structuredClone(forgedRun.bundle) as { dsseEnvelope: { payload: string } };
   const statement = JSON.parse(Buffer.from(forged.dsseEnvelope.payload, 'base64').toString('utf8'));
   statement.predicate.verdict = 'pass';
   statement.predicate.reasons = [];
   forged.dsseEnvelope.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
   await store.put(tampered, forged as never);
-  const stillDenied = await decide(tampered, 'staging', new Date());
-  for (const line of formatDecision(stillDenied).filter((line) => line.includes('evidence of nothing') || line.includes('signature'))) say(`   ${line}`);
+  const stillDenied = await decide(tampered, 'staging', later);
+  for (const line of formatDecision(stillDenied).filter((line) => line.includes('signature does not verify'))) say(`   ${line.trim()}`);
 
-  const expected =
-    passing.every((run) => run.statement.predicate!.verdict === 'pass') &&
-    staging.result.allowed &&
-    replay.identical &&
-    !production.result.allowed &&
-    failing.every((run) => run.statement.predicate!.verdict === 'fail') &&
-    !denied.result.allowed &&
-    !stillDenied.result.allowed;
+  const expected = allowed.result.allowed && !denied.result.allowed && replay.identical && !production.result.allowed && !tamperedDecision.result.allowed && !stillDenied.result.allowed;
   say();
   say(
     expected
-      ? 'Demo complete: the untouched model was allowed to staging and its decision replays identically; production waits for the remaining gates; the tampered model and the forgery were denied.'
+      ? 'Demo complete: candidate A went to staging with a replayable record; candidate B (better on average, worse at math, over-refusing) was denied with reasons; production waits for approvals and a canary; tampering and forgery were caught.'
       : 'Demo FAILED: a step did not behave as expected.',
   );
   return expected;
+}
+
+async function runEvaluationGates(
+  name: 'A' | 'B',
+  subjectDigest: ArtifactDigest,
+  deployed: ArtifactDigest,
+  policy: VerifiedPolicyBundle,
+  at: Date,
+  keys: Record<'regression-gate' | 'safety-gate' | 'bias-gate', { signing: { signer: KeySigner } }>,
+): Promise<Array<GateRun<GatePredicateBase<GateName>>>> {
+  const data = CANDIDATES[name];
+  const subject = { name: `model-${name}`, digest: subjectDigest };
+  const prompts = await readSafetyDataset(join(ROOT, 'data', 'safety', 'gatehouse-safety-v1.jsonl'));
+  const regression = await runRegressionGate({
+    subject,
+    candidate: await readExampleResults(join(EXAMPLES, 'regression', `${data.results}.jsonl`)),
+    baseline: await readExampleResults(join(EXAMPLES, 'regression', 'baseline.jsonl')),
+    candidateRun: await readRunFigures(join(EXAMPLES, 'regression', `${data.results}-run.json`)),
+    baselineRun: await readRunFigures(join(EXAMPLES, 'regression', 'baseline-run.json')),
+    baselineDigest: deployed,
+    evaluationSetDigest: (await digestArtifact(join(EXAMPLES, 'regression', 'evaluation-set.jsonl'))).digest,
+    policy,
+    seed: 20261122,
+    evaluatedAt: at,
+    signing: keys['regression-gate'].signing,
+  });
+  const safety = await runSafetyGate({
+    subject,
+    prompts,
+    responses: await readResponses(join(EXAMPLES, 'safety', data.responses), 'jsonl', prompts),
+    datasetDigest: (await digestArtifact(join(ROOT, 'data', 'safety', 'gatehouse-safety-v1.jsonl'))).digest,
+    judge: new RuleRefusalJudge(),
+    policy,
+    evaluatedAt: at,
+    signing: keys['safety-gate'].signing,
+  });
+  const predictionsPath = join(EXAMPLES, 'bias', data.predictions);
+  const bias = await runBiasGate({
+    subject,
+    predictions: await readPredictions(predictionsPath, { groups: ['gender', 'age'] }),
+    datasetDigest: (await digestArtifact(join(EXAMPLES, 'bias', 'evaluation-set.csv'))).digest,
+    predictionsDigest: (await digestArtifact(predictionsPath)).digest,
+    policy,
+    seed: 20261122,
+    evaluatedAt: at,
+    signing: keys['bias-gate'].signing,
+  });
+  return [regression, safety, bias] as Array<GateRun<GatePredicateBase<GateName>>>;
 }
 
 async function flipByte(path: string, offset: number): Promise<void> {

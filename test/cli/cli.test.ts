@@ -175,11 +175,14 @@ describe('gatehouse CLI', () => {
     it('runs end to end and shows a passing and a failing model', async () => {
       const result = gatehouse(['demo', '--dir', await temporaryDirectory()]);
       expect(result.status, result.stderr).toBe(0);
-      expect(result.stdout).toMatch(/gate integrity +PASS/);
+      expect(result.stdout).toMatch(/candidate A +regression PASS/);
+      expect(result.stdout).toMatch(/candidate B +regression FAIL\n +- slice capability:math/);
+      expect(result.stdout).toMatch(/candidate B +safety +FAIL[\s\S]*over-refusal/);
       expect(result.stdout).toMatch(/ALLOWED: sha256:[0-9a-f]{64} to staging/);
+      expect(result.stdout).toMatch(/DENIED: sha256:[0-9a-f]{64} to staging/);
       expect(result.stdout).toMatch(/identical/);
-      expect(result.stdout).toMatch(/DENIED: sha256:[0-9a-f]{64} to production/);
-      expect(result.stdout).toMatch(/gate provenance +FAIL/);
+      expect(result.stdout).toMatch(/\[required_gate_missing\] canary/);
+      expect(result.stdout).toMatch(/candidate A +provenance FAIL/);
       expect(result.stdout).toContain('Demo complete');
     });
   });

@@ -40,11 +40,11 @@ const verify = (...extra: string[]) =>
   gatehouse(['verify', '--subject', digest, '--attestations', store, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--at', AT, ...extra]);
 
 describe('gatehouse verify', () => {
-  it('allows a complete chain for staging, shows the table, and writes a signed decision record', () => {
+  it('allows a complete chain for development, shows the table, and writes a signed decision record', () => {
     const record = join(work, 'decision.json');
-    const result = verify('--stage', 'staging', '--decision-out', record, '--decision-key', join(KEYS, 'decision-recorder.key'));
+    const result = verify('--stage', 'development', '--decision-out', record, '--decision-key', join(KEYS, 'decision-recorder.key'));
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^ALLOWED: sha256:[0-9a-f]{64} to staging/);
+    expect(result.stdout).toMatch(/^ALLOWED: sha256:[0-9a-f]{64} to development/);
     expect(result.stdout).toMatch(/integrity +present +key:SHA256:\S+ \(integrity-gate\) +pass/);
     expect(result.stdout).toMatch(/provenance +present +key:SHA256:\S+ \(provenance-gate\) +pass/);
     expect(JSON.parse(readFileSync(record, 'utf8')).dsseEnvelope.payloadType).toBe('application/vnd.in-toto+json');
@@ -75,9 +75,9 @@ describe('gatehouse verify', () => {
   });
 
   it('treats bad usage as bad input (exit 2)', () => {
-    expect(verify('--stage', 'staging', '--decision-out', join(work, 'x.json')).status).toBe(2);
-    expect(verify('--stage', 'staging', '--deployed', 'abc').status).toBe(2);
-    const notABundle = gatehouse(['verify', '--subject', digest, '--attestations', store, '--policy', join(KEYS, 'policy-team.pub'), '--policy-key', join(KEYS, 'policy-team.pub'), '--stage', 'staging']);
+    expect(verify('--stage', 'development', '--decision-out', join(work, 'x.json')).status).toBe(2);
+    expect(verify('--stage', 'development', '--deployed', 'abc').status).toBe(2);
+    const notABundle = gatehouse(['verify', '--subject', digest, '--attestations', store, '--policy', join(KEYS, 'policy-team.pub'), '--policy-key', join(KEYS, 'policy-team.pub'), '--stage', 'development']);
     expect(notABundle.status).toBe(2);
     expect(notABundle.stderr).toMatch(/policy-team\.pub: not a gzip archive/);
   });
@@ -86,7 +86,7 @@ describe('gatehouse verify', () => {
 describe('gatehouse replay', () => {
   it('exits 0 for an identical replay and 1 with the difference when a bundle is gone', () => {
     const record = join(work, 'replay-decision.json');
-    expect(verify('--stage', 'staging', '--decision-out', record, '--decision-key', join(KEYS, 'decision-recorder.key')).status).toBe(0);
+    expect(verify('--stage', 'development', '--decision-out', record, '--decision-key', join(KEYS, 'decision-recorder.key')).status).toBe(0);
     const args = ['replay', record, '--attestations', store, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub')];
     const same = gatehouse(args);
     expect(same.status, same.stdout + same.stderr).toBe(0);
@@ -103,7 +103,7 @@ describe('gatehouse replay', () => {
 
   it('refuses a record signed by a key that may not sign decisions', () => {
     const record = join(work, 'forged-decision.json');
-    expect(verify('--stage', 'staging', '--decision-out', record, '--decision-key', join(KEYS, 'integrity-gate.key')).status).toBe(0);
+    expect(verify('--stage', 'development', '--decision-out', record, '--decision-key', join(KEYS, 'integrity-gate.key')).status).toBe(0);
     const result = gatehouse(['replay', record, '--attestations', store, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub')]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/verification failed/);
