@@ -28,7 +28,7 @@ const times: number[] = [];
 let verdict = '';
 for (let r = 0; r < Number(values.runs); r++) {
   const started = performance.now();
-  const report = evaluateRegression(
+  const report = await evaluateRegression(
     { candidate, baseline, candidateRun: run, baselineRun: run, baselineDigest: `sha256:${'d'.repeat(64)}`, evaluationSetDigest: `sha256:${'e'.repeat(64)}` },
     { thresholds, policyDigest: null, evaluatedAt: '2026-11-22T10:00:00Z', seed: 1, resamples: 2000, level: 0.95 },
   );

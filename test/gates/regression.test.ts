@@ -23,7 +23,7 @@ async function example(name: string) {
 
 describe('evaluateRegression', () => {
   it('passes a candidate that is no worse anywhere, with every metric inside its tolerance', async () => {
-    const report = evaluateRegression(await example('candidate-good'), CONFIG);
+    const report = await evaluateRegression(await example('candidate-good'), CONFIG);
     expect(report.predicate.reasons).toEqual([]);
     expect(report.predicate.verdict).toBe('pass');
     expect(report.predicate.metrics.map((m) => m.name).sort()).toEqual(Object.keys(THRESHOLDS.metrics).sort());
@@ -32,7 +32,7 @@ describe('evaluateRegression', () => {
   });
 
   it('fails a candidate that is better on average but worse at math, naming the slice', async () => {
-    const report = evaluateRegression(await example('candidate-math-regression'), CONFIG);
+    const report = await evaluateRegression(await example('candidate-math-regression'), CONFIG);
     const accuracy = report.predicate.metrics.find((m) => m.name === 'accuracy')!;
     expect(accuracy.delta).toBeGreaterThan(0);
     expect(report.predicate.verdict).toBe('fail');
@@ -44,26 +44,27 @@ describe('evaluateRegression', () => {
 
   it('is reproducible from its seed', async () => {
     const inputs = await example('candidate-good');
-    expect(evaluateRegression(inputs, CONFIG).predicate).toEqual(evaluateRegression(inputs, CONFIG).predicate);
-    expect(evaluateRegression(inputs, { ...CONFIG, seed: 2 }).predicate.metrics[0]!.ci).not.toEqual(evaluateRegression(inputs, CONFIG).predicate.metrics[0]!.ci);
+    expect((await evaluateRegression(inputs, CONFIG)).predicate).toEqual((await evaluateRegression(inputs, CONFIG)).predicate);
+    const quality = async (seed: number) => (await evaluateRegression(inputs, { ...CONFIG, seed })).predicate.metrics.find((m) => m.name === 'quality')!.ci;
+    expect(await quality(2)).not.toEqual(await quality(1));
   });
 
-  it('fails a clear accuracy drop and reports too little data as insufficient evidence, never a pass', () => {
+  it('fails a clear accuracy drop and reports too little data as insufficient evidence, never a pass', async () => {
     const make = (n: number, correct: (i: number) => number): ExampleResult[] =>
       Array.from({ length: n }, (_, i) => ({ id: `e${i}`, metrics: { accuracy: correct(i) }, tags: [] }));
     const thresholds: RegressionThresholds = { metrics: { accuracy: { direction: 'higher', tolerance: 0.01 } } };
-    const dropped = evaluateRegression({ candidate: make(1000, (i) => (i % 10 < 7 ? 1 : 0)), baseline: make(1000, (i) => (i % 10 < 8 ? 1 : 0)), ...DIGESTS }, { ...CONFIG, thresholds });
+    const dropped = await evaluateRegression({ candidate: make(1000, (i) => (i % 10 < 7 ? 1 : 0)), baseline: make(1000, (i) => (i % 10 < 8 ? 1 : 0)), ...DIGESTS }, { ...CONFIG, thresholds });
     expect(dropped.predicate.verdict).toBe('fail');
-    const tiny = evaluateRegression({ candidate: make(12, (i) => i % 2), baseline: make(12, (i) => (i + 1) % 2), ...DIGESTS }, { ...CONFIG, thresholds });
+    const tiny = await evaluateRegression({ candidate: make(12, (i) => i % 2), baseline: make(12, (i) => (i + 1) % 2), ...DIGESTS }, { ...CONFIG, thresholds });
     expect(tiny.predicate.verdict).toBe('insufficient-evidence');
   });
 
-  it('reports unpaired examples and a latency tail regression the median does not show', () => {
+  it('reports unpaired examples and a latency tail regression the median does not show', async () => {
     const baseline: ExampleResult[] = Array.from({ length: 2000 }, (_, i) => ({ id: `e${i}`, metrics: { accuracy: 1 }, tags: [], latencyMs: 100 + (i % 100) }));
     const candidate = baseline.map((r, i) => ({ ...r, latencyMs: i % 40 === 0 ? r.latencyMs! * 4 : r.latencyMs! }));
     candidate.push({ id: 'only-candidate', metrics: { accuracy: 1 }, tags: [], latencyMs: 100 });
     const thresholds: RegressionThresholds = { metrics: { latency_p50: { direction: 'lower', tolerance: 0.1 }, latency_p99: { direction: 'lower', tolerance: 0.1 } } };
-    const report = evaluateRegression({ candidate, baseline, ...DIGESTS }, { ...CONFIG, thresholds });
+    const report = await evaluateRegression({ candidate, baseline, ...DIGESTS }, { ...CONFIG, thresholds });
     expect(report.unmatchedIds.candidate).toEqual(['only-candidate']);
     expect(report.predicate.unmatched).toEqual({ candidate: 1, baseline: 0 });
     expect(report.predicate.metrics.find((m) => m.name === 'latency_p50')!.verdict).toBe('pass');
@@ -73,7 +74,7 @@ describe('evaluateRegression', () => {
   it('is insufficient evidence when a metric the policy requires was not measured', async () => {
     const inputs = await example('candidate-good');
     const { candidateRun: _c, baselineRun: _b, ...withoutRuns } = inputs;
-    const report = evaluateRegression(withoutRuns, CONFIG);
+    const report = await evaluateRegression(withoutRuns, CONFIG);
     expect(report.predicate.verdict).toBe('insufficient-evidence');
     expect(report.predicate.reasons.join('\n')).toMatch(/throughput needs run figures/);
   });

@@ -1,5 +1,6 @@
 import type { GateVerdict, MetricComparison, RegressionPredicate } from '../../attest/predicates.ts';
-import { pairedBootstrap, pairedBootstrapMeans, mean } from '../../stats/bootstrap.ts';
+import { mean, summariseDistribution, type BootstrapResult, type QuantileChange } from '../../stats/bootstrap.ts';
+import { runBootstraps, type BootstrapJob, type BootstrapJobResult } from '../../stats/parallel.ts';
 import { benjaminiHochberg, cohensDz } from '../../stats/tests.ts';
 import { judgedBase } from '../gate.ts';
 import type { ExampleResult, RunFigures } from './results.ts';
@@ -48,6 +49,8 @@ const LATENCY_QUANTILES: Record<string, number> = { latency_p50: 0.5, latency_p9
 const RUN_LEVEL: Record<string, keyof RunFigures> = { throughput: 'throughput', peak_memory: 'peakMemoryBytes' };
 const DEFAULT_MIN_SLICE = 30;
 const DEFAULT_FDR = 0.05;
+// Keeps the latency bootstrap's stream apart from the slices' (seed + 1 + i).
+const LATENCY_SEED_OFFSET = 1_000_003;
 
 /**
  * Compares a candidate with the deployed baseline on the same examples. Each
@@ -58,7 +61,7 @@ const DEFAULT_FDR = 0.05;
  * memory are relative changes. Slices (capabilities and tags) are tested
  * separately with Benjamini-Hochberg control across all slice tests.
  */
-export function evaluateRegression(inputs: RegressionInputs, config: RegressionConfig): RegressionReport {
+export async function evaluateRegression(inputs: RegressionInputs, config: RegressionConfig): Promise<RegressionReport> {
   const reasons: string[] = [];
   const baselineById = new Map(inputs.baseline.map((result) => [result.id, result]));
   const candidateIds = new Set(inputs.candidate.map((result) => result.id));
@@ -83,8 +86,8 @@ export function evaluateRegression(inputs: RegressionInputs, config: RegressionC
   for (const name of qualityNames.filter((name) => !present.includes(name))) {
     reasons.push(`metric ${name}, which policy requires, is missing from some paired examples`);
   }
-  // One paired bootstrap serves the quality metrics and, when every pair is
-  // timed, the latency quantiles: the same resampled examples for both.
+  // Independent bootstraps, each with its own seed, run in parallel when large:
+  // the quality metrics, the latency quantiles, and every slice.
   const latencyNames = thresholdNames.filter((name) => name in LATENCY_QUANTILES);
   const timed = pairs.filter((p) => p.candidate.latencyMs !== undefined && p.baseline.latencyMs !== undefined);
   const differences = present.map((name) => Float64Array.from(pairs, (p) => p.candidate.metrics[name]! - p.baseline.metrics[name]!));
@@ -96,9 +99,18 @@ export function evaluateRegression(inputs: RegressionInputs, config: RegressionC
           qs: latencyNames.map((name) => LATENCY_QUANTILES[name]!),
         }
       : undefined;
-  const shared = latency !== undefined && timed.length === pairs.length;
-  const joint = differences.length > 0 || shared ? pairedBootstrap(differences, shared ? latency : undefined, bootstrap) : { means: [], quantiles: [] };
-  const latencyChanges = shared ? joint.quantiles : latency === undefined ? [] : pairedBootstrap([], latency, bootstrap).quantiles;
+  const plan = planSlices(pairs, present, config);
+  const jobs: BootstrapJob[] = [
+    ...(differences.length > 0 ? [{ columns: differences, options: bootstrap }] : []),
+    // The latency bootstrap is the costliest: its resamples are split in two halves with their own seeds.
+    ...(latency === undefined
+      ? []
+      : [0, 1].map((half) => ({ columns: [], quantiles: latency, options: { ...bootstrap, resamples: halfOf(config.resamples, half), seed: config.seed + LATENCY_SEED_OFFSET + half } }))),
+    ...plan.tested.map((slice) => ({ columns: slice.columns, options: { ...bootstrap, seed: slice.seed } })),
+  ];
+  const results = await runBootstraps(jobs);
+  const joint = differences.length > 0 ? results.shift()! : { means: [], quantiles: [] };
+  const latencyChanges = latency === undefined ? [] : mergeQuantileHalves(results.shift()!, results.shift()!, config.level);
 
   present.forEach((name, i) => {
     const threshold = config.thresholds.metrics[name]!;
@@ -157,7 +169,7 @@ export function evaluateRegression(inputs: RegressionInputs, config: RegressionC
     });
   }
 
-  const { slices, smallSlices } = evaluateSlices(pairs, present, config);
+  const { slices, smallSlices } = judgeSlices(plan, results, present, config);
   for (const metric of metrics.filter((m) => m.verdict !== 'pass')) {
     reasons.push(`${metric.name}: change ${format(metric.delta)} (CI ${format(metric.ci.low)} to ${format(metric.ci.high)}) against a tolerance of ${metric.tolerance}: ${metric.verdict}`);
   }
@@ -205,13 +217,36 @@ function runInterval(baseline: number[], candidate: number[]): { low: number; hi
   return { low: Math.min(...ratios), high: Math.max(...ratios) };
 }
 
-function evaluateSlices(
-  pairs: Array<{ candidate: ExampleResult; baseline: ExampleResult }>,
-  metricNames: string[],
-  config: RegressionConfig,
-): { slices: NonNullable<RegressionPredicate['slices']>; smallSlices: Array<{ name: string; n: number }> } {
+function halfOf(resamples: number, half: number): number {
+  return half === 0 ? Math.ceil(resamples / 2) : Math.floor(resamples / 2);
+}
+
+// Joins the two halves of the latency bootstrap into one distribution per quantile.
+function mergeQuantileHalves(first: BootstrapJobResult, second: BootstrapJobResult, level: number): QuantileChange[] {
+  return first.quantiles.map((change, i) => {
+    const other = second.quantiles[i]!;
+    const merge = (a: BootstrapResult, b: BootstrapResult) => summariseDistribution(a.estimate, concat(a.distribution!, b.distribution!), level, a.seed);
+    return { q: change.q, baseline: merge(change.baseline, other.baseline), candidate: merge(change.candidate, other.candidate), relativeChange: merge(change.relativeChange, other.relativeChange) };
+  });
+}
+
+function concat(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+interface SlicePlan {
+  tested: Array<{ name: string; n: number; columns: Float64Array[]; seed: number }>;
+  small: NonNullable<RegressionPredicate['slices']>;
+  smallSlices: Array<{ name: string; n: number }>;
+}
+
+// Groups pairs by tag: slices large enough to test get a bootstrap job each;
+// smaller ones are reported with their observed change, never judged.
+function planSlices(pairs: Array<{ candidate: ExampleResult; baseline: ExampleResult }>, metricNames: string[], config: RegressionConfig): SlicePlan {
   const minSize = config.thresholds.slices?.min_size ?? DEFAULT_MIN_SLICE;
-  const fdr = config.thresholds.slices?.fdr ?? DEFAULT_FDR;
   const members = new Map<string, number[]>();
   pairs.forEach((pair, index) => {
     for (const tag of pair.candidate.tags) {
@@ -220,35 +255,38 @@ function evaluateSlices(
       else list.push(index);
     }
   });
-  const tests: Array<{ name: string; metric: string; n: number; delta: number; ci: { low: number; high: number; level: number }; pValue: number }> = [];
-  const smallSlices: Array<{ name: string; n: number }> = [];
-  const slices: NonNullable<RegressionPredicate['slices']> = [];
+  const plan: SlicePlan = { tested: [], small: [], smallSlices: [] };
   [...members.keys()].sort().forEach((tag, sliceIndex) => {
     const indices = members.get(tag)!;
-    if (indices.length < minSize) {
-      // Too small to judge: reported with its observed change, never counted as a pass.
-      smallSlices.push({ name: tag, n: indices.length });
-      for (const metric of metricNames) {
-        const delta = mean(Float64Array.from(indices, (i) => pairs[i]!.candidate.metrics[metric]! - pairs[i]!.baseline.metrics[metric]!));
-        slices.push({ name: tag, metric, n: indices.length, delta, ci: { low: delta, high: delta }, verdict: 'insufficient-evidence' });
-      }
-      return;
-    }
     const columns = metricNames.map((name) => Float64Array.from(indices, (i) => pairs[i]!.candidate.metrics[name]! - pairs[i]!.baseline.metrics[name]!));
-    const results = pairedBootstrapMeans(columns, { seed: config.seed + 1 + sliceIndex, resamples: config.resamples, level: config.level });
-    metricNames.forEach((metric, m) => {
-      const result = results[m]!;
-      tests.push({ name: tag, metric, n: indices.length, delta: result.estimate, ci: result.ci, pValue: result.pValue });
-    });
+    if (indices.length < minSize) {
+      plan.smallSlices.push({ name: tag, n: indices.length });
+      metricNames.forEach((metric, m) => {
+        const delta = mean(columns[m]!);
+        plan.small.push({ name: tag, metric, n: indices.length, delta, ci: { low: delta, high: delta }, verdict: 'insufficient-evidence' });
+      });
+    } else if (metricNames.length > 0) {
+      plan.tested.push({ name: tag, n: indices.length, columns, seed: config.seed + 1 + sliceIndex });
+    }
   });
-  const qValues = benjaminiHochberg(tests.map((t) => t.pValue));
+  return plan;
+}
+
+// Benjamini-Hochberg across every slice test; a slice fails when it is beyond
+// the tolerance and significant at the policy's false discovery rate.
+function judgeSlices(plan: SlicePlan, results: BootstrapJobResult[], metricNames: string[], config: RegressionConfig): { slices: NonNullable<RegressionPredicate['slices']>; smallSlices: Array<{ name: string; n: number }> } {
+  const fdr = config.thresholds.slices?.fdr ?? DEFAULT_FDR;
+  const tests = plan.tested.flatMap((slice, s) => metricNames.map((metric, m) => ({ name: slice.name, metric, n: slice.n, result: results[s]!.means[m]! })));
+  const qValues = benjaminiHochberg(tests.map((t) => t.result.pValue));
+  const slices: NonNullable<RegressionPredicate['slices']> = [...plan.small];
   tests.forEach((test, i) => {
     const threshold = config.thresholds.metrics[test.metric]!;
-    const beyond = threshold.direction === 'higher' ? test.delta < -threshold.tolerance : test.delta > threshold.tolerance;
-    slices.push({ ...test, qValue: qValues[i]!, verdict: beyond && qValues[i]! <= fdr ? 'fail' : 'pass' });
+    const delta = test.result.estimate;
+    const beyond = threshold.direction === 'higher' ? delta < -threshold.tolerance : delta > threshold.tolerance;
+    slices.push({ name: test.name, metric: test.metric, n: test.n, delta, ci: test.result.ci, pValue: test.result.pValue, qValue: qValues[i]!, verdict: beyond && qValues[i]! <= fdr ? 'fail' : 'pass' });
   });
   slices.sort((a, b) => (a.name === b.name ? (a.metric < b.metric ? -1 : 1) : a.name < b.name ? -1 : 1));
-  return { slices, smallSlices };
+  return { slices, smallSlices: plan.smallSlices };
 }
 
 function format(value: number): string {

@@ -60,7 +60,7 @@ export async function runRegressionGate(options: RegressionGateOptions): Promise
   if (options.candidate.length === 0 || options.baseline.length === 0) {
     throw new InputError({ code: 'SCHEMA_INVALID', message: 'the regression gate needs results for both models' });
   }
-  const report = evaluateRegression(
+  const report = await evaluateRegression(
     {
       candidate: options.candidate,
       baseline: options.baseline,
