@@ -8,7 +8,7 @@ import type { ExampleResult } from '../src/gates/regression/results.ts';
 import { seededRandom } from '../src/stats/random.ts';
 import { exampleRegressionThresholds } from '../test/support/policy.ts';
 
-const { values } = parseArgs({ options: { examples: { type: 'string', default: '100000' }, runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { examples: { type: 'string', default: '100000' }, runs: { type: 'string', default: '3' }, resamples: { type: 'string', default: '2000' } } });
 const n = Number(values.examples);
 const random = seededRandom(1);
 const capabilities = ['math', 'coding', 'reading', 'reasoning', 'general'];
@@ -30,11 +30,11 @@ for (let r = 0; r < Number(values.runs); r++) {
   const started = performance.now();
   const report = await evaluateRegression(
     { candidate, baseline, candidateRun: run, baselineRun: run, baselineDigest: `sha256:${'d'.repeat(64)}`, evaluationSetDigest: `sha256:${'e'.repeat(64)}` },
-    { thresholds, policyDigest: null, evaluatedAt: '2026-11-22T10:00:00Z', seed: 1, resamples: 2000, level: 0.95 },
+    { thresholds, policyDigest: null, evaluatedAt: '2026-11-22T10:00:00Z', seed: 1, resamples: Number(values.resamples), level: 0.95 },
   );
   times.push(performance.now() - started);
   verdict = report.predicate.verdict;
 }
 times.sort((a, b) => a - b);
 const peak = process.resourceUsage().maxRSS / 1024;
-console.log(`regression gate, ${n} paired examples, B = 2000: median ${(times[Math.floor(times.length / 2)]! / 1000).toFixed(2)} s over ${times.length} runs (min ${(times[0]! / 1000).toFixed(2)} s), peak RSS ${peak.toFixed(0)} MiB, verdict ${verdict}`);
+console.log(`regression gate, ${n} paired examples, B = ${values.resamples}: median ${(times[Math.floor(times.length / 2)]! / 1000).toFixed(2)} s over ${times.length} runs (min ${(times[0]! / 1000).toFixed(2)} s), peak RSS ${peak.toFixed(0)} MiB, verdict ${verdict}`);

@@ -118,7 +118,7 @@ export function pairedBootstrap(
     }
   }
   return {
-    means: columns.map((column, c) => summarise(mean(column), meanDistributions[c]!, level, options.seed)),
+    means: columns.map((column, c) => ({ ...summarise(mean(column), meanDistributions[c]!, level, options.seed), distribution: meanDistributions[c]! })),
     quantiles: qs.map((q, i) => quantileChange(q, quantiles!, baseDistributions[i]!, candDistributions[i]!, level, options.seed)),
   };
 }

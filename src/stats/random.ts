@@ -19,6 +19,7 @@ export interface SeededRandom {
 }
 
 const TWO_32 = 4294967296;
+const INVERSE_TWO_32 = 1 / TWO_32;
 
 // One reusable index buffer per length, so resampling allocates nothing per resample.
 let buffer = new Uint32Array(0);
@@ -99,7 +100,8 @@ export function seededRandom(seed: number): SeededRandom {
         s2 ^= t;
         s3 = (s3 << 11) | (s3 >>> 21);
         const m = x * range;
-        const high = Math.floor(m / TWO_32);
+        // Multiplying by 2^-32 is exact, and cheaper than dividing.
+        const high = Math.floor(m * INVERSE_TWO_32);
         if (m - high * TWO_32 < threshold) continue;
         out[i++] = high;
       }

@@ -49,8 +49,8 @@ const LATENCY_QUANTILES: Record<string, number> = { latency_p50: 0.5, latency_p9
 const RUN_LEVEL: Record<string, keyof RunFigures> = { throughput: 'throughput', peak_memory: 'peakMemoryBytes' };
 const DEFAULT_MIN_SLICE = 30;
 const DEFAULT_FDR = 0.05;
-// Keeps the latency bootstrap's stream apart from the slices' (seed + 1 + i).
-const LATENCY_SEED_OFFSET = 1_000_003;
+// Keeps the second half's stream apart from the slices' (seed + 1 + i).
+const HALF_SEED_OFFSET = 1_000_003;
 
 /**
  * Compares a candidate with the deployed baseline on the same examples. Each
@@ -100,17 +100,19 @@ export async function evaluateRegression(inputs: RegressionInputs, config: Regre
         }
       : undefined;
   const plan = planSlices(pairs, present, config);
+  // The overall bootstrap (quality metrics and latency quantiles on the same
+  // resampled examples) is the costliest: its resamples are split in two
+  // halves with their own seeds and joined afterwards.
+  const overall = differences.length > 0 || latency !== undefined;
   const jobs: BootstrapJob[] = [
-    ...(differences.length > 0 ? [{ columns: differences, options: bootstrap }] : []),
-    // The latency bootstrap is the costliest: its resamples are split in two halves with their own seeds.
-    ...(latency === undefined
-      ? []
-      : [0, 1].map((half) => ({ columns: [], quantiles: latency, options: { ...bootstrap, resamples: halfOf(config.resamples, half), seed: config.seed + LATENCY_SEED_OFFSET + half } }))),
+    ...(overall
+      ? [0, 1].map((half) => ({ columns: differences, ...(latency === undefined ? {} : { quantiles: latency }), options: { ...bootstrap, resamples: halfOf(config.resamples, half), seed: config.seed + half * HALF_SEED_OFFSET } }))
+      : []),
     ...plan.tested.map((slice) => ({ columns: slice.columns, options: { ...bootstrap, seed: slice.seed } })),
   ];
   const results = await runBootstraps(jobs);
-  const joint = differences.length > 0 ? results.shift()! : { means: [], quantiles: [] };
-  const latencyChanges = latency === undefined ? [] : mergeQuantileHalves(results.shift()!, results.shift()!, config.level);
+  const joint = overall ? joinHalves(results.shift()!, results.shift()!, config.level) : { means: [], quantiles: [] };
+  const latencyChanges = joint.quantiles;
 
   present.forEach((name, i) => {
     const threshold = config.thresholds.metrics[name]!;
@@ -221,13 +223,16 @@ function halfOf(resamples: number, half: number): number {
   return half === 0 ? Math.ceil(resamples / 2) : Math.floor(resamples / 2);
 }
 
-// Joins the two halves of the latency bootstrap into one distribution per quantile.
-function mergeQuantileHalves(first: BootstrapJobResult, second: BootstrapJobResult, level: number): QuantileChange[] {
-  return first.quantiles.map((change, i) => {
-    const other = second.quantiles[i]!;
-    const merge = (a: BootstrapResult, b: BootstrapResult) => summariseDistribution(a.estimate, concat(a.distribution!, b.distribution!), level, a.seed);
-    return { q: change.q, baseline: merge(change.baseline, other.baseline), candidate: merge(change.candidate, other.candidate), relativeChange: merge(change.relativeChange, other.relativeChange) };
-  });
+// Joins the two halves of the overall bootstrap into one distribution per statistic.
+function joinHalves(first: BootstrapJobResult, second: BootstrapJobResult, level: number): { means: BootstrapResult[]; quantiles: QuantileChange[] } {
+  const join = (a: BootstrapResult, b: BootstrapResult) => summariseDistribution(a.estimate, concat(a.distribution!, b.distribution!), level, a.seed);
+  return {
+    means: first.means.map((result, i) => join(result, second.means[i]!)),
+    quantiles: first.quantiles.map((change, i) => {
+      const other = second.quantiles[i]!;
+      return { q: change.q, baseline: join(change.baseline, other.baseline), candidate: join(change.candidate, other.candidate), relativeChange: join(change.relativeChange, other.relativeChange) };
+    }),
+  };
 }
 
 function concat(a: Float64Array, b: Float64Array): Float64Array {
