@@ -119,7 +119,7 @@ export function pairedBootstrap(
   }
   return {
     means: columns.map((column, c) => ({ ...summarise(mean(column), meanDistributions[c]!, level, options.seed), distribution: meanDistributions[c]! })),
-    quantiles: qs.map((q, i) => quantileChange(q, quantiles!, baseDistributions[i]!, candDistributions[i]!, level, options.seed)),
+    quantiles: qs.map((q, i) => quantileChange(q, { baseline: base!.sorted, candidate: cand!.sorted }, baseDistributions[i]!, candDistributions[i]!, level, options.seed)),
   };
 }
 
@@ -153,9 +153,9 @@ function multinomialMean(column: { values: number[]; counts: number[] }, n: numb
   return sum / n;
 }
 
-function quantileChange(q: number, samples: { baseline: Float64Array; candidate: Float64Array }, base: Float64Array, cand: Float64Array, level: number, seed: number): QuantileChange {
-  const baseEstimate = quantile(samples.baseline, q);
-  const candEstimate = quantile(samples.candidate, q);
+function quantileChange(q: number, sorted: { baseline: Float64Array; candidate: Float64Array }, base: Float64Array, cand: Float64Array, level: number, seed: number): QuantileChange {
+  const baseEstimate = quantileOfSorted(sorted.baseline, q);
+  const candEstimate = quantileOfSorted(sorted.candidate, q);
   const change = new Float64Array(base.length);
   for (let b = 0; b < base.length; b++) change[b] = cand[b]! / base[b]! - 1;
   return {
@@ -200,7 +200,18 @@ export function bootstrapQuantileChanges(
       candDistributions[i]![b] = cand.quantile(qs[i]!);
     }
   }
-  return qs.map((q, i) => quantileChange(q, { baseline, candidate }, baseDistributions[i]!, candDistributions[i]!, level, options.seed));
+  return qs.map((q, i) => quantileChange(q, { baseline: base.sorted, candidate: cand.sorted }, baseDistributions[i]!, candDistributions[i]!, level, options.seed));
+}
+
+function lowerBound(sorted: Float64Array, value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /**
@@ -215,16 +226,19 @@ class RankedSample {
   readonly #counts: Uint16Array;
 
   constructor(values: Float64Array) {
-    const order = new Uint32Array(values.length);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    order.sort((a, b) => values[a]! - values[b]!);
-    this.#sorted = new Float64Array(values.length);
+    // Sorting the values natively and finding each value's first position by
+    // binary search is several times faster than an index sort with a
+    // comparator. Tied values share one rank; the other tied positions keep
+    // zero counts and hold the same value, so quantiles read the same.
+    this.#sorted = Float64Array.from(values).sort();
     this.#rank = new Uint32Array(values.length);
-    order.forEach((index, rank) => {
-      this.#sorted[rank] = values[index]!;
-      this.#rank[index] = rank;
-    });
+    for (let i = 0; i < values.length; i++) this.#rank[i] = lowerBound(this.#sorted, values[i]!);
     this.#counts = new Uint16Array(values.length);
+  }
+
+  /** The sample, sorted. */
+  get sorted(): Float64Array {
+    return this.#sorted;
   }
 
   resample(indices: Uint32Array): void {
