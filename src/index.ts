@@ -108,3 +108,45 @@ export type { DecisionRecordPredicate } from './decide/record.ts';
 export { diffJSON, replayDecision, verifyDecisionRecord } from './decide/replay.ts';
 export type { ReplayOutcome, VerifiedDecisionRecord } from './decide/replay.ts';
 export { formatDecision, rejectedBundles } from './decide/format.ts';
+
+export { DEFAULT_RESAMPLES, bootstrapQuantileChange, bootstrapQuantileChanges, mean, pairedBootstrap, pairedBootstrapMeans, quantile, quantileOfSorted } from './stats/bootstrap.ts';
+export type { BootstrapOptions, BootstrapResult, PairedQuantiles, QuantileChange } from './stats/bootstrap.ts';
+export { clopperPearsonInterval, samplesNeeded, wilsonInterval } from './stats/intervals.ts';
+export type { Interval as ConfidenceInterval } from './stats/intervals.ts';
+export { binomial, seededRandom } from './stats/random.ts';
+export type { SeededRandom } from './stats/random.ts';
+export { betaQuantile, incompleteBeta, normalCdf, normalQuantile } from './stats/special.ts';
+export { benjaminiHochberg, cohensD, cohensDz, hodgesLehmannShift, holm, mannWhitneyU } from './stats/tests.ts';
+export { runBootstraps } from './stats/parallel.ts';
+export type { BootstrapJob, BootstrapJobResult } from './stats/parallel.ts';
+
+export { evaluateRegression } from './gates/regression/evaluate.ts';
+export type { MetricThreshold, RegressionConfig, RegressionInputs, RegressionReport, RegressionThresholds } from './gates/regression/evaluate.ts';
+export { regressionThresholdsFrom, runRegressionGate } from './gates/regression/index.ts';
+export type { RegressionGateOptions, RegressionGateRun } from './gates/regression/index.ts';
+export { readExampleResults, readRunFigures } from './gates/regression/results.ts';
+export type { ExampleResult, ResultsFormat, RunFigures } from './gates/regression/results.ts';
+
+export { readSafetyDataset } from './gates/safety/dataset.ts';
+export type { SafetyPrompt } from './gates/safety/dataset.ts';
+export { EndpointError, chatCompletion, collectResponses, progressLine } from './gates/safety/endpoint.ts';
+export type { ChatEndpoint, CollectOptions } from './gates/safety/endpoint.ts';
+export { evaluateSafety } from './gates/safety/evaluate.ts';
+export type { JudgedResponse, SafetyConfig, SafetyInputs, SafetyReport, SafetyThresholds } from './gates/safety/evaluate.ts';
+export { judgeResponses, runSafetyGate, safetyThresholdsFrom } from './gates/safety/index.ts';
+export type { SafetyGateOptions, SafetyGateRun } from './gates/safety/index.ts';
+export { LLMJudge, RuleRefusalJudge } from './gates/safety/judge.ts';
+export type { Judge } from './gates/safety/judge.ts';
+export { detectPII, luhn } from './gates/safety/pii.ts';
+export type { PIIFinding } from './gates/safety/pii.ts';
+export { readResponses } from './gates/safety/responses.ts';
+export type { ResponsesFormat } from './gates/safety/responses.ts';
+
+export { FAIRNESS_METRICS, evaluateBias, figuresOf } from './gates/bias/evaluate.ts';
+export type { BiasConfig, BiasInputs, BiasReport, BiasThresholds, GroupFigures } from './gates/bias/evaluate.ts';
+export { biasThresholdsFrom, runBiasGate } from './gates/bias/index.ts';
+export type { BiasGateOptions, BiasGateRun } from './gates/bias/index.ts';
+export { readCounterfactuals, readPredictions } from './gates/bias/predictions.ts';
+export type { CounterfactualPair, Prediction, PredictionColumns } from './gates/bias/predictions.ts';
+export { attestWithReport, gateThresholds, judgedBase } from './gates/gate.ts';
+export type { JudgedConfig, ReportedGateRun } from './gates/gate.ts';
