@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
-import { GatehouseError, InputError, describeThrown } from '../src/error.ts';
+import { InputError, describeThrown } from '../src/error.ts';
+import { EndpointError } from '../src/gates/safety/endpoint.ts';
 import { PolicyError } from '../src/policy/error.ts';
 import { SigningError } from '../src/sign/error.ts';
 import { VerificationError } from '../src/verify/error.ts';
@@ -41,7 +42,8 @@ export function toExit(error: unknown): { code: ExitCode; line?: string } {
     if (error.code === 'EVALUATION_FAILED') return { code: EXIT.internal, line: error.message };
     return { code: EXIT.failed, line: `policy bundle refused: ${error.message}` };
   }
-  if (error instanceof GatehouseError && error.name === 'EndpointError') return { code: EXIT.internal, line: error.message };
+  // An evaluation endpoint that does not answer is an environment failure, not a verdict.
+  if (error instanceof EndpointError) return { code: EXIT.internal, line: error.message };
   if (error instanceof SigningError) {
     return { code: error.code === 'IDENTITY_TOKEN_MISSING' ? EXIT.badInput : EXIT.internal, line: error.message };
   }
