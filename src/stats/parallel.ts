@@ -15,6 +15,41 @@ export type BootstrapJobResult = { means: BootstrapResult[]; quantiles: Quantile
 const INLINE_WORK = 50_000_000;
 
 /**
+ * Worker threads kept for the life of the process, so a service or a
+ * benchmark deciding many times starts them once. Idle workers do not keep
+ * the process alive.
+ */
+class BootstrapThreads {
+  readonly #idle: Worker[] = [];
+
+  async run(job: BootstrapJob): Promise<BootstrapJobResult> {
+    const worker = this.#idle.pop() ?? this.#start();
+    worker.ref();
+    try {
+      return await new Promise<BootstrapJobResult>((resolve, reject) => {
+        const onError = (error: Error) => reject(error);
+        worker.once('error', onError);
+        worker.once('message', (message: { result?: BootstrapJobResult; error?: string }) => {
+          worker.off('error', onError);
+          if (message.error === undefined) resolve(message.result!);
+          else reject(new Error(message.error));
+        });
+        worker.postMessage({ id: 0, ...job });
+      });
+    } finally {
+      worker.unref();
+      this.#idle.push(worker);
+    }
+  }
+
+  #start(): Worker {
+    return new Worker(new URL('./bootstrap-worker.ts', import.meta.url));
+  }
+}
+
+const threads = new BootstrapThreads();
+
+/**
  * Runs independent bootstraps, in parallel on worker threads when the work is
  * large, largest first. Each job carries its seed, so results do not depend
  * on the number of threads or on scheduling.
@@ -22,26 +57,17 @@ const INLINE_WORK = 50_000_000;
 export async function runBootstraps(jobs: BootstrapJob[]): Promise<BootstrapJobResult[]> {
   const cost = (job: BootstrapJob) => (job.columns[0]?.length ?? job.quantiles?.baseline.length ?? 0) * (job.columns.length + (job.quantiles === undefined ? 0 : 3)) * (job.options.resamples ?? 2000);
   const total = jobs.reduce((sum, job) => sum + cost(job), 0);
-  const threads = Math.min(jobs.length, availableParallelism());
-  if (total < INLINE_WORK || threads < 2) return jobs.map((job) => pairedBootstrap(job.columns, job.quantiles, job.options));
+  const width = Math.min(jobs.length, availableParallelism());
+  if (total < INLINE_WORK || width < 2) return jobs.map((job) => pairedBootstrap(job.columns, job.quantiles, job.options));
   const order = jobs.map((_, i) => i).sort((a, b) => cost(jobs[b]!) - cost(jobs[a]!));
   const results = new Array<BootstrapJobResult>(jobs.length);
   let next = 0;
-  const runner = async () => {
-    const worker = new Worker(new URL('./bootstrap-worker.ts', import.meta.url));
-    try {
-      while (next < order.length) {
-        const id = order[next++]!;
-        results[id] = await new Promise<BootstrapJobResult>((resolve, reject) => {
-          worker.once('message', (message: { id: number; result?: BootstrapJobResult; error?: string }) => (message.error === undefined ? resolve(message.result!) : reject(new Error(message.error))));
-          worker.once('error', reject);
-          worker.postMessage({ id, ...jobs[id]! });
-        });
-      }
-    } finally {
-      await worker.terminate();
+  const lane = async () => {
+    while (next < order.length) {
+      const id = order[next++]!;
+      results[id] = await threads.run(jobs[id]!);
     }
   };
-  await Promise.all(Array.from({ length: threads }, runner));
+  await Promise.all(Array.from({ length: width }, lane));
   return results;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapQuantileChange, bootstrapQuantileChanges, drawCounts, pairedBootstrapMeans, quantileOfSorted } from '../../src/stats/bootstrap.ts';
+import { bootstrapQuantileChange, bootstrapQuantileChanges, drawCounts, pairedBootstrap, pairedBootstrapMeans, quantileOfSorted } from '../../src/stats/bootstrap.ts';
 import { clopperPearsonInterval, samplesNeeded, wilsonInterval } from '../../src/stats/intervals.ts';
-import { seededRandom } from '../../src/stats/random.ts';
+import { binomial, seededRandom } from '../../src/stats/random.ts';
+import { runBootstraps } from '../../src/stats/parallel.ts';
 import { betaQuantile, normalCdf, normalQuantile } from '../../src/stats/special.ts';
 import { benjaminiHochberg, cohensD, cohensDz, hodgesLehmannShift, holm, mannWhitneyU } from '../../src/stats/tests.ts';
 import golden from '../fixtures/golden/stats.json' with { type: 'json' };
@@ -154,6 +155,30 @@ describe('bootstrap', () => {
     const p99 = bootstrapQuantileChange(baseline, candidate, 0.99, { seed: 5, paired: true, resamples: 500 });
     expect(Math.abs(p50.relativeChange.estimate)).toBeLessThan(0.01);
     expect(p99.relativeChange.ci.low).toBeGreaterThan(0.5);
+  });
+});
+
+describe('runBootstraps', () => {
+  it('gives on worker threads exactly what each job gives inline: results depend on seeds, not threads', async () => {
+    const random = seededRandom(17);
+    const column = Float64Array.from({ length: 100_000 }, () => random.next());
+    const jobs = [1, 2, 3].map((seed) => ({ columns: [column], options: { seed, resamples: 300 } }));
+    const threaded = await runBootstraps(jobs);
+    jobs.forEach((job, i) => expect(threaded[i]!.means[0]!.ci).toEqual(pairedBootstrap(job.columns, undefined, job.options).means[0]!.ci));
+  });
+});
+
+describe('binomial', () => {
+  it('draws with the binomial mean and variance, small and large n', () => {
+    const random = seededRandom(29);
+    for (const [n, p] of [[12, 0.3], [400, 0.02], [200_000, 0.35], [200_000, 0.97]] as const) {
+      const draws = Array.from({ length: 4000 }, () => binomial(n, p, random));
+      const m = draws.reduce((a, b) => a + b, 0) / draws.length;
+      const v = draws.reduce((a, b) => a + (b - m) ** 2, 0) / (draws.length - 1);
+      expect(Math.abs(m - n * p)).toBeLessThan(5 * Math.sqrt((n * p * (1 - p)) / draws.length));
+      expect(v / (n * p * (1 - p))).toBeGreaterThan(0.85);
+      expect(v / (n * p * (1 - p))).toBeLessThan(1.15);
+    }
   });
 });
 
