@@ -1,10 +1,13 @@
 // Regression gate evaluation on 100,000 paired examples (two quality metrics,
 // latency p50/p99, run figures, five capability slices): time and peak memory.
 // Prints figures; never passes or fails. Target: under 2 s and 1 GiB.
+// Peer in the same run: the same bootstraps written plainly with numpy
+// (bench/peers/regression_numpy.py), one process, timed inside Python.
 //   npm run bench:regression -- --examples 100000 --runs 3
 import { parseArgs } from 'node:util';
 import { evaluateRegression } from '../src/gates/regression/evaluate.ts';
 import type { ExampleResult } from '../src/gates/regression/results.ts';
+import { runPeer } from './peer.ts';
 import { seededRandom } from '../src/stats/random.ts';
 import { exampleRegressionThresholds } from '../test/support/policy.ts';
 
@@ -38,3 +41,22 @@ for (let r = 0; r < Number(values.runs); r++) {
 times.sort((a, b) => a - b);
 const peak = process.resourceUsage().maxRSS / 1024;
 console.log(`regression gate, ${n} paired examples, B = ${values.resamples}: median ${(times[Math.floor(times.length / 2)]! / 1000).toFixed(2)} s over ${times.length} runs (min ${(times[0]! / 1000).toFixed(2)} s), peak RSS ${peak.toFixed(0)} MiB, verdict ${verdict}`);
+
+const column = (rows: ExampleResult[], read: (row: ExampleResult) => number) => Float64Array.from(rows, read);
+const peer = runPeer(
+  'regression_numpy.py',
+  {
+    'baseline-accuracy': column(baseline, (row) => row.metrics.accuracy!),
+    'candidate-accuracy': column(candidate, (row) => row.metrics.accuracy!),
+    'baseline-quality': column(baseline, (row) => row.metrics.quality!),
+    'candidate-quality': column(candidate, (row) => row.metrics.quality!),
+    'baseline-latency': column(baseline, (row) => row.latencyMs!),
+    'candidate-latency': column(candidate, (row) => row.latencyMs!),
+    capability: Float64Array.from(baseline, (_, i) => i % 5),
+  },
+  [values.resamples!],
+);
+if (peer !== undefined) {
+  const seconds = peer.seconds as number;
+  console.log(`numpy peer, same bootstraps: ${seconds.toFixed(2)} s; gatehouse median is ${(seconds / (times[Math.floor(times.length / 2)]! / 1000)).toFixed(2)}x faster`);
+}
