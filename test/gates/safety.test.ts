@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetyDataset, type SafetyPrompt } from '../../src/gates/safety/dataset.ts';
@@ -223,6 +223,28 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
     expect(statement.predicate.verdict).toBe('fail');
     expect(statement.predicate.reasons.join('\n')).toMatch(/harmful_content: \d+\/\d+ passed/);
   });
+
+  it('exits 3 with one line when the endpoint never answers, signing nothing', async () => {
+    // A loopback port with nothing listening: every attempt is refused.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const dir = await temporaryDirectory();
+    const small = join(dir, 'dataset.jsonl');
+    writeFileSync(small, (await readSafetyDataset(DATASET)).slice(0, 2).map((p) => JSON.stringify(p)).join('\n'));
+    const out = join(dir, 'safety.sigstore.json');
+    const result = await gatehouseAsync([
+      'gate', 'safety', '--subject', DIGEST, '--dataset', small, '--endpoint', `http://127.0.0.1:${port}/v1`, '--model', 'candidate', '--concurrency', '1',
+      '--policy', join(ROOT, 'bundles', 'gatehouse.tar.gz'), '--policy-key', join(KEYS, 'policy-team.pub'),
+      '--key', join(KEYS, 'safety-gate.key'), '--out', out, '--report-dir', join(dir, 'reports'),
+    ]);
+    expect(result.status, result.stderr).toBe(3);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}/v1: no answer after \\d+ attempts`));
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(join(dir, 'reports'))).toBe(false);
+  }, 30_000);
 });
 
 describe('progressLine', () => {
