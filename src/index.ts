@@ -7,17 +7,25 @@ export { ENGINE } from './version.ts';
 
 export { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE, statementValidator, toStatement } from './attest/statement.ts';
 export type { DigestSet, ResourceDescriptor, Statement, StatementOptions, Subject } from './attest/statement.ts';
-export { PREDICATE_TYPES } from './attest/predicates.ts';
+export { GATE_NAMES, PREDICATE_TYPES } from './attest/predicates.ts';
 export type {
+  ApprovalPredicate,
   ArtifactDescription,
+  BiasPredicate,
+  CanaryPredicate,
+  EvidenceReference,
   GateName,
   GatePredicateBase,
   GateVerdict,
   IntegrityPredicate,
+  Interval,
   ManifestMismatch,
+  MetricComparison,
   ProvenancePredicate,
+  RegressionPredicate,
+  SafetyPredicate,
 } from './attest/predicates.ts';
-export { predicateValidators } from './attest/predicate-schemas.ts';
+export { predicateValidatorFor, predicateValidators } from './attest/predicate-schemas.ts';
 export { canonicalJSON, canonicalize } from './canonical/json.ts';
 export type { SchemaValidator } from './schema/validator.ts';
 
@@ -72,19 +80,6 @@ export {
   signModelDirectory,
   toModelSigningStatement,
 } from './gates/provenance/model-signing.ts';
-
-export { GATE_NAMES } from './attest/predicates.ts';
-export type {
-  ApprovalPredicate,
-  BiasPredicate,
-  CanaryPredicate,
-  EvidenceReference,
-  Interval,
-  MetricComparison,
-  RegressionPredicate,
-  SafetyPredicate,
-} from './attest/predicates.ts';
-export { predicateValidatorFor } from './attest/predicate-schemas.ts';
 
 export { DECISION_ENTRYPOINT, SIGNATURES_FILE, readPolicyBundle, verifyPolicyBundle } from './policy/bundle.ts';
 export type { VerifiedPolicyBundle } from './policy/bundle.ts';

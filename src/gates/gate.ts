@@ -10,6 +10,7 @@ import type { ModelDigestOptions, ModelManifest } from '../digest/model.ts';
 import type { VerifiedPolicyBundle } from '../policy/bundle.ts';
 import type { SchemaValidator } from '../schema/validator.ts';
 import { signStatement, type AttestOptions } from '../sign/attest.ts';
+import { toRFC3339 } from '../time.ts';
 
 /** What running a gate produced: the signed attestation and the statement inside it. */
 export interface GateRun<P extends GatePredicateBase<GateName>> {
@@ -84,6 +85,17 @@ export async function attestWithReport<P extends GatePredicateBase<GateName>>(
   const withReport = { ...predicate, evidence: [...predicate.evidence, { role: 'report', digest: `sha256:${createHash('sha256').update(reportJSON).digest('hex')}` }] };
   const run = await attestGate(subject, withReport, signing);
   return { ...run, reportJSON, markdown: markdown(withReport) };
+}
+
+/** Confidence level of every interval a gate judges by. */
+export const GATE_LEVEL = 0.95;
+
+/**
+ * What every threshold-applying gate records about where its judgement came
+ * from: the verified policy bundle's digest, the evaluation time, the level.
+ */
+export function judgingContext(policy: VerifiedPolicyBundle, evaluatedAt: Date): { policyDigest: string; evaluatedAt: string; level: number } {
+  return { policyDigest: `sha256:${policy.digest}`, evaluatedAt: toRFC3339(evaluatedAt), level: GATE_LEVEL };
 }
 
 /** How a gate that applies policy thresholds was configured. */

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { pairedBootstrap, type BootstrapOptions, type BootstrapResult, type PairedQuantiles, type QuantileChange } from './bootstrap.ts';
+import { DEFAULT_RESAMPLES, pairedBootstrap, type BootstrapOptions, type BootstrapResult, type PairedQuantiles, type QuantileChange } from './bootstrap.ts';
 
 /** One independent bootstrap: its own data and its own seed, so where it runs cannot change its result. */
 export interface BootstrapJob {
@@ -55,7 +55,7 @@ const threads = new BootstrapThreads();
  * on the number of threads or on scheduling.
  */
 export async function runBootstraps(jobs: BootstrapJob[]): Promise<BootstrapJobResult[]> {
-  const cost = (job: BootstrapJob) => (job.columns[0]?.length ?? job.quantiles?.baseline.length ?? 0) * (job.columns.length + (job.quantiles === undefined ? 0 : 3)) * (job.options.resamples ?? 2000);
+  const cost = (job: BootstrapJob) => (job.columns[0]?.length ?? job.quantiles?.baseline.length ?? 0) * (job.columns.length + (job.quantiles === undefined ? 0 : 3)) * (job.options.resamples ?? DEFAULT_RESAMPLES);
   const total = jobs.reduce((sum, job) => sum + cost(job), 0);
   const width = Math.min(jobs.length, availableParallelism());
   if (total < INLINE_WORK || width < 2) return jobs.map((job) => pairedBootstrap(job.columns, job.quantiles, job.options));

@@ -3,8 +3,8 @@ import type { ArtifactDigest } from '../../digest/artifact.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 import type { AttestOptions } from '../../sign/attest.ts';
-import { toRFC3339 } from '../../time.ts';
-import { attestWithReport, gateThresholds, type ReportedGateRun } from '../gate.ts';
+import { DEFAULT_RESAMPLES } from '../../stats/bootstrap.ts';
+import { attestWithReport, gateThresholds, judgingContext, type ReportedGateRun } from '../gate.ts';
 import { evaluateBias, type BiasReport, type BiasThresholds } from './evaluate.ts';
 import type { CounterfactualPair, Prediction } from './predictions.ts';
 import { formatBiasReport } from './report.ts';
@@ -49,11 +49,9 @@ export async function runBiasGate(options: BiasGateOptions): Promise<BiasGateRun
     { predictions: options.predictions, datasetDigest: options.datasetDigest, predictionsDigest: options.predictionsDigest, ...(options.counterfactuals === undefined ? {} : { counterfactuals: options.counterfactuals }) },
     {
       thresholds: biasThresholdsFrom(options.policy),
-      policyDigest: `sha256:${options.policy.digest}`,
-      evaluatedAt: toRFC3339(options.evaluatedAt),
+      ...judgingContext(options.policy, options.evaluatedAt),
       seed: options.seed,
-      resamples: options.resamples ?? 2000,
-      level: 0.95,
+      resamples: options.resamples ?? DEFAULT_RESAMPLES,
     },
   );
   const run = await attestWithReport(options.subject, report.predicate, report, (predicate) => formatBiasReport(options.subject, predicate, report), options.signing);

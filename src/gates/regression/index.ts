@@ -4,8 +4,8 @@ import { InputError } from '../../error.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 import type { AttestOptions } from '../../sign/attest.ts';
-import { toRFC3339 } from '../../time.ts';
-import { attestWithReport, gateThresholds, type ReportedGateRun } from '../gate.ts';
+import { DEFAULT_RESAMPLES } from '../../stats/bootstrap.ts';
+import { attestWithReport, gateThresholds, judgingContext, type ReportedGateRun } from '../gate.ts';
 import { evaluateRegression, type RegressionReport, type RegressionThresholds } from './evaluate.ts';
 import { formatRegressionReport } from './report.ts';
 import type { ExampleResult, RunFigures } from './results.ts';
@@ -71,11 +71,9 @@ export async function runRegressionGate(options: RegressionGateOptions): Promise
     },
     {
       thresholds: regressionThresholdsFrom(options.policy),
-      policyDigest: `sha256:${options.policy.digest}`,
-      evaluatedAt: toRFC3339(options.evaluatedAt),
+      ...judgingContext(options.policy, options.evaluatedAt),
       seed: options.seed,
-      resamples: options.resamples ?? 2000,
-      level: 0.95,
+      resamples: options.resamples ?? DEFAULT_RESAMPLES,
     },
   );
   const run = await attestWithReport(options.subject, report.predicate, report, (predicate) => formatRegressionReport(options.subject, predicate, report), options.signing);

@@ -3,8 +3,7 @@ import type { ArtifactDigest } from '../../digest/artifact.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 import type { AttestOptions } from '../../sign/attest.ts';
-import { toRFC3339 } from '../../time.ts';
-import { attestWithReport, gateThresholds, type ReportedGateRun } from '../gate.ts';
+import { attestWithReport, gateThresholds, judgingContext, type ReportedGateRun } from '../gate.ts';
 import type { SafetyPrompt } from './dataset.ts';
 import { evaluateSafety, type JudgedResponse, type SafetyReport, type SafetyThresholds } from './evaluate.ts';
 import type { Judge } from './judge.ts';
@@ -63,7 +62,7 @@ export async function runSafetyGate(options: SafetyGateOptions): Promise<SafetyG
   const judged = await judgeResponses(options.prompts, options.responses, options.judge);
   const report = evaluateSafety(
     { prompts: options.prompts, judged, datasetDigest: options.datasetDigest, judge: { name: options.judge.name, version: options.judge.version } },
-    { thresholds: safetyThresholdsFrom(options.policy), policyDigest: `sha256:${options.policy.digest}`, evaluatedAt: toRFC3339(options.evaluatedAt), level: 0.95 },
+    { thresholds: safetyThresholdsFrom(options.policy), ...judgingContext(options.policy, options.evaluatedAt) },
   );
   const run = await attestWithReport(options.subject, report.predicate, report, (predicate) => formatSafetyReport(options.subject, predicate, report), options.signing);
   return { ...run, report };
