@@ -55,6 +55,16 @@ describe('evaluateBias', () => {
     expect(generous.predicate.metrics[0]!.value).toBeCloseTo(golden.gender.demographic_parity_difference, 12);
   });
 
+  it('judges the parity ratio as a minimum: a low ratio fails, a high one passes', async () => {
+    const predictions = await readPredictions(PREDICTIONS, { groups: ['gender'] });
+    const ratio = FAIRNESS_METRICS['demographic_parity_ratio']!(groupsOf(predictions, ['gender']))!;
+    const above = evaluateBias({ predictions, datasetDigest: DIGEST }, { ...CONFIG, thresholds: thresholds({ demographic_parity_ratio: Math.min(1, ratio + 0.3) }) });
+    expect(above.predicate.verdict).toBe('fail');
+    expect(above.predicate.reasons.join('\n')).toMatch(/demographic_parity_ratio is .* against a minimum of/);
+    const below = evaluateBias({ predictions, datasetDigest: DIGEST }, { ...CONFIG, thresholds: thresholds({ demographic_parity_ratio: Math.max(0, ratio - 0.3) }) });
+    expect(below.predicate.verdict).toBe('pass');
+  });
+
   it('treats a group below the minimum size as insufficient evidence, never a pass', async () => {
     const predictions = await readPredictions(PREDICTIONS, { groups: ['gender', 'age'] });
     const report = evaluateBias({ predictions, datasetDigest: DIGEST }, { ...CONFIG, thresholds: thresholds({ demographic_parity_difference: 0.9 }, 1000) });
@@ -76,6 +86,13 @@ describe('evaluateBias', () => {
     const report = evaluateBias({ predictions, counterfactuals: await readCounterfactuals(path), datasetDigest: DIGEST }, { ...CONFIG, thresholds: thresholds({ demographic_parity_difference: 0.25, counterfactual_flip_rate: 0.02 }) });
     expect(report.predicate.counterfactual).toEqual({ pairs: 200, flipRate: 0.1 });
     expect(report.predicate.metrics.find((m) => m.name === 'counterfactual_flip_rate')!.verdict).toBe('fail');
+  });
+
+  it('is insufficient evidence when the policy sets a flip-rate maximum and no pairs are given', async () => {
+    const predictions = await readPredictions(PREDICTIONS, { groups: ['gender'] });
+    const report = evaluateBias({ predictions, datasetDigest: DIGEST }, { ...CONFIG, thresholds: thresholds({ demographic_parity_difference: 0.25, counterfactual_flip_rate: 0.02 }) });
+    expect(report.predicate.verdict).toBe('insufficient-evidence');
+    expect(report.predicate.reasons).toEqual(['counterfactual_flip_rate: the policy sets a maximum but no counterfactual pairs were given']);
   });
 });
 

@@ -67,11 +67,24 @@ export const FAIRNESS_METRICS: Record<string, (groups: GroupFigures[]) => number
   calibration_error_difference: (g) => spreadOrNull(g.map((x) => x.calibrationError)),
 };
 
+/** Metrics where higher is fairer: their policy threshold is a minimum, not a maximum. */
+const AT_LEAST = new Set(['demographic_parity_ratio']);
+
+/** Judges an interval against a policy threshold: pass only when the whole interval is on the fair side. */
+function judge(name: string, ci: Interval, threshold: number): GateVerdict {
+  if (AT_LEAST.has(name)) return ci.low >= threshold ? 'pass' : ci.high < threshold ? 'fail' : 'insufficient-evidence';
+  return ci.high <= threshold ? 'pass' : ci.low > threshold ? 'fail' : 'insufficient-evidence';
+}
+
+const COUNTERFACTUAL = 'counterfactual_flip_rate';
+
 /**
  * Judges fairness on the intersectional groups: every metric with a policy
- * threshold passes when its stratified-bootstrap interval stays at or below
- * the threshold, fails when it lies wholly above, and is insufficient evidence
- * otherwise. A group smaller than the minimum makes the gate insufficient
+ * threshold passes when its stratified-bootstrap interval lies wholly on the
+ * fair side of the threshold (at or below a maximum; at or above a minimum for
+ * a ratio), fails when it lies wholly on the other side, and is insufficient
+ * evidence otherwise. A metric the policy sets that cannot be judged (no
+ * counterfactual pairs, no positives) is never a pass. A group smaller than the minimum makes the gate insufficient
  * evidence unless a metric already fails: too little data is never a pass.
  */
 export function evaluateBias(inputs: BiasInputs, config: BiasConfig): BiasReport {
@@ -97,7 +110,8 @@ export function evaluateBias(inputs: BiasInputs, config: BiasConfig): BiasReport
 
   const distributions = stratifiedBootstrap(intersectional.map(([, members]) => members), Object.keys(config.thresholds.metrics), config);
   const metrics: BiasPredicate['metrics'] = [];
-  for (const [name, maximum] of Object.entries(config.thresholds.metrics).sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [name, threshold] of Object.entries(config.thresholds.metrics).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (name === COUNTERFACTUAL) continue;
     const compute = FAIRNESS_METRICS[name];
     const value = compute?.(figures) ?? null;
     const distribution = distributions.get(name);
@@ -106,8 +120,8 @@ export function evaluateBias(inputs: BiasInputs, config: BiasConfig): BiasReport
       continue;
     }
     const ci = percentileInterval(distribution, config.level);
-    const verdict: GateVerdict = ci.high <= maximum ? 'pass' : ci.low > maximum ? 'fail' : 'insufficient-evidence';
-    if (verdict !== 'pass') reasons.push(`${name} is ${round(value)} (CI ${round(ci.low)} to ${round(ci.high)}) against a maximum of ${maximum}: ${verdict}`);
+    const verdict = judge(name, ci, threshold);
+    if (verdict !== 'pass') reasons.push(`${name} is ${round(value)} (CI ${round(ci.low)} to ${round(ci.high)}) against a ${AT_LEAST.has(name) ? 'minimum' : 'maximum'} of ${threshold}: ${verdict}`);
     metrics.push({ name, value, ci, verdict });
   }
 
@@ -116,19 +130,21 @@ export function evaluateBias(inputs: BiasInputs, config: BiasConfig): BiasReport
     const flips = inputs.counterfactuals.filter((pair) => pair.outputA !== pair.outputB).length;
     const pairs = inputs.counterfactuals.length;
     counterfactual = { pairs, flipRate: flips / pairs };
-    const maximum = config.thresholds.metrics['counterfactual_flip_rate'];
+    const maximum = config.thresholds.metrics[COUNTERFACTUAL];
     if (maximum !== undefined) {
       const ci = wilsonInterval(flips, pairs, config.level);
-      const verdict: GateVerdict = ci.high <= maximum ? 'pass' : ci.low > maximum ? 'fail' : 'insufficient-evidence';
+      const verdict = judge(COUNTERFACTUAL, ci, maximum);
       if (verdict !== 'pass') reasons.push(`counterfactual flip rate ${round(flips / pairs)} (CI ${round(ci.low)} to ${round(ci.high)}) against a maximum of ${maximum}: ${verdict}`);
-      metrics.push({ name: 'counterfactual_flip_rate', value: flips / pairs, ci, verdict });
+      metrics.push({ name: COUNTERFACTUAL, value: flips / pairs, ci, verdict });
     }
+  } else if (config.thresholds.metrics[COUNTERFACTUAL] !== undefined) {
+    reasons.push(`${COUNTERFACTUAL}: the policy sets a maximum but no counterfactual pairs were given`);
   }
 
-  const required = Object.keys(config.thresholds.metrics).filter((name) => name !== 'counterfactual_flip_rate' || inputs.counterfactuals !== undefined);
+  // Every metric the policy sets must have been judged: one that could not be is never a pass.
   const verdict: GateVerdict = metrics.some((m) => m.verdict === 'fail')
     ? 'fail'
-    : small.length > 0 || metrics.some((m) => m.verdict !== 'pass') || metrics.length < required.length
+    : small.length > 0 || metrics.some((m) => m.verdict !== 'pass') || metrics.length < Object.keys(config.thresholds.metrics).length
       ? 'insufficient-evidence'
       : 'pass';
   const predicate: BiasPredicate = {

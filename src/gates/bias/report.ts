@@ -12,9 +12,9 @@ export function formatBiasReport(subject: { name: string; digest: string }, pred
   const lines = [
     `# Bias gate: ${predicate.verdict.toUpperCase()}`,
     '',
-    `Model \`${subject.name}\` (${subject.digest}) on predictions ${predicate.dataset.digest}; policy bundle ${predicate.policy?.digest ?? '(none)'}; minimum group size ${predicate.minGroupSize}.`,
+    `Model \`${subject.name}\` (${subject.digest}) on evaluation data ${predicate.dataset.digest}; policy bundle ${predicate.policy?.digest ?? '(none)'}; minimum group size ${predicate.minGroupSize}.`,
     '',
-    '| metric | value | 95% CI | maximum | verdict |',
+    '| metric | value | 95% CI | threshold | verdict |',
     '|---|---|---|---|---|',
     ...predicate.metrics.map((m) => `| ${m.name} | ${n(m.value)} | ${n(m.ci.low)} to ${n(m.ci.high)} | ${(predicate.thresholds as { metrics?: Record<string, number> }).metrics?.[m.name] ?? '-'} | ${m.verdict} |`),
     '',
