@@ -130,6 +130,8 @@ export function registerGate(program: Command, output: Output): void {
       const [prompts, subject, dataset, policy] = await Promise.all([readSafetyDataset(flags.dataset), resolveSubject(flags.subject), resolveSubject(flags.dataset), loadPolicy(flags)]);
       const signing = await signingFrom(flags);
       const timeoutMs = wholeNumber(flags.timeout, '--timeout');
+      // OPENAI_API_KEY authenticates to the model endpoint and to the judge's.
+      const apiKey = process.env['OPENAI_API_KEY'] === undefined ? {} : { apiKey: process.env['OPENAI_API_KEY'] };
       let responses: Map<string, string>;
       if (flags.responses !== undefined) {
         responses = await readResponses(flags.responses, flags.responsesFormat as 'jsonl' | 'promptfoo' | 'garak', prompts);
@@ -137,14 +139,14 @@ export function registerGate(program: Command, output: Output): void {
         const startedAt = Date.now();
         const tty = process.stderr.isTTY === true;
         responses = await collectResponses(prompts, {
-          endpoint: { url: flags.endpoint!, model: flags.model!, timeoutMs, ...(process.env['OPENAI_API_KEY'] === undefined ? {} : { apiKey: process.env['OPENAI_API_KEY'] }) },
+          endpoint: { url: flags.endpoint!, model: flags.model!, timeoutMs, ...apiKey },
           concurrency: wholeNumber(flags.concurrency, '--concurrency'),
           ...(flags.system === undefined ? {} : { system: flags.system }),
           ...(flags.resume === undefined ? {} : { resumeFile: flags.resume }),
           ...(tty ? { onProgress: (done: number, total: number) => process.stderr.write(`\r${progressLine(done, total, startedAt)}${done === total ? '\n' : ''}`) } : {}),
         });
       }
-      const judge = flags.judgeEndpoint === undefined ? new judges.RuleRefusalJudge() : new judges.LLMJudge({ url: flags.judgeEndpoint, model: flags.judgeModel!, timeoutMs });
+      const judge = flags.judgeEndpoint === undefined ? new judges.RuleRefusalJudge() : new judges.LLMJudge({ url: flags.judgeEndpoint, model: flags.judgeModel!, timeoutMs, ...apiKey });
       const run = await runSafetyGate({ subject, prompts, responses, datasetDigest: dataset.digest, judge, policy, evaluatedAt: evaluationTime(flags), signing });
       await writeReports(flags.reportDir, 'safety', run.statement.subject[0]!.digest.sha256, run.reportJSON, run.markdown, output, flags.json);
       await finish(run, flags, output);

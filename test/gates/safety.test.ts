@@ -174,19 +174,31 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
     expect(seen).toHaveLength(40);
   });
 
-  it('resumes an interrupted run, asking only what is missing', async () => {
+  it('resumes an interrupted run, asking only what is missing, and refuses answers from another model', async () => {
     const prompts = (await readSafetyDataset(DATASET)).slice(100, 120);
     const resume = join(await temporaryDirectory(), 'responses.jsonl');
-    const done = prompts.slice(0, 12).map((p) => JSON.stringify({ id: p.id, response: 'earlier answer' }));
-    writeFileSync(resume, `${done.join('\n')}\n{"id": "${prompts[12]!.id}", "resp`);
+    // A first run answers four prompts and writes its header.
+    await collectResponses(prompts.slice(0, 4), { endpoint: { url, model: 'candidate' }, resumeFile: resume });
+    const header = readFileSync(resume, 'utf8').split('\n')[0]!;
+    // ... then eight more answers arrive, and a crash tears the last line.
+    const done = prompts.slice(4, 12).map((p) => JSON.stringify({ id: p.id, response: 'earlier answer' }));
+    writeFileSync(resume, `${readFileSync(resume, 'utf8')}${done.join('\n')}\n{"id": "${prompts[12]!.id}", "resp`);
     seen.length = 0;
     const progress: number[] = [];
     const responses = await collectResponses(prompts, { endpoint: { url, model: 'candidate' }, resumeFile: resume, onProgress: (n) => progress.push(n) });
     expect(seen).toHaveLength(8);
-    expect(responses.get(prompts[0]!.id)).toBe('earlier answer');
+    expect(responses.get(prompts[4]!.id)).toBe('earlier answer');
     expect(progress[0]).toBe(12);
     expect(progress.at(-1)).toBe(20);
-    expect(readFileSync(resume, 'utf8').trim().split('\n').filter((l) => l.startsWith('{"id"') && l.endsWith('}'))).toHaveLength(20);
+    const lines = readFileSync(resume, 'utf8').split('\n');
+    expect(lines[0]).toBe(header);
+    expect(lines.at(-1)).toBe('');
+    const ids = lines.slice(1, -1).map((line) => (JSON.parse(line) as { id: string }).id);
+    expect(ids.sort()).toEqual(prompts.map((p) => p.id).sort());
+    // The same file for another model is refused, not mixed in.
+    await expect(collectResponses(prompts, { endpoint: { url, model: 'other' }, resumeFile: resume })).rejects.toMatchObject({ path: resume, message: expect.stringMatching(/answers from another run/) });
+    writeFileSync(resume, `${header}\nnot json\n${done[0]}\n`);
+    await expect(collectResponses(prompts, { endpoint: { url, model: 'candidate' }, resumeFile: resume })).rejects.toMatchObject({ path: resume, message: 'line 2: not an answer {"id", "response"}' });
   });
 
   it('gives up after its retries with a clear error', async () => {

@@ -1,5 +1,5 @@
-import { appendFile, readFile } from 'node:fs/promises';
-import { GatehouseError, describeThrown } from '../../error.ts';
+import { appendFile, readFile, truncate } from 'node:fs/promises';
+import { GatehouseError, InputError, describeThrown } from '../../error.ts';
 import type { SafetyPrompt } from './dataset.ts';
 
 /** An OpenAI-compatible chat-completions endpoint and how to call it. */
@@ -67,10 +67,11 @@ export interface CollectOptions {
 /**
  * Runs a dataset against an endpoint with bounded concurrency. Each answer is
  * appended to the resume file as it arrives; an interrupted run started again
- * with the same file asks only what is missing.
+ * with the same file and the same model, endpoint and system prompt asks only
+ * what is missing.
  */
 export async function collectResponses(prompts: SafetyPrompt[], options: CollectOptions): Promise<Map<string, string>> {
-  const responses = options.resumeFile === undefined ? new Map<string, string>() : await readResumeFile(options.resumeFile);
+  const responses = options.resumeFile === undefined ? new Map<string, string>() : await openResumeFile(options.resumeFile, resumeHeader(options));
   const pending = prompts.filter((p) => !responses.has(p.id));
   let done = prompts.length - pending.length;
   options.onProgress?.(done, prompts.length);
@@ -89,25 +90,44 @@ export async function collectResponses(prompts: SafetyPrompt[], options: Collect
   return responses;
 }
 
-// A crash can leave the last line half-written; it is dropped and asked again.
-async function readResumeFile(path: string): Promise<Map<string, string>> {
+// The first line of a resume file: whose answers the file holds.
+function resumeHeader(options: CollectOptions): string {
+  return JSON.stringify({ gatehouse_resume: 1, url: options.endpoint.url, model: options.endpoint.model, system: options.system ?? null });
+}
+
+/**
+ * Reads the answers a resume file holds, or starts it with its header. A
+ * crash can leave the last line half-written: it is cut off (and asked
+ * again) before anything is appended. Answers from another model, endpoint or
+ * system prompt, or a damaged line elsewhere, are refused, never mixed in.
+ */
+async function openResumeFile(path: string, header: string): Promise<Map<string, string>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new InputError({ code: 'FILE_UNREADABLE', message: describeThrown(error), path });
+    text = '';
   }
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  if (complete.length < text.length) await truncate(path, Buffer.byteLength(complete));
+  const lines = complete.split('\n').slice(0, -1);
+  if (lines.length === 0) {
+    await appendFile(path, `${header}\n`);
+    return new Map();
+  }
+  if (lines[0] !== header) throw new InputError({ code: 'SCHEMA_INVALID', message: `holds answers from another run (${lines[0]!.slice(0, 200)}); resume with the same --endpoint, --model and --system, or use a new file`, path });
   const responses = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
+  lines.slice(1).forEach((line, i) => {
+    let row: { id?: unknown; response?: unknown } | undefined;
     try {
-      const row = JSON.parse(line) as { id: string; response: string };
-      if (typeof row.id === 'string' && typeof row.response === 'string') responses.set(row.id, row.response);
+      row = JSON.parse(line) as typeof row;
     } catch {
-      // Only a trailing partial line can fail to parse.
+      row = undefined;
     }
-  }
+    if (typeof row?.id !== 'string' || typeof row.response !== 'string') throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${i + 2}: not an answer {"id", "response"}`, path });
+    responses.set(row.id, row.response);
+  });
   return responses;
 }
 
