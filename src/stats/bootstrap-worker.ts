@@ -1,18 +1,12 @@
-// Worker thread body for runBootstraps: runs one bootstrap task per message.
+// Worker thread body for runBootstraps: runs one bootstrap job per message.
 import { parentPort } from 'node:worker_threads';
-import { pairedBootstrap, type BootstrapOptions, type PairedQuantiles } from './bootstrap.ts';
+import { pairedBootstrap } from './bootstrap.ts';
+import type { BootstrapJob } from './parallel.ts';
 
-export interface BootstrapTask {
-  id: number;
-  columns: Float64Array[];
-  quantiles?: PairedQuantiles;
-  options: BootstrapOptions;
-}
-
-parentPort?.on('message', (task: BootstrapTask) => {
+parentPort?.on('message', (job: BootstrapJob) => {
   try {
-    parentPort!.postMessage({ id: task.id, result: pairedBootstrap(task.columns, task.quantiles, task.options) });
+    parentPort!.postMessage({ result: pairedBootstrap(job.columns, job.quantiles, job.options) });
   } catch (error) {
-    parentPort!.postMessage({ id: task.id, error: error instanceof Error ? error.message : String(error) });
+    parentPort!.postMessage({ error: error instanceof Error ? error.message : String(error) });
   }
 });

@@ -25,20 +25,31 @@ class BootstrapThreads {
   async run(job: BootstrapJob): Promise<BootstrapJobResult> {
     const worker = this.#idle.pop() ?? this.#start();
     worker.ref();
+    // A worker that failed is gone: only one that answered goes back to the pool.
+    let healthy = false;
     try {
       return await new Promise<BootstrapJobResult>((resolve, reject) => {
-        const onError = (error: Error) => reject(error);
-        worker.once('error', onError);
-        worker.once('message', (message: { result?: BootstrapJobResult; error?: string }) => {
+        const onMessage = (message: { result?: BootstrapJobResult; error?: string }) => {
           worker.off('error', onError);
+          healthy = true;
           if (message.error === undefined) resolve(message.result!);
           else reject(new Error(message.error));
-        });
-        worker.postMessage({ id: 0, ...job });
+        };
+        const onError = (error: Error) => {
+          worker.off('message', onMessage);
+          reject(error);
+        };
+        worker.once('error', onError);
+        worker.once('message', onMessage);
+        worker.postMessage(job);
       });
     } finally {
-      worker.unref();
-      this.#idle.push(worker);
+      if (healthy) {
+        worker.unref();
+        this.#idle.push(worker);
+      } else {
+        void worker.terminate();
+      }
     }
   }
 
