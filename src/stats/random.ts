@@ -31,7 +31,10 @@ const MAX_RANGE = 2 ** 21;
 
 export function seededRandom(seed: number): SeededRandom {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
-  let state = (seed >>> 0) ^ Math.floor(seed / TWO_32);
+  // The low word seeds the splitmix stream; the high word is folded into the
+  // last two state words, so distinct seeds give distinct states.
+  const high = Math.floor(seed / TWO_32);
+  let state = seed >>> 0;
   const splitmix = () => {
     state = (state + 0x9e3779b9) | 0;
     let z = state;
@@ -41,8 +44,8 @@ export function seededRandom(seed: number): SeededRandom {
   };
   let a = splitmix();
   let b = splitmix();
-  let c = splitmix();
-  let d = splitmix();
+  let c = (splitmix() ^ high) >>> 0;
+  let d = (splitmix() ^ Math.imul(high, 0x9e3779b1)) >>> 0;
   const nextUint32 = (): number => {
     const five = Math.imul(b, 5);
     const result = Math.imul((five << 7) | (five >>> 25), 9) >>> 0;

@@ -189,4 +189,12 @@ describe('seededRandom', () => {
     for (let i = 0; i < 100_000; i++) counts[random.int(10)]++;
     for (const count of counts) expect(Math.abs(count - 10_000)).toBeLessThan(500);
   });
+
+  it('gives distinct streams for seeds that differ only above 32 bits', () => {
+    const stream = (seed: number) => Array.from({ length: 4 }, seededRandom(seed).next);
+    const seeds = [1, 2 ** 32 + 1, 2 ** 33 + 1, 2 ** 32, 0, 2 ** 52 - 1];
+    const streams = seeds.map((seed) => JSON.stringify(stream(seed)));
+    expect(new Set(streams).size).toBe(seeds.length);
+    expect(stream(2 ** 40 + 5)).toEqual(stream(2 ** 40 + 5));
+  });
 });
