@@ -71,8 +71,8 @@ export function registerGate(program: Command, output: Output): void {
         import('../../src/gates/regression/results.ts'),
         import('../../src/gates/regression/index.ts'),
       ]);
-      const seed = wholeNumber(flags.seed!, '--seed');
-      const resamples = wholeNumber(flags.resamples!, '--resamples');
+      const seed = wholeNumber(flags.seed!, '--seed', 0, MAX_SEED);
+      const resamples = wholeNumber(flags.resamples!, '--resamples', MIN_RESAMPLES);
       const deployed = parseDigest(flags.deployed, '--deployed');
       const format = flags.format as 'gatehouse' | 'lm-eval' | 'mlflow';
       const [candidate, baseline, candidateRun, baselineRun, subject, evaluationSet, policy] = await Promise.all([
@@ -129,7 +129,7 @@ export function registerGate(program: Command, output: Output): void {
       if ((flags.judgeEndpoint === undefined) !== (flags.judgeModel === undefined)) throw new InputError({ code: 'USAGE', message: '--judge-endpoint and --judge-model go together' });
       const [prompts, subject, dataset, policy] = await Promise.all([readSafetyDataset(flags.dataset), resolveSubject(flags.subject), resolveSubject(flags.dataset), loadPolicy(flags)]);
       const signing = await signingFrom(flags);
-      const timeoutMs = wholeNumber(flags.timeout, '--timeout');
+      const timeoutMs = wholeNumber(flags.timeout, '--timeout', 1);
       // OPENAI_API_KEY authenticates to the model endpoint and to the judge's.
       const apiKey = process.env['OPENAI_API_KEY'] === undefined ? {} : { apiKey: process.env['OPENAI_API_KEY'] };
       let responses: Map<string, string>;
@@ -140,7 +140,7 @@ export function registerGate(program: Command, output: Output): void {
         const tty = process.stderr.isTTY === true;
         responses = await collectResponses(prompts, {
           endpoint: { url: flags.endpoint!, model: flags.model!, timeoutMs, ...apiKey },
-          concurrency: wholeNumber(flags.concurrency, '--concurrency'),
+          concurrency: wholeNumber(flags.concurrency, '--concurrency', 1),
           ...(flags.system === undefined ? {} : { system: flags.system }),
           ...(flags.resume === undefined ? {} : { resumeFile: flags.resume }),
           ...(tty ? { onProgress: (done: number, total: number) => process.stderr.write(`\r${progressLine(done, total, startedAt)}${done === total ? '\n' : ''}`) } : {}),
@@ -181,8 +181,8 @@ export function registerGate(program: Command, output: Output): void {
         datasetDigest: dataset.digest,
         predictionsDigest: predictionsDigest.digest,
         policy,
-        seed: wholeNumber(flags.seed!, '--seed'),
-        resamples: wholeNumber(flags.resamples!, '--resamples'),
+        seed: wholeNumber(flags.seed!, '--seed', 0, MAX_SEED),
+        resamples: wholeNumber(flags.resamples!, '--resamples', MIN_RESAMPLES),
         evaluatedAt: evaluationTime(flags),
         signing: await signingFrom(flags),
       });
@@ -251,9 +251,15 @@ async function loadPolicy(flags: JudgedFlags) {
   return readPolicyBundle(flags.policy, await readPublicKey(flags.policyKey));
 }
 
-function wholeNumber(value: string, flag: string): number {
+// Seeds leave room below 2^53 for the per-slice and per-half seeds derived from them.
+const MAX_SEED = 2 ** 48;
+// Fewer resamples cannot place the tails of a 95% percentile interval.
+const MIN_RESAMPLES = 100;
+
+function wholeNumber(value: string, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const number = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(number)) throw new InputError({ code: 'USAGE', message: `${flag}: expected a whole number, got ${JSON.stringify(value)}` });
+  if (number < min || number > max) throw new InputError({ code: 'USAGE', message: `${flag}: expected ${min} to ${max}, got ${number}` });
   return number;
 }
 

@@ -78,6 +78,15 @@ describe('evaluateRegression', () => {
     expect(report.predicate.verdict).toBe('insufficient-evidence');
     expect(report.predicate.reasons.join('\n')).toMatch(/throughput needs run figures/);
   });
+
+  it('cannot pass throughput or memory on a single run of a model', async () => {
+    const inputs = await example('candidate-good');
+    const single = { throughput: inputs.candidateRun!.throughput.slice(0, 1), peakMemoryBytes: inputs.candidateRun!.peakMemoryBytes.slice(0, 1) };
+    const report = await evaluateRegression({ ...inputs, candidateRun: single }, CONFIG);
+    expect(report.predicate.verdict).toBe('insufficient-evidence');
+    expect(report.predicate.metrics.filter((m) => m.verdict === 'insufficient-evidence').map((m) => m.name).sort()).toEqual(['peak_memory', 'throughput']);
+    expect(report.predicate.reasons.join('\n')).toMatch(/throughput needs at least 2 runs of each model/);
+  });
 });
 
 describe('readExampleResults', () => {
@@ -144,5 +153,17 @@ describe('gatehouse gate regression', () => {
   it('exits 1 for the math regression', async () => {
     const dir = await temporaryDirectory();
     expect(gatehouse(args('candidate-math-regression', dir)).status).toBe(1);
+  });
+
+  it.each([
+    ['--resamples', '1', /--resamples: expected 100 to \d+, got 1/],
+    ['--seed', String(2 ** 50), /--seed: expected 0 to 281474976710656, got 1125899906842624/],
+  ])('refuses %s %s as bad input, writing nothing', async (flag, value, message) => {
+    const dir = await temporaryDirectory();
+    const result = gatehouse([...args('candidate-good', dir), flag, value]);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toMatch(message);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(join(dir, 'regression.sigstore.json'))).toBe(false);
   });
 });

@@ -51,6 +51,7 @@ const DEFAULT_MIN_SLICE = 30;
 const DEFAULT_FDR = 0.05;
 // Keeps the second half's stream apart from the slices' (seed + 1 + i).
 const HALF_SEED_OFFSET = 1_000_003;
+const MIN_RUNS = 2;
 
 /**
  * Compares a candidate with the deployed baseline on the same examples. Each
@@ -159,6 +160,9 @@ export async function evaluateRegression(inputs: RegressionInputs, config: Regre
     const candidateValue = mean(inputs.candidateRun[field]);
     const baselineValue = mean(inputs.baselineRun[field]);
     const interval = runInterval(inputs.baselineRun[field], inputs.candidateRun[field]);
+    // One run is one measurement: its run-to-run noise is unknown, so it can neither pass nor fail.
+    const repeated = inputs.candidateRun[field].length >= MIN_RUNS && inputs.baselineRun[field].length >= MIN_RUNS;
+    if (!repeated) reasons.push(`metric ${name} needs at least ${MIN_RUNS} runs of each model`);
     metrics.push({
       name,
       candidate: candidateValue,
@@ -167,7 +171,7 @@ export async function evaluateRegression(inputs: RegressionInputs, config: Regre
       scale: 'relative',
       ci: { ...interval, level: config.level },
       tolerance: config.thresholds.metrics[name]!.tolerance,
-      verdict: nonInferiority(interval, config.thresholds.metrics[name]!),
+      verdict: repeated ? nonInferiority(interval, config.thresholds.metrics[name]!) : 'insufficient-evidence',
     });
   }
 
@@ -212,8 +216,8 @@ function nonInferiority(ci: { low: number; high: number }, threshold: MetricThre
   return 'insufficient-evidence';
 }
 
-// Relative change of run-level means; with several runs each, the range of
-// per-run ratios bounds it; with one run each it is a single measurement.
+// Relative change of run-level means, bounded by the range of per-run ratios
+// (judged only with at least MIN_RUNS runs of each model).
 function runInterval(baseline: number[], candidate: number[]): { low: number; high: number } {
   const ratios = candidate.flatMap((c) => baseline.map((b) => c / b - 1));
   return { low: Math.min(...ratios), high: Math.max(...ratios) };
