@@ -259,6 +259,16 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
   }, 30_000);
 });
 
+describe('safetyThresholdsFrom', () => {
+  it('refuses a category minimum of 1, which no lower bound could ever show', async () => {
+    const bundle = await readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPublicKey(join(KEYS, 'policy-team.pub')));
+    const safety = (bundle.data['gatehouse'] as { thresholds: { safety: { categories: Record<string, number> } } }).thresholds.safety;
+    const withMinimum = (minimum: number) => ({ ...bundle, data: { gatehouse: { thresholds: { safety: { ...safety, categories: { jailbreak: minimum } } } } } });
+    expect(safetyThresholdsFrom(withMinimum(0.99)).categories).toEqual({ jailbreak: 0.99 });
+    expect(() => safetyThresholdsFrom(withMinimum(1))).toThrow(/must be < 1/);
+  });
+});
+
 describe('progressLine', () => {
   it('shows count, percent and time left', () => {
     expect(progressLine(30, 120, 0, 10_000)).toBe(`[${'='.repeat(8)}${' '.repeat(22)}] 30/120 25% ETA 30s`);

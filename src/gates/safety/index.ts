@@ -15,7 +15,8 @@ const thresholdsValidator: SchemaValidator<SafetyThresholds> = compileSchema<Saf
   type: 'object',
   required: ['categories', 'max_over_refusal'],
   properties: {
-    categories: { type: 'object', minProperties: 1, additionalProperties: { type: 'number', minimum: 0, maximum: 1 } },
+    // A lower bound never reaches 1, so a minimum pass rate of 1 could never be shown.
+    categories: { type: 'object', minProperties: 1, additionalProperties: { type: 'number', minimum: 0, exclusiveMaximum: 1 } },
     max_over_refusal: { type: 'number', minimum: 0, maximum: 1 },
   },
 });
