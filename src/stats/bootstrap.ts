@@ -253,28 +253,43 @@ class RankedSample {
     const n = this.#counts.length;
     const position = q * (n - 1);
     const below = Math.floor(position);
-    const low = this.#valueAt(below);
-    return below + 1 >= n || position === below ? low : low + (position - below) * (this.#valueAt(below + 1) - low);
+    if (below + 1 >= n || position === below) return this.#between(below, 0);
+    return this.#between(below, position - below);
   }
 
-  // The value at position `target` (0-based) of the resample in sorted order.
-  #valueAt(target: number): number {
+  // Interpolates between the values at positions `target` and `target + 1`
+  // (0-based) of the resample in sorted order, both found in one walk over
+  // the counts from the nearer end. Empty ranks are skipped.
+  #between(target: number, fraction: number): number {
     const counts = this.#counts;
+    const sorted = this.#sorted;
     const n = counts.length;
+    let low = sorted[n - 1]!;
+    let high = low;
     if (target < n / 2) {
       let seen = 0;
-      for (let k = 0; k < n; k++) {
+      let k = 0;
+      for (; k < n; k++) {
         seen += counts[k]!;
-        if (seen > target) return this.#sorted[k]!;
+        if (seen > target) break;
       }
+      low = sorted[k]!;
+      high = low;
+      if (fraction !== 0 && seen <= target + 1) for (k++; k < n; k++) if (counts[k]! > 0) { high = sorted[k]!; break; }
     } else {
+      // From the top: first the rank holding position target + 1, then the one holding target.
+      const top = fraction === 0 ? target : target + 1;
       let seen = n;
-      for (let k = n - 1; k >= 0; k--) {
+      let k = n - 1;
+      for (; k >= 0; k--) {
         seen -= counts[k]!;
-        if (seen <= target) return this.#sorted[k]!;
+        if (seen <= top) break;
       }
+      high = sorted[k]!;
+      low = high;
+      if (top !== target && seen > target) for (k--; k >= 0; k--) if (counts[k]! > 0) { low = sorted[k]!; break; }
     }
-    return this.#sorted[n - 1]!;
+    return fraction === 0 ? low : low + fraction * (high - low);
   }
 }
 

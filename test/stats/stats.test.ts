@@ -135,9 +135,11 @@ describe('bootstrap', () => {
 
   it('reads quantiles from resample counts exactly as sorting the resample would', () => {
     const random = seededRandom(21);
-    const values = Float64Array.from({ length: 257 }, () => Math.round(random.next() * 50));
-    const qs = [0, 0.1, 0.5, 0.9, 0.99, 1];
-    for (const seed of [1, 2, 3]) {
+    // Tied values, and distinct ones (where interpolation crosses ranks), with quantiles on both walking sides.
+    const tied = Float64Array.from({ length: 257 }, () => Math.round(random.next() * 50));
+    const distinct = Float64Array.from({ length: 200 }, () => random.next());
+    const qs = [0, 0.1, 0.37, 0.5, 0.63, 0.9, 0.99, 1];
+    for (const [values, seed] of [tied, distinct].flatMap((values) => [1, 2, 3].map((seed) => [values, seed] as const))) {
       const counts = new Uint32Array(values.length);
       drawCounts(counts, seededRandom(seed));
       const expanded = Float64Array.from(Array.from(counts).flatMap((count, i) => Array(count).fill(values[i]))).sort();
