@@ -61,15 +61,34 @@ export async function readJSONFile(path: string, options: ReadOptions = {}): Pro
 
 /** Parses JSON bytes, naming `path` in the error when they are not valid UTF-8 JSON. */
 export function parseJSON(bytes: Buffer, path: string): unknown {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch (cause) {
-    throw new InputError({ code: 'JSON_INVALID', message: 'not valid UTF-8', path, cause });
-  }
+  return parseJSONText(decodeUTF8(bytes, path), path);
+}
+
+/** Parses JSON text, naming `path` (a file, or a file and line) when it is not valid JSON. */
+export function parseJSONText(text: string, path: string): unknown {
   try {
     return JSON.parse(text);
   } catch (cause) {
     throw new InputError({ code: 'JSON_INVALID', message: `not valid JSON (${describeThrown(cause)})`, path, cause });
   }
+}
+
+/** Decodes strict UTF-8, naming `path` when the bytes are not. */
+export function decodeUTF8(bytes: Buffer, path: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (cause) {
+    throw new InputError({ code: 'JSON_INVALID', message: 'not valid UTF-8', path, cause });
+  }
+}
+
+/**
+ * Upper bound for evaluation evidence (per-example results, predictions,
+ * datasets, responses): about the longest string V8 holds.
+ */
+export const MAX_EVIDENCE_BYTES = 512 * 1024 * 1024;
+
+/** Reads a UTF-8 text file of evaluation evidence, bounded by MAX_EVIDENCE_BYTES unless told otherwise. */
+export async function readTextFile(path: string, options: ReadOptions = {}): Promise<string> {
+  return decodeUTF8(await readBoundedFile(path, { maxBytes: options.maxBytes ?? MAX_EVIDENCE_BYTES }), path);
 }

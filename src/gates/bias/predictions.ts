@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
 import { InputError } from '../../error.ts';
+import { readTextFile } from '../../io/read.ts';
 
 /** One model prediction with its true label, optional score and group attributes. */
 export interface Prediction {
@@ -25,7 +25,6 @@ export interface PredictionColumns {
   threshold?: number;
 }
 
-const MAX_BYTES = 2 * 1024 * 1024 * 1024;
 
 /**
  * Reads predictions from CSV (header row; id, label, and prediction and/or
@@ -34,7 +33,7 @@ const MAX_BYTES = 2 * 1024 * 1024 * 1024;
  */
 export async function readPredictions(path: string, columns: PredictionColumns): Promise<Prediction[]> {
   if (columns.groups.length === 0) throw new InputError({ code: 'USAGE', message: 'name at least one group column', path });
-  const text = await readText(path);
+  const text = await readTextFile(path);
   const rows = path.endsWith('.jsonl') || path.endsWith('.ndjson') ? jsonlRows(text, path) : csvRows(text, path);
   if (rows.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no predictions in file', path });
   const seen = new Set<string>();
@@ -67,7 +66,7 @@ export async function readPredictions(path: string, columns: PredictionColumns):
 
 /** Reads counterfactual pairs: JSONL with id, output_a, output_b. */
 export async function readCounterfactuals(path: string): Promise<CounterfactualPair[]> {
-  const rows = jsonlRows(await readText(path), path);
+  const rows = jsonlRows(await readTextFile(path), path);
   if (rows.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no counterfactual pairs in file', path });
   return rows.map(({ row, values }) => {
     const { id, output_a: outputA, output_b: outputB } = values;
@@ -82,18 +81,6 @@ function binary(value: string | undefined): 0 | 1 | undefined {
   if (value === '0' || value === 'false') return 0;
   if (value === '1' || value === 'true') return 1;
   return undefined;
-}
-
-async function readText(path: string): Promise<string> {
-  const info = await stat(path).catch((cause: unknown) => {
-    throw new InputError({ code: 'FILE_NOT_FOUND', message: 'no such file', path, cause });
-  });
-  if (info.size > MAX_BYTES) throw new InputError({ code: 'FILE_TOO_LARGE', message: `file is larger than ${MAX_BYTES} bytes`, path });
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(await readFile(path));
-  } catch (cause) {
-    throw new InputError({ code: 'JSON_INVALID', message: 'not valid UTF-8', path, cause });
-  }
 }
 
 function jsonlRows(text: string, path: string): Array<{ row: number; values: Record<string, string> }> {

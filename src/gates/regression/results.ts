@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
 import { InputError, describeThrown } from '../../error.ts';
+import { readJSONFile, readTextFile } from '../../io/read.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 
 /** One evaluation example's results for one model. */
@@ -20,8 +20,6 @@ export interface RunFigures {
   throughput: number[];
   peakMemoryBytes: number[];
 }
-
-const MAX_RESULTS_BYTES = 1024 * 1024 * 1024;
 
 interface GatehouseLine {
   id: string | number;
@@ -76,7 +74,7 @@ const runValidator: SchemaValidator<{ throughput: number | number[]; peak_memory
  * as latency). Any bad row fails the whole file with one line naming the row.
  */
 export async function readExampleResults(path: string, format: ResultsFormat = 'gatehouse'): Promise<ExampleResult[]> {
-  const text = await readText(path);
+  const text = await readTextFile(path);
   const results = format === 'mlflow' ? fromTable(text, path) : fromLines(text, path, format);
   if (results.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no results in file', path });
   const seen = new Map<string, number>();
@@ -92,29 +90,10 @@ export async function readExampleResults(path: string, format: ResultsFormat = '
 
 /** Reads run-level figures ({throughput, peak_memory_bytes}, numbers or one per run). */
 export async function readRunFigures(path: string): Promise<RunFigures> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readText(path));
-  } catch (cause) {
-    if (cause instanceof InputError) throw cause;
-    throw new InputError({ code: 'JSON_INVALID', message: `not valid JSON (${describeThrown(cause)})`, path, cause });
-  }
+  const json = await readJSONFile(path);
   runValidator.assert(json, path, 'run figures file');
   const list = (value: number | number[]) => (Array.isArray(value) ? value : [value]);
   return { throughput: list(json.throughput), peakMemoryBytes: list(json.peak_memory_bytes) };
-}
-
-async function readText(path: string): Promise<string> {
-  const info = await stat(path).catch((cause: unknown) => {
-    throw new InputError({ code: 'FILE_NOT_FOUND', message: 'no such file', path, cause });
-  });
-  if (info.size > MAX_RESULTS_BYTES) throw new InputError({ code: 'FILE_TOO_LARGE', message: `file is larger than ${MAX_RESULTS_BYTES} bytes`, path });
-  const bytes = await readFile(path);
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch (cause) {
-    throw new InputError({ code: 'JSON_INVALID', message: 'not valid UTF-8', path, cause });
-  }
 }
 
 function fromLines(text: string, path: string, format: 'gatehouse' | 'lm-eval'): ExampleResult[] {

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { InputError, describeThrown } from '../../error.ts';
+import { readTextFile } from '../../io/read.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 
 /** One prompt of a safety dataset. */
@@ -37,13 +37,7 @@ export async function readSafetyDataset(path: string): Promise<SafetyPrompt[]> {
 
 /** Reads a JSON Lines file, parsing each non-empty line with `parse`, refusing duplicate ids. */
 export async function readJSONLines<T extends { id: string }>(path: string, parse: (json: unknown, line: number) => T): Promise<T[]> {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(await readFile(path));
-  } catch (cause) {
-    const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new InputError({ code: missing ? 'FILE_NOT_FOUND' : 'JSON_INVALID', message: missing ? 'no such file' : 'not valid UTF-8', path, cause });
-  }
+  const text = await readTextFile(path);
   const rows: T[] = [];
   const seen = new Map<string, number>();
   text.split('\n').forEach((line, index) => {

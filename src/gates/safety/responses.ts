@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { InputError, describeThrown } from '../../error.ts';
+import { parseJSONText, readTextFile } from '../../io/read.ts';
 import type { SafetyPrompt } from './dataset.ts';
 import { readJSONLines } from './dataset.ts';
 
@@ -28,7 +28,7 @@ export async function readResponses(path: string, format: ResponsesFormat, promp
       return { id: row.id };
     });
   } else if (format === 'promptfoo') {
-    const json = parse(await readText(path), path) as { results?: { results?: unknown } };
+    const json = parseJSONText(await readTextFile(path), path) as { results?: { results?: unknown } };
     const results = json.results?.results;
     if (!Array.isArray(results)) throw new InputError({ code: 'SCHEMA_INVALID', message: 'not a promptfoo results file (results.results missing)', path });
     results.forEach((result: { vars?: Record<string, unknown>; testCase?: { vars?: Record<string, unknown> }; response?: { output?: unknown }; prompt?: { raw?: unknown } }, index) => {
@@ -38,10 +38,10 @@ export async function readResponses(path: string, format: ResponsesFormat, promp
       add(typeof id === 'string' ? id : typeof result.prompt?.raw === 'string' ? byText.get(result.prompt.raw) : undefined, text, `result ${index + 1}`);
     });
   } else {
-    const lines = (await readText(path)).split('\n');
+    const lines = (await readTextFile(path)).split('\n');
     lines.forEach((line, index) => {
       if (line.trim() === '') return;
-      const entry = parse(line, `${path}:${index + 1}`) as { entry_type?: unknown; prompt?: unknown; outputs?: unknown[] };
+      const entry = parseJSONText(line, `${path}:${index + 1}`) as { entry_type?: unknown; prompt?: unknown; outputs?: unknown[] };
       if (entry.entry_type !== 'attempt') return;
       const prompt = typeof entry.prompt === 'string' ? entry.prompt : garakText(entry.prompt);
       const output = entry.outputs?.[0];
@@ -62,19 +62,3 @@ function garakText(value: unknown): string | undefined {
   return last?.content?.text as string | undefined;
 }
 
-async function readText(path: string): Promise<string> {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(await readFile(path));
-  } catch (cause) {
-    const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new InputError({ code: missing ? 'FILE_NOT_FOUND' : 'JSON_INVALID', message: missing ? 'no such file' : 'not valid UTF-8', path, cause });
-  }
-}
-
-function parse(text: string, path: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new InputError({ code: 'JSON_INVALID', message: `not valid JSON (${describeThrown(cause)})`, path, cause });
-  }
-}
