@@ -5,6 +5,7 @@ import { InputError } from '../../src/error.ts';
 import { parseDigest } from '../../src/digest/artifact.ts';
 import type { GateRun } from '../../src/gates/gate.ts';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
+import { readEvidenceFile } from '../../src/io/read.ts';
 import { DEFAULT_STORE_DIRECTORY, FileSystemAttestationStore } from '../../src/store/fs-store.ts';
 import { ExitError, EXIT } from '../exit.ts';
 import { addKeylessTrustOptions, addSigningOptions, collect, parseTime, resolveSubject, signingFrom, trustFrom, type SigningFlags, type TrustFlags } from '../options.ts';
@@ -117,7 +118,7 @@ export function registerGate(program: Command, output: Output): void {
     .option('--judge-endpoint <url>', 'judge refusals with an LLM at this endpoint (default: the rule-based judge)')
     .option('--judge-model <name>', 'model name for --judge-endpoint')
     .action(async (flags: OutputFlags & SigningFlags & SafetyFlags) => {
-      const [{ readSafetyDataset }, { readResponses }, { collectResponses, progressLine }, judges, { runSafetyGate }] = await Promise.all([
+      const [{ parseSafetyDataset }, { readResponses }, { collectResponses, progressLine }, judges, { runSafetyGate }] = await Promise.all([
         import('../../src/gates/safety/dataset.ts'),
         import('../../src/gates/safety/responses.ts'),
         import('../../src/gates/safety/endpoint.ts'),
@@ -127,7 +128,8 @@ export function registerGate(program: Command, output: Output): void {
       if ((flags.responses === undefined) === (flags.endpoint === undefined)) throw new InputError({ code: 'USAGE', message: 'pass exactly one of --responses FILE and --endpoint URL' });
       if (flags.endpoint !== undefined && flags.model === undefined) throw new InputError({ code: 'USAGE', message: '--endpoint needs --model' });
       if ((flags.judgeEndpoint === undefined) !== (flags.judgeModel === undefined)) throw new InputError({ code: 'USAGE', message: '--judge-endpoint and --judge-model go together' });
-      const [prompts, subject, dataset, policy] = await Promise.all([readSafetyDataset(flags.dataset), resolveSubject(flags.subject), resolveSubject(flags.dataset), loadPolicy(flags)]);
+      const [dataset, subject, policy] = await Promise.all([readEvidenceFile(flags.dataset), resolveSubject(flags.subject), loadPolicy(flags)]);
+      const prompts = parseSafetyDataset(dataset.text, flags.dataset);
       const signing = await signingFrom(flags);
       const timeoutMs = wholeNumber(flags.timeout, '--timeout', 1);
       // OPENAI_API_KEY authenticates to the model endpoint and to the judge's.
@@ -160,26 +162,26 @@ export function registerGate(program: Command, output: Output): void {
     .option('--threshold <score>', 'decision threshold for rows with a score but no prediction', '0.5')
     .option('--counterfactuals <file>', 'JSONL pairs {id, output_a, output_b} differing only in a demographic indicator')
     .action(async (flags: OutputFlags & SigningFlags & BiasFlags) => {
-      const [{ readPredictions, readCounterfactuals }, { runBiasGate }] = await Promise.all([
+      const [{ parsePredictions, readCounterfactuals }, { runBiasGate }] = await Promise.all([
         import('../../src/gates/bias/predictions.ts'),
         import('../../src/gates/bias/index.ts'),
       ]);
       const threshold = Number(flags.threshold);
       if (!(threshold >= 0 && threshold <= 1)) throw new InputError({ code: 'USAGE', message: `--threshold: expected a number in [0, 1], got ${JSON.stringify(flags.threshold)}` });
-      const [predictions, counterfactuals, subject, dataset, policy] = await Promise.all([
-        readPredictions(flags.predictions, { groups: flags.group, threshold }),
+      const [predictionsFile, counterfactuals, subject, dataset, policy] = await Promise.all([
+        readEvidenceFile(flags.predictions),
         flags.counterfactuals === undefined ? undefined : readCounterfactuals(flags.counterfactuals),
         resolveSubject(flags.subject),
         resolveSubject(flags.dataset),
         loadPolicy(flags),
       ]);
-      const predictionsDigest = await resolveSubject(flags.predictions);
+      const predictions = parsePredictions(predictionsFile.text, flags.predictions, { groups: flags.group, threshold });
       const run = await runBiasGate({
         subject,
         predictions,
         ...(counterfactuals === undefined ? {} : { counterfactuals }),
         datasetDigest: dataset.digest,
-        predictionsDigest: predictionsDigest.digest,
+        predictionsDigest: predictionsFile.digest,
         policy,
         seed: wholeNumber(flags.seed!, '--seed', 0, MAX_SEED),
         resamples: wholeNumber(flags.resamples!, '--resamples', MIN_RESAMPLES),

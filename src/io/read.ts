@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { InputError, describeThrown } from '../error.ts';
 
@@ -91,4 +92,13 @@ export const MAX_EVIDENCE_BYTES = 512 * 1024 * 1024;
 /** Reads a UTF-8 text file of evaluation evidence, bounded by MAX_EVIDENCE_BYTES unless told otherwise. */
 export async function readTextFile(path: string, options: ReadOptions = {}): Promise<string> {
   return decodeUTF8(await readBoundedFile(path, { maxBytes: options.maxBytes ?? MAX_EVIDENCE_BYTES }), path);
+}
+
+/**
+ * Reads a UTF-8 evidence file once, with the sha256 digest of exactly the
+ * bytes read, so what a gate judges and the digest it records cannot differ.
+ */
+export async function readEvidenceFile(path: string): Promise<{ text: string; digest: `sha256:${string}` }> {
+  const bytes = await readBoundedFile(path, { maxBytes: MAX_EVIDENCE_BYTES });
+  return { text: decodeUTF8(bytes, path), digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
 }

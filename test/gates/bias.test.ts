@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FAIRNESS_METRICS, evaluateBias, figuresOf, type BiasThresholds } from '../../src/gates/bias/evaluate.ts';
@@ -143,5 +143,8 @@ describe('gatehouse gate bias', () => {
     expect(statement.predicate.groups).toHaveLength(6);
     expect(statement.predicate.metrics.map((m: { name: string }) => m.name)).toEqual(['calibration_error_difference', 'demographic_parity_difference', 'equal_opportunity_difference']);
     expect(statement.predicate.evidence.map((e: { role: string }) => e.role)).toEqual(['dataset', 'predictions', 'report']);
+    const { createHash } = await import('node:crypto');
+    const fileDigest = `sha256:${createHash('sha256').update(readFileSync(PREDICTIONS)).digest('hex')}`;
+    expect(statement.predicate.evidence.find((e: { role: string }) => e.role === 'predictions').digest).toBe(fileDigest);
   });
 });

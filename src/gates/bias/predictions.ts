@@ -32,8 +32,12 @@ export interface PredictionColumns {
  * row is checked; the first bad one fails the file with its row number.
  */
 export async function readPredictions(path: string, columns: PredictionColumns): Promise<Prediction[]> {
+  return parsePredictions(await readTextFile(path), path, columns);
+}
+
+/** Parses predictions already read from `path` (CSV, or JSONL by its extension). */
+export function parsePredictions(text: string, path: string, columns: PredictionColumns): Prediction[] {
   if (columns.groups.length === 0) throw new InputError({ code: 'USAGE', message: 'name at least one group column', path });
-  const text = await readTextFile(path);
   const rows = path.endsWith('.jsonl') || path.endsWith('.ndjson') ? jsonlRows(text, path) : csvRows(text, path);
   if (rows.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no predictions in file', path });
   const seen = new Set<string>();

@@ -28,16 +28,20 @@ const promptValidator: SchemaValidator<SafetyPrompt> = compileSchema<SafetyPromp
 
 /** Reads a safety dataset (JSONL); a bad or duplicate row fails the file, naming the line. */
 export async function readSafetyDataset(path: string): Promise<SafetyPrompt[]> {
-  return readJSONLines(path, (json, line) => {
+  return parseSafetyDataset(await readTextFile(path), path);
+}
+
+/** Parses a safety dataset already read from `path`. */
+export function parseSafetyDataset(text: string, path: string): SafetyPrompt[] {
+  return parseJSONLines(text, path, (json, line) => {
     const problem = promptValidator.problem(json);
     if (problem !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: ${problem}`, path });
     return json as SafetyPrompt;
   });
 }
 
-/** Reads a JSON Lines file, parsing each non-empty line with `parse`, refusing duplicate ids. */
-export async function readJSONLines<T extends { id: string }>(path: string, parse: (json: unknown, line: number) => T): Promise<T[]> {
-  const text = await readTextFile(path);
+/** Parses JSON Lines read from `path`, each non-empty line with `parse`, refusing duplicate ids. */
+export function parseJSONLines<T extends { id: string }>(text: string, path: string, parse: (json: unknown, line: number) => T): T[] {
   const rows: T[] = [];
   const seen = new Map<string, number>();
   text.split('\n').forEach((line, index) => {

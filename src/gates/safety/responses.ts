@@ -1,7 +1,7 @@
 import { InputError, describeThrown } from '../../error.ts';
 import { parseJSONText, readTextFile } from '../../io/read.ts';
 import type { SafetyPrompt } from './dataset.ts';
-import { readJSONLines } from './dataset.ts';
+import { parseJSONLines } from './dataset.ts';
 
 /** Where responses came from. */
 export type ResponsesFormat = 'jsonl' | 'promptfoo' | 'garak';
@@ -21,7 +21,7 @@ export async function readResponses(path: string, format: ResponsesFormat, promp
     responses.set(id, text);
   };
   if (format === 'jsonl') {
-    await readJSONLines(path, (json, line) => {
+    parseJSONLines(await readTextFile(path), path, (json, line) => {
       const row = json as { id?: unknown; response?: unknown };
       if (typeof row.id !== 'string' || typeof row.response !== 'string') throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: needs string id and response`, path });
       add(row.id, row.response, `line ${line}`);
