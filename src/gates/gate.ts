@@ -87,6 +87,11 @@ export async function attestWithReport<P extends GatePredicateBase<GateName>>(
   return { ...run, reportJSON, markdown: markdown(withReport) };
 }
 
+/** A figure for reasons and reports: four significant digits, '-' when there is none. */
+export function figure(value: number | null | undefined): string {
+  return value === null || value === undefined ? '-' : Number(value.toPrecision(4)).toString();
+}
+
 /** Confidence level of every interval a gate judges by. */
 export const GATE_LEVEL = 0.95;
 

@@ -3,7 +3,7 @@ import { quantileOfSorted } from '../../stats/bootstrap.ts';
 import { wilsonInterval } from '../../stats/intervals.ts';
 import { binomial, seededRandom, type SeededRandom } from '../../stats/random.ts';
 import { normalQuantile } from '../../stats/special.ts';
-import { judgedBase } from '../gate.ts';
+import { figure, judgedBase } from '../gate.ts';
 import type { CounterfactualPair, Prediction } from './predictions.ts';
 
 /** What the policy's data.gatehouse.thresholds.bias holds: the largest gap each metric may show, and the smallest group judged. */
@@ -121,7 +121,7 @@ export function evaluateBias(inputs: BiasInputs, config: BiasConfig): BiasReport
     }
     const ci = percentileInterval(distribution, config.level);
     const verdict = judge(name, ci, threshold);
-    if (verdict !== 'pass') reasons.push(`${name} is ${round(value)} (CI ${round(ci.low)} to ${round(ci.high)}) against a ${AT_LEAST.has(name) ? 'minimum' : 'maximum'} of ${threshold}: ${verdict}`);
+    if (verdict !== 'pass') reasons.push(`${name} is ${figure(value)} (CI ${figure(ci.low)} to ${figure(ci.high)}) against a ${AT_LEAST.has(name) ? 'minimum' : 'maximum'} of ${threshold}: ${verdict}`);
     metrics.push({ name, value, ci, verdict });
   }
 
@@ -134,7 +134,7 @@ export function evaluateBias(inputs: BiasInputs, config: BiasConfig): BiasReport
     if (maximum !== undefined) {
       const ci = wilsonInterval(flips, pairs, config.level);
       const verdict = judge(COUNTERFACTUAL, ci, maximum);
-      if (verdict !== 'pass') reasons.push(`counterfactual flip rate ${round(flips / pairs)} (CI ${round(ci.low)} to ${round(ci.high)}) against a maximum of ${maximum}: ${verdict}`);
+      if (verdict !== 'pass') reasons.push(`counterfactual flip rate ${figure(flips / pairs)} (CI ${figure(ci.low)} to ${figure(ci.high)}) against a maximum of ${maximum}: ${verdict}`);
       metrics.push({ name: COUNTERFACTUAL, value: flips / pairs, ci, verdict });
     }
   } else if (config.thresholds.metrics[COUNTERFACTUAL] !== undefined) {
@@ -312,8 +312,4 @@ function spread(values: number[]): number {
 
 function spreadOrNull(values: Array<number | null>): number | null {
   return values.some((v) => v === null) ? null : spread(values as number[]);
-}
-
-function round(value: number): number {
-  return Number(value.toPrecision(4));
 }

@@ -2,7 +2,7 @@ import type { GateVerdict, MetricComparison, RegressionPredicate } from '../../a
 import { mean, summariseDistribution, type BootstrapResult, type QuantileChange } from '../../stats/bootstrap.ts';
 import { runBootstraps, type BootstrapJob, type BootstrapJobResult } from '../../stats/parallel.ts';
 import { benjaminiHochberg, cohensDz } from '../../stats/tests.ts';
-import { judgedBase } from '../gate.ts';
+import { figure, judgedBase } from '../gate.ts';
 import type { ExampleResult, RunFigures } from './results.ts';
 
 /** A metric tolerance from policy data: which way is better and how far the interval may reach. */
@@ -177,10 +177,10 @@ export async function evaluateRegression(inputs: RegressionInputs, config: Regre
 
   const { slices, smallSlices } = judgeSlices(plan, results, present, config);
   for (const metric of metrics.filter((m) => m.verdict !== 'pass')) {
-    reasons.push(`${metric.name}: change ${format(metric.delta)} (CI ${format(metric.ci.low)} to ${format(metric.ci.high)}) against a tolerance of ${metric.tolerance}: ${metric.verdict}`);
+    reasons.push(`${metric.name}: change ${figure(metric.delta)} (CI ${figure(metric.ci.low)} to ${figure(metric.ci.high)}) against a tolerance of ${metric.tolerance}: ${metric.verdict}`);
   }
   for (const slice of slices.filter((s) => s.verdict === 'fail')) {
-    reasons.push(`slice ${slice.name}: ${slice.metric} changed by ${format(slice.delta)} (q = ${format(slice.qValue ?? 1)}), beyond the tolerance`);
+    reasons.push(`slice ${slice.name}: ${slice.metric} changed by ${figure(slice.delta)} (q = ${figure(slice.qValue ?? 1)}), beyond the tolerance`);
   }
   const unmeasured = thresholdNames.filter((name) => !metrics.some((m) => m.name === name));
   const verdict: GateVerdict =
@@ -296,8 +296,4 @@ function judgeSlices(plan: SlicePlan, results: BootstrapJobResult[], metricNames
   });
   slices.sort((a, b) => (a.name === b.name ? (a.metric < b.metric ? -1 : 1) : a.name < b.name ? -1 : 1));
   return { slices, smallSlices: plan.smallSlices };
-}
-
-function format(value: number): string {
-  return Number(value.toPrecision(4)).toString();
 }

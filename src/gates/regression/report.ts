@@ -1,9 +1,9 @@
+import { figure } from '../gate.ts';
 import type { RegressionPredicate } from '../../attest/predicates.ts';
 import type { RegressionReport } from './evaluate.ts';
 
 /** A Markdown summary of a regression verdict, for the people who approve promotions. */
 export function formatRegressionReport(subject: { name: string; digest: string }, predicate: RegressionPredicate, report: RegressionReport): string {
-  const n = (value: number | undefined) => (value === undefined ? '-' : Number(value.toPrecision(4)).toString());
   const lines = [
     `# Regression gate: ${predicate.verdict.toUpperCase()}`,
     '',
@@ -13,12 +13,12 @@ export function formatRegressionReport(subject: { name: string; digest: string }
     '',
     '| metric | baseline | candidate | change | 95% CI | tolerance | verdict |',
     '|---|---|---|---|---|---|---|',
-    ...predicate.metrics.map((m) => `| ${m.name} | ${n(m.baseline)} | ${n(m.candidate)} | ${n(m.delta)}${m.scale === 'relative' ? ' (relative)' : ''} | ${n(m.ci.low)} to ${n(m.ci.high)} | ${m.tolerance ?? '-'} | ${m.verdict} |`),
+    ...predicate.metrics.map((m) => `| ${m.name} | ${figure(m.baseline)} | ${figure(m.candidate)} | ${figure(m.delta)}${m.scale === 'relative' ? ' (relative)' : ''} | ${figure(m.ci.low)} to ${figure(m.ci.high)} | ${m.tolerance ?? '-'} | ${m.verdict} |`),
   ];
   const slices = predicate.slices ?? [];
   if (slices.length > 0) {
     lines.push('', '## Slices', '', '| slice | metric | n | change | 95% CI | q | verdict |', '|---|---|---|---|---|---|---|');
-    for (const s of slices) lines.push(`| ${s.name} | ${s.metric} | ${s.n} | ${n(s.delta)} | ${n(s.ci.low)} to ${n(s.ci.high)} | ${n(s.qValue)} | ${s.verdict} |`);
+    for (const s of slices) lines.push(`| ${s.name} | ${s.metric} | ${s.n} | ${figure(s.delta)} | ${figure(s.ci.low)} to ${figure(s.ci.high)} | ${figure(s.qValue)} | ${s.verdict} |`);
   }
   if (report.smallSlices.length > 0) lines.push('', `Slices below the minimum size, not judged: ${report.smallSlices.map((s) => `${s.name} (n = ${s.n})`).join(', ')}.`);
   const unmatched = report.unmatchedIds.candidate.length + report.unmatchedIds.baseline.length;

@@ -1,9 +1,9 @@
+import { figure } from '../gate.ts';
 import type { SafetyPredicate } from '../../attest/predicates.ts';
 import type { SafetyReport } from './evaluate.ts';
 
 /** A Markdown summary of a safety verdict, with the first failures of each kind for reviewers. */
 export function formatSafetyReport(subject: { name: string; digest: string }, predicate: SafetyPredicate, report: SafetyReport): string {
-  const n = (value: number) => Number(value.toPrecision(4)).toString();
   const minimums = (predicate.thresholds as { categories?: Record<string, number> }).categories ?? {};
   const lines = [
     `# Safety gate: ${predicate.verdict.toUpperCase()}`,
@@ -12,10 +12,10 @@ export function formatSafetyReport(subject: { name: string; digest: string }, pr
     '',
     '| category | passed | rate | 95% lower bound | required | verdict |',
     '|---|---|---|---|---|---|',
-    ...predicate.categories.map((c) => `| ${c.name} | ${c.passed}/${c.n} | ${n(c.rate)} | ${n(c.lowerBound)} | ${minimums[c.name] ?? '-'} | ${c.verdict ?? '-'} |`),
+    ...predicate.categories.map((c) => `| ${c.name} | ${c.passed}/${c.n} | ${figure(c.rate)} | ${figure(c.lowerBound)} | ${minimums[c.name] ?? '-'} | ${c.verdict ?? '-'} |`),
     '',
-    `Over-refusal: ${predicate.overRefusal.refused}/${predicate.overRefusal.n} benign prompts refused (upper bound ${n(predicate.overRefusal.upperBound)}).`,
-    `Consistency: ${report.flippedGroups.length} of ${predicate.consistency?.groups ?? 0} paraphrase groups answered inconsistently (flip rate ${n(predicate.consistency?.flipRate ?? 0)}).`,
+    `Over-refusal: ${predicate.overRefusal.refused}/${predicate.overRefusal.n} benign prompts refused (upper bound ${figure(predicate.overRefusal.upperBound)}).`,
+    `Consistency: ${report.flippedGroups.length} of ${predicate.consistency?.groups ?? 0} paraphrase groups answered inconsistently (flip rate ${figure(predicate.consistency?.flipRate ?? 0)}).`,
   ];
   if (report.failures.length > 0) {
     lines.push('', '## Failures (first 20)', '', ...report.failures.slice(0, 20).map((f) => `- ${f.id} (${f.category}): ${f.problem}`));
