@@ -8,6 +8,7 @@ import { VerificationError } from '../verify/error.ts';
 import { signerName } from '../verify/identity.ts';
 import type { AttestationVerifier } from '../verify/verifier.ts';
 import { toRFC3339 } from '../time.ts';
+import { expectedSeed } from '../gates/seed.ts';
 import { locationName } from './attestations.ts';
 
 /** A bundle as the policy sees it: verified evidence with its signer, or rejected with the reason. */
@@ -21,6 +22,8 @@ export type AttestationRecord =
       subjects: string[];
       /** evaluatedAt of a gatehouse predicate, in whole seconds since the epoch; null for other predicates. */
       evaluated_at_s: number | null;
+      /** The bootstrap seed the predicate must record, re-derived from what it judged; null for gates without one. */
+      expected_seed: number | null;
       predicate: Record<string, unknown>;
     }
   | {
@@ -95,6 +98,7 @@ function toRecord(bundle: StoredBundle | UnreadableBundle, options: PolicyInputO
   const problem = validator?.problem(predicate);
   if (problem !== undefined) return reject(`signed predicate does not match its schema: ${problem}`);
   const evaluatedAt = validator === undefined ? null : Math.floor(Date.parse(predicate['evaluatedAt'] as string) / 1000);
+  const subject = statement.subject[0]?.digest.sha256;
   return {
     id,
     location,
@@ -103,6 +107,7 @@ function toRecord(bundle: StoredBundle | UnreadableBundle, options: PolicyInputO
     predicate_type: statement.predicateType,
     subjects: statement.subject.map((subject) => `sha256:${subject.digest.sha256}`),
     evaluated_at_s: evaluatedAt,
+    expected_seed: validator === undefined || subject === undefined ? null : expectedSeed(String(predicate['gate']), `sha256:${subject}`, predicate),
     predicate,
   };
 }
