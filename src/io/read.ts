@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { InputError, describeThrown } from '../error.ts';
 
@@ -34,10 +35,22 @@ export async function readBoundedFile(path: string, options: ReadOptions = {}): 
       path,
     });
   }
-  // Read through one handle into a buffer one byte larger than the size seen,
-  // so a file that grows between stat and read is noticed instead of trusted.
-  const handle = await open(path, 'r');
+  // Open without blocking (a FIFO swapped in after the stat would otherwise
+  // wait forever for a writer), then check that what was opened is the
+  // regular file that was measured.
+  let handle;
   try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (cause) {
+    throw new InputError({ code: 'FILE_UNREADABLE', message: `cannot read: ${describeThrown(cause)}`, path, cause });
+  }
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile() || opened.ino !== info.ino || opened.dev !== info.dev) {
+      throw new InputError({ code: 'FILE_UNREADABLE', message: 'file changed while being read', path });
+    }
+    // Read through one handle into a buffer one byte larger than the size seen,
+    // so a file that grows between stat and read is noticed instead of trusted.
     const buffer = Buffer.alloc(info.size + 1);
     let length = 0;
     for (;;) {
@@ -65,13 +78,50 @@ export function parseJSON(bytes: Buffer, path: string): unknown {
   return parseJSONText(decodeUTF8(bytes, path), path);
 }
 
-/** Parses JSON text, naming `path` (a file, or a file and line) when it is not valid JSON. */
+/**
+ * How deeply JSON gatehouse reads may nest. Real documents (bundles, in-toto
+ * statements, trusted roots, policy data) stay below 20 levels; the bound
+ * keeps every recursive walk over a parsed value (schema checks, canonical
+ * JSON, the policy engine) far from the stack limit, whoever wrote the file.
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/** Parses JSON text no deeper than MAX_JSON_DEPTH, naming `path` (a file, or a file and line) when it is not valid JSON. */
 export function parseJSONText(text: string, path: string): unknown {
+  const depth = jsonDepth(text);
+  if (depth > MAX_JSON_DEPTH) {
+    throw new InputError({ code: 'JSON_INVALID', message: `JSON nested more than ${MAX_JSON_DEPTH} levels deep`, path });
+  }
   try {
     return JSON.parse(text);
   } catch (cause) {
     throw new InputError({ code: 'JSON_INVALID', message: `not valid JSON (${describeThrown(cause)})`, path, cause });
   }
+}
+
+// The deepest nesting of arrays and objects in JSON text, in one pass that
+// skips strings; it stops counting once past the bound.
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > deepest) {
+        deepest = depth;
+        if (deepest > MAX_JSON_DEPTH) return deepest;
+      }
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return deepest;
 }
 
 /** Decodes strict UTF-8, naming `path` when the bytes are not. */
