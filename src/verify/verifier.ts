@@ -12,7 +12,7 @@ import {
 import bundleSchema from './schemas/bundle.schema.json' with { type: 'json' };
 import { IN_TOTO_PAYLOAD_TYPE, statementValidator, type Statement } from '../attest/statement.ts';
 import { InputError, describeThrown } from '../error.ts';
-import { parseJSON, readBoundedFile } from '../io/read.ts';
+import { parseJSON, parseJSONText, readBoundedFile } from '../io/read.ts';
 import { compileSchema } from '../schema/validator.ts';
 import { VerificationError, type VerificationErrorCode } from './error.ts';
 import type { SignerIdentity } from './identity.ts';
@@ -26,6 +26,12 @@ export interface VerifiedAttestation {
   bundleDigest?: string;
   /** sha256 (hex) of the DSSE payload: the exact statement bytes that were signed. */
   payloadDigest: string;
+  /**
+   * Times a witness vouches the signature existed by, each verified against
+   * the trusted root (RFC 3161 timestamps, Rekor integrated times under a
+   * signed entry timestamp); empty when the bundle carries none.
+   */
+  timestamps: Date[];
 }
 
 const bundleValidator = compileSchema<Record<string, unknown>>(bundleSchema);
@@ -104,6 +110,7 @@ export class AttestationVerifier {
       statement,
       signer,
       payloadDigest: createHash('sha256').update(envelope.payload).digest('hex'),
+      timestamps: verifiedTimestamps(entity),
     };
   }
 
@@ -201,12 +208,23 @@ function toEntity(bundle: BundleWithDsseEnvelope, source: string): SignedEntity 
   }
 }
 
+// The timestamps sigstore-js verified while verifying the entity (it checks
+// every one and fails on any it cannot): RFC 3161 signing times, and the
+// integrated time of log entries whose signed entry timestamp covers it.
+function verifiedTimestamps(entity: SignedEntity): Date[] {
+  return entity.timestamps.flatMap((timestamp) => {
+    if (timestamp.$case === 'timestamp-authority') return [timestamp.timestamp.signingTime];
+    return timestamp.tlogEntry.inclusionPromise === undefined ? [] : [new Date(Number(timestamp.tlogEntry.integratedTime) * 1000)];
+  });
+}
+
 function toStatement(payload: Buffer, source: string): Statement {
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
+    json = parseJSONText(new TextDecoder('utf-8', { fatal: true }).decode(payload), source);
   } catch (cause) {
-    throw new VerificationError({ code: 'STATEMENT_INVALID', message: `${source}: signed payload is not JSON`, cause });
+    const why = cause instanceof InputError ? `: ${cause.message}` : '';
+    throw new VerificationError({ code: 'STATEMENT_INVALID', message: `${source}: signed payload is not JSON${why}`, cause });
   }
   const problem = statementValidator.problem(json);
   if (problem !== undefined) {
