@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../../src/io/atomic.ts';
 import { readEvidenceFile } from '../../src/io/read.ts';
 import { DEFAULT_STORE_DIRECTORY, FileSystemAttestationStore } from '../../src/store/fs-store.ts';
 import { ExitError, EXIT } from '../exit.ts';
-import { addKeylessTrustOptions, addSigningOptions, collect, parseTime, resolveSubject, signingFrom, trustFrom, type SigningFlags, type TrustFlags } from '../options.ts';
+import { addSigningOptions, collect, parseTime, resolveSubject, signingFrom, type SigningFlags } from '../options.ts';
 import { printJSON, type Output } from '../output.ts';
 
 interface OutputFlags {
@@ -39,24 +39,22 @@ export function registerGate(program: Command, output: Output): void {
       await finish(run, flags, output);
     });
 
-  addKeylessTrustOptions(
-    gateCommand(gate, 'provenance', "verify the model's own model-signing signature against trusted model signers")
-      .argument('<path>', 'the model directory')
-      .option('--signature <file>', 'the model-signing bundle (default: PATH/model.sig)')
-      .addOption(new Option('--trusted-key <file.pub>', 'public key of a trusted model signer; repeatable').argParser(collect)),
-  ).action(async (path: string, flags: OutputFlags & SigningFlags & TrustFlags & { signature?: string; trustedKey?: string[] }) => {
-    const trust = await trustFrom(flags.trustedKey ?? [], flags);
-    const signing = await signingFrom(flags);
-    const { runProvenanceGate } = await import('../../src/gates/provenance/index.ts');
-    const run = await runProvenanceGate({
-      path,
-      ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }),
-      trust,
-      evaluatedAt: evaluationTime(flags),
-      signing,
+  gateCommand(gate, 'provenance', "verify the model's own model-signing signature against the model signers the policy names")
+    .argument('<path>', 'the model directory')
+    .option('--signature <file>', 'the model-signing bundle (default: PATH/model.sig)')
+    .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle naming who may sign models (model_signers)')
+    .requiredOption('--policy-key <file.pub>', "the policy team's public key")
+    .action(async (path: string, flags: OutputFlags & SigningFlags & { signature?: string; policy: string; policyKey: string }) => {
+      const [signing, policy, { runProvenanceGate }] = await Promise.all([signingFrom(flags), loadPolicy(flags), import('../../src/gates/provenance/index.ts')]);
+      const run = await runProvenanceGate({
+        path,
+        ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }),
+        policy,
+        evaluatedAt: evaluationTime(flags),
+        signing,
+      });
+      await finish(run, flags, output);
     });
-    await finish(run, flags, output);
-  });
 
   judgedGateCommand(gate, 'regression', 'compare the candidate with the deployed model on the same examples, against the policy bundle\'s thresholds')
     .requiredOption('--subject <path|sha256:hex>', 'the candidate model')
@@ -247,10 +245,10 @@ function judgedGateCommand(parent: Command, name: GateName, description: string,
     : command;
 }
 
-// Thresholds come only from a bundle verified against the policy team's key.
-async function loadPolicy(flags: JudgedFlags) {
-  const [{ readPolicyBundle }, { readPublicKey }] = await Promise.all([import('../../src/policy/bundle.ts'), import('../../src/keys/keys.ts')]);
-  return readPolicyBundle(flags.policy, await readPublicKey(flags.policyKey));
+// Thresholds and trusted model signers come only from a bundle verified against the policy team's key.
+async function loadPolicy(flags: { policy: string; policyKey: string }) {
+  const { readPolicyBundle, readPolicyKey } = await import('../../src/policy/bundle.ts');
+  return readPolicyBundle(flags.policy, await readPolicyKey(flags.policyKey));
 }
 
 // Seeds leave room below 2^53 for the per-slice and per-half seeds derived from them.

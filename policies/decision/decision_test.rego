@@ -26,7 +26,6 @@ test_staging_needs_only_its_gates if {
 test_gate_statuses if {
 	unverified := {
 		"id": "sha256:x",
-		"location": "x.json",
 		"verified": false,
 		"reason": "bad signature",
 		"claimed_predicate_type": "https://gatehouse.dev/attestations/safety/v1",
@@ -43,7 +42,7 @@ test_newest_evidence_wins if {
 	older_pass := f.record("integrity", "integrity-gate")
 	newer_fail := object.union(older_pass, {
 		"id": "sha256:newer",
-		"evaluated_at_s": f.now_s - 60,
+		"evaluated_at_ms": f.now_ms - 60000,
 		"predicate": object.union(older_pass.predicate, {"verdict": "fail", "reasons": ["digest differs"]}),
 	})
 	attestations := f.with_records("integrity", [older_pass, newer_fail])
@@ -52,4 +51,26 @@ test_newest_evidence_wins if {
 	not result.allowed
 	result.gates.integrity.attestations == ["sha256:newer"]
 	[v.code | some v in result.violations] == ["gate_not_passed"]
+}
+
+test_old_or_misplaced_evidence_beside_good_evidence_is_allowed if {
+	# Every kind of unacceptable record of each gate, beside the acceptable one:
+	# stale, from the future, evaluated after signing, about another artifact,
+	# unauthorised, judged under another policy, failed verification.
+	spoiled := [r |
+		some good in f.chain
+		some i, patch in [
+			{"evaluated_at_ms": f.now_ms - 900000000},
+			{"evaluated_at_ms": f.now_ms + 1000},
+			{"signed_at_ms": good.evaluated_at_ms - 1},
+			{"subjects": [f.other_artifact]},
+			{"signer": {"name": "key:SHA256:nobody", "ids": []}},
+			{"predicate": object.union(good.predicate, {"policy": {"digest": "sha256:1234"}})},
+		]
+		r := object.union(good, object.union(patch, {"id": sprintf("%s-%d", [good.id, i])}))
+	]
+	attestations := array.concat(f.chain, spoiled)
+	result := decision.result with input as f.request("production", attestations) with data.gatehouse as f.gatehouse_data
+	result.allowed
+	result.violations == []
 }

@@ -2,9 +2,10 @@
 #
 # Views over the verified attestation records TypeScript put in the input.
 # Only records with verified true are evidence; the others are reported.
+# Times are whole milliseconds since the epoch.
 package lib
 
-# Verified records whose predicate type belongs to a configured gate, keyed by record id.
+# Verified records whose predicate type belongs to a configured gate, keyed by gate.
 candidates[gate] contains record if {
 	some record in input.attestations
 	record.verified
@@ -27,23 +28,49 @@ authorised(gate, record) if {
 	id in gate_config(gate).signers
 }
 
+# How old a candidate's evaluation is at the evaluation time, in milliseconds.
+age_ms(record) := input.evaluation_time_ms - record.evaluated_at_ms
+
 # A candidate is older than its gate's freshness window.
-stale(gate, record) if input.evaluation_time_s - record.evaluated_at_s > max_age_seconds(gate)
+stale(gate, record) if age_ms(record) > max_age_seconds(gate) * 1000
 
-# A candidate claims to have been evaluated after the evaluation time.
-from_future(record) if record.evaluated_at_s > input.evaluation_time_s
+# A candidate claims to have been evaluated, or was witnessed signed, after the evaluation time.
+from_future(record) if record.evaluated_at_ms > input.evaluation_time_ms
 
-# The approval gate also requires the approval to be for this stage and to approve.
-approves(record) if {
-	record.predicate.decision == "approve"
-	record.predicate.stage == input.stage
+from_future(record) if {
+	record.signed_at_ms != null
+	record.signed_at_ms > input.evaluation_time_ms
 }
 
-for_stage("approval", record) if approves(record)
+# A candidate claims an evaluation later than a trusted witness saw its signature.
+evaluated_after_signing(record) if {
+	record.signed_at_ms != null
+	record.evaluated_at_ms > record.signed_at_ms
+}
+
+# Policy bundles whose judgements this decision accepts: its own, and revisions data names.
+accepted_policies contains input.policy.digest
+
+accepted_policies contains digest if some digest in rule_data("accepted_policies")
+
+# A gate's attestations must record the policy they were judged under, unless data says the gate applies none.
+policy_bound(gate) if object.get(gate_config(gate), "policy_bound", true) != false
+
+# A candidate was judged under an accepted policy (or its gate applies none).
+under_accepted_policy(gate, _) if not policy_bound(gate)
+
+under_accepted_policy(gate, record) if {
+	policy_bound(gate)
+	record.predicate.policy.digest in accepted_policies
+}
+
+# The approval gate also requires the approval to be for this stage.
+for_stage("approval", record) if record.predicate.stage == input.stage
 
 for_stage(gate, _) if gate != "approval"
 
-# Acceptable evidence: about the artifact, authorised, fresh, not from the future.
+# Acceptable evidence: about the artifact, authorised, fresh, placed consistently in time,
+# judged under an accepted policy, and for this stage.
 acceptable[gate] contains record if {
 	some gate, records in candidates
 	some record in records
@@ -51,23 +78,44 @@ acceptable[gate] contains record if {
 	authorised(gate, record)
 	not stale(gate, record)
 	not from_future(record)
+	not evaluated_after_signing(record)
+	under_accepted_policy(gate, record)
 	for_stage(gate, record)
 }
 
-# The time of a gate's newest acceptable attestation.
-latest_time(gate) := max({record.evaluated_at_s | some record in acceptable[gate]})
+# The time of each gate's newest acceptable attestation (a rule, so computed once per gate).
+latest_time[gate] := max({record.evaluated_at_ms | some record in records}) if some gate, records in acceptable
 
-# A gate's evidence: its newest acceptable attestations (all approvals, for the approval gate).
+# Each approver's acceptable approvals for this stage, approving or rejecting.
+approvals_by[record.signer.name] contains record if some record in acceptable.approval
+
+# The time of each approver's newest acceptable approval for this stage.
+latest_approval_time[name] := max({record.evaluated_at_ms | some record in records}) if {
+	some name, records in approvals_by
+}
+
+# A gate's evidence: its newest acceptable attestations; for approvals, each approver's newest,
+# so a later rejection withdraws that approver's earlier approval.
 evidence[gate] contains record if {
 	some gate, records in acceptable
 	gate != "approval"
 	some record in records
-	record.evaluated_at_s == latest_time(gate)
+	record.evaluated_at_ms == latest_time[gate]
 }
 
-evidence.approval contains record if some record in acceptable.approval
+evidence.approval contains record if {
+	some record in acceptable.approval
+	record.evaluated_at_ms == latest_approval_time[record.signer.name]
+}
 
-# The canonical name of a signer identity recorded in a predicate.
-identity_name(identity) := sprintf("key:%s", [identity.keyId]) if identity.kind == "key"
+# Signer names of each gate's evidence.
+evidence_signers[gate] contains record.signer.name if {
+	some gate, records in evidence
+	some record in records
+}
 
-identity_name(identity) := sprintf("keyless:%s|%s", [identity.issuer, identity.subject]) if identity.kind == "keyless"
+# Who signed the model, as the provenance evidence proved it (absent when it names nobody).
+authors contains record.author if {
+	some record in evidence.provenance
+	record.author != null
+}

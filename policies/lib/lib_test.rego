@@ -11,8 +11,3 @@ test_rule_data_defaults if {
 test_thresholds_default_to_none if {
 	lib.thresholds("approval") == {} with data.gatehouse as f.gatehouse_data
 }
-
-test_identity_names if {
-	lib.identity_name({"kind": "key", "keyId": "SHA256:abc"}) == "key:SHA256:abc"
-	lib.identity_name({"kind": "keyless", "issuer": "https://i", "subject": "s"}) == "keyless:https://i|s"
-}

@@ -9,9 +9,13 @@ import type { SignerIdentity } from '../verify/identity.ts';
 /** data.gatehouse of a policy bundle. */
 export interface PolicyData {
   stages: Record<string, { required_gates: string[]; approvals?: number; allowed_verdicts?: Record<string, string[]> }>;
-  gates: Record<string, { predicate_type: string; signers: string[]; max_age_seconds?: number }>;
+  gates: Record<string, { predicate_type: string; signers: string[]; max_age_seconds?: number; policy_bound?: boolean }>;
   signers: Record<string, { kind: 'key'; public_key: string } | { kind: 'keyless'; issuer: string; subject: string }>;
   decision_signers?: string[];
+  /** Who may sign models: the provenance gate trusts exactly these, and the policy checks them. */
+  model_signers?: string[];
+  /** Digests of earlier policy bundles whose gate attestations this policy accepts. */
+  accepted_policies?: string[];
   trusted_root?: Record<string, unknown>;
   thresholds?: Record<string, unknown>;
   datasets?: Record<string, string>;
@@ -26,6 +30,8 @@ export interface PolicySigners {
   idsFor(identity: SignerIdentity): string[];
   /** Trust limited to the given signer ids (for decision records). */
   restrictedTo(ids: readonly string[]): TrustPolicy;
+  /** Whether records signed by this identity replay under this policy (it is one of decision_signers). */
+  mayRecordDecisions(identity: SignerIdentity): boolean;
 }
 
 /** Reads data.gatehouse from a bundle's data and checks it against the policy data schema. */
@@ -65,17 +71,19 @@ export async function policySigners(data: PolicyData, source: string): Promise<P
     if (trustedRoot !== undefined && identities.length > 0) policy.keyless = { trustedRoot, identities };
     return policy;
   };
+  const idsFor = (identity: SignerIdentity): string[] => {
+    const ids: string[] = [];
+    for (const [id, key] of keys) if (identity.kind === 'key' && key.fingerprint === identity.keyId) ids.push(id);
+    for (const [id, who] of keyless) {
+      if (identity.kind === 'keyless' && who.issuer === identity.issuer && who.subject === identity.subject) ids.push(id);
+    }
+    return ids.sort();
+  };
   return {
     trust: build(undefined),
     restrictedTo: (ids) => build(ids),
-    idsFor(identity) {
-      const ids: string[] = [];
-      for (const [id, key] of keys) if (identity.kind === 'key' && key.fingerprint === identity.keyId) ids.push(id);
-      for (const [id, who] of keyless) {
-        if (identity.kind === 'keyless' && who.issuer === identity.issuer && who.subject === identity.subject) ids.push(id);
-      }
-      return ids.sort();
-    },
+    idsFor,
+    mayRecordDecisions: (identity) => idsFor(identity).some((id) => (data.decision_signers ?? []).includes(id)),
   };
 }
 

@@ -1,8 +1,9 @@
 import { cpSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import golden from '../fixtures/golden/model-signing-digests.json' with { type: 'json' };
-import { BUNDLES, KEYS, MODEL_TREE, gatehouse, temporaryDirectory } from '../helpers.ts';
+import { BUNDLES, KEYS, MODEL_TREE, ROOT, gatehouse, temporaryDirectory } from '../helpers.ts';
+import { POLICY_PUB, buildTestBundle } from '../support/policy.ts';
 
 const GOLDEN_BUNDLE = join(BUNDLES, 'integrity-ecdsa-p256.sigstore.json');
 
@@ -157,17 +158,36 @@ describe('gatehouse CLI', () => {
   });
 
   describe('gate provenance', () => {
-    it('exits 0 for a model signed by a trusted signer and 1 after tampering', async () => {
+    let policy: Awaited<ReturnType<typeof buildTestBundle>>;
+    beforeAll(async () => {
+      // A policy whose data trusts the test model signer to sign models.
+      policy = await buildTestBundle((data) => {
+        data.signers['model-author'] = { kind: 'key', public_key: readFileSync(join(KEYS, 'model-signer.pub'), 'utf8') };
+        data.model_signers = ['model-author'];
+      });
+    }, 60_000);
+    afterAll(() => policy?.cleanup());
+
+    it('exits 0 for a model signed by a signer the policy trusts and 1 after tampering', async () => {
       const model = join(await temporaryDirectory(), 'model');
       cpSync(MODEL_TREE, model, { recursive: true });
       cpSync(join(BUNDLES, 'model-signing-key.sig'), join(model, 'model.sig'));
-      const args = ['gate', 'provenance', model, '--trusted-key', join(KEYS, 'model-signer.pub'), '--key', join(KEYS, 'ed25519.key'), '--out', join(model, '..', 'p.json')];
+      const args = ['gate', 'provenance', model, '--policy', policy.path, '--policy-key', POLICY_PUB, '--key', join(KEYS, 'ed25519.key'), '--out', join(model, '..', 'p.json')];
       const pass = gatehouse(args);
       expect(pass.status, pass.stdout + pass.stderr).toBe(0);
       writeFileSync(join(model, 'a.txt'), 'changed');
       const fail = gatehouse(args);
       expect(fail.status).toBe(1);
       expect(fail.stdout).toContain('a.txt (digest-differs)');
+    });
+
+    it('fails a model signed by a key the policy does not name in model_signers', async () => {
+      const model = join(await temporaryDirectory(), 'model');
+      cpSync(MODEL_TREE, model, { recursive: true });
+      cpSync(join(BUNDLES, 'model-signing-key.sig'), join(model, 'model.sig'));
+      const result = gatehouse(['gate', 'provenance', model, '--policy', join(ROOT, 'bundles', 'gatehouse.tar.gz'), '--policy-key', POLICY_PUB, '--key', join(KEYS, 'ed25519.key'), '--out', join(model, '..', 'p.json')]);
+      expect(result.status, result.stderr).toBe(1);
+      expect(result.stdout).toMatch(/provenance: fail[\s\S]*does not verify with any trusted key/);
     });
   });
 

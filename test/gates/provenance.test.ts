@@ -8,7 +8,9 @@ import { runProvenanceGate } from '../../src/gates/provenance/index.ts';
 import { modelSigningKeySigner, signModelDirectory } from '../../src/gates/provenance/model-signing.ts';
 import { keyFingerprint, readPrivateKey, readPublicKey } from '../../src/keys/keys.ts';
 import { KeySigner } from '../../src/sign/key/key-signer.ts';
-import { readTrustedKeys } from '../../src/verify/trust.ts';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import type { VerifiedPolicyBundle } from '../../src/policy/bundle.ts';
+import { buildTestBundle } from '../support/policy.ts';
 import golden from '../fixtures/golden/model-signing-digests.json' with { type: 'json' };
 import { BUNDLES, KEYS, MODEL_TREE, run, temporaryDirectory, tool } from '../helpers.ts';
 import { ISSUER, SUBJECT, startMockSigstore, type MockSigstore } from '../support/sigstore-mock.ts';
@@ -23,10 +25,26 @@ async function signedModel(): Promise<string> {
   return model;
 }
 
+// Policy bundles whose data names who may sign models: the test model signer, or another key.
+const policies: Record<string, { bundle: VerifiedPolicyBundle; cleanup: () => void }> = {};
+
+async function policyTrustingModelSigner(key: string) {
+  return buildTestBundle((data) => {
+    data.signers['model-author'] = { kind: 'key', public_key: readFileSync(join(KEYS, `${key}.pub`), 'utf8') };
+    data.model_signers = ['model-author'];
+  });
+}
+
+beforeAll(async () => {
+  for (const key of ['model-signer', 'untrusted']) policies[key] = await policyTrustingModelSigner(key);
+}, 60_000);
+
+afterAll(() => Object.values(policies).forEach((p) => p.cleanup()));
+
 async function gate(model: string, trustedKey = 'model-signer') {
   return runProvenanceGate({
     path: model,
-    trust: { keys: await readTrustedKeys([join(KEYS, `${trustedKey}.pub`)]) },
+    policy: policies[trustedKey]!.bundle,
     evaluatedAt: at,
     signing: { signer: new KeySigner(await readPrivateKey(join(KEYS, 'ed25519.key'))) },
   });
@@ -34,11 +52,12 @@ async function gate(model: string, trustedKey = 'model-signer') {
 
 describe('runProvenanceGate', () => {
   describe('with a signature made by model_signing sign key', () => {
-    it('passes and records the model signer', async () => {
+    it('passes, recording the model signer and the policy that trusted it', async () => {
       const result = await gate(await signedModel());
       const predicate = result.statement.predicate!;
       expect(predicate.reasons).toEqual([]);
       expect(predicate.verdict).toBe('pass');
+      expect(predicate.policy).toEqual({ digest: `sha256:${policies['model-signer']!.bundle.digest}` });
       expect(predicate.modelSignature.signer).toEqual({ kind: 'key', keyId: keyFingerprint(await readPublicKey(join(KEYS, 'model-signer.pub'))), algorithm: 'ecdsa-p256' });
       expect(predicate.modelSignature.manifestDigest).toBe(`sha256:${golden.files.digest}`);
       expect(result.statement.subject[0]!.digest.sha256).toBe(golden.files.digest);
@@ -147,10 +166,19 @@ describe('runProvenanceGate', () => {
 
 describe('runProvenanceGate with a keyless model signature', () => {
   let sigstore: MockSigstore;
+  let keylessPolicy: { bundle: VerifiedPolicyBundle; cleanup: () => void };
   beforeAll(async () => {
     sigstore = await startMockSigstore();
+    keylessPolicy = await buildTestBundle((data) => {
+      data.signers['ci-training'] = { kind: 'keyless', issuer: ISSUER, subject: SUBJECT };
+      data.trusted_root = TrustedRoot.toJSON(sigstore.trustedRoot);
+      data.model_signers = ['ci-training'];
+    });
+  }, 60_000);
+  afterAll(() => {
+    keylessPolicy?.cleanup();
+    sigstore.stop();
   });
-  afterAll(() => sigstore.stop());
 
   const signKeyless = async (claims?: Record<string, unknown>) => {
     const model = join(await temporaryDirectory(), 'model');
@@ -162,7 +190,7 @@ describe('runProvenanceGate with a keyless model signature', () => {
   const gateKeyless = async (model: string) =>
     runProvenanceGate({
       path: model,
-      trust: { keyless: { trustedRoot: sigstore.trustedRoot, identities: [{ issuer: ISSUER, subject: SUBJECT }] } },
+      policy: keylessPolicy.bundle,
       evaluatedAt: at,
       signing: { signer: new KeySigner(await readPrivateKey(join(KEYS, 'ed25519.key'))) },
     });

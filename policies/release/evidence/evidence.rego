@@ -2,8 +2,8 @@
 # title: Evidence binding
 # description: >-
 #   A gate's figures mean something only about the right comparison: the
-#   regression baseline is the model deployed now, and evaluation datasets are
-#   the ones pinned in policy data.
+#   regression and canary baselines are the model deployed now, and evaluation
+#   datasets are the ones pinned in policy data.
 package release.evidence
 
 import data.lib
@@ -11,30 +11,37 @@ import data.lib
 # Gates whose evaluation dataset must be the one pinned in data.gatehouse.datasets.
 dataset_field := {"regression": "evaluationSet", "safety": "dataset", "bias": "dataset"}
 
+# Gates that compare the candidate with a baseline, which must be the deployed model.
+baseline_gates := {"regression", "canary"}
+
 # METADATA
 # title: Deployed model not given
-# description: The stage requires a regression gate but the request names no deployed model to compare against.
+# description: >-
+#   The stage requires a gate that compares with the deployed model
+#   (regression, canary) but the request names no deployed model.
 # custom:
 #   short_name: deployed_model_unknown
-#   failure_msg: "regression: the currently deployed model's digest is required (--deployed)"
+#   failure_msg: "%s: the currently deployed model's digest is required (--deployed)"
 deny contains result if {
-	"regression" in lib.required_gates
 	input.deployed == null
-	result := lib.result_helper_with_gate(rego.metadata.chain(), [], "regression")
+	some gate in baseline_gates
+	gate in lib.required_gates
+	result := lib.result_helper_with_gate(rego.metadata.chain(), [gate], gate)
 }
 
 # METADATA
-# title: Regression baseline is not the deployed model
-# description: The regression gate compared the candidate against a model other than the one deployed now.
+# title: Baseline is not the deployed model
+# description: The regression or canary gate compared the candidate against a model other than the one deployed now.
 # custom:
-#   short_name: regression_baseline_mismatch
-#   failure_msg: "regression: baseline was %s, but the deployed model is %s"
+#   short_name: baseline_mismatch
+#   failure_msg: "%s: baseline was %s, but the deployed model is %s"
 deny contains result if {
 	input.deployed != null
-	some record in lib.evidence.regression
+	some gate in baseline_gates
+	some record in lib.evidence[gate]
 	record.predicate.baseline.digest != input.deployed
-	params := [record.predicate.baseline.digest, input.deployed]
-	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "regression")
+	params := [gate, record.predicate.baseline.digest, input.deployed]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), params, gate)
 }
 
 # METADATA

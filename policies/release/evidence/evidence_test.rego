@@ -6,7 +6,17 @@ import data.release.evidence
 test_deployed_model_required if {
 	request := object.union(f.request("production", f.chain), {"deployed": null})
 	denials := evidence.deny with input as request with data.gatehouse as f.gatehouse_data
-	[v.code | some v in denials] == ["deployed_model_unknown"]
+	{v.msg | some v in denials} == {
+		"regression: the currently deployed model's digest is required (--deployed)",
+		"canary: the currently deployed model's digest is required (--deployed)",
+	}
+}
+
+test_canary_baseline_must_be_the_deployed_model if {
+	elsewhere := f.predicate_patched("canary", {"baseline": {"digest": f.other_artifact}})
+	denials := evidence.deny with input as f.request("production", elsewhere) with data.gatehouse as f.gatehouse_data
+	expected := sprintf("canary: baseline was %s, but the deployed model is %s", [f.other_artifact, f.deployed])
+	[v.msg | some v in denials] == [expected]
 }
 
 test_baseline_must_be_the_deployed_model if {

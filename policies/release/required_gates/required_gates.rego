@@ -1,8 +1,7 @@
 # METADATA
 # title: Required gates
 # description: >-
-#   The stage exists, and every gate it requires has at least one verified
-#   attestation of the gate's predicate type.
+#   The stage exists, and every gate it requires has acceptable evidence.
 package release.required_gates
 
 import data.lib
@@ -20,8 +19,25 @@ deny contains result if {
 }
 
 # METADATA
+# title: Required gate without acceptable evidence
+# description: >-
+#   A required gate has no acceptable evidence: none that verified, is about
+#   this artifact, is signed by an authorised signer, is fresh and placed
+#   consistently in time, was judged under an accepted policy and is for this
+#   stage. This rule stands on its own: whatever else the data says or omits,
+#   a required gate without evidence denies. Other rules say why.
+# custom:
+#   short_name: required_gate_unsatisfied
+#   failure_msg: "%s: no acceptable evidence"
+deny contains result if {
+	some gate in lib.required_gates
+	not lib.evidence[gate]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), [gate], gate)
+}
+
+# METADATA
 # title: Required gate missing
-# description: A required gate has no verified attestation at all.
+# description: A required gate has no attestation at all, verified or not.
 # custom:
 #   short_name: required_gate_missing
 #   failure_msg: "%s: no verified attestation"
@@ -44,5 +60,5 @@ deny contains result if {
 	some gate in lib.required_gates
 	not lib.acceptable[gate]
 	some record in lib.unverified[gate]
-	result := lib.result_helper_with_gate(rego.metadata.chain(), [gate, record.location, record.reason], gate)
+	result := lib.result_helper_with_gate(rego.metadata.chain(), [gate, record.id, record.reason], gate)
 }

@@ -19,25 +19,54 @@ test_missing_gate if {
 	attestations := f.with_records("canary", [])
 	denials := required_gates.deny with input as f.request("production", attestations)
 		with data.gatehouse as f.gatehouse_data
-	denials == {{
-		"code": "required_gate_missing",
-		"gate": "canary",
-		"msg": "canary: no verified attestation",
-		"title": "Required gate missing",
-	}}
+	denials == {
+		{
+			"code": "required_gate_missing",
+			"gate": "canary",
+			"msg": "canary: no verified attestation",
+			"title": "Required gate missing",
+		},
+		{
+			"code": "required_gate_unsatisfied",
+			"gate": "canary",
+			"msg": "canary: no acceptable evidence",
+			"title": "Required gate without acceptable evidence",
+		},
+	}
 }
 
 test_unverified_bundle_is_reported_as_such if {
 	bad := {
-		"id": "sha256:bad", "location": "a/bad.sigstore.json", "verified": false,
+		"id": "sha256:bad", "verified": false,
 		"reason": "signature does not verify with any trusted key",
 		"claimed_predicate_type": "https://gatehouse.dev/attestations/canary/v1",
 	}
 	attestations := f.with_records("canary", [bad])
 	denials := required_gates.deny with input as f.request("production", attestations)
 		with data.gatehouse as f.gatehouse_data
-	[v.msg | some v in denials] == [concat("", [
-		"canary: bundle a/bad.sigstore.json failed verification: ",
-		"signature does not verify with any trusted key",
-	])]
+	{v.msg | some v in denials} == {
+		"canary: bundle sha256:bad failed verification: signature does not verify with any trusted key",
+		"canary: no acceptable evidence",
+	}
+}
+
+test_unverified_bundle_beside_acceptable_evidence_does_not_block if {
+	bad := {
+		"id": "sha256:bad", "verified": false, "reason": "bad signature",
+		"claimed_predicate_type": "https://gatehouse.dev/attestations/canary/v1",
+	}
+	attestations := array.concat(f.chain, [bad])
+	count(required_gates.deny) == 0 with input as f.request("production", attestations)
+		with data.gatehouse as f.gatehouse_data
+}
+
+test_gate_without_acceptable_evidence_denies_on_its_own if {
+	# Only a rejection for this stage: whatever the stage's approval count says
+	# (here none, so the default), no evidence of approval is a denial.
+	bob := f.record("approval", "bob")
+	reject := object.union(bob, {"predicate": object.union(bob.predicate, {"decision": "reject", "stage": "other"})})
+	stages := {"release": {"required_gates": ["approval"]}}
+	denials := required_gates.deny with input as f.request("release", f.with_records("approval", [reject]))
+		with data.gatehouse as object.union(f.gatehouse_data, {"stages": stages})
+	[v.code | some v in denials] == ["required_gate_unsatisfied"]
 }

@@ -28,6 +28,8 @@ export interface ProvenanceInputs {
 
 export interface ProvenanceConfig {
   evaluatedAt: string;
+  /** The policy bundle whose model signers were trusted. */
+  policyDigest: string;
 }
 
 /**
@@ -61,7 +63,7 @@ export function evaluateProvenance(inputs: ProvenanceInputs, config: ProvenanceC
     evaluatedAt: config.evaluatedAt,
     engine: { ...ENGINE },
     reasons,
-    policy: null,
+    policy: { digest: config.policyDigest },
     thresholds: {},
     evidence: [{ role: 'model-signature', digest: `sha256:${signature.bundleDigest}` }],
     artifact: inputs.artifact,

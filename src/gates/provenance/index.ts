@@ -6,6 +6,8 @@ import { InputError } from '../../error.ts';
 import { DigestError } from '../../digest/error.ts';
 import { DEFAULT_IGNORE_PATHS, hashModelDirectory, type ModelManifest, type Serialization } from '../../digest/model.ts';
 import { readBoundedFile } from '../../io/read.ts';
+import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
+import { policyDataOf, policySigners } from '../../policy/data.ts';
 import type { AttestOptions } from '../../sign/attest.ts';
 import { VerificationError } from '../../verify/error.ts';
 import type { TrustPolicy } from '../../verify/trust.ts';
@@ -21,16 +23,22 @@ export interface ProvenanceGateOptions {
   path: string;
   /** The model-signing bundle; default `<path>/model.sig`. */
   signaturePath?: string;
-  /** Who may sign models. */
-  trust: TrustPolicy;
+  /** The verified policy bundle: its data's model_signers are who may sign models, and its digest is recorded. */
+  policy: VerifiedPolicyBundle;
   evaluatedAt: Date;
   signing: AttestOptions;
 }
 
+/** Who may sign models under a policy: exactly the signers its data lists in model_signers. */
+export async function modelSignersTrust(policy: VerifiedPolicyBundle): Promise<TrustPolicy> {
+  const data = policyDataOf(policy.data, policy.source);
+  return (await policySigners(data, policy.source)).restrictedTo(data.model_signers ?? []);
+}
+
 /**
- * Verifies the model's own signature against trusted model signers, checks its
- * manifest against the files on disk, and signs the verdict, recording who
- * signed the model.
+ * Verifies the model's own signature against the policy's model signers,
+ * checks its manifest against the files on disk, and signs the verdict,
+ * recording who signed the model and the policy it was judged under.
  */
 export async function runProvenanceGate(options: ProvenanceGateOptions): Promise<GateRun<ProvenancePredicate>> {
   const modelPath = resolve(options.path);
@@ -42,7 +50,7 @@ export async function runProvenanceGate(options: ProvenanceGateOptions): Promise
   }
   const signaturePath = resolve(options.signaturePath ?? join(modelPath, MODEL_SIGNATURE_FILE));
   const ignorePaths = ignoreSet(modelPath, signaturePath);
-  const signature = await readModelSignature(signaturePath, options.trust);
+  const signature = await readModelSignature(signaturePath, await modelSignersTrust(options.policy));
 
   let onDisk: ModelManifest | undefined;
   if (signature.verified) {
@@ -57,7 +65,7 @@ export async function runProvenanceGate(options: ProvenanceGateOptions): Promise
       : await describeArtifact(modelPath);
   const predicate = evaluateProvenance(
     { artifact, signature, ...(onDisk === undefined ? {} : { onDisk }) },
-    { evaluatedAt: toRFC3339(options.evaluatedAt) },
+    { evaluatedAt: toRFC3339(options.evaluatedAt), policyDigest: `sha256:${options.policy.digest}` },
   );
   return attestGate({ name: artifact.name, digest: artifact.digest }, predicate, options.signing);
 }
