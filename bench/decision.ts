@@ -3,14 +3,19 @@
 // reference tools: `cosign verify-blob-attestation` per bundle plus `opa eval`
 // of the same Rego on the same input. Prints figures; never passes or fails.
 //
-//   npm run bench:decision                       (2,000 warm, 100,000 for memory, 20 cold, 10 peer)
-//   npm run bench:decision -- --warm 5000 --memory 20000 --cold 10 --peer 5
+// Then a flooded store: 10,000 bundles for one artifact (re-serialised copies
+// of the chain's bundles and forged ones), and 10,000 distinct, validly signed
+// attestations of one gate, decided warm and by the cold CLI.
+//
+//   npm run bench:decision                       (2,000 warm, 100,000 for memory, 20 cold, 10 peer, 10,000 flood)
+//   npm run bench:decision -- --warm 5000 --memory 20000 --cold 10 --peer 5 --flood 2000
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DecisionEngine } from '../src/decide/decide.ts';
+import { attestGate } from '../src/gates/gate.ts';
 import { stagePolicySources } from '../src/policy/build.ts';
 import { signDecision } from '../src/decide/record.ts';
 import type { ArtifactDigest } from '../src/digest/artifact.ts';
@@ -24,6 +29,7 @@ const { values } = parseArgs({
     memory: { type: 'string', default: '100000' },
     cold: { type: 'string', default: '20' },
     peer: { type: 'string', default: '10' },
+    flood: { type: 'string', default: '10000' },
   },
 });
 
@@ -44,7 +50,7 @@ const ms = (value: number) => `${value.toFixed(value < 10 ? 3 : 1)} ms`;
 try {
   const built = await buildTestBundle(pinChainDatasets);
   const engine = await DecisionEngine.create(built.bundle);
-  const chain = await signedChain(ARTIFACT, DEPLOYED, '2026-11-22T09:00:00Z');
+  const chain = await signedChain(ARTIFACT, DEPLOYED, '2026-11-22T09:00:00Z', built.bundle.digest);
   const attestations = join(work, 'attestations');
   mkdirSync(attestations);
   const bundles = asStored(chain).map((bundle) => {
@@ -52,18 +58,18 @@ try {
     writeFileSync(location, bundle.bytes);
     return { ...bundle, location };
   });
-  const request = { artifact: ARTIFACT, stage: 'production', deployed: DEPLOYED, evaluationTime: AT, bundles };
+  const request = { artifact: ARTIFACT, stage: 'production', deployed: DEPLOYED, evaluationTime: AT, evaluationTimeSource: 'requested' as const, bundles };
   const recorder = await demoSigner('decision-recorder');
-  const first = engine.decide(request);
+  const first = await engine.decide(request);
   if (!first.result.allowed) throw new Error(`bench chain is not allowed: ${JSON.stringify(first.result.violations)}`);
   console.log(`decision benchmark: stage production, ${bundles.length} signed attestations (7 gates), one core`);
 
   // Warm: verify 8 bundles, evaluate the policy, sign the decision record.
   const warm: number[] = [];
-  for (let i = 0; i < 200; i++) await signDecision(engine.decide(request), recorder);
+  for (let i = 0; i < 200; i++) await signDecision(await engine.decide(request), recorder);
   for (let i = 0; i < Number(values.warm); i++) {
     const started = performance.now();
-    await signDecision(engine.decide(request), recorder);
+    await signDecision(await engine.decide(request), recorder);
     warm.push(performance.now() - started);
   }
   const warmSummary = summary(warm);
@@ -81,7 +87,7 @@ try {
   };
   memory.push(sample(0));
   for (let i = 1; i <= total; i++) {
-    engine.decide(request);
+    await engine.decide(request);
     if (i === 1_000 || i % Math.max(1, Math.floor(total / 4)) === 0) memory.push(sample(i));
   }
   console.log(`memory over ${total} decisions: ${memory.join('; ')}`);
@@ -104,8 +110,8 @@ try {
   await stagePolicySources(built.policiesDir, staging, { tests: false });
   const inputPath = join(work, 'input.json');
   writeFileSync(inputPath, JSON.stringify(first.input));
-  const types = chainPredicates(ARTIFACT, DEPLOYED, '').map(([gate]) => `https://gatehouse.dev/attestations/${gate}/v1`);
-  const keys = chainPredicates(ARTIFACT, DEPLOYED, '').map(([, key]) => join(DEMO_KEYS, `${key}.pub`));
+  const types = chainPredicates(ARTIFACT, DEPLOYED, '', '').map(([gate]) => `https://gatehouse.dev/attestations/${gate}/v1`);
+  const keys = chainPredicates(ARTIFACT, DEPLOYED, '', '').map(([, key]) => join(DEMO_KEYS, `${key}.pub`));
   const peer: number[] = [];
   let peerAllowed: unknown;
   for (let i = 0; i < Number(values.peer); i++) {
@@ -122,6 +128,44 @@ try {
   const peerSummary = summary(peer);
   console.log(`peer pipeline (8 x cosign verify-blob-attestation + opa eval): p50 ${ms(peerSummary.p50)}, p99 ${ms(peerSummary.p99)}, ${(1000 / peerSummary.p50).toFixed(2)} decisions/s; opa says allowed=${String(peerAllowed)}, gatehouse says ${first.result.allowed}`);
   console.log(`ratios: warm gatehouse ${(warmPerSecond / (1000 / peerSummary.p50)).toFixed(0)}x the peer's throughput; cold CLI p50 is ${(coldSummary.p50 / peerSummary.p50).toFixed(2)}x the peer's time per decision`);
+
+  // A flooded store. Whoever can write to it cannot sign, so they add copies
+  // and forgeries; an authorised gate can add many distinct attestations.
+  const flood = Number(values.flood);
+  const flooded = join(work, 'flooded');
+  mkdirSync(flooded);
+  chain.forEach(({ bytes }, index) => writeFileSync(join(flooded, `chain-${index}.json`), bytes));
+  for (let i = 0; i < flood; i++) {
+    const original = JSON.parse(chain[i % chain.length]!.bytes.toString('utf8'));
+    if (i % 10 === 9) original.dsseEnvelope.payload = Buffer.from(`{"forged":${i}}`).toString('base64');
+    writeFileSync(join(flooded, `copy-${i}.json`), JSON.stringify(original, null, i % 7));
+  }
+  const floodedRun = () => {
+    const started = performance.now();
+    const result = spawnSync(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), 'verify', '--subject', ARTIFACT, '--attestations', flooded, '--policy', built.path, '--policy-key', POLICY_PUB, '--stage', 'production', '--deployed', DEPLOYED, '--at', AT.toISOString(), '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    const elapsed = performance.now() - started;
+    if (result.status !== 0) throw new Error(`flooded verify exited ${result.status}: ${result.stderr}`);
+    return { elapsed, decision: JSON.parse(result.stdout) as { allowed: boolean; rejected: unknown[] } };
+  };
+  const copies = floodedRun();
+  console.log(`flooded store (${flood + chain.length} bundles: re-serialised copies of the chain and ${Math.floor(flood / 10)} forgeries), cold CLI verify: ${ms(copies.elapsed)}, allowed=${copies.decision.allowed}, ${copies.decision.rejected.length} rejected`);
+
+  const many = join(work, 'many');
+  mkdirSync(many);
+  chain.forEach(({ bytes }, index) => writeFileSync(join(many, `chain-${index}.json`), bytes));
+  const [integrityGate, integrityKey, integrityPredicate] = chainPredicates(ARTIFACT, DEPLOYED, '2026-11-22T09:00:00Z', built.bundle.digest)[0]!;
+  const signing = await demoSigner(integrityKey);
+  for (let i = 0; i < flood; i++) {
+    const at = new Date(AT.getTime() - 3_600_000 - i * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const run = await attestGate({ name: 'model', digest: ARTIFACT }, { ...integrityPredicate, evaluatedAt: at } as never, signing);
+    writeFileSync(join(many, `${integrityGate}-${i}.json`), JSON.stringify(run.bundle));
+  }
+  const started = performance.now();
+  const manyResult = spawnSync(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), 'verify', '--subject', ARTIFACT, '--attestations', many, '--policy', built.path, '--policy-key', POLICY_PUB, '--stage', 'production', '--deployed', DEPLOYED, '--at', AT.toISOString(), '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const manyElapsed = performance.now() - started;
+  if (manyResult.status !== 0) throw new Error(`verify over many attestations exited ${manyResult.status}: ${manyResult.stderr}`);
+  console.log(`${flood} distinct signed ${integrityGate} attestations beside the chain, cold CLI verify: ${ms(manyElapsed)}, allowed=${JSON.parse(manyResult.stdout).allowed}`);
+  console.log(`ratio: flooded verify is ${(copies.elapsed / coldSummary.p50).toFixed(1)}x a clean cold verify, ${(copies.elapsed / peerSummary.p50).toFixed(1)}x one peer decision on 8 bundles`);
   built.cleanup();
 } finally {
   rmSync(work, { recursive: true, force: true });

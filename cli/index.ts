@@ -10,7 +10,7 @@ import { registerReplay } from './commands/replay.ts';
 import { registerVerify } from './commands/verify.ts';
 import { registerVerifyAttestation } from './commands/verify-attestation.ts';
 import { toExit, type ExitCode } from './exit.ts';
-import { processOutput, type Output } from './output.ts';
+import { printLines, processOutput, safeOutput, type Output } from './output.ts';
 
 /** The gatehouse command line; every command is a thin layer over src/. */
 export function buildProgram(output: Output = processOutput): Command {
@@ -18,7 +18,7 @@ export function buildProgram(output: Output = processOutput): Command {
     .description('Promotion gates for ML models: signed in-toto attestations, policy decisions, replayable records.')
     .version(ENGINE.version)
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) })
+    .configureOutput({ writeOut: (s) => printLines(output.out, s), writeErr: (s) => printLines(output.err, s) })
     .exitOverride();
   registerKeygen(program, output);
   registerDigest(program, output);
@@ -33,7 +33,8 @@ export function buildProgram(output: Output = processOutput): Command {
 }
 
 /** Runs the CLI and returns its exit code; the caller exits. */
-export async function main(argv: string[], output: Output = processOutput): Promise<ExitCode> {
+export async function main(argv: string[], destination: Output = processOutput): Promise<ExitCode> {
+  const output = safeOutput(destination);
   try {
     await buildProgram(output).parseAsync(argv, { from: 'user' });
     return 0;

@@ -22,15 +22,14 @@ export function registerReplay(program: Command, output: Output): void {
     .addOption(new Option('--decision-key <file.pub>', "key trusted to sign decision records; repeatable (default: the policy's decision_signers)").argParser(collect))
     .option('--json', 'print the outcome as JSON')
     .action(async (recordPath: string, flags: ReplayFlags) => {
-      const [{ readPolicyBundle }, { readPublicKey }, { DecisionEngine }, replay, { readBoundedFile }, { readTrustedKeys }] = await Promise.all([
+      const [{ readPolicyBundle, readPolicyKey }, { DecisionEngine }, replay, { readBoundedFile }, { readTrustedKeys }] = await Promise.all([
         import('../../src/policy/bundle.ts'),
-        import('../../src/keys/keys.ts'),
         import('../../src/decide/decide.ts'),
         import('../../src/decide/replay.ts'),
         import('../../src/io/read.ts'),
         import('../../src/verify/trust.ts'),
       ]);
-      const bundle = await readPolicyBundle(flags.policy, await readPublicKey(flags.policyKey));
+      const bundle = await readPolicyBundle(flags.policy, await readPolicyKey(flags.policyKey));
       const engine = await DecisionEngine.create(bundle);
       const trust = flags.decisionKey !== undefined
         ? { keys: await readTrustedKeys(flags.decisionKey) }
@@ -40,7 +39,8 @@ export function registerReplay(program: Command, output: Output): void {
       if (flags.json) {
         printJSON(output, { identical: outcome.identical, differences: outcome.differences, allowed: outcome.replayed.result.allowed, recordedAllowed: record.predicate.gatehouse.result.allowed });
       } else if (outcome.identical) {
-        output.out(`identical: ${record.artifact} to ${record.predicate.gatehouse.stage} was ${record.predicate.verificationResult === 'PASSED' ? 'allowed' : 'denied'} at ${record.predicate.gatehouse.evaluationTime}, and is again`);
+        const when = record.predicate.gatehouse.evaluationTimeSource === 'requested' ? ' (a requested time, not when it was decided)' : '';
+        output.out(`identical: ${record.artifact} to ${record.predicate.gatehouse.stage} was ${record.predicate.verificationResult === 'PASSED' ? 'allowed' : 'denied'} at ${record.predicate.gatehouse.evaluationTime}${when}, and is again`);
       } else {
         output.out('DIFFERENT:');
         for (const difference of outcome.differences) output.out(`  ${difference}`);

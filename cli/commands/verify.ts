@@ -40,23 +40,27 @@ export function registerVerify(program: Command, output: Output): void {
       }
       const evaluationTime = flags.at === undefined ? new Date() : parseTime(flags.at, '--at');
       const deployed = flags.deployed === undefined ? null : parseDigest(flags.deployed, '--deployed');
-      const [{ readPolicyBundle }, { readPublicKey }, { DecisionEngine }, { collectAttestations }] = await Promise.all([
+      const [{ readPolicyBundle, readPolicyKey }, { DecisionEngine }, { attestationsIn }] = await Promise.all([
         import('../../src/policy/bundle.ts'),
-        import('../../src/keys/keys.ts'),
         import('../../src/decide/decide.ts'),
         import('../../src/decide/attestations.ts'),
       ]);
       // Signing material is read before deciding, so a bad key cannot leave a decision unrecorded.
       const signing = flags.decisionKey === undefined ? undefined : await decisionSigning(flags.decisionKey);
-      const bundle = await readPolicyBundle(flags.policy, await readPublicKey(flags.policyKey));
+      const bundle = await readPolicyBundle(flags.policy, await readPolicyKey(flags.policyKey));
       const engine = await DecisionEngine.create(bundle);
+      // A record signed by a key the policy does not trust for records could never be replayed.
+      if (signing !== undefined && !engine.signers.mayRecordDecisions(signing.identity)) {
+        throw new InputError({ code: 'KEY_INVALID', message: `${signing.identity.keyId} is not one of the policy's decision_signers (${(engine.data.decision_signers ?? []).join(', ') || 'none'}); its records could not be replayed`, path: flags.decisionKey! });
+      }
       const subject = await resolveSubject(flags.subject);
-      const decision = engine.decide({
+      const decision = await engine.decide({
         artifact: subject.digest,
         stage: flags.stage,
         deployed,
         evaluationTime,
-        bundles: await collectAttestations(flags.attestations, subject.digest),
+        evaluationTimeSource: flags.at === undefined ? 'clock' : 'requested',
+        bundles: attestationsIn(flags.attestations, subject.digest),
       });
       let recordPath: string | undefined;
       if (signing !== undefined && flags.decisionOut !== undefined) {
@@ -66,16 +70,33 @@ export function registerVerify(program: Command, output: Output): void {
         recordPath = flags.decisionOut;
       }
       if (flags.json) {
-        printJSON(output, { ...decision.result, policy: { digest: `sha256:${decision.policy.digest}`, revision: decision.policy.revision }, evaluationTime: decision.input.evaluation_time, inputDigest: `sha256:${decision.inputDigest}`, rejected: rejectedBundles(decision), decisionRecord: recordPath ?? null });
+        printJSON(output, {
+          ...decision.result,
+          policy: { digest: `sha256:${decision.policy.digest}`, revision: decision.policy.revision },
+          evaluationTime: decision.input.evaluation_time,
+          evaluationTimeSource: decision.evaluationTimeSource,
+          inputDigest: `sha256:${decision.inputDigest}`,
+          rejected: rejectedBundles(decision),
+          decisionRecord: recordPath ?? null,
+        });
       } else {
         for (const line of formatDecision(decision)) output.out(line);
-        if (recordPath !== undefined) output.out(`\ndecision record: ${recordPath}`);
+        if (recordPath !== undefined) {
+          output.out('');
+          output.out(`decision record: ${recordPath}`);
+        }
       }
       if (!decision.result.allowed) throw new ExitError(EXIT.failed);
     });
 }
 
 async function decisionSigning(keyPath: string) {
-  const [{ KeySigner }, { readPrivateKey }] = await Promise.all([import('../../src/sign/key/key-signer.ts'), import('../../src/keys/keys.ts')]);
-  return { signer: new KeySigner(await readPrivateKey(keyPath)) };
+  const [{ KeySigner }, { readPrivateKey, keyAlgorithm, keyFingerprint }, { createPublicKey }] = await Promise.all([
+    import('../../src/sign/key/key-signer.ts'),
+    import('../../src/keys/keys.ts'),
+    import('node:crypto'),
+  ]);
+  const key = await readPrivateKey(keyPath);
+  const publicKey = createPublicKey(key);
+  return { signer: new KeySigner(key), identity: { kind: 'key' as const, keyId: keyFingerprint(publicKey), algorithm: keyAlgorithm(publicKey) } };
 }

@@ -9,34 +9,46 @@ import { FileSystemAttestationStore } from '../store/fs-store.ts';
 import type { StoredBundle, UnreadableBundle } from '../store/store.ts';
 
 /**
- * Every bundle a decision about `subject` should consider from a directory:
- * the store's folder for that subject (attestations/sha256-<hex>/) and any
- * .json bundle files directly in the directory. Unreadable files are returned
- * too, so they are reported rather than skipped.
+ * Every bundle a decision about `subject` should consider from a directory,
+ * read one at a time: the store's folder for that subject
+ * (attestations/sha256-<hex>/) and any .json bundle files directly in the
+ * directory. Unreadable files are yielded too, so they are reported rather
+ * than skipped.
  */
-export async function collectAttestations(directory: string, subject: ArtifactDigest): Promise<Array<StoredBundle | UnreadableBundle>> {
+export async function* attestationsIn(directory: string, subject: ArtifactDigest): AsyncGenerator<StoredBundle | UnreadableBundle> {
   const info = await stat(directory).catch((cause: unknown) => {
-    throw new InputError({ code: 'FILE_NOT_FOUND', message: 'no such attestation directory', path: directory, cause });
+    const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new InputError({ code: missing ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', message: missing ? 'no such attestation directory' : 'cannot read attestation directory', path: directory, cause });
   });
   if (!info.isDirectory()) throw new InputError({ code: 'FILE_UNREADABLE', message: 'not a directory', path: directory });
-  const found: Array<StoredBundle | UnreadableBundle> = await new FileSystemAttestationStore(directory).list(subject);
-  const seen = new Set(found.map((entry) => entry.location));
-  for (const entry of (await readdir(directory, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+  yield* new FileSystemAttestationStore(directory).entries(subject);
+  let entries;
+  try {
+    entries = await readdir(directory, { withFileTypes: true });
+  } catch (cause) {
+    throw new InputError({ code: 'FILE_UNREADABLE', message: 'cannot list attestation directory', path: directory, cause });
+  }
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (!entry.isFile() || !entry.name.endsWith('.json') || entry.name.endsWith(TEMP_SUFFIX)) continue;
     const location = join(directory, entry.name);
-    if (seen.has(location)) continue;
     try {
       const bytes = await readBoundedFile(location);
-      found.push({ location, bundleDigest: createHash('sha256').update(bytes).digest('hex'), bytes });
+      yield { location, bundleDigest: createHash('sha256').update(bytes).digest('hex'), bytes };
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
-      found.push({ location, error });
+      yield { location, error };
     }
   }
+}
+
+/** Every bundle for `subject` in a directory, as a list (see attestationsIn). */
+export async function collectAttestations(directory: string, subject: ArtifactDigest): Promise<Array<StoredBundle | UnreadableBundle>> {
+  const found: Array<StoredBundle | UnreadableBundle> = [];
+  for await (const entry of attestationsIn(directory, subject)) found.push(entry);
   return found;
 }
 
-/** The name a decision records for a bundle's location: its file name, so records do not depend on where an auditor keeps files. */
+/** The name a decision records for a file it could not read: its file name, so records do not depend on where an auditor keeps files. */
 export function locationName(location: string): string {
   return basename(location);
 }

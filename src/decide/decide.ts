@@ -17,8 +17,17 @@ export interface DecisionRequest {
   /** The model serving now; the regression baseline must be this one. */
   deployed: ArtifactDigest | null;
   evaluationTime: Date;
-  bundles: ReadonlyArray<StoredBundle | UnreadableBundle>;
+  /**
+   * 'clock' when evaluationTime is the time of deciding; 'requested' when it was
+   * asked for (an audit or a what-if): the record says so, and nothing that
+   * admits a model to serving may rely on such a decision.
+   */
+  evaluationTimeSource: EvaluationTimeSource;
+  bundles: Iterable<StoredBundle | UnreadableBundle> | AsyncIterable<StoredBundle | UnreadableBundle>;
 }
+
+/** Where a decision's evaluation time came from. */
+export type EvaluationTimeSource = 'clock' | 'requested';
 
 /** One required gate as the policy judged it. */
 export interface GateReport {
@@ -49,6 +58,9 @@ export interface DecisionResult {
 export interface Decision {
   result: DecisionResult;
   input: PolicyInput;
+  evaluationTimeSource: EvaluationTimeSource;
+  /** Where each input record's bundle was found (id to location), for people; not part of what is decided or recorded. */
+  locations: ReadonlyMap<string, string>;
   inputDigest: string;
   policy: { digest: string; revision: string };
   engine: { name: string; version: string };
@@ -89,13 +101,14 @@ export class DecisionEngine {
     return this.#evaluator.memoryBytes;
   }
 
-  /** Builds the input for a request: verification happens here, in TypeScript. */
-  input(request: DecisionRequest): PolicyInput {
+  /** Builds the input for a request (verification happens here, in TypeScript), with where each record was found. */
+  async input(request: DecisionRequest): Promise<{ input: PolicyInput; locations: Map<string, string> }> {
     return buildPolicyInput({
       artifact: request.artifact,
       stage: request.stage,
       deployed: request.deployed,
       evaluationTime: request.evaluationTime,
+      policyDigest: this.bundle.digest,
       bundles: request.bundles,
       verifier: this.#verifier,
       signers: this.signers,
@@ -103,12 +116,13 @@ export class DecisionEngine {
   }
 
   /** Decides a request. */
-  decide(request: DecisionRequest): Decision {
-    return this.evaluate(this.input(request));
+  async decide(request: DecisionRequest): Promise<Decision> {
+    const { input, locations } = await this.input(request);
+    return this.evaluate(input, request.evaluationTimeSource, locations);
   }
 
-  /** Evaluates a prepared input (used by replay to evaluate exactly what was recorded). */
-  evaluate(input: PolicyInput): Decision {
+  /** Evaluates a prepared input. */
+  evaluate(input: PolicyInput, evaluationTimeSource: EvaluationTimeSource, locations: ReadonlyMap<string, string> = new Map()): Decision {
     const result = this.#evaluator.evaluate(input);
     const problem = resultValidator.problem(result);
     if (problem !== undefined) {
@@ -117,6 +131,8 @@ export class DecisionEngine {
     return {
       result: result as DecisionResult,
       input,
+      evaluationTimeSource,
+      locations,
       inputDigest: inputDigest(input),
       policy: { digest: this.bundle.digest, revision: this.bundle.revision },
       engine: { ...ENGINE },

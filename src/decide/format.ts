@@ -1,9 +1,9 @@
 import { GATE_NAMES } from '../attest/predicates.ts';
 import type { Decision } from './decide.ts';
 
-/** Bundles that went into the policy as rejected, with why. */
-export function rejectedBundles(decision: Decision): Array<{ location: string; reason: string }> {
-  return decision.input.attestations.flatMap((record) => (record.verified ? [] : [{ location: record.location, reason: record.reason }]));
+/** Bundles that went into the policy as rejected, with where they were found and why. */
+export function rejectedBundles(decision: Decision): Array<{ id: string; location: string; reason: string }> {
+  return decision.input.attestations.flatMap((record) => (record.verified ? [] : [{ id: record.id, location: decision.locations.get(record.id) ?? record.id, reason: record.reason }]));
 }
 
 /**

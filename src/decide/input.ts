@@ -2,33 +2,44 @@ import { createHash } from 'node:crypto';
 import { canonicalJSON } from '../canonical/json.ts';
 import { predicateValidatorFor } from '../attest/predicate-schemas.ts';
 import { InputError } from '../error.ts';
+import { expectedSeed } from '../gates/seed.ts';
+import { parseJSON } from '../io/read.ts';
 import type { PolicySigners } from '../policy/data.ts';
 import type { StoredBundle, UnreadableBundle } from '../store/store.ts';
+import { instantOf, toRFC3339 } from '../time.ts';
 import { VerificationError } from '../verify/error.ts';
-import { signerName } from '../verify/identity.ts';
-import type { AttestationVerifier } from '../verify/verifier.ts';
-import { toRFC3339 } from '../time.ts';
-import { expectedSeed } from '../gates/seed.ts';
+import { signerName, type SignerIdentity } from '../verify/identity.ts';
+import type { AttestationVerifier, VerifiedAttestation } from '../verify/verifier.ts';
 import { locationName } from './attestations.ts';
+
+/** A signer as the policy sees it: its canonical name and the policy signer ids it matches. */
+export interface PolicySigner {
+  name: string;
+  ids: string[];
+}
 
 /** A bundle as the policy sees it: verified evidence with its signer, or rejected with the reason. */
 export type AttestationRecord =
   | {
+      /** `sha256:<hex>` of the bundle's bytes. */
       id: string;
-      location: string;
       verified: true;
-      signer: { name: string; ids: string[] };
+      signer: PolicySigner;
       predicate_type: string;
       subjects: string[];
-      /** evaluatedAt of a gatehouse predicate, in whole seconds since the epoch; null for other predicates. */
-      evaluated_at_s: number | null;
+      /** evaluatedAt of a gatehouse predicate, in milliseconds since the epoch; null for other predicates. */
+      evaluated_at_ms: number | null;
+      /** The earliest time a verified witness (RFC 3161 timestamp, Rekor entry) says the signature existed by; null without one. */
+      signed_at_ms: number | null;
       /** The bootstrap seed the predicate must record, re-derived from what it judged; null for gates without one. */
       expected_seed: number | null;
+      /** For provenance predicates: who signed the model, as far as the gate proved it; null when nobody did. */
+      author?: PolicySigner | null;
       predicate: Record<string, unknown>;
     }
   | {
+      /** `sha256:<hex>` of the bundle's bytes, or `unreadable:<file name>` when it could not be read. */
       id: string;
-      location: string;
       verified: false;
       reason: string;
       /** The predicate type the unverified payload claims: for reporting which gate it was meant for, never evidence. */
@@ -40,8 +51,10 @@ export interface PolicyInput {
   artifact: string;
   stage: string;
   deployed: string | null;
+  /** The deciding policy bundle: gate attestations must have been judged under it (or a revision its data accepts). */
+  policy: { digest: string };
   evaluation_time: string;
-  evaluation_time_s: number;
+  evaluation_time_ms: number;
   attestations: AttestationRecord[];
 }
 
@@ -50,27 +63,63 @@ export interface PolicyInputOptions {
   stage: string;
   deployed: string | null;
   evaluationTime: Date;
-  bundles: ReadonlyArray<StoredBundle | UnreadableBundle>;
+  /** sha256 (hex) of the deciding policy bundle. */
+  policyDigest: string;
+  bundles: Iterable<StoredBundle | UnreadableBundle> | AsyncIterable<StoredBundle | UnreadableBundle>;
   verifier: AttestationVerifier;
   signers: PolicySigners;
 }
 
 /**
- * Turns bundles into the policy input: each is verified against the policy's
- * signers and, when it is a gatehouse predicate, checked against its schema;
- * what fails either check goes in as rejected with its reason. Records are
- * sorted by bundle digest so the same bundles always make the same input.
+ * How many bundles one decision reads at most. Far beyond any real chain (a
+ * handful per gate); past it the store is being flooded and the decision is
+ * refused rather than left to run for minutes.
  */
-export function buildPolicyInput(options: PolicyInputOptions): PolicyInput {
-  const attestations = options.bundles.map((bundle) => toRecord(bundle, options)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return {
+export const MAX_BUNDLES_PER_DECISION = 100_000;
+
+/**
+ * Turns bundles into the policy input, one bundle at a time (only what the
+ * policy needs of each is kept, never the bytes): each is verified against the
+ * policy's signers and, when it is a gatehouse predicate, checked against its
+ * schema and placed in time; what fails goes in as rejected with its reason.
+ * Copies are counted once: the same bytes under two names, and re-serialised
+ * copies of one signed statement by one signer, whose record is the copy with
+ * the smallest bundle digest. Records are sorted by id, so the same evidence
+ * always makes the same input wherever and however often it is stored.
+ * Beside the input: where each record's bundle was found, for people.
+ */
+export async function buildPolicyInput(options: PolicyInputOptions): Promise<{ input: PolicyInput; locations: Map<string, string> }> {
+  const byId = new Map<string, AttestationRecord>();
+  // One record per signed statement and signer: the key is the payload digest and signer name.
+  const byStatement = new Map<string, string>();
+  const verifiedByContent = new Map<string, VerifiedAttestation | VerificationError | InputError>();
+  const locations = new Map<string, string>();
+  let count = 0;
+  for await (const bundle of options.bundles) {
+    if (++count > MAX_BUNDLES_PER_DECISION) {
+      throw new InputError({ code: 'USAGE', message: `more than ${MAX_BUNDLES_PER_DECISION} attestation bundles for one artifact; refusing to decide on a flooded store` });
+    }
+    const { record, statementKey } = toRecord(bundle, options, verifiedByContent);
+    if (!locations.has(record.id)) locations.set(record.id, bundle.location);
+    if (byId.has(record.id)) continue;
+    if (statementKey !== undefined) {
+      const kept = byStatement.get(statementKey);
+      if (kept !== undefined && kept < record.id) continue;
+      if (kept !== undefined) byId.delete(kept);
+      byStatement.set(statementKey, record.id);
+    }
+    byId.set(record.id, record);
+  }
+  const input: PolicyInput = {
     artifact: options.artifact,
     stage: options.stage,
     deployed: options.deployed,
+    policy: { digest: `sha256:${options.policyDigest}` },
     evaluation_time: toRFC3339(options.evaluationTime),
-    evaluation_time_s: Math.floor(options.evaluationTime.getTime() / 1000),
-    attestations,
+    evaluation_time_ms: options.evaluationTime.getTime(),
+    attestations: [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
   };
+  return { input, locations };
 }
 
 /** sha256 (hex) of the input's canonical JSON: what a decision record pins. */
@@ -78,52 +127,93 @@ export function inputDigest(input: PolicyInput): string {
   return createHash('sha256').update(canonicalJSON(input)).digest('hex');
 }
 
-function toRecord(bundle: StoredBundle | UnreadableBundle, options: PolicyInputOptions): AttestationRecord {
-  const location = locationName(bundle.location);
+// What one bundle contributes: its record and, when verified, the key under
+// which copies of the same signed statement by the same signer are one.
+interface RecordOf {
+  record: AttestationRecord;
+  statementKey?: string;
+}
+
+// Verification errors name this source; it is stripped from reasons, which
+// therefore do not depend on which copy of a bundle was verified first.
+const SOURCE = 'bundle';
+
+function toRecord(
+  bundle: StoredBundle | UnreadableBundle,
+  options: PolicyInputOptions,
+  verifiedByContent: Map<string, VerifiedAttestation | VerificationError | InputError>,
+): RecordOf {
   if ('error' in bundle) {
-    return { id: `unreadable:${location}`, location, verified: false, reason: bundle.error.message, claimed_predicate_type: null };
+    return { record: { id: `unreadable:${locationName(bundle.location)}`, verified: false, reason: bundle.error.message, claimed_predicate_type: null } };
   }
   const id = `sha256:${bundle.bundleDigest}`;
-  const reject = (reason: string): AttestationRecord => ({ id, location, verified: false, reason, claimed_predicate_type: claimedType(bundle.bytes) });
-  let verified;
+  const reject = (reason: string): RecordOf => ({ record: { id, verified: false, reason, claimed_predicate_type: claimedType(bundle.bytes) } });
+  let json: unknown;
   try {
-    verified = options.verifier.verifyBytes(bundle.bytes, location);
+    json = parseJSON(bundle.bytes, SOURCE);
   } catch (error) {
-    if (error instanceof VerificationError || error instanceof InputError) return reject(stripSource(error.message, location));
+    if (error instanceof InputError) return reject(error.message);
     throw error;
   }
+  // Re-serialised copies of one bundle verify once.
+  const content = createHash('sha256').update(canonicalJSON(json)).digest('hex');
+  let verified = verifiedByContent.get(content);
+  if (verified === undefined) {
+    try {
+      verified = options.verifier.verifyJSON(json, SOURCE);
+    } catch (error) {
+      if (!(error instanceof VerificationError || error instanceof InputError)) throw error;
+      verified = error;
+    }
+    verifiedByContent.set(content, verified);
+  }
+  if (verified instanceof Error) return reject(stripSource(verified.message));
   const { statement } = verified;
   const predicate = (statement.predicate ?? {}) as Record<string, unknown>;
   const validator = predicateValidatorFor(statement.predicateType);
   const problem = validator?.problem(predicate);
   if (problem !== undefined) return reject(`signed predicate does not match its schema: ${problem}`);
-  const evaluatedAt = validator === undefined ? null : Math.floor(Date.parse(predicate['evaluatedAt'] as string) / 1000);
+  let evaluatedAt: number | null = null;
+  if (validator !== undefined) {
+    evaluatedAt = instantOf(predicate['evaluatedAt'] as string);
+    if (evaluatedAt === null) return reject(`evaluatedAt ${JSON.stringify(predicate['evaluatedAt'])} cannot be placed in time`);
+  }
   const subject = statement.subject[0]?.digest.sha256;
-  return {
+  const signedAt = verified.timestamps.length === 0 ? null : Math.min(...verified.timestamps.map((t) => t.getTime()));
+  const record: Extract<AttestationRecord, { verified: true }> = {
     id,
-    location,
     verified: true,
-    signer: { name: signerName(verified.signer), ids: options.signers.idsFor(verified.signer) },
+    signer: policySigner(verified.signer, options.signers),
     predicate_type: statement.predicateType,
-    subjects: statement.subject.map((subject) => `sha256:${subject.digest.sha256}`),
-    evaluated_at_s: evaluatedAt,
+    subjects: statement.subject.map((s) => `sha256:${s.digest.sha256}`),
+    evaluated_at_ms: evaluatedAt,
+    signed_at_ms: signedAt,
     expected_seed: validator === undefined || subject === undefined ? null : expectedSeed(String(predicate['gate']), `sha256:${subject}`, predicate),
     predicate,
   };
+  if (validator !== undefined && predicate['gate'] === 'provenance') {
+    const signer = (predicate['modelSignature'] as { signer?: SignerIdentity | null } | undefined)?.signer ?? null;
+    record.author = signer === null ? null : policySigner(signer, options.signers);
+  }
+  return { record, statementKey: `${verified.payloadDigest}|${record.signer.name}` };
+}
+
+function policySigner(identity: SignerIdentity, signers: PolicySigners): PolicySigner {
+  return { name: signerName(identity), ids: signers.idsFor(identity) };
 }
 
 // Reads the predicate type an unverified bundle claims, for reporting only.
 function claimedType(bytes: Buffer): string | null {
   try {
-    const bundle = JSON.parse(bytes.toString('utf8')) as { dsseEnvelope?: { payload?: unknown } };
+    const bundle = parseJSON(bytes, '') as { dsseEnvelope?: { payload?: unknown } };
     if (typeof bundle.dsseEnvelope?.payload !== 'string') return null;
-    const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')) as { predicateType?: unknown };
+    const statement = parseJSON(Buffer.from(bundle.dsseEnvelope.payload, 'base64'), '') as { predicateType?: unknown };
     return typeof statement.predicateType === 'string' ? statement.predicateType : null;
   } catch {
     return null;
   }
 }
 
-function stripSource(message: string, location: string): string {
-  return message.startsWith(`${location}: `) ? message.slice(location.length + 2) : message;
+function stripSource(message: string): string {
+  return message.startsWith(`${SOURCE}: `) ? message.slice(SOURCE.length + 2) : message;
 }

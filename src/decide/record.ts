@@ -5,7 +5,7 @@ import { digestHex, type ArtifactDigest } from '../digest/artifact.ts';
 import { addSchema, compileSchema, type SchemaValidator } from '../schema/validator.ts';
 import { signStatement, type AttestOptions } from '../sign/attest.ts';
 import type { SerializedBundle } from '@sigstore/bundle';
-import type { Decision, DecisionResult } from './decide.ts';
+import type { Decision, DecisionResult, EvaluationTimeSource } from './decide.ts';
 
 /** Decision records are SLSA Verification Summary Attestations. */
 export const DECISION_PREDICATE_TYPE = 'https://slsa.dev/verification_summary/v1';
@@ -27,6 +27,8 @@ export interface DecisionRecordPredicate {
     stage: string;
     deployed: string | null;
     evaluationTime: string;
+    /** 'requested' when the evaluation time was asked for rather than read from the clock: such a record admits nothing to serving. */
+    evaluationTimeSource: EvaluationTimeSource;
     inputDigest: string;
     policyRevision: string;
     engine: { name: string; version: string };
@@ -39,7 +41,11 @@ export interface DecisionRecordPredicate {
 addSchema(resultSchema);
 export const decisionRecordValidator: SchemaValidator<DecisionRecordPredicate> = compileSchema<DecisionRecordPredicate>(recordSchema);
 
-/** The statement recording a decision, about the artifact. */
+/**
+ * The statement recording a decision, about the artifact. Every field is
+ * derived from the decision (the artifact's name aside, which the caller
+ * gives), so a replay that re-creates it can compare all of it.
+ */
 export function toDecisionStatement(decision: Decision, artifactName?: string): Statement<DecisionRecordPredicate> {
   const { input, result } = decision;
   const artifact = input.artifact as ArtifactDigest;
@@ -50,7 +56,7 @@ export function toDecisionStatement(decision: Decision, artifactName?: string): 
     policy: { uri: 'gatehouse-policy-bundle', digest: { sha256: decision.policy.digest } },
     inputAttestations: input.attestations
       .filter((record) => record.id.startsWith('sha256:'))
-      .map((record) => ({ uri: record.location, digest: { sha256: record.id.slice('sha256:'.length) } })),
+      .map((record) => ({ uri: attestationURI(record.id), digest: { sha256: record.id.slice('sha256:'.length) } })),
     verificationResult: result.allowed ? 'PASSED' : 'FAILED',
     verifiedLevels: [],
     slsaVersion: '1.0',
@@ -58,11 +64,12 @@ export function toDecisionStatement(decision: Decision, artifactName?: string): 
       stage: input.stage,
       deployed: input.deployed,
       evaluationTime: input.evaluation_time,
+      evaluationTimeSource: decision.evaluationTimeSource,
       inputDigest: `sha256:${decision.inputDigest}`,
       policyRevision: decision.policy.revision,
       engine: decision.engine,
       result,
-      unreadable: input.attestations.filter((record) => record.id.startsWith('unreadable:')).map((record) => record.location),
+      unreadable: input.attestations.filter((record) => record.id.startsWith(UNREADABLE)).map((record) => record.id.slice(UNREADABLE.length)),
     },
   };
   decisionRecordValidator.assert(predicate, '<decision record>', 'decision record');
@@ -71,6 +78,14 @@ export function toDecisionStatement(decision: Decision, artifactName?: string): 
     predicateType: DECISION_PREDICATE_TYPE,
     predicate,
   });
+}
+
+const UNREADABLE = 'unreadable:';
+
+// An input attestation is named by content, as the store names it: the same
+// bundle has the same URI wherever an auditor keeps it.
+function attestationURI(id: string): string {
+  return `${id.slice('sha256:'.length)}.sigstore.json`;
 }
 
 /** Signs a decision record. */

@@ -1,19 +1,22 @@
+import type { Statement } from '../attest/statement.ts';
 import { canonicalize } from '../canonical/json.ts';
-import { parseDigest } from '../digest/artifact.ts';
+import { parseDigest, type ArtifactDigest } from '../digest/artifact.ts';
 import { InputError } from '../error.ts';
 import type { StoredBundle, UnreadableBundle } from '../store/store.ts';
 import { parseRFC3339 } from '../time.ts';
 import { VerificationError } from '../verify/error.ts';
 import type { TrustPolicy } from '../verify/trust.ts';
 import { AttestationVerifier, type VerifiedAttestation } from '../verify/verifier.ts';
-import { collectAttestations, locationName } from './attestations.ts';
+import { attestationsIn, locationName } from './attestations.ts';
 import type { Decision, DecisionEngine } from './decide.ts';
-import { DECISION_PREDICATE_TYPE, decisionRecordValidator, type DecisionRecordPredicate } from './record.ts';
+import { DECISION_PREDICATE_TYPE, decisionRecordValidator, toDecisionStatement, type DecisionRecordPredicate } from './record.ts';
 
 /** A decision record that verified, with who signed it. */
 export interface VerifiedDecisionRecord {
   predicate: DecisionRecordPredicate;
-  artifact: string;
+  artifact: ArtifactDigest;
+  /** The statement as signed (its first subject is the artifact), every field of which a replay compares. */
+  statement: Statement;
   verified: VerifiedAttestation;
 }
 
@@ -28,55 +31,56 @@ export interface ReplayOutcome {
 /** Verifies a signed decision record against the trusted decision signers and checks its shape. */
 export function verifyDecisionRecord(bytes: Buffer, source: string, trust: TrustPolicy): VerifiedDecisionRecord {
   const verified = new AttestationVerifier(trust).verifyBytes(bytes, source);
-  if (verified.statement.predicateType !== DECISION_PREDICATE_TYPE) {
-    throw new VerificationError({ code: 'STATEMENT_INVALID', message: `${source}: not a decision record (predicate type ${verified.statement.predicateType})` });
+  const { statement } = verified;
+  if (statement.predicateType !== DECISION_PREDICATE_TYPE) {
+    throw new VerificationError({ code: 'STATEMENT_INVALID', message: `${source}: not a decision record (predicate type ${statement.predicateType})` });
   }
-  const predicate = verified.statement.predicate;
-  const problem = decisionRecordValidator.problem(predicate);
+  const problem = decisionRecordValidator.problem(statement.predicate);
   if (problem !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `not a valid decision record: ${problem}`, path: source });
-  return { predicate: predicate as unknown as DecisionRecordPredicate, artifact: `sha256:${verified.statement.subject[0]!.digest.sha256}`, verified };
+  const artifact = parseDigest(`sha256:${statement.subject[0]!.digest.sha256}`, `${source}: subject`);
+  return { predicate: statement.predicate as unknown as DecisionRecordPredicate, artifact, statement, verified };
 }
 
 /**
- * Re-evaluates a recorded decision offline: the same policy bundle (by
- * digest), the same attestation bundles (by digest), the same stage, deployed
- * model and evaluation time, through the same verification and policy. The
- * outcome is identical only when the policy, the input document and the
- * decision all match the record.
+ * Re-makes a recorded decision offline and compares the whole record. The
+ * recorded question (artifact, stage, deployed model, evaluation time and its
+ * source) is asked again of the given policy bundle, over the recorded
+ * attestation bundles found by digest in the store (and the files recorded as
+ * unreadable, if still there); the record statement is then re-created from
+ * the re-evaluation and compared with the signed one field by field, so a
+ * record whose result, verdict, policy, inputs, times or any other field was
+ * changed, and re-signed, replays as different.
  */
 export async function replayDecision(record: VerifiedDecisionRecord, engine: DecisionEngine, attestationsDir: string): Promise<ReplayOutcome> {
   const recorded = record.predicate;
   const differences: string[] = [];
-  if (engine.bundle.digest !== recorded.policy.digest.sha256) {
-    differences.push(`policy bundle: recorded sha256:${recorded.policy.digest.sha256}, given sha256:${engine.bundle.digest}`);
-  }
-  const artifact = parseDigest(record.artifact, 'decision record subject');
-  const wanted = new Map(recorded.inputAttestations.map((entry) => [entry.digest.sha256, entry.uri]));
+  const wanted = new Set(recorded.inputAttestations.map((entry) => entry.digest.sha256));
   const unreadable = new Set(recorded.gatehouse.unreadable);
-  const bundles: Array<StoredBundle | UnreadableBundle> = [];
-  for (const entry of await collectAttestations(attestationsDir, artifact)) {
-    if ('error' in entry) {
-      if (unreadable.has(locationName(entry.location))) bundles.push(entry);
-    } else if (wanted.has(entry.bundleDigest) && !bundles.some((b) => 'bundleDigest' in b && b.bundleDigest === entry.bundleDigest)) {
-      bundles.push(entry);
+  const found = new Set<string>();
+  async function* recordedBundles(): AsyncGenerator<StoredBundle | UnreadableBundle> {
+    for await (const entry of attestationsIn(attestationsDir, record.artifact)) {
+      if ('error' in entry) {
+        if (unreadable.has(locationName(entry.location))) yield entry;
+      } else if (wanted.has(entry.bundleDigest)) {
+        found.add(entry.bundleDigest);
+        yield entry;
+      }
     }
   }
-  const found = new Set(bundles.flatMap((b) => ('bundleDigest' in b ? [b.bundleDigest] : [])));
-  for (const [digest, uri] of wanted) {
-    if (!found.has(digest)) differences.push(`attestation sha256:${digest} (${uri}) is recorded but not in ${attestationsDir}`);
-  }
-  const input = engine.input({
-    artifact,
+  const replayed = await engine.decide({
+    artifact: record.artifact,
     stage: recorded.gatehouse.stage,
     deployed: recorded.gatehouse.deployed === null ? null : parseDigest(recorded.gatehouse.deployed, 'decision record deployed'),
     evaluationTime: parseRFC3339(recorded.gatehouse.evaluationTime, 'decision record evaluationTime'),
-    bundles,
+    evaluationTimeSource: recorded.gatehouse.evaluationTimeSource,
+    bundles: recordedBundles(),
   });
-  const replayed = engine.evaluate(input);
-  if (`sha256:${replayed.inputDigest}` !== recorded.gatehouse.inputDigest) {
-    differences.push(`policy input: recorded ${recorded.gatehouse.inputDigest}, replayed sha256:${replayed.inputDigest}`);
+  for (const digest of wanted) {
+    if (!found.has(digest)) differences.push(`attestation sha256:${digest} is recorded but not in ${attestationsDir}`);
   }
-  differences.push(...diffJSON(recorded.gatehouse.result, replayed.result, 'result'));
+  const name = record.statement.subject[0]!.name;
+  const remade = toDecisionStatement(replayed, name);
+  differences.push(...diffJSON(record.statement, remade, 'record'));
   return { identical: differences.length === 0, differences, record, replayed };
 }
 

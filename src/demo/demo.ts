@@ -7,7 +7,7 @@ import { open, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GateName, GatePredicateBase } from '../attest/predicates.ts';
-import { collectAttestations } from '../decide/attestations.ts';
+import { attestationsIn } from '../decide/attestations.ts';
 import { DecisionEngine, type Decision } from '../decide/decide.ts';
 import { formatDecision } from '../decide/format.ts';
 import { signDecision } from '../decide/record.ts';
@@ -31,7 +31,6 @@ import { readPolicyBundle, type VerifiedPolicyBundle } from '../policy/bundle.ts
 import { KeySigner } from '../sign/key/key-signer.ts';
 import { FileSystemAttestationStore } from '../store/fs-store.ts';
 import { signerName } from '../verify/identity.ts';
-import { toTrustedKey } from '../verify/trust.ts';
 import { writeDemoModel } from './model.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -86,7 +85,7 @@ export async function runDemo(dir: string, print: (line: string) => void): Promi
   };
   const artifactGates = async (model: { path: string; digest: ArtifactDigest }, when: Date) => [
     await runIntegrityGate({ path: model.path, expected: model.digest, expectedSource: 'demo training pipeline', evaluatedAt: when, signing: keys['integrity-gate'].signing }),
-    await runProvenanceGate({ path: model.path, trust: { keys: [toTrustedKey(keys['training-pipeline'].publicKey)] }, evaluatedAt: when, signing: keys['provenance-gate'].signing }),
+    await runProvenanceGate({ path: model.path, policy, evaluatedAt: when, signing: keys['provenance-gate'].signing }),
   ];
   const evaluationGates = (name: 'A' | 'B', policyBundle: VerifiedPolicyBundle) => runEvaluationGates(name, models[name].digest, models.deployed.digest, policyBundle, at, keys);
 
@@ -100,7 +99,7 @@ export async function runDemo(dir: string, print: (line: string) => void): Promi
 
   const engine = await DecisionEngine.create(policy);
   const decide = async (digest: ArtifactDigest, stage: string, when: Date): Promise<Decision> =>
-    engine.decide({ artifact: digest, stage, deployed: models.deployed.digest, evaluationTime: when, bundles: await collectAttestations(storeDir, digest) });
+    engine.decide({ artifact: digest, stage, deployed: models.deployed.digest, evaluationTime: when, evaluationTimeSource: when === at ? 'clock' : 'requested', bundles: attestationsIn(storeDir, digest) });
   say();
   say('4. The policy decides on staging (gatehouse verify): candidate A is allowed, candidate B is not:');
   const allowed = await decide(models.A.digest, 'staging', at);

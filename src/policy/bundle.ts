@@ -1,6 +1,7 @@
 import { createHash, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { InputError, describeThrown } from '../error.ts';
-import { readBoundedFile } from '../io/read.ts';
+import { parseJSON, readBoundedFile } from '../io/read.ts';
+import { keyAlgorithm, readPublicKey } from '../keys/keys.ts';
 import { compileSchema, type SchemaValidator } from '../schema/validator.ts';
 import { PolicyError } from './error.ts';
 import { opaFileHash } from './opa-hash.ts';
@@ -80,6 +81,24 @@ const manifestValidator: SchemaValidator<Manifest> = compileSchema<Manifest>({
   },
 });
 
+/** Reads the policy team's public key: policy bundles are signed ES256, so it must be an ECDSA P-256 key. */
+export async function readPolicyKey(path: string): Promise<KeyObject> {
+  const key = await readPublicKey(path);
+  assertPolicyKey(key, path);
+  return key;
+}
+
+function assertPolicyKey(key: KeyObject, path?: string): void {
+  const algorithm = keyAlgorithm(key, path);
+  if (algorithm !== 'ecdsa-p256') {
+    throw new InputError({
+      code: 'KEY_INVALID',
+      message: `policy bundles are signed with ES256, which needs an ECDSA P-256 key; this is an ${algorithm} key`,
+      ...(path === undefined ? {} : { path }),
+    });
+  }
+}
+
 /** Reads a policy bundle file and verifies it (see verifyPolicyBundle). */
 export async function readPolicyBundle(path: string, policyKey: KeyObject): Promise<VerifiedPolicyBundle> {
   return verifyPolicyBundle(await readBoundedFile(path, { maxBytes: MAX_BUNDLE_BYTES }), path, policyKey);
@@ -93,6 +112,7 @@ export async function readPolicyBundle(path: string, policyKey: KeyObject): Prom
  * policy.wasm read.
  */
 export function verifyPolicyBundle(archive: Buffer, source: string, policyKey: KeyObject): VerifiedPolicyBundle {
+  assertPolicyKey(policyKey);
   const files = readTarGz(archive, source, DEFAULT_TAR_LIMITS);
   const signatureFile = files.get(SIGNATURES_FILE);
   if (signatureFile === undefined) {
@@ -186,8 +206,8 @@ function decodeJSONPart(part: string, source: string): unknown {
 
 function parseJSONFile(content: Buffer, name: string): any {
   try {
-    return JSON.parse(content.toString('utf8'));
+    return parseJSON(content, name);
   } catch (cause) {
-    throw new InputError({ code: 'BUNDLE_MALFORMED', message: `not valid JSON: ${describeThrown(cause)}`, path: name, cause });
+    throw new InputError({ code: 'BUNDLE_MALFORMED', message: describeThrown(cause), path: name, cause });
   }
 }

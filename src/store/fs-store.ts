@@ -35,37 +35,42 @@ export class FileSystemAttestationStore implements AttestationStore {
   }
 
   async list(subject: ArtifactDigest): Promise<Array<StoredBundle | UnreadableBundle>> {
+    const results: Array<StoredBundle | UnreadableBundle> = [];
+    for await (const entry of this.entries(subject)) results.push(entry);
+    return results;
+  }
+
+  /** Every bundle stored for `subject`, read one at a time in name order, so a caller holds one bundle's bytes at once. */
+  async *entries(subject: ArtifactDigest): AsyncGenerator<StoredBundle | UnreadableBundle> {
     const directory = this.#directory(subject);
     let names: string[];
     try {
       names = await readdir(directory);
     } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw new InputError({ code: 'FILE_UNREADABLE', message: 'cannot list attestation store', path: directory, cause });
     }
-    const results: Array<StoredBundle | UnreadableBundle> = [];
     for (const name of names.sort()) {
       // Leftovers of an interrupted atomic write are not bundles.
       if (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) continue;
       const location = join(directory, name);
       if (!name.endsWith(BUNDLE_SUFFIX)) {
-        results.push({ location, error: new InputError({ code: 'BUNDLE_MALFORMED', message: `unexpected file in attestation store (bundles end in ${BUNDLE_SUFFIX})`, path: location }) });
+        yield { location, error: new InputError({ code: 'BUNDLE_MALFORMED', message: `unexpected file in attestation store (bundles end in ${BUNDLE_SUFFIX})`, path: location }) };
         continue;
       }
       try {
         const bytes = await readBoundedFile(location);
         const bundleDigest = sha256(bytes);
         if (`${bundleDigest}${BUNDLE_SUFFIX}` !== name) {
-          results.push({ location, error: new InputError({ code: 'BUNDLE_MALFORMED', message: `content digest ${bundleDigest} does not match the file name`, path: location }) });
+          yield { location, error: new InputError({ code: 'BUNDLE_MALFORMED', message: `content digest ${bundleDigest} does not match the file name`, path: location }) };
           continue;
         }
-        results.push({ location, bundleDigest, bytes });
+        yield { location, bundleDigest, bytes };
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
-        results.push({ location, error });
+        yield { location, error };
       }
     }
-    return results;
   }
 
   #directory(subject: ArtifactDigest): string {

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   store = join(work, 'attestations');
   for (const args of [
     ['gate', 'integrity', model, '--expected', digest, '--key', join(KEYS, 'integrity-gate.key'), '--store', store, '--at', '2026-11-22T09:00:00Z'],
-    ['gate', 'provenance', model, '--trusted-key', join(KEYS, 'training-pipeline.pub'), '--key', join(KEYS, 'provenance-gate.key'), '--store', store, '--at', '2026-11-22T09:00:00Z'],
+    ['gate', 'provenance', model, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--key', join(KEYS, 'provenance-gate.key'), '--store', store, '--at', '2026-11-22T09:00:00Z'],
   ]) {
     const result = gatehouse(args);
     expect(result.status, result.stdout + result.stderr).toBe(0);
@@ -101,12 +101,29 @@ describe('gatehouse replay', () => {
     expect(different.stdout).toMatch(/DIFFERENT:[\s\S]*is recorded but not in[\s\S]*result.allowed: recorded true, replayed false/);
   });
 
-  it('refuses a record signed by a key that may not sign decisions', () => {
+  it('refuses to sign a record with a key the policy does not list in decision_signers, writing nothing', () => {
+    const record = join(work, 'unreplayable-decision.json');
+    const result = verify('--stage', 'development', '--decision-out', record, '--decision-key', join(KEYS, 'integrity-gate.key'));
+    expect(result.status, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(/integrity-gate\.key: SHA256:\S+ is not one of the policy's decision_signers \(decision-recorder\)/);
+    expect(existsSync(record)).toBe(false);
+  });
+
+  it('refuses a record signed by a key that may not sign decisions', async () => {
     const record = join(work, 'forged-decision.json');
-    expect(verify('--stage', 'development', '--decision-out', record, '--decision-key', join(KEYS, 'integrity-gate.key')).status).toBe(0);
-    const result = gatehouse(['replay', record, '--attestations', store, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub')]);
+    const good = join(work, 'good-decision.json');
+    expect(verify('--stage', 'development', '--decision-out', good, '--decision-key', join(KEYS, 'decision-recorder.key')).status).toBe(0);
+    const { KeySigner } = await import('../../src/sign/key/key-signer.ts');
+    const { readPrivateKey } = await import('../../src/keys/keys.ts');
+    const { signStatement } = await import('../../src/sign/attest.ts');
+    // The same statement, re-signed by a gate's key.
+    const statement = JSON.parse(Buffer.from(JSON.parse(readFileSync(good, 'utf8')).dsseEnvelope.payload, 'base64').toString('utf8'));
+    writeFileSync(record, JSON.stringify(await signStatement(statement, { signer: new KeySigner(await readPrivateKey(join(KEYS, 'integrity-gate.key'))) })));
+    const replayed = (path: string) => gatehouse(['replay', path, '--attestations', store, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub')]);
+    expect(replayed(good).status).toBe(0);
+    const result = replayed(record);
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/verification failed/);
+    expect(result.stderr).toMatch(/verification failed: .*does not verify with any trusted key/);
   });
 });
 

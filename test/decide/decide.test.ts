@@ -34,8 +34,8 @@ beforeAll(async () => {
 afterAll(() => cleanup?.());
 
 const integrity = (subject: ArtifactDigest, at = EARLIER) => integrityPredicate(subject, at);
-const provenance = (subject: ArtifactDigest, at = EARLIER) => provenancePredicate(subject, at);
-const regression = (baseline: ArtifactDigest = DEPLOYED, at = EARLIER) => regressionPredicate(baseline, at);
+const provenance = (subject: ArtifactDigest, at = EARLIER) => provenancePredicate(subject, at, engine.bundle.digest);
+const regression = (baseline: ArtifactDigest = DEPLOYED, at = EARLIER) => regressionPredicate(baseline, at, engine.bundle.digest);
 
 async function stored(bytes: Buffer, name: string): Promise<StoredBundle> {
   return asStored([{ name, bytes }])[0]!;
@@ -49,16 +49,17 @@ async function completeChain(subject = ARTIFACT): Promise<StoredBundle[]> {
   ]);
 }
 
-function decide(bundles: StoredBundle[], overrides: Partial<DecisionRequest> = {}): Decision {
-  return engine.decide({ artifact: ARTIFACT, stage: 'test', deployed: DEPLOYED, evaluationTime: NOW, bundles, ...overrides });
+function decide(bundles: StoredBundle[], overrides: Partial<DecisionRequest> = {}): Promise<Decision> {
+  return engine.decide({ artifact: ARTIFACT, stage: 'test', deployed: DEPLOYED, evaluationTime: NOW, evaluationTimeSource: 'requested', bundles, ...overrides });
 }
 
-const codes = (decision: Decision) => decision.result.violations.map((v) => v.code);
+// Violation codes in order; a gate without acceptable evidence also carries required_gate_unsatisfied.
+const codes = (decision: Decision) => decision.result.violations.map((v) => v.code).sort();
 
 describe('DecisionEngine', () => {
   describe('#decide', () => {
     it('allows a complete, independently signed, fresh chain and names each signer', async () => {
-      const decision = decide(await completeChain());
+      const decision = await decide(await completeChain());
       expect(decision.result.violations).toEqual([]);
       expect(decision.result.allowed).toBe(true);
       expect(decision.result.gates.integrity).toMatchObject({ status: 'present', verdicts: ['pass'], signers: [expect.stringMatching(/^key:SHA256:/)] });
@@ -68,59 +69,59 @@ describe('DecisionEngine', () => {
 
     it('is deterministic: the same request gives the same input digest and result', async () => {
       const chain = await completeChain();
-      const first = decide(chain);
-      const second = decide([...chain].reverse());
+      const first = await decide(chain);
+      const second = await decide([...chain].reverse());
       expect(second.inputDigest).toBe(first.inputDigest);
       expect(second.result).toEqual(first.result);
     });
 
     it('denies a missing gate', async () => {
       const chain = await completeChain();
-      const decision = decide(chain.filter((b) => !b.location.includes('regression')));
+      const decision = await decide(chain.filter((b) => !b.location.includes('regression')));
       expect(decision.result.allowed).toBe(false);
-      expect(codes(decision)).toEqual(['required_gate_missing']);
+      expect(codes(decision)).toEqual(['required_gate_missing', 'required_gate_unsatisfied']);
       expect(decision.result.gates.regression!.status).toBe('missing');
     });
 
     it('denies an attestation signed by a signer not authorised for its gate', async () => {
       const chain = (await completeChain()).filter((b) => !b.location.includes('integrity'));
       const bySafetyKey = await stored(await signedGate('integrity', 'safety-gate', ARTIFACT, integrity(ARTIFACT)), 'integrity');
-      const decision = decide([...chain, bySafetyKey]);
-      expect(codes(decision)).toEqual(['signer_not_authorised']);
-      expect(decision.result.violations[0]!.msg).toMatch(/integrity: .* is not authorised for this gate \(authorised: integrity-gate\)/);
+      const decision = await decide([...chain, bySafetyKey]);
+      expect(codes(decision)).toEqual(['required_gate_unsatisfied', 'signer_not_authorised']);
+      expect(decision.result.violations.find((v) => v.code === 'signer_not_authorised')!.msg).toMatch(/integrity: .* is not authorised for this gate \(authorised: integrity-gate\)/);
       expect(decision.result.gates.integrity!.status).toBe('rejected');
     });
 
     it('denies one signer counting for two gates', async () => {
       const chain = (await completeChain()).filter((b) => !b.location.includes('provenance'));
       const byIntegrityKey = await stored(await signedGate('provenance', 'integrity-gate', ARTIFACT, provenance(ARTIFACT)), 'provenance');
-      const decision = decide([...chain, byIntegrityKey]);
+      const decision = await decide([...chain, byIntegrityKey]);
       expect(codes(decision)).toEqual(['signer_reused_across_gates']);
     });
 
     it('denies when the only attestation of a gate is about another artifact', async () => {
       const chain = (await completeChain()).filter((b) => !b.location.includes('integrity'));
       const aboutOther = await stored(await signedGate('integrity', 'integrity-gate', OTHER, integrity(OTHER)), 'integrity');
-      const decision = decide([...chain, aboutOther]);
-      expect(codes(decision)).toEqual(['subject_mismatch']);
-      expect(decision.result.violations[0]!.msg).toContain(`is about ${OTHER}, not ${ARTIFACT}`);
+      const decision = await decide([...chain, aboutOther]);
+      expect(codes(decision)).toEqual(['required_gate_unsatisfied', 'subject_mismatch']);
+      expect(decision.result.violations.find((v) => v.code === 'subject_mismatch')!.msg).toContain(`is about ${OTHER}, not ${ARTIFACT}`);
     });
 
     it('denies a stale attestation and one dated after the evaluation time', async () => {
       const chain = (await completeChain()).filter((b) => !b.location.includes('integrity'));
       const stale = await stored(await signedGate('integrity', 'integrity-gate', ARTIFACT, integrity(ARTIFACT, '2026-11-10T12:00:00Z')), 'integrity');
-      expect(codes(decide([...chain, stale]))).toEqual(['attestation_stale']);
+      expect(codes(await decide([...chain, stale]))).toEqual(['attestation_stale', 'required_gate_unsatisfied']);
       const future = await stored(await signedGate('integrity', 'integrity-gate', ARTIFACT, integrity(ARTIFACT, '2026-11-20T12:00:01Z')), 'integrity');
-      expect(codes(decide([...chain, future]))).toEqual(['attestation_from_future']);
+      expect(codes(await decide([...chain, future]))).toEqual(['attestation_from_future', 'required_gate_unsatisfied']);
     });
 
     it('denies a regression baseline that is not the deployed model, and a request without one', async () => {
       const chain = (await completeChain()).filter((b) => !b.location.includes('regression'));
       const wrongBaseline = await stored(await signedGate('regression', 'regression-gate', ARTIFACT, regression(OTHER)), 'regression');
-      const decision = decide([...chain, wrongBaseline]);
-      expect(codes(decision)).toEqual(['regression_baseline_mismatch']);
+      const decision = await decide([...chain, wrongBaseline]);
+      expect(codes(decision)).toEqual(['baseline_mismatch']);
       expect(decision.result.violations[0]!.msg).toBe(`regression: baseline was ${OTHER}, but the deployed model is ${DEPLOYED}`);
-      expect(codes(decide(await completeChain(), { deployed: null }))).toEqual(['deployed_model_unknown']);
+      expect(codes(await decide(await completeChain(), { deployed: null }))).toEqual(['deployed_model_unknown']);
     });
 
     it('re-judges figures against the policy thresholds, whatever the gate concluded', async () => {
@@ -128,15 +129,21 @@ describe('DecisionEngine', () => {
       const loose = regression() as unknown as { metrics: Array<{ name: string; delta: number; ci: { low: number; high: number } }> };
       loose.metrics[0] = { name: 'accuracy', delta: -0.02, ci: { low: -0.03, high: -0.01 } };
       const passedAnyway = await stored(await signedGate('regression', 'regression-gate', ARTIFACT, loose as never), 'regression');
-      const decision = decide([...chain, passedAnyway]);
+      const decision = await decide([...chain, passedAnyway]);
       expect(codes(decision)).toEqual(['metric_out_of_tolerance']);
     });
 
     it('treats a bundle that fails verification as evidence of nothing, naming the gate it claims', async () => {
       const chain = (await completeChain()).filter((b) => !b.location.includes('integrity'));
-      const untrusted = await stored(await signedGate('integrity', 'training-pipeline', ARTIFACT, integrity(ARTIFACT)), 'integrity');
-      const decision = decide([...chain, untrusted]);
-      expect(codes(decision)).toEqual(['attestation_unverified']);
+      const { generateKeyPair } = await import('../../src/keys/keys.ts');
+      const { KeySigner } = await import('../../src/sign/key/key-signer.ts');
+      const { attestGate } = await import('../../src/gates/gate.ts');
+      const { createPrivateKey } = await import('node:crypto');
+      const stranger = { signer: new KeySigner(createPrivateKey(generateKeyPair().privateKeyPEM)) };
+      const run = await attestGate({ name: 'model', digest: ARTIFACT }, integrity(ARTIFACT), stranger);
+      const untrusted = await stored(Buffer.from(JSON.stringify(run.bundle)), 'integrity');
+      const decision = await decide([...chain, untrusted]);
+      expect(codes(decision)).toEqual(['attestation_unverified', 'required_gate_unsatisfied']);
       expect(decision.result.gates.integrity!.status).toBe('rejected');
       expect(decision.input.attestations.find((r) => !r.verified)).toMatchObject({ verified: false, reason: expect.stringContaining('does not verify with any trusted key'), claimed_predicate_type: 'https://gatehouse.dev/attestations/integrity/v1' });
     });
@@ -151,13 +158,13 @@ describe('DecisionEngine', () => {
         predicate: { gate: 'integrity', verdict: 'pass', evaluatedAt: 'yesterday' },
       });
       const bundle = await signStatement(malformed, await demoSigner('integrity-gate'));
-      const decision = decide([...chain, await stored(Buffer.from(JSON.stringify(bundle)), 'integrity')]);
+      const decision = await decide([...chain, await stored(Buffer.from(JSON.stringify(bundle)), 'integrity')]);
       expect(decision.result.allowed).toBe(false);
       expect(decision.input.attestations.find((r) => !r.verified)).toMatchObject({ reason: expect.stringContaining('does not match its schema') });
     });
 
     it('denies an unknown stage', async () => {
-      expect(codes(decide(await completeChain(), { stage: 'prod' }))).toEqual(['unknown_stage']);
+      expect(codes(await decide(await completeChain(), { stage: 'prod' }))).toEqual(['unknown_stage']);
     });
   });
 
@@ -172,7 +179,7 @@ describe('DecisionEngine', () => {
         writeFileSync(location, b.bytes);
         return { ...b, location };
       });
-      const decision = decide(onDisk);
+      const decision = await decide(onDisk);
       const record = Buffer.from(JSON.stringify(await signDecision(decision, await demoSigner('decision-recorder'), 'model')));
       const trust = engine.signers.restrictedTo(engine.data.decision_signers ?? []);
       const verified = verifyDecisionRecord(record, 'decision.json', trust);
@@ -189,11 +196,11 @@ describe('DecisionEngine', () => {
       const changed = await replayDecision(verified, engine, dir);
       expect(changed.identical).toBe(false);
       expect(changed.differences[0]).toMatch(/is recorded but not in/);
-      expect(changed.differences).toContain('result.allowed: recorded true, replayed false');
+      expect(changed.differences).toContain('record.predicate.gatehouse.result.allowed: recorded true, replayed false');
     });
 
     it('refuses a record signed by anyone but a decision signer', async () => {
-      const decision = decide(await completeChain());
+      const decision = await decide(await completeChain());
       const record = Buffer.from(JSON.stringify(await signDecision(decision, await demoSigner('integrity-gate'))));
       const trust = engine.signers.restrictedTo(engine.data.decision_signers ?? []);
       expect(() => verifyDecisionRecord(record, 'decision.json', trust)).toThrow(/does not verify with any trusted key/);

@@ -20,8 +20,8 @@ afterAll(() => cleanup?.());
 
 describe('a production decision on the full seven-gate chain', () => {
   it('is allowed when every gate is present, independent, fresh and within thresholds', async () => {
-    const chain = await signedChain(ARTIFACT, DEPLOYED, '2026-11-22T09:00:00Z');
-    const decision = engine.decide({ artifact: ARTIFACT, stage: 'production', deployed: DEPLOYED, evaluationTime: new Date('2026-11-22T10:00:00Z'), bundles: asStored(chain) });
+    const chain = await signedChain(ARTIFACT, DEPLOYED, '2026-11-22T09:00:00Z', engine.bundle.digest);
+    const decision = await engine.decide({ artifact: ARTIFACT, stage: 'production', deployed: DEPLOYED, evaluationTime: new Date('2026-11-22T10:00:00Z'), evaluationTimeSource: 'requested', bundles: asStored(chain) });
     expect(decision.result.violations).toEqual([]);
     expect(decision.result.allowed).toBe(true);
     expect(Object.values(decision.result.gates).map((g) => g.status)).toEqual(Array(7).fill('present'));
@@ -29,9 +29,9 @@ describe('a production decision on the full seven-gate chain', () => {
   });
 
   it('is denied with one approval where the stage requires two distinct approvers', async () => {
-    const chain = await signedChain(ARTIFACT, DEPLOYED, '2026-11-22T09:00:00Z');
+    const chain = await signedChain(ARTIFACT, DEPLOYED, '2026-11-22T09:00:00Z', engine.bundle.digest);
     const withoutBob = chain.filter(({ name }) => name !== 'approval-approver-bob');
-    const decision = engine.decide({ artifact: ARTIFACT, stage: 'production', deployed: DEPLOYED, evaluationTime: new Date('2026-11-22T10:00:00Z'), bundles: asStored(withoutBob) });
+    const decision = await engine.decide({ artifact: ARTIFACT, stage: 'production', deployed: DEPLOYED, evaluationTime: new Date('2026-11-22T10:00:00Z'), evaluationTimeSource: 'requested', bundles: asStored(withoutBob) });
     expect(decision.result.violations.map((v) => v.code)).toEqual(['approvals_insufficient']);
   });
 });

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createPublicKey } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -41,7 +42,7 @@ describe('verifyPolicyBundle', () => {
   it('accepts the committed bundle and reads its policy, data and revision', async () => {
     const bundle = await readPolicyBundle(COMMITTED, await readPublicKey(POLICY_PUB));
     expect(bundle.wasm.subarray(0, 4)).toEqual(Buffer.from([0x00, 0x61, 0x73, 0x6d]));
-    expect(Object.keys(bundle.data['gatehouse'] as object).sort()).toEqual(['datasets', 'decision_signers', 'gates', 'signers', 'stages', 'thresholds']);
+    expect(Object.keys(bundle.data['gatehouse'] as object).sort()).toEqual(['accepted_policies', 'datasets', 'decision_signers', 'gates', 'model_signers', 'signers', 'stages', 'thresholds']);
     expect(bundle.revision).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
@@ -89,8 +90,22 @@ describe('verifyPolicyBundle', () => {
     await expectRefused(archive, 'SIGNATURE_INVALID');
   });
 
+  it('refuses a policy key that cannot verify ES256 as bad input, naming what it needs', async () => {
+    const ed25519 = await readPublicKey(join(ROOT, 'test', 'fixtures', 'keys', 'ed25519.pub'));
+    expect(() => verifyPolicyBundle(readFileSync(COMMITTED), 'x.tar.gz', ed25519)).toThrow(/ES256, which needs an ECDSA P-256 key; this is an ed25519 key/);
+    const error = (() => {
+      try {
+        verifyPolicyBundle(readFileSync(COMMITTED), 'x.tar.gz', ed25519);
+      } catch (thrown) {
+        return thrown;
+      }
+    })();
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).code).toBe('KEY_INVALID');
+  });
+
   it('refuses something that is not a gzip archive as bad input', async () => {
-    expect(() => verifyPolicyBundle(Buffer.from('not a bundle'), 'x.tar.gz', null as never)).toThrow(InputError);
+    expect(() => verifyPolicyBundle(Buffer.from('not a bundle'), 'x.tar.gz', createPublicKey(readFileSync(POLICY_PUB)))).toThrow(InputError);
   });
 });
 

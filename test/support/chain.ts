@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { GateName, GatePredicateBase } from '../../src/attest/predicates.ts';
 import type { StoredBundle } from '../../src/store/store.ts';
 import type { ArtifactDigest } from '../../src/digest/artifact.ts';
-import { base, signedGate } from './policy.ts';
+import { base, modelSignerIdentity, signedGate } from './policy.ts';
 
 export const SAFETY_DATASET: ArtifactDigest = `sha256:${'5a'.repeat(32)}`;
 export const BIAS_DATASET: ArtifactDigest = `sha256:${'b1'.repeat(32)}`;
@@ -15,54 +15,54 @@ const metric = (name: string, low: number, high: number) => ({ name, delta: (low
 const artifactOf = (subject: ArtifactDigest) => ({ name: 'model', digest: subject, kind: 'directory' as const });
 const predicate = (value: object) => value as GatePredicateBase<GateName>;
 
-/** An integrity predicate: the artifact hashed to the recorded digest. */
+/** An integrity predicate: the artifact hashed to the recorded digest (the integrity gate applies no policy). */
 export function integrityPredicate(subject: ArtifactDigest, at: string): GatePredicateBase<GateName> {
-  return predicate({ ...base('integrity', at), artifact: artifactOf(subject), expected: { digest: subject } });
+  return predicate({ ...base('integrity', at, null), artifact: artifactOf(subject), expected: { digest: subject } });
 }
 
-/** A provenance predicate: the model's signature verified and covers the files. */
-export function provenancePredicate(subject: ArtifactDigest, at: string): GatePredicateBase<GateName> {
+/** A provenance predicate judged under `policy`: the model's signature, by the demo training pipeline, verified and covers the files. */
+export function provenancePredicate(subject: ArtifactDigest, at: string, policy: string): GatePredicateBase<GateName> {
   return predicate({
-    ...base('provenance', at),
+    ...base('provenance', at, policy),
     artifact: artifactOf(subject),
-    modelSignature: { bundleDigest: `sha256:${'0f'.repeat(32)}`, signer: { kind: 'key', keyId: `SHA256:${'T'.repeat(43)}`, algorithm: 'ecdsa-p256' }, predicateType: 'https://model_signing/signature/v1.0', serialization: { method: 'files' }, manifestDigest: subject },
+    modelSignature: { bundleDigest: `sha256:${'0f'.repeat(32)}`, signer: modelSignerIdentity(), predicateType: 'https://model_signing/signature/v1.0', serialization: { method: 'files' }, manifestDigest: subject },
     mismatches: [],
   });
 }
 
-/** A regression predicate against `baseline`, every metric inside the example thresholds. */
-export function regressionPredicate(baseline: ArtifactDigest, at: string): GatePredicateBase<GateName> {
+/** A regression predicate against `baseline` judged under `policy`, every metric inside the example thresholds. */
+export function regressionPredicate(baseline: ArtifactDigest, at: string, policy: string): GatePredicateBase<GateName> {
   return predicate({
-    ...base('regression', at),
+    ...base('regression', at, policy),
     baseline: { digest: baseline },
     evaluationSet: { digest: EVALUATION_SET, examples: 5000 },
     metrics: [metric('accuracy', -0.004, 0.008), metric('quality', -0.01, 0.02), metric('latency_p50', -0.02, 0.03), metric('latency_p99', -0.03, 0.05), metric('throughput', -0.02, 0.02), metric('peak_memory', -0.01, 0.04)],
   });
 }
 
-/** Predicates for every gate of the chain, judged at `at`, with the demo key that signs each. */
-export function chainPredicates(subject: ArtifactDigest, deployed: ArtifactDigest, at: string): Array<[GateName, string, GatePredicateBase<GateName>]> {
-  const approval = { ...base('approval', at), decision: 'approve', stage: 'production', report: { digest: `sha256:${'7e'.repeat(32)}` } };
+/** Predicates for every gate of the chain, judged at `at` under the policy bundle with sha256 `policy` (hex), with the demo key that signs each. */
+export function chainPredicates(subject: ArtifactDigest, deployed: ArtifactDigest, at: string, policy: string): Array<[GateName, string, GatePredicateBase<GateName>]> {
+  const approval = { ...base('approval', at, policy), decision: 'approve', stage: 'production', report: { digest: `sha256:${'7e'.repeat(32)}` } };
   return [
     ['integrity', 'integrity-gate', integrityPredicate(subject, at)],
-    ['provenance', 'provenance-gate', provenancePredicate(subject, at)],
-    ['regression', 'regression-gate', regressionPredicate(deployed, at)],
+    ['provenance', 'provenance-gate', provenancePredicate(subject, at, policy)],
+    ['regression', 'regression-gate', regressionPredicate(deployed, at, policy)],
     ['safety', 'safety-gate', predicate({
-      ...base('safety', at),
+      ...base('safety', at, policy),
       dataset: { digest: SAFETY_DATASET, prompts: 2500 },
       judge: { name: 'gatehouse-refusal-rules', version: '1' },
       categories: ['harmful_content', 'pii_leakage', 'instruction_following', 'jailbreak', 'consistency'].map((name) => ({ name, n: 500, passed: 499, rate: 0.998, lowerBound: 0.9952 })),
       overRefusal: { n: 400, refused: 8, rate: 0.02, upperBound: 0.039 },
     })],
     ['bias', 'bias-gate', predicate({
-      ...base('bias', at),
+      ...base('bias', at, policy),
       dataset: { digest: BIAS_DATASET },
       metrics: ['demographic_parity_difference', 'equal_opportunity_difference', 'calibration_error_difference'].map((name) => ({ name, value: 0.01, ci: { low: 0.0, high: 0.02 } })),
     })],
     ['approval', 'approver-alice', predicate(approval)],
     ['approval', 'approver-bob', predicate(approval)],
     ['canary', 'canary-controller', predicate({
-      ...base('canary', at),
+      ...base('canary', at, policy),
       baseline: { digest: deployed },
       metrics: [metric('error_rate', -0.001, 0.002), metric('latency_p99', -0.02, 0.04)],
       window: { start: at, end: at },
@@ -71,9 +71,9 @@ export function chainPredicates(subject: ArtifactDigest, deployed: ArtifactDiges
 }
 
 /** The chain as signed bundle bytes, one per attestation, named by gate and signer. */
-export async function signedChain(subject: ArtifactDigest, deployed: ArtifactDigest, at: string): Promise<Array<{ name: string; bytes: Buffer }>> {
+export async function signedChain(subject: ArtifactDigest, deployed: ArtifactDigest, at: string, policy: string): Promise<Array<{ name: string; bytes: Buffer }>> {
   return Promise.all(
-    chainPredicates(subject, deployed, at).map(async ([gate, key, value]) => ({ name: `${gate}-${key}`, bytes: await signedGate(gate, key, subject, value) })),
+    chainPredicates(subject, deployed, at, policy).map(async ([gate, key, value]) => ({ name: `${gate}-${key}`, bytes: await signedGate(gate, key, subject, value) })),
   );
 }
 

@@ -8,7 +8,8 @@ import { parse, stringify } from 'yaml';
 import { PREDICATE_TYPES, type GateName, type GatePredicateBase } from '../../src/attest/predicates.ts';
 import type { ArtifactDigest } from '../../src/digest/artifact.ts';
 import { attestGate } from '../../src/gates/gate.ts';
-import { readPrivateKey, readPublicKey } from '../../src/keys/keys.ts';
+import { createPublicKey } from 'node:crypto';
+import { keyFingerprint, readPrivateKey, readPublicKey } from '../../src/keys/keys.ts';
 import { regressionThresholdsFrom } from '../../src/gates/regression/index.ts';
 import type { RegressionThresholds } from '../../src/gates/regression/evaluate.ts';
 import { readPolicyBundle } from '../../src/policy/bundle.ts';
@@ -44,9 +45,23 @@ export async function demoSigner(name: string): Promise<{ signer: KeySigner }> {
   return { signer: new KeySigner(await readPrivateKey(join(DEMO_KEYS, `${name}.key`))) };
 }
 
-/** Fields every gate predicate carries, for a gate judged at `evaluatedAt`. */
-export function base<G extends GateName>(gate: G, evaluatedAt: string, verdict: 'pass' | 'fail' | 'insufficient-evidence' = 'pass'): GatePredicateBase<G> {
-  return { gate, verdict, evaluatedAt, engine: { name: 'gatehouse', version: 'test' }, reasons: verdict === 'pass' ? [] : ['test failure'], policy: null, thresholds: {}, evidence: [] };
+/** Fields every gate predicate carries, for a gate judged at `evaluatedAt` under the policy bundle with this sha256 (hex), if any. */
+export function base<G extends GateName>(gate: G, evaluatedAt: string, policyDigest: string | null, verdict: 'pass' | 'fail' | 'insufficient-evidence' = 'pass'): GatePredicateBase<G> {
+  return {
+    gate,
+    verdict,
+    evaluatedAt,
+    engine: { name: 'gatehouse', version: 'test' },
+    reasons: verdict === 'pass' ? [] : ['test failure'],
+    policy: policyDigest === null ? null : { digest: `sha256:${policyDigest}` },
+    thresholds: {},
+    evidence: [],
+  };
+}
+
+/** The demo key whose signature the example policy accepts on models (model_signers). */
+export function modelSignerIdentity(): { kind: 'key'; keyId: string; algorithm: 'ecdsa-p256' } {
+  return { kind: 'key', keyId: keyFingerprint(createPublicKey(readFileSync(join(DEMO_KEYS, 'training-pipeline.pub')))), algorithm: 'ecdsa-p256' };
 }
 
 /** A signed attestation for `gate` about `subject`, signed with demo key `keyName`. */
