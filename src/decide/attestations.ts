@@ -29,7 +29,8 @@ export async function* attestationsIn(directory: string, subject: ArtifactDigest
     throw new InputError({ code: 'FILE_UNREADABLE', message: 'cannot list attestation directory', path: directory, cause });
   }
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (!entry.isFile() || !entry.name.endsWith('.json') || entry.name.endsWith(TEMP_SUFFIX)) continue;
+    // A link is read like a file (and reported if it leads nowhere readable); directories are not bundles.
+    if (!(entry.isFile() || entry.isSymbolicLink()) || !entry.name.endsWith('.json') || entry.name.endsWith(TEMP_SUFFIX)) continue;
     const location = join(directory, entry.name);
     try {
       const bytes = await readBoundedFile(location);

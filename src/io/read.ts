@@ -92,11 +92,24 @@ export function parseJSONText(text: string, path: string): unknown {
   if (depth > MAX_JSON_DEPTH) {
     throw new InputError({ code: 'JSON_INVALID', message: `JSON nested more than ${MAX_JSON_DEPTH} levels deep`, path });
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (cause) {
     throw new InputError({ code: 'JSON_INVALID', message: `not valid JSON (${describeThrown(cause)})`, path, cause });
   }
+  if (!allFinite(value)) {
+    throw new InputError({ code: 'JSON_INVALID', message: 'JSON holds a number too large for a double (such as 1e400), which JSON tools read differently', path });
+  }
+  return value;
+}
+
+// Whether every number in a parsed value is finite: JSON.parse reads 1e400 as
+// Infinity, which canonical JSON, digests and the policy engine cannot carry.
+function allFinite(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (value === null || typeof value !== 'object') return true;
+  return Object.values(value).every(allFinite);
 }
 
 // The deepest nesting of arrays and objects in JSON text, in one pass that
