@@ -1,13 +1,20 @@
 import { InputError } from '../../error.ts';
 import { readTextFile } from '../../io/read.ts';
 
-/** One model prediction with its true label, optional score and group attributes. */
+/** One model prediction joined with its dataset row: the label and group attributes come from the dataset. */
 export interface Prediction {
   id: string;
   label: 0 | 1;
   prediction: 0 | 1;
   /** Predicted probability of the positive class, for calibration; absent when the model gives none. */
   score?: number;
+  groups: Record<string, string>;
+}
+
+/** One labelled row of the evaluation dataset the policy pins. */
+export interface DatasetRow {
+  id: string;
+  label: 0 | 1;
   groups: Record<string, string>;
 }
 
@@ -18,67 +25,154 @@ export interface CounterfactualPair {
   outputB: string;
 }
 
-export interface PredictionColumns {
-  /** Group attribute columns (gender, age band, …). */
-  groups: string[];
-  /** Decision threshold applied to scores when no prediction column exists (default 0.5). */
-  threshold?: number;
+/** The dataset's rows with the model's predictions joined to them by id. */
+export interface JoinedPredictions {
+  /** Answered rows, in dataset order. */
+  predictions: Prediction[];
+  /** Ids of dataset rows the predictions file does not answer, in dataset order. */
+  unanswered: string[];
 }
-
 
 /**
- * Reads predictions from CSV (header row; id, label, and prediction and/or
- * score, plus the group columns) or JSONL (the same fields per object). Every
- * row is checked; the first bad one fails the file with its row number.
+ * Parses the labelled evaluation dataset (CSV with a header row, or JSONL):
+ * id, label and the named group columns on every row; ids unique. This is the
+ * file policy data pins, so the labels and groups judged come from here. Rows
+ * of one group share one `groups` object.
  */
-export async function readPredictions(path: string, columns: PredictionColumns): Promise<Prediction[]> {
-  return parsePredictions(await readTextFile(path), path, columns);
-}
-
-/** Parses predictions already read from `path` (CSV, or JSONL by its extension). */
-export function parsePredictions(text: string, path: string, columns: PredictionColumns): Prediction[] {
-  if (columns.groups.length === 0) throw new InputError({ code: 'USAGE', message: 'name at least one group column', path });
-  const rows = path.endsWith('.jsonl') || path.endsWith('.ndjson') ? jsonlRows(text, path) : csvRows(text, path);
-  if (rows.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no predictions in file', path });
+export function parseBiasDataset(text: string, path: string, groupColumns: readonly string[]): DatasetRow[] {
+  if (groupColumns.length === 0) throw new InputError({ code: 'USAGE', message: 'name at least one group column', path });
+  const table = readTable(text, path);
+  if (table.records.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no rows in dataset', path });
+  const id = table.column('id');
+  const label = table.column('label');
+  const groups = groupColumns.map((name) => ({ name, index: table.column(name) }));
   const seen = new Set<string>();
-  return rows.map(({ row, values }) => {
-    const fail = (message: string): never => {
-      throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${row}: ${message}`, path });
-    };
-    const id = values['id'];
-    if (id === undefined || id === '') fail('missing id');
-    if (seen.has(id!)) fail(`duplicate id ${JSON.stringify(id)}`);
-    seen.add(id!);
-    const label = binary(values['label']) ?? fail(`label must be 0 or 1, got ${JSON.stringify(values['label'])}`);
-    const score = values['score'] === undefined || values['score'] === '' ? undefined : Number(values['score']);
-    if (score !== undefined && !(Number.isFinite(score) && score >= 0 && score <= 1)) fail(`score must be a number in [0, 1], got ${JSON.stringify(values['score'])}`);
-    let prediction = binary(values['prediction']);
-    if (prediction === undefined) {
-      if (values['prediction'] !== undefined && values['prediction'] !== '') fail(`prediction must be 0 or 1, got ${JSON.stringify(values['prediction'])}`);
-      if (score === undefined) fail('needs a prediction or a score');
-      prediction = score! >= (columns.threshold ?? 0.5) ? 1 : 0;
+  const interned = new Map<string, Record<string, string>>();
+  const rows: DatasetRow[] = new Array(table.records.length);
+  for (let r = 0; r < table.records.length; r++) {
+    const values = table.records[r]!;
+    const key = present(values[id]) ?? table.fail(r, 'missing id');
+    if (seen.has(key)) table.fail(r, `duplicate id ${JSON.stringify(key)}`);
+    seen.add(key);
+    let groupKey = '';
+    for (const group of groups) groupKey += `${present(values[group.index]) ?? table.fail(r, `missing group column ${group.name}`)}\u0000`;
+    let attributes = interned.get(groupKey);
+    if (attributes === undefined) {
+      attributes = Object.fromEntries(groups.map((group) => [group.name, values[group.index]!]));
+      interned.set(groupKey, attributes);
     }
-    const groups: Record<string, string> = {};
-    for (const column of columns.groups) {
-      const value = values[column];
-      if (value === undefined || value === '') fail(`missing group column ${column}`);
-      groups[column] = value!;
+    rows[r] = { id: key, label: binary(values[label]) ?? table.fail(r, `label must be 0 or 1, got ${JSON.stringify(values[label])}`), groups: attributes };
+  }
+  return rows;
+}
+
+/**
+ * Joins a model's predictions (CSV or JSONL: id, and prediction and/or score)
+ * to the dataset rows by id. Each row's decision is its prediction column, or
+ * its score at `scoreThreshold` (the operating point policy data sets) when the
+ * file gives none. A prediction for an id the dataset lacks, a duplicate id, or
+ * a label or group column that disagrees with the dataset is refused: the file
+ * may not relabel what the pinned dataset says. Dataset rows without a
+ * prediction are returned as unanswered, never dropped silently.
+ */
+export function joinPredictions(dataset: readonly DatasetRow[], text: string, path: string, scoreThreshold: number): JoinedPredictions {
+  // Predictions usually come in dataset order: the row at the same position is
+  // tried first, and the index by id is built only when one is out of place.
+  let byId: Map<string, number> | undefined;
+  const indexOf = (id: string, position: number): number | undefined => {
+    if (dataset[position]?.id === id) return position;
+    if (byId === undefined) {
+      byId = new Map();
+      dataset.forEach((row, index) => byId!.set(row.id, index));
     }
-    return { id: id!, label: label!, prediction: prediction!, ...(score === undefined ? {} : { score }), groups };
+    return byId.get(id);
+  };
+  const joined: Array<Prediction | undefined> = new Array<Prediction | undefined>(dataset.length).fill(undefined);
+  const table = readTable(text, path);
+  if (table.records.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no predictions in file', path });
+  const idColumn = table.column('id');
+  const labelColumn = table.column('label');
+  const scoreColumn = table.column('score');
+  const predictionColumn = table.column('prediction');
+  const groupColumns = Object.keys(dataset[0]?.groups ?? {}).map((name) => ({ name, index: table.column(name) }));
+  for (let r = 0; r < table.records.length; r++) {
+    const values = table.records[r]!;
+    const id = present(values[idColumn]) ?? table.fail(r, 'missing id');
+    const index = indexOf(id, r) ?? table.fail(r, `id ${JSON.stringify(id)} is not in the dataset`);
+    if (joined[index] !== undefined) table.fail(r, `duplicate id ${JSON.stringify(id)}`);
+    const truth = dataset[index]!;
+    const label = present(values[labelColumn]);
+    if (label !== undefined && binary(label) !== truth.label) table.fail(r, `label ${JSON.stringify(label)} differs from the dataset's ${truth.label} for id ${JSON.stringify(id)}`);
+    for (const group of groupColumns) {
+      const value = values[group.index];
+      if (value !== undefined && value !== truth.groups[group.name]) table.fail(r, `${group.name} ${JSON.stringify(value)} differs from the dataset's ${JSON.stringify(truth.groups[group.name])} for id ${JSON.stringify(id)}`);
+    }
+    const scoreText = present(values[scoreColumn]);
+    const score = scoreText === undefined ? undefined : Number(scoreText);
+    if (score !== undefined && !(Number.isFinite(score) && score >= 0 && score <= 1)) table.fail(r, `score must be a number in [0, 1], got ${JSON.stringify(scoreText)}`);
+    const predictionText = present(values[predictionColumn]);
+    let prediction: 0 | 1;
+    if (predictionText !== undefined) prediction = binary(predictionText) ?? table.fail(r, `prediction must be 0 or 1, got ${JSON.stringify(predictionText)}`);
+    else if (score !== undefined) prediction = score >= scoreThreshold ? 1 : 0;
+    else return table.fail(r, 'needs a prediction or a score');
+    joined[index] = score === undefined ? { id, label: truth.label, prediction, groups: truth.groups } : { id, label: truth.label, prediction, score, groups: truth.groups };
+  }
+  const predictions: Prediction[] = [];
+  const unanswered: string[] = [];
+  joined.forEach((prediction, index) => {
+    if (prediction === undefined) unanswered.push(dataset[index]!.id);
+    else predictions.push(prediction);
+  });
+  return { predictions, unanswered };
+}
+
+/** Parses counterfactual pairs read from `path`: JSONL with id, output_a, output_b; ids unique. */
+export function parseCounterfactuals(text: string, path: string): CounterfactualPair[] {
+  const table = jsonlTable(text, path);
+  if (table.records.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no counterfactual pairs in file', path });
+  const [id, outputA, outputB] = [table.column('id'), table.column('output_a'), table.column('output_b')];
+  const seen = new Set<string>();
+  return table.records.map((values, r) => {
+    const pair = { id: values[id], outputA: values[outputA], outputB: values[outputB] };
+    if (pair.id === undefined || pair.outputA === undefined || pair.outputB === undefined) return table.fail(r, 'needs id, output_a and output_b');
+    if (seen.has(pair.id)) table.fail(r, `duplicate id ${JSON.stringify(pair.id)}`);
+    seen.add(pair.id);
+    return pair as CounterfactualPair;
   });
 }
 
-/** Reads counterfactual pairs: JSONL with id, output_a, output_b. */
+/** Reads counterfactual pairs from a JSONL file. */
 export async function readCounterfactuals(path: string): Promise<CounterfactualPair[]> {
-  const rows = jsonlRows(await readTextFile(path), path);
-  if (rows.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no counterfactual pairs in file', path });
-  return rows.map(({ row, values }) => {
-    const { id, output_a: outputA, output_b: outputB } = values;
-    if (id === undefined || outputA === undefined || outputB === undefined) {
-      throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${row}: needs id, output_a and output_b`, path });
-    }
-    return { id, outputA, outputB };
-  });
+  return parseCounterfactuals(await readTextFile(path), path);
+}
+
+// Rows of a CSV or JSONL file, by column index: a column a row lacks is undefined.
+interface Table {
+  records: Array<Array<string | undefined>>;
+  /** A column's index; an index no row has when the file has no such column. */
+  column(name: string): number;
+  /** Refuses the file at the row of record `r`. */
+  fail(r: number, message: string): never;
+}
+
+// CSV, or JSONL by the file's extension.
+function readTable(text: string, path: string): Table {
+  return path.endsWith('.jsonl') || path.endsWith('.ndjson') ? jsonlTable(text, path) : csvTable(text, path);
+}
+
+function table(columns: string[], records: Array<Array<string | undefined>>, rowOf: (r: number) => number, path: string): Table {
+  const indices = new Map(columns.map((name, index) => [name, index]));
+  return {
+    records,
+    column: (name) => indices.get(name) ?? columns.length,
+    fail: (r, message) => {
+      throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${rowOf(r)}: ${message}`, path });
+    },
+  };
+}
+
+function present(value: string | undefined): string | undefined {
+  return value === '' ? undefined : value;
 }
 
 function binary(value: string | undefined): 0 | 1 | undefined {
@@ -87,8 +181,11 @@ function binary(value: string | undefined): 0 | 1 | undefined {
   return undefined;
 }
 
-function jsonlRows(text: string, path: string): Array<{ row: number; values: Record<string, string> }> {
-  const rows: Array<{ row: number; values: Record<string, string> }> = [];
+function jsonlTable(text: string, path: string): Table {
+  const columns: string[] = [];
+  const indices = new Map<string, number>();
+  const records: Array<Array<string | undefined>> = [];
+  const lines: number[] = [];
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
     let json: unknown;
@@ -98,23 +195,59 @@ function jsonlRows(text: string, path: string): Array<{ row: number; values: Rec
       throw new InputError({ code: 'JSON_INVALID', message: `row ${index + 1}: not valid JSON`, path });
     }
     if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 1}: not an object`, path });
-    const values: Record<string, string> = {};
+    const record: Array<string | undefined> = [];
     for (const [key, value] of Object.entries(json)) {
       if (value === null || typeof value === 'object') throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 1}: ${key} must be a string, number or boolean`, path });
-      values[key] = String(value);
+      let column = indices.get(key);
+      if (column === undefined) {
+        column = columns.push(key) - 1;
+        indices.set(key, column);
+      }
+      record[column] = String(value);
     }
-    rows.push({ row: index + 1, values });
+    records.push(record);
+    lines.push(index + 1);
   });
-  return rows;
+  return table(columns, records, (r) => lines[r]!, path);
 }
 
-// RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines.
-function csvRows(text: string, path: string): Array<{ row: number; values: Record<string, string> }> {
+// RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines. A
+// record without a quote is split at commas in one step (a million rows parse
+// in well under a second); one with a quote is read character by character.
+// Rows are numbered as records after the header, from 2.
+function csvTable(text: string, path: string): Table {
   const records: string[][] = [];
+  let nextQuote = text.indexOf('"');
+  let i = 0;
+  while (i < text.length) {
+    let end = text.indexOf('\n', i);
+    if (end === -1) end = text.length;
+    if (nextQuote !== -1 && nextQuote < i) nextQuote = text.indexOf('"', i);
+    let line = text.slice(i, end);
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if ((nextQuote === -1 || nextQuote >= end) && !line.includes('\r')) {
+      if (line !== '') records.push(line.split(','));
+      i = end + 1;
+      continue;
+    }
+    const quoted = quotedRecord(text, i, path);
+    if (!(quoted.record.length === 1 && quoted.record[0] === '')) records.push(quoted.record);
+    i = quoted.next;
+  }
+  const [header, ...body] = records;
+  if (header === undefined) return table([], [], (r) => r + 2, path);
+  body.forEach((values, r) => {
+    if (values.length !== header.length) throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${r + 2}: ${values.length} fields for ${header.length} columns`, path });
+  });
+  return table(header, body, (r) => r + 2, path);
+}
+
+// One CSV record from `start`, character by character; returns it and where the next begins.
+function quotedRecord(text: string, start: number, path: string): { record: string[]; next: number } {
+  const record: string[] = [];
   let field = '';
-  let record: string[] = [];
   let quoted = false;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = start; i < text.length; i++) {
     const char = text[i]!;
     if (quoted) {
       if (char === '"' && text[i + 1] === '"') {
@@ -127,24 +260,11 @@ function csvRows(text: string, path: string): Array<{ row: number; values: Recor
       record.push(field);
       field = '';
     } else if (char === '\n' || char === '\r') {
-      if (char === '\r' && text[i + 1] === '\n') i++;
       record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
+      return { record, next: char === '\r' && text[i + 1] === '\n' ? i + 2 : i + 1 };
     } else field += char;
   }
   if (quoted) throw new InputError({ code: 'SCHEMA_INVALID', message: 'unterminated quoted field', path });
-  if (field !== '' || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
-  const [header, ...body] = records.filter((r) => !(r.length === 1 && r[0] === ''));
-  if (header === undefined) return [];
-  return body.map((values, index) => {
-    if (values.length !== header.length) {
-      throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 2}: ${values.length} fields for ${header.length} columns`, path });
-    }
-    return { row: index + 2, values: Object.fromEntries(header.map((column, c) => [column, values[c]!])) };
-  });
+  record.push(field);
+  return { record, next: text.length };
 }
