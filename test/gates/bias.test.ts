@@ -235,6 +235,20 @@ describe('joinPredictions', () => {
     });
   });
 
+  describe('when the predictions come in another order', () => {
+    it('joins every row by id, as in dataset order', () => {
+      const text = readFileSync(PREDICTIONS, 'utf8');
+      const [header, ...lines] = text.trim().split('\n');
+      const random = seededRandom(9);
+      const shuffled = lines.map((line) => ({ line, key: random.next() })).sort((a, b) => a.key - b.key).map(({ line }) => line);
+      const dataset = parseBiasDataset(text, PREDICTIONS, ['gender']);
+      const inOrder = joinPredictions(dataset, text, PREDICTIONS, 0.5);
+      const outOfOrder = joinPredictions(dataset, `${header}\n${shuffled.slice(1).join('\n')}\n`, 'shuffled.csv', 0.5);
+      expect(outOfOrder.predictions).toEqual(inOrder.predictions.filter((p) => p.id !== shuffled[0]!.split(',')[0]));
+      expect(outOfOrder.unanswered).toEqual([shuffled[0]!.split(',')[0]]);
+    });
+  });
+
   describe('when rows are missing', () => {
     it('reports them as unanswered, in dataset order', () => {
       expect(joinPredictions(dataset(), 'id,prediction\nb,1\n', 'p.csv', 0.5).unanswered).toEqual(['a', 'c']);
