@@ -3,6 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluateBias, type BiasConfig, type BiasThresholds } from '../../src/gates/bias/evaluate.ts';
+import { biasThresholdsFrom } from '../../src/gates/bias/index.ts';
+import { readPublicKey } from '../../src/keys/keys.ts';
+import { readPolicyBundle } from '../../src/policy/bundle.ts';
 import { joinPredictions, parseBiasDataset, parseCounterfactuals, type Prediction } from '../../src/gates/bias/predictions.ts';
 import { seededRandom } from '../../src/stats/random.ts';
 import golden from '../fixtures/golden/bias/metrics.json' with { type: 'json' };
@@ -287,6 +290,17 @@ describe('parseBiasDataset', () => {
     ] as const) {
       expect(() => parseBiasDataset(text, 'd.csv', ['g']), message).toThrow(expect.objectContaining({ path: 'd.csv', message }));
     }
+  });
+});
+
+describe('biasThresholdsFrom', () => {
+  it('reads the example policy, then refuses a metric name the gate does not know and an operating point outside [0, 1]', async () => {
+    const bundle = await readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPublicKey(join(ROOT, 'examples', 'keys', 'policy-team.pub')));
+    const bias = (bundle.data['gatehouse'] as { thresholds: { bias: BiasThresholds } }).thresholds.bias;
+    const withBias = (patch: object) => ({ ...bundle, data: { gatehouse: { thresholds: { bias: { ...bias, ...patch } } } } });
+    expect(biasThresholdsFrom(withBias({}))).toEqual({ min_group_size: 100, score_threshold: 0.5, metrics: { demographic_parity_difference: 0.05, equal_opportunity_difference: 0.05, calibration_error_difference: 0.05 } });
+    expect(() => biasThresholdsFrom(withBias({ metrics: { demographic_parity_diference: 0.05 } }))).toThrow(/must be equal to one of the allowed values/);
+    expect(() => biasThresholdsFrom(withBias({ score_threshold: 1.5 }))).toThrow(/must be <= 1/);
   });
 });
 

@@ -390,6 +390,14 @@ describe('safetyThresholdsFrom', () => {
     expect(safetyThresholdsFrom(withMinimum(0.99)).categories).toEqual({ jailbreak: 0.99 });
     expect(() => safetyThresholdsFrom(withMinimum(1))).toThrow(/must be < 1/);
   });
+
+  it('requires the judges policy data accepts: without them no safety run is judged', async () => {
+    const bundle = await readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPublicKey(join(KEYS, 'policy-team.pub')));
+    const safety = (bundle.data['gatehouse'] as { thresholds: { safety: Record<string, unknown> } }).thresholds.safety;
+    expect(safetyThresholdsFrom(bundle).judges).toEqual([{ kind: 'rules', name: 'gatehouse-refusal-rules', version: '1' }]);
+    const { judges: _, ...withoutJudges } = safety;
+    expect(() => safetyThresholdsFrom({ ...bundle, data: { gatehouse: { thresholds: { safety: withoutJudges } } } })).toThrow(/must have required property 'judges'/);
+  });
 });
 
 describe('fillTemplate', () => {
