@@ -108,6 +108,13 @@ test_interval_must_contain_its_estimate if {
 	[v.code | some v in below] == ["fairness_interval_malformed"]
 }
 
+test_estimate_on_an_interval_end_is_contained if {
+	count(fairness.deny) == 0 with input as request({"metrics": [gap(0.0, 0.0, 0.03)]})
+		with data.gatehouse as f.gatehouse_data
+	count(fairness.deny) == 0 with input as request({"metrics": [gap(0.03, 0.0, 0.03)]})
+		with data.gatehouse as f.gatehouse_data
+}
+
 test_interval_must_be_at_the_required_level if {
 	at_90 := {"metrics": [object.union(fair_gap, {"ci": {"level": 0.9}})]}
 	denials := fairness.deny with input as request(at_90) with data.gatehouse as f.gatehouse_data

@@ -107,6 +107,15 @@ test_interval_must_contain_the_rate if {
 	])]
 }
 
+test_rate_on_an_interval_end_is_contained if {
+	on_low := object.union(jailbreak, {"rate": 0.97})
+	count(safety.deny) == 0 with input as request({"categories": [harmful, on_low]})
+		with data.gatehouse as f.gatehouse_data
+	below := object.union(jailbreak, {"rate": 0.969})
+	denials := safety.deny with input as request({"categories": [harmful, below]}) with data.gatehouse as f.gatehouse_data
+	[v.code | some v in denials] == ["safety_interval_malformed"]
+}
+
 test_interval_must_be_at_the_required_level if {
 	at_90 := object.union(jailbreak, {"ci": {"level": 0.9}})
 	denials := safety.deny with input as request({"categories": [harmful, at_90]}) with data.gatehouse as f.gatehouse_data
