@@ -144,10 +144,10 @@ function judge(limit: 'maximum' | 'minimum', low: number, high: number, threshol
 
 /**
  * Judges fairness on the intersectional groups of at least the minimum size.
- * Each metric policy data sets passes when its simultaneous 95% interval lies
- * wholly on the fair side of the limit (at or below a maximum, at or above a
- * minimum), fails when it lies wholly beyond, and is insufficient evidence
- * otherwise. The verdict is fail when any metric fails; otherwise it is pass
+ * Each metric policy data sets passes when its simultaneous interval (at the
+ * gate's level, 95%) lies wholly on the fair side of the limit (at or below a
+ * maximum, at or above a minimum), fails when it lies wholly beyond, and is
+ * insufficient evidence otherwise. The verdict is fail when any metric fails; otherwise it is pass
  * only when every metric passes, every group reaches the minimum size, every
  * dataset row was answered and every metric set could be judged. Groups below
  * the minimum are reported, never judged: they cannot make a fail.
@@ -173,11 +173,11 @@ export function evaluateBias(inputs: BiasInputs, config: BiasConfig): BiasReport
     const bounds = metric?.bounds(judged, config.level) ?? null;
     if (metric === undefined || bounds === null || bounds.estimate === null) {
       unjudged++;
-      reasons.push(`${name} cannot be computed on these predictions${metric === undefined ? ' (unknown metric)' : judged.length < 2 ? ' (fewer than two groups of the minimum size)' : bounds === null ? ' (no scores)' : ' (undefined in every group)'}`);
+      reasons.push(`${name} cannot be computed on these predictions${metric === undefined ? ' (unknown metric)' : judged.length < 2 ? ' (fewer than two groups of the minimum size)' : bounds === null ? ' (no scores)' : ' (defined in fewer than two groups)'}`);
       continue;
     }
     const verdict = judge(metric.limit, bounds.low, bounds.high, threshold);
-    if (verdict !== 'pass') reasons.push(`${name} is ${figure(bounds.estimate)} (95% simultaneous interval ${figure(bounds.low)} to ${figure(bounds.high)}) against a ${metric.limit} of ${threshold}: ${verdict}`);
+    if (verdict !== 'pass') reasons.push(`${name} is ${figure(bounds.estimate)} (${figure(config.level * 100)}% simultaneous interval ${figure(bounds.low)} to ${figure(bounds.high)}) against a ${metric.limit} of ${threshold}: ${verdict}`);
     if (bounds.undefinedGroups > 0) reasons.push(`${name}: undefined in ${bounds.undefinedGroups} group(s) (no positives or no negatives), which may lie anywhere from 0 to 1`);
     metrics.push({ name, value: bounds.estimate, ci: { low: bounds.low, high: bounds.high, level: config.level }, verdict, method: metric.method, undefinedGroups: bounds.undefinedGroups });
   }
@@ -191,7 +191,7 @@ export function evaluateBias(inputs: BiasInputs, config: BiasConfig): BiasReport
     if (maximum !== undefined) {
       const ci = clopperPearsonInterval(flips, pairs, config.level);
       const verdict = judge('maximum', ci.low, ci.high, maximum);
-      if (verdict !== 'pass') reasons.push(`counterfactual flip rate ${figure(flips / pairs)} (${flips}/${pairs}; exact 95% interval ${figure(ci.low)} to ${figure(ci.high)}) against a maximum of ${maximum}: ${verdict}`);
+      if (verdict !== 'pass') reasons.push(`counterfactual flip rate ${figure(flips / pairs)} (${flips}/${pairs}; exact ${figure(config.level * 100)}% interval ${figure(ci.low)} to ${figure(ci.high)}) against a maximum of ${maximum}: ${verdict}`);
       metrics.push({ name: COUNTERFACTUAL, value: flips / pairs, ci, verdict, method: 'clopper-pearson', undefinedGroups: 0 });
     }
   } else if (maximum !== undefined) {
