@@ -18,10 +18,12 @@ const { values } = parseArgs({ options: { predictions: { type: 'string', default
 const n = Number(values.predictions);
 const runs = Number(values.runs);
 const random = seededRandom(5);
+// One groups object per intersectional group, as parseBiasDataset interns them.
+const groupObjects = ['f', 'm'].map((gender) => ['young', 'middle', 'old'].map((age) => ({ gender, age })));
 const predictions: Prediction[] = Array.from({ length: n }, (_, i) => {
   const label = random.next() < 0.4 ? 1 : 0;
   const score = Math.min(0.999, Math.max(0.001, 0.3 + 0.4 * label + 0.3 * (random.next() - 0.5)));
-  return { id: `p${i}`, label, prediction: score >= 0.5 ? 1 : 0, score, groups: { gender: random.next() < 0.5 ? 'f' : 'm', age: ['young', 'middle', 'old'][random.int(3)]! } };
+  return { id: `p${i}`, label, prediction: score >= 0.5 ? 1 : 0, score, groups: groupObjects[random.next() < 0.5 ? 0 : 1]![random.int(3)]! };
 });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const config = {
