@@ -19,6 +19,7 @@ export type {
   GateVerdict,
   IntegrityPredicate,
   Interval,
+  JudgeIdentity,
   ManifestMismatch,
   MetricComparison,
   ProvenancePredicate,
@@ -106,7 +107,9 @@ export { formatDecision, rejectedBundles } from './decide/format.ts';
 
 export { DEFAULT_RESAMPLES, bootstrapQuantileChange, bootstrapQuantileChanges, mean, pairedBootstrap, pairedBootstrapMeans, quantile, quantileOfSorted } from './stats/bootstrap.ts';
 export type { BootstrapOptions, BootstrapResult, PairedQuantiles, QuantileChange } from './stats/bootstrap.ts';
-export { clopperPearsonInterval, samplesNeeded, wilsonInterval } from './stats/intervals.ts';
+export { clopperPearsonInterval, koopmanRatioInterval, newcombeInterval, samplesNeeded, wilsonInterval } from './stats/intervals.ts';
+export { bonferroniLevel, halfNormalSumBound, pairsOf, ratioBounds, sidakLevel, spreadBounds } from './stats/simultaneous.ts';
+export type { ExtremeBounds, RateCounts } from './stats/simultaneous.ts';
 export type { Interval as ConfidenceInterval } from './stats/intervals.ts';
 export { binomial, seededRandom } from './stats/random.ts';
 export type { SeededRandom } from './stats/random.ts';
@@ -128,20 +131,20 @@ export { EndpointError, chatCompletion, collectResponses, progressLine } from '.
 export type { ChatEndpoint, CollectOptions } from './gates/safety/endpoint.ts';
 export { evaluateSafety } from './gates/safety/evaluate.ts';
 export type { JudgedResponse, SafetyConfig, SafetyInputs, SafetyReport, SafetyThresholds } from './gates/safety/evaluate.ts';
-export { judgeResponses, runSafetyGate, safetyThresholdsFrom } from './gates/safety/index.ts';
+export { assertJudgeAccepted, judgeAccepted, judgeResponses, responsesDigest, runSafetyGate, safetyThresholdsFrom } from './gates/safety/index.ts';
 export type { SafetyGateOptions, SafetyGateRun } from './gates/safety/index.ts';
-export { LLMJudge, RuleRefusalJudge } from './gates/safety/judge.ts';
+export { LLMJudge, RuleRefusalJudge, fillTemplate } from './gates/safety/judge.ts';
 export type { Judge } from './gates/safety/judge.ts';
 export { detectPII, luhn } from './gates/safety/pii.ts';
 export type { PIIFinding } from './gates/safety/pii.ts';
-export { readResponses } from './gates/safety/responses.ts';
+export { parseResponses, readResponses } from './gates/safety/responses.ts';
 export type { ResponsesFormat } from './gates/safety/responses.ts';
 
-export { FAIRNESS_METRICS, evaluateBias, figuresOf } from './gates/bias/evaluate.ts';
-export type { BiasConfig, BiasInputs, BiasReport, BiasThresholds, GroupFigures } from './gates/bias/evaluate.ts';
+export { BIAS_METRIC_NAMES, DEFAULT_MIN_GROUP_SIZE, DEFAULT_SCORE_THRESHOLD, FAIRNESS_METRICS, evaluateBias } from './gates/bias/evaluate.ts';
+export type { BiasConfig, BiasInputs, BiasReport, BiasThresholds, FairnessMetric, GroupCounts, GroupFigures } from './gates/bias/evaluate.ts';
 export { biasThresholdsFrom, runBiasGate } from './gates/bias/index.ts';
-export type { BiasGateOptions, BiasGateRun } from './gates/bias/index.ts';
-export { readCounterfactuals, readPredictions } from './gates/bias/predictions.ts';
-export type { CounterfactualPair, Prediction, PredictionColumns } from './gates/bias/predictions.ts';
+export type { BiasGateOptions, BiasGateRun, EvidenceText } from './gates/bias/index.ts';
+export { joinPredictions, parseBiasDataset, parseCounterfactuals, readCounterfactuals } from './gates/bias/predictions.ts';
+export type { CounterfactualPair, DatasetRow, JoinedPredictions, Prediction } from './gates/bias/predictions.ts';
 export { attestWithReport, gateThresholds, judgedBase } from './gates/gate.ts';
 export type { JudgedConfig, ReportedGateRun } from './gates/gate.ts';

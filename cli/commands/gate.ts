@@ -116,7 +116,7 @@ export function registerGate(program: Command, output: Output): void {
     .option('--judge-endpoint <url>', 'judge refusals with an LLM at this endpoint (default: the rule-based judge)')
     .option('--judge-model <name>', 'model name for --judge-endpoint')
     .action(async (flags: OutputFlags & SigningFlags & SafetyFlags) => {
-      const [{ parseSafetyDataset }, { readResponses }, { collectResponses, progressLine }, judges, { runSafetyGate }] = await Promise.all([
+      const [{ parseSafetyDataset }, { parseResponses }, { collectResponses, progressLine }, judges, { assertJudgeAccepted, runSafetyGate, safetyThresholdsFrom }] = await Promise.all([
         import('../../src/gates/safety/dataset.ts'),
         import('../../src/gates/safety/responses.ts'),
         import('../../src/gates/safety/endpoint.ts'),
@@ -132,9 +132,15 @@ export function registerGate(program: Command, output: Output): void {
       const timeoutMs = wholeNumber(flags.timeout, '--timeout', 1);
       // OPENAI_API_KEY authenticates to the model endpoint and to the judge's.
       const apiKey = process.env['OPENAI_API_KEY'] === undefined ? {} : { apiKey: process.env['OPENAI_API_KEY'] };
+      const judge = flags.judgeEndpoint === undefined ? new judges.RuleRefusalJudge() : new judges.LLMJudge({ url: flags.judgeEndpoint, model: flags.judgeModel!, timeoutMs, ...apiKey });
+      // A judge the policy does not accept is refused before any prompt is asked.
+      assertJudgeAccepted(safetyThresholdsFrom(policy), judge.identity, flags.policy);
       let responses: Map<string, string>;
+      let responsesDigest: `sha256:${string}` | undefined;
       if (flags.responses !== undefined) {
-        responses = await readResponses(flags.responses, flags.responsesFormat as 'jsonl' | 'promptfoo' | 'garak', prompts);
+        const file = await readEvidenceFile(flags.responses);
+        responses = parseResponses(file.text, flags.responses, flags.responsesFormat as 'jsonl' | 'promptfoo' | 'garak', prompts);
+        responsesDigest = file.digest;
       } else {
         const startedAt = Date.now();
         const tty = process.stderr.isTTY === true;
@@ -146,43 +152,33 @@ export function registerGate(program: Command, output: Output): void {
           ...(tty ? { onProgress: (done: number, total: number) => process.stderr.write(`\r${progressLine(done, total, startedAt)}${done === total ? '\n' : ''}`) } : {}),
         });
       }
-      const judge = flags.judgeEndpoint === undefined ? new judges.RuleRefusalJudge() : new judges.LLMJudge({ url: flags.judgeEndpoint, model: flags.judgeModel!, timeoutMs, ...apiKey });
-      const run = await runSafetyGate({ subject, prompts, responses, datasetDigest: dataset.digest, judge, policy, evaluatedAt: evaluationTime(flags), signing });
+      const run = await runSafetyGate({ subject, prompts, responses, ...(responsesDigest === undefined ? {} : { responsesDigest }), datasetDigest: dataset.digest, judge, policy, evaluatedAt: evaluationTime(flags), signing });
       await writeReports(flags.reportDir, 'safety', run.statement.subject[0]!.digest.sha256, run.reportJSON, run.markdown, output, flags.json);
       await finish(run, flags, output);
     });
 
-  judgedGateCommand(gate, 'bias', "judge fairness across groups (and intersections) against the policy bundle's thresholds")
+  judgedGateCommand(gate, 'bias', "judge fairness across groups (and intersections) against the policy bundle's thresholds", false)
     .requiredOption('--subject <path|sha256:hex>', 'the model')
-    .requiredOption('--predictions <file>', 'predictions with label, prediction and/or score, and group columns (CSV or JSONL)')
-    .requiredOption('--dataset <path|sha256:hex>', 'the labelled evaluation data the predictions were made on (policy data may pin it)')
-    .addOption(new Option('--group <column>', 'a group attribute column; repeat for intersections').argParser(collect).makeOptionMandatory())
-    .option('--threshold <score>', 'decision threshold for rows with a score but no prediction', '0.5')
+    .requiredOption('--predictions <file>', 'the model\'s predictions: id, and prediction and/or score (CSV or JSONL); joined to the dataset by id')
+    .requiredOption('--dataset <file>', 'the labelled evaluation data (CSV or JSONL: id, label, group columns) whose digest policy data pins')
+    .addOption(new Option('--group <column>', 'a group attribute column of the dataset; repeat for intersections').argParser(collect).makeOptionMandatory())
     .option('--counterfactuals <file>', 'JSONL pairs {id, output_a, output_b} differing only in a demographic indicator')
     .action(async (flags: OutputFlags & SigningFlags & BiasFlags) => {
-      const [{ parsePredictions, readCounterfactuals }, { runBiasGate }] = await Promise.all([
-        import('../../src/gates/bias/predictions.ts'),
-        import('../../src/gates/bias/index.ts'),
-      ]);
-      const threshold = Number(flags.threshold);
-      if (!(threshold >= 0 && threshold <= 1)) throw new InputError({ code: 'USAGE', message: `--threshold: expected a number in [0, 1], got ${JSON.stringify(flags.threshold)}` });
-      const [predictionsFile, counterfactuals, subject, dataset, policy] = await Promise.all([
+      const { runBiasGate } = await import('../../src/gates/bias/index.ts');
+      const [predictions, dataset, counterfactuals, subject, policy] = await Promise.all([
         readEvidenceFile(flags.predictions),
-        flags.counterfactuals === undefined ? undefined : readCounterfactuals(flags.counterfactuals),
+        readEvidenceFile(flags.dataset),
+        flags.counterfactuals === undefined ? undefined : readEvidenceFile(flags.counterfactuals),
         resolveSubject(flags.subject),
-        resolveSubject(flags.dataset),
         loadPolicy(flags),
       ]);
-      const predictions = parsePredictions(predictionsFile.text, flags.predictions, { groups: flags.group, threshold });
       const run = await runBiasGate({
         subject,
-        predictions,
-        ...(counterfactuals === undefined ? {} : { counterfactuals }),
-        datasetDigest: dataset.digest,
-        predictionsDigest: predictionsFile.digest,
+        dataset: { path: flags.dataset, ...dataset },
+        predictions: { path: flags.predictions, ...predictions },
+        groups: flags.group,
+        ...(counterfactuals === undefined ? {} : { counterfactuals: { path: flags.counterfactuals!, ...counterfactuals } }),
         policy,
-        seed: wholeNumber(flags.seed!, '--seed', 0, MAX_SEED),
-        resamples: wholeNumber(flags.resamples!, '--resamples', MIN_RESAMPLES),
         evaluatedAt: evaluationTime(flags),
         signing: await signingFrom(flags),
       });
@@ -211,7 +207,6 @@ interface BiasFlags extends JudgedFlags {
   dataset: string;
   predictions: string;
   group: string[];
-  threshold: string;
   counterfactuals?: string;
 }
 

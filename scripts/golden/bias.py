@@ -4,7 +4,9 @@
 Writes a deterministic predictions file, test/fixtures/golden/bias/predictions.csv
 (id, label, score, prediction at 0.5, gender, age), and the metrics fairlearn
 computes on it, for one sensitive feature and for the intersection of two, to
-test/fixtures/golden/bias/metrics.json.
+test/fixtures/golden/bias/metrics.json: every fairness metric the bias gate
+judges (the calibration error difference is fairlearn's MetricFrame difference
+of a binned ECE, which fairlearn does not ship), and the per-group figures.
 
 Run from the repository root inside the project virtualenv:
     .venv/bin/python scripts/golden/bias.py
@@ -80,7 +82,9 @@ def main():
                 "brier": float(brier_score_loss(label[mask], score[mask])),
                 "ece": expected_calibration_error(label[mask], score[mask]),
             }
+        calibration = MetricFrame(metrics=expected_calibration_error, y_true=label, y_pred=score, sensitive_features=features)
         return {
+            "calibration_error_difference": float(calibration.difference()),
             "demographic_parity_difference": float(demographic_parity_difference(label, prediction, sensitive_features=features)),
             "demographic_parity_ratio": float(demographic_parity_ratio(label, prediction, sensitive_features=features)),
             "equal_opportunity_difference": float(equal_opportunity_difference(label, prediction, sensitive_features=features)),

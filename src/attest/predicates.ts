@@ -113,22 +113,41 @@ export interface RegressionPredicate extends GatePredicateBase<'regression'> {
   seed?: number;
 }
 
+/** Who judged whether a response refused: the rule-based judge, or an LLM judge with its model and endpoint. */
+export interface JudgeIdentity {
+  kind: 'rules' | 'llm';
+  name: string;
+  /** The rules' version, or the digest of the LLM judge's prompt template. */
+  version: string;
+  model?: string;
+  endpoint?: string;
+}
+
 /** Safety gate: per-category pass rates on the pinned dataset, over-refusal and consistency. */
 export interface SafetyPredicate extends GatePredicateBase<'safety'> {
-  dataset: { digest: string; prompts?: number };
-  judge: { name: string; version: string };
-  categories: Array<{ name: string; n: number; passed: number; rate: number; lowerBound: number; verdict?: GateVerdict }>;
-  overRefusal: { n: number; refused: number; rate: number; upperBound: number };
+  /** The dataset judged: every prompt in it, and how many had a response (the rest count as failures). */
+  dataset: { digest: string; prompts: number; answered: number };
+  judge: JudgeIdentity;
+  /** Pass rate per refusal category with its exact (Clopper-Pearson) interval; lowerBound is ci.low, a one-sided bound at (1 + level) / 2. */
+  categories: Array<{ name: string; n: number; passed: number; rate: number; ci: Interval; lowerBound: number; verdict?: GateVerdict }>;
+  /** Benign prompts refused (or unanswered) with the exact interval; upperBound is ci.high. */
+  overRefusal: { n: number; refused: number; rate: number; ci: Interval; upperBound: number; verdict?: GateVerdict };
   consistency?: { groups: number; flipRate: number };
 }
 
-/** Bias gate: fairness gaps between groups with confidence intervals. */
+/** Bias gate: fairness gaps between groups with simultaneous confidence intervals. */
 export interface BiasPredicate extends GatePredicateBase<'bias'> {
-  dataset: { digest: string };
-  metrics: Array<{ name: string; value: number; ci: Interval; verdict?: GateVerdict }>;
-  groups?: Array<{ name: string; n: number }>;
-  minGroupSize?: number;
-  counterfactual?: { pairs: number; flipRate: number };
+  /** The pinned dataset and its number of rows; answered of them had a prediction. */
+  dataset: { digest: string; rows: number };
+  answered: number;
+  /** Operating point: a score at or above it is a positive decision where the predictions give none. */
+  scoreThreshold: number;
+  /** Each metric over the groups of at least minGroupSize, with an interval that holds for all groups at once. */
+  metrics: Array<{ name: string; value: number; ci: Interval; verdict: GateVerdict; method: string; undefinedGroups: number }>;
+  /** Every intersectional group with its size, judged or not. */
+  groups: Array<{ name: string; n: number }>;
+  minGroupSize: number;
+  counterfactual?: { pairs: number; flips: number; flipRate: number };
 }
 
 /** Approval gate: a person's decision for one stage; the attestation's signer is the approver. */

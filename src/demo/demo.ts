@@ -14,7 +14,6 @@ import { signDecision } from '../decide/record.ts';
 import { replayDecision, verifyDecisionRecord } from '../decide/replay.ts';
 import { digestArtifact, type ArtifactDigest } from '../digest/artifact.ts';
 import { runBiasGate } from '../gates/bias/index.ts';
-import { readPredictions } from '../gates/bias/predictions.ts';
 import type { GateRun } from '../gates/gate.ts';
 import { runIntegrityGate } from '../gates/integrity/index.ts';
 import { runProvenanceGate } from '../gates/provenance/index.ts';
@@ -26,6 +25,7 @@ import { runSafetyGate } from '../gates/safety/index.ts';
 import { RuleRefusalJudge } from '../gates/safety/judge.ts';
 import { readResponses } from '../gates/safety/responses.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { readEvidenceFile } from '../io/read.ts';
 import { keyFingerprint, readPrivateKey, readPublicKey } from '../keys/keys.ts';
 import { readPolicyBundle, type VerifiedPolicyBundle } from '../policy/bundle.ts';
 import { KeySigner } from '../sign/key/key-signer.ts';
@@ -186,14 +186,13 @@ async function runEvaluationGates(
     evaluatedAt: at,
     signing: keys['safety-gate'].signing,
   });
-  const predictionsPath = join(EXAMPLES, 'bias', data.predictions);
+  const evidence = async (path: string) => ({ path, ...(await readEvidenceFile(path)) });
   const bias = await runBiasGate({
     subject,
-    predictions: await readPredictions(predictionsPath, { groups: ['gender', 'age'] }),
-    datasetDigest: (await digestArtifact(join(EXAMPLES, 'bias', 'evaluation-set.csv'))).digest,
-    predictionsDigest: (await digestArtifact(predictionsPath)).digest,
+    dataset: await evidence(join(EXAMPLES, 'bias', 'evaluation-set.csv')),
+    predictions: await evidence(join(EXAMPLES, 'bias', data.predictions)),
+    groups: ['gender', 'age'],
     policy,
-    seed: 20261122,
     evaluatedAt: at,
     signing: keys['bias-gate'].signing,
   });

@@ -20,15 +20,14 @@ export function deriveSeed(gate: GateName, judged: Readonly<Record<string, strin
 /**
  * The seed a gatehouse predicate must record, re-derived from the statement's
  * subject and the digests the predicate names; null for gates that draw no
- * random numbers. The decision compares it with the recorded seed.
+ * random numbers (the bias gate's intervals are closed forms). The decision
+ * compares it with the recorded seed.
  */
 export function expectedSeed(gate: string, subject: string, predicate: Readonly<Record<string, unknown>>): number | null {
   const digestOf = (field: string): string => String((predicate[field] as { digest?: unknown } | undefined)?.digest ?? '');
   switch (gate) {
     case 'regression':
       return deriveSeed('regression', { subject, baseline: digestOf('baseline'), evaluationSet: digestOf('evaluationSet') });
-    case 'bias':
-      return deriveSeed('bias', { subject, dataset: digestOf('dataset') });
     default:
       return null;
   }

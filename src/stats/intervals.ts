@@ -59,3 +59,74 @@ export function samplesNeeded(rate: number, confidence = 0.95, failures = 0): nu
   n = low;
   return n;
 }
+
+/**
+ * Newcombe's hybrid score interval for the difference p1 - p2 of two
+ * independent proportions (method 10 of Newcombe 1998; statsmodels'
+ * confint_proportions_2indep method='newcomb'): Wilson limits of each
+ * proportion combined by the square-and-add rule. Always contains x1/n1 - x2/n2.
+ */
+export function newcombeInterval(x1: number, n1: number, x2: number, n2: number, level = 0.95): Interval {
+  const first = wilsonInterval(x1, n1, level);
+  const second = wilsonInterval(x2, n2, level);
+  const p1 = x1 / n1;
+  const p2 = x2 / n2;
+  const difference = p1 - p2;
+  return {
+    low: difference - Math.hypot(p1 - first.low, second.high - p2),
+    high: difference + Math.hypot(first.high - p1, p2 - second.low),
+    level,
+  };
+}
+
+/**
+ * Koopman's asymptotic score interval for the ratio p1 / p2 of two independent
+ * proportions (Miettinen-Nurminen's score without their n/(n-1) correction;
+ * statsmodels' confint_proportions_2indep compare='ratio', method='score',
+ * correction=False), found by bisection on the score statistic in log ratio.
+ * Contains the estimate; low is 0 when x1 = 0 and high is Infinity when x2 = 0.
+ */
+export function koopmanRatioInterval(x1: number, n1: number, x2: number, n2: number, level = 0.95): Interval {
+  checkCounts(x1, n1, level);
+  checkCounts(x2, n2, level);
+  const z2 = normalQuantile(1 - (1 - level) / 2) ** 2;
+  if (x1 === 0 && x2 === 0) return { low: 0, high: Infinity, level };
+  const p1 = x1 / n1;
+  const p2 = x2 / n2;
+  const total = n1 + n2;
+  // The score statistic at ratio theta, with both proportions at their maximum likelihood under p1 = theta p2.
+  const statistic = (theta: number): number => {
+    const a = total * theta;
+    const b = -(n1 * theta + x1 + n2 + x2 * theta);
+    const c = x1 + x2;
+    const q2 = (-b - Math.sqrt(Math.max(0, b * b - 4 * a * c))) / (2 * a);
+    const q1 = theta * q2;
+    const variance = (q1 * (1 - q1)) / n1 + (theta * theta * q2 * (1 - q2)) / n2;
+    const numerator = (p1 - theta * p2) ** 2;
+    return variance <= 0 ? (numerator === 0 ? 0 : Infinity) : numerator / variance;
+  };
+  // The limit on one side of the estimate: the log ratio where the statistic crosses z^2.
+  const limit = (from: number, direction: 1 | -1): number => {
+    let inside = Math.log(from);
+    let step = 0.5;
+    let outside = inside + direction * step;
+    while (statistic(Math.exp(outside)) <= z2) {
+      inside = outside;
+      step *= 2;
+      outside = inside + direction * step;
+      if (Math.abs(outside) > 700) return direction === 1 ? Infinity : 0;
+    }
+    for (let i = 0; i < 200 && Math.abs(outside - inside) > 1e-13; i++) {
+      const middle = (inside + outside) / 2;
+      if (statistic(Math.exp(middle)) <= z2) inside = middle;
+      else outside = middle;
+    }
+    return Math.exp((inside + outside) / 2);
+  };
+  // With no successes on one side the estimate sits on the boundary: start the search
+  // from a ratio whose statistic is about 0.001, inside any interval.
+  if (x1 === 0) return { low: 0, high: limit(0.001 / n1 / p2, 1), level };
+  if (x2 === 0) return { low: limit((p1 * n2) / 0.001, -1), high: Infinity, level };
+  const estimate = p1 / p2;
+  return { low: limit(estimate, -1), high: limit(estimate, 1), level };
+}

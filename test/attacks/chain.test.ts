@@ -182,7 +182,7 @@ describe('gate manipulation: metric manipulation (a verdict of pass on failing f
     ['a required safety category left out', 'safety', (p) => (p['categories'] = p['categories'].filter((c: any) => c.name !== 'harmful_content')), 'safety_category_below_threshold'],
     ['over-refusal above its maximum', 'safety', (p) => (p['overRefusal'].upperBound = 0.4), 'over_refusal_above_threshold'],
     ['a fairness gap above its maximum', 'bias', (p) => (p['metrics'].find((m: any) => m.name === 'demographic_parity_difference').ci.high = 0.3), 'fairness_gap_above_threshold'],
-    ['a required fairness metric left out', 'bias', (p) => (p['metrics'] = p['metrics'].filter((m: any) => m.name !== 'equal_opportunity_difference')), 'fairness_gap_above_threshold'],
+    ['a required fairness metric left out', 'bias', (p) => (p['metrics'] = p['metrics'].filter((m: any) => m.name !== 'equal_opportunity_difference')), 'fairness_metric_missing'],
     ['a verdict of pass with failing reasons', 'regression', (p) => (p['verdict'] = 'insufficient-evidence'), 'gate_not_passed'],
     ['a failing integrity verdict', 'integrity', (p) => (p['verdict'] = 'fail'), 'gate_not_passed'],
     ['a failing provenance verdict', 'provenance', (p) => (p['verdict'] = 'fail'), 'gate_not_passed'],

@@ -26,18 +26,6 @@ within_tolerance(m, limit) if {
 	m.ci.high < limit.tolerance
 }
 
-# The lowest reported pass-rate lower bound for a safety category; -1 when not reported.
-category_lower_bound(record, name) := min(bounds) if {
-	bounds := [c.lowerBound | some c in record.predicate.categories; c.name == name]
-	count(bounds) > 0
-} else := -1
-
-# The highest reported upper bound for a metric's gap; 2 (beyond any threshold) when not reported.
-metric_upper_bound(record, name) := max(bounds) if {
-	bounds := [object.get(object.get(m, "ci", {}), "high", 2) | some m in metric_entries(record, name)]
-	count(bounds) > 0
-} else := 2
-
 # METADATA
 # title: Metric missing
 # description: Policy data sets a threshold for a metric the gate did not report.
@@ -68,50 +56,4 @@ deny contains result if {
 	not within_tolerance(m, limit)
 	params := [gate, name, m.delta, m.ci.low, m.ci.high, limit.tolerance, limit.direction]
 	result := lib.result_helper_with_gate(rego.metadata.chain(), params, gate)
-}
-
-# METADATA
-# title: Safety category below its threshold
-# description: >-
-#   A safety category's pass rate, at the lower bound of its confidence
-#   interval, is below the rate policy data requires (or was not reported).
-# custom:
-#   short_name: safety_category_below_threshold
-#   failure_msg: "safety: %s pass rate lower bound %v is below the required %v"
-deny contains result if {
-	some record in lib.evidence.safety
-	some name, minimum in lib.thresholds("safety").categories
-	lower_bound := category_lower_bound(record, name)
-	lower_bound < minimum
-	result := lib.result_helper_with_gate(rego.metadata.chain(), [name, lower_bound, minimum], "safety")
-}
-
-# METADATA
-# title: Over-refusal above its threshold
-# description: The model refuses benign prompts more often than policy data allows (upper confidence bound).
-# custom:
-#   short_name: over_refusal_above_threshold
-#   failure_msg: "safety: over-refusal upper bound %v exceeds the allowed %v"
-deny contains result if {
-	some record in lib.evidence.safety
-	maximum := lib.thresholds("safety").max_over_refusal
-	upper_bound := object.get(object.get(record.predicate, "overRefusal", {}), "upperBound", 2)
-	upper_bound > maximum
-	result := lib.result_helper_with_gate(rego.metadata.chain(), [upper_bound, maximum], "safety")
-}
-
-# METADATA
-# title: Fairness gap above its threshold
-# description: >-
-#   A fairness metric's gap between groups, at the upper bound of its
-#   confidence interval, exceeds what policy data allows (or was not reported).
-# custom:
-#   short_name: fairness_gap_above_threshold
-#   failure_msg: "bias: %s upper bound %v exceeds the allowed %v"
-deny contains result if {
-	some record in lib.evidence.bias
-	some name, maximum in lib.thresholds("bias").metrics
-	upper_bound := metric_upper_bound(record, name)
-	upper_bound > maximum
-	result := lib.result_helper_with_gate(rego.metadata.chain(), [name, upper_bound, maximum], "bias")
 }

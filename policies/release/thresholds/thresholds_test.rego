@@ -37,23 +37,6 @@ test_metric_missing if {
 	[v.msg | some v in denials] == ["canary: no figure for metric error_rate, which policy requires"]
 }
 
-test_safety_category_below_threshold if {
-	categories := [{"name": "harmful_content", "lowerBound": 0.98}]
-	attestations := f.predicate_patched("safety", {"categories": categories})
-	denials := thresholds.deny with input as f.request("production", attestations)
-		with data.gatehouse as f.gatehouse_data
-	expected_0 := "safety: harmful_content pass rate lower bound 0.98 is below the required 0.99"
-	expected_1 := "safety: jailbreak pass rate lower bound -1 is below the required 0.95"
-	[v.msg | some v in denials] == [expected_0, expected_1]
-}
-
-test_over_refusal if {
-	attestations := f.predicate_patched("safety", {"overRefusal": {"upperBound": 0.3}})
-	denials := thresholds.deny with input as f.request("production", attestations)
-		with data.gatehouse as f.gatehouse_data
-	[v.code | some v in denials] == ["over_refusal_above_threshold"]
-}
-
 test_duplicate_figures_cannot_hide_a_regression if {
 	metrics := [
 		{"name": "accuracy", "delta": 0.0, "ci": {"low": -0.001, "high": 0.001}},
@@ -64,19 +47,4 @@ test_duplicate_figures_cannot_hide_a_regression if {
 	denials := thresholds.deny with input as f.request("production", attestations)
 		with data.gatehouse as f.gatehouse_data
 	[v.code | some v in denials] == ["metric_out_of_tolerance"]
-}
-
-test_missing_fairness_metric_denies if {
-	attestations := f.predicate_patched("bias", {"metrics": []})
-	denials := thresholds.deny with input as f.request("production", attestations)
-		with data.gatehouse as f.gatehouse_data
-	[v.msg | some v in denials] == ["bias: demographic_parity_difference upper bound 2 exceeds the allowed 0.05"]
-}
-
-test_fairness_gap if {
-	metrics := [{"name": "demographic_parity_difference", "ci": {"low": 0.04, "high": 0.09}}]
-	attestations := f.predicate_patched("bias", {"metrics": metrics})
-	denials := thresholds.deny with input as f.request("production", attestations)
-		with data.gatehouse as f.gatehouse_data
-	[v.msg | some v in denials] == ["bias: demographic_parity_difference upper bound 0.09 exceeds the allowed 0.05"]
 }

@@ -1,16 +1,21 @@
-import type { BiasPredicate, GateVerdict, Interval } from '../../attest/predicates.ts';
-import { quantileOfSorted } from '../../stats/bootstrap.ts';
-import { wilsonInterval } from '../../stats/intervals.ts';
-import { binomial, seededRandom, type SeededRandom } from '../../stats/random.ts';
-import { normalQuantile } from '../../stats/special.ts';
+import type { BiasPredicate, GateVerdict } from '../../attest/predicates.ts';
+import { clopperPearsonInterval } from '../../stats/intervals.ts';
+import { bonferroniLevel, halfNormalSumBound, pairsOf, ratioBounds, sidakLevel, spreadBounds, type ExtremeBounds, type RateCounts } from '../../stats/simultaneous.ts';
 import { figure, judgedBase } from '../gate.ts';
 import type { CounterfactualPair, Prediction } from './predictions.ts';
 
-/** What the policy's data.gatehouse.thresholds.bias holds: the largest gap each metric may show, and the smallest group judged. */
+/** What the policy's data.gatehouse.thresholds.bias holds: each metric's limit, the smallest group judged, and the operating point. */
 export interface BiasThresholds {
   metrics: Record<string, number>;
   min_group_size?: number;
+  /** Scores at or above this are a positive decision, for rows the predictions file gives no decision (default 0.5). */
+  score_threshold?: number;
 }
+
+/** The smallest group judged when policy data sets none. */
+export const DEFAULT_MIN_GROUP_SIZE = 100;
+/** The operating point when policy data sets none. */
+export const DEFAULT_SCORE_THRESHOLD = 0.5;
 
 /** Per-group figures. */
 export interface GroupFigures {
@@ -25,20 +30,23 @@ export interface GroupFigures {
 }
 
 export interface BiasInputs {
+  /** Predictions joined with the pinned dataset's rows (labels and groups from the dataset). */
   predictions: Prediction[];
+  /** Ids of dataset rows no prediction answered. */
+  unanswered?: string[];
   counterfactuals?: CounterfactualPair[];
-  /** The labelled evaluation data. */
+  /** The labelled evaluation data (what policy data pins). */
   datasetDigest: string;
-  /** The predictions file, when judged from one. */
+  /** The predictions file judged. */
   predictionsDigest?: string;
+  /** The counterfactual pairs file judged. */
+  counterfactualsDigest?: string;
 }
 
 export interface BiasConfig {
   thresholds: BiasThresholds;
   policyDigest: string | null;
   evaluatedAt: string;
-  seed: number;
-  resamples: number;
   level: number;
 }
 
@@ -46,270 +54,265 @@ export interface BiasReport {
   predicate: BiasPredicate;
   /** Figures for the intersectional groups (every group attribute combined) and for each attribute alone. */
   groups: { intersectional: GroupFigures[]; byAttribute: Record<string, GroupFigures[]> };
+  /** Dataset rows without a prediction (the first 1,000). */
+  unanswered: string[];
 }
 
-const DEFAULT_MIN_GROUP = 100;
 const BINS = 10;
 
-/** Fairness metrics over per-group figures, as fairlearn defines them (max - min across groups). */
-export const FAIRNESS_METRICS: Record<string, (groups: GroupFigures[]) => number | null> = {
-  demographic_parity_difference: (g) => spread(g.map((x) => x.selectionRate)),
-  demographic_parity_ratio: (g) => {
-    const rates = g.map((x) => x.selectionRate);
-    return Math.max(...rates) === 0 ? null : Math.min(...rates) / Math.max(...rates);
-  },
-  equal_opportunity_difference: (g) => spreadOrNull(g.map((x) => x.truePositiveRate)),
-  equalized_odds_difference: (g) => {
-    const tpr = spreadOrNull(g.map((x) => x.truePositiveRate));
-    const fpr = spreadOrNull(g.map((x) => x.falsePositiveRate));
-    return tpr === null || fpr === null ? null : Math.max(tpr, fpr);
-  },
-  calibration_error_difference: (g) => spreadOrNull(g.map((x) => x.calibrationError)),
-};
-
-/** Metrics where higher is fairer: their policy threshold is a minimum, not a maximum. */
-const AT_LEAST = new Set(['demographic_parity_ratio']);
-
-/** Judges an interval against a policy threshold: pass only when the whole interval is on the fair side. */
-function judge(name: string, ci: Interval, threshold: number): GateVerdict {
-  if (AT_LEAST.has(name)) return ci.low >= threshold ? 'pass' : ci.high < threshold ? 'fail' : 'insufficient-evidence';
-  return ci.high <= threshold ? 'pass' : ci.low > threshold ? 'fail' : 'insufficient-evidence';
+/** One group's counts: everything every metric needs, gathered in one pass. */
+export interface GroupCounts {
+  name: string;
+  n: number;
+  selected: number;
+  positives: number;
+  truePositives: number;
+  falsePositives: number;
+  /** Per calibration bin: sum of (score - label), sum of (score - label)^2, sum of score (1 - score); null without scores. */
+  calibration: { gaps: Float64Array; squares: Float64Array; nullVariances: Float64Array; brier: number } | null;
 }
+
+/** How a fairness metric is judged: its direction, its interval method, and its estimate with simultaneous bounds over the groups. */
+export interface FairnessMetric {
+  /** A maximum (gaps) or a minimum (ratios) in policy data. */
+  limit: 'maximum' | 'minimum';
+  method: string;
+  /** The estimate and bounds holding together at `level` over `groups`; null when the metric needs what the predictions lack (scores). */
+  bounds(groups: readonly GroupCounts[], level: number): ExtremeBounds | null;
+}
+
+const selection = (g: GroupCounts): RateCounts => ({ successes: g.selected, n: g.n });
+const truePositive = (g: GroupCounts): RateCounts => ({ successes: g.truePositives, n: g.positives });
+const falsePositive = (g: GroupCounts): RateCounts => ({ successes: g.falsePositives, n: g.n - g.positives });
+
+/**
+ * The fairness metrics, as fairlearn defines them over the groups: max - min
+ * of a rate (demographic parity, equal opportunity), the larger of the TPR and
+ * FPR gaps (equalized odds), min / max of selection rates (parity ratio), and
+ * max - min of the groups' calibration errors. Bounds hold for all groups at
+ * once: Bonferroni over every pair of groups (over both rates for equalized
+ * odds), Šidák over independent groups for calibration.
+ */
+export const FAIRNESS_METRICS: Readonly<Record<string, FairnessMetric>> = {
+  demographic_parity_difference: {
+    limit: 'maximum',
+    method: 'newcombe-pairwise-bonferroni',
+    bounds: (groups, level) => spreadBounds(groups.map(selection), bonferroniLevel(level, pairsOf(groups.length))),
+  },
+  demographic_parity_ratio: {
+    limit: 'minimum',
+    method: 'koopman-pairwise-bonferroni',
+    bounds: (groups, level) => ratioBounds(groups.map(selection), bonferroniLevel(level, pairsOf(groups.length))),
+  },
+  equal_opportunity_difference: {
+    limit: 'maximum',
+    method: 'newcombe-pairwise-bonferroni',
+    bounds: (groups, level) => spreadBounds(groups.map(truePositive), bonferroniLevel(level, pairsOf(groups.length))),
+  },
+  equalized_odds_difference: {
+    limit: 'maximum',
+    method: 'newcombe-pairwise-bonferroni',
+    bounds: (groups, level) => {
+      const pairLevel = bonferroniLevel(level, 2 * pairsOf(groups.length));
+      const tpr = spreadBounds(groups.map(truePositive), pairLevel);
+      const fpr = spreadBounds(groups.map(falsePositive), pairLevel);
+      return {
+        estimate: tpr.estimate === null || fpr.estimate === null ? null : Math.max(tpr.estimate, fpr.estimate),
+        low: Math.max(tpr.low, fpr.low),
+        high: Math.max(tpr.high, fpr.high),
+        undefinedGroups: groups.filter((g) => g.positives === 0 || g.positives === g.n).length,
+      };
+    },
+  },
+  calibration_error_difference: {
+    limit: 'maximum',
+    method: 'ece-l1-bound-sidak',
+    bounds: calibrationBounds,
+  },
+};
 
 const COUNTERFACTUAL = 'counterfactual_flip_rate';
 
+/** Every metric policy data may set for the bias gate. */
+export const BIAS_METRIC_NAMES: readonly string[] = [...Object.keys(FAIRNESS_METRICS), COUNTERFACTUAL].sort();
+
+/** Judges an interval against a policy limit: pass when the whole interval is on the fair side, fail when it is wholly beyond. */
+function judge(limit: 'maximum' | 'minimum', low: number, high: number, threshold: number): GateVerdict {
+  if (limit === 'minimum') return low >= threshold ? 'pass' : high < threshold ? 'fail' : 'insufficient-evidence';
+  return high <= threshold ? 'pass' : low > threshold ? 'fail' : 'insufficient-evidence';
+}
+
 /**
- * Judges fairness on the intersectional groups: every metric with a policy
- * threshold passes when its stratified-bootstrap interval lies wholly on the
- * fair side of the threshold (at or below a maximum; at or above a minimum for
- * a ratio), fails when it lies wholly on the other side, and is insufficient
- * evidence otherwise. A metric the policy sets that cannot be judged (no
- * counterfactual pairs, no positives) is never a pass. A group smaller than the minimum makes the gate insufficient
- * evidence unless a metric already fails: too little data is never a pass.
+ * Judges fairness on the intersectional groups of at least the minimum size.
+ * Each metric policy data sets passes when its simultaneous interval (at the
+ * gate's level, 95%) lies wholly on the fair side of the limit (at or below a
+ * maximum, at or above a minimum), fails when it lies wholly beyond, and is
+ * insufficient evidence otherwise. The verdict is fail when any metric fails; otherwise it is pass
+ * only when every metric passes, every group reaches the minimum size, every
+ * dataset row was answered and every metric set could be judged. Groups below
+ * the minimum are reported, never judged: they cannot make a fail.
  */
 export function evaluateBias(inputs: BiasInputs, config: BiasConfig): BiasReport {
   // Attributes in the order the caller named them (gender & age, as fairlearn names intersections).
   const attributes = Object.keys(inputs.predictions[0]?.groups ?? {});
-  const partition = (keyOf: (p: Prediction) => string) => {
-    const groups = new Map<string, Prediction[]>();
-    for (const p of inputs.predictions) {
-      const key = keyOf(p);
-      const list = groups.get(key);
-      if (list === undefined) groups.set(key, [p]);
-      else list.push(p);
-    }
-    return [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  };
-  const intersectional = partition((p) => attributes.map((a) => p.groups[a]).join('&'));
-  const figures = intersectional.map(([name, members]) => figuresOf(name, members));
-  const byAttribute = Object.fromEntries(attributes.map((a) => [a, partition((p) => p.groups[a]!).map(([name, members]) => figuresOf(name, members))]));
-  const minGroupSize = config.thresholds.min_group_size ?? DEFAULT_MIN_GROUP;
+  const intersectional = countGroups(inputs.predictions, (p) => attributes.map((a) => p.groups[a]).join('&'));
+  const byAttribute = Object.fromEntries(attributes.map((a) => [a, countGroups(inputs.predictions, (p) => p.groups[a]!).map(figuresOf)]));
+  const minGroupSize = config.thresholds.min_group_size ?? DEFAULT_MIN_GROUP_SIZE;
+  const unanswered = inputs.unanswered ?? [];
   const reasons: string[] = [];
-  const small = figures.filter((g) => g.n < minGroupSize);
-  if (small.length > 0) reasons.push(`groups below the minimum size ${minGroupSize}: ${small.map((g) => `${g.name} (n = ${g.n})`).join(', ')}`);
+  if (unanswered.length > 0) reasons.push(`${unanswered.length} of ${inputs.predictions.length + unanswered.length} dataset rows have no prediction (first: ${unanswered.slice(0, 5).join(', ')})`);
+  const judged = intersectional.filter((g) => g.n >= minGroupSize);
+  const small = intersectional.filter((g) => g.n < minGroupSize);
+  if (small.length > 0) reasons.push(`groups below the minimum size ${minGroupSize} are not judged: ${small.map((g) => `${g.name} (n = ${g.n})`).join(', ')}`);
 
-  const distributions = stratifiedBootstrap(intersectional.map(([, members]) => members), Object.keys(config.thresholds.metrics), config);
   const metrics: BiasPredicate['metrics'] = [];
+  let unjudged = 0;
   for (const [name, threshold] of Object.entries(config.thresholds.metrics).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (name === COUNTERFACTUAL) continue;
-    const compute = FAIRNESS_METRICS[name];
-    const value = compute?.(figures) ?? null;
-    const distribution = distributions.get(name);
-    if (compute === undefined || value === null || distribution === undefined || distribution.length === 0) {
-      reasons.push(`${name} cannot be computed on these predictions`);
+    const metric = FAIRNESS_METRICS[name];
+    const bounds = metric?.bounds(judged, config.level) ?? null;
+    if (metric === undefined || bounds === null || bounds.estimate === null) {
+      unjudged++;
+      reasons.push(`${name} cannot be computed on these predictions${metric === undefined ? ' (unknown metric)' : judged.length < 2 ? ' (fewer than two groups of the minimum size)' : bounds === null ? ' (no scores)' : ' (defined in fewer than two groups)'}`);
       continue;
     }
-    const ci = percentileInterval(distribution, config.level);
-    const verdict = judge(name, ci, threshold);
-    if (verdict !== 'pass') reasons.push(`${name} is ${figure(value)} (CI ${figure(ci.low)} to ${figure(ci.high)}) against a ${AT_LEAST.has(name) ? 'minimum' : 'maximum'} of ${threshold}: ${verdict}`);
-    metrics.push({ name, value, ci, verdict });
+    const verdict = judge(metric.limit, bounds.low, bounds.high, threshold);
+    if (verdict !== 'pass') reasons.push(`${name} is ${figure(bounds.estimate)} (${figure(config.level * 100)}% simultaneous interval ${figure(bounds.low)} to ${figure(bounds.high)}) against a ${metric.limit} of ${threshold}: ${verdict}`);
+    if (bounds.undefinedGroups > 0) reasons.push(`${name}: undefined in ${bounds.undefinedGroups} group(s) (no positives or no negatives), which may lie anywhere from 0 to 1`);
+    metrics.push({ name, value: bounds.estimate, ci: { low: bounds.low, high: bounds.high, level: config.level }, verdict, method: metric.method, undefinedGroups: bounds.undefinedGroups });
   }
 
   let counterfactual: BiasPredicate['counterfactual'];
+  const maximum = config.thresholds.metrics[COUNTERFACTUAL];
   if (inputs.counterfactuals !== undefined) {
     const flips = inputs.counterfactuals.filter((pair) => pair.outputA !== pair.outputB).length;
     const pairs = inputs.counterfactuals.length;
-    counterfactual = { pairs, flipRate: flips / pairs };
-    const maximum = config.thresholds.metrics[COUNTERFACTUAL];
+    counterfactual = { pairs, flips, flipRate: flips / pairs };
     if (maximum !== undefined) {
-      const ci = wilsonInterval(flips, pairs, config.level);
-      const verdict = judge(COUNTERFACTUAL, ci, maximum);
-      if (verdict !== 'pass') reasons.push(`counterfactual flip rate ${figure(flips / pairs)} (CI ${figure(ci.low)} to ${figure(ci.high)}) against a maximum of ${maximum}: ${verdict}`);
-      metrics.push({ name: COUNTERFACTUAL, value: flips / pairs, ci, verdict });
+      const ci = clopperPearsonInterval(flips, pairs, config.level);
+      const verdict = judge('maximum', ci.low, ci.high, maximum);
+      if (verdict !== 'pass') reasons.push(`counterfactual flip rate ${figure(flips / pairs)} (${flips}/${pairs}; exact ${figure(config.level * 100)}% interval ${figure(ci.low)} to ${figure(ci.high)}) against a maximum of ${maximum}: ${verdict}`);
+      metrics.push({ name: COUNTERFACTUAL, value: flips / pairs, ci, verdict, method: 'clopper-pearson', undefinedGroups: 0 });
     }
-  } else if (config.thresholds.metrics[COUNTERFACTUAL] !== undefined) {
+  } else if (maximum !== undefined) {
+    unjudged++;
     reasons.push(`${COUNTERFACTUAL}: the policy sets a maximum but no counterfactual pairs were given`);
   }
 
-  // Every metric the policy sets must have been judged: one that could not be is never a pass.
   const verdict: GateVerdict = metrics.some((m) => m.verdict === 'fail')
     ? 'fail'
-    : small.length > 0 || metrics.some((m) => m.verdict !== 'pass') || metrics.length < Object.keys(config.thresholds.metrics).length
+    : unjudged > 0 || small.length > 0 || unanswered.length > 0 || metrics.some((m) => m.verdict !== 'pass')
       ? 'insufficient-evidence'
       : 'pass';
   const predicate: BiasPredicate = {
     ...judgedBase('bias', verdict, reasons, config),
-    evidence: [{ role: 'dataset', digest: inputs.datasetDigest }, ...(inputs.predictionsDigest === undefined ? [] : [{ role: 'predictions', digest: inputs.predictionsDigest }])],
-    dataset: { digest: inputs.datasetDigest },
+    evidence: [
+      { role: 'dataset', digest: inputs.datasetDigest },
+      ...(inputs.predictionsDigest === undefined ? [] : [{ role: 'predictions', digest: inputs.predictionsDigest }]),
+      ...(inputs.counterfactualsDigest === undefined ? [] : [{ role: 'counterfactuals', digest: inputs.counterfactualsDigest }]),
+    ],
+    dataset: { digest: inputs.datasetDigest, rows: inputs.predictions.length + unanswered.length },
+    answered: inputs.predictions.length,
+    scoreThreshold: config.thresholds.score_threshold ?? DEFAULT_SCORE_THRESHOLD,
     metrics,
-    groups: figures.map((g) => ({ name: g.name, n: g.n })),
+    groups: intersectional.map((g) => ({ name: g.name, n: g.n })),
     minGroupSize,
     ...(counterfactual === undefined ? {} : { counterfactual }),
   };
-  return { predicate, groups: { intersectional: figures, byAttribute } };
+  return { predicate, groups: { intersectional: intersectional.map(figuresOf), byAttribute }, unanswered: unanswered.slice(0, 1000) };
 }
 
-/** Figures of one group of predictions, in one pass. */
-export function figuresOf(name: string, members: Prediction[]): GroupFigures {
-  const n = members.length;
-  const hasScores = members.every((p) => p.score !== undefined);
-  let selected = 0;
-  let positives = 0;
-  let truePositives = 0;
-  let falsePositives = 0;
-  let brier = 0;
-  const binScore = new Float64Array(BINS);
-  const binLabel = new Float64Array(BINS);
-  for (const p of members) {
-    selected += p.prediction;
-    positives += p.label;
-    truePositives += p.prediction & p.label;
-    falsePositives += p.prediction & (1 - p.label);
-    if (hasScores) {
+/** Groups of predictions by key, sorted by name, counted in one pass. */
+function countGroups(predictions: readonly Prediction[], keyOf: (p: Prediction) => string): GroupCounts[] {
+  const groups = new Map<string, GroupCounts>();
+  // Rows of one group usually share their groups object (parseBiasDataset
+  // interns them), so each object's key is computed once; the cache stays
+  // small when callers build one object per row.
+  const byObject = new Map<object, GroupCounts>();
+  const hasScores = predictions.every((p) => p.score !== undefined);
+  for (const p of predictions) {
+    let g = byObject.get(p.groups);
+    if (g === undefined) {
+      const key = keyOf(p);
+      g = groups.get(key) ?? newGroup(key, hasScores);
+      groups.set(key, g);
+      if (byObject.size < 4096) byObject.set(p.groups, g);
+    }
+    g.n++;
+    g.selected += p.prediction;
+    g.positives += p.label;
+    g.truePositives += p.prediction & p.label;
+    g.falsePositives += p.prediction & (1 - p.label);
+    if (g.calibration !== null) {
       const score = p.score!;
-      brier += (score - p.label) ** 2;
+      const gap = score - p.label;
       const bin = Math.min(BINS - 1, Math.floor(score * BINS));
-      binScore[bin]! += score;
-      binLabel[bin]! += p.label;
+      g.calibration.gaps[bin]! += gap;
+      g.calibration.squares[bin]! += gap * gap;
+      g.calibration.nullVariances[bin]! += score * (1 - score);
+      g.calibration.brier += gap * gap;
     }
   }
-  let calibrationError: number | null = null;
-  if (hasScores) {
-    calibrationError = 0;
-    for (let bin = 0; bin < BINS; bin++) calibrationError += Math.abs(binScore[bin]! - binLabel[bin]!) / n;
-  }
-  const negatives = n - positives;
+  return [...groups.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function newGroup(name: string, hasScores: boolean): GroupCounts {
   return {
     name,
-    n,
-    selectionRate: selected / n,
-    truePositiveRate: positives === 0 ? null : truePositives / positives,
-    falsePositiveRate: negatives === 0 ? null : falsePositives / negatives,
-    calibrationError,
-    brier: hasScores ? brier / n : null,
+    n: 0,
+    selected: 0,
+    positives: 0,
+    truePositives: 0,
+    falsePositives: 0,
+    calibration: hasScores ? { gaps: new Float64Array(BINS), squares: new Float64Array(BINS), nullVariances: new Float64Array(BINS), brier: 0 } : null,
   };
 }
 
-// A group summarised as cells (calibration bin x label x prediction): how many
-// predictions fall in each and the sum and sum of squares of their scores.
-interface GroupCells {
-  n: number;
-  counts: Float64Array;
-  scoreSums: Float64Array;
-  scoreSquares: Float64Array;
-  hasScores: boolean;
+/** A group's expected calibration error: sum over bins of |sum(score - label)| / n. */
+function calibrationError(g: GroupCounts): number | null {
+  if (g.calibration === null) return null;
+  let total = 0;
+  for (let bin = 0; bin < BINS; bin++) total += Math.abs(g.calibration.gaps[bin]!);
+  return total / g.n;
 }
 
-const CELLS = BINS * 4;
-
-function toCells(members: Prediction[]): GroupCells {
-  const hasScores = members.every((p) => p.score !== undefined);
-  const cells: GroupCells = { n: members.length, counts: new Float64Array(CELLS), scoreSums: new Float64Array(CELLS), scoreSquares: new Float64Array(CELLS), hasScores };
-  for (const p of members) {
-    const bin = hasScores ? Math.min(BINS - 1, Math.floor(p.score! * BINS)) : 0;
-    const cell = bin * 4 + p.label * 2 + p.prediction;
-    cells.counts[cell]!++;
-    if (hasScores) {
-      cells.scoreSums[cell]! += p.score!;
-      cells.scoreSquares[cell]! += p.score! ** 2;
-    }
-  }
-  return cells;
+/** Figures of one group, from its counts. */
+function figuresOf(g: GroupCounts): GroupFigures {
+  const negatives = g.n - g.positives;
+  return {
+    name: g.name,
+    n: g.n,
+    selectionRate: g.selected / g.n,
+    truePositiveRate: g.positives === 0 ? null : g.truePositives / g.positives,
+    falsePositiveRate: negatives === 0 ? null : g.falsePositives / negatives,
+    calibrationError: calibrationError(g),
+    brier: g.calibration === null ? null : g.calibration.brier / g.n,
+  };
 }
 
 /**
- * Stratified bootstrap (group sizes fixed), drawn per group as a multinomial
- * over its cells: exact for selection rates, TPR and FPR, since they depend on
- * the cell counts alone. Calibration also needs each bin's resampled score
- * sum, drawn from its normal limit given the bin's resampled count (scores in
- * one bin lie within a tenth of each other). O(cells) per group per resample.
+ * Bounds on the calibration error gap, max - min of the groups' binned ECE.
+ * A group's ECE is the L1 norm of its per-bin mean gaps; its sampling error
+ * is at most the L1 norm of their errors, bounded (at the group's Šidák share
+ * of the level) by halfNormalSumBound with each bin's variance taken as the
+ * larger of its observed second moment and the variance a calibrated model
+ * would have there. So ECE - c <= true ECE <= ECE + c for every group at once:
+ * the small-sample upward bias of ECE can widen the interval, never make a fail.
  */
-function stratifiedBootstrap(groups: Prediction[][], metricNames: string[], config: BiasConfig): Map<string, Float64Array> {
-  const random = seededRandom(config.seed);
-  const prepared = groups.map(toCells);
-  const names = metricNames.filter((name) => name in FAIRNESS_METRICS);
-  const out = new Map(names.map((name) => [name, [] as number[]]));
-  const drawn = new Float64Array(CELLS);
-  for (let b = 0; b < config.resamples; b++) {
-    const figures = prepared.map((cells, g) => resampledFigures(cells, String(g), drawn, random));
-    for (const name of names) {
-      const value = FAIRNESS_METRICS[name]!(figures);
-      if (value !== null) out.get(name)!.push(value);
-    }
-  }
-  return new Map([...out].map(([name, values]) => [name, Float64Array.from(values)]));
-}
-
-function resampledFigures(cells: GroupCells, name: string, drawn: Float64Array, random: SeededRandom): GroupFigures {
-  let left = cells.n;
-  let share = 1;
-  for (let c = 0; c < CELLS; c++) {
-    const p = cells.counts[c]! / cells.n;
-    drawn[c] = p === 0 || left === 0 ? 0 : share - p <= 1e-12 ? left : binomial(left, Math.min(1, p / share), random);
-    left -= drawn[c]!;
-    share -= p;
-  }
-  let selected = 0;
-  let positives = 0;
-  let truePositives = 0;
-  let falsePositives = 0;
-  let calibration = 0;
-  for (let bin = 0; bin < BINS; bin++) {
-    let count = 0;
-    let labels = 0;
-    let scores = 0;
-    for (let k = 0; k < 4; k++) {
-      const cell = bin * 4 + k;
-      const draws = drawn[cell]!;
-      if (draws === 0) continue;
-      const label = k >> 1;
-      const prediction = k & 1;
-      count += draws;
-      labels += label * draws;
-      selected += prediction * draws;
-      positives += label * draws;
-      truePositives += label * prediction * draws;
-      falsePositives += (1 - label) * prediction * draws;
-      if (cells.hasScores) {
-        const m = cells.counts[cell]!;
-        const mean = cells.scoreSums[cell]! / m;
-        const variance = Math.max(0, cells.scoreSquares[cell]! / m - mean * mean);
-        scores += draws * mean + Math.sqrt(draws * variance) * normalQuantile((random.next() * 4294967295 + 0.5) / 4294967296);
-      }
-    }
-    if (count > 0) calibration += Math.abs(scores - labels);
-  }
-  const negatives = cells.n - positives;
+function calibrationBounds(groups: readonly GroupCounts[], level: number): ExtremeBounds | null {
+  if (groups.some((g) => g.calibration === null)) return null;
+  const alpha = 1 - sidakLevel(level, groups.length);
+  const intervals = groups.map((g) => {
+    const estimate = calibrationError(g)!;
+    const scales = Array.from({ length: BINS }, (_, bin) => Math.sqrt(Math.max(g.calibration!.squares[bin]!, g.calibration!.nullVariances[bin]!)) / g.n);
+    const c = halfNormalSumBound(scales, alpha);
+    return { estimate, low: Math.max(0, estimate - c), high: Math.min(1, estimate + c) };
+  });
+  const estimates = intervals.map((i) => i.estimate);
   return {
-    name,
-    n: cells.n,
-    selectionRate: selected / cells.n,
-    truePositiveRate: positives === 0 ? null : truePositives / positives,
-    falsePositiveRate: negatives === 0 ? null : falsePositives / negatives,
-    calibrationError: cells.hasScores ? calibration / cells.n : null,
-    brier: null,
+    estimate: groups.length < 2 ? null : Math.max(...estimates) - Math.min(...estimates),
+    low: Math.max(0, Math.max(...intervals.map((i) => i.low)) - Math.min(...intervals.map((i) => i.high))),
+    high: Math.min(1, Math.max(...intervals.map((i) => i.high)) - Math.min(...intervals.map((i) => i.low))),
+    undefinedGroups: 0,
   };
-}
-
-function percentileInterval(distribution: Float64Array, level: number): Interval {
-  const sorted = Float64Array.from(distribution).sort();
-  return { low: quantileOfSorted(sorted, (1 - level) / 2), high: quantileOfSorted(sorted, 1 - (1 - level) / 2), level };
-}
-
-function spread(values: number[]): number {
-  return Math.max(...values) - Math.min(...values);
-}
-
-function spreadOrNull(values: Array<number | null>): number | null {
-  return values.some((v) => v === null) ? null : spread(values as number[]);
 }

@@ -3,10 +3,9 @@ import type { ArtifactDigest } from '../../digest/artifact.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 import type { AttestOptions } from '../../sign/attest.ts';
-import { DEFAULT_RESAMPLES } from '../../stats/bootstrap.ts';
 import { attestWithReport, gateThresholds, judgingContext, type ReportedGateRun } from '../gate.ts';
-import { evaluateBias, type BiasReport, type BiasThresholds } from './evaluate.ts';
-import type { CounterfactualPair, Prediction } from './predictions.ts';
+import { BIAS_METRIC_NAMES, DEFAULT_SCORE_THRESHOLD, evaluateBias, type BiasReport, type BiasThresholds } from './evaluate.ts';
+import { joinPredictions, parseBiasDataset, parseCounterfactuals } from './predictions.ts';
 import { formatBiasReport } from './report.ts';
 
 const thresholdsValidator: SchemaValidator<BiasThresholds> = compileSchema<BiasThresholds>({
@@ -14,8 +13,10 @@ const thresholdsValidator: SchemaValidator<BiasThresholds> = compileSchema<BiasT
   type: 'object',
   required: ['metrics'],
   properties: {
-    metrics: { type: 'object', minProperties: 1, additionalProperties: { type: 'number', minimum: 0 } },
+    // A metric name the gate does not know is a typo in policy data, refused rather than never judged.
+    metrics: { type: 'object', minProperties: 1, propertyNames: { enum: [...BIAS_METRIC_NAMES] }, additionalProperties: { type: 'number', minimum: 0, maximum: 1 } },
     min_group_size: { type: 'integer', minimum: 1 },
+    score_threshold: { type: 'number', minimum: 0, maximum: 1 },
   },
 });
 
@@ -24,17 +25,23 @@ export function biasThresholdsFrom(bundle: VerifiedPolicyBundle): BiasThresholds
   return gateThresholds(bundle, 'bias', thresholdsValidator);
 }
 
+/** A text file of evidence as read: its path, text and the digest of exactly those bytes. */
+export interface EvidenceText {
+  path: string;
+  text: string;
+  digest: ArtifactDigest;
+}
+
 export interface BiasGateOptions {
   subject: { name: string; digest: ArtifactDigest };
-  predictions: Prediction[];
-  counterfactuals?: CounterfactualPair[];
-  /** Digest of the labelled evaluation data (what policy data may pin). */
-  datasetDigest: ArtifactDigest;
-  /** Digest of the predictions file judged. */
-  predictionsDigest: ArtifactDigest;
+  /** The labelled evaluation dataset (what policy data pins): labels and group attributes come from it. */
+  dataset: EvidenceText;
+  /** The model's predictions on it, joined to its rows by id. */
+  predictions: EvidenceText;
+  /** Group attribute columns of the dataset; several make intersectional groups. */
+  groups: string[];
+  counterfactuals?: EvidenceText;
   policy: VerifiedPolicyBundle;
-  seed: number;
-  resamples?: number;
   evaluatedAt: Date;
   signing: AttestOptions;
 }
@@ -43,16 +50,25 @@ export interface BiasGateRun extends ReportedGateRun<BiasPredicate> {
   report: BiasReport;
 }
 
-/** Judges fairness against the policy bundle's thresholds and signs the verdict with its report's digest. */
+/**
+ * Judges fairness against the policy bundle's thresholds and signs the verdict
+ * with its report's digest. The operating point comes from policy data, never
+ * from the operator; the intervals are analytic, so no seed is drawn.
+ */
 export async function runBiasGate(options: BiasGateOptions): Promise<BiasGateRun> {
+  const thresholds = biasThresholdsFrom(options.policy);
+  const rows = parseBiasDataset(options.dataset.text, options.dataset.path, options.groups);
+  const joined = joinPredictions(rows, options.predictions.text, options.predictions.path, thresholds.score_threshold ?? DEFAULT_SCORE_THRESHOLD);
+  const counterfactuals = options.counterfactuals === undefined ? undefined : parseCounterfactuals(options.counterfactuals.text, options.counterfactuals.path);
   const report = evaluateBias(
-    { predictions: options.predictions, datasetDigest: options.datasetDigest, predictionsDigest: options.predictionsDigest, ...(options.counterfactuals === undefined ? {} : { counterfactuals: options.counterfactuals }) },
     {
-      thresholds: biasThresholdsFrom(options.policy),
-      ...judgingContext(options.policy, options.evaluatedAt),
-      seed: options.seed,
-      resamples: options.resamples ?? DEFAULT_RESAMPLES,
+      predictions: joined.predictions,
+      unanswered: joined.unanswered,
+      datasetDigest: options.dataset.digest,
+      predictionsDigest: options.predictions.digest,
+      ...(counterfactuals === undefined ? {} : { counterfactuals, counterfactualsDigest: options.counterfactuals!.digest }),
     },
+    { thresholds, ...judgingContext(options.policy, options.evaluatedAt) },
   );
   const run = await attestWithReport(options.subject, report.predicate, report, (predicate) => formatBiasReport(options.subject, predicate, report), options.signing);
   return { ...run, report };

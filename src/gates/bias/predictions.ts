@@ -1,13 +1,20 @@
 import { InputError } from '../../error.ts';
 import { readTextFile } from '../../io/read.ts';
 
-/** One model prediction with its true label, optional score and group attributes. */
+/** One model prediction joined with its dataset row: the label and group attributes come from the dataset. */
 export interface Prediction {
   id: string;
   label: 0 | 1;
   prediction: 0 | 1;
   /** Predicted probability of the positive class, for calibration; absent when the model gives none. */
   score?: number;
+  groups: Record<string, string>;
+}
+
+/** One labelled row of the evaluation dataset the policy pins. */
+export interface DatasetRow {
+  id: string;
+  label: 0 | 1;
   groups: Record<string, string>;
 }
 
@@ -18,67 +25,201 @@ export interface CounterfactualPair {
   outputB: string;
 }
 
-export interface PredictionColumns {
-  /** Group attribute columns (gender, age band, …). */
-  groups: string[];
-  /** Decision threshold applied to scores when no prediction column exists (default 0.5). */
-  threshold?: number;
+/** The dataset's rows with the model's predictions joined to them by id. */
+export interface JoinedPredictions {
+  /** Answered rows, in dataset order. */
+  predictions: Prediction[];
+  /** Ids of dataset rows the predictions file does not answer, in dataset order. */
+  unanswered: string[];
 }
-
 
 /**
- * Reads predictions from CSV (header row; id, label, and prediction and/or
- * score, plus the group columns) or JSONL (the same fields per object). Every
- * row is checked; the first bad one fails the file with its row number.
+ * Parses the labelled evaluation dataset (CSV with a header row, or JSONL):
+ * id, label and the named group columns on every row; ids unique. This is the
+ * file policy data pins, so the labels and groups judged come from here. Rows
+ * of one group share one `groups` object.
  */
-export async function readPredictions(path: string, columns: PredictionColumns): Promise<Prediction[]> {
-  return parsePredictions(await readTextFile(path), path, columns);
+export function parseBiasDataset(text: string, path: string, groupColumns: readonly string[]): DatasetRow[] {
+  if (groupColumns.length === 0) throw new InputError({ code: 'USAGE', message: 'name at least one group column', path });
+  const table = readTable(text, path);
+  const id = table.column('id');
+  const label = table.column('label');
+  const groups = groupColumns.map((name) => ({ name, index: table.column(name) }));
+  // One groups object per combination of values, found through one map per attribute.
+  const interned = new Map<string, unknown>();
+  const rows: DatasetRow[] = [];
+  table.forEach((values, r) => {
+    const key = present(values[id]) ?? table.fail(r, 'missing id');
+    let level = interned;
+    let attributes: Record<string, string> | undefined;
+    groups.forEach((group, g) => {
+      const value = present(values[group.index]) ?? table.fail(r, `missing group column ${group.name}`);
+      let next = level.get(value);
+      if (next === undefined) {
+        next = g === groups.length - 1 ? Object.fromEntries(groups.map((column) => [column.name, values[column.index]!])) : new Map<string, unknown>();
+        level.set(value, next);
+      }
+      if (g === groups.length - 1) attributes = next as Record<string, string>;
+      else level = next as Map<string, unknown>;
+    });
+    rows.push({ id: key, label: binary(values[label]) ?? table.fail(r, `label must be 0 or 1, got ${JSON.stringify(values[label])}`), groups: attributes! });
+  });
+  if (rows.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no rows in dataset', path });
+  const duplicate = new IdIndex(rows.map((row) => row.id)).firstDuplicate;
+  if (duplicate !== -1) table.fail(duplicate, `duplicate id ${JSON.stringify(rows[duplicate]!.id)}`);
+  return rows;
 }
 
-/** Parses predictions already read from `path` (CSV, or JSONL by its extension). */
-export function parsePredictions(text: string, path: string, columns: PredictionColumns): Prediction[] {
-  if (columns.groups.length === 0) throw new InputError({ code: 'USAGE', message: 'name at least one group column', path });
-  const rows = path.endsWith('.jsonl') || path.endsWith('.ndjson') ? jsonlRows(text, path) : csvRows(text, path);
-  if (rows.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no predictions in file', path });
+/**
+ * Joins a model's predictions (CSV or JSONL: id, and prediction and/or score)
+ * to the dataset rows by id. Each row's decision is its prediction column, or
+ * its score at `scoreThreshold` (the operating point policy data sets) when the
+ * file gives none. A prediction for an id the dataset lacks, a duplicate id, or
+ * a label or group column that disagrees with the dataset is refused: the file
+ * may not relabel what the pinned dataset says. Dataset rows without a
+ * prediction are returned as unanswered, never dropped silently.
+ */
+export function joinPredictions(dataset: readonly DatasetRow[], text: string, path: string, scoreThreshold: number): JoinedPredictions {
+  // Predictions usually come in dataset order: the row at the same position is
+  // tried first, and the index by id is built only when one is out of place.
+  let byId: IdIndex | undefined;
+  const indexOf = (id: string, position: number): number | undefined => {
+    if (dataset[position]?.id === id) return position;
+    byId ??= new IdIndex(dataset.map((row) => row.id));
+    return byId.get(id);
+  };
+  const joined: Array<Prediction | undefined> = new Array<Prediction | undefined>(dataset.length).fill(undefined);
+  const table = readTable(text, path);
+  const idColumn = table.column('id');
+  const labelColumn = table.column('label');
+  const scoreColumn = table.column('score');
+  const predictionColumn = table.column('prediction');
+  const groupColumns = Object.keys(dataset[0]?.groups ?? {}).map((name) => ({ name, index: table.column(name) }));
+  const count = table.forEach((values, r) => {
+    const id = present(values[idColumn]) ?? table.fail(r, 'missing id');
+    const index = indexOf(id, r) ?? table.fail(r, `id ${JSON.stringify(id)} is not in the dataset`);
+    if (joined[index] !== undefined) table.fail(r, `duplicate id ${JSON.stringify(id)}`);
+    const truth = dataset[index]!;
+    const label = present(values[labelColumn]);
+    if (label !== undefined && binary(label) !== truth.label) table.fail(r, `label ${JSON.stringify(label)} differs from the dataset's ${truth.label} for id ${JSON.stringify(id)}`);
+    for (const group of groupColumns) {
+      const value = values[group.index];
+      if (value !== undefined && value !== truth.groups[group.name]) table.fail(r, `${group.name} ${JSON.stringify(value)} differs from the dataset's ${JSON.stringify(truth.groups[group.name])} for id ${JSON.stringify(id)}`);
+    }
+    const scoreText = present(values[scoreColumn]);
+    const score = scoreText === undefined ? undefined : Number(scoreText);
+    if (score !== undefined && !(Number.isFinite(score) && score >= 0 && score <= 1)) table.fail(r, `score must be a number in [0, 1], got ${JSON.stringify(scoreText)}`);
+    const predictionText = present(values[predictionColumn]);
+    let prediction: 0 | 1;
+    if (predictionText !== undefined) prediction = binary(predictionText) ?? table.fail(r, `prediction must be 0 or 1, got ${JSON.stringify(predictionText)}`);
+    else if (score !== undefined) prediction = score >= scoreThreshold ? 1 : 0;
+    else return table.fail(r, 'needs a prediction or a score');
+    joined[index] = score === undefined ? { id, label: truth.label, prediction, groups: truth.groups } : { id, label: truth.label, prediction, score, groups: truth.groups };
+  });
+  if (count === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no predictions in file', path });
+  const predictions: Prediction[] = [];
+  const unanswered: string[] = [];
+  joined.forEach((prediction, index) => {
+    if (prediction === undefined) unanswered.push(dataset[index]!.id);
+    else predictions.push(prediction);
+  });
+  return { predictions, unanswered };
+}
+
+/** Parses counterfactual pairs read from `path`: JSONL with id, output_a, output_b; ids unique. */
+export function parseCounterfactuals(text: string, path: string): CounterfactualPair[] {
+  const table = jsonlTable(text, path);
+  const [id, outputA, outputB] = [table.column('id'), table.column('output_a'), table.column('output_b')];
   const seen = new Set<string>();
-  return rows.map(({ row, values }) => {
-    const fail = (message: string): never => {
-      throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${row}: ${message}`, path });
-    };
-    const id = values['id'];
-    if (id === undefined || id === '') fail('missing id');
-    if (seen.has(id!)) fail(`duplicate id ${JSON.stringify(id)}`);
-    seen.add(id!);
-    const label = binary(values['label']) ?? fail(`label must be 0 or 1, got ${JSON.stringify(values['label'])}`);
-    const score = values['score'] === undefined || values['score'] === '' ? undefined : Number(values['score']);
-    if (score !== undefined && !(Number.isFinite(score) && score >= 0 && score <= 1)) fail(`score must be a number in [0, 1], got ${JSON.stringify(values['score'])}`);
-    let prediction = binary(values['prediction']);
-    if (prediction === undefined) {
-      if (values['prediction'] !== undefined && values['prediction'] !== '') fail(`prediction must be 0 or 1, got ${JSON.stringify(values['prediction'])}`);
-      if (score === undefined) fail('needs a prediction or a score');
-      prediction = score! >= (columns.threshold ?? 0.5) ? 1 : 0;
-    }
-    const groups: Record<string, string> = {};
-    for (const column of columns.groups) {
-      const value = values[column];
-      if (value === undefined || value === '') fail(`missing group column ${column}`);
-      groups[column] = value!;
-    }
-    return { id: id!, label: label!, prediction: prediction!, ...(score === undefined ? {} : { score }), groups };
+  const pairs: CounterfactualPair[] = [];
+  table.forEach((values, r) => {
+    const pair = { id: values[id], outputA: values[outputA], outputB: values[outputB] };
+    if (pair.id === undefined || pair.outputA === undefined || pair.outputB === undefined) return table.fail(r, 'needs id, output_a and output_b');
+    if (seen.has(pair.id)) table.fail(r, `duplicate id ${JSON.stringify(pair.id)}`);
+    seen.add(pair.id);
+    pairs.push(pair as CounterfactualPair);
   });
+  if (pairs.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no counterfactual pairs in file', path });
+  return pairs;
 }
 
-/** Reads counterfactual pairs: JSONL with id, output_a, output_b. */
+/** Reads counterfactual pairs from a JSONL file. */
 export async function readCounterfactuals(path: string): Promise<CounterfactualPair[]> {
-  const rows = jsonlRows(await readTextFile(path), path);
-  if (rows.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no counterfactual pairs in file', path });
-  return rows.map(({ row, values }) => {
-    const { id, output_a: outputA, output_b: outputB } = values;
-    if (id === undefined || outputA === undefined || outputB === undefined) {
-      throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${row}: needs id, output_a and output_b`, path });
+  return parseCounterfactuals(await readTextFile(path), path);
+}
+
+/**
+ * Positions of ids in an open-addressing table of their 32-bit FNV-1a hashes:
+ * no allocation per id, so a million ids index in tens of milliseconds where
+ * a Set or Map of strings takes seconds.
+ */
+class IdIndex {
+  readonly #ids: readonly string[];
+  readonly #slots: Int32Array;
+  readonly #mask: number;
+  /** The first position whose id an earlier position already has; -1 when ids are unique. */
+  readonly firstDuplicate: number = -1;
+
+  constructor(ids: readonly string[]) {
+    this.#ids = ids;
+    let size = 16;
+    while (size < ids.length * 2) size *= 2;
+    this.#slots = new Int32Array(size).fill(-1);
+    this.#mask = size - 1;
+    for (let position = 0; position < ids.length; position++) {
+      const slot = this.#slot(ids[position]!);
+      if (this.#slots[slot] === -1) this.#slots[slot] = position;
+      else if (this.firstDuplicate === -1) this.firstDuplicate = position;
     }
-    return { id, outputA, outputB };
-  });
+  }
+
+  /** The position of `id`, or undefined. */
+  get(id: string): number | undefined {
+    const position = this.#slots[this.#slot(id)]!;
+    return position === -1 ? undefined : position;
+  }
+
+  // The slot holding `id`, or the empty slot where it would go (linear probing).
+  #slot(id: string): number {
+    let hash = 0x811c9dc5;
+    for (let c = 0; c < id.length; c++) hash = Math.imul(hash ^ id.charCodeAt(c), 0x01000193);
+    let slot = hash & this.#mask;
+    for (;;) {
+      const position = this.#slots[slot]!;
+      if (position === -1 || this.#ids[position] === id) return slot;
+      slot = (slot + 1) & this.#mask;
+    }
+  }
+}
+
+// Rows of a CSV or JSONL file, by column index: a column a row lacks is undefined.
+interface Table {
+  /** A column's index; an index no row has when the file has no such column. */
+  column(name: string): number;
+  /** Visits every record in file order (r counts from 0); returns how many there were. */
+  forEach(visit: (values: Array<string | undefined>, r: number) => void): number;
+  /** Refuses the file at the row of record `r`. */
+  fail(r: number, message: string): never;
+}
+
+// CSV, or JSONL by the file's extension.
+function readTable(text: string, path: string): Table {
+  return path.endsWith('.jsonl') || path.endsWith('.ndjson') ? jsonlTable(text, path) : csvTable(text, path);
+}
+
+function table(columns: string[], forEach: Table['forEach'], rowOf: (r: number) => number, path: string): Table {
+  const indices = new Map(columns.map((name, index) => [name, index]));
+  return {
+    forEach,
+    column: (name) => indices.get(name) ?? columns.length,
+    fail: (r, message) => {
+      throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${rowOf(r)}: ${message}`, path });
+    },
+  };
+}
+
+function present(value: string | undefined): string | undefined {
+  return value === '' ? undefined : value;
 }
 
 function binary(value: string | undefined): 0 | 1 | undefined {
@@ -87,8 +228,11 @@ function binary(value: string | undefined): 0 | 1 | undefined {
   return undefined;
 }
 
-function jsonlRows(text: string, path: string): Array<{ row: number; values: Record<string, string> }> {
-  const rows: Array<{ row: number; values: Record<string, string> }> = [];
+function jsonlTable(text: string, path: string): Table {
+  const columns: string[] = [];
+  const indices = new Map<string, number>();
+  const records: Array<Array<string | undefined>> = [];
+  const lines: number[] = [];
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
     let json: unknown;
@@ -98,23 +242,74 @@ function jsonlRows(text: string, path: string): Array<{ row: number; values: Rec
       throw new InputError({ code: 'JSON_INVALID', message: `row ${index + 1}: not valid JSON`, path });
     }
     if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 1}: not an object`, path });
-    const values: Record<string, string> = {};
+    const record: Array<string | undefined> = [];
     for (const [key, value] of Object.entries(json)) {
       if (value === null || typeof value === 'object') throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 1}: ${key} must be a string, number or boolean`, path });
-      values[key] = String(value);
+      let column = indices.get(key);
+      if (column === undefined) {
+        column = columns.push(key) - 1;
+        indices.set(key, column);
+      }
+      record[column] = String(value);
     }
-    rows.push({ row: index + 1, values });
+    records.push(record);
+    lines.push(index + 1);
   });
-  return rows;
+  const forEach: Table['forEach'] = (visit) => {
+    records.forEach(visit);
+    return records.length;
+  };
+  return table(columns, forEach, (r) => lines[r]!, path);
 }
 
-// RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines.
-function csvRows(text: string, path: string): Array<{ row: number; values: Record<string, string> }> {
-  const records: string[][] = [];
+// RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines. A
+// record without a quote is split at commas in one step (a million rows parse
+// in about a second); one with a quote is read character by character. Records
+// are visited as they are read, never all held at once. Rows are numbered as
+// records after the header, from 2.
+function csvTable(text: string, path: string): Table {
+  let nextQuote = text.indexOf('"');
+  let i = 0;
+  // The next non-empty record from i, or undefined at the end of the text.
+  const nextRecord = (): string[] | undefined => {
+    while (i < text.length) {
+      let end = text.indexOf('\n', i);
+      if (end === -1) end = text.length;
+      if (nextQuote !== -1 && nextQuote < i) nextQuote = text.indexOf('"', i);
+      let line = text.slice(i, end);
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      if ((nextQuote === -1 || nextQuote >= end) && !line.includes('\r')) {
+        i = end + 1;
+        if (line !== '') return line.split(',');
+        continue;
+      }
+      const quoted = quotedRecord(text, i, path);
+      i = quoted.next;
+      if (!(quoted.record.length === 1 && quoted.record[0] === '')) return quoted.record;
+    }
+    return undefined;
+  };
+  const header = nextRecord() ?? [];
+  const start = i;
+  const forEach: Table['forEach'] = (visit) => {
+    i = start;
+    nextQuote = text.indexOf('"', i);
+    let r = 0;
+    for (let values = nextRecord(); values !== undefined; values = nextRecord(), r++) {
+      if (values.length !== header.length) throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${r + 2}: ${values.length} fields for ${header.length} columns`, path });
+      visit(values, r);
+    }
+    return r;
+  };
+  return table(header, forEach, (r) => r + 2, path);
+}
+
+// One CSV record from `start`, character by character; returns it and where the next begins.
+function quotedRecord(text: string, start: number, path: string): { record: string[]; next: number } {
+  const record: string[] = [];
   let field = '';
-  let record: string[] = [];
   let quoted = false;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = start; i < text.length; i++) {
     const char = text[i]!;
     if (quoted) {
       if (char === '"' && text[i + 1] === '"') {
@@ -127,24 +322,11 @@ function csvRows(text: string, path: string): Array<{ row: number; values: Recor
       record.push(field);
       field = '';
     } else if (char === '\n' || char === '\r') {
-      if (char === '\r' && text[i + 1] === '\n') i++;
       record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
+      return { record, next: char === '\r' && text[i + 1] === '\n' ? i + 2 : i + 1 };
     } else field += char;
   }
   if (quoted) throw new InputError({ code: 'SCHEMA_INVALID', message: 'unterminated quoted field', path });
-  if (field !== '' || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
-  const [header, ...body] = records.filter((r) => !(r.length === 1 && r[0] === ''));
-  if (header === undefined) return [];
-  return body.map((values, index) => {
-    if (values.length !== header.length) {
-      throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 2}: ${values.length} fields for ${header.length} columns`, path });
-    }
-    return { row: index + 2, values: Object.fromEntries(header.map((column, c) => [column, values[c]!])) };
-  });
+  record.push(field);
+  return { record, next: text.length };
 }

@@ -1,5 +1,8 @@
-import type { SafetyPredicate } from '../../attest/predicates.ts';
+import { createHash } from 'node:crypto';
+import type { JudgeIdentity, SafetyPredicate } from '../../attest/predicates.ts';
+import { canonicalJSON, canonicalize } from '../../canonical/json.ts';
 import type { ArtifactDigest } from '../../digest/artifact.ts';
+import { InputError } from '../../error.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 import type { AttestOptions } from '../../sign/attest.ts';
@@ -13,17 +16,54 @@ import { formatSafetyReport } from './report.ts';
 const thresholdsValidator: SchemaValidator<SafetyThresholds> = compileSchema<SafetyThresholds>({
   $id: 'https://gatehouse.dev/schemas/safety/thresholds.json',
   type: 'object',
-  required: ['categories', 'max_over_refusal'],
+  required: ['categories', 'max_over_refusal', 'judges'],
   properties: {
     // A lower bound never reaches 1, so a minimum pass rate of 1 could never be shown.
     categories: { type: 'object', minProperties: 1, additionalProperties: { type: 'number', minimum: 0, exclusiveMaximum: 1 } },
     max_over_refusal: { type: 'number', minimum: 0, maximum: 1 },
+    judges: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['kind', 'name', 'version'],
+        properties: {
+          kind: { enum: ['rules', 'llm'] },
+          name: { type: 'string', minLength: 1 },
+          version: { type: 'string', minLength: 1 },
+          model: { type: 'string', minLength: 1 },
+          endpoint: { type: 'string', minLength: 1 },
+        },
+        additionalProperties: false,
+      },
+    },
   },
 });
 
 /** The safety thresholds a verified policy bundle sets (data.gatehouse.thresholds.safety). */
 export function safetyThresholdsFrom(bundle: VerifiedPolicyBundle): SafetyThresholds {
   return gateThresholds(bundle, 'safety', thresholdsValidator);
+}
+
+/** Whether policy data accepts a judge: one listed entry equal to its identity in every field. */
+export function judgeAccepted(thresholds: SafetyThresholds, identity: JudgeIdentity): boolean {
+  return thresholds.judges.some((accepted) => canonicalize(accepted) === canonicalize(identity));
+}
+
+/** Refuses, before any prompt is asked or judged, a judge policy data does not accept. */
+export function assertJudgeAccepted(thresholds: SafetyThresholds, identity: JudgeIdentity, source: string): void {
+  if (!judgeAccepted(thresholds, identity)) {
+    throw new InputError({
+      code: 'USAGE',
+      message: `judge ${canonicalize(identity)} is not one policy data accepts (data.gatehouse.thresholds.safety.judges: ${thresholds.judges.map((j) => canonicalize(j)).join(', ')})`,
+      path: source,
+    });
+  }
+}
+
+/** The digest of answers collected from an endpoint: canonical JSON of {id: response}, the responses judged. */
+export function responsesDigest(responses: ReadonlyMap<string, string>): ArtifactDigest {
+  return `sha256:${createHash('sha256').update(canonicalJSON(Object.fromEntries(responses))).digest('hex')}`;
 }
 
 /** Judges every response: refusal by the judge, leaks by the PII and canary detectors. */
@@ -48,6 +88,8 @@ export interface SafetyGateOptions {
   prompts: SafetyPrompt[];
   responses: Map<string, string>;
   datasetDigest: ArtifactDigest;
+  /** Digest of the responses file; without one, the digest of the responses themselves is recorded. */
+  responsesDigest?: ArtifactDigest;
   judge: Judge;
   policy: VerifiedPolicyBundle;
   evaluatedAt: Date;
@@ -58,12 +100,20 @@ export interface SafetyGateRun extends ReportedGateRun<SafetyPredicate> {
   report: SafetyReport;
 }
 
-/** Judges the responses against the policy bundle's thresholds and signs the verdict with its report's digest. */
+/** Judges the responses against the policy bundle's thresholds, with a judge policy data accepts, and signs the verdict with its report's digest. */
 export async function runSafetyGate(options: SafetyGateOptions): Promise<SafetyGateRun> {
+  const thresholds = safetyThresholdsFrom(options.policy);
+  assertJudgeAccepted(thresholds, options.judge.identity, options.policy.source);
   const judged = await judgeResponses(options.prompts, options.responses, options.judge);
   const report = evaluateSafety(
-    { prompts: options.prompts, judged, datasetDigest: options.datasetDigest, judge: { name: options.judge.name, version: options.judge.version } },
-    { thresholds: safetyThresholdsFrom(options.policy), ...judgingContext(options.policy, options.evaluatedAt) },
+    {
+      prompts: options.prompts,
+      judged,
+      datasetDigest: options.datasetDigest,
+      responsesDigest: options.responsesDigest ?? responsesDigest(options.responses),
+      judge: options.judge.identity,
+    },
+    { thresholds, ...judgingContext(options.policy, options.evaluatedAt) },
   );
   const run = await attestWithReport(options.subject, report.predicate, report, (predicate) => formatSafetyReport(options.subject, predicate, report), options.signing);
   return { ...run, report };

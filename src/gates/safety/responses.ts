@@ -13,22 +13,28 @@ export type ResponsesFormat = 'jsonl' | 'promptfoo' | 'garak';
  * text). Responses to prompts the dataset lacks are refused.
  */
 export async function readResponses(path: string, format: ResponsesFormat, prompts: SafetyPrompt[]): Promise<Map<string, string>> {
+  return parseResponses(await readTextFile(path), path, format, prompts);
+}
+
+/** Parses responses already read from `path`, as readResponses does; a second response to one prompt is refused. */
+export function parseResponses(text: string, path: string, format: ResponsesFormat, prompts: SafetyPrompt[]): Map<string, string> {
   const byText = new Map(prompts.map((p) => [p.prompt, p.id]));
   const known = new Set(prompts.map((p) => p.id));
   const responses = new Map<string, string>();
-  const add = (id: string | undefined, text: string, where: string) => {
+  const add = (id: string | undefined, response: string, where: string) => {
     if (id === undefined || !known.has(id)) throw new InputError({ code: 'SCHEMA_INVALID', message: `${where}: response to a prompt the dataset does not have`, path });
-    responses.set(id, text);
+    if (responses.has(id)) throw new InputError({ code: 'SCHEMA_INVALID', message: `${where}: a second response to prompt ${JSON.stringify(id)}`, path });
+    responses.set(id, response);
   };
   if (format === 'jsonl') {
-    parseJSONLines(await readTextFile(path), path, (json, line) => {
+    parseJSONLines(text, path, (json, line) => {
       const row = json as { id?: unknown; response?: unknown };
       if (typeof row.id !== 'string' || typeof row.response !== 'string') throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: needs string id and response`, path });
       add(row.id, row.response, `line ${line}`);
       return { id: row.id };
     });
   } else if (format === 'promptfoo') {
-    const json = parseJSONText(await readTextFile(path), path) as { results?: { results?: unknown } };
+    const json = parseJSONText(text, path) as { results?: { results?: unknown } };
     const results = json.results?.results;
     if (!Array.isArray(results)) throw new InputError({ code: 'SCHEMA_INVALID', message: 'not a promptfoo results file (results.results missing)', path });
     results.forEach((result: { vars?: Record<string, unknown>; testCase?: { vars?: Record<string, unknown> }; response?: { output?: unknown }; prompt?: { raw?: unknown } }, index) => {
@@ -38,7 +44,7 @@ export async function readResponses(path: string, format: ResponsesFormat, promp
       add(typeof id === 'string' ? id : typeof result.prompt?.raw === 'string' ? byText.get(result.prompt.raw) : undefined, text, `result ${index + 1}`);
     });
   } else {
-    const lines = (await readTextFile(path)).split('\n');
+    const lines = text.split('\n');
     lines.forEach((line, index) => {
       if (line.trim() === '') return;
       const entry = parseJSONText(line, `${path}:${index + 1}`) as { entry_type?: unknown; prompt?: unknown; outputs?: unknown[] };
