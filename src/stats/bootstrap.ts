@@ -222,8 +222,9 @@ function lowerBound(sorted: Float64Array, value: number): number {
 class RankedSample {
   readonly #sorted: Float64Array;
   readonly #rank: Uint32Array;
-  // Uint16: a value is drawn 65,536 times in one resample with probability ~0 for n <= 2^21, and half the memory traffic of Uint32.
-  readonly #counts: Uint16Array;
+  // Uint32: tied values share one rank, so one rank can be drawn nearly n times
+  // (a latency repeated in most examples); a Uint16 count overflowed at 65,536.
+  readonly #counts: Uint32Array;
 
   constructor(values: Float64Array) {
     // Sorting the values natively and finding each value's first position by
@@ -233,7 +234,7 @@ class RankedSample {
     this.#sorted = Float64Array.from(values).sort();
     this.#rank = new Uint32Array(values.length);
     for (let i = 0; i < values.length; i++) this.#rank[i] = lowerBound(this.#sorted, values[i]!);
-    this.#counts = new Uint16Array(values.length);
+    this.#counts = new Uint32Array(values.length);
   }
 
   /** The sample, sorted. */

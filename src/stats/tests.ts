@@ -58,10 +58,15 @@ export function cohensD(x: ArrayLike<number>, y: ArrayLike<number>): number {
   return pooled === 0 ? 0 : (my - mx) / pooled;
 }
 
-/** Cohen's d_z for paired differences: mean(d) / sd(d). */
+/**
+ * Cohen's d_z for paired differences: mean(d) / sd(d). When every difference
+ * is the same non-zero value the effect is unbounded (±Infinity, as numpy
+ * gives); when every difference is 0 it is undefined (NaN).
+ */
 export function cohensDz(differences: ArrayLike<number>): number {
   const [m, v] = meanVariance(differences);
-  return v === 0 ? 0 : m / Math.sqrt(v);
+  if (v === 0) return m === 0 ? Number.NaN : m > 0 ? Infinity : -Infinity;
+  return m / Math.sqrt(v);
 }
 
 // Mean and sample variance (n - 1), by Welford's method.
