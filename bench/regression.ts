@@ -28,13 +28,15 @@ const candidate = make(0.81, 0.99);
 // The committed example policy's thresholds, as the gate would read them.
 const thresholds = await exampleRegressionThresholds();
 const run = { throughput: [41, 41.5, 40.8], peakMemoryBytes: [14e9, 14e9, 14.1e9] };
+const file = <T>(content: T) => ({ source: 'bench', digest: `sha256:${'0'.repeat(64)}` as const, content });
+const evaluationSet = file(baseline.map((row) => ({ id: row.id, tags: row.tags })));
 const times: number[] = [];
 let verdict = '';
 for (let r = 0; r < Number(values.runs); r++) {
   const started = performance.now();
   const report = await evaluateRegression(
-    { candidate, baseline, candidateRun: run, baselineRun: run, baselineDigest: `sha256:${'d'.repeat(64)}`, evaluationSetDigest: `sha256:${'e'.repeat(64)}` },
-    { thresholds, policyDigest: null, evaluatedAt: '2026-11-22T10:00:00Z', seed: 1, resamples: Number(values.resamples), level: 0.95 },
+    { evaluationSet, candidate: file(candidate), baseline: file(baseline), candidateRun: file(run), baselineRun: file(run), baselineDigest: `sha256:${'d'.repeat(64)}` },
+    { thresholds: { ...thresholds, resamples: Number(values.resamples) }, policyDigest: null, evaluatedAt: '2026-11-22T10:00:00Z', seed: 1 },
   );
   times.push(performance.now() - started);
   verdict = report.predicate.verdict;
