@@ -3,7 +3,7 @@
 # into git-ignored folders, reusing whatever is already built:
 #   .tools/bin   opa, regal, cosign (go install; regal through a pinned tool module)
 #   .venv        model-signing and sigstore (the OpenSSF reference implementations),
-#                scipy, numpy and fairlearn (reference statistics for golden fixtures)
+#                scipy, numpy, statsmodels and fairlearn (reference statistics for golden fixtures)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,7 @@ PYOPENSSL_VERSION=26.4.0
 SCIPY_VERSION=1.17.1
 NUMPY_VERSION=2.4.6
 FAIRLEARN_VERSION=0.15.0
+STATSMODELS_VERSION=0.15.0
 
 TOOLS="$PWD/.tools"
 mkdir -p "$TOOLS/bin" "$TOOLS/stamps"
@@ -44,13 +45,13 @@ if ! have regal "$REGAL_VERSION"; then
   stamp regal "$REGAL_VERSION"
 fi
 
-VENV_STAMP="model-signing-$MODEL_SIGNING_VERSION-sigstore-$SIGSTORE_PY_VERSION-pyopenssl-$PYOPENSSL_VERSION-scipy-$SCIPY_VERSION-numpy-$NUMPY_VERSION-fairlearn-$FAIRLEARN_VERSION"
+VENV_STAMP="model-signing-$MODEL_SIGNING_VERSION-sigstore-$SIGSTORE_PY_VERSION-pyopenssl-$PYOPENSSL_VERSION-scipy-$SCIPY_VERSION-numpy-$NUMPY_VERSION-fairlearn-$FAIRLEARN_VERSION-statsmodels-$STATSMODELS_VERSION"
 if [ ! -x .venv/bin/python ] || [ ! -f ".venv/$VENV_STAMP" ]; then
   echo "install-tools: creating .venv with model-signing $MODEL_SIGNING_VERSION"
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check \
     "model-signing==$MODEL_SIGNING_VERSION" "sigstore==$SIGSTORE_PY_VERSION" "pyopenssl==$PYOPENSSL_VERSION" \
-    "scipy==$SCIPY_VERSION" "numpy==$NUMPY_VERSION" "fairlearn==$FAIRLEARN_VERSION"
+    "scipy==$SCIPY_VERSION" "numpy==$NUMPY_VERSION" "fairlearn==$FAIRLEARN_VERSION" "statsmodels==$STATSMODELS_VERSION"
   rm -f .venv/model-signing-*
   touch ".venv/$VENV_STAMP"
 fi

@@ -1,7 +1,7 @@
 // The relative change between two models' run-level figures (throughput,
 // peak memory): independent runs of each model, a handful of them.
 import type { DifferenceEvidence } from './paired.ts';
-import { studentTCdf, studentTQuantile } from './special.ts';
+import { normalQuantile, studentTCdf, studentTQuantile } from './special.ts';
 
 /** Why run figures cannot give an interval. */
 export type RunEvidenceProblem = 'too-few-runs' | 'no-variation';
@@ -59,7 +59,8 @@ export function runsNeeded(candidate: readonly number[], baseline: readonly numb
   const sb = logMoments(baseline).variance;
   if (!(sc + sb > 0)) return null;
   const gap = Math.abs(logMoments(candidate).mean - logMoments(baseline).mean - Math.log1p(margin));
-  if (!(gap > 0)) return null;
+  // t quantiles exceed the normal one: if even z misses at the limit, no k reaches it.
+  if (!(gap > 0) || normalQuantile(1 - (1 - level) / 2) * Math.sqrt((sc + sb) / limit) >= gap) return null;
   for (let k = 2; k <= limit; k++) {
     const df = (sc + sb) ** 2 / ((sc ** 2 + sb ** 2) / (k - 1));
     if (studentTQuantile(1 - (1 - level) / 2, df) * Math.sqrt((sc + sb) / k) < gap) return k;
