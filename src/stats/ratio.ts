@@ -51,9 +51,9 @@ export function geometricMean(values: readonly number[]): number {
  * what was observed: the smallest k whose interval half-width is below the
  * distance between the observed change and the margin (both on the log
  * scale). Null when no number of runs would (the change sits on the margin)
- * or the observed runs give no variance to plan with.
+ * or the observed runs give no variance to plan with, or more than `limit` runs would be needed.
  */
-export function runsNeeded(candidate: readonly number[], baseline: readonly number[], margin: number, level: number, limit = 10_000): number | null {
+export function runsNeeded(candidate: readonly number[], baseline: readonly number[], margin: number, level: number, limit = 1000): number | null {
   if (candidate.length < 2 || baseline.length < 2 || !(margin > -1)) return null;
   const sc = logMoments(candidate).variance;
   const sb = logMoments(baseline).variance;
@@ -61,11 +61,17 @@ export function runsNeeded(candidate: readonly number[], baseline: readonly numb
   const gap = Math.abs(logMoments(candidate).mean - logMoments(baseline).mean - Math.log1p(margin));
   // t quantiles exceed the normal one: if even z misses at the limit, no k reaches it.
   if (!(gap > 0) || normalQuantile(1 - (1 - level) / 2) * Math.sqrt((sc + sb) / limit) >= gap) return null;
-  for (let k = 2; k <= limit; k++) {
-    const df = (sc + sb) ** 2 / ((sc ** 2 + sb ** 2) / (k - 1));
-    if (studentTQuantile(1 - (1 - level) / 2, df) * Math.sqrt((sc + sb) / k) < gap) return k;
+  // The half-width shrinks as k grows: binary search for the first k that decides.
+  const decides = (k: number) => studentTQuantile(1 - (1 - level) / 2, (sc + sb) ** 2 / ((sc ** 2 + sb ** 2) / (k - 1))) * Math.sqrt((sc + sb) / k) < gap;
+  let low = 2;
+  let high = limit;
+  if (!decides(high)) return null;
+  while (low < high) {
+    const mid = Math.floor((low + high) / 2);
+    if (decides(mid)) high = mid;
+    else low = mid + 1;
   }
-  return null;
+  return low;
 }
 
 function logMoments(values: readonly number[]): { mean: number; variance: number } {

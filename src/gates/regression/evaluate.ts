@@ -99,8 +99,11 @@ export async function evaluateRegression(inputs: RegressionInputs, config: Regre
   if (examples.length > MAX_EXAMPLES) {
     throw new InputError({ code: 'SCHEMA_INVALID', message: `${examples.length} examples; the regression gate judges at most ${MAX_EXAMPLES}`, path: inputs.evaluationSet.source });
   }
-  const candidate = indexResults(inputs.candidate, inputs.evaluationSet);
-  const baseline = indexResults(inputs.baseline, inputs.evaluationSet);
+  // The id index is built only if results are not in the set's order.
+  let index: Map<string, number> | undefined;
+  const position = (id: string) => (index ??= new Map(examples.map((example, i) => [example.id, i]))).get(id);
+  const candidate = indexResults(inputs.candidate, inputs.evaluationSet, position);
+  const baseline = indexResults(inputs.baseline, inputs.evaluationSet, position);
   const reasons: string[] = [];
   const missingIds = {
     candidate: examples.filter((_, i) => candidate[i] === undefined).map((e) => e.id),
@@ -255,11 +258,12 @@ export function nonInferiority(ci: { low: number; high: number }, direction: 'hi
 }
 
 // Each example of the set's result, in set order; ids not in the set are refused.
-function indexResults(file: EvidenceFile<ExampleResult[]>, set: EvidenceFile<EvaluationExample[]>): Array<ExampleResult | undefined> {
-  const position = new Map(set.content.map((example, i) => [example.id, i]));
-  const out = new Array<ExampleResult | undefined>(set.content.length);
+function indexResults(file: EvidenceFile<ExampleResult[]>, set: EvidenceFile<EvaluationExample[]>, position: (id: string) => number | undefined): Array<ExampleResult | undefined> {
+  const examples = set.content;
+  const out = new Array<ExampleResult | undefined>(examples.length);
   file.content.forEach((result, row) => {
-    const i = position.get(result.id);
+    // Results usually come in the set's order: then no lookup is needed.
+    const i = examples[row]?.id === result.id ? row : position(result.id);
     if (i === undefined) {
       throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${row + 1}: id ${JSON.stringify(result.id)} is not in the evaluation set ${set.source}`, path: file.source });
     }
