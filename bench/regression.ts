@@ -1,8 +1,11 @@
 // Regression gate evaluation on 100,000 paired examples (two quality metrics,
 // latency p50/p99, run figures, five capability slices): time and peak memory.
 // Prints figures; never passes or fails. Target: under 2 s and 1 GiB.
-// Peer in the same run: the same bootstraps written plainly with numpy
-// (bench/peers/regression_numpy.py), one process, timed inside Python.
+// Peer in the same run: the same computation written plainly with numpy and
+// scipy (bench/peers/regression_numpy.py: Tango and pseudo-pair t intervals
+// overall and per slice, the paired latency bootstrap), one process, timed
+// inside Python. Each run's figures pass through evaluateRegression as the gate
+// calls it; the evaluation set lists every example with its capability.
 //   npm run bench:regression -- --examples 100000 --runs 3
 import { parseArgs } from 'node:util';
 import { evaluateRegression } from '../src/gates/regression/evaluate.ts';
@@ -62,5 +65,5 @@ const peer = runPeer(
 );
 if (peer !== undefined) {
   const seconds = peer.seconds as number;
-  console.log(`numpy peer, same bootstraps: ${seconds.toFixed(2)} s; gatehouse median is ${(seconds / (median / 1000)).toFixed(2)}x faster`);
+  console.log(`numpy peer, same computation: ${seconds.toFixed(2)} s; gatehouse median is ${(seconds / (median / 1000)).toFixed(2)}x faster`);
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { attestGate } from '../../src/gates/gate.ts';
 import { evaluateRegression, type RegressionInputs, type RegressionThresholds } from '../../src/gates/regression/evaluate.ts';
-import { readEvaluationSet, readExampleResults, readResultsEvidence, readRunEvidence, type EvaluationExample, type EvidenceFile, type ExampleResult, type RunFigures } from '../../src/gates/regression/results.ts';
+import { MAX_EXAMPLES, readEvaluationSet, readExampleResults, readResultsEvidence, readRunEvidence, type EvaluationExample, type EvidenceFile, type ExampleResult, type RunFigures } from '../../src/gates/regression/results.ts';
 import { deriveSeed } from '../../src/gates/seed.ts';
 import { InputError } from '../../src/error.ts';
 import { ROOT, gatehouse, temporaryDirectory } from '../helpers.ts';
@@ -370,6 +370,14 @@ describe('readEvaluationSet', () => {
     expect(set.content).toEqual([{ id: '1', tags: ['capability:math', 'slice:long'] }, { id: 'b', tags: [] }]);
     const { createHash } = await import('node:crypto');
     expect(set.digest).toBe(`sha256:${createHash('sha256').update(readFileSync(path)).digest('hex')}`);
+  });
+
+  it('refuses a set larger than the gate judges before parsing it', async () => {
+    const path = join(await temporaryDirectory(), 'set.jsonl');
+    writeFileSync(path, '\n'.repeat(MAX_EXAMPLES));
+    await expect(readEvaluationSet(path)).rejects.toMatchObject({ message: 'no examples in the evaluation set' });
+    writeFileSync(path, '\n'.repeat(MAX_EXAMPLES + 1));
+    await expect(readEvaluationSet(path)).rejects.toMatchObject({ path, code: 'FILE_TOO_LARGE', message: `${MAX_EXAMPLES + 1} lines; the regression gate judges at most 2500000 examples` });
   });
 
   it.each([

@@ -172,6 +172,16 @@ describe('bootstrapQuantileChange', () => {
     const p90 = bootstrapQuantileChange(values, values, 0.9, { seed: 1, resamples: 50, paired: true });
     expect(Number.isFinite(p90.baseline.ci.low) && p90.baseline.ci.high > p90.baseline.ci.low).toBe(true);
   });
+
+  // Before: more than 2^21 pairs threw a RangeError from the random-number code (exit 3).
+  it('bootstraps more than 2^21 pairs', () => {
+    const n = 2 ** 21 + 1000;
+    const baseline = Float64Array.from({ length: n }, (_, i) => 100 + (i % 1000));
+    const candidate = baseline.map((value) => value * 1.05);
+    const change = bootstrapQuantileChange(baseline, candidate, 0.5, { seed: 1, resamples: 4, paired: true });
+    expect(change.relativeChange.estimate).toBeCloseTo(0.05, 12);
+    expect(change.relativeChange.ci.low).toBeCloseTo(0.05, 12);
+  });
 });
 
 describe('pairedBootstrapMeans', () => {

@@ -6,7 +6,7 @@ import { runBootstraps, type BootstrapJob, type BootstrapJobResult } from '../..
 import { geometricMean, logRatioEvidence, runsNeeded } from '../../stats/ratio.ts';
 import { cohensDz } from '../../stats/tests.ts';
 import { figure, judgedBase } from '../gate.ts';
-import type { EvaluationExample, EvidenceFile, ExampleResult, RunFigures } from './results.ts';
+import { MAX_EXAMPLES, type EvaluationExample, type EvidenceFile, type ExampleResult, type RunFigures } from './results.ts';
 
 /** A metric tolerance from policy data: which way is better, how far the interval may reach, and the values the metric can take. */
 export interface MetricThreshold {
@@ -59,8 +59,6 @@ export interface RegressionReport {
   runsNeeded: Record<string, number | null>;
 }
 
-/** The most examples the gate judges; a larger evaluation set is refused before any work. */
-export const MAX_EXAMPLES = 50_000_000;
 /** Confidence level when policy data sets none. */
 export const DEFAULT_LEVEL = 0.95;
 const DEFAULT_MIN_SLICE = 30;

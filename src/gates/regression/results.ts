@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InputError, describeThrown } from '../../error.ts';
-import { parseJSON, readBoundedFile, readEvidenceFile } from '../../io/read.ts';
+import { MAX_EVIDENCE_BYTES, decodeUTF8, parseJSON, readBoundedFile, readEvidenceFile } from '../../io/read.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 
 /** One evaluation example's results for one model. */
@@ -12,6 +12,14 @@ export interface ExampleResult {
   tags: string[];
   latencyMs?: number;
 }
+
+/**
+ * The most examples the regression gate judges: the largest evaluation set
+ * measured through the CLI within Node's default heap with both models'
+ * results held as objects (2,500,000 examples: 2.6 GB resident). Larger sets
+ * are refused before anything is parsed (exit 2), never crash part way.
+ */
+export const MAX_EXAMPLES = 2_500_000;
 
 /** One example of the pinned evaluation set: its id and the capability and slice tags it belongs to. */
 export interface EvaluationExample {
@@ -98,7 +106,13 @@ const runValidator: SchemaValidator<{ throughput: number | number[]; peak_memory
  * from here, not from the results. Duplicate ids are refused.
  */
 export async function readEvaluationSet(path: string): Promise<EvidenceFile<EvaluationExample[]>> {
-  const { text, digest } = await readEvidenceFile(path);
+  const bytes = await readBoundedFile(path, { maxBytes: MAX_EVIDENCE_BYTES });
+  // Refused before anything is parsed: more lines than the gate judges.
+  let lines = 0;
+  for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++;
+  if (lines > MAX_EXAMPLES) throw new InputError({ code: 'FILE_TOO_LARGE', message: `${lines} lines; the regression gate judges at most ${MAX_EXAMPLES} examples`, path });
+  const text = decodeUTF8(bytes, path);
+  const digest: `sha256:${string}` = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   const examples: EvaluationExample[] = [];
   eachLine(text, path, (json, row) => {
     const problem = setLineValidator.problem(json);
