@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { attestGate } from '../../src/gates/gate.ts';
-import { evaluateRegression, type RegressionInputs, type RegressionThresholds } from '../../src/gates/regression/evaluate.ts';
+import { evaluateRegression, nonInferiority, type RegressionInputs, type RegressionThresholds } from '../../src/gates/regression/evaluate.ts';
 import { MAX_EXAMPLES, readEvaluationSet, readExampleResults, readResultsEvidence, readRunEvidence, type EvaluationExample, type EvidenceFile, type ExampleResult, type RunFigures } from '../../src/gates/regression/results.ts';
 import { deriveSeed } from '../../src/gates/seed.ts';
 import { InputError } from '../../src/error.ts';
@@ -309,6 +309,23 @@ describe('evaluateRegression', () => {
       expect(report.predicate.evidence.find((e) => e.role === 'baseline-run')!.digest).toBe(digest('baseline-run.json'));
       expect(report.predicate.evaluationSet.digest).toBe(digest('evaluation-set.jsonl'));
     });
+  });
+});
+
+describe('nonInferiority', () => {
+  it.each([
+    ['higher', { low: -0.005, high: 0.02 }, 'pass'],
+    // A CI of (-0.05, 0.02) around a tolerance of 0.01 shows nothing, whatever its high end.
+    ['higher', { low: -0.05, high: 0.02 }, 'insufficient-evidence'],
+    ['higher', { low: -0.01, high: 0.02 }, 'insufficient-evidence'],
+    ['higher', { low: -0.05, high: -0.01 }, 'insufficient-evidence'],
+    ['higher', { low: -0.05, high: -0.0101 }, 'fail'],
+    ['lower', { low: -0.02, high: 0.005 }, 'pass'],
+    ['lower', { low: 0.005, high: 0.02 }, 'insufficient-evidence'],
+    ['lower', { low: -0.02, high: 0.01 }, 'insufficient-evidence'],
+    ['lower', { low: 0.0101, high: 0.05 }, 'fail'],
+  ] as const)('judges a %s-is-better interval %j against a tolerance of 0.01: %s', (direction, ci, verdict) => {
+    expect(nonInferiority(ci, direction, 0.01)).toBe(verdict);
   });
 });
 
