@@ -108,14 +108,16 @@ const CANDIDATE_SIGMA = Math.sqrt(LATENCY_SIGMA ** 2 + JITTER ** 2);
 function trueQuantileRatio(q: number, factor: number): number {
   return factor * Math.exp((CANDIDATE_SIGMA - LATENCY_SIGMA) * normalQuantile(q)) - 1;
 }
-function pairedLatency(n: number, factor: number): Scenario['simulate'] {
+// With `independent`, the candidate's latency is a fresh lognormal(5 + ln factor, 0.5) draw, unrelated to the baseline's.
+function pairedLatency(n: number, factor: number, independent = false): Scenario['simulate'] {
   return (random) => {
     const candidate: ExampleResult[] = [];
     const baseline: ExampleResult[] = [];
     for (let i = 0; i < n; i++) {
       const b = Math.exp(5 + LATENCY_SIGMA * normal(random));
+      const c = independent ? Math.exp(5 + LATENCY_SIGMA * normal(random)) * factor : b * factor * Math.exp(JITTER * normal(random));
       baseline.push({ id: `e${i}`, metrics: {}, tags: [], latencyMs: b });
-      candidate.push({ id: `e${i}`, metrics: {}, tags: [], latencyMs: b * factor * Math.exp(JITTER * normal(random)) });
+      candidate.push({ id: `e${i}`, metrics: {}, tags: [], latencyMs: c });
     }
     return { candidate, baseline, n };
   };
@@ -170,6 +172,13 @@ function scenarios(size: HarnessSize): Scenario[] {
   latency('latency_p99', 0.99, 'no change', 'unchanged', 2000, 1);
   latency('latency_p99', 0.99, 'no change, fewest pairs judged', 'unchanged', 400, 1);
   latency('latency_p99', 0.99, 'at the margin (+10%)', 'margin', 1000, 1.1 / (1 + trueQuantileRatio(0.99, 1)), true);
+  const independent = (name: string, q: number, scenario: string, truth: Truth, n: number, factor: number, ci = false) =>
+    list.push({ interval: `${name} ratio (paired bootstrap)`, scenario: `${scenario}, unpaired latencies`, truth, n, change: factor - 1, metric: name, latency: true, thresholds: latencyThresholds(name, size.resamples), ci, simulate: pairedLatency(n, factor, true) });
+  independent('latency_p50', 0.5, 'no change', 'unchanged', 500, 1);
+  independent('latency_p50', 0.5, 'at the margin (+10%)', 'margin', 2000, 1.1);
+  independent('latency_p99', 0.99, 'no change', 'unchanged', 400, 1);
+  independent('latency_p99', 0.99, 'no change', 'unchanged', 2000, 1, true);
+  independent('latency_p99', 0.99, 'at the margin (+10%)', 'margin', 2000, 1.1);
 
   const runs = (scenario: string, truth: Truth, count: number, ratio: number, cv: number, ci = false) =>
     list.push({ interval: 'run-level ratio (Welch log t)', scenario, truth, n: count, change: ratio - 1, metric: 'throughput', thresholds: THROUGHPUT, ci, simulate: runFigures(count, ratio, cv) });
