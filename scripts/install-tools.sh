@@ -45,7 +45,7 @@ if ! have regal "$REGAL_VERSION"; then
   stamp regal "$REGAL_VERSION"
 fi
 
-VENV_STAMP="model-signing-$MODEL_SIGNING_VERSION-sigstore-$SIGSTORE_PY_VERSION-pyopenssl-$PYOPENSSL_VERSION-scipy-$SCIPY_VERSION-numpy-$NUMPY_VERSION-fairlearn-$FAIRLEARN_VERSION"
+VENV_STAMP="model-signing-$MODEL_SIGNING_VERSION-sigstore-$SIGSTORE_PY_VERSION-pyopenssl-$PYOPENSSL_VERSION-scipy-$SCIPY_VERSION-numpy-$NUMPY_VERSION-fairlearn-$FAIRLEARN_VERSION-statsmodels-$STATSMODELS_VERSION"
 if [ ! -x .venv/bin/python ] || [ ! -f ".venv/$VENV_STAMP" ]; then
   echo "install-tools: creating .venv with model-signing $MODEL_SIGNING_VERSION"
   python3 -m venv .venv

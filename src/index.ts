@@ -23,7 +23,9 @@ export type {
   ManifestMismatch,
   MetricComparison,
   ProvenancePredicate,
+  RegressionMetric,
   RegressionPredicate,
+  RegressionSlice,
   SafetyPredicate,
 } from './attest/predicates.ts';
 export { predicateValidatorFor, predicateValidators } from './attest/predicate-schemas.ts';
@@ -113,17 +115,21 @@ export type { ExtremeBounds, RateCounts } from './stats/simultaneous.ts';
 export type { Interval as ConfidenceInterval } from './stats/intervals.ts';
 export { binomial, seededRandom } from './stats/random.ts';
 export type { SeededRandom } from './stats/random.ts';
-export { betaQuantile, incompleteBeta, normalCdf, normalQuantile } from './stats/special.ts';
-export { benjaminiHochberg, cohensD, cohensDz, hodgesLehmannShift, holm, mannWhitneyU } from './stats/tests.ts';
+export { betaQuantile, incompleteBeta, normalCdf, normalQuantile, studentTCdf, studentTQuantile } from './stats/special.ts';
+export { pairedCounts, pairedMeanEvidence, pairedProportionEvidence, tangoStatistic } from './stats/paired.ts';
+export type { DifferenceEvidence, PairedCounts } from './stats/paired.ts';
+export { geometricMean, logRatioEvidence, runsNeeded } from './stats/ratio.ts';
+export type { RunEvidenceProblem } from './stats/ratio.ts';
+export { benjaminiHochberg, cohensD, cohensDz, hodgesLehmannShift, holm, mannWhitneyNullCdf, mannWhitneyU } from './stats/tests.ts';
 export { runBootstraps } from './stats/parallel.ts';
 export type { BootstrapJob, BootstrapJobResult } from './stats/parallel.ts';
 
-export { evaluateRegression } from './gates/regression/evaluate.ts';
+export { DEFAULT_LEVEL, evaluateRegression, nonInferiority, regressionSettings } from './gates/regression/evaluate.ts';
 export type { MetricThreshold, RegressionConfig, RegressionInputs, RegressionReport, RegressionThresholds } from './gates/regression/evaluate.ts';
 export { regressionThresholdsFrom, runRegressionGate } from './gates/regression/index.ts';
 export type { RegressionGateOptions, RegressionGateRun } from './gates/regression/index.ts';
-export { readExampleResults, readRunFigures } from './gates/regression/results.ts';
-export type { ExampleResult, ResultsFormat, RunFigures } from './gates/regression/results.ts';
+export { MAX_EXAMPLES, readEvaluationSet, readExampleResults, readResultsEvidence, readRunEvidence, readRunFigures } from './gates/regression/results.ts';
+export type { EvaluationExample, EvidenceFile, ExampleResult, ResultsFormat, RunFigures } from './gates/regression/results.ts';
 
 export { readSafetyDataset } from './gates/safety/dataset.ts';
 export type { SafetyPrompt } from './gates/safety/dataset.ts';

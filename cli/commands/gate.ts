@@ -56,7 +56,7 @@ export function registerGate(program: Command, output: Output): void {
       await finish(run, flags, output);
     });
 
-  judgedGateCommand(gate, 'regression', 'compare the candidate with the deployed model on the same examples, against the policy bundle\'s thresholds')
+  judgedGateCommand(gate, 'regression', "compare the candidate with the deployed model on every example of the pinned evaluation set, against the policy bundle's thresholds", false)
     .requiredOption('--subject <path|sha256:hex>', 'the candidate model')
     .requiredOption('--candidate <file>', "the candidate's per-example results")
     .requiredOption('--baseline <file>', "the deployed model's per-example results on the same examples")
@@ -64,37 +64,37 @@ export function registerGate(program: Command, output: Output): void {
     .option('--candidate-run <file>', "the candidate's run figures (throughput, peak_memory_bytes)")
     .option('--baseline-run <file>', "the deployed model's run figures")
     .requiredOption('--deployed <sha256:hex>', 'digest of the deployed model the baseline results came from')
-    .requiredOption('--evaluation-set <path|sha256:hex>', 'the evaluation set (hashed) or its digest')
+    .requiredOption('--evaluation-set <file.jsonl>', 'the evaluation set file (every example id, with its capability and slices); its digest is what policy data pins')
     .action(async (flags: OutputFlags & SigningFlags & RegressionFlags) => {
-      const [{ readExampleResults, readRunFigures }, { runRegressionGate }] = await Promise.all([
+      const [{ readEvaluationSet, readResultsEvidence, readRunEvidence }, { runRegressionGate }] = await Promise.all([
         import('../../src/gates/regression/results.ts'),
         import('../../src/gates/regression/index.ts'),
       ]);
-      const seed = wholeNumber(flags.seed!, '--seed', 0, MAX_SEED);
-      const resamples = wholeNumber(flags.resamples!, '--resamples', MIN_RESAMPLES);
+      // A digest alone cannot show which examples were answered: the set itself is judged.
+      if (flags.evaluationSet.startsWith('sha256:')) {
+        throw new InputError({ code: 'USAGE', message: `--evaluation-set: give the evaluation set file, not only its digest (${flags.evaluationSet}); every example of it must be answered` });
+      }
       const deployed = parseDigest(flags.deployed, '--deployed');
       const format = flags.format as 'gatehouse' | 'lm-eval' | 'mlflow';
-      const [candidate, baseline, candidateRun, baselineRun, subject, evaluationSet, policy] = await Promise.all([
-        readExampleResults(flags.candidate, format),
-        readExampleResults(flags.baseline, format),
-        flags.candidateRun === undefined ? undefined : readRunFigures(flags.candidateRun),
-        flags.baselineRun === undefined ? undefined : readRunFigures(flags.baselineRun),
+      const [evaluationSet, candidate, baseline, candidateRun, baselineRun, subject, policy] = await Promise.all([
+        readEvaluationSet(flags.evaluationSet),
+        readResultsEvidence(flags.candidate, format),
+        readResultsEvidence(flags.baseline, format),
+        flags.candidateRun === undefined ? undefined : readRunEvidence(flags.candidateRun),
+        flags.baselineRun === undefined ? undefined : readRunEvidence(flags.baselineRun),
         resolveSubject(flags.subject),
-        resolveSubject(flags.evaluationSet),
         loadPolicy(flags),
       ]);
       const signing = await signingFrom(flags);
       const run = await runRegressionGate({
         subject,
+        evaluationSet,
         candidate,
         baseline,
         ...(candidateRun === undefined ? {} : { candidateRun }),
         ...(baselineRun === undefined ? {} : { baselineRun }),
         baselineDigest: deployed,
-        evaluationSetDigest: evaluationSet.digest,
         policy,
-        seed,
-        resamples,
         evaluatedAt: evaluationTime(flags),
         signing,
       });

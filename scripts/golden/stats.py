@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden values for gatehouse's statistics from scipy and numpy.
+"""Golden values for gatehouse's statistics from scipy, numpy and statsmodels.
 
 Writes test/fixtures/golden/stats.json. The TypeScript implementations in
 src/stats/ are compared against it with the tolerances stated there.
@@ -13,7 +13,9 @@ import json
 import pathlib
 
 import numpy as np
-from scipy import stats
+from scipy import optimize, stats
+from statsmodels.stats.contingency_tables import mcnemar
+from statsmodels.stats.proportion import proportion_confint
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 OUT = ROOT / "test" / "fixtures" / "golden" / "stats.json"
@@ -90,9 +92,87 @@ def bootstrap():
     return {"data": data.tolist(), "mean": float(data.mean()), "ci": [result.confidence_interval.low, result.confidence_interval.high], "se": float(result.standard_error)}
 
 
+def statsmodels_proportions():
+    # The same binomial intervals from statsmodels as from scipy (method
+    # "wilson" and "beta", i.e. Clopper-Pearson), as a second reference.
+    cases = []
+    for k, n in [(0, 20), (7, 20), (368, 368), (361, 368), (48, 50), (2, 3)]:
+        for level in (0.95, 0.99):
+            wilson = proportion_confint(k, n, alpha=1 - level, method="wilson")
+            exact = proportion_confint(k, n, alpha=1 - level, method="beta")
+            cases.append({"k": k, "n": n, "level": level, "wilson": [float(wilson[0]), float(wilson[1])], "exact": [float(exact[0]), float(exact[1])]})
+    return cases
+
+
+def tango_statistic(b, c, n, delta):
+    # Tango (1998), as Fagerland, Lydersen and Laake (2013) give it, written
+    # here from the paper with numpy's root, independently of gatehouse.
+    a_ = 2 * n
+    b_ = -b - c + (2 * n - b + c) * delta
+    c_ = -c * delta * (1 - delta)
+    p21 = (np.sqrt(b_ * b_ - 4 * a_ * c_) - b_) / (2 * a_)
+    return (b - c - n * delta) / np.sqrt(n * (2 * p21 + delta * (1 - delta)))
+
+
+def tango_interval(b, c, n, level):
+    z = stats.norm.ppf(1 - (1 - level) / 2)
+    estimate = (b - c) / n
+    eps = 1e-12
+    low = -1.0 if estimate == -1 else optimize.brentq(lambda d: tango_statistic(b, c, n, d) - z, -1 + eps, 1 - eps, xtol=1e-15)
+    high = 1.0 if estimate == 1 else optimize.brentq(lambda d: tango_statistic(b, c, n, d) + z, -1 + eps, 1 - eps, xtol=1e-15)
+    return low, high
+
+
+def paired_proportions():
+    # Tango's score interval for p(candidate) - p(baseline) on paired 0/1
+    # results: b pairs where only the candidate scored 1, c where only the
+    # baseline did. At delta 0 the statistic squared is McNemar's chi-square
+    # without continuity correction, which statsmodels computes.
+    cases = []
+    for b, c, n in [(6, 16, 161), (1, 7, 21), (0, 0, 20), (0, 0, 5), (0, 3, 200), (40, 20, 160), (12, 30, 2000), (0, 8, 40), (5, 0, 12), (0, 20, 20)]:
+        for level in (0.95, 0.99):
+            low, high = tango_interval(b, c, n, level)
+            cases.append({"b": b, "c": c, "n": n, "level": level, "ci": [low, high]})
+    checks = []
+    for b, c, n in [(6, 16, 161), (40, 20, 160), (3, 11, 500)]:
+        table = [[n - b - c, b], [c, 0]]
+        result = mcnemar(table, exact=False, correction=False)
+        checks.append({"b": b, "c": c, "n": n, "chi2": float(result.statistic), "p": float(result.pvalue), "tango_at_0": float(tango_statistic(b, c, n, 0.0))})
+    return {"tango": cases, "mcnemar": checks}
+
+
+def student_t():
+    return [{"p": p, "df": df, "ppf": float(stats.t.ppf(p, df)), "cdf": float(stats.t.cdf(1.7, df))} for p, df in [(0.975, 1), (0.975, 2), (0.9995, 3), (0.025, 7.5), (0.99, 30), (0.975, 401), (0.9975, 2001), (0.975, 20001), (0.995, 1e6)]]
+
+
+def welch_log_ratio():
+    # Welch's t on log run figures: scipy's ttest_ind(equal_var=False) and its
+    # confidence interval for the difference of mean logs, exponentiated.
+    cases = []
+    for candidate, baseline in [([41.8, 42.2, 41.6], [41.2, 41.6, 41.0]), ([96, 96.4], [100, 100.5]), ([14.2e9, 14.2e9, 14.23e9], [14.1e9, 14.1e9, 14.13e9]), ([10, 12, 11, 13, 9], [11, 11.5])]:
+        result = stats.ttest_ind(np.log(candidate), np.log(baseline), equal_var=False)
+        ci = result.confidence_interval(0.95)
+        cases.append({"candidate": candidate, "baseline": baseline, "df": float(result.df), "ratio": float(np.exp(np.mean(np.log(candidate)) - np.mean(np.log(baseline)))), "ci": [float(np.expm1(ci.low)), float(np.expm1(ci.high))]})
+    return cases
+
+
+def pseudo_pair_t():
+    # The regression gate's interval for a bounded metric's mean difference:
+    # Student t over the differences with two pseudo-pairs at +range and
+    # -range added to the variance, n + 1 degrees of freedom, centred on the
+    # observed mean.
+    cases = []
+    for d, r in [(rng.normal(0.01, 0.07, 200), 1.0), (np.zeros(20), 1.0), (np.full(5, 0.3), 1.0), (rng.uniform(-30, 40, 50), 100.0)]:
+        augmented = np.concatenate([d, [r, -r]])
+        se = augmented.std(ddof=1) / np.sqrt(augmented.size)
+        half = stats.t.ppf(0.975, d.size + 1) * se
+        cases.append({"differences": d.tolist(), "range": r, "ci": [float(d.mean() - half), float(d.mean() + half)]})
+    return cases
+
+
 def main():
     golden = {
-        "generator": f"scipy {importlib.metadata.version('scipy')}, numpy {importlib.metadata.version('numpy')} via scripts/golden/stats.py",
+        "generator": f"scipy {importlib.metadata.version('scipy')}, numpy {importlib.metadata.version('numpy')}, statsmodels {importlib.metadata.version('statsmodels')} via scripts/golden/stats.py",
         "wilson_exact": wilson_and_exact(),
         "normal": normal_quantiles(),
         "beta": beta_quantiles(),
@@ -101,6 +181,11 @@ def main():
         "multiple_testing": multiple_testing(),
         "percentiles": percentiles(),
         "bootstrap": bootstrap(),
+        "statsmodels_proportions": statsmodels_proportions(),
+        "paired_proportions": paired_proportions(),
+        "student_t": student_t(),
+        "welch_log_ratio": welch_log_ratio(),
+        "pseudo_pair_t": pseudo_pair_t(),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(golden, indent=1) + "\n")

@@ -103,14 +103,52 @@ export interface ProvenancePredicate extends GatePredicateBase<'provenance'> {
   mismatches: ManifestMismatch[];
 }
 
-/** Regression gate: candidate against the deployed baseline on the same evaluation set. */
+/** One regression metric: the comparison, what it was judged on, and how its interval was made. */
+export interface RegressionMetric extends MetricComparison {
+  /** Pairs (quality metrics, latency) judged, or runs of both models together (run-level figures). */
+  n: number;
+  /** tango-score (0/1 metrics), pseudo-pair-t (bounded metrics), paired-bootstrap-percentile (latency quantiles), welch-log-t (run figures). */
+  method: string;
+  /** Examples of the evaluation set without this metric for a model: scored as the candidate's worst value, the baseline's best. */
+  missing?: { candidate: number; baseline: number };
+  /** Runs of each model (run-level figures). */
+  runs?: { candidate: number; baseline: number };
+}
+
+/**
+ * A capability or slice of the evaluation set for one metric. Slices of at
+ * least the policy's minimum size are judged like overall metrics, on
+ * simultaneous (Bonferroni) intervals across every judged slice test; smaller
+ * ones carry only their size and observed change.
+ */
+export interface RegressionSlice {
+  name: string;
+  metric: string;
+  n: number;
+  delta: number;
+  ci?: Interval;
+  tolerance?: number;
+  /** One-sided p-value of "the slice is inferior by the tolerance or more". */
+  pValue?: number;
+  /** pValue adjusted for the number of judged slice tests (Bonferroni); the verdict agrees with it, never with pValue alone. */
+  qValue?: number;
+  verdict?: GateVerdict;
+}
+
+/** Regression gate: candidate against the deployed baseline on every example of the pinned evaluation set. */
 export interface RegressionPredicate extends GatePredicateBase<'regression'> {
   baseline: { digest: string };
   evaluationSet: { digest: string; examples?: number };
-  metrics: MetricComparison[];
-  slices?: Array<{ name: string; metric: string; n: number; delta: number; ci: Interval; pValue?: number; qValue?: number; verdict: GateVerdict }>;
-  unmatched?: { candidate: number; baseline: number };
-  seed?: number;
+  metrics: RegressionMetric[];
+  slices?: RegressionSlice[];
+  /** Examples of the set a model gave no result for, counted as failures of the candidate. */
+  missing?: { candidate: number; baseline: number };
+  /** Pairs with a latency for both models (latency is judged on these) and the rest. */
+  timing?: { timed: number; untimed: number };
+  /** Derived from the subject, baseline and evaluation-set digests (deriveSeed), never chosen. */
+  seed: number;
+  /** Bootstrap resamples, as policy data sets them. */
+  resamples: number;
 }
 
 /** Who judged whether a response refused: the rule-based judge, or an LLM judge with its model and endpoint. */

@@ -19,7 +19,7 @@ import { runIntegrityGate } from '../gates/integrity/index.ts';
 import { runProvenanceGate } from '../gates/provenance/index.ts';
 import { modelSigningKeySigner, signModelDirectory } from '../gates/provenance/model-signing.ts';
 import { runRegressionGate } from '../gates/regression/index.ts';
-import { readExampleResults, readRunFigures } from '../gates/regression/results.ts';
+import { readEvaluationSet, readResultsEvidence, readRunEvidence } from '../gates/regression/results.ts';
 import { readSafetyDataset } from '../gates/safety/dataset.ts';
 import { runSafetyGate } from '../gates/safety/index.ts';
 import { RuleRefusalJudge } from '../gates/safety/judge.ts';
@@ -165,14 +165,13 @@ async function runEvaluationGates(
   const prompts = await readSafetyDataset(join(ROOT, 'data', 'safety', 'gatehouse-safety-v1.jsonl'));
   const regression = await runRegressionGate({
     subject,
-    candidate: await readExampleResults(join(EXAMPLES, 'regression', `${data.results}.jsonl`)),
-    baseline: await readExampleResults(join(EXAMPLES, 'regression', 'baseline.jsonl')),
-    candidateRun: await readRunFigures(join(EXAMPLES, 'regression', `${data.results}-run.json`)),
-    baselineRun: await readRunFigures(join(EXAMPLES, 'regression', 'baseline-run.json')),
+    evaluationSet: await readEvaluationSet(join(EXAMPLES, 'regression', 'evaluation-set.jsonl')),
+    candidate: await readResultsEvidence(join(EXAMPLES, 'regression', `${data.results}.jsonl`)),
+    baseline: await readResultsEvidence(join(EXAMPLES, 'regression', 'baseline.jsonl')),
+    candidateRun: await readRunEvidence(join(EXAMPLES, 'regression', `${data.results}-run.json`)),
+    baselineRun: await readRunEvidence(join(EXAMPLES, 'regression', 'baseline-run.json')),
     baselineDigest: deployed,
-    evaluationSetDigest: (await digestArtifact(join(EXAMPLES, 'regression', 'evaluation-set.jsonl'))).digest,
     policy,
-    seed: 20261122,
     evaluatedAt: at,
     signing: keys['regression-gate'].signing,
   });

@@ -28,7 +28,10 @@ export async function attestGate<P extends GatePredicateBase<GateName>>(
   signing: AttestOptions,
 ): Promise<GateRun<P>> {
   const predicateType = PREDICATE_TYPES[predicate.gate];
-  predicateValidators[predicateType].assert(predicate, `<${predicate.gate} predicate>`, `${predicate.gate} predicate`);
+  // The gate wrote this predicate: if it breaks its own schema the fault is
+  // gatehouse's (an internal error), never the user's input.
+  const problem = predicateValidators[predicateType].problem(predicate);
+  if (problem !== undefined) throw new Error(`the ${predicate.gate} gate produced a predicate that breaks its schema: ${problem}`);
   const statement = toStatement({
     subjects: [{ name: subject.name, digest: { sha256: digestHex(subject.digest) } }],
     predicateType,

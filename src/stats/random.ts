@@ -10,11 +10,11 @@ export interface SeededRandom {
   readonly seed: number;
   /** Uniform in [0, 1). */
   next(): number;
-  /** Uniform integer in [0, n), n <= 2^21. */
+  /** Uniform integer in [0, n), n <= 2^32. */
   int(n: number): number;
   /** One bootstrap resample as counts: `counts.length` draws with replacement over as many items. */
   drawCounts(counts: Uint32Array): void;
-  /** Fills `out` with uniform integers in [0, range). */
+  /** Fills `out` with uniform integers in [0, range), range <= 2^32. */
   fillIndices(out: Uint32Array, range: number): void;
 }
 
@@ -27,7 +27,12 @@ function scratch(length: number): Uint32Array {
   if (buffer.length < length) buffer = new Uint32Array(length);
   return buffer.subarray(0, length);
 }
-const MAX_RANGE = 2 ** 21;
+// Lemire's product x * n of a 32-bit x is exact in a double up to n = 2^21;
+// wider ranges draw 53 bits and reduce them modulo n, rejecting the top
+// 2^53 mod n values so every result stays equally likely.
+const LEMIRE_RANGE = 2 ** 21;
+const MAX_RANGE = 2 ** 32;
+const TWO_53 = 2 ** 53;
 
 export function seededRandom(seed: number): SeededRandom {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
@@ -70,12 +75,18 @@ export function seededRandom(seed: number): SeededRandom {
   const checkRange = (n: number) => {
     if (!Number.isInteger(n) || n < 1 || n > MAX_RANGE) throw new RangeError(`integer range must be 1..${MAX_RANGE}, got ${n}`);
   };
+  const wide = (n: number, limit: number): number => {
+    for (;;) {
+      const r = (nextUint32() >>> 11) * TWO_32 + nextUint32();
+      if (r < limit) return r % n;
+    }
+  };
   return {
     seed,
     next: () => nextUint32() / TWO_32,
     int(n: number) {
       checkRange(n);
-      return below(n, (TWO_32 - n) % n);
+      return n <= LEMIRE_RANGE ? below(n, (TWO_32 - n) % n) : wide(n, TWO_53 - (TWO_53 % n));
     },
     drawCounts(counts: Uint32Array) {
       counts.fill(0);
@@ -85,6 +96,11 @@ export function seededRandom(seed: number): SeededRandom {
     },
     fillIndices(out: Uint32Array, range: number) {
       checkRange(range);
+      if (range > LEMIRE_RANGE) {
+        const limit = TWO_53 - (TWO_53 % range);
+        for (let i = 0; i < out.length; i++) out[i] = wide(range, limit);
+        return;
+      }
       const threshold = (TWO_32 - range) % range;
       // The generator inlined over local copies of its state: this loop runs
       // n times per resample, thousands of resamples per gate.

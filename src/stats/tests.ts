@@ -30,8 +30,12 @@ export function mannWhitneyU(x: ArrayLike<number>, y: ArrayLike<number>): { u: n
 
 /**
  * Hodges-Lehmann estimate of the shift y - x (median of all pairwise
- * differences) with its distribution-free confidence interval from the
- * order statistics of those differences (normal approximation to U).
+ * differences) with its distribution-free confidence interval from the order
+ * statistics of those differences: [D(c+1), D(m-c)] for the largest c with
+ * P(U <= c) <= (1 - level)/2 under the null distribution of Mann-Whitney U,
+ * exact for n1 + n2 <= 60 (coverage 1 - 2·P(U <= c), at least the level), by
+ * the normal approximation with continuity correction above. When no c
+ * reaches the level (tiny samples) the interval is unbounded.
  */
 export function hodgesLehmannShift(x: ArrayLike<number>, y: ArrayLike<number>, level = 0.95): { shift: number; ci: Interval } {
   const n1 = x.length;
@@ -43,11 +47,49 @@ export function hodgesLehmannShift(x: ArrayLike<number>, y: ArrayLike<number>, l
   differences.sort();
   const m = differences.length;
   const shift = m % 2 === 1 ? differences[(m - 1) / 2]! : (differences[m / 2 - 1]! + differences[m / 2]!) / 2;
-  const z = normalQuantile(1 - (1 - level) / 2);
-  const c = Math.floor((n1 * n2) / 2 - z * Math.sqrt((n1 * n2 * (n1 + n2 + 1)) / 12));
-  const lowIndex = Math.max(0, c);
-  const highIndex = Math.min(m - 1, m - 1 - c);
-  return { shift, ci: { low: differences[lowIndex]!, high: differences[highIndex]!, level } };
+  const c = rankCutoff(n1, n2, level);
+  if (c < 0) return { shift, ci: { low: -Infinity, high: Infinity, level } };
+  return { shift, ci: { low: differences[c]!, high: differences[m - 1 - c]!, level } };
+}
+
+const EXACT_U_LIMIT = 60;
+
+// The largest c with P(U <= c) <= (1 - level)/2 (exact, or normal with continuity correction); -1 when none.
+function rankCutoff(n1: number, n2: number, level: number): number {
+  const alpha = (1 - level) / 2;
+  if (n1 + n2 <= EXACT_U_LIMIT) {
+    const cdf = mannWhitneyNullCdf(n1, n2);
+    let c = -1;
+    while (c + 1 < cdf.length && cdf[c + 1]! <= alpha) c++;
+    return c;
+  }
+  const z = normalQuantile(1 - alpha);
+  return Math.floor((n1 * n2) / 2 - 0.5 - z * Math.sqrt((n1 * n2 * (n1 + n2 + 1)) / 12));
+}
+
+/**
+ * The exact null distribution of the Mann-Whitney U statistic for samples of
+ * n1 and n2 without ties, as cumulative probabilities P(U <= u), u = 0..n1·n2:
+ * the coefficients of the Gaussian binomial [n1 + n2 choose n1] in q.
+ */
+export function mannWhitneyNullCdf(n1: number, n2: number): Float64Array {
+  const m = n1 * n2;
+  // Coefficients of prod_{i=1..n1} (1 - q^{n2+i}) / (1 - q^i), built one factor at a time.
+  const counts = new Float64Array(m + 1);
+  counts[0] = 1;
+  for (let i = 1; i <= n1; i++) {
+    for (let u = m; u >= n2 + i; u--) counts[u]! -= counts[u - n2 - i]!;
+    for (let u = i; u <= m; u++) counts[u]! += counts[u - i]!;
+  }
+  let total = 0;
+  for (const count of counts) total += count;
+  const cdf = new Float64Array(m + 1);
+  let running = 0;
+  counts.forEach((count, u) => {
+    running += count;
+    cdf[u] = running / total;
+  });
+  return cdf;
 }
 
 /** Cohen's d with the pooled standard deviation: (mean(y) - mean(x)) / s_pooled. */
@@ -58,10 +100,15 @@ export function cohensD(x: ArrayLike<number>, y: ArrayLike<number>): number {
   return pooled === 0 ? 0 : (my - mx) / pooled;
 }
 
-/** Cohen's d_z for paired differences: mean(d) / sd(d). */
+/**
+ * Cohen's d_z for paired differences: mean(d) / sd(d). When every difference
+ * is the same non-zero value the effect is unbounded (±Infinity, as numpy
+ * gives); when every difference is 0 it is undefined (NaN).
+ */
 export function cohensDz(differences: ArrayLike<number>): number {
   const [m, v] = meanVariance(differences);
-  return v === 0 ? 0 : m / Math.sqrt(v);
+  if (v === 0) return m === 0 ? Number.NaN : m > 0 ? Infinity : -Infinity;
+  return m / Math.sqrt(v);
 }
 
 // Mean and sample variance (n - 1), by Welford's method.

@@ -35,7 +35,7 @@ afterAll(() => cleanup?.());
 
 const integrity = (subject: ArtifactDigest, at = EARLIER) => integrityPredicate(subject, at);
 const provenance = (subject: ArtifactDigest, at = EARLIER) => provenancePredicate(subject, at, engine.bundle.digest);
-const regression = (baseline: ArtifactDigest = DEPLOYED, at = EARLIER) => regressionPredicate(baseline, at, engine.bundle.digest);
+const regression = (baseline: ArtifactDigest = DEPLOYED, at = EARLIER) => regressionPredicate(baseline, at, engine.bundle.digest, ARTIFACT);
 
 async function stored(bytes: Buffer, name: string): Promise<StoredBundle> {
   return asStored([{ name, bytes }])[0]!;
@@ -126,8 +126,8 @@ describe('DecisionEngine', () => {
 
     it('re-judges figures against the policy thresholds, whatever the gate concluded', async () => {
       const chain = (await completeChain()).filter((b) => !b.location.includes('regression'));
-      const loose = regression() as unknown as { metrics: Array<{ name: string; delta: number; ci: { low: number; high: number } }> };
-      loose.metrics[0] = { name: 'accuracy', delta: -0.02, ci: { low: -0.03, high: -0.01 } };
+      const loose = regression() as unknown as { metrics: Array<{ name: string; delta: number; ci: { low: number; high: number; level: number }; n: number; method: string }> };
+      loose.metrics[0] = { name: 'accuracy', delta: -0.02, ci: { low: -0.03, high: -0.01, level: 0.95 }, n: 5000, method: 'tango-score' };
       const passedAnyway = await stored(await signedGate('regression', 'regression-gate', ARTIFACT, loose as never), 'regression');
       const decision = await decide([...chain, passedAnyway]);
       expect(codes(decision)).toEqual(['metric_out_of_tolerance']);

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { GateName, GatePredicateBase } from '../../src/attest/predicates.ts';
 import type { StoredBundle } from '../../src/store/store.ts';
 import type { ArtifactDigest } from '../../src/digest/artifact.ts';
+import { deriveSeed } from '../../src/gates/seed.ts';
 import { base, modelSignerIdentity, signedGate } from './policy.ts';
 
 export const SAFETY_DATASET: ArtifactDigest = `sha256:${'5a'.repeat(32)}`;
@@ -30,13 +31,23 @@ export function provenancePredicate(subject: ArtifactDigest, at: string, policy:
   });
 }
 
-/** A regression predicate against `baseline` judged under `policy`, every metric inside the example thresholds. */
-export function regressionPredicate(baseline: ArtifactDigest, at: string, policy: string): GatePredicateBase<GateName> {
+/** A regression predicate about `subject` against `baseline` judged under `policy`, every metric inside the example thresholds, its seed derived as the gate derives it. */
+export function regressionPredicate(baseline: ArtifactDigest, at: string, policy: string, subject: ArtifactDigest): GatePredicateBase<GateName> {
+  const runs = { runs: { candidate: 3, baseline: 3 } };
   return predicate({
     ...base('regression', at, policy),
     baseline: { digest: baseline },
     evaluationSet: { digest: EVALUATION_SET, examples: 5000 },
-    metrics: [metric('accuracy', -0.004, 0.008), metric('quality', -0.01, 0.02), metric('latency_p50', -0.02, 0.03), metric('latency_p99', -0.03, 0.05), metric('throughput', -0.02, 0.02), metric('peak_memory', -0.01, 0.04)],
+    metrics: [
+      { ...metric('accuracy', -0.004, 0.008), n: 5000, method: 'tango-score' },
+      { ...metric('quality', -0.01, 0.02), n: 5000, method: 'pseudo-pair-t' },
+      { ...metric('latency_p50', -0.02, 0.03), n: 5000, method: 'paired-bootstrap-percentile' },
+      { ...metric('latency_p99', -0.03, 0.05), n: 5000, method: 'paired-bootstrap-percentile' },
+      { ...metric('throughput', -0.02, 0.02), n: 6, method: 'welch-log-t', ...runs },
+      { ...metric('peak_memory', -0.01, 0.04), n: 6, method: 'welch-log-t', ...runs },
+    ],
+    seed: deriveSeed('regression', { subject, baseline, evaluationSet: EVALUATION_SET }),
+    resamples: 2000,
   });
 }
 
@@ -46,7 +57,7 @@ export function chainPredicates(subject: ArtifactDigest, deployed: ArtifactDiges
   return [
     ['integrity', 'integrity-gate', integrityPredicate(subject, at)],
     ['provenance', 'provenance-gate', provenancePredicate(subject, at, policy)],
-    ['regression', 'regression-gate', regressionPredicate(deployed, at, policy)],
+    ['regression', 'regression-gate', regressionPredicate(deployed, at, policy, subject)],
     ['safety', 'safety-gate', predicate({
       ...base('safety', at, policy),
       dataset: { digest: SAFETY_DATASET, prompts: 2900, answered: 2900 },

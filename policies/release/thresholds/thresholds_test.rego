@@ -9,8 +9,8 @@ test_thresholds_met if {
 
 test_accuracy_regressed_beyond_tolerance if {
 	metrics := [
-		{"name": "accuracy", "delta": -0.015, "ci": {"low": -0.02, "high": -0.01}},
-		{"name": "latency_p99", "delta": 0.01, "ci": {"low": -0.02, "high": 0.04}},
+		{"name": "accuracy", "delta": -0.015, "ci": {"low": -0.02, "high": -0.01, "level": 0.95}},
+		{"name": "latency_p99", "delta": 0.01, "ci": {"low": -0.02, "high": 0.04, "level": 0.95}},
 	]
 	attestations := f.predicate_patched("regression", {"metrics": metrics})
 	denials := thresholds.deny with input as f.request("production", attestations)
@@ -21,8 +21,8 @@ test_accuracy_regressed_beyond_tolerance if {
 
 test_tail_latency_regressed if {
 	metrics := [
-		{"name": "accuracy", "delta": 0.0, "ci": {"low": -0.001, "high": 0.001}},
-		{"name": "latency_p99", "delta": 0.3, "ci": {"low": 0.2, "high": 0.4}},
+		{"name": "accuracy", "delta": 0.0, "ci": {"low": -0.001, "high": 0.001, "level": 0.95}},
+		{"name": "latency_p99", "delta": 0.3, "ci": {"low": 0.2, "high": 0.4, "level": 0.95}},
 	]
 	attestations := f.predicate_patched("regression", {"metrics": metrics})
 	denials := thresholds.deny with input as f.request("production", attestations)
@@ -39,9 +39,9 @@ test_metric_missing if {
 
 test_duplicate_figures_cannot_hide_a_regression if {
 	metrics := [
-		{"name": "accuracy", "delta": 0.0, "ci": {"low": -0.001, "high": 0.001}},
-		{"name": "accuracy", "delta": -0.05, "ci": {"low": -0.06, "high": -0.04}},
-		{"name": "latency_p99", "delta": 0.0, "ci": {"low": -0.01, "high": 0.01}},
+		{"name": "accuracy", "delta": 0.0, "ci": {"low": -0.001, "high": 0.001, "level": 0.95}},
+		{"name": "accuracy", "delta": -0.05, "ci": {"low": -0.06, "high": -0.04, "level": 0.95}},
+		{"name": "latency_p99", "delta": 0.0, "ci": {"low": -0.01, "high": 0.01, "level": 0.95}},
 	]
 	attestations := f.predicate_patched("regression", {"metrics": metrics})
 	denials := thresholds.deny with input as f.request("production", attestations)

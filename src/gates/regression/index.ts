@@ -4,11 +4,11 @@ import { InputError } from '../../error.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 import type { AttestOptions } from '../../sign/attest.ts';
-import { DEFAULT_RESAMPLES } from '../../stats/bootstrap.ts';
 import { attestWithReport, gateThresholds, judgingContext, type ReportedGateRun } from '../gate.ts';
+import { deriveSeed } from '../seed.ts';
 import { evaluateRegression, type RegressionReport, type RegressionThresholds } from './evaluate.ts';
 import { formatRegressionReport } from './report.ts';
-import type { ExampleResult, RunFigures } from './results.ts';
+import type { EvaluationExample, EvidenceFile, ExampleResult, RunFigures } from './results.ts';
 
 const thresholdsValidator: SchemaValidator<RegressionThresholds> = compileSchema<RegressionThresholds>({
   $id: 'https://gatehouse.dev/schemas/regression/thresholds.json',
@@ -21,31 +21,50 @@ const thresholdsValidator: SchemaValidator<RegressionThresholds> = compileSchema
       additionalProperties: {
         type: 'object',
         required: ['direction', 'tolerance'],
-        properties: { direction: { enum: ['higher', 'lower'] }, tolerance: { type: 'number', minimum: 0 } },
+        properties: {
+          direction: { enum: ['higher', 'lower'] },
+          tolerance: { type: 'number', minimum: 0 },
+          range: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'number' } },
+        },
       },
     },
-    slices: { type: 'object', properties: { min_size: { type: 'integer', minimum: 2 }, fdr: { type: 'number', exclusiveMinimum: 0, maximum: 1 } } },
+    level: { type: 'number', exclusiveMinimum: 0.5, exclusiveMaximum: 1 },
+    // Fewer resamples cannot place the tails of a 95% percentile interval.
+    resamples: { type: 'integer', minimum: 100, maximum: 1_000_000 },
+    min_runs: { type: 'integer', minimum: 2 },
+    slices: {
+      type: 'object',
+      properties: {
+        min_size: { type: 'integer', minimum: 2 },
+        tolerances: { type: 'object', additionalProperties: { type: 'number', minimum: 0 } },
+      },
+    },
   },
 });
 
 /** The regression thresholds a verified policy bundle sets (data.gatehouse.thresholds.regression). */
 export function regressionThresholdsFrom(bundle: VerifiedPolicyBundle): RegressionThresholds {
-  return gateThresholds(bundle, 'regression', thresholdsValidator);
+  const thresholds = gateThresholds(bundle, 'regression', thresholdsValidator);
+  for (const [name, metric] of Object.entries(thresholds.metrics)) {
+    if (metric.range !== undefined && !(metric.range[0] < metric.range[1])) {
+      throw new InputError({ code: 'SCHEMA_INVALID', message: `regression thresholds: metric ${name} has an empty range [${metric.range.join(', ')}]`, path: `${bundle.source}:data.json` });
+    }
+  }
+  return thresholds;
 }
 
 export interface RegressionGateOptions {
   /** The candidate model (the attestation's subject). */
   subject: { name: string; digest: ArtifactDigest };
-  candidate: ExampleResult[];
-  baseline: ExampleResult[];
-  candidateRun?: RunFigures;
-  baselineRun?: RunFigures;
+  /** The pinned evaluation set, as read (its digest is what policy data pins). */
+  evaluationSet: EvidenceFile<EvaluationExample[]>;
+  candidate: EvidenceFile<ExampleResult[]>;
+  baseline: EvidenceFile<ExampleResult[]>;
+  candidateRun?: EvidenceFile<RunFigures>;
+  baselineRun?: EvidenceFile<RunFigures>;
   baselineDigest: ArtifactDigest;
-  evaluationSetDigest: ArtifactDigest;
-  /** Thresholds come only from a verified policy bundle, whose digest the attestation records. */
+  /** Thresholds, level and resamples come only from a verified policy bundle, whose digest the attestation records. */
   policy: VerifiedPolicyBundle;
-  seed: number;
-  resamples?: number;
   evaluatedAt: Date;
   signing: AttestOptions;
 }
@@ -55,26 +74,25 @@ export interface RegressionGateRun extends ReportedGateRun<RegressionPredicate> 
   report: RegressionReport;
 }
 
-/** Compares candidate and baseline, writes the report's digest into the evidence, signs the verdict. */
+/**
+ * Compares candidate and baseline, writes the report's digest into the
+ * evidence, signs the verdict. The bootstrap seed is derived from the
+ * subject, the baseline and the evaluation set, so re-running on the same
+ * evidence cannot draw a new one.
+ */
 export async function runRegressionGate(options: RegressionGateOptions): Promise<RegressionGateRun> {
-  if (options.candidate.length === 0 || options.baseline.length === 0) {
-    throw new InputError({ code: 'SCHEMA_INVALID', message: 'the regression gate needs results for both models' });
-  }
+  const seed = deriveSeed('regression', { subject: options.subject.digest, baseline: options.baselineDigest, evaluationSet: options.evaluationSet.digest });
+  const { policyDigest, evaluatedAt } = judgingContext(options.policy, options.evaluatedAt);
   const report = await evaluateRegression(
     {
+      evaluationSet: options.evaluationSet,
       candidate: options.candidate,
       baseline: options.baseline,
       ...(options.candidateRun === undefined ? {} : { candidateRun: options.candidateRun }),
       ...(options.baselineRun === undefined ? {} : { baselineRun: options.baselineRun }),
       baselineDigest: options.baselineDigest,
-      evaluationSetDigest: options.evaluationSetDigest,
     },
-    {
-      thresholds: regressionThresholdsFrom(options.policy),
-      ...judgingContext(options.policy, options.evaluatedAt),
-      seed: options.seed,
-      resamples: options.resamples ?? DEFAULT_RESAMPLES,
-    },
+    { thresholds: regressionThresholdsFrom(options.policy), policyDigest, evaluatedAt, seed },
   );
   const run = await attestWithReport(options.subject, report.predicate, report, (predicate) => formatRegressionReport(options.subject, predicate, report), options.signing);
   return { ...run, report };

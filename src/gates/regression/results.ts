@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { InputError, describeThrown } from '../../error.ts';
-import { readJSONFile, readTextFile } from '../../io/read.ts';
+import { MAX_EVIDENCE_BYTES, decodeUTF8, parseJSON, readBoundedFile, readEvidenceFile } from '../../io/read.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 
 /** One evaluation example's results for one model. */
@@ -10,6 +11,27 @@ export interface ExampleResult {
   /** Capability and slice tags ("capability:math", "slice:long-context"). */
   tags: string[];
   latencyMs?: number;
+}
+
+/**
+ * The most examples the regression gate judges: the largest evaluation set
+ * measured through the CLI within Node's default heap with both models'
+ * results held as objects (2,500,000 examples: 2.6 GB resident). Larger sets
+ * are refused before anything is parsed (exit 2), never crash part way.
+ */
+export const MAX_EXAMPLES = 2_500_000;
+
+/** One example of the pinned evaluation set: its id and the capability and slice tags it belongs to. */
+export interface EvaluationExample {
+  id: string;
+  tags: string[];
+}
+
+/** A file of evidence as judged: where it came from, the sha256 of exactly the bytes read, and what they held. */
+export interface EvidenceFile<T> {
+  source: string;
+  digest: `sha256:${string}`;
+  content: T;
 }
 
 /** Formats the regression gate reads. */
@@ -42,6 +64,17 @@ const lineValidator: SchemaValidator<GatehouseLine> = compileSchema<GatehouseLin
   },
 });
 
+const setLineValidator: SchemaValidator<{ id: string | number; capability?: string; slices?: string[] }> = compileSchema({
+  $id: 'https://gatehouse.dev/schemas/regression/evaluation-example.json',
+  type: 'object',
+  required: ['id'],
+  properties: {
+    id: { type: ['string', 'integer'] },
+    capability: { type: 'string', minLength: 1 },
+    slices: { type: 'array', items: { type: 'string', minLength: 1 } },
+  },
+});
+
 const lmEvalValidator: SchemaValidator<{ doc_id: number | string; metrics: string[] } & Record<string, unknown>> = compileSchema({
   $id: 'https://gatehouse.dev/schemas/regression/lm-eval-sample.json',
   type: 'object',
@@ -67,6 +100,32 @@ const runValidator: SchemaValidator<{ throughput: number | number[]; peak_memory
 });
 
 /**
+ * Reads the pinned evaluation set: JSONL, one example per line with its id and
+ * optional `capability` and `slices` (other fields, such as the prompt, are
+ * carried but not read). The capability and slice tags the gate judges come
+ * from here, not from the results. Duplicate ids are refused.
+ */
+export async function readEvaluationSet(path: string): Promise<EvidenceFile<EvaluationExample[]>> {
+  const bytes = await readBoundedFile(path, { maxBytes: MAX_EVIDENCE_BYTES });
+  // Refused before anything is parsed: more lines than the gate judges.
+  let lines = 0;
+  for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++;
+  if (lines > MAX_EXAMPLES) throw new InputError({ code: 'FILE_TOO_LARGE', message: `${lines} lines; the regression gate judges at most ${MAX_EXAMPLES} examples`, path });
+  const text = decodeUTF8(bytes, path);
+  const digest: `sha256:${string}` = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const examples: EvaluationExample[] = [];
+  eachLine(text, path, (json, row) => {
+    const problem = setLineValidator.problem(json);
+    if (problem !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${row}: not an evaluation example: ${problem}`, path });
+    const line = json as { id: string | number; capability?: string; slices?: string[] };
+    examples.push({ id: String(line.id), tags: tagsOf(line) });
+  });
+  if (examples.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no examples in the evaluation set', path });
+  refuseDuplicates(examples, path);
+  return { source: path, digest, content: examples };
+}
+
+/**
  * Reads per-example results: gatehouse JSONL ({id, metrics, capability?,
  * slices?, latency_ms?} per line), lm-evaluation-harness samples JSONL (doc_id
  * and the metrics each line lists), or an MLflow evaluation table
@@ -74,30 +133,49 @@ const runValidator: SchemaValidator<{ throughput: number | number[]; peak_memory
  * as latency). Any bad row fails the whole file with one line naming the row.
  */
 export async function readExampleResults(path: string, format: ResultsFormat = 'gatehouse'): Promise<ExampleResult[]> {
-  const text = await readTextFile(path);
+  return (await readResultsEvidence(path, format)).content;
+}
+
+/** readExampleResults with the digest of exactly the bytes judged. */
+export async function readResultsEvidence(path: string, format: ResultsFormat = 'gatehouse'): Promise<EvidenceFile<ExampleResult[]>> {
+  const { text, digest } = await readEvidenceFile(path);
   const results = format === 'mlflow' ? fromTable(text, path) : fromLines(text, path, format);
   if (results.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no results in file', path });
-  const seen = new Map<string, number>();
-  results.forEach((result, index) => {
-    const previous = seen.get(result.id);
-    if (previous !== undefined) {
-      throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 1}: duplicate id ${JSON.stringify(result.id)} (first at row ${previous})`, path });
-    }
-    seen.set(result.id, index + 1);
-  });
-  return results;
+  refuseDuplicates(results, path);
+  return { source: path, digest, content: results };
 }
 
 /** Reads run-level figures ({throughput, peak_memory_bytes}, numbers or one per run). */
 export async function readRunFigures(path: string): Promise<RunFigures> {
-  const json = await readJSONFile(path);
-  runValidator.assert(json, path, 'run figures file');
-  const list = (value: number | number[]) => (Array.isArray(value) ? value : [value]);
-  return { throughput: list(json.throughput), peakMemoryBytes: list(json.peak_memory_bytes) };
+  return (await readRunEvidence(path)).content;
 }
 
-function fromLines(text: string, path: string, format: 'gatehouse' | 'lm-eval'): ExampleResult[] {
-  const results: ExampleResult[] = [];
+/** readRunFigures with the digest of exactly the bytes judged. */
+export async function readRunEvidence(path: string): Promise<EvidenceFile<RunFigures>> {
+  const bytes = await readBoundedFile(path);
+  const json = parseJSON(bytes, path);
+  runValidator.assert(json, path, 'run figures file');
+  const list = (value: number | number[]) => (Array.isArray(value) ? value : [value]);
+  return { source: path, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, content: { throughput: list(json.throughput), peakMemoryBytes: list(json.peak_memory_bytes) } };
+}
+
+function refuseDuplicates(rows: ReadonlyArray<{ id: string }>, path: string): void {
+  const seen = new Map<string, number>();
+  rows.forEach((row, index) => {
+    const previous = seen.get(row.id);
+    if (previous !== undefined) {
+      throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 1}: duplicate id ${JSON.stringify(row.id)} (first at row ${previous})`, path });
+    }
+    seen.set(row.id, index + 1);
+  });
+}
+
+function tagsOf(line: { capability?: string; slices?: string[] }): string[] {
+  return [...(line.capability === undefined ? [] : [`capability:${line.capability}`]), ...(line.slices ?? []).map((slice) => `slice:${slice}`)];
+}
+
+// Calls `each` with every non-blank line parsed as JSON and its 1-based row.
+function eachLine(text: string, path: string, each: (json: unknown, row: number) => void): void {
   const lines = text.split('\n');
   lines.forEach((line, index) => {
     if (line.trim() === '') return;
@@ -108,8 +186,13 @@ function fromLines(text: string, path: string, format: 'gatehouse' | 'lm-eval'):
     } catch (cause) {
       throw new InputError({ code: 'JSON_INVALID', message: `line ${row}: not valid JSON (${describeThrown(cause)})`, path, cause });
     }
-    results.push(format === 'gatehouse' ? fromGatehouseLine(json, path, row) : fromLmEvalLine(json, path, row));
+    each(json, row);
   });
+}
+
+function fromLines(text: string, path: string, format: 'gatehouse' | 'lm-eval'): ExampleResult[] {
+  const results: ExampleResult[] = [];
+  eachLine(text, path, (json, row) => results.push(format === 'gatehouse' ? fromGatehouseLine(json, path, row) : fromLmEvalLine(json, path, row)));
   return results;
 }
 
@@ -120,7 +203,7 @@ function fromGatehouseLine(json: unknown, path: string, row: number): ExampleRes
   return {
     id: String(line.id),
     metrics: line.metrics,
-    tags: [...(line.capability === undefined ? [] : [`capability:${line.capability}`]), ...(line.slices ?? []).map((slice) => `slice:${slice}`)],
+    tags: tagsOf(line),
     ...(line.latency_ms === undefined ? {} : { latencyMs: line.latency_ms }),
   };
 }
