@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJSON } from '../canonical/json.ts';
 import { predicateValidatorFor } from '../attest/predicate-schemas.ts';
+import { subjectDigests } from '../attest/statement.ts';
 import { InputError } from '../error.ts';
 import type { PolicySigners } from '../policy/data.ts';
 import type { StoredBundle, UnreadableBundle } from '../store/store.ts';
@@ -105,7 +106,7 @@ function toRecord(bundle: StoredBundle | UnreadableBundle, options: PolicyInputO
     verified: true,
     signer: { name: signerName(verified.signer), ids: options.signers.idsFor(verified.signer) },
     predicate_type: statement.predicateType,
-    subjects: statement.subject.map((subject) => `sha256:${subject.digest.sha256}`),
+    subjects: subjectDigests(statement.subject),
     evaluated_at_s: evaluatedAt,
     expected_seed: validator === undefined || subject === undefined ? null : expectedSeed(String(predicate['gate']), `sha256:${subject}`, predicate),
     predicate,
