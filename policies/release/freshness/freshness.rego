@@ -12,14 +12,15 @@ import data.lib
 # description: A required gate's only evidence is older than the gate's freshness window.
 # custom:
 #   short_name: attestation_stale
-#   failure_msg: "%s: attestation %s is %d seconds old; the limit is %d"
+#   failure_msg: "%s: attestation %s is %s seconds old; the limit is %s"
 deny contains result if {
 	some gate in lib.required_gates
 	not lib.acceptable[gate]
 	some record in lib.candidates[gate]
 	lib.stale(gate, record)
 	age := input.evaluation_time_s - record.evaluated_at_s
-	result := lib.result_helper_with_gate(rego.metadata.chain(), [gate, record.id, age, lib.max_age_seconds(gate)], gate)
+	params := [gate, record.id, lib.format_number(age), lib.format_number(lib.max_age_seconds(gate))]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), params, gate)
 }
 
 # METADATA

@@ -59,14 +59,15 @@ deny contains result if {
 #   data allows (non-inferiority not shown).
 # custom:
 #   short_name: metric_out_of_tolerance
-#   failure_msg: "%s: %s changed by %v (CI %v to %v); policy allows %v (%s is better)"
+#   failure_msg: "%s: %s changed by %s (CI %s to %s); policy allows %s (%s is better)"
 deny contains result if {
 	some gate in comparison_gates
 	some record in lib.evidence[gate]
 	some name, limit in lib.thresholds(gate).metrics
 	some m in metric_entries(record, name)
 	not within_tolerance(m, limit)
-	params := [gate, name, m.delta, m.ci.low, m.ci.high, limit.tolerance, limit.direction]
+	figures := [lib.format_number(x) | some x in [m.delta, m.ci.low, m.ci.high, limit.tolerance]]
+	params := [gate, name, figures[0], figures[1], figures[2], figures[3], limit.direction]
 	result := lib.result_helper_with_gate(rego.metadata.chain(), params, gate)
 }
 
@@ -77,13 +78,14 @@ deny contains result if {
 #   interval, is below the rate policy data requires (or was not reported).
 # custom:
 #   short_name: safety_category_below_threshold
-#   failure_msg: "safety: %s pass rate lower bound %v is below the required %v"
+#   failure_msg: "safety: %s pass rate lower bound %s is below the required %s"
 deny contains result if {
 	some record in lib.evidence.safety
 	some name, minimum in lib.thresholds("safety").categories
 	lower_bound := category_lower_bound(record, name)
 	lower_bound < minimum
-	result := lib.result_helper_with_gate(rego.metadata.chain(), [name, lower_bound, minimum], "safety")
+	params := [name, lib.format_number(lower_bound), lib.format_number(minimum)]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "safety")
 }
 
 # METADATA
@@ -91,13 +93,14 @@ deny contains result if {
 # description: The model refuses benign prompts more often than policy data allows (upper confidence bound).
 # custom:
 #   short_name: over_refusal_above_threshold
-#   failure_msg: "safety: over-refusal upper bound %v exceeds the allowed %v"
+#   failure_msg: "safety: over-refusal upper bound %s exceeds the allowed %s"
 deny contains result if {
 	some record in lib.evidence.safety
 	maximum := lib.thresholds("safety").max_over_refusal
 	upper_bound := object.get(object.get(record.predicate, "overRefusal", {}), "upperBound", 2)
 	upper_bound > maximum
-	result := lib.result_helper_with_gate(rego.metadata.chain(), [upper_bound, maximum], "safety")
+	params := [lib.format_number(upper_bound), lib.format_number(maximum)]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "safety")
 }
 
 # METADATA
@@ -107,11 +110,12 @@ deny contains result if {
 #   confidence interval, exceeds what policy data allows (or was not reported).
 # custom:
 #   short_name: fairness_gap_above_threshold
-#   failure_msg: "bias: %s upper bound %v exceeds the allowed %v"
+#   failure_msg: "bias: %s upper bound %s exceeds the allowed %s"
 deny contains result if {
 	some record in lib.evidence.bias
 	some name, maximum in lib.thresholds("bias").metrics
 	upper_bound := metric_upper_bound(record, name)
 	upper_bound > maximum
-	result := lib.result_helper_with_gate(rego.metadata.chain(), [name, upper_bound, maximum], "bias")
+	params := [name, lib.format_number(upper_bound), lib.format_number(maximum)]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "bias")
 }
