@@ -268,11 +268,23 @@ describe('AttestationVerifier', () => {
       const verified = (await verifierFor('ed25519')).verifyJSON(bundle, 'x');
       expect(verified.statement).toEqual(statement);
       expect(bundle.dsseEnvelope!.signatures[0]!.keyid).toBe(signer.fingerprint);
+      // gatehouse reads v0.1 and v0.2 bundles but writes v0.3 only.
+      expect(bundle.mediaType).toBe('application/vnd.dev.sigstore.bundle.v0.3+json');
     });
   });
 });
 
 describe('signStatement', () => {
+  describe('when a subject is not named by sha256', () => {
+    it('refuses to sign: what gatehouse writes names every subject by sha256', async () => {
+      const signer = new KeySigner(await readPrivateKey(join(KEYS, 'ecdsa-p256.key')));
+      const statement = toStatement({ subjects: [{ digest: { sha256: 'a'.repeat(64) } }], predicateType: 'https://e.com/p/v1', predicate: {} });
+      await expect(signStatement(statement, { signer })).resolves.toHaveProperty('dsseEnvelope');
+      const sha512Only = { ...statement, subject: [{ digest: { sha512: 'a'.repeat(128) } }] } as unknown as typeof statement;
+      await expect(signStatement(sha512Only, { signer })).rejects.toMatchObject({ code: 'SCHEMA_INVALID' });
+    });
+  });
+
   describe('when the signer fails', () => {
     it('raises a SigningError and produces no bundle', async () => {
       const { SigningError } = await import('../../src/sign/error.ts');
