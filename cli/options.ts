@@ -69,7 +69,7 @@ export interface TrustFlags {
 /** Declares the keyless trust flags, named as cosign names them. */
 export function addKeylessTrustOptions(command: Command): Command {
   return command
-    .option('--trusted-root <file>', 'Sigstore trusted_root.json for certificate-signed bundles')
+    .option('--trusted-root <file>', 'Sigstore trusted_root.json: certificate-signed bundles, and log entries in key-signed ones')
     .addOption(new Option('--certificate-identity <san>', 'accepted certificate subject (SAN), exact; repeatable').argParser(collect))
     .addOption(new Option('--certificate-identity-regexp <re>', 'accepted certificate subject, as a whole-string pattern; repeatable').argParser(collect))
     .option('--certificate-oidc-issuer <url>', 'accepted OIDC issuer of the certificate');
@@ -88,13 +88,16 @@ export async function trustFrom(keyPaths: string[], flags: TrustFlags): Promise<
   const { readTrustedKeys, readTrustedRoot } = await import('../src/verify/trust.ts');
   const policy: TrustPolicy = { keys: await readTrustedKeys(keyPaths) };
   if (wantsKeyless) {
-    if (flags.trustedRoot === undefined || identities.length === 0 || flags.certificateOidcIssuer === undefined) {
+    // With keys, a trusted root alone checks the log entries key-signed bundles carry (npm's
+    // publish attestations); it trusts no certificate until identities are named.
+    const rootForKeysOnly = keyPaths.length > 0 && identities.length === 0 && flags.certificateOidcIssuer === undefined;
+    if (flags.trustedRoot === undefined || (!rootForKeysOnly && (identities.length === 0 || flags.certificateOidcIssuer === undefined))) {
       throw new InputError({ code: 'USAGE', message: 'keyless verification needs --trusted-root, --certificate-identity (or -regexp) and --certificate-oidc-issuer together' });
     }
     const issuer = flags.certificateOidcIssuer;
     policy.keyless = {
       trustedRoot: await readTrustedRoot(flags.trustedRoot),
-      identities: identities.map((subject) => ({ issuer, subject })),
+      identities: issuer === undefined ? [] : identities.map((subject) => ({ issuer, subject })),
     };
   }
   return policy;

@@ -5,8 +5,8 @@ export { GatehouseError, InputError } from './error.ts';
 export type { InputErrorCode } from './error.ts';
 export { ENGINE } from './version.ts';
 
-export { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE, statementValidator, toStatement } from './attest/statement.ts';
-export type { DigestSet, ResourceDescriptor, Statement, StatementOptions, Subject } from './attest/statement.ts';
+export { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE, statementValidator, subjectDigests, toStatement, writtenStatementValidator } from './attest/statement.ts';
+export type { DigestSet, InTotoStatement, InTotoSubject, ResourceDescriptor, Statement, StatementOptions, Subject } from './attest/statement.ts';
 export { GATE_NAMES, PREDICATE_TYPES } from './attest/predicates.ts';
 export type {
   ApprovalPredicate,
@@ -48,6 +48,8 @@ export { AttestationVerifier } from './verify/verifier.ts';
 export type { VerifiedAttestation } from './verify/verifier.ts';
 export { readTrustedKeys, readTrustedRoot, toTrustedKey } from './verify/trust.ts';
 export type { KeylessTrust, TrustPolicy, TrustedIdentity, TrustedKey } from './verify/trust.ts';
+export { ARTIFACT_DIGEST_ALGORITHMS, artifactDigestsOf, isAbout, parseArtifactDigest } from './verify/subject.ts';
+export type { ArtifactDigestAlgorithm } from './verify/subject.ts';
 export { signerName } from './verify/identity.ts';
 export type { SignerIdentity } from './verify/identity.ts';
 export { VerificationError } from './verify/error.ts';

@@ -67,7 +67,7 @@ test_old_or_misplaced_evidence_beside_good_evidence_is_allowed if {
 			{"signer": {"name": "key:SHA256:nobody", "ids": []}},
 			{"predicate": object.union(good.predicate, {"policy": {"digest": "sha256:1234"}})},
 		]
-		r := object.union(good, object.union(patch, {"id": sprintf("%s-%d", [good.id, i])}))
+		r := object.union(good, object.union(patch, {"id": sprintf("%s-%s", [good.id, json.marshal(i)])}))
 	]
 	attestations := array.concat(f.chain, spoiled)
 	result := decision.result with input as f.request("production", attestations) with data.gatehouse as f.gatehouse_data

@@ -19,8 +19,16 @@ unverified[gate] contains record if {
 	gate := gate_of_type(record.claimed_predicate_type)
 }
 
-# A candidate is about the artifact being decided.
-about_artifact(record) if input.artifact in record.subjects
+# A candidate is about the artifact being decided: a subject names it by its
+# digest (record.subjects lists every "<algorithm>:<hex>" the statement
+# carries), in an algorithm policy data accepts for naming artifacts.
+about_artifact(record) if {
+	input.artifact in record.subjects
+	digest_algorithm(input.artifact) in rule_data("artifact_digest_algorithms")
+}
+
+# The algorithm of an "<algorithm>:<hex>" digest.
+digest_algorithm(digest) := substring(digest, 0, indexof(digest, ":"))
 
 # A candidate is signed by a signer data authorises for its gate.
 authorised(gate, record) if {

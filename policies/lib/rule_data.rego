@@ -7,7 +7,14 @@
 package lib
 
 # Defaults that apply when policy data does not set a value.
-default_rule_data := {"max_age_seconds": 604800, "level": 0.95, "model_signers": [], "accepted_policies": []}
+default_rule_data := {
+	"max_age_seconds": 604800,
+	"level": 0.95,
+	"model_signers": [],
+	"accepted_policies": [],
+	# Collision-resistant only: data may narrow the list, never widen it (the data schema says so).
+	"artifact_digest_algorithms": ["sha256", "sha384", "sha512"],
+}
 
 # The configured value for key, or its default.
 rule_data(key) := data.gatehouse[key]

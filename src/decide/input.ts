@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJSON } from '../canonical/json.ts';
 import { predicateValidatorFor } from '../attest/predicate-schemas.ts';
+import { subjectDigests } from '../attest/statement.ts';
 import { InputError } from '../error.ts';
 import { expectedSeed } from '../gates/seed.ts';
 import { parseJSON } from '../io/read.ts';
@@ -185,7 +186,7 @@ function toRecord(
     verified: true,
     signer: policySigner(verified.signer, options.signers),
     predicate_type: statement.predicateType,
-    subjects: statement.subject.map((s) => `sha256:${s.digest.sha256}`),
+    subjects: subjectDigests(statement.subject),
     evaluated_at_ms: evaluatedAt,
     signed_at_ms: signedAt,
     expected_seed: validator === undefined || subject === undefined ? null : expectedSeed(String(predicate['gate']), `sha256:${subject}`, predicate),

@@ -1,4 +1,4 @@
-import type { Statement } from '../attest/statement.ts';
+import type { InTotoStatement } from '../attest/statement.ts';
 import { canonicalize } from '../canonical/json.ts';
 import { parseDigest, type ArtifactDigest } from '../digest/artifact.ts';
 import { InputError } from '../error.ts';
@@ -16,7 +16,7 @@ export interface VerifiedDecisionRecord {
   predicate: DecisionRecordPredicate;
   artifact: ArtifactDigest;
   /** The statement as signed (its first subject is the artifact), every field of which a replay compares. */
-  statement: Statement;
+  statement: InTotoStatement;
   verified: VerifiedAttestation;
 }
 
@@ -37,7 +37,9 @@ export function verifyDecisionRecord(bytes: Buffer, source: string, trust: Trust
   }
   const problem = decisionRecordValidator.problem(statement.predicate);
   if (problem !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `not a valid decision record: ${problem}`, path: source });
-  const artifact = parseDigest(`sha256:${statement.subject[0]!.digest.sha256}`, `${source}: subject`);
+  const sha256 = statement.subject[0]?.digest['sha256'];
+  if (sha256 === undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: 'a decision record names its artifact by sha256; this one does not', path: source });
+  const artifact = parseDigest(`sha256:${sha256}`, `${source}: subject`);
   return { predicate: statement.predicate as unknown as DecisionRecordPredicate, artifact, statement, verified };
 }
 

@@ -1,7 +1,7 @@
 import { bundleToJSON, type SerializedBundle } from '@sigstore/bundle';
 import { DSSEBundleBuilder } from '@sigstore/sign';
 import type { Witness } from '@sigstore/sign';
-import { IN_TOTO_PAYLOAD_TYPE, statementValidator, type Statement } from '../attest/statement.ts';
+import { IN_TOTO_PAYLOAD_TYPE, writtenStatementValidator, type Statement } from '../attest/statement.ts';
 import { canonicalJSON } from '../canonical/json.ts';
 import { SigningError } from './error.ts';
 import type { Signer } from './signer.ts';
@@ -19,7 +19,7 @@ export interface AttestOptions {
  * JSON form. The payload is the statement's canonical JSON.
  */
 export async function signStatement(statement: Statement<object>, options: AttestOptions): Promise<SerializedBundle> {
-  statementValidator.assert(statement, '<statement>', 'in-toto statement');
+  writtenStatementValidator.assert(statement, '<statement>', 'in-toto statement');
   const builder = new DSSEBundleBuilder({ signer: options.signer, witnesses: options.witnesses ?? [] });
   try {
     const bundle = await builder.create({ data: canonicalJSON(statement), type: IN_TOTO_PAYLOAD_TYPE });

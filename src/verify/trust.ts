@@ -20,7 +20,9 @@ export interface TrustedIdentity {
 
 /** Trust material for keyless bundles and how many independent witnesses each must carry. */
 export interface KeylessTrust {
+  /** Also checks the log entries key-signed bundles carry. */
   trustedRoot: TrustedRoot;
+  /** None trusts no certificate: the root then serves key-signed bundles only. */
   identities: TrustedIdentity[];
   /** Rekor entries required (default 1). */
   tlogThreshold?: number;

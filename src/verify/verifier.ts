@@ -10,7 +10,7 @@ import {
   type Signer as SigstoreSigner,
 } from '@sigstore/verify';
 import bundleSchema from './schemas/bundle.schema.json' with { type: 'json' };
-import { IN_TOTO_PAYLOAD_TYPE, statementValidator, type Statement } from '../attest/statement.ts';
+import { IN_TOTO_PAYLOAD_TYPE, statementValidator, type InTotoStatement } from '../attest/statement.ts';
 import { InputError, describeThrown } from '../error.ts';
 import { parseJSON, parseJSONText, readBoundedFile } from '../io/read.ts';
 import { compileSchema } from '../schema/validator.ts';
@@ -20,7 +20,8 @@ import type { KeylessTrust, TrustPolicy, TrustedIdentity, TrustedKey } from './t
 
 /** A bundle that verified: the statement it signs and who signed it. Only these reach a policy. */
 export interface VerifiedAttestation {
-  statement: Statement;
+  /** As its producer wrote it: subjects in any digest algorithms, the predicate possibly absent. */
+  statement: InTotoStatement;
   signer: SignerIdentity;
   /** sha256 (hex) of the bundle's bytes as read, when verified from bytes. */
   bundleDigest?: string;
@@ -218,7 +219,7 @@ function verifiedTimestamps(entity: SignedEntity): Date[] {
   });
 }
 
-function toStatement(payload: Buffer, source: string): Statement {
+function toStatement(payload: Buffer, source: string): InTotoStatement {
   let json: unknown;
   try {
     json = parseJSONText(new TextDecoder('utf-8', { fatal: true }).decode(payload), source);
@@ -230,7 +231,7 @@ function toStatement(payload: Buffer, source: string): Statement {
   if (problem !== undefined) {
     throw new VerificationError({ code: 'STATEMENT_INVALID', message: `${source}: signed payload is not an in-toto v1 statement: ${problem}` });
   }
-  return json as Statement;
+  return json as InTotoStatement;
 }
 
 const SIGSTORE_CODES: Record<string, VerificationErrorCode> = {

@@ -46,6 +46,11 @@ export function regressionPredicate(baseline: ArtifactDigest, at: string, policy
       { ...metric('throughput', -0.02, 0.02), n: 6, method: 'welch-log-t', ...runs },
       { ...metric('peak_memory', -0.01, 0.04), n: 6, method: 'welch-log-t', ...runs },
     ],
+    // One capability judged on simultaneous intervals (two tests: level 1 - 0.05/2), one too small to judge.
+    slices: [
+      ...['accuracy', 'quality'].map((name) => ({ name: 'capability:math', metric: name, n: 400, delta: 0.005, ci: { low: -0.03, high: 0.04, level: 0.975 }, tolerance: 0.05, pValue: 0.0001, qValue: 0.0002, verdict: 'pass' })),
+      { name: 'capability:rare', metric: 'accuracy', n: 12, delta: -0.1 },
+    ],
     seed: deriveSeed('regression', { subject, baseline, evaluationSet: EVALUATION_SET }),
     resamples: 2000,
   });
@@ -70,7 +75,10 @@ export function chainPredicates(subject: ArtifactDigest, deployed: ArtifactDiges
       dataset: { digest: BIAS_DATASET, rows: 60000 },
       answered: 60000,
       scoreThreshold: 0.5,
-      metrics: ['demographic_parity_difference', 'equal_opportunity_difference', 'calibration_error_difference'].map((name) => ({ name, value: 0.01, ci: { low: 0.0, high: 0.02, level: 0.95 }, verdict: 'pass', method: 'test', undefinedGroups: 0 })),
+      metrics: [
+        ...['demographic_parity_difference', 'equal_opportunity_difference', 'calibration_error_difference'].map((name) => ({ name, value: 0.01, ci: { low: 0.0, high: 0.02, level: 0.95 }, verdict: 'pass', method: 'test', undefinedGroups: 0 })),
+        { name: 'demographic_parity_ratio', value: 0.97, ci: { low: 0.9, high: 1, level: 0.95 }, verdict: 'pass', method: 'test', undefinedGroups: 0 },
+      ],
       groups: [{ name: 'f', n: 30000 }, { name: 'm', n: 30000 }],
       minGroupSize: 100,
     })],

@@ -8,11 +8,11 @@ import { readPrivateKey } from '../../src/keys/keys.ts';
 import { signStatement } from '../../src/sign/attest.ts';
 import { KeySigner } from '../../src/sign/key/key-signer.ts';
 import { VerificationError } from '../../src/verify/error.ts';
-import { readTrustedKeys } from '../../src/verify/trust.ts';
+import { readTrustedKeys, readTrustedRoot } from '../../src/verify/trust.ts';
 import { AttestationVerifier } from '../../src/verify/verifier.ts';
 import { DSSEBundleBuilder } from '@sigstore/sign';
 import { bundleToJSON } from '@sigstore/bundle';
-import { BUNDLES, KEYS, temporaryDirectory } from '../helpers.ts';
+import { BUNDLES, FIXTURES, KEYS, temporaryDirectory } from '../helpers.ts';
 
 const GOLDEN = {
   'ecdsa-p256': join(BUNDLES, 'integrity-ecdsa-p256.sigstore.json'),
@@ -143,11 +143,64 @@ describe('AttestationVerifier', () => {
         expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'STATEMENT_INVALID');
       });
 
-      it('rejects a subject without a sha256 digest', async () => {
-        const statement = { _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'm', digest: { sha1: 'ab' } }], predicateType: 'https://e.com/p', predicate: {} };
-        const bundle = await sign(Buffer.from(JSON.stringify(statement)), 'application/vnd.in-toto+json');
+      it('rejects a subject without any digest, or with a malformed sha256', async () => {
         const verifier = await verifierFor('ecdsa-p256');
-        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'STATEMENT_INVALID');
+        for (const digest of [{}, { sha256: 'AB'.repeat(32) }, { sha512: 'ab' }]) {
+          const statement = { _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'm', digest }], predicateType: 'https://e.com/p', predicate: {} };
+          const bundle = await sign(Buffer.from(JSON.stringify(statement)), 'application/vnd.in-toto+json');
+          expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'STATEMENT_INVALID');
+        }
+      });
+    });
+
+    describe('when a trusted key signed an in-toto statement gatehouse would not write itself', () => {
+      const sign = async (statement: unknown) => {
+        const signer = new KeySigner(await readPrivateKey(join(KEYS, 'ecdsa-p256.key')));
+        return bundleToJSON(await new DSSEBundleBuilder({ signer, witnesses: [] }).create({ data: Buffer.from(JSON.stringify(statement)), type: 'application/vnd.in-toto+json' }));
+      };
+      const sha512 = 'ab'.repeat(64);
+
+      it('accepts subjects named by sha512 only, keeping every algorithm they carry (npm provenance)', async () => {
+        const subject = [{ name: 'pkg:npm/x@1', digest: { sha512 } }, { name: 'both', digest: { sha256: 'cd'.repeat(32), sha512, gitCommit: 'ef'.repeat(20) } }];
+        const verified = (await verifierFor('ecdsa-p256')).verifyJSON(await sign({ _type: 'https://in-toto.io/Statement/v1', subject, predicateType: 'https://e.com/p', predicate: {} }), 'x');
+        expect(verified.statement.subject).toEqual(subject);
+      });
+
+      it('accepts a null or absent predicate (PyPI publish attestations)', async () => {
+        const verifier = await verifierFor('ecdsa-p256');
+        const base = { _type: 'https://in-toto.io/Statement/v1', subject: [{ digest: { sha256: 'cd'.repeat(32) } }], predicateType: 'https://docs.pypi.org/attestations/publish/v1' };
+        expect(verifier.verifyJSON(await sign({ ...base, predicate: null }), 'x').statement.predicate).toBeNull();
+        expect(verifier.verifyJSON(await sign(base), 'x').statement).not.toHaveProperty('predicate');
+        const textPredicate = await sign({ ...base, predicate: 'text' });
+        expectRejected(() => verifier.verifyJSON(textPredicate, 'x'), VerificationError, 'STATEMENT_INVALID');
+      });
+    });
+
+    describe('when the bundle is v0.1 (log inclusion by signed promise)', () => {
+      const REAL = join(FIXTURES, 'real-world');
+      const email = () => JSON.parse(readFileSync(join(REAL, 'bundles', 'email-slsa-provenance-0.0.7.v01.json'), 'utf8'));
+      const keyless = async () => new AttestationVerifier({ keyless: { trustedRoot: await readTrustedRoot(join(REAL, 'trust', 'public-good.trusted_root.json')), identities: [{ issuer: 'https://github.com/login/oauth', subject: 'brian@dehamer.com' }] } });
+
+      it('verifies one whose entry carries only the promise', async () => {
+        expect((await keyless()).verifyJSON(email(), 'x').signer).toEqual({ kind: 'keyless', issuer: 'https://github.com/login/oauth', subject: 'brian@dehamer.com' });
+      });
+
+      it('refuses one whose entry has no promise, and a v0.2 one that has only a promise', async () => {
+        const verifier = await keyless();
+        const noPromise = email();
+        delete noPromise.verificationMaterial.tlogEntries[0].inclusionPromise;
+        expectRejected(() => verifier.verifyJSON(noPromise, 'x'), InputError, 'BUNDLE_MALFORMED');
+        const relabelled = email();
+        relabelled.mediaType = 'application/vnd.dev.sigstore.bundle+json;version=0.2';
+        expectRejected(() => verifier.verifyJSON(relabelled, 'x'), InputError, 'BUNDLE_MALFORMED');
+      });
+
+      it('refuses one whose promise does not cover its entry', async () => {
+        const verifier = await keyless();
+        const bundle = email();
+        const entry = bundle.verificationMaterial.tlogEntries[0];
+        entry.integratedTime = String(Number(entry.integratedTime) + 1);
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'TLOG_INVALID');
       });
     });
 
@@ -215,11 +268,23 @@ describe('AttestationVerifier', () => {
       const verified = (await verifierFor('ed25519')).verifyJSON(bundle, 'x');
       expect(verified.statement).toEqual(statement);
       expect(bundle.dsseEnvelope!.signatures[0]!.keyid).toBe(signer.fingerprint);
+      // gatehouse reads v0.1 and v0.2 bundles but writes v0.3 only.
+      expect(bundle.mediaType).toBe('application/vnd.dev.sigstore.bundle.v0.3+json');
     });
   });
 });
 
 describe('signStatement', () => {
+  describe('when a subject is not named by sha256', () => {
+    it('refuses to sign: what gatehouse writes names every subject by sha256', async () => {
+      const signer = new KeySigner(await readPrivateKey(join(KEYS, 'ecdsa-p256.key')));
+      const statement = toStatement({ subjects: [{ digest: { sha256: 'a'.repeat(64) } }], predicateType: 'https://e.com/p/v1', predicate: {} });
+      await expect(signStatement(statement, { signer })).resolves.toHaveProperty('dsseEnvelope');
+      const sha512Only = { ...statement, subject: [{ digest: { sha512: 'a'.repeat(128) } }] } as unknown as typeof statement;
+      await expect(signStatement(sha512Only, { signer })).rejects.toMatchObject({ code: 'SCHEMA_INVALID' });
+    });
+  });
+
   describe('when the signer fails', () => {
     it('raises a SigningError and produces no bundle', async () => {
       const { SigningError } = await import('../../src/sign/error.ts');

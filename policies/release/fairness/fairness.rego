@@ -73,7 +73,7 @@ deny contains result if {
 #   the evidence does not show the gap is within it.
 # custom:
 #   short_name: fairness_gap_above_threshold
-#   failure_msg: "bias: %s is %v (interval %v to %v); policy allows at most %v"
+#   failure_msg: "bias: %s is %s (interval %s to %s); policy allows at most %s"
 deny contains result if {
 	some record in lib.evidence.bias
 	some name, maximum in limits.metrics
@@ -92,7 +92,7 @@ deny contains result if {
 #   the evidence does not show the ratio reaches it.
 # custom:
 #   short_name: fairness_ratio_below_threshold
-#   failure_msg: "bias: %s is %v (interval %v to %v); policy requires at least %v"
+#   failure_msg: "bias: %s is %s (interval %s to %s); policy requires at least %s"
 deny contains result if {
 	some record in lib.evidence.bias
 	some name, minimum in limits.metrics
@@ -110,8 +110,8 @@ deny contains result if {
 # custom:
 #   short_name: fairness_interval_malformed
 #   failure_msg: >-
-#     bias: %s is %v with interval %v to %v at level %v; policy requires an
-#     interval containing the estimate at level %v
+#     bias: %s is %s with interval %s to %s at level %s; policy requires an
+#     interval containing the estimate at level %s
 deny contains result if {
 	some record in lib.evidence.bias
 	some m in record.predicate.metrics
@@ -130,7 +130,7 @@ deny contains result if {
 #   too small to judge, so fairness across all groups is not shown.
 # custom:
 #   short_name: fairness_group_too_small
-#   failure_msg: "bias: group %s has %v members; policy requires at least %v"
+#   failure_msg: "bias: group %s has %s members; policy requires at least %s"
 deny contains result if {
 	some record in lib.evidence.bias
 	some group in record.predicate.groups
@@ -143,7 +143,7 @@ deny contains result if {
 # description: The bias gate turned scores into decisions at a threshold other than the one policy data sets.
 # custom:
 #   short_name: fairness_operating_point
-#   failure_msg: "bias: decisions at score threshold %v; policy sets %v"
+#   failure_msg: "bias: decisions at score threshold %s; policy sets %s"
 deny contains result if {
 	some record in lib.evidence.bias
 	recorded := object.get(record.predicate, "scoreThreshold", "none")
@@ -158,7 +158,7 @@ deny contains result if {
 #   its group sizes do not add up to the rows it answered.
 # custom:
 #   short_name: fairness_rows_unanswered
-#   failure_msg: "bias: %v of %v dataset rows answered, %v in groups"
+#   failure_msg: "bias: %s of %s dataset rows answered, %s in groups"
 deny contains result if {
 	some record in lib.evidence.bias
 	incomplete(record)

@@ -13,15 +13,14 @@ import data.lib
 # description: A required gate's only evidence is older than the gate's freshness window.
 # custom:
 #   short_name: attestation_stale
-#   failure_msg: "%s: attestation %s is %d seconds old; the limit is %d"
+#   failure_msg: "%s: attestation %s is %s seconds old; the limit is %s"
 deny contains result if {
 	some gate in lib.required_gates
 	not lib.acceptable[gate]
 	some record in lib.candidates[gate]
 	lib.stale(gate, record)
-	age_ms := lib.age_ms(record)
-	age_s := (age_ms - (age_ms % 1000)) / 1000
-	result := lib.result_helper_with_gate(rego.metadata.chain(), [gate, record.id, age_s, lib.max_age_seconds(gate)], gate)
+	params := [gate, record.id, lib.format_number(lib.age_ms(record) / 1000), lib.format_number(lib.max_age_seconds(gate))]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), params, gate)
 }
 
 # METADATA

@@ -44,12 +44,13 @@ deny contains result if {
 #   approve. A stage that requires the approval gate needs at least one.
 # custom:
 #   short_name: approvals_insufficient
-#   failure_msg: "approval: %d distinct approver(s) for stage %s, %d required"
+#   failure_msg: "approval: %s distinct approver(s) for stage %s, %s required"
 deny contains result if {
 	"approval" in lib.required_gates
 	required := max([1, object.get(lib.stage, "approvals", 1)])
 	count(approvers) < required
-	result := lib.result_helper_with_gate(rego.metadata.chain(), [count(approvers), input.stage, required], "approval")
+	params := [lib.format_number(count(approvers)), input.stage, lib.format_number(required)]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "approval")
 }
 
 # METADATA

@@ -6,7 +6,7 @@ import data.release.independence
 approval(signer, decision, age_ms) := approval_for("production", signer, decision, age_ms)
 
 approval_for(stage, signer, decision, age_ms) := object.union(f.record("approval", signer), {
-	"id": sprintf("sha256:approval-%s-%s-%s-%d", [stage, signer, decision, age_ms]),
+	"id": sprintf("sha256:approval-%s-%s-%s-%s", [stage, signer, decision, json.marshal(age_ms)]),
 	"evaluated_at_ms": f.now_ms - age_ms,
 	"predicate": object.union(f.record("approval", signer).predicate, {"decision": decision, "stage": stage}),
 })

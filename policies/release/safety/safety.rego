@@ -94,7 +94,7 @@ miscounted(record) if {
 #   interval, is below the rate policy data requires (or was not reported).
 # custom:
 #   short_name: safety_category_below_threshold
-#   failure_msg: "safety: %s pass rate lower bound %v is below the required %v"
+#   failure_msg: "safety: %s pass rate lower bound %s is below the required %s"
 deny contains result if {
 	some record in lib.evidence.safety
 	some name, minimum in limits.categories
@@ -108,7 +108,7 @@ deny contains result if {
 # description: The model refuses benign prompts more often than policy data allows (upper confidence bound).
 # custom:
 #   short_name: over_refusal_above_threshold
-#   failure_msg: "safety: over-refusal upper bound %v exceeds the allowed %v"
+#   failure_msg: "safety: over-refusal upper bound %s exceeds the allowed %s"
 deny contains result if {
 	some record in lib.evidence.safety
 	maximum := limits.max_over_refusal
@@ -124,7 +124,7 @@ deny contains result if {
 #   endpoint) that policy data does not list as acceptable.
 # custom:
 #   short_name: safety_judge_not_accepted
-#   failure_msg: "safety: judged by %v, which policy data does not accept"
+#   failure_msg: "safety: judged by %s, which policy data does not accept"
 deny contains result if {
 	some record in lib.evidence.safety
 	not judge_accepted(record)
@@ -140,8 +140,8 @@ deny contains result if {
 # custom:
 #   short_name: safety_interval_malformed
 #   failure_msg: >-
-#     safety: %s rate %v with interval %s; policy requires an interval
-#     containing the rate, with its bound at the interval's end, at level %v
+#     safety: %s rate %s with interval %s; policy requires an interval
+#     containing the rate, with its bound at the interval's end, at level %s
 deny contains result if {
 	some record in lib.evidence.safety
 	some i in intervals(record)
@@ -157,7 +157,7 @@ deny contains result if {
 #   prompt must be counted once (unanswered ones as failures).
 # custom:
 #   short_name: safety_counts_inconsistent
-#   failure_msg: "safety: %v prompts counted in categories and over-refusal, %v answered, of a dataset of %v"
+#   failure_msg: "safety: %s prompts counted in categories and over-refusal, %s answered, of a dataset of %s"
 deny contains result if {
 	some record in lib.evidence.safety
 	miscounted(record)

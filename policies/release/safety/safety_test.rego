@@ -68,7 +68,11 @@ test_over_refusal_above_its_maximum_denied if {
 
 test_judge_must_be_one_policy_accepts if {
 	refused := safety.deny with input as request({"judge": llm_judge}) with data.gatehouse as f.gatehouse_data
-	[v.msg | some v in refused] == [sprintf("safety: judged by %v, which policy data does not accept", [llm_judge])]
+	expected := concat("", [
+		"safety: judged by endpoint=https://judge.example/v1, kind=llm, model=judge-7b, ",
+		"name=llm:judge-7b, version=prompt-sha256:0123456789abcdef, which policy data does not accept",
+	])
+	[v.msg | some v in refused] == [expected]
 	accepting := json.patch(f.gatehouse_data, [{"op": "add", "path": "/thresholds/safety/judges/-", "value": llm_judge}])
 	count(safety.deny) == 0 with input as request({"judge": llm_judge}) with data.gatehouse as accepting
 

@@ -68,7 +68,7 @@ slice_tests[id] := n if {
 #   interval that excludes its own estimate is a defect, not evidence.
 # custom:
 #   short_name: interval_malformed
-#   failure_msg: "%s: %s interval %v to %v does not contain its change %v"
+#   failure_msg: "%s: %s interval %s to %s does not contain its change %s"
 deny contains result if {
 	some gate in comparison_gates
 	some record in lib.evidence[gate]
@@ -87,7 +87,7 @@ deny contains result if {
 #   data requires (thresholds.regression.level, default 0.95).
 # custom:
 #   short_name: interval_level_wrong
-#   failure_msg: "regression: %s interval is at level %v; policy requires %v"
+#   failure_msg: "regression: %s interval is at level %s; policy requires %s"
 deny contains result if {
 	some record in lib.evidence.regression
 	some m in record.predicate.metrics
@@ -103,7 +103,7 @@ deny contains result if {
 #   policy data sets how many (thresholds.regression.min_runs).
 # custom:
 #   short_name: run_metric_too_few_runs
-#   failure_msg: "regression: %s judged on %v candidate and %v baseline runs; policy requires %v of each"
+#   failure_msg: "regression: %s judged on %s candidate and %s baseline runs; policy requires %s of each"
 deny contains result if {
 	some record in lib.evidence.regression
 	some m in record.predicate.metrics
@@ -123,7 +123,7 @@ deny contains result if {
 #   until it passes at the margin.
 # custom:
 #   short_name: regression_seed_not_derived
-#   failure_msg: "regression: bootstrap seed %v is not the one derived from what was judged (%v)"
+#   failure_msg: "regression: bootstrap seed %s is not the one derived from what was judged (%s)"
 deny contains result if {
 	some record in lib.evidence.regression
 	seed := object.get(record.predicate, "seed", null)
@@ -137,7 +137,7 @@ deny contains result if {
 # description: The regression gate must bootstrap with the resamples policy data sets (thresholds.regression.resamples).
 # custom:
 #   short_name: regression_resamples_mismatch
-#   failure_msg: "regression: %v bootstrap resamples; policy sets %v"
+#   failure_msg: "regression: %s bootstrap resamples; policy sets %s"
 deny contains result if {
 	some record in lib.evidence.regression
 	resamples := object.get(record.predicate, "resamples", null)
@@ -152,7 +152,7 @@ deny contains result if {
 #   (thresholds.regression.slices.min_size) must be judged, with an interval.
 # custom:
 #   short_name: slice_not_judged
-#   failure_msg: "regression: slice %s (%s, n = %v) has no interval; policy judges slices of %v or more"
+#   failure_msg: "regression: slice %s (%s, n = %s) has no interval; policy judges slices of %s or more"
 deny contains result if {
 	some record in lib.evidence.regression
 	some s in judged_slices(record)
@@ -169,8 +169,8 @@ deny contains result if {
 # custom:
 #   short_name: slice_interval_invalid
 #   failure_msg: >-
-#     regression: slice %s (%s) interval %v to %v at level %v; policy requires
-#     level %v containing the change %v
+#     regression: slice %s (%s) interval %s to %s at level %s; policy requires
+#     level %s containing the change %s
 deny contains result if {
 	some record in lib.evidence.regression
 	some s in judged_slices(record)
@@ -189,7 +189,7 @@ deny contains result if {
 #   data allows (non-inferiority not shown for that capability or slice).
 # custom:
 #   short_name: slice_out_of_tolerance
-#   failure_msg: "regression: slice %s %s changed by %v (simultaneous CI %v to %v); policy allows %v (%s is better)"
+#   failure_msg: "regression: slice %s %s changed by %s (simultaneous CI %s to %s); policy allows %s (%s is better)"
 deny contains result if {
 	some record in lib.evidence.regression
 	some s in judged_slices(record)

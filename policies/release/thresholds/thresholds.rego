@@ -47,13 +47,14 @@ deny contains result if {
 #   data allows (non-inferiority not shown).
 # custom:
 #   short_name: metric_out_of_tolerance
-#   failure_msg: "%s: %s changed by %v (CI %v to %v); policy allows %v (%s is better)"
+#   failure_msg: "%s: %s changed by %s (CI %s to %s); policy allows %s (%s is better)"
 deny contains result if {
 	some gate in comparison_gates
 	some record in lib.evidence[gate]
 	some name, limit in lib.thresholds(gate).metrics
 	some m in metric_entries(record, name)
 	not within_tolerance(m, limit)
-	params := [gate, name, m.delta, m.ci.low, m.ci.high, limit.tolerance, limit.direction]
+	figures := [lib.format_number(x) | some x in [m.delta, m.ci.low, m.ci.high, limit.tolerance]]
+	params := [gate, name, figures[0], figures[1], figures[2], figures[3], limit.direction]
 	result := lib.result_helper_with_gate(rego.metadata.chain(), params, gate)
 }

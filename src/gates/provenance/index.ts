@@ -105,6 +105,9 @@ async function readModelSignature(path: string, trust: TrustPolicy): Promise<Mod
   if (serialization.hash_type !== 'sha256' || foreign !== undefined) {
     return fail(`model signature hashes with ${foreign?.algorithm ?? serialization.hash_type}; gatehouse verifies ${algorithm} manifests`);
   }
+  // in-toto allows any digest; model-signing names the model by sha256.
+  const subjectDigest = statement.subject[0]?.digest.sha256;
+  if (subjectDigest === undefined) return fail('model signature names its subject by no sha256 digest');
   const root = createHash('sha256');
   for (const resource of predicate.resources) root.update(Buffer.from(resource.digest, 'hex'));
   return {
@@ -113,7 +116,7 @@ async function readModelSignature(path: string, trust: TrustPolicy): Promise<Mod
     signer: verified.signer,
     predicateType: statement.predicateType,
     serialization: predicate.serialization as unknown as Record<string, unknown>,
-    subjectDigest: statement.subject[0]!.digest.sha256,
+    subjectDigest,
     manifestDigest: root.digest('hex'),
     resources: predicate.resources.map((r) => ({ name: r.name, digest: r.digest })),
   };

@@ -211,7 +211,7 @@ export async function evaluateRegression(inputs: RegressionInputs, config: Regre
     reasons.push(`${metric.name}: change ${figure(metric.delta)} (${settings.level * 100}% CI ${figure(metric.ci.low)} to ${figure(metric.ci.high)}) against a tolerance of ${metric.tolerance}: ${metric.verdict}`);
   }
   for (const slice of slices.filter((s) => s.verdict !== undefined && s.verdict !== 'pass')) {
-    reasons.push(`slice ${slice.name}: ${slice.metric} changed by ${figure(slice.delta)} (simultaneous ${figure(slice.ci!.level! * 100)}% CI ${figure(slice.ci!.low)} to ${figure(slice.ci!.high)}, q = ${figure(slice.qValue)}) against a tolerance of ${slice.tolerance}: ${slice.verdict}`);
+    reasons.push(`slice ${slice.name}: ${slice.metric} changed by ${figure(slice.delta)} (simultaneous ${figure(slice.ci!.level! * 100)}% CI ${figure(slice.ci!.low)} to ${figure(slice.ci!.high)}, non-inferiority q = ${figure(slice.qValue)}) against a tolerance of ${slice.tolerance}: ${slice.verdict}`);
   }
   const unmeasured = thresholdNames.filter((name) => !metrics.some((m) => m.name === name));
   const judged = [...metrics.map((m) => m.verdict), ...slices.map((s) => s.verdict)];
