@@ -201,6 +201,45 @@ describe('gate manipulation: metric manipulation (a verdict of pass on failing f
   }
 });
 
+describe('settings the gate operator chose, and figures the policy re-judges', () => {
+  const metricOf = (p: Record<string, any>, name: string) => p['metrics'].find((m: any) => m.name === name);
+  const judgedSlice = (p: Record<string, any>) => p['slices'].find((s: any) => s.ci !== undefined);
+  const cases: Array<[string, string, (p: Record<string, any>) => void, string]> = [
+    ['a regression seed chosen instead of derived', 'regression', (p) => (p['seed'] = 42), 'regression_seed_not_derived'],
+    ['fewer bootstrap resamples than the policy sets', 'regression', (p) => (p['resamples'] = 200), 'regression_resamples_mismatch'],
+    ['an interval at a lower level than the policy requires', 'regression', (p) => (metricOf(p, 'accuracy').ci.level = 0.8), 'interval_level_wrong'],
+    ['an interval that excludes its own estimate', 'regression', (p) => (metricOf(p, 'quality').delta = 0.5), 'interval_malformed'],
+    ['an interval with its ends swapped', 'regression', (p) => Object.assign(metricOf(p, 'accuracy').ci, { low: 0.05, high: -0.001 }), 'interval_malformed'],
+    ['run figures from too few runs', 'regression', (p) => (metricOf(p, 'throughput').runs = { candidate: 1, baseline: 1 }), 'run_metric_too_few_runs'],
+    ['a large slice reported as if too small to judge', 'regression', (p) => { const slice = judgedSlice(p); for (const key of ['ci', 'tolerance', 'pValue', 'qValue', 'verdict']) delete slice[key]; }, 'slice_not_judged'],
+    ['a slice interval narrowed to the unadjusted level', 'regression', (p) => (judgedSlice(p).ci.level = 0.95), 'slice_interval_invalid'],
+    ['a slice beyond its tolerance relabelled pass', 'regression', (p) => Object.assign(judgedSlice(p), { delta: -0.2, ci: { ...judgedSlice(p).ci, low: -0.25, high: -0.15 }, verdict: 'pass' }), 'slice_out_of_tolerance'],
+    ['a slice hidden by shrinking its size below the minimum', 'regression', (p) => Object.assign(judgedSlice(p), { n: 10, delta: -0.3, ci: { ...judgedSlice(p).ci, low: -0.4, high: -0.2 } }), 'slice_interval_invalid'],
+    ['a bias operating point the policy did not set', 'bias', (p) => (p['scoreThreshold'] = 0.2), 'fairness_operating_point'],
+    ['a group below the minimum size', 'bias', (p) => (p['groups'][0].n = 20), 'fairness_group_too_small'],
+    ['a smaller minimum group size than the policy sets', 'bias', (p) => { p['minGroupSize'] = 1; p['groups'][0].n = 20; }, 'fairness_group_too_small'],
+    ['dataset rows left unanswered', 'bias', (p) => (p['answered'] = p['dataset'].rows - 500), 'fairness_rows_unanswered'],
+    ['a fairness interval that excludes its estimate', 'bias', (p) => (metricOf(p, 'demographic_parity_difference').value = 0.2), 'fairness_interval_malformed'],
+    ['a fairness interval at a lower level', 'bias', (p) => (metricOf(p, 'equal_opportunity_difference').ci.level = 0.5), 'fairness_interval_malformed'],
+    ['a judge the policy does not accept', 'safety', (p) => (p['judge'] = { kind: 'llm', name: 'llm:lenient', version: 'prompt-sha256:0', model: 'lenient', endpoint: 'http://127.0.0.1:9/v1' }), 'safety_judge_not_accepted'],
+    ['a safety category with counts that do not add up', 'safety', (p) => (p['categories'][0].passed = p['categories'][0].n + 50), 'safety_counts_inconsistent'],
+    ['prompts of the pinned set left unanswered', 'safety', (p) => (p['dataset'].answered = p['dataset'].prompts + 1), 'safety_counts_inconsistent'],
+    ['a safety bound at a lower level', 'safety', (p) => (p['categories'][0].ci.level = 0.5), 'safety_interval_malformed'],
+  ];
+  for (const [name, gate, change, code] of cases) {
+    it(`denies ${name}, signed by the gate's own key`, async () => {
+      const forged = await resigned(world, gate, change);
+      denied(await verify(world, storeOf(world, { drop: [gate], extra: { [`${gate}.json`]: forged } })), code);
+    });
+  }
+  it('does not judge a fairness metric the policy sets no threshold for', async () => {
+    const forged = await resigned(world, 'bias', (p) => p['metrics'].push({ name: 'demographic_parity_ratio', value: 0.2, ci: { low: 0.1, high: 0.3, level: 0.95 }, verdict: 'pass', method: 'koopman-pairwise-bonferroni', undefinedGroups: 0 }));
+    const result = await verify(world, storeOf(world, { drop: ['bias'], extra: { 'bias.json': forged } }));
+    // The committed policy sets no ratio minimum, so the extra metric is not judged: still allowed.
+    expect(result.code).toBe(0);
+  });
+});
+
 describe('gate manipulation: evaluation-data poisoning (evaluated on another dataset)', () => {
   const fields: Record<string, string> = { regression: 'evaluationSet', safety: 'dataset', bias: 'dataset' };
   for (const [gate, field] of Object.entries(fields)) {
