@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { digestArtifact, parseDigest } from '../../src/digest/artifact.ts';
 import { DigestError } from '../../src/digest/error.ts';
@@ -56,6 +56,22 @@ describe('hashModelDirectory', () => {
       } finally {
         await pool.close();
       }
+    });
+  });
+
+  describe('on names that UTF-16 order or a prefix match would get wrong, against golden values from model_signing', () => {
+    it('sorts characters above U+FFFF after U+E000-U+FFFF and hashes files merely named like ignored ones', async () => {
+      const model = join(await temporaryDirectory(), 'names');
+      for (const [name, content] of Object.entries(golden.names.tree)) {
+        mkdirSync(dirname(join(model, name)), { recursive: true });
+        writeFileSync(join(model, name), content);
+      }
+      const manifest = await hashModelDirectory(model);
+      const names = manifest.resources.map((r) => r.name);
+      expect(names).toEqual(expect.arrayContaining(['model.sig.bak', '.gitx', '.github-notes', 'sub/model.sig']));
+      expect(names.indexOf('x\uFFFD.txt')).toBeLessThan(names.indexOf('x\u{10000}.txt'));
+      expect(manifest.resources).toEqual(golden.names.files.resources);
+      expect(manifest.digest).toBe(golden.names.files.digest);
     });
   });
 
