@@ -85,6 +85,8 @@ NAMES = {
     "model.sig": "the signature, ignored by name\n",
     ".github/workflow.yml": "on: push\n",
     ".gitignore": "*.tmp\n",
+    ".gitattributes": "* text=auto\n",
+    ".git/config": "[core]\n",
 }
 
 
