@@ -18,7 +18,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildPolicyBundle, testPolicies } from '../../src/policy/build.ts';
+import { buildPolicyBundle, stagePolicySources } from '../../src/policy/build.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DECISION_TESTS = ['test/decide', 'test/cli/decide.test.ts', 'test/policy'];
@@ -48,7 +48,9 @@ const TOKEN_SWAPS: Array<{ operator: RegoMutant['operator']; pattern: RegExp; re
 export function mutantsOf(file: string, text: string): RegoMutant[] {
   const mutants: RegoMutant[] = [];
   const lines = text.split('\n');
-  let inBody = false;
+  // Brace depth before each line: 1 inside a rule body, more inside a literal or comprehension.
+  let depth = 0;
+  let ruleBody = false;
   lines.forEach((original, index) => {
     const line = index + 1;
     const code = maskNonCode(original);
@@ -70,13 +72,14 @@ export function mutantsOf(file: string, text: string): RegoMutant[] {
     }
     const indent = /^\t+/.exec(original)?.[0] ?? '';
     const statement = code.trim();
-    if (/^\S.*\bif \{$/.test(code) || /^\S.*\{$/.test(code)) inBody = true;
-    if (code === '}') inBody = false;
+    const depthBefore = depth;
+    depth += (code.match(/[{[(]/g) ?? []).length - (code.match(/[}\])]/g) ?? []).length;
+    if (depthBefore === 0) ruleBody = /\bif \{$/.test(statement) || /\bevery\b.*\{$/.test(statement);
     if (statement.startsWith('not ')) add('negation', indent + original.trim().slice(4));
     const inlineNot = /\bif not /.exec(code);
     if (inlineNot) add('negation', original.slice(0, inlineNot.index + 3) + original.slice(inlineNot.index + 7));
     // A body condition of its own: no binding, no iteration, not the result.
-    const isCondition = inBody && indent.length === 1 && !/:=|\bsome\b|\bevery\b|^result\b|^#/.test(statement) && !statement.endsWith('{') && statement !== '}';
+    const isCondition = ruleBody && depthBefore === 1 && depth === 1 && !/:=|\bsome\b|\bevery\b|^result\b/.test(statement);
     if (isCondition) {
       if (!statement.startsWith('not ') && /\bin\b/.test(statement)) add('membership', `${indent}not ${original.trim()}`);
       add('condition', `${indent}true # condition removed by mutation`);
@@ -154,6 +157,20 @@ function opaCheck(copy: string): string | undefined {
   return result.status === 0 ? undefined : (result.stdout + result.stderr).trim().split('\n').slice(0, 3).join(' ');
 }
 
+// The Rego tests as gatehouse policy test stages them; the first failure, or undefined when all pass.
+async function opaTest(copy: string): Promise<string | undefined> {
+  const staging = mkdtempSync(join(dirname(copy), 'opa-test-'));
+  try {
+    await stagePolicySources(join(copy, 'policies'), staging, { tests: true });
+    const result = spawnSync(join(copy, '.tools', 'bin', 'opa'), ['test', 'policies'], { cwd: staging, encoding: 'utf8' });
+    if (result.status === 0) return undefined;
+    const lines = (result.stdout + result.stderr).split('\n').map((line) => line.trim());
+    return lines.find((line) => /FAIL|ERROR|error/.test(line)) ?? lines.find(Boolean) ?? `exit ${result.status}`;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
 function decisionTests(copy: string): { failed: string[]; passed: number } {
   const report = join(copy, '..', 'vitest.json');
   rmSync(report, { force: true });
@@ -172,8 +189,8 @@ async function judge(copy: string): Promise<Outcome> {
   const invalid = opaCheck(copy);
   if (invalid !== undefined) return { status: 'invalid', reason: invalid };
   const policiesDir = join(copy, 'policies');
-  const opaTests = await testPolicies({ policiesDir, opa: join(copy, '.tools', 'bin', 'opa') });
-  if (opaTests.failed > 0) return { status: 'killed', by: [`opa test (${opaTests.failed} failed)`] };
+  const opaTests = await opaTest(copy);
+  if (opaTests !== undefined) return { status: 'killed', by: [`opa test: ${opaTests}`] };
   await buildPolicyBundle({ policiesDir, out: join(copy, 'bundles', 'gatehouse.tar.gz'), signingKey: join(copy, 'examples', 'keys', 'policy-team.key'), opa: join(copy, '.tools', 'bin', 'opa') });
   const { failed } = decisionTests(copy);
   const kills = failed.filter((name) => !NOT_A_KILL.some((pattern) => pattern.test(name)));
@@ -201,6 +218,12 @@ async function main(): Promise<void> {
   }
   const started = Date.now();
   const copy = projectCopy();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      rmSync(dirname(copy), { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
   try {
     const baseline = await judge(copy);
     if (baseline.status !== 'survived' || baseline.note !== undefined) {
