@@ -25,6 +25,15 @@ export async function signStatement(statement: Statement<object>, options: Attes
     const bundle = await builder.create({ data: canonicalJSON(statement), type: IN_TOTO_PAYLOAD_TYPE });
     return bundleToJSON(bundle);
   } catch (cause) {
-    throw new SigningError({ code: 'SIGNING_FAILED', message: `signing failed: ${describeThrown(cause)}`, cause });
+    // sigstore-js wraps what our identity provider raised; its code (a missing
+    // token is bad input, not an internal failure) must survive the wrapping.
+    throw ownSigningError(cause) ?? new SigningError({ code: 'SIGNING_FAILED', message: `signing failed: ${describeThrown(cause)}`, cause });
   }
+}
+
+function ownSigningError(thrown: unknown): SigningError | undefined {
+  for (let error = thrown, depth = 0; error instanceof Error && depth < 8; error = error.cause, depth += 1) {
+    if (error instanceof SigningError) return error;
+  }
+  return undefined;
 }

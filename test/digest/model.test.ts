@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { digestArtifact, parseDigest } from '../../src/digest/artifact.ts';
 import { DigestError } from '../../src/digest/error.ts';
 import { hashFileRange } from '../../src/digest/hash-range.ts';
-import { hashModelDirectory } from '../../src/digest/model.ts';
+import { hashFile, hashModelDirectory } from '../../src/digest/model.ts';
 import { HashPool } from '../../src/digest/pool.ts';
 import golden from '../fixtures/golden/model-signing-digests.json' with { type: 'json' };
 import { MODEL_TREE, run, temporaryDirectory, tool } from '../helpers.ts';
@@ -59,6 +59,22 @@ describe('hashModelDirectory', () => {
     });
   });
 
+  describe('on names that UTF-16 order or a prefix match would get wrong, against golden values from model_signing', () => {
+    it('sorts characters above U+FFFF after U+E000-U+FFFF and hashes files merely named like ignored ones', async () => {
+      const model = join(await temporaryDirectory(), 'names');
+      for (const [name, content] of Object.entries(golden.names.tree)) {
+        mkdirSync(dirname(join(model, name)), { recursive: true });
+        writeFileSync(join(model, name), content);
+      }
+      const manifest = await hashModelDirectory(model);
+      const names = manifest.resources.map((r) => r.name);
+      expect(names).toEqual(expect.arrayContaining(['model.sig.bak', '.gitx', '.github-notes', 'sub/model.sig']));
+      expect(names.indexOf('x\uFFFD.txt')).toBeLessThan(names.indexOf('x\u{10000}.txt'));
+      expect(manifest.resources).toEqual(golden.names.files.resources);
+      expect(manifest.digest).toBe(golden.names.files.digest);
+    });
+  });
+
   describe('on a fresh random tree, against model_signing run now', () => {
     it('agrees for files and shards', async () => {
       const dir = await temporaryDirectory();
@@ -88,13 +104,31 @@ describe('hashModelDirectory', () => {
       const dir = await temporaryDirectory();
       writeFileSync(join(dir, 'a'), 'a');
       symlinkSync(join(dir, 'a'), join(dir, 'link'));
-      await expect(hashModelDirectory(dir)).rejects.toMatchObject({ code: 'ARTIFACT_INVALID', path: join(dir, 'link') });
+      await expect(hashModelDirectory(dir)).rejects.toMatchObject({ code: 'ARTIFACT_INVALID', path: join(dir, 'link'), message: expect.stringMatching(/^is a symbolic link/) });
     });
 
     it('refuses a named pipe', async () => {
       const dir = await temporaryDirectory();
       expect(run('mkfifo', [join(dir, 'pipe')]).status).toBe(0);
-      await expect(hashModelDirectory(dir)).rejects.toMatchObject({ code: 'ARTIFACT_INVALID', path: join(dir, 'pipe') });
+      await expect(hashModelDirectory(dir)).rejects.toMatchObject({ code: 'ARTIFACT_INVALID', path: join(dir, 'pipe'), message: 'is not a regular file or directory' });
+    });
+
+    it('refuses a file given as the directory, and a directory given as a file', async () => {
+      const dir = await temporaryDirectory();
+      writeFileSync(join(dir, 'weights'), 'w');
+      expect((await hashModelDirectory(dir)).resources).toHaveLength(1);
+      expect(await hashFile(join(dir, 'weights'))).toBe(createHash('sha256').update('w').digest('hex'));
+      await expect(hashModelDirectory(join(dir, 'weights'))).rejects.toMatchObject({ code: 'ARTIFACT_INVALID', message: 'not a directory' });
+      await expect(hashFile(dir)).rejects.toMatchObject({ code: 'ARTIFACT_INVALID', message: 'not a regular file' });
+    });
+
+    it('refuses a shard size that is not a positive whole number of bytes', async () => {
+      const dir = await temporaryDirectory();
+      writeFileSync(join(dir, 'weights'), 'w');
+      expect((await hashModelDirectory(dir, { serialization: { method: 'shards', shardSize: 1 } })).resources).toHaveLength(1);
+      for (const shardSize of [0, -1, 1.5, Number.NaN]) {
+        await expect(hashModelDirectory(dir, { serialization: { method: 'shards', shardSize } }), String(shardSize)).rejects.toMatchObject({ code: 'USAGE' });
+      }
     });
 
     it('leaves ignored paths out, whatever they contain', async () => {
@@ -107,6 +141,16 @@ describe('hashModelDirectory', () => {
       expect((await hashModelDirectory(dir)).digest).toBe(before.digest);
       expect((await hashModelDirectory(dir, { ignorePaths: ['.git'] })).resources.map((r) => r.name)).toEqual(['model.sig', 'weights']);
     });
+
+    it('leaves out a nested ignored path however it is written, and nothing beside it', async () => {
+      const dir = await temporaryDirectory();
+      mkdirSync(join(dir, 'sub'));
+      for (const name of ['sub/notes.txt', 'sub/notes.txt.bak', 'subnotes.txt', 'weights']) writeFileSync(join(dir, name), name);
+      for (const ignored of ['sub/notes.txt', './sub//notes.txt', 'sub\\notes.txt', '/sub/notes.txt/']) {
+        const names = (await hashModelDirectory(dir, { ignorePaths: [ignored] })).resources.map((r) => r.name);
+        expect(names, ignored).toEqual(['sub/notes.txt.bak', 'subnotes.txt', 'weights']);
+      }
+    });
   });
 });
 
@@ -117,6 +161,12 @@ describe('digestArtifact', () => {
     writeFileSync(file, randomBytes(3 * 1024 * 1024 + 5));
     const sum = run('sha256sum', [file]).stdout.split(' ')[0];
     expect(await digestArtifact(file)).toEqual({ digest: `sha256:${sum}`, kind: 'file' });
+  });
+
+  it('refuses something that is neither a file nor a directory, saying so', async () => {
+    const dir = await temporaryDirectory();
+    expect(run('mkfifo', [join(dir, 'pipe')]).status).toBe(0);
+    await expect(digestArtifact(join(dir, 'pipe'))).rejects.toMatchObject({ code: 'ARTIFACT_INVALID', message: expect.stringMatching(/neither a regular file nor a directory/) });
   });
 
   it('reports a missing path as bad input naming it', async () => {
@@ -156,11 +206,22 @@ describe('HashPool', () => {
   });
 });
 
+describe('HashPool', () => {
+  describe('when the size is not a positive whole number', () => {
+    it('refuses to start', async () => {
+      const one = new HashPool(1);
+      await one.close();
+      for (const size of [0, -1, 1.5, Number.NaN]) expect(() => new HashPool(size), String(size)).toThrow(RangeError);
+    });
+  });
+});
+
 describe('parseDigest', () => {
   it('normalises case and refuses anything but sha256:<64 hex>', () => {
     expect(parseDigest(`sha256:${'AB'.repeat(32)}`, '--expected')).toBe(`sha256:${'ab'.repeat(32)}`);
-    for (const bad of ['ab'.repeat(32), 'sha256:abc', `sha512:${'ab'.repeat(32)}`, `sha256:${'zz'.repeat(32)}`]) {
-      expect(() => parseDigest(bad, '--expected')).toThrow(/--expected/);
+    expect(parseDigest(`  sha256:${'ab'.repeat(32)}\n`, '--expected')).toBe(`sha256:${'ab'.repeat(32)}`);
+    for (const bad of ['ab'.repeat(32), 'sha256:abc', `sha512:${'ab'.repeat(32)}`, `sha256:${'zz'.repeat(32)}`, `xsha256:${'ab'.repeat(32)}`, `sha256:${'ab'.repeat(32)}0`]) {
+      expect(() => parseDigest(bad, '--expected')).toThrow(expect.objectContaining({ code: 'DIGEST_INVALID', message: expect.stringMatching(/^--expected: /) }));
     }
   });
 });

@@ -1,17 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, sign } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/error.ts';
-import { readPublicKey } from '../../src/keys/keys.ts';
+import { readPrivateKey, readPublicKey } from '../../src/keys/keys.ts';
 import { readPolicyBundle, verifyPolicyBundle } from '../../src/policy/bundle.ts';
 import { PolicyError } from '../../src/policy/error.ts';
 import { opaFileHash } from '../../src/policy/opa-hash.ts';
-import { readTarGz } from '../../src/policy/tar.ts';
+import { DEFAULT_TAR_LIMITS, readTarGz } from '../../src/policy/tar.ts';
 import { ROOT, run, temporaryDirectory, tool } from '../helpers.ts';
 import { POLICY_KEY, POLICY_PUB } from '../support/policy.ts';
+import { refusal } from '../support/refusal.ts';
 
 const COMMITTED = join(ROOT, 'bundles', 'gatehouse.tar.gz');
 
@@ -26,16 +27,27 @@ async function repack(change: (dir: string) => void): Promise<Buffer> {
   return readFileSync(join(dir, 'out.tar.gz'));
 }
 
-async function expectRefused(archive: Buffer, code: string): Promise<void> {
+type SignedFile = { name: string; hash: string; algorithm: string };
+
+/** Repacks the committed bundle with its signature payload's file list changed and signed again by the policy key. */
+async function resigned(change: (files: SignedFile[]) => SignedFile[]): Promise<Buffer> {
+  const key = await readPrivateKey(POLICY_KEY);
+  return repack((dir) => {
+    const path = join(dir, '.signatures.json');
+    const [header, payload] = JSON.parse(readFileSync(path, 'utf8')).signatures[0].split('.');
+    const signed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    signed.files = change(signed.files);
+    const body = `${header}.${Buffer.from(JSON.stringify(signed)).toString('base64url')}`;
+    const signature = sign('sha256', Buffer.from(body), { key, dsaEncoding: 'ieee-p1363' });
+    writeFileSync(path, JSON.stringify({ signatures: [`${body}.${signature.toString('base64url')}`] }));
+  });
+}
+
+async function expectRefused(archive: Buffer, code: string, message?: RegExp): Promise<void> {
   const key = await readPublicKey(POLICY_PUB);
-  let thrown: unknown;
-  try {
-    verifyPolicyBundle(archive, 'bundle.tar.gz', key);
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown, 'expected the bundle to be refused').toBeInstanceOf(PolicyError);
-  expect((thrown as PolicyError).code).toBe(code);
+  const refused = refusal(() => verifyPolicyBundle(archive, 'bundle.tar.gz', key), PolicyError);
+  expect(refused.code).toBe(code);
+  if (message !== undefined) expect(refused.message).toMatch(message);
 }
 
 describe('verifyPolicyBundle', () => {
@@ -80,6 +92,19 @@ describe('verifyPolicyBundle', () => {
     await expectRefused(await repack((dir) => execFileSync('rm', ['-r', join(dir, 'policies', 'release', 'verdicts')])), 'FILE_MISSING');
   });
 
+  describe('when the signature payload lists a file twice', () => {
+    it('refuses the bundle, even when both entries carry the right hash', async () => {
+      const key = await readPublicKey(POLICY_PUB);
+      expect(verifyPolicyBundle(await resigned((files) => files), 'x', key).revision).toMatch(/^sha256:/);
+      const twice = (files: SignedFile[], name: (file: SignedFile) => string) => {
+        const data = files.find((file) => file.name.endsWith('data.json'))!;
+        return [...files, { ...data, name: name(data) }];
+      };
+      await expectRefused(await resigned((files) => twice(files, (data) => data.name)), 'SIGNATURE_INVALID', /lists a file twice/);
+      await expectRefused(await resigned((files) => twice(files, (data) => data.name.replace(/^\/+/, ''))), 'SIGNATURE_INVALID', /lists a file twice/);
+    });
+  });
+
   it('refuses a signature with algorithm none', async () => {
     const archive = await repack((dir) => {
       const signatures = JSON.parse(readFileSync(join(dir, '.signatures.json'), 'utf8'));
@@ -92,20 +117,13 @@ describe('verifyPolicyBundle', () => {
 
   it('refuses a policy key that cannot verify ES256 as bad input, naming what it needs', async () => {
     const ed25519 = await readPublicKey(join(ROOT, 'test', 'fixtures', 'keys', 'ed25519.pub'));
-    expect(() => verifyPolicyBundle(readFileSync(COMMITTED), 'x.tar.gz', ed25519)).toThrow(/ES256, which needs an ECDSA P-256 key; this is an ed25519 key/);
-    const error = (() => {
-      try {
-        verifyPolicyBundle(readFileSync(COMMITTED), 'x.tar.gz', ed25519);
-      } catch (thrown) {
-        return thrown;
-      }
-    })();
-    expect(error).toBeInstanceOf(InputError);
-    expect((error as InputError).code).toBe('KEY_INVALID');
+    const error = refusal(() => verifyPolicyBundle(readFileSync(COMMITTED), 'x.tar.gz', ed25519), InputError);
+    expect(error.code).toBe('KEY_INVALID');
+    expect(error.message).toMatch(/ES256, which needs an ECDSA P-256 key; this is an ed25519 key/);
   });
 
   it('refuses something that is not a gzip archive as bad input', async () => {
-    expect(() => verifyPolicyBundle(Buffer.from('not a bundle'), 'x.tar.gz', createPublicKey(readFileSync(POLICY_PUB)))).toThrow(InputError);
+    expect(refusal(() => verifyPolicyBundle(Buffer.from('not a bundle'), 'x.tar.gz', createPublicKey(readFileSync(POLICY_PUB))), InputError).code).toBe('BUNDLE_MALFORMED');
   });
 });
 
@@ -132,11 +150,26 @@ describe('readTarGz', () => {
   });
 
   it.each([
-    ['a path that escapes the root', [['../../etc/passwd', 'x']]],
-    ['a symbolic link', [['link', '', '2']]],
-    ['a file that appears twice', [['a', '1'], ['/a', '2']]],
-  ])('refuses %s', (_, entries) => {
-    expect(() => readTarGz(archive(...(entries as Array<[string, string, string?]>)), 'x')).toThrow(InputError);
+    ['a path that escapes the root', [['../../etc/passwd', 'x']], /unsafe path/],
+    ['a symbolic link', [['link', '', '2']], /only regular files/],
+    ['a file that appears twice', [['a', '1'], ['/a', '2']], /a: appears twice/],
+  ])('refuses %s', (_, entries, message) => {
+    expect(readTarGz(archive(['ok', 'x']), 'x').size).toBe(1);
+    const refused = refusal(() => readTarGz(archive(['ok', 'x'], ...(entries as Array<[string, string, string?]>)), 'x'), InputError);
+    expect(refused.code).toBe('BUNDLE_MALFORMED');
+    expect(refused.message).toMatch(message);
+  });
+
+  describe('when an archive holds as many files as the limit allows', () => {
+    const files = (count: number) => Array.from({ length: count }, (_, i): [string, string] => [`policies/f${i}.rego`, '']);
+
+    it('accepts exactly 1,024 files (directories do not count) and refuses 1,025', () => {
+      expect(DEFAULT_TAR_LIMITS.maxFiles).toBe(1024);
+      expect(readTarGz(archive(['policies/', '', '5'], ...files(1024)), 'x').size).toBe(1024);
+      const refused = refusal(() => readTarGz(archive(...files(1025)), 'x'), InputError);
+      expect(refused.code).toBe('BUNDLE_MALFORMED');
+      expect(refused.message).toBe('more than 1024 files in bundle');
+    });
   });
 
   it('refuses an archive that decompresses beyond the limit', () => {
