@@ -34,10 +34,30 @@ export interface PolicySigners {
   mayRecordDecisions(identity: SignerIdentity): boolean;
 }
 
-/** Reads data.gatehouse from a bundle's data and checks it against the policy data schema. */
+/**
+ * Reads data.gatehouse from a bundle's data and checks it against the policy
+ * data schema, and what a schema cannot say: each predicate type belongs to
+ * one gate (two gates sharing one would make every decision an evaluation
+ * error), and every signer a gate, model_signers or decision_signers names is
+ * defined.
+ */
 export function policyDataOf(data: Record<string, unknown>, source: string): PolicyData {
   const gatehouse = data['gatehouse'];
-  policyDataValidator.assert(gatehouse, `${source}:data.json`, 'gatehouse policy data');
+  const path = `${source}:data.json`;
+  policyDataValidator.assert(gatehouse, path, 'gatehouse policy data');
+  const owner = new Map<string, string>();
+  for (const [gate, config] of Object.entries(gatehouse.gates)) {
+    const other = owner.get(config.predicate_type);
+    if (other !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `gates ${other} and ${gate} share the predicate type ${config.predicate_type}`, path });
+    owner.set(config.predicate_type, gate);
+  }
+  const named = [
+    ...Object.entries(gatehouse.gates).flatMap(([gate, config]) => config.signers.map((id) => [id, `gate ${gate}`] as const)),
+    ...(gatehouse.model_signers ?? []).map((id) => [id, 'model_signers'] as const),
+    ...(gatehouse.decision_signers ?? []).map((id) => [id, 'decision_signers'] as const),
+  ];
+  const undefinedSigner = named.find(([id]) => !Object.hasOwn(gatehouse.signers, id));
+  if (undefinedSigner !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `${undefinedSigner[1]} names signer ${undefinedSigner[0]}, which signers does not define`, path });
   return gatehouse;
 }
 
