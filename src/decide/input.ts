@@ -148,17 +148,18 @@ function toRecord(
     return { record: { id: `unreadable:${locationName(bundle.location)}`, verified: false, reason: bundle.error.message, claimed_predicate_type: null } };
   }
   const id = `sha256:${bundle.bundleDigest}`;
-  const reject = (reason: string): RecordOf => ({ record: { id, verified: false, reason, claimed_predicate_type: claimedType(bundle.bytes) } });
   let json: unknown;
+  const reject = (reason: string): RecordOf => ({ record: { id, verified: false, reason, claimed_predicate_type: claimedType(json) } });
   try {
     json = parseJSON(bundle.bytes, SOURCE);
   } catch (error) {
     if (error instanceof InputError) return reject(error.message);
     throw error;
   }
-  // Re-serialised copies of one bundle verify once.
-  const content = createHash('sha256').update(canonicalJSON(json)).digest('hex');
-  let verified = verifiedByContent.get(content);
+  // Re-serialised copies of one bundle verify once: they share what is
+  // verified (media type, verification material, envelope) in canonical form.
+  const content = contentKey(json);
+  let verified = content === undefined ? undefined : verifiedByContent.get(content);
   if (verified === undefined) {
     try {
       verified = options.verifier.verifyJSON(json, SOURCE);
@@ -166,7 +167,7 @@ function toRecord(
       if (!(error instanceof VerificationError || error instanceof InputError)) throw error;
       verified = error;
     }
-    verifiedByContent.set(content, verified);
+    if (content !== undefined) verifiedByContent.set(content, verified);
   }
   if (verified instanceof Error) return reject(stripSource(verified.message));
   const { statement } = verified;
@@ -203,13 +204,21 @@ function policySigner(identity: SignerIdentity, signers: PolicySigners): PolicyS
   return { name: signerName(identity), ids: signers.idsFor(identity) };
 }
 
+// The digest of what verification reads of a parsed bundle, or undefined for
+// something that is no DSSE bundle (it fails verification at once anyway).
+function contentKey(json: unknown): string | undefined {
+  if (json === null || typeof json !== 'object' || !('dsseEnvelope' in json)) return undefined;
+  const { mediaType, verificationMaterial, dsseEnvelope } = json as Record<string, unknown>;
+  return createHash('sha256').update(canonicalJSON({ mediaType, verificationMaterial, dsseEnvelope })).digest('hex');
+}
+
 // Reads the predicate type an unverified bundle claims, for reporting only.
-function claimedType(bytes: Buffer): string | null {
+function claimedType(json: unknown): string | null {
+  const payload = (json as { dsseEnvelope?: { payload?: unknown } } | null | undefined)?.dsseEnvelope?.payload;
+  if (typeof payload !== 'string') return null;
   try {
-    const bundle = parseJSON(bytes, '') as { dsseEnvelope?: { payload?: unknown } };
-    if (typeof bundle.dsseEnvelope?.payload !== 'string') return null;
-    const statement = parseJSON(Buffer.from(bundle.dsseEnvelope.payload, 'base64'), '') as { predicateType?: unknown };
-    return typeof statement.predicateType === 'string' ? statement.predicateType : null;
+    const statement = parseJSON(Buffer.from(payload, 'base64'), SOURCE) as { predicateType?: unknown } | null;
+    return typeof statement?.predicateType === 'string' ? statement.predicateType : null;
   } catch {
     return null;
   }
