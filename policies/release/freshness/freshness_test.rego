@@ -63,6 +63,22 @@ test_signed_after_the_evaluation_time_is_from_the_future if {
 	[v.code | some v in denials] == ["attestation_from_future"]
 }
 
+test_signed_at_the_evaluation_time_is_not_from_the_future if {
+	at_now := f.patched("canary", {"signed_at_ms": f.now_ms})
+	count(freshness.deny) == 0 with input as f.request("production", at_now) with data.gatehouse as f.gatehouse_data
+}
+
+test_evaluated_at_the_signing_time_is_fine if {
+	same := f.patched("canary", {"evaluated_at_ms": f.now_ms - 600000, "signed_at_ms": f.now_ms - 600000})
+	count(freshness.deny) == 0 with input as f.request("production", same) with data.gatehouse as f.gatehouse_data
+}
+
+test_evaluated_one_millisecond_after_signing if {
+	late := f.patched("canary", {"evaluated_at_ms": f.now_ms - 600000, "signed_at_ms": f.now_ms - 600001})
+	denials := freshness.deny with input as f.request("production", late) with data.gatehouse as f.gatehouse_data
+	[v.code | some v in denials] == ["attestation_evaluated_after_signing"]
+}
+
 test_evaluated_after_signing if {
 	claimed := f.patched("canary", {"signed_at_ms": f.now_ms - 700000})
 	denials := freshness.deny with input as f.request("production", claimed) with data.gatehouse as f.gatehouse_data
