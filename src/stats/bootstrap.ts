@@ -85,8 +85,8 @@ export function pairedBootstrap(
   const random = seededRandom(options.seed);
   const indices = new Uint32Array(n);
   const meanDistributions = columns.map(() => new Float64Array(resamples));
-  const base = quantiles === undefined ? undefined : new RankedSample(quantiles.baseline);
-  const cand = quantiles === undefined ? undefined : new RankedSample(quantiles.candidate);
+  const base = quantiles === undefined ? undefined : new RankedSample(quantiles.baseline, quantiles.qs);
+  const cand = quantiles === undefined ? undefined : new RankedSample(quantiles.candidate, quantiles.qs);
   const qs = quantiles?.qs ?? [];
   const baseDistributions = qs.map(() => new Float64Array(resamples));
   const candDistributions = qs.map(() => new Float64Array(resamples));
@@ -184,8 +184,8 @@ export function bootstrapQuantileChanges(
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   const level = options.level ?? 0.95;
   const random = seededRandom(options.seed);
-  const base = new RankedSample(baseline);
-  const cand = new RankedSample(candidate);
+  const base = new RankedSample(baseline, qs);
+  const cand = new RankedSample(candidate, qs);
   const baseIndices = new Uint32Array(baseline.length);
   const candIndices = new Uint32Array(candidate.length);
   const baseDistributions = qs.map(() => new Float64Array(resamples));
@@ -215,21 +215,38 @@ function lowerBound(sorted: Float64Array, value: number): number {
 }
 
 /**
- * A sample sorted once, with each value's rank. A resample is held as counts
- * per rank, so its quantiles are read by walking sorted values sequentially
- * (from the nearer end) instead of sorting the resample.
+ * A sample sorted once, with each value's rank, for reading quantiles of its
+ * bootstrap resamples without sorting them.
+ *
+ * A resample's q-quantile lies, with overwhelming probability, among the
+ * ranks near q's position in the sample: the number of draws below a rank is
+ * binomial with a standard deviation of at most sqrt(n q (1 - q)). So each
+ * rank within `spread` standard deviations of a quantile asked for keeps a
+ * count of its own (a band), and each run of ranks between bands shares one
+ * count. A resample is then counted into a few thousand slots instead of n,
+ * and read by walking them. When a quantile falls outside its band (beyond
+ * 8 standard deviations by default, about once in 10^15 resamples), the
+ * resample is counted again in full; either way the result is the exact
+ * quantile of the resample.
  */
-class RankedSample {
+export class RankedSample {
   readonly #sorted: Float64Array;
   readonly #rank: Uint32Array;
   // Every example has a rank of its own (tied values fill their block of
-  // positions), so a count is how often one example was drawn: Poisson(1)-like,
-  // and 65,536 draws of one example is beyond any probability worth a word.
-  // Uint16 halves the memory traffic of the count loop. (When tied values
-  // shared one rank, a latency repeated in most of 100,000 examples overflowed it.)
-  readonly #counts: Uint16Array;
+  // positions), so a full count is how often one example was drawn:
+  // Poisson(1)-like, and 65,536 draws of one example is beyond any
+  // probability worth a word. Allocated only when a quantile leaves its band.
+  #counts: Uint16Array | undefined;
+  // Each example's slot; per slot, its count in the current resample and the
+  // rank it holds (-1 for a slot shared by a run of ranks between bands).
+  readonly #slotOf: Uint16Array | Uint32Array;
+  readonly #slotCounts: Uint32Array;
+  readonly #slotRank: Int32Array;
+  #indices: Uint32Array | undefined;
+  #counted = false;
 
-  constructor(values: Float64Array) {
+  /** qs: the quantiles that will be read; spread: each band's half-width in standard deviations. */
+  constructor(values: Float64Array, qs: readonly number[], spread = 8) {
     // Sorting the values natively and finding each value's first position by
     // binary search is several times faster than an index sort with a
     // comparator; tied values then take the next free position of their block.
@@ -241,7 +258,23 @@ class RankedSample {
       const first = lowerBound(this.#sorted, values[i]!);
       this.#rank[i] = first + taken[first]!++;
     }
-    this.#counts = new Uint16Array(n);
+    const banded = new Uint8Array(n);
+    for (const q of qs) {
+      const position = q * (n - 1);
+      const width = Math.ceil(spread * Math.sqrt(n * q * (1 - q))) + 2;
+      banded.fill(1, Math.max(0, Math.floor(position) - width), Math.min(n, Math.ceil(position) + 2 + width));
+    }
+    const slotOfRank = new Uint32Array(n);
+    const slotRank: number[] = [];
+    for (let r = 0; r < n; r++) {
+      if (banded[r] === 1) slotRank.push(r);
+      else if (r === 0 || banded[r - 1] === 1) slotRank.push(-1);
+      slotOfRank[r] = slotRank.length - 1;
+    }
+    this.#slotRank = Int32Array.from(slotRank);
+    this.#slotCounts = new Uint32Array(slotRank.length);
+    this.#slotOf = slotRank.length <= 0x10000 ? new Uint16Array(n) : new Uint32Array(n);
+    for (let i = 0; i < n; i++) this.#slotOf[i] = slotOfRank[this.#rank[i]!]!;
   }
 
   /** The sample, sorted. */
@@ -249,27 +282,53 @@ class RankedSample {
     return this.#sorted;
   }
 
+  /** Takes a resample: indices[j] is the example of draw j (read until the next resample). */
   resample(indices: Uint32Array): void {
-    const counts = this.#counts;
-    const rank = this.#rank;
+    const counts = this.#slotCounts;
+    const slotOf = this.#slotOf;
     counts.fill(0);
-    for (let j = 0; j < indices.length; j++) counts[rank[indices[j]!]!]!++;
+    for (let j = 0; j < indices.length; j++) counts[slotOf[indices[j]!]!]!++;
+    this.#indices = indices;
+    this.#counted = false;
   }
 
   /** Linear-interpolated q-quantile of the current resample (numpy's default). */
   quantile(q: number): number {
-    const n = this.#counts.length;
+    const n = this.#rank.length;
     const position = q * (n - 1);
     const below = Math.floor(position);
-    if (below + 1 >= n || position === below) return this.#between(below, 0);
-    return this.#between(below, position - below);
+    const fraction = below + 1 >= n || position === below ? 0 : position - below;
+    return this.#banded(below, fraction) ?? this.#between(below, fraction);
   }
 
   // Interpolates between the values at positions `target` and `target + 1`
-  // (0-based) of the resample in sorted order, both found in one walk over
-  // the counts from the nearer end. Empty ranks are skipped.
+  // (0-based) of the resample in sorted order, read from the slots; undefined
+  // when either lies in a shared slot.
+  #banded(target: number, fraction: number): number | undefined {
+    const counts = this.#slotCounts;
+    const slotRank = this.#slotRank;
+    const slots = counts.length;
+    let seen = 0;
+    let s = 0;
+    for (; s < slots; s++) {
+      seen += counts[s]!;
+      if (seen > target) break;
+    }
+    const rank = slotRank[s]!;
+    if (rank < 0) return undefined;
+    const low = this.#sorted[rank]!;
+    if (fraction === 0 || seen > target + 1) return low;
+    for (s++; s < slots; s++) {
+      if (counts[s]! === 0) continue;
+      const next = slotRank[s]!;
+      return next < 0 ? undefined : low + fraction * (this.#sorted[next]! - low);
+    }
+    return undefined;
+  }
+
+  // The same from a full count of the resample, walking from the nearer end. Empty ranks are skipped.
   #between(target: number, fraction: number): number {
-    const counts = this.#counts;
+    const counts = this.#fullCounts();
     const sorted = this.#sorted;
     const n = counts.length;
     let low = sorted[n - 1]!;
@@ -298,6 +357,17 @@ class RankedSample {
       if (top !== target && seen > target) for (k--; k >= 0; k--) if (counts[k]! > 0) { low = sorted[k]!; break; }
     }
     return fraction === 0 ? low : low + fraction * (high - low);
+  }
+
+  #fullCounts(): Uint16Array {
+    const counts = (this.#counts ??= new Uint16Array(this.#rank.length));
+    if (this.#counted) return counts;
+    const rank = this.#rank;
+    const indices = this.#indices!;
+    counts.fill(0);
+    for (let j = 0; j < indices.length; j++) counts[rank[indices[j]!]!]!++;
+    this.#counted = true;
+    return counts;
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapQuantileChange, bootstrapQuantileChanges, drawCounts, pairedBootstrap, pairedBootstrapMeans, quantileOfSorted } from '../../src/stats/bootstrap.ts';
+import { RankedSample, bootstrapQuantileChange, bootstrapQuantileChanges, drawCounts, pairedBootstrap, pairedBootstrapMeans, quantileOfSorted } from '../../src/stats/bootstrap.ts';
 import { clopperPearsonInterval, samplesNeeded, wilsonInterval } from '../../src/stats/intervals.ts';
 import { binomial, seededRandom } from '../../src/stats/random.ts';
 import { runBootstraps } from '../../src/stats/parallel.ts';
@@ -146,6 +146,26 @@ describe('bootstrap', () => {
       bootstrapQuantileChanges(values, values, qs, { seed, paired: true, resamples: 1 }).forEach(({ q, baseline }) => {
         expect(baseline.ci.low).toBe(quantileOfSorted(expanded, q));
       });
+    }
+  });
+
+  it('reads the same quantiles from narrow bands, where resamples often leave them, as from wide ones and from sorting', () => {
+    const random = seededRandom(23);
+    const values = Float64Array.from({ length: 3000 }, () => Math.round(random.next() * 400));
+    const qs = [0.01, 0.5, 0.9, 0.99];
+    const narrow = new RankedSample(values, qs, 0);
+    const wide = new RankedSample(values, qs);
+    const indices = new Uint32Array(values.length);
+    const draws = seededRandom(24);
+    for (let b = 0; b < 40; b++) {
+      draws.fillIndices(indices, values.length);
+      narrow.resample(indices);
+      wide.resample(indices);
+      const sorted = Float64Array.from(indices, (i) => values[i]!).sort();
+      for (const q of qs) {
+        expect(narrow.quantile(q)).toBe(quantileOfSorted(sorted, q));
+        expect(wide.quantile(q)).toBe(quantileOfSorted(sorted, q));
+      }
     }
   });
 
