@@ -96,6 +96,26 @@ test_parity_ratio_without_interval_denied if {
 	[v.code | some v in denials] == ["fairness_interval_malformed", "fairness_ratio_below_threshold"]
 }
 
+test_metric_without_figures_is_judged_at_its_worst_and_says_what_is_missing if {
+	bare := {"metrics": [
+		{"name": "demographic_parity_difference", "ci": {}},
+		{"name": "demographic_parity_ratio", "ci": {}},
+	]}
+	denials := fairness.deny with input as request(bare) with data.gatehouse as with_ratio
+	[v.msg | some v in denials] == [
+		"bias: demographic_parity_difference is none (interval none to 2); policy allows at most 0.05",
+		concat("", [
+			"bias: demographic_parity_difference is none with interval none to none at level none; ",
+			"policy requires an interval containing the estimate at level 0.95",
+		]),
+		concat("", [
+			"bias: demographic_parity_ratio is none with interval none to none at level none; ",
+			"policy requires an interval containing the estimate at level 0.95",
+		]),
+		"bias: demographic_parity_ratio is none (interval -1 to none); policy requires at least 0.8",
+	]
+}
+
 test_interval_must_contain_its_estimate if {
 	above := fairness.deny with input as request({"metrics": [gap(0.04, 0.0, 0.03)]})
 		with data.gatehouse as f.gatehouse_data
