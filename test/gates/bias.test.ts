@@ -231,6 +231,22 @@ describe('joinPredictions', () => {
       expect(joinPredictions(dataset(), 'id,prediction,score\nc,,0.4\na,1,0.2\nb,0,\n', 'p.csv', 0.5).predictions[2]!.prediction).toBe(0);
     });
 
+    it('reads CRLF and LF line ends, blank lines, quoted records between plain ones and a last line without a newline alike', () => {
+      const expected = [
+        { id: 'a', label: 1, groups: { g: 'x' } },
+        { id: 'b,c', label: 0, groups: { g: 'y' } },
+        { id: 'd', label: 0, groups: { g: 'x\ry' } },
+        { id: 'e', label: 1, groups: { g: 'z' } },
+      ];
+      const lf = 'id,label,g\na,1,x\n\n"b,c",0,y\nd,0,"x\ry"\ne,1,z';
+      const crlf = 'id,label,g\r\na,1,x\r\n\r\n"b,c",0,y\r\nd,0,"x\ry"\r\ne,1,z\r\n';
+      expect(parseBiasDataset(lf, 'd.csv', ['g'])).toEqual(expected);
+      expect(parseBiasDataset(crlf, 'd.csv', ['g'])).toEqual(expected);
+      // A bare carriage return outside quotes ends a record, as in a quoted one.
+      expect(parseBiasDataset('id,label,g\na,1,x\rb,0,y\n', 'd.csv', ['g']).map((row) => row.id)).toEqual(['a', 'b']);
+      expect(() => parseBiasDataset('id,label,g\na,1\n', 'd.csv', ['g'])).toThrow(expect.objectContaining({ message: 'row 2: 2 fields for 3 columns' }));
+    });
+
     it('reads quoted CSV fields and JSONL', () => {
       const rows = parseBiasDataset('id,label,g\n"a,1",1,"x ""q"""\n', 'd.csv', ['g']);
       expect(joinPredictions(rows, 'id,score\n"a,1",0.7\n', 'p.csv', 0.5).predictions).toEqual([{ id: 'a,1', label: 1, prediction: 1, score: 0.7, groups: { g: 'x "q"' } }]);
