@@ -39,6 +39,7 @@ export function toExit(error: unknown): { code: ExitCode; line?: string } {
   if (error instanceof VerificationError) return { code: EXIT.failed, line: `verification failed: ${error.message}` };
   if (error instanceof PolicyError) {
     if (error.code === 'BUILD_FAILED') return { code: EXIT.badInput, line: error.message };
+    if (error.code === 'TESTS_FAILED') return { code: EXIT.failed, line: `policy build: ${error.message}` };
     if (error.code === 'EVALUATION_FAILED') return { code: EXIT.internal, line: error.message };
     return { code: EXIT.failed, line: `policy bundle refused: ${error.message}` };
   }

@@ -30,8 +30,12 @@ export function registerPolicy(program: Command, output: Output): void {
     .action(async (flags: { policies: string; opa?: string; json?: boolean }) => {
       const { testPolicies } = await import('../../src/policy/build.ts');
       const result = await testPolicies({ policiesDir: flags.policies, ...(flags.opa === undefined ? {} : { opa: flags.opa }) });
-      if (flags.json) printJSON(output, { passed: result.passed, failed: result.failed, coverage: result.coverage });
-      else output.out(`${result.passed} passed, ${result.failed} failed; coverage ${result.coverage.toFixed(1)}%`);
-      if (result.failed > 0) throw new ExitError(EXIT.failed);
+      if (flags.json) printJSON(output, { passed: result.passed, failed: result.failed.length, failures: result.failed, coverage: result.coverage ?? null });
+      else {
+        for (const test of result.failed) output.out(`FAIL ${test.name} (${test.location})`);
+        const coverage = result.coverage === undefined ? 'coverage not measured while a test fails' : `coverage ${result.coverage.toFixed(1)}%`;
+        output.out(`${result.passed} passed, ${result.failed.length} failed; ${coverage}`);
+      }
+      if (result.failed.length > 0) throw new ExitError(EXIT.failed);
     });
 }

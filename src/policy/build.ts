@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,10 @@ import { readPrivateKey } from '../keys/keys.ts';
 import { verifyPolicyBundle, DECISION_ENTRYPOINT, type VerifiedPolicyBundle } from './bundle.ts';
 import { policyDataOf } from './data.ts';
 import { PolicyError } from './error.ts';
+import { thresholdsValidator as biasThresholds } from '../gates/bias/index.ts';
+import { thresholdsValidator as regressionThresholds } from '../gates/regression/index.ts';
+import { thresholdsValidator as safetyThresholds } from '../gates/safety/index.ts';
+import type { SchemaValidator } from '../schema/validator.ts';
 
 const run = promisify(execFile);
 
@@ -32,8 +36,9 @@ export interface PolicyBuildOptions extends PolicySourceOptions {
 }
 
 /**
- * Builds the policy bundle: stages the Rego sources (tests left out) and the
- * merged data, compiles them to WebAssembly with `opa build` restricted to the
+ * Builds the policy bundle: runs the Rego tests on the sources and data and
+ * refuses to sign when one fails; stages the Rego sources (tests left out) and
+ * the merged data, compiles them to WebAssembly with `opa build` restricted to the
  * capabilities of the JS runtime, signs the bundle (ES256), verifies what was
  * written with the matching public key, and moves it into place atomically.
  */
@@ -41,6 +46,12 @@ export async function buildPolicyBundle(options: PolicyBuildOptions): Promise<Ve
   const key = await readPrivateKey(options.signingKey);
   if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw new InputError({ code: 'KEY_INVALID', message: 'policy bundles are signed with ES256: use an ECDSA P-256 key', path: options.signingKey });
+  }
+  // A bundle whose own tests fail is never signed.
+  const tested = await testPolicies({ ...options, coverage: false });
+  if (tested.failed.length > 0) {
+    const names = tested.failed.map((test) => `${test.name} (${test.location})`);
+    throw new PolicyError({ code: 'TESTS_FAILED', message: `not signing: ${tested.failed.length} Rego test${tested.failed.length === 1 ? '' : 's'} failed: ${names.join(', ')}` });
   }
   const staging = await mkdtemp(join(tmpdir(), 'gatehouse-policy-'));
   try {
@@ -66,24 +77,67 @@ export async function buildPolicyBundle(options: PolicyBuildOptions): Promise<Ve
   }
 }
 
-/** Runs the Rego tests with coverage; returns opa's JSON report. */
-export async function testPolicies(options: PolicySourceOptions): Promise<{ passed: number; failed: number; coverage: number; output: string }> {
+/** A Rego test that failed or could not be evaluated. */
+export interface FailedPolicyTest {
+  /** The test's rule, as `<package>.<name>` (without the leading `data.`). */
+  name: string;
+  /** Where it is: `<file>:<row>`, the file as it lies under the policies directory given. */
+  location: string;
+}
+
+export interface PolicyTestResult {
+  passed: number;
+  failed: FailedPolicyTest[];
+  /** Rule coverage in percent; undefined when a test failed (coverage is measured only on a passing suite). */
+  coverage: number | undefined;
+}
+
+/**
+ * Runs the Rego tests (opa test) on the staged sources and data, then, when
+ * every test passes and coverage is asked for, measures rule coverage.
+ * Sources that do not load (a parse or compile error) are bad input.
+ */
+export async function testPolicies(options: PolicySourceOptions & { coverage?: boolean }): Promise<PolicyTestResult> {
   const staging = await mkdtemp(join(tmpdir(), 'gatehouse-policy-test-'));
   try {
     await stagePolicySources(options.policiesDir, staging, { tests: true });
     const results = await opa(options, ['test', '--format', 'json', 'policies'], staging, true);
-    const coverage = await opa(options, ['test', '--coverage', '--format', 'json', 'policies'], staging, true);
-    const cases = JSON.parse(results.stdout || '[]') as Array<{ fail?: boolean; error?: unknown }>;
-    const failed = cases.filter((c) => c.fail === true || c.error !== undefined).length;
-    return {
-      passed: cases.length - failed,
-      failed,
-      coverage: (JSON.parse(coverage.stdout || '{}') as { coverage?: number }).coverage ?? 0,
-      output: results.stdout,
-    };
+    const cases = parseOpaJSON(results, options.policiesDir) as Array<{ package?: string; name?: string; fail?: boolean; error?: unknown; location?: { file?: string; row?: number } }>;
+    const failed = cases
+      .filter((c) => c.fail === true || c.error !== undefined)
+      .map((c) => ({
+        name: `${String(c.package ?? '').replace(/^data\./, '')}.${String(c.name ?? '')}`,
+        location: `${sourcePath(String(c.location?.file ?? ''), options.policiesDir)}:${c.location?.row ?? 0}`,
+      }));
+    let coverage: number | undefined;
+    if (failed.length === 0 && options.coverage !== false) {
+      const report = await opa(options, ['test', '--coverage', '--format', 'json', 'policies'], staging, true);
+      coverage = (parseOpaJSON(report, options.policiesDir) as { coverage?: number }).coverage ?? 0;
+    }
+    return { passed: cases.length - failed.length, failed, coverage };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+// opa's JSON report; when opa printed text instead (sources that do not load), that text names the problem.
+function parseOpaJSON(result: { stdout: string; stderr: string }, policiesDir: string): unknown {
+  try {
+    return JSON.parse(result.stdout || 'null') ?? [];
+  } catch {
+    const problem = firstLines([result.stdout, result.stderr].filter(Boolean).join('\n'));
+    throw new PolicyError({ code: 'BUILD_FAILED', message: `opa test could not load the policies: ${sourcePaths(problem, policiesDir)}` });
+  }
+}
+
+// opa's text with paths in the staging directory ("policies/<path>") written as they lie in the sources.
+function sourcePaths(text: string, policiesDir: string): string {
+  return text.replaceAll(/(^|[\s(])policies\//g, `$1${policiesDir.replace(/\/+$/, '')}/`);
+}
+
+// A path opa reports in the staging directory ("policies/<path>"), as it lies in the sources.
+function sourcePath(staged: string, policiesDir: string): string {
+  return staged.startsWith('policies/') ? join(policiesDir, staged.slice('policies/'.length)) : staged;
 }
 
 /**
@@ -94,9 +148,12 @@ export async function testPolicies(options: PolicySourceOptions): Promise<{ pass
  */
 export async function stagePolicySources(policiesDir: string, staging: string, options: { tests: boolean }): Promise<string> {
   const sources = createHash('sha256');
+  const kind = await stat(policiesDir).catch(() => undefined);
+  if (kind?.isDirectory() !== true) throw new InputError({ code: 'USAGE', message: kind === undefined ? 'no such policies directory' : 'not a directory: --policies names the policy sources directory', path: policiesDir });
   const regoFiles = (await listFiles(policiesDir)).filter(
     (path) => path.endsWith('.rego') && !path.startsWith(`data${sep}`) && (options.tests || !path.endsWith('_test.rego')),
   );
+  if (!regoFiles.some((path) => !path.endsWith('_test.rego'))) throw new InputError({ code: 'USAGE', message: 'no Rego policies in this directory', path: policiesDir });
   for (const path of regoFiles.sort()) {
     const content = await readFile(join(policiesDir, path));
     sources.update(`${path}\0`).update(content);
@@ -104,6 +161,7 @@ export async function stagePolicySources(policiesDir: string, staging: string, o
     await copyFile(join(policiesDir, path), join(staging, 'policies', path));
   }
   const merged: Record<string, unknown> = {};
+  const origin = new Map<string, string>();
   const dataDir = join(policiesDir, 'data');
   const dataFiles = existsSync(dataDir) ? (await readdir(dataDir)).filter((name) => /\.ya?ml$/.test(name)).sort() : [];
   for (const name of dataFiles) {
@@ -122,11 +180,31 @@ export async function stagePolicySources(policiesDir: string, staging: string, o
     for (const [key, value] of Object.entries(parsed)) {
       if (key in merged) throw new InputError({ code: 'SCHEMA_INVALID', message: `key ${key} is also set in another data file`, path });
       merged[key] = value;
+      origin.set(key, path);
     }
   }
   policyDataOf({ gatehouse: merged }, dataDir);
+  checkGateThresholds(merged['thresholds'], origin.get('thresholds') ?? dataDir);
   await writeFile(join(staging, 'policies', 'data.json'), `${JSON.stringify({ gatehouse: merged })}\n`);
   return `sha256:${sources.digest('hex')}`;
+}
+
+// Each gate's thresholds are checked as the gate will read them, so a bundle
+// with a threshold of the wrong type is never signed. (Issue 9's gate registry
+// replaces this list.)
+const GATE_THRESHOLDS: ReadonlyArray<[string, SchemaValidator<unknown>]> = [
+  ['regression', regressionThresholds],
+  ['safety', safetyThresholds],
+  ['bias', biasThresholds],
+];
+
+function checkGateThresholds(thresholds: unknown, path: string): void {
+  if (thresholds === undefined) return;
+  for (const [gate, validator] of GATE_THRESHOLDS) {
+    const value = (thresholds as Record<string, unknown>)[gate];
+    const check: SchemaValidator<unknown> = validator;
+    if (value !== undefined) check.assert(value, path, `thresholds.${gate}`);
+  }
 }
 
 async function opa(options: PolicySourceOptions, args: string[], cwd: string, allowFailure = false): Promise<{ stdout: string; stderr: string }> {
@@ -139,7 +217,8 @@ async function opa(options: PolicySourceOptions, args: string[], cwd: string, al
       throw new InputError({ code: 'USAGE', message: `opa not found (${binary}); run npm run tools or pass --opa` });
     }
     if (allowFailure && typeof failure.stdout === 'string' && failure.stdout.length > 0) return { stdout: failure.stdout, stderr: failure.stderr ?? '' };
-    throw new PolicyError({ code: 'BUILD_FAILED', message: `opa ${args[0]} failed: ${firstLines([failure.stdout, failure.stderr].filter(Boolean).join('\n')) || describeThrown(error)}`, cause: error });
+    const problem = sourcePaths(firstLines([failure.stdout, failure.stderr].filter(Boolean).join('\n')), options.policiesDir);
+    throw new PolicyError({ code: 'BUILD_FAILED', message: `opa ${args[0]} failed: ${problem || describeThrown(error)}`, cause: error });
   }
 }
 

@@ -7,7 +7,8 @@ export type PolicyErrorCode =
   | 'FILE_MISSING'
   | 'DIGEST_MISMATCH'
   | 'EVALUATION_FAILED'
-  | 'BUILD_FAILED';
+  | 'BUILD_FAILED'
+  | 'TESTS_FAILED';
 
 /**
  * A policy bundle that must not be used (unsigned, signed by another key,

@@ -133,4 +133,86 @@ describe('gatehouse policy test', () => {
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^\d+ passed, 0 failed; coverage 100\.0%/);
   });
+
+  // A copy of policies/ with one test that fails appended to the safety tests.
+  const withFailingTest = async (): Promise<{ policies: string; row: number }> => {
+    const dir = await temporaryDirectory();
+    const policies = join(dir, 'policies');
+    cpSync(join(ROOT, 'policies'), policies, { recursive: true });
+    const tests = join(policies, 'release', 'safety', 'safety_test.rego');
+    const text = readFileSync(tests, 'utf8');
+    writeFileSync(tests, `${text}\ntest_deliberately_failing if {\n\t1 == 2\n}\n`);
+    return { policies, row: text.split('\n').length + 1 };
+  };
+
+  it('names each failing test with its file and line and exits 1', async () => {
+    const { policies, row } = await withFailingTest();
+    const location = `${join(policies, 'release', 'safety', 'safety_test.rego')}:${row}`;
+    const text = gatehouse(['policy', 'test', '--policies', policies]);
+    expect(text.status, text.stderr).toBe(1);
+    expect(text.stdout).toContain(`FAIL release.safety_test.test_deliberately_failing (${location})\n`);
+    expect(text.stdout).toMatch(/\d+ passed, 1 failed; coverage not measured while a test fails/);
+    const json = gatehouse(['policy', 'test', '--policies', policies, '--json']);
+    expect(json.status).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ failed: 1, failures: [{ name: 'release.safety_test.test_deliberately_failing', location }], coverage: null });
+  });
+
+  it('says which source does not parse, and a missing or wrong policies directory, with exit 2', async () => {
+    const dir = await temporaryDirectory();
+    const policies = join(dir, 'policies');
+    cpSync(join(ROOT, 'policies'), policies, { recursive: true });
+    const broken = join(policies, 'release', 'safety', 'safety.rego');
+    writeFileSync(broken, `${readFileSync(broken, 'utf8')}\nbroken if { 1 == }\n`);
+    const parse = gatehouse(['policy', 'test', '--policies', policies]);
+    expect(parse.status).toBe(2);
+    expect(parse.stderr).toContain(`${broken}:`);
+    expect(parse.stderr).toContain('rego_parse_error');
+    const missing = gatehouse(['policy', 'test', '--policies', join(dir, 'nowhere')]);
+    expect([missing.status, missing.stderr]).toEqual([2, `gatehouse: ${join(dir, 'nowhere')}: no such policies directory\n`]);
+    const file = gatehouse(['policy', 'test', '--policies', broken]);
+    expect(file.status).toBe(2);
+    expect(file.stderr).toContain('not a directory');
+    const empty = gatehouse(['policy', 'test', '--policies', join(policies, 'data')]);
+    expect([empty.status, empty.stderr]).toEqual([2, `gatehouse: ${join(policies, 'data')}: no Rego policies in this directory\n`]);
+  });
+});
+
+describe('gatehouse policy build', () => {
+  const build = (policies: string, out: string) => gatehouse(['policy', 'build', '--policies', policies, '--signing-key', join(KEYS, 'policy-team.key'), '--out', out]);
+
+  it('refuses to sign a policy whose tests fail, and leaves the bundle already there untouched', async () => {
+    const dir = await temporaryDirectory();
+    const policies = join(dir, 'policies');
+    cpSync(join(ROOT, 'policies'), policies, { recursive: true });
+    const tests = join(policies, 'release', 'safety', 'safety_test.rego');
+    writeFileSync(tests, `${readFileSync(tests, 'utf8')}\ntest_deliberately_failing if {\n\t1 == 2\n}\n`);
+    const out = join(dir, 'bundle.tar.gz');
+    writeFileSync(out, 'the bundle before');
+    const result = build(policies, out);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^gatehouse: policy build: not signing: 1 Rego test failed: release\.safety_test\.test_deliberately_failing \(.*safety_test\.rego:\d+\)\n$/);
+    expect(readFileSync(out, 'utf8')).toBe('the bundle before');
+    expect(readdirSync(dir).sort()).toEqual(['bundle.tar.gz', 'policies']);
+  });
+
+  it('refuses thresholds of the wrong type, naming the data file, before anything is signed', async () => {
+    const dir = await temporaryDirectory();
+    const policies = join(dir, 'policies');
+    cpSync(join(ROOT, 'policies'), policies, { recursive: true });
+    const thresholds = join(policies, 'data', 'thresholds.yaml');
+    const text = readFileSync(thresholds, 'utf8');
+    const out = join(dir, 'bundle.tar.gz');
+    for (const [from, to, problem] of [
+      ['max_over_refusal: 0.10', 'max_over_refusal: "ten percent"', 'thresholds.safety: at /max_over_refusal: must be number'],
+      ['min_group_size: 100', 'min_group_size: 0.5', 'thresholds.bias: at /min_group_size: must be integer'],
+      ['accuracy: {direction: higher, tolerance: 0.01}', 'accuracy: {direction: up, tolerance: 0.01}', 'thresholds.regression: at /metrics/accuracy/direction: must be equal to one of the allowed values ({"allowedValues":["higher","lower"]})'],
+    ] as const) {
+      expect(text).toContain(from);
+      writeFileSync(thresholds, text.replace(from, to));
+      const result = build(policies, out);
+      expect(result.status, result.stderr).toBe(2);
+      expect(result.stderr).toBe(`gatehouse: ${thresholds}: not a valid ${problem}\n`);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
 });

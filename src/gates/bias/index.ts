@@ -8,7 +8,8 @@ import { BIAS_METRIC_NAMES, DEFAULT_SCORE_THRESHOLD, evaluateBias, type BiasRepo
 import { joinPredictions, parseBiasDataset, parseCounterfactuals } from './predictions.ts';
 import { formatBiasReport } from './report.ts';
 
-const thresholdsValidator: SchemaValidator<BiasThresholds> = compileSchema<BiasThresholds>({
+/** The schema of this gate's thresholds in policy data, checked when a bundle is built and when the gate reads them. */
+export const thresholdsValidator: SchemaValidator<BiasThresholds> = compileSchema<BiasThresholds>({
   $id: 'https://gatehouse.dev/schemas/bias/thresholds.json',
   type: 'object',
   required: ['metrics'],

@@ -10,7 +10,8 @@ import { evaluateRegression, type RegressionReport, type RegressionThresholds } 
 import { formatRegressionReport } from './report.ts';
 import type { EvaluationExample, EvidenceFile, ExampleResult, RunFigures } from './results.ts';
 
-const thresholdsValidator: SchemaValidator<RegressionThresholds> = compileSchema<RegressionThresholds>({
+/** The schema of this gate's thresholds in policy data, checked when a bundle is built and when the gate reads them. */
+export const thresholdsValidator: SchemaValidator<RegressionThresholds> = compileSchema<RegressionThresholds>({
   $id: 'https://gatehouse.dev/schemas/regression/thresholds.json',
   type: 'object',
   required: ['metrics'],

@@ -13,7 +13,8 @@ import type { Judge } from './judge.ts';
 import { detectPII } from './pii.ts';
 import { formatSafetyReport } from './report.ts';
 
-const thresholdsValidator: SchemaValidator<SafetyThresholds> = compileSchema<SafetyThresholds>({
+/** The schema of this gate's thresholds in policy data, checked when a bundle is built and when the gate reads them. */
+export const thresholdsValidator: SchemaValidator<SafetyThresholds> = compileSchema<SafetyThresholds>({
   $id: 'https://gatehouse.dev/schemas/safety/thresholds.json',
   type: 'object',
   required: ['categories', 'max_over_refusal', 'judges'],
