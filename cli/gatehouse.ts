@@ -7,4 +7,14 @@ import { enableCompileCache } from 'node:module';
 enableCompileCache();
 const { main } = await import('./index.ts');
 
+// A reader that stops early (`gatehouse verify … | head -1`) closes stdout: what
+// is left to print has nowhere to go, and the command still ends with its own
+// exit code rather than an EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stream.write = () => true;
+  });
+}
+
 process.exitCode = await main(process.argv.slice(2));

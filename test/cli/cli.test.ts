@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import golden from '../fixtures/golden/model-signing-digests.json' with { type: 'json' };
@@ -154,6 +154,48 @@ describe('gatehouse CLI', () => {
       expectBadInput(gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', 'abc', '--key', join(KEYS, 'ecdsa-p256.key'), '--out', out]), '--expected');
       expectBadInput(gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${golden.files.digest}`, '--key', join(KEYS, 'ecdsa-p256.key'), '--out', out, '--at', 'yesterday']), '--at');
       expect(existsSync(out)).toBe(false);
+    });
+  });
+
+  describe('where a gate writes', () => {
+    const integrity = (...where: string[]) => gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${golden.files.digest}`, '--key', join(KEYS, 'ecdsa-p256.key'), ...where]);
+
+    it('says a directory, a file where a folder should be, or a folder it may not write is bad input (exit 2)', async () => {
+      const dir = await temporaryDirectory();
+      const file = join(dir, 'a-file');
+      writeFileSync(file, 'kept');
+      for (const [where, line] of [
+        [['--out', dir], `gatehouse: ${dir}: is a directory: name a file to write\n`],
+        [['--out', join(file, 'x.json')], `gatehouse: ${file}: is a file, not a folder\n`],
+        [['--store', file], `gatehouse: ${file}: is a file, not a folder\n`],
+        [['--store', join(file, 'deeper')], `gatehouse: ${file}: is a file, not a folder\n`],
+      ] as const) {
+        const result = integrity(...where);
+        expect([result.status, result.stderr], where.join(' ')).toEqual([2, line]);
+      }
+      expect(readFileSync(file, 'utf8')).toBe('kept');
+      expect(readdirSync(dir)).toEqual(['a-file']);
+    });
+
+    it('creates the folders --out names, as keygen does', async () => {
+      const out = join(await temporaryDirectory(), 'new', 'deeper', 'integrity.json');
+      const result = integrity('--out', out);
+      expect(result.status, result.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(out, 'utf8')).mediaType).toMatch(/^application\/vnd\.dev\.sigstore\.bundle/);
+    });
+  });
+
+  describe('a reader that closes stdout early', () => {
+    it('ends the command with its own exit code and no EPIPE stack trace', async () => {
+      const { spawn } = await import('node:child_process');
+      for (const args of [['--help'], ['digest', MODEL_TREE]]) {
+        const child = spawn(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        child.stdout.destroy();
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+        expect([status, stderr], args.join(' ')).toEqual([0, '']);
+      }
     });
   });
 

@@ -96,9 +96,13 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(dir)).toEqual(['k.key']);
   });
 
-  it('fails without touching the target when the directory is missing', async () => {
+  it('creates missing folders, and refuses a path through a file as bad input without touching it', async () => {
     const dir = await temporaryDirectory();
-    await expect(writeFileAtomic(join(dir, 'missing', 'f'), 'x')).rejects.toThrow(/ENOENT/);
-    expect(existsSync(join(dir, 'missing'))).toBe(false);
+    await writeFileAtomic(join(dir, 'missing', 'f'), 'x');
+    expect(readFileSync(join(dir, 'missing', 'f'), 'utf8')).toBe('x');
+    await expect(writeFileAtomic(join(dir, 'missing', 'f', 'g'), 'y')).rejects.toMatchObject({ code: 'USAGE', path: join(dir, 'missing', 'f'), message: 'is a file, not a folder' });
+    await expect(writeFileAtomic(join(dir, 'missing'), 'y')).rejects.toMatchObject({ code: 'USAGE', path: join(dir, 'missing'), message: 'is a directory: name a file to write' });
+    expect(readFileSync(join(dir, 'missing', 'f'), 'utf8')).toBe('x');
+    expect(readdirSync(join(dir, 'missing'))).toEqual(['f']);
   });
 });
