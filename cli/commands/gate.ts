@@ -271,7 +271,7 @@ async function writeReports(dir: string, gate: string, subjectHex: string, json:
 
 function gateCommand(parent: Command, name: GateName, description: string): Command {
   return addSigningOptions(parent.command(name).description(description))
-    .option('--out <file.sigstore.json>', 'write the attestation here instead of the store')
+    .addOption(new Option('--out <file.sigstore.json>', 'write the attestation here instead of the store').conflicts('store'))
     .option('--store <dir>', 'attestation store directory', DEFAULT_STORE_DIRECTORY)
     .option('--at <rfc3339>', 'evaluation time recorded in the attestation (default: now)')
     .option('--json', 'print the signed statement as JSON');

@@ -177,6 +177,14 @@ describe('gatehouse CLI', () => {
       expect(readdirSync(dir)).toEqual(['a-file']);
     });
 
+    it('refuses --out with --store rather than ignore one of them', async () => {
+      const dir = await temporaryDirectory();
+      const result = integrity('--out', join(dir, 'a.json'), '--store', join(dir, 'store'));
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain("option '--out <file.sigstore.json>' cannot be used with option '--store <dir>'");
+      expect(readdirSync(dir)).toEqual([]);
+    });
+
     it('creates the folders --out names, as keygen does', async () => {
       const out = join(await temporaryDirectory(), 'new', 'deeper', 'integrity.json');
       const result = integrity('--out', out);
