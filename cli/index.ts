@@ -1,4 +1,5 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { GatehouseError, InputError } from '../src/error.ts';
 import { ENGINE } from '../src/version.ts';
 import { registerAttest } from './commands/attest.ts';
 import { registerDemo } from './commands/demo.ts';
@@ -10,7 +11,7 @@ import { registerReplay } from './commands/replay.ts';
 import { registerVerify } from './commands/verify.ts';
 import { registerVerifyAttestation } from './commands/verify-attestation.ts';
 import { toExit, type ExitCode } from './exit.ts';
-import { printLines, processOutput, safeOutput, type Output } from './output.ts';
+import { printJSON, printLines, processOutput, safeOutput, type Output } from './output.ts';
 
 /** The gatehouse command line; every command is a thin layer over src/. */
 export function buildProgram(output: Output = processOutput): Command {
@@ -41,6 +42,19 @@ export async function main(argv: string[], destination: Output = processOutput):
   } catch (error) {
     const exit = toExit(error);
     if (exit.line !== undefined) output.err(`gatehouse: ${exit.line}`);
+    // With --json, a failure the command did not report itself is also a JSON object on stdout.
+    const unreported = exit.line !== undefined || (error instanceof CommanderError && exit.code !== 0);
+    if (unreported && wantsJSON(argv)) {
+      const code = error instanceof GatehouseError || error instanceof CommanderError ? error.code : 'INTERNAL';
+      const path = error instanceof InputError ? error.path : undefined;
+      printJSON(output, { error: { exitCode: exit.code, code, message: exit.line ?? (error as Error).message, ...(path === undefined ? {} : { path }) } });
+    }
     return exit.code;
   }
+}
+
+// Whether --json was given as an option (not as an argument after `--`).
+function wantsJSON(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
 }

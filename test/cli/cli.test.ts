@@ -131,6 +131,19 @@ describe('gatehouse CLI', () => {
         expect(gatehouse(['frobnicate']).status).toBe(2);
         expect(gatehouse(['digest', MODEL_TREE, '--skip-checks']).status).toBe(2);
       });
+
+      it('with --json, also reports an error as a JSON object on stdout, with the same exit code', () => {
+        const bad = gatehouse(['verify-attestation', GOLDEN_BUNDLE, '--key', GOLDEN_BUNDLE, '--json']);
+        expect(bad.status).toBe(2);
+        expect(bad.stderr).toMatch(new RegExp(`^gatehouse: ${GOLDEN_BUNDLE}: not a PEM public key.*\\n$`));
+        const line = bad.stderr.slice('gatehouse: '.length, -1);
+        expect(JSON.parse(bad.stdout)).toEqual({ error: { exitCode: 2, code: 'KEY_INVALID', message: line, path: GOLDEN_BUNDLE } });
+        const usage = gatehouse(['digest', MODEL_TREE, '--skip-checks', '--json']);
+        expect(usage.status).toBe(2);
+        expect(JSON.parse(usage.stdout)).toEqual({ error: { exitCode: 2, code: 'commander.unknownOption', message: "error: unknown option '--skip-checks'" } });
+        // Without --json, stdout stays empty.
+        expect(gatehouse(['verify-attestation', GOLDEN_BUNDLE, '--key', GOLDEN_BUNDLE]).stdout).toBe('');
+      });
     });
   });
 
