@@ -111,14 +111,20 @@ test_interval_must_contain_the_rate if {
 	])]
 }
 
-test_rates_without_figures_are_judged_at_their_worst_and_say_what_is_missing if {
+# A request whose safety predicate has the fields named in removed taken out, then patch added.
+replaced(removed, patch) := f.request("production", f.with_records("safety", [object.union(
+	object.remove(record, ["predicate"]),
+	{"predicate": object.union(object.remove(record.predicate, removed), patch)},
+)])) if {
 	record := f.record("safety", f.gate_signers("safety")[0])
-	bare := object.union(object.remove(record.predicate, ["overRefusal", "categories"]), {
+}
+
+test_rates_without_figures_are_judged_at_their_worst_and_say_what_is_missing if {
+	bare := replaced(["overRefusal", "categories"], {
 		"categories": [harmful, {"name": "jailbreak", "n": 500, "passed": 495, "ci": {}}],
 		"overRefusal": {"n": 400, "refused": 8, "ci": {}},
 	})
-	attestations := f.with_records("safety", [object.union(object.remove(record, ["predicate"]), {"predicate": bare})])
-	denials := safety.deny with input as f.request("production", attestations) with data.gatehouse as f.gatehouse_data
+	denials := safety.deny with input as bare with data.gatehouse as f.gatehouse_data
 	malformed := concat("", [
 		" rate none with interval {}; policy requires an interval containing the rate, ",
 		"with its bound at the interval's end, at level 0.95",
@@ -148,6 +154,25 @@ test_interval_must_be_at_the_required_level if {
 	missing := safety.deny with input as request({"categories": [harmful, unlevelled]})
 		with data.gatehouse as f.gatehouse_data
 	[v.code | some v in missing] == ["safety_interval_malformed"]
+}
+
+test_every_benign_prompt_refused_is_counted_consistently if {
+	all_refused := safety.deny with input as request({"overRefusal": over_refusal(400, 0.99, 1)})
+		with data.gatehouse as f.gatehouse_data
+	[v.code | some v in all_refused] == ["over_refusal_above_threshold"]
+}
+
+test_no_over_refusal_figures_counts_no_benign_prompts if {
+	categories_only := replaced(["overRefusal", "dataset"], {"dataset": {"prompts": 1000, "answered": 1000}})
+	denials := safety.deny with input as categories_only with data.gatehouse as f.gatehouse_data
+	[v.code | some v in denials] == ["over_refusal_above_threshold", "safety_interval_malformed"]
+}
+
+test_counts_without_answered_say_so if {
+	unanswered := safety.deny with input as replaced(["dataset"], {"dataset": {"prompts": 1400}})
+		with data.gatehouse as f.gatehouse_data
+	expected := "safety: 1400 prompts counted in categories and over-refusal, none answered, of a dataset of 1400"
+	[v.msg | some v in unanswered] == [expected]
 }
 
 test_counts_must_cover_the_dataset if {
