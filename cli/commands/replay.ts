@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { ExitError, EXIT } from '../exit.ts';
 import { collect } from '../options.ts';
 import { printJSON, type Output } from '../output.ts';
+import { demoKeysWarning } from '../../src/policy/demo-keys.ts';
 
 interface ReplayFlags {
   attestations: string;
@@ -29,7 +30,10 @@ export function registerReplay(program: Command, output: Output): void {
         import('../../src/io/read.ts'),
         import('../../src/verify/trust.ts'),
       ]);
-      const bundle = await readPolicyBundle(flags.policy, await readPolicyKey(flags.policyKey));
+      const policyKey = await readPolicyKey(flags.policyKey);
+      const bundle = await readPolicyBundle(flags.policy, policyKey);
+      const demo = demoKeysWarning(policyKey, (bundle.data['gatehouse'] ?? {}) as Parameters<typeof demoKeysWarning>[1]);
+      if (demo !== undefined) output.err(`gatehouse: ${demo}`);
       const engine = await DecisionEngine.create(bundle);
       const trust = flags.decisionKey !== undefined
         ? { keys: await readTrustedKeys(flags.decisionKey) }

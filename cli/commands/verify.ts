@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../../src/io/atomic.ts';
 import { ExitError, EXIT } from '../exit.ts';
 import { parseTime, resolveSubject } from '../options.ts';
 import { printJSON, type Output } from '../output.ts';
+import { demoKeysWarning } from '../../src/policy/demo-keys.ts';
 
 interface VerifyFlags {
   subject: string;
@@ -47,7 +48,10 @@ export function registerVerify(program: Command, output: Output): void {
       ]);
       // Signing material is read before deciding, so a bad key cannot leave a decision unrecorded.
       const signing = flags.decisionKey === undefined ? undefined : await decisionSigning(flags.decisionKey);
-      const bundle = await readPolicyBundle(flags.policy, await readPolicyKey(flags.policyKey));
+      const policyKey = await readPolicyKey(flags.policyKey);
+      const bundle = await readPolicyBundle(flags.policy, policyKey);
+      const demo = demoKeysWarning(policyKey, (bundle.data['gatehouse'] ?? {}) as Parameters<typeof demoKeysWarning>[1]);
+      if (demo !== undefined) output.err(`gatehouse: ${demo}`);
       const engine = await DecisionEngine.create(bundle);
       // A record signed by a key the policy does not trust for records could never be replayed.
       if (signing !== undefined && !engine.signers.mayRecordDecisions(signing.identity)) {

@@ -48,6 +48,8 @@ describe('gatehouse verify', () => {
     expect(result.stdout).toMatch(/integrity +present +key:SHA256:\S+ \(integrity-gate\) +pass/);
     expect(result.stdout).toMatch(/provenance +present +key:SHA256:\S+ \(provenance-gate\) +pass/);
     expect(JSON.parse(readFileSync(record, 'utf8')).dsseEnvelope.payloadType).toBe('application/vnd.in-toto+json');
+    // The example bundle is signed with, and trusts, demo keys whose private halves are published.
+    expect(result.stderr).toMatch(/^gatehouse: warning: this policy trusts 11 demo keys whose private halves are published with gatehouse \(examples\/keys\/approver-alice\.pub, .*examples\/keys\/policy-team\.pub, .*\); anyone can sign with them/);
   });
 
   it('denies production with exit 1, listing every missing gate', () => {
