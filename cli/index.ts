@@ -8,6 +8,7 @@ import { registerGate } from './commands/gate.ts';
 import { registerKeygen } from './commands/keygen.ts';
 import { registerPolicy } from './commands/policy.ts';
 import { registerReplay } from './commands/replay.ts';
+import { registerSignModel } from './commands/sign-model.ts';
 import { registerVerify } from './commands/verify.ts';
 import { registerVerifyAttestation } from './commands/verify-attestation.ts';
 import { toExit, type ExitCode } from './exit.ts';
@@ -23,6 +24,7 @@ export function buildProgram(output: Output = processOutput): Command {
     .exitOverride();
   registerKeygen(program, output);
   registerDigest(program, output);
+  registerSignModel(program, output);
   registerAttest(program, output);
   registerVerifyAttestation(program, output);
   registerGate(program, output);

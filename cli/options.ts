@@ -115,3 +115,12 @@ function toRegExp(pattern: string): RegExp {
     throw new InputError({ code: 'USAGE', message: `--certificate-identity-regexp: not a valid pattern: ${pattern}` });
   }
 }
+
+/** A --shard-size value: a positive whole number of bytes. */
+export function parseShardSize(value: string): number {
+  const size = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(size) || size < 1) {
+    throw new InputError({ code: 'USAGE', message: `--shard-size: expected a positive whole number of bytes, got ${JSON.stringify(value)}` });
+  }
+  return size;
+}

@@ -1,8 +1,7 @@
 import { Option, type Command } from 'commander';
-import { InputError } from '../../src/error.ts';
 import { digestArtifact } from '../../src/digest/artifact.ts';
 import { DEFAULT_IGNORE_PATHS, type Serialization } from '../../src/digest/model.ts';
-import { collect } from '../options.ts';
+import { collect, parseShardSize } from '../options.ts';
 import { printJSON, type Output } from '../output.ts';
 
 export function registerDigest(program: Command, output: Output): void {
@@ -34,12 +33,4 @@ export function registerDigest(program: Command, output: Output): void {
             }),
       });
     });
-}
-
-function parseShardSize(value: string): number {
-  const size = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(size) || size < 1) {
-    throw new InputError({ code: 'USAGE', message: `--shard-size: expected a positive whole number of bytes, got ${JSON.stringify(value)}` });
-  }
-  return size;
 }

@@ -12,7 +12,7 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import type { VerifiedPolicyBundle } from '../../src/policy/bundle.ts';
 import { buildTestBundle } from '../support/policy.ts';
 import golden from '../fixtures/golden/model-signing-digests.json' with { type: 'json' };
-import { BUNDLES, KEYS, MODEL_TREE, run, temporaryDirectory, tool } from '../helpers.ts';
+import { BUNDLES, KEYS, MODEL_TREE, gatehouse, run, temporaryDirectory, tool } from '../helpers.ts';
 import { ISSUER, SUBJECT, startMockSigstore, type MockSigstore } from '../support/sigstore-mock.ts';
 
 const at = new Date('2026-11-22T10:00:00Z');
@@ -160,6 +160,23 @@ describe('runProvenanceGate', () => {
       expect(ok.status, ok.stderr + ok.stdout).toBe(0);
       writeFileSync(join(model, 'config.json'), '{}');
       expect(verify().status).not.toBe(0);
+    });
+
+    it('is what gatehouse sign-model writes, without Python', async () => {
+      const model = join(await temporaryDirectory(), 'model');
+      cpSync(MODEL_TREE, model, { recursive: true });
+      rmSync(join(model, 'model.sig'));
+      const signed = gatehouse(['sign-model', model, '--key', join(KEYS, 'model-signer.key'), '--json']);
+      expect(signed.status, signed.stderr).toBe(0);
+      expect(JSON.parse(signed.stdout)).toMatchObject({ signature: join(model, 'model.sig'), digest: `sha256:${golden.files.digest}`, serialization: { method: 'files' } });
+      const verify = () => run(tool('.venv/bin/model_signing'), ['verify', 'key', model, '--public_key', join(KEYS, 'model-signer.pub'), '--signature', join(model, 'model.sig')]);
+      const ok = verify();
+      expect(ok.status, ok.stderr + ok.stdout).toBe(0);
+      expect((await gate(model)).statement.predicate!.verdict).toBe('pass');
+      writeFileSync(join(model, 'a.txt'), 'changed');
+      expect(verify().status).not.toBe(0);
+      const unsigned = gatehouse(['sign-model', model]);
+      expect([unsigned.status, unsigned.stderr]).toEqual([2, 'gatehouse: pass exactly one of --key FILE and --keyless\n']);
     });
   });
 });
