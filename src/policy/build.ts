@@ -207,14 +207,44 @@ function checkGateThresholds(thresholds: unknown, path: string): void {
   }
 }
 
+/** The opa release bundles are built and tested with (scripts/install-tools.sh installs it; policies/capabilities.json comes from it). */
+export const OPA_VERSION = '1.22.2';
+
+const NEEDED = `gatehouse needs opa v${OPA_VERSION} or a later 1.x: run npm run tools, put opa on PATH, or pass --opa`;
+
+// opa binaries whose version was checked, so a build or test asks once.
+const checkedOPA = new Map<string, Promise<void>>();
+
+/** Refuses an opa older than OPA_VERSION, or of another major version: its compiler may build another bundle from the same sources. */
+async function checkOPAVersion(binary: string): Promise<void> {
+  let stdout: string;
+  try {
+    ({ stdout } = await run(binary, ['version']));
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new InputError({ code: 'USAGE', message: code === 'ENOENT' ? `opa not found (${binary}); ${NEEDED}` : `${binary} version failed (${describeThrown(error)}); ${NEEDED}`, cause: error });
+  }
+  const found = /^Version: v?(\d+)\.(\d+)\.(\d+)/m.exec(stdout);
+  const [major, minor, patch] = OPA_VERSION.split('.').map(Number) as [number, number, number];
+  const version = found === null ? undefined : ([Number(found[1]), Number(found[2]), Number(found[3])] as const);
+  const recent = version !== undefined && version[0] === major && (version[1] > minor || (version[1] === minor && version[2] >= patch));
+  if (!recent) throw new InputError({ code: 'USAGE', message: `${binary} is opa ${version === undefined ? 'of an unknown version' : `v${version.join('.')}`}; ${NEEDED}` });
+}
+
 async function opa(options: PolicySourceOptions, args: string[], cwd: string, allowFailure = false): Promise<{ stdout: string; stderr: string }> {
   const binary = options.opa ?? (existsSync(BUNDLED_OPA) ? BUNDLED_OPA : 'opa');
+  let checked = checkedOPA.get(binary);
+  if (checked === undefined) checkedOPA.set(binary, (checked = checkOPAVersion(binary)));
+  await checked.catch((error: unknown) => {
+    checkedOPA.delete(binary);
+    throw error;
+  });
   try {
     return await run(binary, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {
     const failure = error as { code?: unknown; stdout?: string; stderr?: string };
     if (failure.code === 'ENOENT') {
-      throw new InputError({ code: 'USAGE', message: `opa not found (${binary}); run npm run tools or pass --opa` });
+      throw new InputError({ code: 'USAGE', message: `opa not found (${binary}); ${NEEDED}` });
     }
     if (allowFailure && typeof failure.stdout === 'string' && failure.stdout.length > 0) return { stdout: failure.stdout, stderr: failure.stderr ?? '' };
     const problem = sourcePaths(firstLines([failure.stdout, failure.stderr].filter(Boolean).join('\n')), options.policiesDir);

@@ -179,6 +179,30 @@ describe('gatehouse policy test', () => {
   });
 });
 
+describe('the opa gatehouse builds and tests policies with', () => {
+  it('is the release scripts/install-tools.sh pins', async () => {
+    const { OPA_VERSION } = await import('../../src/policy/build.ts');
+    expect(readFileSync(join(ROOT, 'scripts', 'install-tools.sh'), 'utf8')).toContain(`OPA_VERSION=v${OPA_VERSION}\n`);
+  });
+
+  it('is refused, saying which version is needed, when older, of another major version, unknown or missing', async () => {
+    const { OPA_VERSION } = await import('../../src/policy/build.ts');
+    const dir = await temporaryDirectory();
+    const needed = `gatehouse needs opa v${OPA_VERSION} or a later 1.x: run npm run tools, put opa on PATH, or pass --opa`;
+    for (const [version, said] of [['0.70.0', 'is opa v0.70.0'], ['1.21.9', 'is opa v1.21.9'], ['2.0.0', 'is opa v2.0.0'], ['', 'is opa of an unknown version']]) {
+      const fake = join(dir, `opa-${version || 'unknown'}`);
+      writeFileSync(fake, `#!/bin/sh\necho "Version: ${version}"\n`, { mode: 0o755 });
+      const result = gatehouse(['policy', 'test', '--opa', fake]);
+      expect([result.status, result.stderr], version).toEqual([2, `gatehouse: ${fake} ${said}; ${needed}\n`]);
+    }
+    const later = join(dir, 'opa-later');
+    writeFileSync(later, `#!/bin/sh\n[ "$1" = version ] && echo "Version: 1.99.0" && exit 0\nexec ${join(ROOT, '.tools', 'bin', 'opa')} "$@"\n`, { mode: 0o755 });
+    expect(gatehouse(['policy', 'test', '--opa', later]).status).toBe(0);
+    const missing = gatehouse(['policy', 'test', '--opa', join(dir, 'nowhere')]);
+    expect([missing.status, missing.stderr]).toEqual([2, `gatehouse: opa not found (${join(dir, 'nowhere')}); ${needed}\n`]);
+  });
+});
+
 describe('gatehouse policy build', () => {
   const build = (policies: string, out: string) => gatehouse(['policy', 'build', '--policies', policies, '--signing-key', join(KEYS, 'policy-team.key'), '--out', out]);
 
