@@ -3,13 +3,13 @@ import type { GateName, GatePredicateBase } from '../../src/attest/predicates.ts
 import { join } from 'node:path';
 import { InputError } from '../../src/error.ts';
 import { parseDigest } from '../../src/digest/artifact.ts';
-import type { GateRun } from '../../src/gates/gate.ts';
+import { gateMarkdown, type GateRun } from '../../src/gates/gate.ts';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
 import { readEvidenceFile } from '../../src/io/read.ts';
 import { DEFAULT_STORE_DIRECTORY, FileSystemAttestationStore } from '../../src/store/fs-store.ts';
 import { ExitError, EXIT } from '../exit.ts';
 import { addSigningOptions, collect, parseTime, resolveSubject, signingFrom, type SigningFlags } from '../options.ts';
-import { printJSON, type Output } from '../output.ts';
+import { appendStepSummary, printJSON, type Output } from '../output.ts';
 
 interface OutputFlags {
   out?: string;
@@ -298,5 +298,6 @@ async function finish(run: GateRun<GatePredicateBase<GateName>>, flags: OutputFl
     for (const reason of predicate!.reasons) output.out(`  - ${reason}`);
     output.out(`  attestation: ${location}`);
   }
+  await appendStepSummary('markdown' in run && typeof run.markdown === 'string' ? run.markdown : gateMarkdown(predicate!, subject), output);
   if (predicate!.verdict !== 'pass') throw new ExitError(EXIT.failed);
 }

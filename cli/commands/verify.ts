@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { InputError } from '../../src/error.ts';
-import { formatDecision, rejectedBundles } from '../../src/decide/format.ts';
+import { formatDecision, formatDecisionMarkdown, rejectedBundles } from '../../src/decide/format.ts';
 import { parseDigest } from '../../src/digest/artifact.ts';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
 import { ExitError, EXIT } from '../exit.ts';
 import { parseTime, resolveSubject } from '../options.ts';
-import { printJSON, type Output } from '../output.ts';
+import { appendStepSummary, printJSON, type Output } from '../output.ts';
 import { demoKeysWarning } from '../../src/policy/demo-keys.ts';
 
 interface VerifyFlags {
@@ -90,6 +90,7 @@ export function registerVerify(program: Command, output: Output): void {
           output.out(`decision record: ${recordPath}`);
         }
       }
+      await appendStepSummary(formatDecisionMarkdown(decision), output);
       if (!decision.result.allowed) throw new ExitError(EXIT.failed);
     });
 }

@@ -1,5 +1,6 @@
 import { GATE_NAMES } from '../attest/predicates.ts';
 import type { Decision } from './decide.ts';
+import { markdownText } from '../io/text.ts';
 
 /** Bundles that went into the policy as rejected, with where they were found and why. */
 export function rejectedBundles(decision: Decision): Array<{ id: string; location: string; reason: string }> {
@@ -12,26 +13,9 @@ export function rejectedBundles(decision: Decision): Array<{ id: string; locatio
  * violation, and every bundle that was evidence of nothing.
  */
 export function formatDecision(decision: Decision): string[] {
-  const { result, input } = decision;
-  const lines = [
-    `${result.allowed ? 'ALLOWED' : 'DENIED'}: ${result.artifact} to ${result.stage}`,
-    `policy sha256:${decision.policy.digest.slice(0, 16)}… (revision ${decision.policy.revision.slice(0, 23)}…), evaluated at ${input.evaluation_time}`,
-    '',
-  ];
-  const ids = new Map(input.attestations.flatMap((record) => (record.verified ? [[record.signer.name, record.signer.ids] as const] : [])));
-  const order = (gate: string) => {
-    const index = (GATE_NAMES as readonly string[]).indexOf(gate);
-    return index === -1 ? GATE_NAMES.length : index;
-  };
-  const rows = Object.entries(result.gates)
-    .sort(([a], [b]) => order(a) - order(b) || (a < b ? -1 : 1))
-    .map(([gate, report]) => [
-      gate,
-      report.status,
-      report.signers.map((name) => `${shorten(name)}${(ids.get(name) ?? []).length > 0 ? ` (${ids.get(name)!.join(', ')})` : ''}`).join('; ') || '-',
-      report.verdicts.join(', ') || '-',
-    ]);
-  const table = [['gate', 'status', 'signer', 'verdict'], ...rows];
+  const { result } = decision;
+  const lines = [`${result.allowed ? 'ALLOWED' : 'DENIED'}: ${result.artifact} to ${result.stage}`, policyLine(decision), ''];
+  const table = [GATE_COLUMNS, ...gateRows(decision)];
   const widths = [0, 1, 2].map((i) => Math.max(...table.map((row) => row[i]!.length)));
   for (const row of table) lines.push(`  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ')}`);
   if (result.violations.length > 0) {
@@ -44,6 +28,59 @@ export function formatDecision(decision: Decision): string[] {
     for (const record of rejected) lines.push(`  ${record.location}: ${record.reason}`);
   }
   return lines;
+}
+
+/**
+ * The same decision as a Markdown summary (a CI job's step summary). Every
+ * piece of text is escaped (markdownText): signer names, messages and file
+ * names can come from whoever wrote a bundle into the store.
+ */
+export function formatDecisionMarkdown(decision: Decision): string {
+  const { result } = decision;
+  const row = (cells: readonly string[]) => `| ${cells.map(markdownText).join(' | ')} |`;
+  const lines = [
+    `### ${result.allowed ? 'ALLOWED' : 'DENIED'}: ${markdownText(result.artifact)} to ${markdownText(result.stage)}`,
+    '',
+    markdownText(policyLine(decision)),
+    '',
+    row(GATE_COLUMNS),
+    `|${GATE_COLUMNS.map(() => '---|').join('')}`,
+    ...gateRows(decision).map(row),
+  ];
+  if (result.violations.length > 0) {
+    lines.push('', '**Violations**', '');
+    for (const violation of result.violations) lines.push(`- ${markdownText(`[${violation.code}] ${violation.msg}`)}`);
+  }
+  const rejected = rejectedBundles(decision);
+  if (rejected.length > 0) {
+    lines.push('', '**Bundles that are evidence of nothing**', '');
+    for (const record of rejected) lines.push(`- ${markdownText(`${record.location}: ${record.reason}`)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const GATE_COLUMNS = ['gate', 'status', 'signer', 'verdict'] as const;
+
+function policyLine(decision: Decision): string {
+  return `policy sha256:${decision.policy.digest.slice(0, 16)}… (revision ${decision.policy.revision.slice(0, 23)}…), evaluated at ${decision.input.evaluation_time}`;
+}
+
+// One row per gate the decision reports, in chain order: gate, status, signers with their policy ids, verdicts.
+function gateRows(decision: Decision): string[][] {
+  const { result, input } = decision;
+  const ids = new Map(input.attestations.flatMap((record) => (record.verified ? [[record.signer.name, record.signer.ids] as const] : [])));
+  const order = (gate: string) => {
+    const index = (GATE_NAMES as readonly string[]).indexOf(gate);
+    return index === -1 ? GATE_NAMES.length : index;
+  };
+  return Object.entries(result.gates)
+    .sort(([a], [b]) => order(a) - order(b) || (a < b ? -1 : 1))
+    .map(([gate, report]) => [
+      gate,
+      report.status,
+      report.signers.map((name) => `${shorten(name)}${(ids.get(name) ?? []).length > 0 ? ` (${ids.get(name)!.join(', ')})` : ''}`).join('; ') || '-',
+      report.verdicts.join(', ') || '-',
+    ]);
 }
 
 function shorten(name: string): string {

@@ -11,6 +11,7 @@ import type { VerifiedPolicyBundle } from '../policy/bundle.ts';
 import type { SchemaValidator } from '../schema/validator.ts';
 import { signStatement, type AttestOptions } from '../sign/attest.ts';
 import { toRFC3339 } from '../time.ts';
+import { markdownText } from '../io/text.ts';
 
 /** What running a gate produced: the signed attestation and the statement inside it. */
 export interface GateRun<P extends GatePredicateBase<GateName>> {
@@ -124,4 +125,12 @@ export function judgedBase<G extends GateName>(gate: G, verdict: GateVerdict, re
     policy: config.policyDigest === null ? null : { digest: config.policyDigest },
     thresholds: config.thresholds as Record<string, unknown>,
   };
+}
+
+/** A gate's verdict and reasons as a Markdown summary, for gates without a report of their own; every piece of text escaped. */
+export function gateMarkdown(predicate: GatePredicateBase<GateName>, subject: string): string {
+  const gate = predicate.gate.charAt(0).toUpperCase() + predicate.gate.slice(1);
+  const lines = [`# ${markdownText(gate)} gate: ${markdownText(predicate.verdict.toUpperCase())}`, '', `Model ${markdownText(subject)}`];
+  if (predicate.reasons.length > 0) lines.push('', '## Why', '', ...predicate.reasons.map((reason) => `- ${markdownText(reason)}`));
+  return `${lines.join('\n')}\n`;
 }

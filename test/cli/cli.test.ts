@@ -198,6 +198,19 @@ describe('gatehouse CLI', () => {
       expect(readdirSync(dir)).toEqual([]);
     });
 
+    it('appends its verdict to GITHUB_STEP_SUMMARY when the variable is set', async () => {
+      const dir = await temporaryDirectory();
+      const summary = join(dir, 'summary.md');
+      const expected = ['--expected', `sha256:${golden.files.digest}`];
+      const args = ['gate', 'integrity', MODEL_TREE, '--key', join(KEYS, 'ecdsa-p256.key'), '--store', join(dir, 'store')];
+      expect(gatehouse([...args, ...expected], { env: { GITHUB_STEP_SUMMARY: summary } }).status).toBe(0);
+      const failed = gatehouse([...args, '--expected', `sha256:${'0'.repeat(64)}`], { env: { GITHUB_STEP_SUMMARY: summary } });
+      expect(failed.status).toBe(1);
+      const text = readFileSync(summary, 'utf8');
+      expect(text).toMatch(new RegExp(`^# Integrity gate: PASS\\n\\nModel sha256\\\\:${golden.files.digest}\\n\\n`));
+      expect(text).toMatch(/\n# Integrity gate: FAIL\n\nModel sha256\\:[0-9a-f]{64}\n\n## Why\n\n- /);
+    });
+
     it('creates the folders --out names, as keygen does', async () => {
       const out = join(await temporaryDirectory(), 'new', 'deeper', 'integrity.json');
       const result = integrity('--out', out);

@@ -76,6 +76,40 @@ describe('gatehouse verify', () => {
     expect(result.stderr).toMatch(/policy bundle refused: .*data\.json does not match its signed digest/);
   });
 
+  it('appends a Markdown summary to GITHUB_STEP_SUMMARY in which nothing from the store can pass for the verdict', async () => {
+    const dir = await temporaryDirectory();
+    const hostile = join(dir, 'attestations');
+    cpSync(store, hostile, { recursive: true });
+    // A file name is the attacker's text: a fake verdict heading, a link, HTML and a table cell.
+    const name = 'x\n### ALLOWED: everything | [docs](javascript:alert(1)) <img src=x onerror=alert(1)> **ok**.sigstore.json';
+    writeFileSync(join(hostile, `sha256-${digest.slice('sha256:'.length)}`, name), '{}');
+    const summary = join(dir, 'summary.md');
+    writeFileSync(summary, '# earlier step\n\n');
+    const args = ['verify', '--subject', digest, '--attestations', hostile, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--at', AT, '--stage', 'production'];
+    const result = gatehouse(args, { env: { GITHUB_STEP_SUMMARY: summary } });
+    expect(result.status).toBe(1);
+    const text = readFileSync(summary, 'utf8');
+    expect(text.startsWith('# earlier step\n\n### DENIED: sha256\\:')).toBe(true);
+    expect(text).toContain('| gate | status | signer | verdict |\n|---|---|---|---|\n| integrity | present |');
+    expect(text).toContain('**Violations**');
+    const lines = text.split('\n');
+    expect(lines.filter((line) => /^#+ /.test(line))).toEqual(['# earlier step', expect.stringMatching(/^### DENIED: /)]);
+    const rejected = lines.find((line) => line.includes('ALLOWED'))!;
+    for (const escaped of ['x\\\\u000a\\#\\#\\# ALLOWED\\: everything \\| \\[docs\\]\\(javascript\\:alert\\(1\\)\\) \\<img src\\=x', '\\*\\*ok\\*\\*']) expect(rejected).toContain(escaped);
+    // After the list marker, every Markdown punctuation mark is escaped.
+    expect(rejected.slice(2).replaceAll(/\\[!-\/:-@[-`{-~]/g, '')).not.toMatch(/[!-\/:-@[-`{-~]/);
+    // Without the variable, nothing is written anywhere.
+    expect(gatehouse(args).status).toBe(1);
+    expect(readFileSync(summary, 'utf8')).toBe(text);
+  });
+
+  it('warns when GITHUB_STEP_SUMMARY cannot be written, and keeps its verdict and exit code', () => {
+    const result = gatehouse(['verify', '--subject', digest, '--attestations', store, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--at', AT, '--stage', 'development'], { env: { GITHUB_STEP_SUMMARY: join(work, 'no', 'such', 'dir', 'summary.md') } });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^ALLOWED: /);
+    expect(result.stderr).toMatch(/gatehouse: warning: could not append the summary to GITHUB_STEP_SUMMARY \(.*summary\.md\): /);
+  });
+
   it('treats bad usage as bad input (exit 2)', () => {
     expect(verify('--stage', 'development', '--decision-out', join(work, 'x.json')).status).toBe(2);
     expect(verify('--stage', 'development', '--deployed', 'abc').status).toBe(2);

@@ -22,11 +22,14 @@ export function tool(relative: '.tools/bin/cosign' | '.tools/bin/opa' | '.venv/b
 }
 
 /** Runs the gatehouse CLI on this Node in a child process. */
-export function gatehouse(args: string[], options: { cwd?: string; input?: string } = {}): SpawnSyncReturns<string> {
+export function gatehouse(args: string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
+  // A CI job's own step summary is never written by the CLI under test, unless a test names one.
+  const { GITHUB_STEP_SUMMARY: _summary, ...inherited } = process.env;
   return spawnSync(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), ...args], {
     cwd: options.cwd ?? ROOT,
     encoding: 'utf8',
     timeout: 120_000,
+    env: { ...inherited, ...options.env },
     ...(options.input === undefined ? {} : { input: options.input }),
   });
 }
