@@ -1,10 +1,11 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { InputError } from '../../src/error.ts';
-import { formatDecision, formatDecisionMarkdown, rejectedBundles } from '../../src/decide/format.ts';
+import { formatDecision, formatDecisionMarkdown } from '../../src/decide/format.ts';
+import { REPORT_FORMATS, decisionReport, decisionSummary, parseReportRequest } from '../../src/decide/reports.ts';
 import { parseDigest } from '../../src/digest/artifact.ts';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
 import { ExitError, EXIT } from '../exit.ts';
-import { parseTime, resolveSubject } from '../options.ts';
+import { collect, parseTime, resolveSubject } from '../options.ts';
 import { appendStepSummary, printJSON, type Output } from '../output.ts';
 import { demoKeysWarning } from '../../src/policy/demo-keys.ts';
 
@@ -18,6 +19,7 @@ interface VerifyFlags {
   at?: string;
   decisionOut?: string;
   decisionKey?: string;
+  output?: string[];
   json?: boolean;
 }
 
@@ -35,7 +37,9 @@ export function registerVerify(program: Command, output: Output): void {
     .option('--decision-out <file>', 'write a signed decision record here')
     .option('--decision-key <file.key>', 'key that signs the decision record')
     .option('--json', 'print the decision as JSON')
+    .addOption(new Option('--output <format=file>', `also write the decision as a report, FORMAT one of ${REPORT_FORMATS.join(', ')}; repeatable`).argParser(collect))
     .action(async (flags: VerifyFlags) => {
+      const reports = (flags.output ?? []).map(parseReportRequest);
       if ((flags.decisionOut === undefined) !== (flags.decisionKey === undefined)) {
         throw new InputError({ code: 'USAGE', message: '--decision-out and --decision-key go together' });
       }
@@ -73,16 +77,9 @@ export function registerVerify(program: Command, output: Output): void {
         await writeFileAtomic(flags.decisionOut, `${JSON.stringify(record, null, 2)}\n`);
         recordPath = flags.decisionOut;
       }
+      for (const report of reports) await writeFileAtomic(report.path, decisionReport(decision, report.format, recordPath ?? null));
       if (flags.json) {
-        printJSON(output, {
-          ...decision.result,
-          policy: { digest: `sha256:${decision.policy.digest}`, revision: decision.policy.revision },
-          evaluationTime: decision.input.evaluation_time,
-          evaluationTimeSource: decision.evaluationTimeSource,
-          inputDigest: `sha256:${decision.inputDigest}`,
-          rejected: rejectedBundles(decision),
-          decisionRecord: recordPath ?? null,
-        });
+        printJSON(output, decisionSummary(decision, recordPath ?? null));
       } else {
         for (const line of formatDecision(decision)) output.out(line);
         if (recordPath !== undefined) {

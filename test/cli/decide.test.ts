@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, gatehouse, temporaryDirectory } from '../helpers.ts';
+import { ROOT, gatehouse, run, temporaryDirectory } from '../helpers.ts';
 
 const KEYS = join(ROOT, 'examples', 'keys');
 const BUNDLE = join(ROOT, 'bundles', 'gatehouse.tar.gz');
@@ -86,8 +86,11 @@ describe('gatehouse verify', () => {
     const summary = join(dir, 'summary.md');
     writeFileSync(summary, '# earlier step\n\n');
     const args = ['verify', '--subject', digest, '--attestations', hostile, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--at', AT, '--stage', 'production'];
-    const result = gatehouse(args, { env: { GITHUB_STEP_SUMMARY: summary } });
+    const result = gatehouse([...args, '--output', `junit=${join(dir, 'junit.xml')}`], { env: { GITHUB_STEP_SUMMARY: summary } });
     expect(result.status).toBe(1);
+    // The JUnit report of the same hostile store is well-formed XML.
+    const junit = run('python3', ['-c', 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])', join(dir, 'junit.xml')]);
+    expect(junit.status, junit.stderr).toBe(0);
     const text = readFileSync(summary, 'utf8');
     expect(text.startsWith('# earlier step\n\n### DENIED: sha256\\:')).toBe(true);
     expect(text).toContain('| gate | status | signer | verdict |\n|---|---|---|---|\n| integrity | present |');
@@ -101,6 +104,47 @@ describe('gatehouse verify', () => {
     // Without the variable, nothing is written anywhere.
     expect(gatehouse(args).status).toBe(1);
     expect(readFileSync(summary, 'utf8')).toBe(text);
+  });
+
+  it('writes the decision as JSON, YAML, JUnit XML, SARIF and Markdown reports with --output FORMAT=FILE', async () => {
+    const dir = await temporaryDirectory();
+    const path = (name: string) => join(dir, name);
+    const outputs = ['json', 'yaml', 'junit', 'sarif', 'markdown'].flatMap((format) => ['--output', `${format}=${path(`d.${format}`)}`]);
+    const result = verify('--stage', 'production', '--json', ...outputs);
+    expect(result.status).toBe(1);
+    const printed = JSON.parse(result.stdout);
+    expect(JSON.parse(readFileSync(path('d.json'), 'utf8'))).toEqual(printed);
+    const { parse } = await import('yaml');
+    expect(parse(readFileSync(path('d.yaml'), 'utf8'))).toEqual(printed);
+    expect(readFileSync(path('d.markdown'), 'utf8')).toMatch(/^### DENIED: /);
+    // JUnit, read by a real XML parser: one case per gate and one per violation, failures counted.
+    const junit = run('python3', ['-c', [
+      'import sys, xml.etree.ElementTree as E',
+      'r = E.parse(sys.argv[1]).getroot(); s = r.find("testsuite")',
+      'cases = s.findall("testcase")',
+      'print(r.get("tests"), r.get("failures"), len(cases), sum(1 for c in cases if c.find("failure") is not None))',
+      'print(" ".join(c.get("name") for c in cases if c.get("classname") == "gatehouse.gates"))',
+    ].join('\n'), path('d.junit')]);
+    expect(junit.status, junit.stderr).toBe(0);
+    const gates = Object.keys(printed.gates);
+    const failingGates = gates.filter((gate) => printed.gates[gate].status !== 'present' || printed.violations.some((v: { gate: string }) => v.gate === gate));
+    const tests = gates.length + printed.violations.length;
+    expect(junit.stdout).toBe(`${tests} ${failingGates.length + printed.violations.length} ${tests} ${failingGates.length + printed.violations.length}\n${gates.join(' ')}\n`);
+    const sarif = JSON.parse(readFileSync(path('d.sarif'), 'utf8'));
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0].invocations[0].properties).toMatchObject({ allowed: false, stage: 'production' });
+    expect(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId)).toEqual(printed.violations.map((v: { code: string }) => v.code));
+    expect(sarif.runs[0].tool.driver.rules.map((r: { id: string }) => r.id)).toEqual([...new Set(printed.violations.map((v: { code: string }) => v.code))].sort());
+  });
+
+  it('refuses an unknown report format or a missing file before deciding (exit 2)', async () => {
+    const dir = await temporaryDirectory();
+    for (const value of ['html=x.html', 'json', 'json=']) {
+      const result = verify('--stage', 'production', '--output', `json=${join(dir, 'ok.json')}`, '--output', value);
+      expect(result.status, value).toBe(2);
+      expect(result.stderr).toBe(`gatehouse: --output: expected FORMAT=FILE with FORMAT one of json, yaml, junit, sarif, markdown, got ${JSON.stringify(value)}\n`);
+    }
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('warns when GITHUB_STEP_SUMMARY cannot be written, and keeps its verdict and exit code', () => {
