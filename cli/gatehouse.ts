@@ -7,6 +7,12 @@ import { enableCompileCache } from 'node:module';
 enableCompileCache();
 const { main } = await import('./index.ts');
 
+// On a terminal, an encrypted key without a password in the environment is asked for.
+if (process.stdin.isTTY && process.stderr.isTTY) {
+  const [{ setPasswordPrompt }, { askPassword }] = await Promise.all([import('../src/keys/password.ts'), import('./prompt.ts')]);
+  setPasswordPrompt(askPassword);
+}
+
 // A reader that stops early (`gatehouse verify … | head -1`) closes stdout: what
 // is left to print has nowhere to go, and the command still ends with its own
 // exit code rather than an EPIPE stack trace.

@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { InputError, describeThrown } from '../error.ts';
 import { readBoundedFile } from '../io/read.ts';
+import { decryptPrivateKey, isEncryptedKey } from './encrypted.ts';
 
 /** Signing algorithms gatehouse keys can use. */
 export type KeyAlgorithm = 'ecdsa-p256' | 'ed25519';
@@ -39,14 +40,18 @@ export function keyAlgorithm(key: KeyObject, path?: string): KeyAlgorithm {
   });
 }
 
-/** Reads a PEM private key (PKCS#8, SEC1 or PKCS#1) and checks its algorithm. */
+/** Reads a PEM private key (PKCS#8, SEC1 or PKCS#1; encrypted PKCS#8 or cosign's encrypted format, see decryptPrivateKey) and checks its algorithm. */
 export async function readPrivateKey(path: string): Promise<KeyObject> {
   const pem = await readBoundedFile(path, { maxBytes: MAX_KEY_BYTES });
   let key: KeyObject;
-  try {
-    key = createPrivateKey({ key: pem, format: 'pem' });
-  } catch (cause) {
-    throw new InputError({ code: 'KEY_INVALID', message: `not a PEM private key (${describeThrown(cause)})`, path, cause });
+  if (isEncryptedKey(pem.toString('utf8'))) {
+    key = await decryptPrivateKey(pem.toString('utf8'), path);
+  } else {
+    try {
+      key = createPrivateKey({ key: pem, format: 'pem' });
+    } catch (cause) {
+      throw new InputError({ code: 'KEY_INVALID', message: `not a PEM private key (${describeThrown(cause)})`, path, cause });
+    }
   }
   keyAlgorithm(key, path);
   return key;

@@ -23,8 +23,8 @@ export function tool(relative: '.tools/bin/cosign' | '.tools/bin/opa' | '.venv/b
 
 /** Runs the gatehouse CLI on this Node in a child process. */
 export function gatehouse(args: string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
-  // A CI job's own step summary is never written by the CLI under test, unless a test names one.
-  const { GITHUB_STEP_SUMMARY: _summary, ...inherited } = process.env;
+  // A CI job's own step summary is never written, nor a developer's key password used, unless a test names one.
+  const { GITHUB_STEP_SUMMARY: _summary, COSIGN_PASSWORD: _cosign, GATEHOUSE_PASSWORD: _gatehouse, ...inherited } = process.env;
   return spawnSync(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), ...args], {
     cwd: options.cwd ?? ROOT,
     encoding: 'utf8',
