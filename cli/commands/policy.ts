@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ExitError, EXIT } from '../exit.ts';
 import { printJSON, type Output } from '../output.ts';
@@ -19,6 +20,21 @@ export function registerPolicy(program: Command, output: Output): void {
       const summary = { out: flags.out, digest: `sha256:${bundle.digest}`, revision: bundle.revision, files: [...bundle.files.keys()].sort() };
       if (flags.json) printJSON(output, summary);
       else output.out(`wrote ${flags.out} (sha256:${bundle.digest}, revision ${bundle.revision}, ${summary.files.length} files, signed and verified)`);
+    });
+
+  policy
+    .command('init')
+    .description("scaffold a security team's own policy repository: the Rego packages and tests, example data with keys of its own, a CI workflow")
+    .argument('<dir>', 'a new or empty directory')
+    .action(async (directory: string) => {
+      const { initPolicyRepository } = await import('../../src/policy/init.ts');
+      const made = await initPolicyRepository(directory);
+      output.out(`wrote a policy repository in ${directory}:`);
+      output.out(`  policies: ${made.policies} (Rego packages, tests, data/*.yaml)`);
+      output.out(`  policy key: ${made.policyKey} (signs bundles; keep it in a secret store)`);
+      output.out(`  ${made.signers.length} signer keys in ${join(directory, 'keys')} (${made.signers.map((signer) => signer.name).join(', ')})`);
+      output.out(`next: gatehouse policy test --policies ${made.policies}`);
+      output.out(`      gatehouse policy build --policies ${made.policies} --signing-key ${made.policyKey}`);
     });
 
   policy

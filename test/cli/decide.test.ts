@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -278,6 +278,36 @@ describe('the opa gatehouse builds and tests policies with', () => {
     expect(gatehouse(['policy', 'test', '--opa', later]).status).toBe(0);
     const missing = gatehouse(['policy', 'test', '--opa', join(dir, 'nowhere')]);
     expect([missing.status, missing.stderr]).toEqual([2, `gatehouse: opa not found (${join(dir, 'nowhere')}); ${needed}\n`]);
+  });
+});
+
+describe('gatehouse policy init', () => {
+  it("scaffolds a repository whose policy tests pass, builds and signs with the team's own keys, and trusts no demo key", async () => {
+    const dir = join(await temporaryDirectory(), 'team-policy');
+    const init = gatehouse(['policy', 'init', dir]);
+    expect(init.status, init.stderr).toBe(0);
+    expect(init.stdout).toContain(`policy key: ${join(dir, 'keys', 'policy-team.key')}`);
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toContain('keys/*.key');
+    expect(statSync(join(dir, 'keys', 'policy-team.key')).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(dir, '.github', 'workflows', 'policy.yml'))).toBe(true);
+    const tested = gatehouse(['policy', 'test', '--policies', join(dir, 'policies')]);
+    expect(tested.status, tested.stdout + tested.stderr).toBe(0);
+    const bundle = join(dir, 'bundles', 'gatehouse.tar.gz');
+    const built = gatehouse(['policy', 'build', '--policies', join(dir, 'policies'), '--signing-key', join(dir, 'keys', 'policy-team.key'), '--out', bundle]);
+    expect(built.status, built.stderr).toBe(0);
+    const { readPolicyBundle } = await import('../../src/policy/bundle.ts');
+    const { readPublicKey } = await import('../../src/keys/keys.ts');
+    const { demoKeysTrusted } = await import('../../src/policy/demo-keys.ts');
+    const policyKey = await readPublicKey(join(dir, 'keys', 'policy-team.pub'));
+    const data = (await readPolicyBundle(bundle, policyKey)).data['gatehouse'] as { signers: Record<string, { public_key: string }> };
+    expect(demoKeysTrusted(policyKey, data)).toEqual([]);
+    expect(data.signers['integrity-gate']!.public_key).toBe(readFileSync(join(dir, 'keys', 'integrity-gate.pub'), 'utf8'));
+    // verify with the team's bundle says nothing about demo keys (the empty store is simply denied).
+    const verified = gatehouse(['verify', '--subject', digest, '--attestations', await temporaryDirectory(), '--policy', bundle, '--policy-key', join(dir, 'keys', 'policy-team.pub'), '--stage', 'development']);
+    expect(verified.status).toBe(1);
+    expect(verified.stderr).toBe('');
+    const again = gatehouse(['policy', 'init', dir]);
+    expect([again.status, again.stderr]).toEqual([2, `gatehouse: ${dir}: is not empty: policy init scaffolds a new repository\n`]);
   });
 });
 
