@@ -76,6 +76,14 @@ test_interval_must_contain_its_estimate if {
 	codes(d2) == ["interval_malformed"]
 }
 
+test_estimate_on_an_interval_end_is_contained if {
+	# A binary metric with no discordant pairs has its change on an end of the interval.
+	on_low := {"metrics": [accuracy(0.0, 0.0, 0.01), good_latency]}
+	thresholds.deny == set() with input as req(on_low) with data.gatehouse as f.gatehouse_data
+	on_high := {"metrics": [accuracy(-0.005, 0.01, 0.01), good_latency]}
+	thresholds.deny == set() with input as req(on_high) with data.gatehouse as f.gatehouse_data
+}
+
 test_interval_level_comes_from_data if {
 	narrow := {"name": "accuracy", "delta": 0.004, "ci": {"low": -0.002, "high": 0.01, "level": 0.5}}
 	d1 := thresholds.deny with input as req({"metrics": [narrow, good_latency]}) with data.gatehouse as f.gatehouse_data
