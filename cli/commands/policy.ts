@@ -34,7 +34,7 @@ export function registerPolicy(program: Command, output: Output): void {
       output.out(`  policy key: ${made.policyKey} (signs bundles; keep it in a secret store)`);
       output.out(`  ${made.signers.length} signer keys in ${join(directory, 'keys')} (${made.signers.map((signer) => signer.name).join(', ')})`);
       output.out(`next: gatehouse policy test --policies ${made.policies}`);
-      output.out(`      gatehouse policy build --policies ${made.policies} --signing-key ${made.policyKey}`);
+      output.out(`      gatehouse policy build --policies ${made.policies} --signing-key ${made.policyKey} --out ${join(directory, 'bundles', 'gatehouse.tar.gz')}`);
     });
 
   policy

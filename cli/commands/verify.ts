@@ -3,7 +3,7 @@ import { InputError } from '../../src/error.ts';
 import { formatDecision, formatDecisionMarkdown } from '../../src/decide/format.ts';
 import { REPORT_FORMATS, decisionReport, decisionSummary, parseReportRequest } from '../../src/decide/reports.ts';
 import { parseDigest } from '../../src/digest/artifact.ts';
-import { writeFileAtomic } from '../../src/io/atomic.ts';
+import { prepareOutputFile, writeFileAtomic } from '../../src/io/atomic.ts';
 import { ExitError, EXIT } from '../exit.ts';
 import { collect, parseTime, resolveSubject } from '../options.ts';
 import { appendStepSummary, printJSON, type Output } from '../output.ts';
@@ -43,6 +43,8 @@ export function registerVerify(program: Command, output: Output): void {
       if ((flags.decisionOut === undefined) !== (flags.decisionKey === undefined)) {
         throw new InputError({ code: 'USAGE', message: '--decision-out and --decision-key go together' });
       }
+      // Every file this command will write is checked before deciding, so a bad path cannot leave some written.
+      for (const path of [...reports.map((report) => report.path), ...(flags.decisionOut === undefined ? [] : [flags.decisionOut])]) await prepareOutputFile(path);
       const evaluationTime = flags.at === undefined ? new Date() : parseTime(flags.at, '--at');
       const deployed = flags.deployed === undefined ? null : parseDigest(flags.deployed, '--deployed');
       const [{ readPolicyBundle, readPolicyKey }, { DecisionEngine }, { attestationsIn }] = await Promise.all([

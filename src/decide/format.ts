@@ -54,12 +54,17 @@ export function formatDecisionMarkdown(decision: Decision): string {
   const rejected = rejectedBundles(decision);
   if (rejected.length > 0) {
     lines.push('', '**Bundles that are evidence of nothing**', '');
-    for (const record of rejected) lines.push(`- ${markdownText(`${record.location}: ${record.reason}`)}`);
+    // A store can hold any number of them; the summary keeps within what a CI page shows.
+    for (const record of rejected.slice(0, MARKDOWN_REJECTED)) lines.push(`- ${markdownText(`${record.location}: ${record.reason}`)}`);
+    if (rejected.length > MARKDOWN_REJECTED) lines.push(`- … and ${rejected.length - MARKDOWN_REJECTED} more (every one is in the JSON report)`);
   }
   return `${lines.join('\n')}\n`;
 }
 
 const GATE_COLUMNS = ['gate', 'status', 'signer', 'verdict'] as const;
+
+// Rejected bundles a Markdown summary lists by name.
+const MARKDOWN_REJECTED = 50;
 
 function policyLine(decision: Decision): string {
   return `policy sha256:${decision.policy.digest.slice(0, 16)}… (revision ${decision.policy.revision.slice(0, 23)}…), evaluated at ${decision.input.evaluation_time}`;

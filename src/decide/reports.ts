@@ -70,7 +70,7 @@ function junitReport(decision: Decision): string {
     return `    <testcase classname="gatehouse.gates" name="${xml(gate)}">${failure}</testcase>`;
   });
   const violations = result.violations.map(
-    (violation) => `    <testcase classname="gatehouse.violations.${xml(violation.gate)}" name="${xml(`[${violation.code}] ${violation.msg}`)}">\n      <failure type="${xml(violation.code)}" message="${xml(violation.msg)}">${xml(violation.title)}</failure>\n    </testcase>`,
+    (violation) => `    <testcase classname="gatehouse.violations.${xml(violation.gate || 'policy')}" name="${xml(`[${violation.code}] ${violation.msg}`)}">\n      <failure type="${xml(violation.code)}" message="${xml(violation.msg)}">${xml(violation.title)}</failure>\n    </testcase>`,
   );
   const failures = gates.filter((test) => test.includes('<failure')).length + violations.length;
   const tests = gates.length + violations.length;
@@ -107,18 +107,24 @@ function sarifReport(decision: Decision): Record<string, unknown> {
         results: result.violations.map((violation) => ({
           ruleId: violation.code,
           level: 'error',
-          message: { text: violation.msg },
-          locations: [{ logicalLocations: [{ name: violation.gate, kind: 'module' }] }],
+          message: { text: sarifText(violation.msg) },
+          locations: [{ logicalLocations: [{ name: violation.gate || 'policy', kind: 'module' }] }],
         })),
       },
     ],
   };
 }
 
-// XML text and attribute content: markup characters as entities; characters XML 1.0 cannot hold at all as \uXXXX.
+// SARIF message text reads [text](target) as a link: brackets and backslashes escaped are shown as written.
+function sarifText(text: string): string {
+  return text.replace(/[\\[\]]/g, (c) => `\\${c}`);
+}
+
+// XML text and attribute content: markup characters, and the line breaks and tabs attribute
+// values would lose, as character references; characters XML 1.0 cannot hold at all as \uXXXX.
 function xml(text: string): string {
   return text
-    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
+    .replace(/[&<>"'\t\n\r]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' })[c]!)
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

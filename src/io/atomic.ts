@@ -17,9 +17,8 @@ export interface AtomicWriteOptions {
  * A crash at any point leaves at most a stray `*.tmp` file, never a partial `path`.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
-  if ((await stat(path).catch(() => undefined))?.isDirectory() === true) throw new InputError({ code: 'USAGE', message: 'is a directory: name a file to write', path });
+  await prepareOutputFile(path);
   const directory = dirname(path);
-  await ensureDirectory(directory);
   const temp = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
   const handle = await open(temp, 'wx', options.mode ?? 0o644).catch((error: unknown) => {
     throw pathProblem(error, path);
@@ -49,6 +48,16 @@ async function syncDirectory(directory: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Makes ready to write `path`: refuses a directory, creates the folders it
+ * lies in. A command calls it for every file it will write before doing the
+ * work, so a bad path is bad input before anything is written.
+ */
+export async function prepareOutputFile(path: string): Promise<void> {
+  if ((await stat(path).catch(() => undefined))?.isDirectory() === true) throw new InputError({ code: 'USAGE', message: 'is a directory: name a file to write', path });
+  await ensureDirectory(dirname(path));
 }
 
 /**

@@ -5,8 +5,10 @@ import { passwordFor } from './password.ts';
 const COSIGN_BLOCK = /-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----([\s\S]*?)-----END ENCRYPTED SIGSTORE PRIVATE KEY-----/;
 const PKCS8_ENCRYPTED = '-----BEGIN ENCRYPTED PRIVATE KEY-----';
 
-// scrypt parameters beyond these would let a key file make reading it take minutes or gigabytes.
-const MAX_SCRYPT = { N: 2 ** 20, r: 32, p: 16 };
+// scrypt costs beyond these would let a key file make reading it take gigabytes or minutes:
+// memory 128·N·r bytes at most 256 MiB, work N·r·p at most 2^22 (cosign writes N = 2^16, r = 8, p = 1: 64 MiB, 2^19).
+const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024;
+const MAX_SCRYPT_WORK = 2 ** 22;
 
 /** Whether a PEM private key file is encrypted (cosign's format or encrypted PKCS#8). */
 export function isEncryptedKey(pem: string): boolean {
@@ -33,7 +35,12 @@ export async function decryptPrivateKey(pem: string, path: string): Promise<KeyO
     }
   }
   const box = cosignBox(cosign[1]!, path);
-  const key = scryptSync(password, box.salt, 32, { ...box.scrypt, maxmem: 128 * box.scrypt.N * box.scrypt.r * box.scrypt.p + 64 * 1024 * 1024 });
+  let key: Buffer;
+  try {
+    key = scryptSync(password, box.salt, 32, { ...box.scrypt, maxmem: MAX_SCRYPT_MEMORY + 16 * 1024 * 1024 });
+  } catch (cause) {
+    throw new InputError({ code: 'KEY_INVALID', message: `not a cosign encrypted key: scrypt refused its parameters ${JSON.stringify(box.scrypt)} (${describeThrown(cause)})`, path, cause });
+  }
   // Loaded here, not with every command that reads a key.
   const { secretbox } = await import('@noble/ciphers/salsa.js');
   let der: Uint8Array;
@@ -63,9 +70,9 @@ function cosignBox(body: string, path: string): { scrypt: { N: number; r: number
   if (json.kdf?.name !== 'scrypt') bad(`key derivation ${JSON.stringify(json.kdf?.name)} (only scrypt is read)`);
   if (json.cipher?.name !== 'nacl/secretbox') bad(`cipher ${JSON.stringify(json.cipher?.name)} (only nacl/secretbox is read)`);
   const { N, r, p } = json.kdf?.params ?? {};
-  const whole = (value: unknown, max: number): value is number => Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= max;
-  if (!whole(N, MAX_SCRYPT.N) || (N & (N - 1)) !== 0 || N < 2 || !whole(r, MAX_SCRYPT.r) || !whole(p, MAX_SCRYPT.p)) {
-    bad(`scrypt parameters ${JSON.stringify(json.kdf?.params)} (N a power of two up to 2^20, r up to 32, p up to 16)`);
+  const whole = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= MAX_SCRYPT_WORK;
+  if (!whole(N) || N < 2 || (N & (N - 1)) !== 0 || !whole(r) || !whole(p) || 128 * N * r > MAX_SCRYPT_MEMORY || N * r * p > MAX_SCRYPT_WORK) {
+    bad(`scrypt parameters ${JSON.stringify(json.kdf?.params)} (N a power of two; at most 256 MiB, 128·N·r bytes, and 2^22 work, N·r·p)`);
   }
   const bytes = (value: unknown, what: string, length?: number): Buffer => {
     const decoded = typeof value === 'string' ? Buffer.from(value, 'base64') : Buffer.alloc(0);

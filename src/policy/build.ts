@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse as parseYAML } from 'yaml';
 import { InputError, describeThrown } from '../error.ts';
-import { readPrivateKey } from '../keys/keys.ts';
+import { keyAlgorithm, readPrivateKey } from '../keys/keys.ts';
 import { verifyPolicyBundle, DECISION_ENTRYPOINT, type VerifiedPolicyBundle } from './bundle.ts';
 import { policyDataOf } from './data.ts';
 import { PolicyError } from './error.ts';
@@ -185,6 +185,7 @@ export async function stagePolicySources(policiesDir: string, staging: string, o
   }
   policyDataOf({ gatehouse: merged }, dataDir);
   checkGateThresholds(merged['thresholds'], origin.get('thresholds') ?? dataDir);
+  checkSignerKeys(merged['signers'], origin.get('signers') ?? dataDir);
   await writeFile(join(staging, 'policies', 'data.json'), `${JSON.stringify({ gatehouse: merged })}\n`);
   return `sha256:${sources.digest('hex')}`;
 }
@@ -229,6 +230,20 @@ async function checkOPAVersion(binary: string): Promise<void> {
   const version = found === null ? undefined : ([Number(found[1]), Number(found[2]), Number(found[3])] as const);
   const recent = version !== undefined && version[0] === major && (version[1] > minor || (version[1] === minor && version[2] >= patch));
   if (!recent) throw new InputError({ code: 'USAGE', message: `${binary} is opa ${version === undefined ? 'of an unknown version' : `v${version.join('.')}`}; ${NEEDED}` });
+}
+
+// Every key signer's public key parses as a key gatehouse verifies with, so a mistyped key is never signed into a bundle.
+function checkSignerKeys(signers: unknown, path: string): void {
+  for (const [name, signer] of Object.entries((signers ?? {}) as Record<string, { kind?: string; public_key?: string }>)) {
+    if (signer.kind !== 'key') continue;
+    let key: KeyObject;
+    try {
+      key = createPublicKey(signer.public_key ?? '');
+    } catch (cause) {
+      throw new InputError({ code: 'KEY_INVALID', message: `signer ${name}: public_key is not a PEM public key (${describeThrown(cause)})`, path, cause });
+    }
+    keyAlgorithm(key, `${path} (signer ${name})`);
+  }
 }
 
 async function opa(options: PolicySourceOptions, args: string[], cwd: string, allowFailure = false): Promise<{ stdout: string; stderr: string }> {

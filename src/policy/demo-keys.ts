@@ -35,7 +35,15 @@ export function demoKeysTrusted(policyKey: KeyObject, data: { signers?: Record<s
   };
   note(policyKey);
   for (const signer of Object.values(data.signers ?? {})) {
-    if (signer.kind === 'key' && signer.public_key !== undefined) note(createPublicKey(signer.public_key));
+    if (signer.kind !== 'key' || signer.public_key === undefined) continue;
+    // A key that does not parse is not a demo key; the decision refuses it when it reads the signers.
+    let key: KeyObject;
+    try {
+      key = createPublicKey(signer.public_key);
+    } catch {
+      continue;
+    }
+    note(key);
   }
   return [...names].sort();
 }

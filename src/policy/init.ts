@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYAML, stringify as toYAML } from 'yaml';
 import { InputError } from '../error.ts';
+import { ensureDirectory } from '../io/atomic.ts';
 import { generateKeyPair } from '../keys/keys.ts';
 
 /** The policy sources gatehouse ships: Rego packages and their tests, capabilities.json and example data. */
@@ -28,9 +28,23 @@ export interface InitializedPolicyRepository {
  * builds the bundle.
  */
 export async function initPolicyRepository(directory: string): Promise<InitializedPolicyRepository> {
-  if (existsSync(directory) && (await readdir(directory)).length > 0) {
+  const existing = await stat(directory).catch(() => undefined);
+  if (existing !== undefined && !existing.isDirectory()) throw new InputError({ code: 'USAGE', message: 'is a file: policy init scaffolds a new directory', path: directory });
+  if (existing !== undefined && (await readdir(directory)).length > 0) {
     throw new InputError({ code: 'USAGE', message: 'is not empty: policy init scaffolds a new repository', path: directory });
   }
+  await ensureDirectory(directory);
+  try {
+    return await scaffold(directory);
+  } catch (error) {
+    // A half-made repository would only be refused as "not empty" next time.
+    await rm(directory, { recursive: true, force: true });
+    if (existing !== undefined) await mkdir(directory);
+    throw error;
+  }
+}
+
+async function scaffold(directory: string): Promise<InitializedPolicyRepository> {
   const policies = join(directory, 'policies');
   const keys = join(directory, 'keys');
   await mkdir(keys, { recursive: true });
@@ -89,8 +103,11 @@ jobs:
       - uses: open-policy-agent/setup-opa@v2
         with:
           version: 1.22.2
-      # gatehouse is a devDependency in package.json (npm install --save-dev, see its README).
-      - run: npm ci
+      # Set the repository variable GATEHOUSE_PACKAGE to the gatehouse package your
+      # organisation installs (its npm name at a pinned version, or a tarball URL).
+      - run: npm install --no-save "$GATEHOUSE_PACKAGE"
+        env:
+          GATEHOUSE_PACKAGE: \${{ vars.GATEHOUSE_PACKAGE }}
       - run: npx --no-install gatehouse policy test --policies policies
       - if: github.ref == 'refs/heads/main'
         env:
@@ -98,12 +115,12 @@ jobs:
         run: |
           umask 077
           printf '%s\\n' "$POLICY_SIGNING_KEY" > "$RUNNER_TEMP/policy-team.key"
-          npx --no-install gatehouse policy build --policies policies --signing-key "$RUNNER_TEMP/policy-team.key" --out bundles/policy.tar.gz
+          npx --no-install gatehouse policy build --policies policies --signing-key "$RUNNER_TEMP/policy-team.key" --out bundles/gatehouse.tar.gz
       - if: github.ref == 'refs/heads/main'
         uses: actions/upload-artifact@v4
         with:
           name: policy-bundle
-          path: bundles/policy.tar.gz
+          path: bundles/gatehouse.tar.gz
 `;
 
 const README = `# Promotion policy

@@ -173,7 +173,7 @@ describe('gatehouse CLI', () => {
   describe('where a gate writes', () => {
     const integrity = (...where: string[]) => gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${golden.files.digest}`, '--key', join(KEYS, 'ecdsa-p256.key'), ...where]);
 
-    it('says a directory, a file where a folder should be, or a folder it may not write is bad input (exit 2)', async () => {
+    it('says a directory, or a file where a folder should be, is bad input (exit 2)', async () => {
       const dir = await temporaryDirectory();
       const file = join(dir, 'a-file');
       writeFileSync(file, 'kept');
@@ -222,14 +222,19 @@ describe('gatehouse CLI', () => {
   describe('a reader that closes stdout early', () => {
     it('ends the command with its own exit code and no EPIPE stack trace', async () => {
       const { spawn } = await import('node:child_process');
-      for (const args of [['--help'], ['digest', MODEL_TREE]]) {
+      const closed = async (args: string[]) => {
         const child = spawn(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
         child.stdout.destroy();
         let stderr = '';
         child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
         const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
-        expect([status, stderr], args.join(' ')).toEqual([0, '']);
-      }
+        return [status, stderr] as const;
+      };
+      for (const args of [['--help'], ['digest', MODEL_TREE]]) expect(await closed(args), args.join(' ')).toEqual([0, '']);
+      // A verification that fails keeps exit 1, with its own line and no stack trace.
+      const [status, stderr] = await closed(['verify-attestation', GOLDEN_BUNDLE, '--key', join(KEYS, 'ed25519.pub'), '--json']);
+      expect(status).toBe(1);
+      expect(stderr).not.toMatch(/EPIPE|node:internal/);
     });
   });
 

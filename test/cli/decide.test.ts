@@ -124,17 +124,39 @@ describe('gatehouse verify', () => {
       'cases = s.findall("testcase")',
       'print(r.get("tests"), r.get("failures"), len(cases), sum(1 for c in cases if c.find("failure") is not None))',
       'print(" ".join(c.get("name") for c in cases if c.get("classname") == "gatehouse.gates"))',
+      'print(" ".join(c.get("name") for c in cases if c.get("classname") == "gatehouse.gates" and c.find("failure") is not None))',
     ].join('\n'), path('d.junit')]);
     expect(junit.status, junit.stderr).toBe(0);
     const gates = Object.keys(printed.gates);
     const failingGates = gates.filter((gate) => printed.gates[gate].status !== 'present' || printed.violations.some((v: { gate: string }) => v.gate === gate));
     const tests = gates.length + printed.violations.length;
-    expect(junit.stdout).toBe(`${tests} ${failingGates.length + printed.violations.length} ${tests} ${failingGates.length + printed.violations.length}\n${gates.join(' ')}\n`);
+    expect(junit.stdout).toBe(`${tests} ${failingGates.length + printed.violations.length} ${tests} ${failingGates.length + printed.violations.length}\n${gates.join(' ')}\n${failingGates.join(' ')}\n`);
+    // Production with only the two artifact gates: the other five are what blocks it.
+    expect([...failingGates].sort()).toEqual(['approval', 'bias', 'canary', 'regression', 'safety']);
     const sarif = JSON.parse(readFileSync(path('d.sarif'), 'utf8'));
     expect(sarif.version).toBe('2.1.0');
     expect(sarif.runs[0].invocations[0].properties).toMatchObject({ allowed: false, stage: 'production' });
     expect(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId)).toEqual(printed.violations.map((v: { code: string }) => v.code));
     expect(sarif.runs[0].tool.driver.rules.map((r: { id: string }) => r.id)).toEqual([...new Set(printed.violations.map((v: { code: string }) => v.code))].sort());
+  });
+
+  it('refuses a report or record path that cannot be written before deciding, writing nothing (exit 2)', async () => {
+    const dir = await temporaryDirectory();
+    const result = verify('--stage', 'development', '--output', `json=${join(dir, 'ok.json')}`, '--output', `junit=${dir}`, '--decision-out', join(dir, 'record.json'), '--decision-key', join(KEYS, 'decision-recorder.key'));
+    expect([result.status, result.stdout, result.stderr]).toEqual([2, '', `gatehouse: ${dir}: is a directory: name a file to write\n`]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('lists at most 50 rejected bundles by name in the Markdown summary', async () => {
+    const dir = await temporaryDirectory();
+    const crowded = join(dir, 'attestations');
+    cpSync(store, crowded, { recursive: true });
+    for (let i = 0; i < 60; i++) writeFileSync(join(crowded, `sha256-${digest.slice('sha256:'.length)}`, `junk-${String(i).padStart(2, '0')}.sigstore.json`), '{}');
+    const summary = join(dir, 'summary.md');
+    gatehouse(['verify', '--subject', digest, '--attestations', crowded, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--at', AT, '--stage', 'development'], { env: { GITHUB_STEP_SUMMARY: summary } });
+    const text = readFileSync(summary, 'utf8');
+    expect(text.split('\n').filter((line) => line.startsWith('- ') && line.includes('junk\\-'))).toHaveLength(50);
+    expect(text).toContain('- … and 10 more (every one is in the JSON report)');
   });
 
   it('refuses an unknown report format or a missing file before deciding (exit 2)', async () => {
@@ -308,6 +330,9 @@ describe('gatehouse policy init', () => {
     expect(verified.stderr).toBe('');
     const again = gatehouse(['policy', 'init', dir]);
     expect([again.status, again.stderr]).toEqual([2, `gatehouse: ${dir}: is not empty: policy init scaffolds a new repository\n`]);
+    const file = join(dir, '.gitignore');
+    expect(gatehouse(['policy', 'init', file]).stderr).toBe(`gatehouse: ${file}: is a file: policy init scaffolds a new directory\n`);
+    expect(gatehouse(['policy', 'init', join(file, 'sub')]).stderr).toBe(`gatehouse: ${file}: is a file, not a folder\n`);
   });
 });
 
@@ -327,6 +352,21 @@ describe('gatehouse policy build', () => {
     expect(result.stderr).toMatch(/^gatehouse: policy build: not signing: 1 Rego test failed: release\.safety_test\.test_deliberately_failing \(.*safety_test\.rego:\d+\)\n$/);
     expect(readFileSync(out, 'utf8')).toBe('the bundle before');
     expect(readdirSync(dir).sort()).toEqual(['bundle.tar.gz', 'policies']);
+  });
+
+  it('refuses a signer whose public key does not parse, naming the data file and the signer', async () => {
+    const dir = await temporaryDirectory();
+    const policies = join(dir, 'policies');
+    cpSync(join(ROOT, 'policies'), policies, { recursive: true });
+    const signers = join(policies, 'data', 'signers.yaml');
+    const text = readFileSync(signers, 'utf8');
+    const line = text.split('\n').find((l) => /^ {6}[A-Za-z0-9+/]{40,}$/.test(l))!;
+    writeFileSync(signers, text.replace(line, line.replace(/[A-Za-z]/, (c) => (c === 'A' ? 'B' : 'A')).slice(0, -4)));
+    const out = join(dir, 'bundle.tar.gz');
+    const result = build(policies, out);
+    expect(result.status, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`^gatehouse: ${signers}: signer integrity-gate: public_key is not a PEM public key`));
+    expect(existsSync(out)).toBe(false);
   });
 
   it('refuses thresholds of the wrong type, naming the data file, before anything is signed', async () => {

@@ -134,11 +134,19 @@ describe('cosign interoperability', () => {
         json.ciphertext = bytes.toString('base64');
       });
       expect(line(attest(dir, { COSIGN_PASSWORD: 'right' }))).toContain('cannot decrypt this private key: wrong password or a damaged file');
-      rewrite((json) => (json.kdf.params.N = 2 ** 30));
-      const started = Date.now();
-      const costly = attest(dir, { COSIGN_PASSWORD: 'right' });
-      expect([costly.status, line(costly)]).toEqual([2, `gatehouse: ${join(dir, 'c.key')}: not a cosign encrypted key: scrypt parameters {"N":1073741824,"r":8,"p":1} (N a power of two up to 2^20, r up to 32, p up to 16)\n`]);
-      expect(Date.now() - started).toBeLessThan(10_000);
+      // Costs a key file could ask for: 1 GiB of memory, 2^24 work; each refused at once.
+      for (const params of [{ N: 2 ** 20, r: 8, p: 1 }, { N: 2 ** 16, r: 8, p: 32 }, { N: 2 ** 30, r: 8, p: 1 }]) {
+        rewrite((json) => (json.kdf.params = params));
+        const started = Date.now();
+        const costly = attest(dir, { COSIGN_PASSWORD: 'right' });
+        expect([costly.status, line(costly)]).toEqual([2, `gatehouse: ${join(dir, 'c.key')}: not a cosign encrypted key: scrypt parameters ${JSON.stringify(params)} (N a power of two; at most 256 MiB, 128·N·r bytes, and 2^22 work, N·r·p)\n`]);
+        expect(Date.now() - started).toBeLessThan(10_000);
+      }
+      // Within the bounds, but refused by scrypt itself (N must be below 2^(16·r)): still one line, exit 2.
+      rewrite((json) => (json.kdf.params = { N: 2 ** 16, r: 1, p: 1 }));
+      const refused = attest(dir, { COSIGN_PASSWORD: 'right' });
+      expect(refused.status).toBe(2);
+      expect(line(refused)).toMatch(/: not a cosign encrypted key: scrypt refused its parameters \{"N":65536,"r":1,"p":1\}/);
       rewrite((json) => (json.cipher.name = 'aes-gcm'));
       expect(line(attest(dir, { COSIGN_PASSWORD: 'right' }))).toContain('not a cosign encrypted key: cipher "aes-gcm" (only nacl/secretbox is read)');
     });

@@ -25,6 +25,8 @@ describe('demo keys', () => {
     expect(demoKeysTrusted(await demo('policy-team'), ownSigners)).toEqual(['examples/keys/policy-team.pub']);
     const oneDemoSigner = { signers: { ...ownSigners.signers, bias: { kind: 'key', public_key: pem(await demo('bias-gate')) } } };
     expect(demoKeysTrusted(own(), oneDemoSigner)).toEqual(['examples/keys/bias-gate.pub']);
+    // A signer key that does not parse is no demo key, and no crash: the decision refuses it later.
+    expect(demoKeysTrusted(own(), { signers: { broken: { kind: 'key', public_key: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n' } } })).toEqual([]);
     expect(demoKeysWarning(own(), oneDemoSigner)).toMatch(/^warning: this policy trusts 1 demo key whose private halves are published with gatehouse \(examples\/keys\/bias-gate\.pub\)/);
   });
 });
