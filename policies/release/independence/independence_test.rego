@@ -90,6 +90,12 @@ test_stage_requiring_approval_needs_one_without_a_count if {
 	}
 }
 
+test_rejection_at_a_stage_that_requires_no_approval_is_not_counted if {
+	# Staging requires integrity and provenance only: an approver's word on it decides nothing.
+	attestations := f.with_records("approval", [approval_for("staging", "bob", "reject", 300000)])
+	count(independence.deny) == 0 with input as f.request("staging", attestations) with data.gatehouse as f.gatehouse_data
+}
+
 test_author_cannot_approve if {
 	alice_wrote_it := f.patched("provenance", {"author": {"name": "key:SHA256:alice", "ids": ["alice"]}})
 	denials := independence.deny with input as f.request("production", alice_wrote_it)
