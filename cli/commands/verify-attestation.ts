@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { VerificationError } from '../../src/verify/error.ts';
 import { signerName } from '../../src/verify/identity.ts';
 import { subjectDigests } from '../../src/attest/statement.ts';
+import { ExitError, toExit } from '../exit.ts';
 import { addKeylessTrustOptions, collect, trustFrom, type TrustFlags } from '../options.ts';
 import { printJSON, type Output } from '../output.ts';
 
@@ -28,8 +29,14 @@ export function registerVerifyAttestation(program: Command, output: Output): voi
       try {
         verified = await verifyAttestation(bundlePath, flags);
       } catch (error) {
-        // A script reading --json learns why from the code, not from the wording.
-        if (flags.json && error instanceof VerificationError) printJSON(output, { verified: false, code: error.code, message: error.message });
+        // A script reading --json learns why from the code, not from the wording: this object is
+        // the command's JSON answer, so the failure is reported here, once, with its usual line.
+        if (flags.json && error instanceof VerificationError) {
+          printJSON(output, { verified: false, code: error.code, message: error.message });
+          const exit = toExit(error);
+          output.err(`gatehouse: ${exit.line}`);
+          throw new ExitError(exit.code);
+        }
         throw error;
       }
       const { statement } = verified;
