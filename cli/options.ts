@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { InputError } from '../src/error.ts';
 import { digestArtifact, parseDigest, type ArtifactDigest } from '../src/digest/artifact.ts';
 import type { AttestOptions } from '../src/sign/attest.ts';
+import { progressReporter } from './progress.ts';
 import type { TrustPolicy } from '../src/verify/trust.ts';
 
 // Signing and verification pull in sigstore-js and the schema compiler; they
@@ -17,7 +18,7 @@ export async function resolveSubject(value: string, name?: string): Promise<{ na
     const digest = parseDigest(value, '--subject');
     return { name: name ?? digest, digest };
   }
-  const { digest } = await digestArtifact(value);
+  const { digest } = await digestArtifact(value, { onProgress: progressReporter(`digesting ${value}`, 'bytes') });
   return { name: name ?? basename(resolve(value)), digest };
 }
 

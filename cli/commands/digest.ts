@@ -3,6 +3,7 @@ import { digestArtifact } from '../../src/digest/artifact.ts';
 import { DEFAULT_IGNORE_PATHS, type Serialization } from '../../src/digest/model.ts';
 import { collect, parseShardSize } from '../options.ts';
 import { printJSON, type Output } from '../output.ts';
+import { progressReporter } from '../progress.ts';
 
 export function registerDigest(program: Command, output: Output): void {
   program
@@ -15,7 +16,7 @@ export function registerDigest(program: Command, output: Output): void {
     .action(async (path: string, flags: { shardSize?: string; ignore?: string[]; json?: boolean }) => {
       const serialization: Serialization =
         flags.shardSize === undefined ? { method: 'files' } : { method: 'shards', shardSize: parseShardSize(flags.shardSize) };
-      const result = await digestArtifact(path, { serialization, ...(flags.ignore === undefined ? {} : { ignorePaths: flags.ignore }) });
+      const result = await digestArtifact(path, { serialization, ...(flags.ignore === undefined ? {} : { ignorePaths: flags.ignore }), onProgress: progressReporter(`digesting ${path}`, 'bytes') });
       if (!flags.json) {
         output.out(result.digest);
         return;

@@ -10,6 +10,7 @@ import { DEFAULT_STORE_DIRECTORY, FileSystemAttestationStore } from '../../src/s
 import { ExitError, EXIT } from '../exit.ts';
 import { addSigningOptions, collect, parseTime, resolveSubject, signingFrom, type SigningFlags } from '../options.ts';
 import { appendStepSummary, printJSON, type Output } from '../output.ts';
+import { progressReporter } from '../progress.ts';
 
 interface OutputFlags {
   out?: string;
@@ -116,7 +117,7 @@ export function registerGate(program: Command, output: Output): void {
     .option('--judge-endpoint <url>', 'judge refusals with an LLM at this endpoint (default: the rule-based judge)')
     .option('--judge-model <name>', 'model name for --judge-endpoint')
     .action(async (flags: OutputFlags & SigningFlags & SafetyFlags) => {
-      const [{ parseSafetyDataset }, { parseResponses }, { collectResponses, progressLine }, judges, { assertJudgeAccepted, runSafetyGate, safetyThresholdsFrom }] = await Promise.all([
+      const [{ parseSafetyDataset }, { parseResponses }, { collectResponses }, judges, { assertJudgeAccepted, runSafetyGate, safetyThresholdsFrom }] = await Promise.all([
         import('../../src/gates/safety/dataset.ts'),
         import('../../src/gates/safety/responses.ts'),
         import('../../src/gates/safety/endpoint.ts'),
@@ -142,14 +143,12 @@ export function registerGate(program: Command, output: Output): void {
         responses = parseResponses(file.text, flags.responses, flags.responsesFormat as 'jsonl' | 'promptfoo' | 'garak', prompts);
         responsesDigest = file.digest;
       } else {
-        const startedAt = Date.now();
-        const tty = process.stderr.isTTY === true;
         responses = await collectResponses(prompts, {
           endpoint: { url: flags.endpoint!, model: flags.model!, timeoutMs, ...apiKey },
           concurrency: wholeNumber(flags.concurrency, '--concurrency', 1),
           ...(flags.system === undefined ? {} : { system: flags.system }),
           ...(flags.resume === undefined ? {} : { resumeFile: flags.resume }),
-          ...(tty ? { onProgress: (done: number, total: number) => process.stderr.write(`\r${progressLine(done, total, startedAt)}${done === total ? '\n' : ''}`) } : {}),
+          onProgress: progressReporter(`asking ${flags.model}`, 'prompts'),
         });
       }
       const run = await runSafetyGate({ subject, prompts, responses, ...(responsesDigest === undefined ? {} : { responsesDigest }), datasetDigest: dataset.digest, judge, policy, evaluatedAt: evaluationTime(flags), signing });

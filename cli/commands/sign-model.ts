@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Serialization } from '../../src/digest/model.ts';
 import { addSigningOptions, parseShardSize, signingFrom, type SigningFlags } from '../options.ts';
 import { printJSON, type Output } from '../output.ts';
+import { progressReporter } from '../progress.ts';
 
 interface SignModelFlags extends SigningFlags {
   shardSize?: string;
@@ -25,7 +26,7 @@ export function registerSignModel(program: Command, output: Output): void {
       const serialization: Serialization = flags.shardSize === undefined ? { method: 'files' } : { method: 'shards', shardSize: parseShardSize(flags.shardSize) };
       // A key signature carries the key hint model_signing checks; keyless goes through the usual signer.
       const signing = flags.key !== undefined && flags.keyless !== true ? { signer: modelSigningKeySigner(await readPrivateKey(flags.key)) } : await signingFrom(flags);
-      const { manifest, signaturePath } = await signModelDirectory(directory, signing, { serialization });
+      const { manifest, signaturePath } = await signModelDirectory(directory, signing, { serialization, onProgress: progressReporter(`digesting ${directory}`, 'bytes') });
       const digest = `sha256:${manifest.digest}`;
       if (flags.json) printJSON(output, { signature: signaturePath, digest, serialization: manifest.serialization, resources: manifest.resources.length });
       else output.out(`wrote ${signaturePath}: model-signing signature of ${manifest.modelName} (${digest}, ${manifest.resources.length} ${manifest.serialization.method === 'files' ? 'files' : 'shards'})`);

@@ -52,6 +52,8 @@ export interface ModelDigestOptions {
   workers?: number;
   /** Reuse a pool across calls (its size wins over `workers`). */
   pool?: HashPool;
+  /** Called as each file or shard is hashed, with the bytes hashed so far and in all. */
+  onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
 
 // Below this many bytes the cost of starting workers outweighs the parallelism.
@@ -107,10 +109,19 @@ export async function hashFile(path: string): Promise<string> {
 }
 
 async function hashAll(tasks: HashTask[], totalBytes: number, options: ModelDigestOptions): Promise<Buffer[]> {
+  let done = 0;
+  const progressed = (task: HashTask) => {
+    done += span(task);
+    options.onProgress?.(done, totalBytes);
+  };
+  options.onProgress?.(0, totalBytes);
   if (options.pool === undefined && (tasks.length <= 1 || totalBytes < INLINE_BYTES || options.workers === 1)) {
     const buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
     const digests: Buffer[] = [];
-    for (const task of tasks) digests.push(await hashChecked(task, buffer));
+    for (const task of tasks) {
+      digests.push(await hashChecked(task, buffer));
+      progressed(task);
+    }
     return digests;
   }
   const pool = options.pool ?? new HashPool(Math.min(options.workers ?? availableParallelism(), tasks.length));
@@ -123,6 +134,7 @@ async function hashAll(tasks: HashTask[], totalBytes: number, options: ModelDige
         digests[i] = await pool.hash(tasks[i]!).catch((error: unknown) => {
           throw changedError(tasks[i]!.path, error);
         });
+        progressed(tasks[i]!);
       }),
     );
     return digests;

@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { toStatement, type Statement } from '../../attest/statement.ts';
-import { hashModelDirectory, DEFAULT_IGNORE_PATHS, type ModelManifest, type Serialization } from '../../digest/model.ts';
+import { hashModelDirectory, DEFAULT_IGNORE_PATHS, type ModelDigestOptions, type ModelManifest, type Serialization } from '../../digest/model.ts';
 import { writeFileAtomic } from '../../io/atomic.ts';
 import { toPublicKeyPEM } from '../../keys/keys.ts';
 import { signStatement, type AttestOptions } from '../../sign/attest.ts';
@@ -66,7 +66,7 @@ export function modelSigningKeySigner(privateKey: KeyObject): KeySigner {
 export async function signModelDirectory(
   directory: string,
   signing: AttestOptions,
-  options: { serialization?: Serialization } = {},
+  options: { serialization?: Serialization; onProgress?: ModelDigestOptions['onProgress'] } = {},
 ): Promise<{ manifest: ModelManifest; signaturePath: string }> {
   const manifest = await hashModelDirectory(directory, { ignorePaths: DEFAULT_IGNORE_PATHS, ...options });
   const bundle = await signStatement(toModelSigningStatement(manifest), signing);
