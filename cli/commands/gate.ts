@@ -32,6 +32,7 @@ export function registerGate(program: Command, output: Output): void {
       const { runIntegrityGate } = await import('../../src/gates/integrity/index.ts');
       const run = await runIntegrityGate({
         path,
+        digest: { onProgress: progressReporter(`digesting ${path}`, 'bytes') },
         expected,
         ...(flags.expectedSource === undefined ? {} : { expectedSource: flags.expectedSource }),
         evaluatedAt: evaluationTime(flags),
@@ -49,6 +50,7 @@ export function registerGate(program: Command, output: Output): void {
       const [signing, policy, { runProvenanceGate }] = await Promise.all([signingFrom(flags), loadPolicy(flags), import('../../src/gates/provenance/index.ts')]);
       const run = await runProvenanceGate({
         path,
+        onProgress: progressReporter(`digesting ${path}`, 'bytes'),
         ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }),
         policy,
         evaluatedAt: evaluationTime(flags),

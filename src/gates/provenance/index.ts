@@ -4,7 +4,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import type { ProvenancePredicate } from '../../attest/predicates.ts';
 import { InputError } from '../../error.ts';
 import { DigestError } from '../../digest/error.ts';
-import { DEFAULT_IGNORE_PATHS, hashModelDirectory, type ModelManifest, type Serialization } from '../../digest/model.ts';
+import { DEFAULT_IGNORE_PATHS, hashModelDirectory, type ModelDigestOptions, type ModelManifest, type Serialization } from '../../digest/model.ts';
 import { readBoundedFile } from '../../io/read.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
 import { policyDataOf, policySigners } from '../../policy/data.ts';
@@ -27,6 +27,8 @@ export interface ProvenanceGateOptions {
   policy: VerifiedPolicyBundle;
   evaluatedAt: Date;
   signing: AttestOptions;
+  /** Told the bytes hashed so far as the model on disk is digested. */
+  onProgress?: ModelDigestOptions['onProgress'];
 }
 
 /** Who may sign models under a policy: exactly the signers its data lists in model_signers. */
@@ -55,7 +57,7 @@ export async function runProvenanceGate(options: ProvenanceGateOptions): Promise
   let onDisk: ModelManifest | undefined;
   if (signature.verified) {
     const serialization = toSerialization(signature.serialization);
-    onDisk = await hashModelDirectory(modelPath, { serialization, ignorePaths });
+    onDisk = await hashModelDirectory(modelPath, { serialization, ignorePaths, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
   }
   // The subject is the artifact's default digest; reuse the hashing already
   // done when the signature's serialization is that default.
