@@ -229,6 +229,22 @@ describe('gatehouse replay', () => {
   });
 });
 
+// A copy of policies/ in a new temporary directory, for tests that break it.
+async function copyOfPolicies(): Promise<{ dir: string; policies: string }> {
+  const dir = await temporaryDirectory();
+  const policies = join(dir, 'policies');
+  cpSync(join(ROOT, 'policies'), policies, { recursive: true });
+  return { dir, policies };
+}
+
+// Appends a Rego test that fails to the safety tests; returns its line.
+function appendFailingTest(policies: string): number {
+  const tests = join(policies, 'release', 'safety', 'safety_test.rego');
+  const text = readFileSync(tests, 'utf8');
+  writeFileSync(tests, `${text}\ntest_deliberately_failing if {\n\t1 == 2\n}\n`);
+  return text.split('\n').length + 1;
+}
+
 describe('gatehouse policy test', () => {
   it('runs the Rego tests and reports full coverage', () => {
     const result = gatehouse(['policy', 'test', '--policies', join(ROOT, 'policies')]);
@@ -236,19 +252,9 @@ describe('gatehouse policy test', () => {
     expect(result.stdout).toMatch(/^\d+ passed, 0 failed; coverage 100\.0%/);
   });
 
-  // A copy of policies/ with one test that fails appended to the safety tests.
-  const withFailingTest = async (): Promise<{ policies: string; row: number }> => {
-    const dir = await temporaryDirectory();
-    const policies = join(dir, 'policies');
-    cpSync(join(ROOT, 'policies'), policies, { recursive: true });
-    const tests = join(policies, 'release', 'safety', 'safety_test.rego');
-    const text = readFileSync(tests, 'utf8');
-    writeFileSync(tests, `${text}\ntest_deliberately_failing if {\n\t1 == 2\n}\n`);
-    return { policies, row: text.split('\n').length + 1 };
-  };
-
   it('names each failing test with its file and line and exits 1', async () => {
-    const { policies, row } = await withFailingTest();
+    const { policies } = await copyOfPolicies();
+    const row = appendFailingTest(policies);
     const location = `${join(policies, 'release', 'safety', 'safety_test.rego')}:${row}`;
     const text = gatehouse(['policy', 'test', '--policies', policies]);
     expect(text.status, text.stderr).toBe(1);
@@ -260,9 +266,7 @@ describe('gatehouse policy test', () => {
   });
 
   it('says which source does not parse, and a missing or wrong policies directory, with exit 2', async () => {
-    const dir = await temporaryDirectory();
-    const policies = join(dir, 'policies');
-    cpSync(join(ROOT, 'policies'), policies, { recursive: true });
+    const { dir, policies } = await copyOfPolicies();
     const broken = join(policies, 'release', 'safety', 'safety.rego');
     writeFileSync(broken, `${readFileSync(broken, 'utf8')}\nbroken if { 1 == }\n`);
     const parse = gatehouse(['policy', 'test', '--policies', policies]);
@@ -340,11 +344,8 @@ describe('gatehouse policy build', () => {
   const build = (policies: string, out: string) => gatehouse(['policy', 'build', '--policies', policies, '--signing-key', join(KEYS, 'policy-team.key'), '--out', out]);
 
   it('refuses to sign a policy whose tests fail, and leaves the bundle already there untouched', async () => {
-    const dir = await temporaryDirectory();
-    const policies = join(dir, 'policies');
-    cpSync(join(ROOT, 'policies'), policies, { recursive: true });
-    const tests = join(policies, 'release', 'safety', 'safety_test.rego');
-    writeFileSync(tests, `${readFileSync(tests, 'utf8')}\ntest_deliberately_failing if {\n\t1 == 2\n}\n`);
+    const { dir, policies } = await copyOfPolicies();
+    appendFailingTest(policies);
     const out = join(dir, 'bundle.tar.gz');
     writeFileSync(out, 'the bundle before');
     const result = build(policies, out);
@@ -355,9 +356,7 @@ describe('gatehouse policy build', () => {
   });
 
   it('refuses a signer whose public key does not parse, naming the data file and the signer', async () => {
-    const dir = await temporaryDirectory();
-    const policies = join(dir, 'policies');
-    cpSync(join(ROOT, 'policies'), policies, { recursive: true });
+    const { dir, policies } = await copyOfPolicies();
     const signers = join(policies, 'data', 'signers.yaml');
     const text = readFileSync(signers, 'utf8');
     const line = text.split('\n').find((l) => /^ {6}[A-Za-z0-9+/]{40,}$/.test(l))!;
@@ -370,9 +369,7 @@ describe('gatehouse policy build', () => {
   });
 
   it('refuses thresholds of the wrong type, naming the data file, before anything is signed', async () => {
-    const dir = await temporaryDirectory();
-    const policies = join(dir, 'policies');
-    cpSync(join(ROOT, 'policies'), policies, { recursive: true });
+    const { dir, policies } = await copyOfPolicies();
     const thresholds = join(policies, 'data', 'thresholds.yaml');
     const text = readFileSync(thresholds, 'utf8');
     const out = join(dir, 'bundle.tar.gz');
