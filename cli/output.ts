@@ -31,14 +31,15 @@ export function printJSON(output: Output, value: unknown): void {
 
 /**
  * Appends a Markdown summary to the file GitHub Actions names in
- * GITHUB_STEP_SUMMARY, when it is set, so the job page shows it. A summary
+ * GITHUB_STEP_SUMMARY, when it is set, so the job page shows it (the summary
+ * is made only then). A summary
  * that cannot be written is a warning: the verdict and exit code stand.
  */
-export async function appendStepSummary(markdown: string, output: Output): Promise<void> {
+export async function appendStepSummary(markdown: () => string | Promise<string>, output: Output): Promise<void> {
   const path = process.env['GITHUB_STEP_SUMMARY'];
   if (path === undefined || path === '') return;
   try {
-    await appendFile(path, `${markdown.trimEnd()}\n\n`);
+    await appendFile(path, `${(await markdown()).trimEnd()}\n\n`);
   } catch (error) {
     output.err(`gatehouse: warning: could not append the summary to GITHUB_STEP_SUMMARY (${path}): ${describeThrown(error)}`);
   }

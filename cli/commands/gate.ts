@@ -3,7 +3,7 @@ import type { GateName, GatePredicateBase } from '../../src/attest/predicates.ts
 import { join } from 'node:path';
 import { InputError } from '../../src/error.ts';
 import { parseDigest } from '../../src/digest/artifact.ts';
-import { gateMarkdown, type GateRun } from '../../src/gates/gate.ts';
+import type { GateRun } from '../../src/gates/gate.ts';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
 import { readEvidenceFile } from '../../src/io/read.ts';
 import { DEFAULT_STORE_DIRECTORY, FileSystemAttestationStore } from '../../src/store/fs-store.ts';
@@ -59,7 +59,7 @@ export function registerGate(program: Command, output: Output): void {
       await finish(run, flags, output);
     });
 
-  judgedGateCommand(gate, 'regression', "compare the candidate with the deployed model on every example of the pinned evaluation set, against the policy bundle's thresholds", false)
+  judgedGateCommand(gate, 'regression', "compare the candidate with the deployed model on every example of the pinned evaluation set, against the policy bundle's thresholds")
     .requiredOption('--subject <path|sha256:hex>', 'the candidate model')
     .requiredOption('--candidate <file>', "the candidate's per-example results")
     .requiredOption('--baseline <file>', "the deployed model's per-example results on the same examples")
@@ -105,7 +105,7 @@ export function registerGate(program: Command, output: Output): void {
       await finish(run, flags, output);
     });
 
-  judgedGateCommand(gate, 'safety', 'judge the model on the safety dataset pinned in policy data, from responses on file or asked of an endpoint', false)
+  judgedGateCommand(gate, 'safety', 'judge the model on the safety dataset pinned in policy data, from responses on file or asked of an endpoint')
     .requiredOption('--subject <path|sha256:hex>', 'the model')
     .requiredOption('--dataset <file.jsonl>', 'the safety dataset (its digest must be the one policy data pins)')
     .option('--responses <file>', 'responses produced elsewhere')
@@ -158,7 +158,7 @@ export function registerGate(program: Command, output: Output): void {
       await finish(run, flags, output);
     });
 
-  judgedGateCommand(gate, 'bias', "judge fairness across groups (and intersections) against the policy bundle's thresholds", false)
+  judgedGateCommand(gate, 'bias', "judge fairness across groups (and intersections) against the policy bundle's thresholds")
     .requiredOption('--subject <path|sha256:hex>', 'the model')
     .requiredOption('--predictions <file>', 'the model\'s predictions: id, and prediction and/or score (CSV or JSONL); joined to the dataset by id')
     .requiredOption('--dataset <file>', 'the labelled evaluation data (CSV or JSONL: id, label, group columns) whose digest policy data pins')
@@ -226,19 +226,14 @@ interface RegressionFlags extends JudgedFlags {
 interface JudgedFlags {
   policy: string;
   policyKey: string;
-  seed?: string;
-  resamples?: string;
   reportDir: string;
 }
 
-function judgedGateCommand(parent: Command, name: GateName, description: string, bootstrap = true): Command {
-  const command = gateCommand(parent, name, description)
+function judgedGateCommand(parent: Command, name: GateName, description: string): Command {
+  return gateCommand(parent, name, description)
     .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle the thresholds come from')
     .requiredOption('--policy-key <file.pub>', "the policy team's public key")
     .option('--report-dir <dir>', 'where the JSON report and Markdown summary go', 'reports');
-  return bootstrap
-    ? command.option('--seed <n>', 'bootstrap seed, recorded in the attestation', '20261122').option('--resamples <n>', 'bootstrap resamples', '2000')
-    : command;
 }
 
 // Thresholds and trusted model signers come only from a bundle verified against the policy team's key.
@@ -246,11 +241,6 @@ async function loadPolicy(flags: { policy: string; policyKey: string }) {
   const { readPolicyBundle, readPolicyKey } = await import('../../src/policy/bundle.ts');
   return readPolicyBundle(flags.policy, await readPolicyKey(flags.policyKey));
 }
-
-// Seeds leave room below 2^53 for the per-slice and per-half seeds derived from them.
-const MAX_SEED = 2 ** 48;
-// Fewer resamples cannot place the tails of a 95% percentile interval.
-const MIN_RESAMPLES = 100;
 
 function wholeNumber(value: string, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const number = Number(value);
@@ -299,6 +289,6 @@ async function finish(run: GateRun<GatePredicateBase<GateName>>, flags: OutputFl
     for (const reason of predicate!.reasons) output.out(`  - ${reason}`);
     output.out(`  attestation: ${location}`);
   }
-  await appendStepSummary('markdown' in run && typeof run.markdown === 'string' ? run.markdown : gateMarkdown(predicate!, subject), output);
+  await appendStepSummary(async () => ('markdown' in run && typeof run.markdown === 'string' ? run.markdown : (await import('../../src/gates/gate.ts')).gateMarkdown(predicate!, subject)), output);
   if (predicate!.verdict !== 'pass') throw new ExitError(EXIT.failed);
 }

@@ -79,7 +79,7 @@ export function registerVerify(program: Command, output: Output): void {
         await writeFileAtomic(flags.decisionOut, `${JSON.stringify(record, null, 2)}\n`);
         recordPath = flags.decisionOut;
       }
-      for (const report of reports) await writeFileAtomic(report.path, decisionReport(decision, report.format, recordPath ?? null));
+      for (const report of reports) await writeFileAtomic(report.path, await decisionReport(decision, report.format, recordPath ?? null));
       if (flags.json) {
         printJSON(output, decisionSummary(decision, recordPath ?? null));
       } else {
@@ -89,7 +89,7 @@ export function registerVerify(program: Command, output: Output): void {
           output.out(`decision record: ${recordPath}`);
         }
       }
-      await appendStepSummary(formatDecisionMarkdown(decision), output);
+      await appendStepSummary(() => formatDecisionMarkdown(decision), output);
       if (!decision.result.allowed) throw new ExitError(EXIT.failed);
     });
 }

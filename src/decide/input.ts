@@ -100,6 +100,8 @@ export async function buildPolicyInput(options: PolicyInputOptions): Promise<{ i
     if (++count > MAX_BUNDLES_PER_DECISION) {
       throw new InputError({ code: 'USAGE', message: `more than ${MAX_BUNDLES_PER_DECISION} attestation bundles for one artifact; refusing to decide on a flooded store` });
     }
+    // The same bytes under another name are already in: nothing to parse or verify again.
+    if ('bundleDigest' in bundle && byId.has(`sha256:${bundle.bundleDigest}`)) continue;
     const { record, statementKey } = toRecord(bundle, options, verifiedByContent);
     if (!locations.has(record.id)) locations.set(record.id, bundle.location);
     if (byId.has(record.id)) continue;

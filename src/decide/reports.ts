@@ -1,4 +1,3 @@
-import { stringify as toYAML } from 'yaml';
 import { InputError } from '../error.ts';
 import type { Decision } from './decide.ts';
 import { formatDecisionMarkdown, rejectedBundles } from './format.ts';
@@ -39,12 +38,15 @@ export function decisionSummary(decision: Decision, decisionRecord: string | nul
 }
 
 /** A decision written in one report format. */
-export function decisionReport(decision: Decision, format: ReportFormat, decisionRecord: string | null): string {
+export async function decisionReport(decision: Decision, format: ReportFormat, decisionRecord: string | null): Promise<string> {
   switch (format) {
     case 'json':
       return `${JSON.stringify(decisionSummary(decision, decisionRecord), null, 2)}\n`;
-    case 'yaml':
-      return toYAML(decisionSummary(decision, decisionRecord));
+    case 'yaml': {
+      // Loaded only for a YAML report, not with every command.
+      const { stringify } = await import('yaml');
+      return stringify(decisionSummary(decision, decisionRecord));
+    }
     case 'markdown':
       return formatDecisionMarkdown(decision);
     case 'junit':
@@ -61,10 +63,13 @@ export function decisionReport(decision: Decision, format: ReportFormat, decisio
  */
 function junitReport(decision: Decision): string {
   const { result } = decision;
+  let failingGates = 0;
   const gates = Object.entries(result.gates).map(([gate, report]) => {
     const against = result.violations.filter((violation) => violation.gate === gate);
+    const fails = report.status !== 'present' || against.length > 0;
+    if (fails) failingGates++;
     const failure =
-      report.status !== 'present' || against.length > 0
+      fails
         ? `\n      <failure type="${xml(against[0]?.code ?? report.status)}" message="${xml(against[0]?.msg ?? `${gate} is ${report.status}`)}">${xml(against.map((v) => `[${v.code}] ${v.msg}`).join('\n') || `${gate} is ${report.status}`)}</failure>\n    `
         : '';
     return `    <testcase classname="gatehouse.gates" name="${xml(gate)}">${failure}</testcase>`;
@@ -72,7 +77,7 @@ function junitReport(decision: Decision): string {
   const violations = result.violations.map(
     (violation) => `    <testcase classname="gatehouse.violations.${xml(violation.gate || 'policy')}" name="${xml(`[${violation.code}] ${violation.msg}`)}">\n      <failure type="${xml(violation.code)}" message="${xml(violation.msg)}">${xml(violation.title)}</failure>\n    </testcase>`,
   );
-  const failures = gates.filter((test) => test.includes('<failure')).length + violations.length;
+  const failures = failingGates + violations.length;
   const tests = gates.length + violations.length;
   const name = `gatehouse verify ${result.artifact} to ${result.stage}: ${result.allowed ? 'ALLOWED' : 'DENIED'}`;
   return [

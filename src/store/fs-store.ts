@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { SerializedBundle } from '@sigstore/bundle';
 import { InputError } from '../error.ts';
 import { digestHex, type ArtifactDigest } from '../digest/artifact.ts';
-import { TEMP_SUFFIX, ensureDirectory, writeFileAtomic } from '../io/atomic.ts';
+import { TEMP_SUFFIX, writeFileAtomic } from '../io/atomic.ts';
 import { readBoundedFile } from '../io/read.ts';
 import type { AttestationStore, StoredBundle, UnreadableBundle } from './store.ts';
 
@@ -28,7 +28,6 @@ export class FileSystemAttestationStore implements AttestationStore {
   async put(subject: ArtifactDigest, bundle: SerializedBundle): Promise<string> {
     const bytes = Buffer.from(`${JSON.stringify(bundle, null, 2)}\n`, 'utf8');
     const directory = this.#directory(subject);
-    await ensureDirectory(directory);
     const location = join(directory, `${sha256(bytes)}${BUNDLE_SUFFIX}`);
     await writeFileAtomic(location, bytes);
     return location;

@@ -176,6 +176,8 @@ describe('output cannot be spoofed', () => {
     const result = await verify(world, store);
     expect(result.code).toBe(0);
     expect(result.stdout).not.toMatch(/[\u0085\u202e]/);
+    // The file is still reported, its name escaped rather than dropped.
+    expect(result.stdout).toContain('bidi\\u202e\\u0085.json",');
   });
 });
 

@@ -64,7 +64,7 @@ export async function runProvenanceGate(options: ProvenanceGateOptions): Promise
   const artifact =
     onDisk !== undefined && onDisk.serialization.method === 'files' && sameSet(ignorePaths, DEFAULT_IGNORE_PATHS)
       ? describeManifest(onDisk)
-      : await describeArtifact(modelPath);
+      : await describeArtifact(modelPath, options.onProgress === undefined ? {} : { onProgress: options.onProgress });
   const predicate = evaluateProvenance(
     { artifact, signature, ...(onDisk === undefined ? {} : { onDisk }) },
     { evaluatedAt: toRFC3339(options.evaluatedAt), policyDigest: `sha256:${options.policy.digest}` },

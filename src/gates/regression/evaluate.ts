@@ -4,6 +4,7 @@ import { DEFAULT_RESAMPLES, mean, summariseDistribution, type BootstrapResult, t
 import { pairedCounts, pairedMeanEvidence, pairedProportionEvidence, type DifferenceEvidence } from '../../stats/paired.ts';
 import { runBootstraps, type BootstrapJob, type BootstrapJobResult } from '../../stats/parallel.ts';
 import { geometricMean, logRatioEvidence, runsNeeded } from '../../stats/ratio.ts';
+import { bonferroniLevel } from '../../stats/simultaneous.ts';
 import { cohensDz } from '../../stats/tests.ts';
 import { figure, judgedBase } from '../gate.ts';
 import { MAX_EXAMPLES, type EvaluationExample, type EvidenceFile, type ExampleResult, type RunFigures } from './results.ts';
@@ -356,7 +357,7 @@ function runMetric(
     if (evidence === 'no-variation') reasons.push(`${name}: the runs show no run-to-run variation, so its size cannot be estimated`);
     // No interval can be computed: the widest one the scale allows, never a point.
     const delta = candidate / baseline - 1;
-    return { ...common, delta, ci: { low: -1, high: Math.max(delta, Number.MAX_VALUE), level: settings.level }, verdict: 'insufficient-evidence' };
+    return { ...common, delta, ci: { low: -1, high: Number.MAX_VALUE, level: settings.level }, verdict: 'insufficient-evidence' };
   }
   const ci = evidence.interval(settings.level);
   return { ...common, delta: evidence.estimate, ci, verdict: enough ? nonInferiority(ci, threshold.direction, threshold.tolerance) : 'insufficient-evidence' };
@@ -419,7 +420,7 @@ function judgeSlices(
     }
   }
   const m = tests.length;
-  const adjustedLevel = 1 - (1 - settings.level) / m;
+  const adjustedLevel = bonferroniLevel(settings.level, m);
   for (const { slice, evidence, column } of tests) {
     const tolerance = config.thresholds.slices?.tolerances?.[column.name] ?? config.thresholds.metrics[column.name]!.tolerance;
     const ci: Interval = evidence.interval(adjustedLevel);
