@@ -1,10 +1,11 @@
-import { basename, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { InputError } from '../src/error.ts';
-import { digestArtifact, parseDigest, type ArtifactDigest } from '../src/digest/artifact.ts';
+import { resolveSubject as resolveArtifact, type ArtifactDigest } from '../src/digest/artifact.ts';
 import type { AttestOptions } from '../src/sign/attest.ts';
 import { progressReporter } from './progress.ts';
 import type { TrustPolicy } from '../src/verify/trust.ts';
+import { DEFAULT_STORE_DIRECTORY } from '../src/store/fs-store.ts';
+import type { AttestationStore } from '../src/store/store.ts';
 
 // Signing and verification pull in sigstore-js and the schema compiler; they
 // are imported when a command needs them so every other command starts fast.
@@ -12,14 +13,9 @@ import type { TrustPolicy } from '../src/verify/trust.ts';
 /** Parses an RFC 3339 time given to `flag`. */
 export { parseRFC3339 as parseTime } from '../src/time.ts';
 
-/** A subject given as a path (hashed now) or as sha256:HEX. */
-export async function resolveSubject(value: string, name?: string): Promise<{ name: string; digest: ArtifactDigest }> {
-  if (value.startsWith('sha256:')) {
-    const digest = parseDigest(value, '--subject');
-    return { name: name ?? digest, digest };
-  }
-  const { digest } = await digestArtifact(value, { onProgress: progressReporter(`digesting ${value}`, 'bytes') });
-  return { name: name ?? basename(resolve(value)), digest };
+/** A subject given as a path (hashed now, with progress on stderr) or as sha256:HEX. */
+export function resolveSubject(value: string, name?: string): Promise<{ name: string; digest: ArtifactDigest }> {
+  return resolveArtifact(value, { ...(name === undefined ? {} : { name }), onProgress: progressReporter(`digesting ${value}`, 'bytes') });
 }
 
 export interface SigningFlags {
@@ -102,6 +98,25 @@ export async function trustFrom(keyPaths: string[], flags: TrustFlags): Promise<
     };
   }
   return policy;
+}
+
+export interface StoreFlags {
+  store: string;
+  /** The old name of --store, still accepted. */
+  attestations?: string;
+}
+
+/** Declares --store: the attestation store a command reads or writes (a URI such as file:DIR, or a directory). */
+export function addStoreOption(command: Command, role: string): Command {
+  return command
+    .option('--store <uri>', `${role} (file:DIR or a directory)`, DEFAULT_STORE_DIRECTORY)
+    .addOption(new Option('--attestations <dir>', 'the old name of --store').hideHelp().conflicts('store'));
+}
+
+/** Opens the store the flags name. */
+export async function storeFrom(flags: StoreFlags): Promise<AttestationStore> {
+  const { openStore } = await import('../src/store/open.ts');
+  return openStore(flags.attestations ?? flags.store);
 }
 
 /** Commander argParser for repeatable options. */

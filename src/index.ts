@@ -55,16 +55,34 @@ export type { SignerIdentity } from './verify/identity.ts';
 export { VerificationError } from './verify/error.ts';
 export type { VerificationErrorCode } from './verify/error.ts';
 
-export { digestArtifact, digestHex, parseDigest } from './digest/artifact.ts';
-export type { ArtifactDigest, ArtifactDigestResult } from './digest/artifact.ts';
+export { digestArtifact, digestHex, parseDigest, resolveSubject } from './digest/artifact.ts';
+export type { ArtifactDigest, ArtifactDigestResult, SubjectReference } from './digest/artifact.ts';
 export { DEFAULT_IGNORE_PATHS, DEFAULT_SHARD_SIZE, hashFile, hashModelDirectory } from './digest/model.ts';
 export type { ManifestResource, ModelDigestOptions, ModelManifest, Serialization } from './digest/model.ts';
 export { HashPool } from './digest/pool.ts';
 export type { HashTask } from './digest/pool.ts';
 export { DigestError } from './digest/error.ts';
 
-export type { AttestationStore, StoredBundle, UnreadableBundle } from './store/store.ts';
+export { storeEntries } from './store/store.ts';
+export type { AttestationStore, ListOptions, ListPage, PutResult, StoredBundle, StoreEntry, UnreadableBundle } from './store/store.ts';
 export { DEFAULT_STORE_DIRECTORY, FileSystemAttestationStore } from './store/fs-store.ts';
+export { DEFAULT_STORE_URI, openStore } from './store/open.ts';
+export { StoreError } from './store/error.ts';
+export type { StoreErrorCode } from './store/error.ts';
+export { bundleClaims, serializeBundle } from './store/serialize.ts';
+
+export { deliverGateRun, fileSink } from './gates/workflow.ts';
+export type { GateContext, GateOutcome, GateSink } from './gates/workflow.ts';
+export { integrityGate } from './gates/integrity/index.ts';
+export type { IntegrityGateRequest } from './gates/integrity/index.ts';
+export { provenanceGate } from './gates/provenance/index.ts';
+export type { ProvenanceGateRequest } from './gates/provenance/index.ts';
+export { regressionGate } from './gates/regression/index.ts';
+export type { RegressionGateRequest } from './gates/regression/index.ts';
+export { safetyGate } from './gates/safety/index.ts';
+export type { SafetyGateRequest } from './gates/safety/index.ts';
+export { biasGate } from './gates/bias/index.ts';
+export type { BiasGateRequest } from './gates/bias/index.ts';
 
 export { attestGate, describeArtifact, describeManifest } from './gates/gate.ts';
 export { parseRFC3339, toRFC3339 } from './time.ts';
@@ -102,7 +120,6 @@ export { DecisionEngine } from './decide/decide.ts';
 export type { Decision, DecisionRequest, DecisionResult, GateReport, Violation } from './decide/decide.ts';
 export { buildPolicyInput, inputDigest } from './decide/input.ts';
 export type { AttestationRecord, PolicyInput } from './decide/input.ts';
-export { collectAttestations } from './decide/attestations.ts';
 export { DECISION_PREDICATE_TYPE, signDecision, toDecisionStatement } from './decide/record.ts';
 export type { DecisionRecordPredicate } from './decide/record.ts';
 export { diffJSON, replayDecision, verifyDecisionRecord } from './decide/replay.ts';

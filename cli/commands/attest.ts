@@ -28,10 +28,11 @@ export function registerAttest(program: Command, output: Output): void {
   )
     .option('--json', 'print the statement as JSON')
     .action(async (flags: AttestFlags) => {
-      const [{ predicateValidatorFor }, { toStatement }, { signStatement }] = await Promise.all([
+      const [{ predicateValidatorFor }, { toStatement }, { signStatement }, { serializeBundle }] = await Promise.all([
         import('../../src/attest/predicate-schemas.ts'),
         import('../../src/attest/statement.ts'),
         import('../../src/sign/attest.ts'),
+        import('../../src/store/serialize.ts'),
       ]);
       const predicate = await readJSONFile(flags.predicate);
       if (predicate === null || typeof predicate !== 'object' || Array.isArray(predicate)) {
@@ -47,7 +48,7 @@ export function registerAttest(program: Command, output: Output): void {
         predicate: predicate as Record<string, unknown>,
       });
       const bundle = await signStatement(statement, signing);
-      await writeFileAtomic(flags.out, `${JSON.stringify(bundle, null, 2)}\n`);
+      await writeFileAtomic(flags.out, serializeBundle(bundle));
       if (flags.json) printJSON(output, { out: flags.out, statement });
       else output.out(`wrote ${flags.out}: ${flags.predicateType} about ${subject.digest}`);
     });

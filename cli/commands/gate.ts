@@ -1,20 +1,17 @@
 import { Command, Option } from 'commander';
 import type { GateName, GatePredicateBase } from '../../src/attest/predicates.ts';
-import { join } from 'node:path';
 import { InputError } from '../../src/error.ts';
 import { parseDigest } from '../../src/digest/artifact.ts';
-import type { GateRun } from '../../src/gates/gate.ts';
-import { writeFileAtomic } from '../../src/io/atomic.ts';
-import { readEvidenceFile } from '../../src/io/read.ts';
-import { DEFAULT_STORE_DIRECTORY, FileSystemAttestationStore } from '../../src/store/fs-store.ts';
+import type { GateContext, GateOutcome } from '../../src/gates/workflow.ts';
 import { ExitError, EXIT } from '../exit.ts';
-import { addSigningOptions, collect, parseTime, resolveSubject, signingFrom, type SigningFlags } from '../options.ts';
+import { addSigningOptions, addStoreOption, collect, parseTime, signingFrom, storeFrom, type SigningFlags, type StoreFlags } from '../options.ts';
 import { appendStepSummary, printJSON, type Output } from '../output.ts';
 import { progressReporter } from '../progress.ts';
 
-interface OutputFlags {
+// Each command declares its flags and makes one call to the gate's entry point in src/gates/.
+
+interface OutputFlags extends StoreFlags {
   out?: string;
-  store?: string;
   at?: string;
   json?: boolean;
 }
@@ -28,17 +25,9 @@ export function registerGate(program: Command, output: Output): void {
     .option('--expected-source <text>', 'where the expected digest came from, recorded in the attestation')
     .action(async (path: string, flags: OutputFlags & SigningFlags & { expected: string; expectedSource?: string }) => {
       const expected = parseDigest(flags.expected, '--expected');
-      const signing = await signingFrom(flags);
-      const { runIntegrityGate } = await import('../../src/gates/integrity/index.ts');
-      const run = await runIntegrityGate({
-        path,
-        digest: { onProgress: progressReporter(`digesting ${path}`, 'bytes') },
-        expected,
-        ...(flags.expectedSource === undefined ? {} : { expectedSource: flags.expectedSource }),
-        evaluatedAt: evaluationTime(flags),
-        signing,
-      });
-      await finish(run, flags, output);
+      const { integrityGate } = await import('../../src/gates/integrity/index.ts');
+      const request = { path, expected, ...(flags.expectedSource === undefined ? {} : { expectedSource: flags.expectedSource }) };
+      await finish(await integrityGate(request, await gateContext(flags)), flags, output);
     });
 
   gateCommand(gate, 'provenance', "verify the model's own model-signing signature against the model signers the policy names")
@@ -47,16 +36,9 @@ export function registerGate(program: Command, output: Output): void {
     .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle naming who may sign models (model_signers)')
     .requiredOption('--policy-key <file.pub>', "the policy team's public key")
     .action(async (path: string, flags: OutputFlags & SigningFlags & { signature?: string; policy: string; policyKey: string }) => {
-      const [signing, policy, { runProvenanceGate }] = await Promise.all([signingFrom(flags), loadPolicy(flags), import('../../src/gates/provenance/index.ts')]);
-      const run = await runProvenanceGate({
-        path,
-        onProgress: progressReporter(`digesting ${path}`, 'bytes'),
-        ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }),
-        policy,
-        evaluatedAt: evaluationTime(flags),
-        signing,
-      });
-      await finish(run, flags, output);
+      const [context, policy, { provenanceGate }] = await Promise.all([gateContext(flags), loadPolicy(flags), import('../../src/gates/provenance/index.ts')]);
+      const request = { path, policy, ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }) };
+      await finish(await provenanceGate(request, context), flags, output);
     });
 
   judgedGateCommand(gate, 'regression', "compare the candidate with the deployed model on every example of the pinned evaluation set, against the policy bundle's thresholds")
@@ -69,40 +51,20 @@ export function registerGate(program: Command, output: Output): void {
     .requiredOption('--deployed <sha256:hex>', 'digest of the deployed model the baseline results came from')
     .requiredOption('--evaluation-set <file.jsonl>', 'the evaluation set file (every example id, with its capability and slices); its digest is what policy data pins')
     .action(async (flags: OutputFlags & SigningFlags & RegressionFlags) => {
-      const [{ readEvaluationSet, readResultsEvidence, readRunEvidence }, { runRegressionGate }] = await Promise.all([
-        import('../../src/gates/regression/results.ts'),
-        import('../../src/gates/regression/index.ts'),
-      ]);
-      // A digest alone cannot show which examples were answered: the set itself is judged.
-      if (flags.evaluationSet.startsWith('sha256:')) {
-        throw new InputError({ code: 'USAGE', message: `--evaluation-set: give the evaluation set file, not only its digest (${flags.evaluationSet}); every example of it must be answered` });
-      }
       const deployed = parseDigest(flags.deployed, '--deployed');
-      const format = flags.format as 'gatehouse' | 'lm-eval' | 'mlflow';
-      const [evaluationSet, candidate, baseline, candidateRun, baselineRun, subject, policy] = await Promise.all([
-        readEvaluationSet(flags.evaluationSet),
-        readResultsEvidence(flags.candidate, format),
-        readResultsEvidence(flags.baseline, format),
-        flags.candidateRun === undefined ? undefined : readRunEvidence(flags.candidateRun),
-        flags.baselineRun === undefined ? undefined : readRunEvidence(flags.baselineRun),
-        resolveSubject(flags.subject),
-        loadPolicy(flags),
-      ]);
-      const signing = await signingFrom(flags);
-      const run = await runRegressionGate({
-        subject,
-        evaluationSet,
-        candidate,
-        baseline,
-        ...(candidateRun === undefined ? {} : { candidateRun }),
-        ...(baselineRun === undefined ? {} : { baselineRun }),
-        baselineDigest: deployed,
+      const [policy, { regressionGate }] = await Promise.all([loadPolicy(flags), import('../../src/gates/regression/index.ts')]);
+      const request = {
+        subject: flags.subject,
+        evaluationSet: flags.evaluationSet,
+        candidate: flags.candidate,
+        baseline: flags.baseline,
+        format: flags.format as 'gatehouse' | 'lm-eval' | 'mlflow',
+        ...(flags.candidateRun === undefined ? {} : { candidateRun: flags.candidateRun }),
+        ...(flags.baselineRun === undefined ? {} : { baselineRun: flags.baselineRun }),
+        deployed,
         policy,
-        evaluatedAt: evaluationTime(flags),
-        signing,
-      });
-      await writeReports(flags.reportDir, 'regression', run.statement.subject[0]!.digest.sha256, run.reportJSON, run.markdown, output, flags.json);
-      await finish(run, flags, output);
+      };
+      await finish(await regressionGate(request, await gateContext(flags)), flags, output);
     });
 
   judgedGateCommand(gate, 'safety', 'judge the model on the safety dataset pinned in policy data, from responses on file or asked of an endpoint')
@@ -119,43 +81,25 @@ export function registerGate(program: Command, output: Output): void {
     .option('--judge-endpoint <url>', 'judge refusals with an LLM at this endpoint (default: the rule-based judge)')
     .option('--judge-model <name>', 'model name for --judge-endpoint')
     .action(async (flags: OutputFlags & SigningFlags & SafetyFlags) => {
-      const [{ parseSafetyDataset }, { parseResponses }, { collectResponses }, judges, { assertJudgeAccepted, runSafetyGate, safetyThresholdsFrom }] = await Promise.all([
-        import('../../src/gates/safety/dataset.ts'),
-        import('../../src/gates/safety/responses.ts'),
-        import('../../src/gates/safety/endpoint.ts'),
-        import('../../src/gates/safety/judge.ts'),
-        import('../../src/gates/safety/index.ts'),
-      ]);
       if ((flags.responses === undefined) === (flags.endpoint === undefined)) throw new InputError({ code: 'USAGE', message: 'pass exactly one of --responses FILE and --endpoint URL' });
       if (flags.endpoint !== undefined && flags.model === undefined) throw new InputError({ code: 'USAGE', message: '--endpoint needs --model' });
       if ((flags.judgeEndpoint === undefined) !== (flags.judgeModel === undefined)) throw new InputError({ code: 'USAGE', message: '--judge-endpoint and --judge-model go together' });
-      const [dataset, subject, policy] = await Promise.all([readEvidenceFile(flags.dataset), resolveSubject(flags.subject), loadPolicy(flags)]);
-      const prompts = parseSafetyDataset(dataset.text, flags.dataset);
-      const signing = await signingFrom(flags);
       const timeoutMs = wholeNumber(flags.timeout, '--timeout', 1);
+      const concurrency = wholeNumber(flags.concurrency, '--concurrency', 1);
       // OPENAI_API_KEY authenticates to the model endpoint and to the judge's.
       const apiKey = process.env['OPENAI_API_KEY'] === undefined ? {} : { apiKey: process.env['OPENAI_API_KEY'] };
-      const judge = flags.judgeEndpoint === undefined ? new judges.RuleRefusalJudge() : new judges.LLMJudge({ url: flags.judgeEndpoint, model: flags.judgeModel!, timeoutMs, ...apiKey });
-      // A judge the policy does not accept is refused before any prompt is asked.
-      assertJudgeAccepted(safetyThresholdsFrom(policy), judge.identity, flags.policy);
-      let responses: Map<string, string>;
-      let responsesDigest: `sha256:${string}` | undefined;
-      if (flags.responses !== undefined) {
-        const file = await readEvidenceFile(flags.responses);
-        responses = parseResponses(file.text, flags.responses, flags.responsesFormat as 'jsonl' | 'promptfoo' | 'garak', prompts);
-        responsesDigest = file.digest;
-      } else {
-        responses = await collectResponses(prompts, {
-          endpoint: { url: flags.endpoint!, model: flags.model!, timeoutMs, ...apiKey },
-          concurrency: wholeNumber(flags.concurrency, '--concurrency', 1),
-          ...(flags.system === undefined ? {} : { system: flags.system }),
-          ...(flags.resume === undefined ? {} : { resumeFile: flags.resume }),
-          onProgress: progressReporter(`asking ${flags.model}`, 'prompts'),
-        });
-      }
-      const run = await runSafetyGate({ subject, prompts, responses, ...(responsesDigest === undefined ? {} : { responsesDigest }), datasetDigest: dataset.digest, judge, policy, evaluatedAt: evaluationTime(flags), signing });
-      await writeReports(flags.reportDir, 'safety', run.statement.subject[0]!.digest.sha256, run.reportJSON, run.markdown, output, flags.json);
-      await finish(run, flags, output);
+      const [policy, { safetyGate }] = await Promise.all([loadPolicy(flags), import('../../src/gates/safety/index.ts')]);
+      const request = {
+        subject: flags.subject,
+        dataset: flags.dataset,
+        policy,
+        ...(flags.responses === undefined ? {} : { responses: { path: flags.responses, format: flags.responsesFormat as 'jsonl' | 'promptfoo' | 'garak' } }),
+        ...(flags.endpoint === undefined
+          ? {}
+          : { endpoint: { url: flags.endpoint, model: flags.model!, timeoutMs, concurrency, ...apiKey, ...(flags.system === undefined ? {} : { system: flags.system }), ...(flags.resume === undefined ? {} : { resumeFile: flags.resume }) } }),
+        ...(flags.judgeEndpoint === undefined ? {} : { judge: { url: flags.judgeEndpoint, model: flags.judgeModel!, timeoutMs, ...apiKey } }),
+      };
+      await finish(await safetyGate(request, await gateContext(flags)), flags, output);
     });
 
   judgedGateCommand(gate, 'bias', "judge fairness across groups (and intersections) against the policy bundle's thresholds")
@@ -165,26 +109,16 @@ export function registerGate(program: Command, output: Output): void {
     .addOption(new Option('--group <column>', 'a group attribute column of the dataset; repeat for intersections').argParser(collect).makeOptionMandatory())
     .option('--counterfactuals <file>', 'JSONL pairs {id, output_a, output_b} differing only in a demographic indicator')
     .action(async (flags: OutputFlags & SigningFlags & BiasFlags) => {
-      const { runBiasGate } = await import('../../src/gates/bias/index.ts');
-      const [predictions, dataset, counterfactuals, subject, policy] = await Promise.all([
-        readEvidenceFile(flags.predictions),
-        readEvidenceFile(flags.dataset),
-        flags.counterfactuals === undefined ? undefined : readEvidenceFile(flags.counterfactuals),
-        resolveSubject(flags.subject),
-        loadPolicy(flags),
-      ]);
-      const run = await runBiasGate({
-        subject,
-        dataset: { path: flags.dataset, ...dataset },
-        predictions: { path: flags.predictions, ...predictions },
+      const [policy, { biasGate }] = await Promise.all([loadPolicy(flags), import('../../src/gates/bias/index.ts')]);
+      const request = {
+        subject: flags.subject,
+        predictions: flags.predictions,
+        dataset: flags.dataset,
         groups: flags.group,
-        ...(counterfactuals === undefined ? {} : { counterfactuals: { path: flags.counterfactuals!, ...counterfactuals } }),
+        ...(flags.counterfactuals === undefined ? {} : { counterfactuals: flags.counterfactuals }),
         policy,
-        evaluatedAt: evaluationTime(flags),
-        signing: await signingFrom(flags),
-      });
-      await writeReports(flags.reportDir, 'bias', run.statement.subject[0]!.digest.sha256, run.reportJSON, run.markdown, output, flags.json);
-      await finish(run, flags, output);
+      };
+      await finish(await biasGate(request, await gateContext(flags)), flags, output);
     });
 }
 
@@ -249,46 +183,36 @@ function wholeNumber(value: string, flag: string, min = 0, max = Number.MAX_SAFE
   return number;
 }
 
-// The full report and its summary go beside the attestation, outside the store.
-async function writeReports(dir: string, gate: string, subjectHex: string, json: string, markdown: string, output: Output, quiet?: boolean): Promise<void> {
-  const { createHash } = await import('node:crypto');
-  const { mkdir } = await import('node:fs/promises');
-  await mkdir(dir, { recursive: true });
-  const base = join(dir, `${gate}-${subjectHex.slice(0, 12)}-${createHash('sha256').update(json).digest('hex').slice(0, 12)}`);
-  await writeFileAtomic(`${base}.json`, json);
-  await writeFileAtomic(`${base}.md`, markdown);
-  if (!quiet) output.out(`report: ${base}.json, summary: ${base}.md`);
-}
-
 function gateCommand(parent: Command, name: GateName, description: string): Command {
-  return addSigningOptions(parent.command(name).description(description))
-    .addOption(new Option('--out <file.sigstore.json>', 'write the attestation here instead of the store').conflicts('store'))
-    .option('--store <dir>', 'attestation store directory', DEFAULT_STORE_DIRECTORY)
+  return addStoreOption(addSigningOptions(parent.command(name).description(description)), 'the attestation store the signed verdict goes into')
+    .addOption(new Option('--out <file.sigstore.json>', 'write the attestation here instead of the store').conflicts(['store', 'attestations']))
     .option('--at <rfc3339>', 'evaluation time recorded in the attestation (default: now)')
     .option('--json', 'print the signed statement as JSON');
 }
 
-function evaluationTime(flags: OutputFlags): Date {
-  return flags.at === undefined ? new Date() : parseTime(flags.at, '--at');
+// Signing material and the sink are made ready before any evidence is read or judged.
+async function gateContext(flags: OutputFlags & SigningFlags & { reportDir?: string }): Promise<GateContext> {
+  const evaluatedAt = flags.at === undefined ? new Date() : parseTime(flags.at, '--at');
+  const { fileSink, prepareFileSink } = await import('../../src/gates/workflow.ts');
+  await prepareFileSink(flags);
+  const sink = flags.out !== undefined ? fileSink({ out: flags.out, ...reportDir(flags) }) : fileSink({ store: await storeFrom(flags), ...reportDir(flags) });
+  return { evaluatedAt, signing: await signingFrom(flags), sink, progress: (label, unit) => progressReporter(label, unit) };
 }
 
-async function finish(run: GateRun<GatePredicateBase<GateName>>, flags: OutputFlags, output: Output): Promise<void> {
-  const { predicate } = run.statement;
-  const subject = `sha256:${run.statement.subject[0]!.digest.sha256}`;
-  let location: string;
-  if (flags.out !== undefined) {
-    location = flags.out;
-    await writeFileAtomic(location, `${JSON.stringify(run.bundle, null, 2)}\n`);
-  } else {
-    location = await new FileSystemAttestationStore(flags.store).put(subject as `sha256:${string}`, run.bundle);
-  }
+function reportDir(flags: { reportDir?: string }): { reportDir?: string } {
+  return flags.reportDir === undefined ? {} : { reportDir: flags.reportDir };
+}
+
+async function finish(outcome: GateOutcome<GatePredicateBase<GateName>>, flags: OutputFlags, output: Output): Promise<void> {
+  const { predicate } = outcome.statement;
+  if (outcome.reportFiles !== undefined && !flags.json) output.out(`report: ${outcome.reportFiles.json}, summary: ${outcome.reportFiles.markdown}`);
   if (flags.json) {
-    printJSON(output, { attestation: location, statement: run.statement });
+    printJSON(output, { attestation: outcome.attestation, statement: outcome.statement });
   } else {
-    output.out(`${predicate!.gate}: ${predicate!.verdict} for ${subject}`);
+    output.out(`${predicate!.gate}: ${predicate!.verdict} for ${outcome.subject}`);
     for (const reason of predicate!.reasons) output.out(`  - ${reason}`);
-    output.out(`  attestation: ${location}`);
+    output.out(`  attestation: ${outcome.attestation}`);
   }
-  await appendStepSummary(async () => ('markdown' in run && typeof run.markdown === 'string' ? run.markdown : (await import('../../src/gates/gate.ts')).gateMarkdown(predicate!, subject)), output);
+  await appendStepSummary(() => outcome.markdown, output);
   if (predicate!.verdict !== 'pass') throw new ExitError(EXIT.failed);
 }

@@ -1,11 +1,10 @@
 import { Option, type Command } from 'commander';
 import { ExitError, EXIT } from '../exit.ts';
-import { collect } from '../options.ts';
+import { addStoreOption, collect, storeFrom, type StoreFlags } from '../options.ts';
 import { printJSON, type Output } from '../output.ts';
 import { demoKeysWarning } from '../../src/policy/demo-keys.ts';
 
-interface ReplayFlags {
-  attestations: string;
+interface ReplayFlags extends StoreFlags {
   policy: string;
   policyKey: string;
   decisionKey?: string[];
@@ -13,11 +12,13 @@ interface ReplayFlags {
 }
 
 export function registerReplay(program: Command, output: Output): void {
-  program
-    .command('replay')
-    .description('verify a signed decision record and re-evaluate it offline; exit 0 when the result is identical')
-    .argument('<decision>', 'the signed decision record')
-    .requiredOption('--attestations <dir>', 'attestation store or directory holding the recorded bundles')
+  addStoreOption(
+    program
+      .command('replay')
+      .description('verify a signed decision record and re-evaluate it offline; exit 0 when the result is identical')
+      .argument('<decision>', 'the signed decision record'),
+    'the attestation store holding the recorded bundles',
+  )
     .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle the decision used')
     .requiredOption('--policy-key <file.pub>', "the policy team's public key")
     .addOption(new Option('--decision-key <file.pub>', "key trusted to sign decision records; repeatable (default: the policy's decision_signers)").argParser(collect))
@@ -39,7 +40,7 @@ export function registerReplay(program: Command, output: Output): void {
         ? { keys: await readTrustedKeys(flags.decisionKey) }
         : engine.signers.restrictedTo(engine.data.decision_signers ?? []);
       const record = replay.verifyDecisionRecord(await readBoundedFile(recordPath), recordPath, trust);
-      const outcome = await replay.replayDecision(record, engine, flags.attestations);
+      const outcome = await replay.replayDecision(record, engine, await storeFrom(flags));
       if (flags.json) {
         printJSON(output, { identical: outcome.identical, differences: outcome.differences, allowed: outcome.replayed.result.allowed, recordedAllowed: record.predicate.gatehouse.result.allowed });
       } else if (outcome.identical) {

@@ -5,13 +5,12 @@ import { REPORT_FORMATS, decisionReport, decisionSummary, parseReportRequest } f
 import { parseDigest } from '../../src/digest/artifact.ts';
 import { prepareOutputFile, writeFileAtomic } from '../../src/io/atomic.ts';
 import { ExitError, EXIT } from '../exit.ts';
-import { collect, parseTime, resolveSubject } from '../options.ts';
+import { addStoreOption, collect, parseTime, resolveSubject, storeFrom, type StoreFlags } from '../options.ts';
 import { appendStepSummary, printJSON, type Output } from '../output.ts';
 import { demoKeysWarning } from '../../src/policy/demo-keys.ts';
 
-interface VerifyFlags {
+interface VerifyFlags extends StoreFlags {
   subject: string;
-  attestations: string;
   policy: string;
   policyKey: string;
   stage: string;
@@ -24,11 +23,13 @@ interface VerifyFlags {
 }
 
 export function registerVerify(program: Command, output: Output): void {
-  program
-    .command('verify')
-    .description('decide whether an artifact may be promoted to a stage, from its signed attestations and a signed policy bundle')
-    .requiredOption('--subject <path|sha256:hex>', 'the artifact: a file or model directory (hashed now), or its digest')
-    .requiredOption('--attestations <dir>', 'attestation store or directory of bundles')
+  addStoreOption(
+    program
+      .command('verify')
+      .description('decide whether an artifact may be promoted to a stage, from its signed attestations and a signed policy bundle')
+      .requiredOption('--subject <path|sha256:hex>', 'the artifact: a file or model directory (hashed now), or its digest'),
+    'the attestation store the evidence is read from',
+  )
     .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle')
     .requiredOption('--policy-key <file.pub>', "the policy team's public key")
     .requiredOption('--stage <name>', 'the stage to promote to')
@@ -47,10 +48,11 @@ export function registerVerify(program: Command, output: Output): void {
       for (const path of [...reports.map((report) => report.path), ...(flags.decisionOut === undefined ? [] : [flags.decisionOut])]) await prepareOutputFile(path);
       const evaluationTime = flags.at === undefined ? new Date() : parseTime(flags.at, '--at');
       const deployed = flags.deployed === undefined ? null : parseDigest(flags.deployed, '--deployed');
-      const [{ readPolicyBundle, readPolicyKey }, { DecisionEngine }, { attestationsIn }] = await Promise.all([
+      const [{ readPolicyBundle, readPolicyKey }, { DecisionEngine }, { storeEntries }, store] = await Promise.all([
         import('../../src/policy/bundle.ts'),
         import('../../src/decide/decide.ts'),
-        import('../../src/decide/attestations.ts'),
+        import('../../src/store/store.ts'),
+        storeFrom(flags),
       ]);
       // Signing material is read before deciding, so a bad key cannot leave a decision unrecorded.
       const signing = flags.decisionKey === undefined ? undefined : await decisionSigning(flags.decisionKey);
@@ -70,13 +72,14 @@ export function registerVerify(program: Command, output: Output): void {
         deployed,
         evaluationTime,
         evaluationTimeSource: flags.at === undefined ? 'clock' : 'requested',
-        bundles: attestationsIn(flags.attestations, subject.digest),
+        bundles: storeEntries(store, subject.digest),
       });
       let recordPath: string | undefined;
       if (signing !== undefined && flags.decisionOut !== undefined) {
         const { signDecision } = await import('../../src/decide/record.ts');
         const record = await signDecision(decision, signing, subject.name);
-        await writeFileAtomic(flags.decisionOut, `${JSON.stringify(record, null, 2)}\n`);
+        const { serializeBundle } = await import('../../src/store/serialize.ts');
+        await writeFileAtomic(flags.decisionOut, serializeBundle(record));
         recordPath = flags.decisionOut;
       }
       for (const report of reports) await writeFileAtomic(report.path, await decisionReport(decision, report.format, recordPath ?? null));

@@ -11,7 +11,7 @@ import { instantOf, toRFC3339 } from '../time.ts';
 import { VerificationError } from '../verify/error.ts';
 import { signerName, type SignerIdentity } from '../verify/identity.ts';
 import type { AttestationVerifier, VerifiedAttestation } from '../verify/verifier.ts';
-import { locationName } from './attestations.ts';
+import { basename } from 'node:path';
 
 /** A signer as the policy sees it: its canonical name and the policy signer ids it matches. */
 export interface PolicySigner {
@@ -228,4 +228,9 @@ function claimedType(json: unknown): string | null {
 
 function stripSource(message: string): string {
   return message.startsWith(`${SOURCE}: `) ? message.slice(SOURCE.length + 2) : message;
+}
+
+/** The name a decision records for an entry it could not read: its last path segment, so records do not depend on where an auditor keeps files. */
+export function locationName(location: string): string {
+  return basename(location);
 }

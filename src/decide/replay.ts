@@ -2,12 +2,12 @@ import type { InTotoStatement } from '../attest/statement.ts';
 import { canonicalize } from '../canonical/json.ts';
 import { parseDigest, type ArtifactDigest } from '../digest/artifact.ts';
 import { InputError } from '../error.ts';
-import type { StoredBundle, UnreadableBundle } from '../store/store.ts';
+import { storeEntries, type AttestationStore, type StoreEntry } from '../store/store.ts';
 import { parseRFC3339 } from '../time.ts';
 import { VerificationError } from '../verify/error.ts';
 import type { TrustPolicy } from '../verify/trust.ts';
 import { AttestationVerifier, type VerifiedAttestation } from '../verify/verifier.ts';
-import { attestationsIn, locationName } from './attestations.ts';
+import { locationName } from './input.ts';
 import type { Decision, DecisionEngine } from './decide.ts';
 import { DECISION_PREDICATE_TYPE, decisionRecordValidator, toDecisionStatement, type DecisionRecordPredicate } from './record.ts';
 
@@ -47,26 +47,28 @@ export function verifyDecisionRecord(bytes: Buffer, source: string, trust: Trust
  * Re-makes a recorded decision offline and compares the whole record. The
  * recorded question (artifact, stage, deployed model, evaluation time and its
  * source) is asked again of the given policy bundle, over the recorded
- * attestation bundles found by digest in the store (and the files recorded as
- * unreadable, if still there); the record statement is then re-created from
- * the re-evaluation and compared with the signed one field by field, so a
- * record whose result, verdict, policy, inputs, times or any other field was
- * changed, and re-signed, replays as different.
+ * attestation bundles fetched from the store by digest (and the entries
+ * recorded as unreadable, if still there); the record statement is then
+ * re-created from the re-evaluation and compared with the signed one field by
+ * field, so a record whose result, verdict, policy, inputs, times or any other
+ * field was changed, and re-signed, replays as different.
  */
-export async function replayDecision(record: VerifiedDecisionRecord, engine: DecisionEngine, attestationsDir: string): Promise<ReplayOutcome> {
+export async function replayDecision(record: VerifiedDecisionRecord, engine: DecisionEngine, store: AttestationStore): Promise<ReplayOutcome> {
   const recorded = record.predicate;
   const differences: string[] = [];
-  const wanted = new Set(recorded.inputAttestations.map((entry) => entry.digest.sha256));
+  const wanted = [...new Set(recorded.inputAttestations.map((entry) => entry.digest.sha256))];
   const unreadable = new Set(recorded.gatehouse.unreadable);
   const found = new Set<string>();
-  async function* recordedBundles(): AsyncGenerator<StoredBundle | UnreadableBundle> {
-    for await (const entry of attestationsIn(attestationsDir, record.artifact)) {
-      if ('error' in entry) {
-        if (unreadable.has(locationName(entry.location))) yield entry;
-      } else if (wanted.has(entry.bundleDigest)) {
-        found.add(entry.bundleDigest);
-        yield entry;
-      }
+  async function* recordedBundles(): AsyncGenerator<StoreEntry> {
+    for (const digest of wanted) {
+      const entry = await store.get(digest);
+      if (entry === undefined) continue;
+      found.add(digest);
+      yield entry;
+    }
+    if (unreadable.size === 0) return;
+    for await (const entry of storeEntries(store, record.artifact)) {
+      if ('error' in entry && unreadable.has(locationName(entry.location))) yield entry;
     }
   }
   const replayed = await engine.decide({
@@ -78,7 +80,7 @@ export async function replayDecision(record: VerifiedDecisionRecord, engine: Dec
     bundles: recordedBundles(),
   });
   for (const digest of wanted) {
-    if (!found.has(digest)) differences.push(`attestation sha256:${digest} is recorded but not in ${attestationsDir}`);
+    if (!found.has(digest)) differences.push(`attestation sha256:${digest} is recorded but not in ${store.uri}`);
   }
   const name = record.statement.subject[0]!.name;
   const remade = toDecisionStatement(replayed, name);

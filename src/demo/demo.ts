@@ -7,29 +7,25 @@ import { open, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GateName, GatePredicateBase } from '../attest/predicates.ts';
-import { attestationsIn } from '../decide/attestations.ts';
 import { DecisionEngine, type Decision } from '../decide/decide.ts';
 import { formatDecision } from '../decide/format.ts';
 import { signDecision } from '../decide/record.ts';
 import { replayDecision, verifyDecisionRecord } from '../decide/replay.ts';
 import { digestArtifact, type ArtifactDigest } from '../digest/artifact.ts';
-import { runBiasGate } from '../gates/bias/index.ts';
-import type { GateRun } from '../gates/gate.ts';
-import { runIntegrityGate } from '../gates/integrity/index.ts';
-import { runProvenanceGate } from '../gates/provenance/index.ts';
+import { biasGate } from '../gates/bias/index.ts';
+import { integrityGate } from '../gates/integrity/index.ts';
+import { provenanceGate } from '../gates/provenance/index.ts';
 import { modelSigningKeySigner, signModelDirectory } from '../gates/provenance/model-signing.ts';
-import { runRegressionGate } from '../gates/regression/index.ts';
-import { readEvaluationSet, readResultsEvidence, readRunEvidence } from '../gates/regression/results.ts';
-import { readSafetyDataset } from '../gates/safety/dataset.ts';
-import { runSafetyGate } from '../gates/safety/index.ts';
-import { RuleRefusalJudge } from '../gates/safety/judge.ts';
-import { readResponses } from '../gates/safety/responses.ts';
+import { regressionGate } from '../gates/regression/index.ts';
+import { safetyGate } from '../gates/safety/index.ts';
+import { fileSink, type GateContext, type GateOutcome, type GateSink } from '../gates/workflow.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { readEvidenceFile } from '../io/read.ts';
 import { keyFingerprint, readPrivateKey, readPublicKey } from '../keys/keys.ts';
 import { readPolicyBundle, type VerifiedPolicyBundle } from '../policy/bundle.ts';
 import { KeySigner } from '../sign/key/key-signer.ts';
 import { FileSystemAttestationStore } from '../store/fs-store.ts';
+import { serializeBundle } from '../store/serialize.ts';
+import { storeEntries } from '../store/store.ts';
 import { signerName } from '../verify/identity.ts';
 import { writeDemoModel } from './model.ts';
 
@@ -74,32 +70,34 @@ export async function runDemo(dir: string, print: (line: string) => void): Promi
 
   const storeDir = join(dir, 'attestations');
   const store = new FileSystemAttestationStore(storeDir);
+  const sink = fileSink({ store, reportDir: join(dir, 'reports') });
   const at = new Date();
-  const report = async (label: string, runs: Array<GateRun<GatePredicateBase<GateName>>>) => {
+  const report = (label: string, runs: Array<GateOutcome<GatePredicateBase<GateName>>>) => {
     for (const run of runs) {
       const predicate = run.statement.predicate!;
-      await store.put(`sha256:${run.statement.subject[0]!.digest.sha256}`, run.bundle);
       say(`   ${label}  ${predicate.gate.padEnd(10)} ${predicate.verdict.toUpperCase()}`);
       for (const reason of predicate.reasons.slice(0, 3)) say(`      - ${reason}`);
     }
   };
-  const artifactGates = async (model: { path: string; digest: ArtifactDigest }, when: Date) => [
-    await runIntegrityGate({ path: model.path, expected: model.digest, expectedSource: 'demo training pipeline', evaluatedAt: when, signing: keys['integrity-gate'].signing }),
-    await runProvenanceGate({ path: model.path, policy, evaluatedAt: when, signing: keys['provenance-gate'].signing }),
+  const context = (gate: keyof typeof keys, evaluatedAt: Date, to: GateSink = sink): GateContext => ({ evaluatedAt, signing: keys[gate].signing, sink: to });
+  const artifactGates = async (model: { path: string; digest: ArtifactDigest }, when: Date, to: GateSink = sink) => [
+    await integrityGate({ path: model.path, expected: model.digest, expectedSource: 'demo training pipeline' }, context('integrity-gate', when, to)),
+    await provenanceGate({ path: model.path, policy }, context('provenance-gate', when, to)),
   ];
-  const evaluationGates = (name: 'A' | 'B', policyBundle: VerifiedPolicyBundle) => runEvaluationGates(name, models[name].digest, models.deployed.digest, policyBundle, at, keys);
+  const evaluationGates = (name: 'A' | 'B', policyBundle: VerifiedPolicyBundle) =>
+    runEvaluationGates(name, { name: `model-${name}`, digest: models[name].digest }, models.deployed.digest, policyBundle, (gate) => context(gate, at));
 
   say();
   say('3. Every gate runs on both candidates (thresholds from the signed policy bundle) and signs its verdict:');
   for (const name of ['A', 'B'] as const) {
-    await report(`candidate ${name}`, [...(await artifactGates(models[name], at)), ...(await evaluationGates(name, policy))]);
+    report(`candidate ${name}`, [...(await artifactGates(models[name], at)), ...(await evaluationGates(name, policy))]);
   }
   const author = signerName({ kind: 'key', keyId: keys['training-pipeline'].fingerprint, algorithm: 'ecdsa-p256' });
   say(`   (the provenance attestations name the models' signer, ${author})`);
 
   const engine = await DecisionEngine.create(policy);
   const decide = async (digest: ArtifactDigest, stage: string, when: Date): Promise<Decision> =>
-    engine.decide({ artifact: digest, stage, deployed: models.deployed.digest, evaluationTime: when, evaluationTimeSource: when === at ? 'clock' : 'requested', bundles: attestationsIn(storeDir, digest) });
+    engine.decide({ artifact: digest, stage, deployed: models.deployed.digest, evaluationTime: when, evaluationTimeSource: when === at ? 'clock' : 'requested', bundles: storeEntries(store, digest) });
   say();
   say('4. The policy decides on staging (gatehouse verify): candidate A is allowed, candidate B is not:');
   const allowed = await decide(models.A.digest, 'staging', at);
@@ -109,11 +107,11 @@ export async function runDemo(dir: string, print: (line: string) => void): Promi
   for (const line of formatDecision(denied).filter((line) => !line.startsWith('policy sha256'))) say(`   ${line}`);
 
   const recordPath = join(dir, 'decision-A-staging.json');
-  await writeFileAtomic(recordPath, `${JSON.stringify(await signDecision(allowed, keys['decision-recorder'].signing, 'model-A'), null, 2)}\n`);
+  await writeFileAtomic(recordPath, serializeBundle(await signDecision(allowed, keys['decision-recorder'].signing, 'model-A')));
   say();
   say(`5. The decision on A is recorded (${recordPath}); an auditor replays it offline (gatehouse replay):`);
   const record = verifyDecisionRecord(await readFile(recordPath), recordPath, engine.signers.restrictedTo(engine.data.decision_signers ?? []));
-  const replay = await replayDecision(record, engine, storeDir);
+  const replay = await replayDecision(record, engine, store);
   say(`   ${replay.identical ? 'identical' : `DIFFERENT: ${replay.differences.join('; ')}`}`);
 
   say();
@@ -126,19 +124,21 @@ export async function runDemo(dir: string, print: (line: string) => void): Promi
   await flipByte(join(models.A.path, 'model-00002-of-00002.safetensors'), 1024);
   const tampered = (await digestArtifact(models.A.path)).digest;
   const later = new Date(at.getTime() + 1000);
-  await report('candidate A', await artifactGates({ path: models.A.path, digest: models.A.digest }, later));
+  report('candidate A', await artifactGates({ path: models.A.path, digest: models.A.digest }, later));
   const tamperedDecision = await decide(tampered, 'staging', later);
   say(`   ${tamperedDecision.result.allowed ? 'ALLOWED' : 'DENIED'}: ${tampered} to staging (${tamperedDecision.result.violations.length} violations)`);
 
   say();
   say('8. A forged attestation (a verdict edited after signing, put in the store) is evidence of nothing:');
-  const forgedRun = (await artifactGates({ path: models.A.path, digest: models.A.digest }, later))[0]!;
+  // The honest run goes nowhere; only its edited copy reaches the store.
+  const discard: GateSink = { attestation: async () => '(discarded)', report: async () => ({ json: '(discarded)', markdown: '(discarded)' }) };
+  const forgedRun = (await artifactGates({ path: models.A.path, digest: models.A.digest }, later, discard))[0]!;
   const forged = structuredClone(forgedRun.bundle) as { dsseEnvelope: { payload: string } };
   const statement = JSON.parse(Buffer.from(forged.dsseEnvelope.payload, 'base64').toString('utf8'));
   statement.predicate.verdict = 'pass';
   statement.predicate.reasons = [];
   forged.dsseEnvelope.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
-  await store.put(tampered, forged as never);
+  await store.put(serializeBundle(forged));
   const stillDenied = await decide(tampered, 'staging', later);
   for (const line of formatDecision(stillDenied).filter((line) => line.includes('signature does not verify'))) say(`   ${line.trim()}`);
 
@@ -154,48 +154,34 @@ export async function runDemo(dir: string, print: (line: string) => void): Promi
 
 async function runEvaluationGates(
   name: 'A' | 'B',
-  subjectDigest: ArtifactDigest,
+  subject: { name: string; digest: ArtifactDigest },
   deployed: ArtifactDigest,
   policy: VerifiedPolicyBundle,
-  at: Date,
-  keys: Record<'regression-gate' | 'safety-gate' | 'bias-gate', { signing: { signer: KeySigner } }>,
-): Promise<Array<GateRun<GatePredicateBase<GateName>>>> {
+  context: (gate: 'regression-gate' | 'safety-gate' | 'bias-gate') => GateContext,
+): Promise<Array<GateOutcome<GatePredicateBase<GateName>>>> {
   const data = CANDIDATES[name];
-  const subject = { name: `model-${name}`, digest: subjectDigest };
-  const prompts = await readSafetyDataset(join(ROOT, 'data', 'safety', 'gatehouse-safety-v1.jsonl'));
-  const regression = await runRegressionGate({
-    subject,
-    evaluationSet: await readEvaluationSet(join(EXAMPLES, 'regression', 'evaluation-set.jsonl')),
-    candidate: await readResultsEvidence(join(EXAMPLES, 'regression', `${data.results}.jsonl`)),
-    baseline: await readResultsEvidence(join(EXAMPLES, 'regression', 'baseline.jsonl')),
-    candidateRun: await readRunEvidence(join(EXAMPLES, 'regression', `${data.results}-run.json`)),
-    baselineRun: await readRunEvidence(join(EXAMPLES, 'regression', 'baseline-run.json')),
-    baselineDigest: deployed,
-    policy,
-    evaluatedAt: at,
-    signing: keys['regression-gate'].signing,
-  });
-  const safety = await runSafetyGate({
-    subject,
-    prompts,
-    responses: await readResponses(join(EXAMPLES, 'safety', data.responses), 'jsonl', prompts),
-    datasetDigest: (await digestArtifact(join(ROOT, 'data', 'safety', 'gatehouse-safety-v1.jsonl'))).digest,
-    judge: new RuleRefusalJudge(),
-    policy,
-    evaluatedAt: at,
-    signing: keys['safety-gate'].signing,
-  });
-  const evidence = async (path: string) => ({ path, ...(await readEvidenceFile(path)) });
-  const bias = await runBiasGate({
-    subject,
-    dataset: await evidence(join(EXAMPLES, 'bias', 'evaluation-set.csv')),
-    predictions: await evidence(join(EXAMPLES, 'bias', data.predictions)),
-    groups: ['gender', 'age'],
-    policy,
-    evaluatedAt: at,
-    signing: keys['bias-gate'].signing,
-  });
-  return [regression, safety, bias] as Array<GateRun<GatePredicateBase<GateName>>>;
+  const regression = await regressionGate(
+    {
+      subject,
+      evaluationSet: join(EXAMPLES, 'regression', 'evaluation-set.jsonl'),
+      candidate: join(EXAMPLES, 'regression', `${data.results}.jsonl`),
+      baseline: join(EXAMPLES, 'regression', 'baseline.jsonl'),
+      candidateRun: join(EXAMPLES, 'regression', `${data.results}-run.json`),
+      baselineRun: join(EXAMPLES, 'regression', 'baseline-run.json'),
+      deployed,
+      policy,
+    },
+    context('regression-gate'),
+  );
+  const safety = await safetyGate(
+    { subject, dataset: join(ROOT, 'data', 'safety', 'gatehouse-safety-v1.jsonl'), responses: { path: join(EXAMPLES, 'safety', data.responses), format: 'jsonl' }, policy },
+    context('safety-gate'),
+  );
+  const bias = await biasGate(
+    { subject, dataset: join(EXAMPLES, 'bias', 'evaluation-set.csv'), predictions: join(EXAMPLES, 'bias', data.predictions), groups: ['gender', 'age'], policy },
+    context('bias-gate'),
+  );
+  return [regression, safety, bias] as Array<GateOutcome<GatePredicateBase<GateName>>>;
 }
 
 async function flipByte(path: string, offset: number): Promise<void> {

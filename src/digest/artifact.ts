@@ -1,4 +1,5 @@
 import { lstat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { InputError } from '../error.ts';
 import { DigestError } from './error.ts';
 import { hashFile, hashModelDirectory, type ModelDigestOptions, type ModelManifest } from './model.ts';
@@ -44,4 +45,21 @@ export function parseDigest(value: string, what: string): ArtifactDigest {
 /** The hex part of a digest. */
 export function digestHex(digest: ArtifactDigest): string {
   return digest.slice('sha256:'.length);
+}
+
+/** An artifact a command names: a path (hashed now) or `sha256:<hex>`, or one already resolved. */
+export type SubjectReference = string | { name: string; digest: ArtifactDigest };
+
+/**
+ * Resolves a subject to its name and digest: `sha256:<hex>` as given, a path
+ * by hashing it (its file or directory name is the default name).
+ */
+export async function resolveSubject(subject: SubjectReference, options: { name?: string; onProgress?: ModelDigestOptions['onProgress'] } = {}): Promise<{ name: string; digest: ArtifactDigest }> {
+  if (typeof subject !== 'string') return subject;
+  if (subject.startsWith('sha256:')) {
+    const digest = parseDigest(subject, '--subject');
+    return { name: options.name ?? digest, digest };
+  }
+  const { digest } = await digestArtifact(subject, options.onProgress === undefined ? {} : { onProgress: options.onProgress });
+  return { name: options.name ?? basename(resolve(subject)), digest };
 }

@@ -1,80 +1,202 @@
 import { createHash } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { SerializedBundle } from '@sigstore/bundle';
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { InputError } from '../error.ts';
 import { digestHex, type ArtifactDigest } from '../digest/artifact.ts';
 import { TEMP_SUFFIX, writeFileAtomic } from '../io/atomic.ts';
 import { readBoundedFile } from '../io/read.ts';
-import type { AttestationStore, StoredBundle, UnreadableBundle } from './store.ts';
+import { bundleClaims } from './serialize.ts';
+import type { AttestationStore, ListOptions, ListPage, PutResult, StoredBundle, StoreEntry } from './store.ts';
 
 /** Default store location, relative to the working directory. */
 export const DEFAULT_STORE_DIRECTORY = 'attestations';
 
 const BUNDLE_SUFFIX = '.sigstore.json';
+const DEFAULT_PAGE = 1000;
+
+// Where an entry sits: in the subject's folder, or loose in the root.
+interface Slot {
+  kind: 'subject' | 'loose';
+  directory: string;
+  name: string;
+}
 
 /**
- * Attestation store on a filesystem: <root>/sha256-<subject hex>/<bundle sha256>.sigstore.json.
- * Naming each file by the digest of its bytes makes writes idempotent and lets
- * readers detect a file whose content no longer matches its name.
+ * Attestation store on a filesystem: <root>/sha256-<subject hex>/<bundle sha256>.sigstore.json,
+ * one copy per subject the bundle names. Naming each file by the digest of its
+ * bytes makes writes idempotent and lets readers detect a file whose content
+ * no longer matches its name. Bundle files (`*.json`) dropped loose in the root,
+ * as another tool writes them, are listed for every subject: the decision
+ * checks what each is about.
  */
 export class FileSystemAttestationStore implements AttestationStore {
   readonly root: string;
+  readonly uri: string;
 
   constructor(root: string = DEFAULT_STORE_DIRECTORY) {
     this.root = root;
+    this.uri = pathToFileURL(resolve(root)).href;
   }
 
-  async put(subject: ArtifactDigest, bundle: SerializedBundle): Promise<string> {
-    const bytes = Buffer.from(`${JSON.stringify(bundle, null, 2)}\n`, 'utf8');
+  async put(bytes: Uint8Array): Promise<PutResult> {
+    const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const { subjects } = bundleClaims(data, 'bundle');
+    if (subjects.length === 0) throw new InputError({ code: 'BUNDLE_MALFORMED', message: 'the bundle names no sha256 subject to store it under' });
+    const bundleDigest = sha256(data);
+    const locations: string[] = [];
+    for (const subject of subjects) {
+      const location = join(this.#directory(`sha256:${subject}`), `${bundleDigest}${BUNDLE_SUFFIX}`);
+      // The name is the content's digest: a file already there holds these bytes (or is reported as corrupt when read).
+      if ((await stat(location).catch(() => undefined))?.isFile() !== true) await writeFileAtomic(location, data);
+      locations.push(location);
+    }
+    return { bundleDigest, locations };
+  }
+
+  async get(bundleDigest: string): Promise<StoredBundle | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(bundleDigest)) throw new InputError({ code: 'DIGEST_INVALID', message: `a bundle digest is 64 lowercase hex digits, got ${JSON.stringify(bundleDigest)}` });
+    const roots = await this.#rootEntries();
+    const name = `${bundleDigest}${BUNDLE_SUFFIX}`;
+    for (const folder of roots.filter((entry) => entry.startsWith('sha256-'))) {
+      const directory = join(this.root, folder);
+      if ((await stat(join(directory, name)).catch(() => undefined))?.isFile() !== true) continue;
+      const entry = await this.#read({ kind: 'subject', directory, name });
+      if ('bytes' in entry) return entry;
+    }
+    // A loose file is named by its writer, not by its digest: hash each.
+    for (const slot of await this.#looseSlots(roots)) {
+      const entry = await this.#read(slot);
+      if ('bytes' in entry && entry.bundleDigest === bundleDigest) return entry;
+    }
+    return undefined;
+  }
+
+  async list(subject: ArtifactDigest, options: ListOptions = {}): Promise<ListPage> {
+    const limit = options.limit ?? DEFAULT_PAGE;
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new InputError({ code: 'USAGE', message: `a page holds at least one entry, got ${limit}` });
+    const roots = await this.#rootEntries();
     const directory = this.#directory(subject);
-    const location = join(directory, `${sha256(bytes)}${BUNDLE_SUFFIX}`);
-    await writeFileAtomic(location, bytes);
-    return location;
+    const slots: Slot[] = [...(await this.#subjectSlots(directory)), ...(await this.#looseSlots(roots))];
+    let start = 0;
+    if (options.cursor !== undefined) {
+      const after = parseCursor(options.cursor);
+      start = slots.findIndex((slot) => compareSlots(slot, after) > 0);
+      if (start === -1) start = slots.length;
+    }
+    const entries: StoreEntry[] = [];
+    let index = start;
+    for (; index < slots.length && entries.length < limit; index++) {
+      const entry = await this.#read(slots[index]!);
+      if (matches(entry, options)) entries.push(entry);
+    }
+    return index < slots.length ? { entries, next: toCursor(slots[index - 1]!) } : { entries };
   }
 
-  async list(subject: ArtifactDigest): Promise<Array<StoredBundle | UnreadableBundle>> {
-    const results: Array<StoredBundle | UnreadableBundle> = [];
-    for await (const entry of this.entries(subject)) results.push(entry);
-    return results;
+  async #rootEntries(): Promise<string[]> {
+    const info = await stat(this.root).catch((cause: unknown) => {
+      const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new InputError({ code: missing ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', message: missing ? 'no such attestation store' : 'cannot read attestation store', path: this.root, cause });
+    });
+    if (!info.isDirectory()) throw new InputError({ code: 'FILE_UNREADABLE', message: 'an attestation store is a directory; this is not one', path: this.root });
+    return this.#names(this.root);
   }
 
-  /** Every bundle stored for `subject`, read one at a time in name order, so a caller holds one bundle's bytes at once. */
-  async *entries(subject: ArtifactDigest): AsyncGenerator<StoredBundle | UnreadableBundle> {
-    const directory = this.#directory(subject);
+  async #subjectSlots(directory: string): Promise<Slot[]> {
     let names: string[];
     try {
-      names = await readdir(directory);
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw new InputError({ code: 'FILE_UNREADABLE', message: 'cannot list attestation store', path: directory, cause });
+      names = await this.#names(directory);
+    } catch (error) {
+      if (error instanceof InputError && error.code === 'FILE_NOT_FOUND') return [];
+      throw error;
     }
-    for (const name of names.sort()) {
-      // Leftovers of an interrupted atomic write are not bundles.
-      if (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) continue;
-      const location = join(directory, name);
-      if (!name.endsWith(BUNDLE_SUFFIX)) {
-        yield { location, error: new InputError({ code: 'BUNDLE_MALFORMED', message: `unexpected file in attestation store (bundles end in ${BUNDLE_SUFFIX})`, path: location }) };
-        continue;
+    // Leftovers of an interrupted atomic write are not bundles.
+    return names.filter((name) => !isTemporary(name)).map((name) => ({ kind: 'subject', directory, name }));
+  }
+
+  async #looseSlots(roots: string[]): Promise<Slot[]> {
+    const slots: Slot[] = [];
+    for (const name of roots) {
+      if (!name.endsWith('.json') || isTemporary(name)) continue;
+      // A link is read like a file (and reported if it leads nowhere readable); directories are not bundles.
+      const info = await stat(join(this.root, name)).catch(() => undefined);
+      if (info !== undefined && info.isDirectory()) continue;
+      slots.push({ kind: 'loose', directory: this.root, name });
+    }
+    return slots;
+  }
+
+  async #names(directory: string): Promise<string[]> {
+    try {
+      return (await readdir(directory)).sort(compareNames);
+    } catch (cause) {
+      const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new InputError({ code: missing ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', message: 'cannot list attestation store', path: directory, cause });
+    }
+  }
+
+  async #read(slot: Slot): Promise<StoreEntry> {
+    const location = join(slot.directory, slot.name);
+    if (slot.kind === 'subject' && !slot.name.endsWith(BUNDLE_SUFFIX)) {
+      return { location, error: new InputError({ code: 'BUNDLE_MALFORMED', message: `unexpected file in attestation store (bundles end in ${BUNDLE_SUFFIX})`, path: location }) };
+    }
+    try {
+      const bytes = await readBoundedFile(location);
+      const bundleDigest = sha256(bytes);
+      if (slot.kind === 'subject' && `${bundleDigest}${BUNDLE_SUFFIX}` !== slot.name) {
+        return { location, error: new InputError({ code: 'BUNDLE_MALFORMED', message: `content digest ${bundleDigest} does not match the file name`, path: location }) };
       }
-      try {
-        const bytes = await readBoundedFile(location);
-        const bundleDigest = sha256(bytes);
-        if (`${bundleDigest}${BUNDLE_SUFFIX}` !== name) {
-          yield { location, error: new InputError({ code: 'BUNDLE_MALFORMED', message: `content digest ${bundleDigest} does not match the file name`, path: location }) };
-          continue;
-        }
-        yield { location, bundleDigest, bytes };
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        yield { location, error };
-      }
+      return { location, bundleDigest, bytes };
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      return { location, error };
     }
   }
 
   #directory(subject: ArtifactDigest): string {
     return join(this.root, `sha256-${digestHex(subject)}`);
   }
+}
+
+function matches(entry: StoreEntry, options: ListOptions): boolean {
+  if ('error' in entry || (options.predicateType === undefined && options.since === undefined)) return true;
+  let claims;
+  try {
+    claims = bundleClaims(entry.bytes, entry.location);
+  } catch {
+    // What cannot be read is listed, so the decision reports it.
+    return true;
+  }
+  if (options.predicateType !== undefined && claims.predicateType !== options.predicateType) return false;
+  return options.since === undefined || claims.evaluatedAtMs === null || claims.evaluatedAtMs >= options.since.getTime();
+}
+
+function isTemporary(name: string): boolean {
+  return name.startsWith('.') && name.endsWith(TEMP_SUFFIX);
+}
+
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// Subject-folder entries come first, then loose files; each in name order.
+function compareSlots(a: Pick<Slot, 'kind' | 'name'>, b: Pick<Slot, 'kind' | 'name'>): number {
+  if (a.kind !== b.kind) return a.kind === 'subject' ? -1 : 1;
+  return compareNames(a.name, b.name);
+}
+
+function toCursor(slot: Slot): string {
+  return Buffer.from(JSON.stringify([slot.kind, slot.name]), 'utf8').toString('base64url');
+}
+
+function parseCursor(cursor: string): Pick<Slot, 'kind' | 'name'> {
+  try {
+    const [kind, name] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if ((kind === 'subject' || kind === 'loose') && typeof name === 'string') return { kind, name };
+  } catch {
+    // Reported below.
+  }
+  throw new InputError({ code: 'USAGE', message: `not a cursor this store gave: ${JSON.stringify(cursor)}` });
 }
 
 function sha256(bytes: Buffer): string {

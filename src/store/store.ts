@@ -1,28 +1,74 @@
-import type { SerializedBundle } from '@sigstore/bundle';
 import type { InputError } from '../error.ts';
 import type { ArtifactDigest } from '../digest/artifact.ts';
 
-/** A stored bundle as read back: its location, the sha256 of its bytes, and the bytes. */
+/** A stored bundle as read back: where it is, the sha256 (hex) of its bytes, and the exact bytes that were put. */
 export interface StoredBundle {
   location: string;
   bundleDigest: string;
   bytes: Buffer;
 }
 
-/** A stored file that could not be read as a bundle; reported, never skipped. */
+/** A stored entry that could not be read as a bundle; reported, never skipped. */
 export interface UnreadableBundle {
   location: string;
   error: InputError;
 }
 
+/** An entry of a listing: a bundle, or what stood where one should be. */
+export type StoreEntry = StoredBundle | UnreadableBundle;
+
+/** What `put` did: the bundle's digest and where it now lives (one location per subject it names). */
+export interface PutResult {
+  bundleDigest: string;
+  locations: string[];
+}
+
 /**
- * Where attestation bundles live, grouped by the digest of the artifact they
- * are about. Writes are all-or-nothing; listing reports every entry, including
- * the ones it could not read.
+ * Narrows a listing by what bundles claim (unverified: for finding, never for
+ * deciding). Entries that cannot be read are always listed, so they are reported.
+ */
+export interface ListOptions {
+  /** Only bundles whose statement has this predicate type. */
+  predicateType?: string;
+  /** Only bundles whose predicate was evaluated at or after this time; bundles that record no evaluation time are listed. */
+  since?: Date;
+  /** The `next` of the previous page; absent for the first. */
+  cursor?: string;
+  /** Entries per page (default 1,000). */
+  limit?: number;
+}
+
+/** One page of a listing, and the cursor of the next (absent on the last page). */
+export interface ListPage {
+  entries: StoreEntry[];
+  next?: string;
+}
+
+/**
+ * Where attestation bundles live, indexed by the digest of every artifact
+ * they are about. The store is the only way evidence is written and read:
+ * it keeps the exact bytes it is given (a bundle's digest never depends on
+ * the backend), writes are all-or-nothing and idempotent, and listings report
+ * every entry, including those it could not read. A backend that cannot be
+ * reached raises StoreError, never a verdict.
  */
 export interface AttestationStore {
-  /** Stores a bundle about `subject`; returns its location. Storing the same bytes twice is idempotent. */
-  put(subject: ArtifactDigest, bundle: SerializedBundle): Promise<string>;
-  /** Every bundle stored for `subject`, in a stable order. */
-  list(subject: ArtifactDigest): Promise<Array<StoredBundle | UnreadableBundle>>;
+  /** The store's location as a URI (`file:/abs/dir`). */
+  readonly uri: string;
+  /** Stores a serialised bundle under every sha256 subject its statement names; the same bytes twice is one entry. */
+  put(bytes: Uint8Array): Promise<PutResult>;
+  /** The bundle whose bytes have this sha256 (hex), or undefined when the store has none. */
+  get(bundleDigest: string): Promise<StoredBundle | undefined>;
+  /** One page of the bundles stored for `subject`, in a stable order. */
+  list(subject: ArtifactDigest, options?: ListOptions): Promise<ListPage>;
+}
+
+/** Every entry for `subject`, page after page, so a caller holds one page at a time. */
+export async function* storeEntries(store: AttestationStore, subject: ArtifactDigest, options: Omit<ListOptions, 'cursor'> = {}): AsyncGenerator<StoreEntry> {
+  let cursor: string | undefined;
+  do {
+    const page = await store.list(subject, { ...options, ...(cursor === undefined ? {} : { cursor }) });
+    yield* page.entries;
+    cursor = page.next;
+  } while (cursor !== undefined);
 }

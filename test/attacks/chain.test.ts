@@ -94,18 +94,18 @@ describe('bypass: flag override (there is no flag that skips or weakens a check)
 
 describe('bypass: direct deployment (a model that went through no pipeline)', () => {
   it('denies a model with no attestations at all', async () => {
-    const result = await cli(['verify', '--subject', `sha256:${'5e'.repeat(32)}`, '--attestations', storeOf(world), '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', 'staging', '--deployed', world.deployed, '--json']);
+    const result = await cli(['verify', '--subject', `sha256:${'5e'.repeat(32)}`, '--store', storeOf(world), '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', 'staging', '--deployed', world.deployed, '--json']);
     expect(result.code).toBe(1);
     expect(codes(result)).toContain('subject_mismatch');
   });
   it("denies candidate B on candidate A's chain", async () => {
-    const result = await cli(['verify', '--subject', world.other, '--attestations', storeOf(world), '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', 'staging', '--deployed', world.deployed, '--json']);
+    const result = await cli(['verify', '--subject', world.other, '--store', storeOf(world), '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', 'staging', '--deployed', world.deployed, '--json']);
     expect(result.code).toBe(1);
     expect(codes(result)).toEqual(expect.arrayContaining(['subject_mismatch', 'required_gate_unsatisfied']));
   });
   it('denies a chain whose statements were re-pointed at another model without re-signing', async () => {
     const extra = Object.fromEntries(world.chain.map((b) => [`${b.gate}.json`, withPayload(b.bytes, (s) => (s.subject[0].digest.sha256 = world.other.slice(7)))]));
-    const result = await cli(['verify', '--subject', world.other, '--attestations', storeOf(world, { drop: STAGING_GATES, extra }), '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', 'staging', '--deployed', world.deployed, '--json']);
+    const result = await cli(['verify', '--subject', world.other, '--store', storeOf(world, { drop: STAGING_GATES, extra }), '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', 'staging', '--deployed', world.deployed, '--json']);
     expect(result.code).toBe(1);
     expect(codes(result)).toContain('attestation_unverified');
   });
@@ -135,16 +135,16 @@ describe('bypass: threshold manipulation', () => {
     data.gatehouse.thresholds.regression.metrics.accuracy.tolerance = 0.5;
     writeFileSync(join(dir, 'data.json'), JSON.stringify(data));
     execFileSync('tar', ['-czf', join(dir, 'loose.tar.gz'), '-C', dir, 'data.json', 'policy.wasm', '.manifest', '.signatures.json', 'policies']);
-    const result = await cli(['verify', '--subject', world.subject, '--attestations', storeOf(world), '--policy', join(dir, 'loose.tar.gz'), '--policy-key', POLICY_PUB, '--stage', 'staging', '--deployed', world.deployed]);
+    const result = await cli(['verify', '--subject', world.subject, '--store', storeOf(world), '--policy', join(dir, 'loose.tar.gz'), '--policy-key', POLICY_PUB, '--stage', 'staging', '--deployed', world.deployed]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/policy bundle refused: .*data\.json does not match its signed digest/);
   });
   it("refuses a bundle signed by the operator's own key as the policy", async () => {
-    const result = await cli(['verify', '--subject', world.subject, '--attestations', storeOf(world), '--policy', COMMITTED_BUNDLE, '--policy-key', join(world.dir, '..', 'nope.pub'), '--stage', 'staging', '--deployed', world.deployed]);
+    const result = await cli(['verify', '--subject', world.subject, '--store', storeOf(world), '--policy', COMMITTED_BUNDLE, '--policy-key', join(world.dir, '..', 'nope.pub'), '--stage', 'staging', '--deployed', world.deployed]);
     expect(result.code).toBe(2);
   });
   it('refuses the committed bundle checked against a gate key instead of the policy key', async () => {
-    const result = await cli(['verify', '--subject', world.subject, '--attestations', storeOf(world), '--policy', COMMITTED_BUNDLE, '--policy-key', join(world.dir, '..', '..', 'x.pub'), '--stage', 'staging', '--deployed', world.deployed]);
+    const result = await cli(['verify', '--subject', world.subject, '--store', storeOf(world), '--policy', COMMITTED_BUNDLE, '--policy-key', join(world.dir, '..', '..', 'x.pub'), '--stage', 'staging', '--deployed', world.deployed]);
     expect(result.code).toBe(2);
   });
   for (const gate of POLICY_BOUND_GATES) {
@@ -332,7 +332,7 @@ describe('identities: approvals', () => {
     denied(await verify(world, storeOf(world, { extra }), [], 'production'), 'baseline_mismatch');
   });
   it('denies production without a deployed model to compare the canary with', async () => {
-    const result = await cli(['verify', '--subject', world.subject, '--attestations', storeOf(world, { extra: production }), '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', 'production', '--json']);
+    const result = await cli(['verify', '--subject', world.subject, '--store', storeOf(world, { extra: production }), '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', 'production', '--json']);
     denied(result, 'deployed_model_unknown');
     expect(result.json.violations.filter((v: { code: string }) => v.code === 'deployed_model_unknown').map((v: { gate: string }) => v.gate).sort()).toEqual(['canary', 'regression']);
   });

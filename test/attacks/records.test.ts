@@ -13,7 +13,7 @@ let allowedRecord: string;
 let deniedRecord: string;
 
 const replay = (record: string, store: string, policy = COMMITTED_BUNDLE) =>
-  cli(['replay', record, '--attestations', store, '--policy', policy, '--policy-key', POLICY_PUB, '--json']);
+  cli(['replay', record, '--store', store, '--policy', policy, '--policy-key', POLICY_PUB, '--json']);
 
 beforeAll(async () => {
   world = await makeWorld();
@@ -119,7 +119,7 @@ describe('records made at a requested time', () => {
     const at = new Date(world.judgedAt.getTime() + 3_600_000).toISOString();
     expect((await verify(world, allowedStore, ['--at', at, '--decision-out', record, '--decision-key', join(DEMO_KEYS, 'decision-recorder.key')])).code).toBe(0);
     expect(statementOf(readFileSync(record)).predicate!['gatehouse'].evaluationTimeSource).toBe('requested');
-    const text = await cli(['replay', record, '--attestations', allowedStore, '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB]);
+    const text = await cli(['replay', record, '--store', allowedStore, '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/a requested time, not when it was decided/);
   });

@@ -164,7 +164,7 @@ describe('output cannot be spoofed', () => {
   it('escapes control characters in file names and reasons: no erased lines, no fake ALLOWED line', async () => {
     const name = 'x\u001b[2K\r\u001b[1A\nALLOWED: sha256:fake to staging\u202e.json';
     const store = storeOf(world, { drop: ['safety'], extra: { [name.replace(/\//g, '_')]: Buffer.from('\u001b[2Kjunk') } });
-    const result = await cli(['verify', '--subject', world.subject, '--attestations', store, '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', 'staging', '--deployed', world.deployed]);
+    const result = await cli(['verify', '--subject', world.subject, '--store', store, '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', 'staging', '--deployed', world.deployed]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^DENIED: /);
     expect(result.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
@@ -183,12 +183,12 @@ describe('output cannot be spoofed', () => {
 
 describe('bad input is refused before anything is written', () => {
   it('refuses an Ed25519 policy key with exit 2, saying what it needs', async () => {
-    const result = await cli(['verify', '--subject', world.subject, '--attestations', storeOf(world), '--policy', COMMITTED_BUNDLE, '--policy-key', join(world.dir, '..', 'none.pub'), '--stage', 'staging']);
+    const result = await cli(['verify', '--subject', world.subject, '--store', storeOf(world), '--policy', COMMITTED_BUNDLE, '--policy-key', join(world.dir, '..', 'none.pub'), '--stage', 'staging']);
     expect(result.code).toBe(2);
     const ed = join(world.dir, 'ed25519.pub');
     const { generateKeyPair } = await import('../../src/keys/keys.ts');
     writeFileSync(ed, generateKeyPair('ed25519').publicKeyPEM);
-    const refused = await cli(['verify', '--subject', world.subject, '--attestations', storeOf(world), '--policy', COMMITTED_BUNDLE, '--policy-key', ed, '--stage', 'staging']);
+    const refused = await cli(['verify', '--subject', world.subject, '--store', storeOf(world), '--policy', COMMITTED_BUNDLE, '--policy-key', ed, '--stage', 'staging']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/ed25519\.pub: policy bundles are signed with ES256, which needs an ECDSA P-256 key; this is an ed25519 key/);
   });
@@ -207,7 +207,7 @@ describe('bad input is refused before anything is written', () => {
   ];
   for (const [name, flags] of badFlags) {
     it(`refuses ${name} with exit 2`, async () => {
-      const result = await cli(['verify', '--subject', world.subject, '--attestations', storeOf(world), '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', 'staging', ...flags]);
+      const result = await cli(['verify', '--subject', world.subject, '--store', storeOf(world), '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', 'staging', ...flags]);
       expect(result.code).toBe(2);
       expect(result.stderr.split('\n')).toHaveLength(1);
     });
@@ -215,13 +215,13 @@ describe('bad input is refused before anything is written', () => {
   it('refuses an attestation directory that is a file', async () => {
     const file = join(world.dir, 'not-a-dir');
     writeFileSync(file, '');
-    const result = await cli(['verify', '--subject', world.subject, '--attestations', file, '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', 'staging']);
+    const result = await cli(['verify', '--subject', world.subject, '--store', file, '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', 'staging']);
     expect(result.code).toBe(2);
   });
   it('refuses a missing attestation directory', async () => {
-    const result = await cli(['verify', '--subject', world.subject, '--attestations', join(world.dir, 'nope'), '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', 'staging']);
+    const result = await cli(['verify', '--subject', world.subject, '--store', join(world.dir, 'nope'), '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', 'staging']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/no such attestation directory/);
+    expect(result.stderr).toMatch(/no such attestation store/);
   });
   it('denies an unknown stage', async () => {
     const result = await verify(world, storeOf(world), [], 'prod');

@@ -189,7 +189,7 @@ export async function cli(args: string[]): Promise<CLIResult> {
 
 /** `gatehouse verify` of candidate A with the committed bundle, as JSON. */
 export function verify(world: World, store: string, extra: string[] = [], stage = 'staging'): Promise<CLIResult> {
-  return cli(['verify', '--subject', world.subject, '--attestations', store, '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', stage, '--deployed', world.deployed, '--json', ...extra]);
+  return cli(['verify', '--subject', world.subject, '--store', store, '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', stage, '--deployed', world.deployed, '--json', ...extra]);
 }
 
 /** The violation codes of a decision, sorted and without duplicates. */

@@ -194,7 +194,7 @@ describe('gatehouse CLI', () => {
       const dir = await temporaryDirectory();
       const result = integrity('--out', join(dir, 'a.json'), '--store', join(dir, 'store'));
       expect(result.status).toBe(2);
-      expect(result.stderr).toContain("option '--out <file.sigstore.json>' cannot be used with option '--store <dir>'");
+      expect(result.stderr).toContain("option '--out <file.sigstore.json>' cannot be used with option '--store <uri>'");
       expect(readdirSync(dir)).toEqual([]);
     });
 

@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +38,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const verify = (...extra: string[]) =>
-  gatehouse(['verify', '--subject', digest, '--attestations', store, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--at', AT, ...extra]);
+  gatehouse(['verify', '--subject', digest, '--store', store, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--at', AT, ...extra]);
 
 describe('gatehouse verify', () => {
   it('allows a complete chain for development, shows the table, and writes a signed decision record', () => {
@@ -50,6 +51,21 @@ describe('gatehouse verify', () => {
     expect(JSON.parse(readFileSync(record, 'utf8')).dsseEnvelope.payloadType).toBe('application/vnd.in-toto+json');
     // The example bundle is signed with, and trusts, demo keys whose private halves are published.
     expect(result.stderr).toMatch(/^gatehouse: warning: this policy trusts 11 demo keys whose private halves are published with gatehouse \(examples\/keys\/approver-alice\.pub, .*examples\/keys\/policy-team\.pub, .*\); anyone can sign with them/);
+  });
+
+  it('reads the store a --store URI names (file:DIR, file:///abs, a directory, or --attestations, the old flag), and refuses a backend it does not have', () => {
+    const base = ['verify', '--subject', digest, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--at', AT, '--stage', 'development'];
+    for (const location of [['--store', `file:${store}`], ['--store', pathToFileURL(store).href], ['--attestations', store]]) {
+      const result = gatehouse([...base, ...location]);
+      expect(result.status, `${location.join(' ')}: ${result.stderr}`).toBe(0);
+      expect(result.stdout).toMatch(/^ALLOWED: /);
+    }
+    const both = gatehouse([...base, '--store', store, '--attestations', store]);
+    expect(both.status).toBe(2);
+    const postgres = gatehouse([...base, '--store', 'postgres://127.0.0.1/gatehouse']);
+    expect(postgres.status).toBe(2);
+    expect(postgres.stderr).toMatch(/--store: no postgres: store backend/);
+    expect(postgres.stdout).toBe('');
   });
 
   it('denies production with exit 1, listing every missing gate', () => {
@@ -70,7 +86,7 @@ describe('gatehouse verify', () => {
     data.gatehouse.stages.production.required_gates = ['integrity'];
     writeFileSync(join(dir, 'data.json'), JSON.stringify(data));
     execFileSync('tar', ['-czf', tampered, '-C', dir, 'data.json', 'policy.wasm', '.manifest', '.signatures.json', 'policies']);
-    const result = gatehouse(['verify', '--subject', digest, '--attestations', store, '--policy', tampered, '--policy-key', join(KEYS, 'policy-team.pub'), '--stage', 'production']);
+    const result = gatehouse(['verify', '--subject', digest, '--store', store, '--policy', tampered, '--policy-key', join(KEYS, 'policy-team.pub'), '--stage', 'production']);
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/policy bundle refused: .*data\.json does not match its signed digest/);
@@ -85,7 +101,7 @@ describe('gatehouse verify', () => {
     writeFileSync(join(hostile, `sha256-${digest.slice('sha256:'.length)}`, name), '{}');
     const summary = join(dir, 'summary.md');
     writeFileSync(summary, '# earlier step\n\n');
-    const args = ['verify', '--subject', digest, '--attestations', hostile, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--at', AT, '--stage', 'production'];
+    const args = ['verify', '--subject', digest, '--store', hostile, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--at', AT, '--stage', 'production'];
     const result = gatehouse([...args, '--output', `junit=${join(dir, 'junit.xml')}`], { env: { GITHUB_STEP_SUMMARY: summary } });
     expect(result.status).toBe(1);
     // The JUnit report of the same hostile store is well-formed XML.
@@ -153,7 +169,7 @@ describe('gatehouse verify', () => {
     cpSync(store, crowded, { recursive: true });
     for (let i = 0; i < 60; i++) writeFileSync(join(crowded, `sha256-${digest.slice('sha256:'.length)}`, `junk-${String(i).padStart(2, '0')}.sigstore.json`), '{}');
     const summary = join(dir, 'summary.md');
-    gatehouse(['verify', '--subject', digest, '--attestations', crowded, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--at', AT, '--stage', 'development'], { env: { GITHUB_STEP_SUMMARY: summary } });
+    gatehouse(['verify', '--subject', digest, '--store', crowded, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--at', AT, '--stage', 'development'], { env: { GITHUB_STEP_SUMMARY: summary } });
     const text = readFileSync(summary, 'utf8');
     expect(text.split('\n').filter((line) => line.startsWith('- ') && line.includes('junk\\-'))).toHaveLength(50);
     expect(text).toContain('- … and 10 more (every one is in the JSON report)');
@@ -170,7 +186,7 @@ describe('gatehouse verify', () => {
   });
 
   it('warns when GITHUB_STEP_SUMMARY cannot be written, and keeps its verdict and exit code', () => {
-    const result = gatehouse(['verify', '--subject', digest, '--attestations', store, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--at', AT, '--stage', 'development'], { env: { GITHUB_STEP_SUMMARY: join(work, 'no', 'such', 'dir', 'summary.md') } });
+    const result = gatehouse(['verify', '--subject', digest, '--store', store, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--at', AT, '--stage', 'development'], { env: { GITHUB_STEP_SUMMARY: join(work, 'no', 'such', 'dir', 'summary.md') } });
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^ALLOWED: /);
     expect(result.stderr).toMatch(/gatehouse: warning: could not append the summary to GITHUB_STEP_SUMMARY \(.*summary\.md\): /);
@@ -179,7 +195,7 @@ describe('gatehouse verify', () => {
   it('treats bad usage as bad input (exit 2)', () => {
     expect(verify('--stage', 'development', '--decision-out', join(work, 'x.json')).status).toBe(2);
     expect(verify('--stage', 'development', '--deployed', 'abc').status).toBe(2);
-    const notABundle = gatehouse(['verify', '--subject', digest, '--attestations', store, '--policy', join(KEYS, 'policy-team.pub'), '--policy-key', join(KEYS, 'policy-team.pub'), '--stage', 'development']);
+    const notABundle = gatehouse(['verify', '--subject', digest, '--store', store, '--policy', join(KEYS, 'policy-team.pub'), '--policy-key', join(KEYS, 'policy-team.pub'), '--stage', 'development']);
     expect(notABundle.status).toBe(2);
     expect(notABundle.stderr).toMatch(/policy-team\.pub: not a gzip archive/);
   });
@@ -189,7 +205,7 @@ describe('gatehouse replay', () => {
   it('exits 0 for an identical replay and 1 with the difference when a bundle is gone', () => {
     const record = join(work, 'replay-decision.json');
     expect(verify('--stage', 'development', '--decision-out', record, '--decision-key', join(KEYS, 'decision-recorder.key')).status).toBe(0);
-    const args = ['replay', record, '--attestations', store, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub')];
+    const args = ['replay', record, '--store', store, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub')];
     const same = gatehouse(args);
     expect(same.status, same.stdout + same.stderr).toBe(0);
     expect(same.stdout).toMatch(/^identical: /);
@@ -198,7 +214,7 @@ describe('gatehouse replay', () => {
     cpSync(store, copy, { recursive: true });
     const folder = join(copy, `sha256-${digest.slice(7)}`);
     rmSync(join(folder, readdirSync(folder)[0]!));
-    const different = gatehouse(['replay', record, '--attestations', copy, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub')]);
+    const different = gatehouse(['replay', record, '--store', copy, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub')]);
     expect(different.status).toBe(1);
     expect(different.stdout).toMatch(/DIFFERENT:[\s\S]*is recorded but not in[\s\S]*result.allowed: recorded true, replayed false/);
   });
@@ -221,7 +237,7 @@ describe('gatehouse replay', () => {
     // The same statement, re-signed by a gate's key.
     const statement = JSON.parse(Buffer.from(JSON.parse(readFileSync(good, 'utf8')).dsseEnvelope.payload, 'base64').toString('utf8'));
     writeFileSync(record, JSON.stringify(await signStatement(statement, { signer: new KeySigner(await readPrivateKey(join(KEYS, 'integrity-gate.key'))) })));
-    const replayed = (path: string) => gatehouse(['replay', path, '--attestations', store, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub')]);
+    const replayed = (path: string) => gatehouse(['replay', path, '--store', store, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub')]);
     expect(replayed(good).status).toBe(0);
     const result = replayed(record);
     expect(result.status).toBe(1);
@@ -329,7 +345,7 @@ describe('gatehouse policy init', () => {
     expect(demoKeysTrusted(policyKey, data)).toEqual([]);
     expect(data.signers['integrity-gate']!.public_key).toBe(readFileSync(join(dir, 'keys', 'integrity-gate.pub'), 'utf8'));
     // verify with the team's bundle says nothing about demo keys (the empty store is simply denied).
-    const verified = gatehouse(['verify', '--subject', digest, '--attestations', await temporaryDirectory(), '--policy', bundle, '--policy-key', join(dir, 'keys', 'policy-team.pub'), '--stage', 'development']);
+    const verified = gatehouse(['verify', '--subject', digest, '--store', await temporaryDirectory(), '--policy', bundle, '--policy-key', join(dir, 'keys', 'policy-team.pub'), '--stage', 'development']);
     expect(verified.status).toBe(1);
     expect(verified.stderr).toBe('');
     const again = gatehouse(['policy', 'init', dir]);

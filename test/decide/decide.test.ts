@@ -9,6 +9,7 @@ import type { StoredBundle } from '../../src/store/store.ts';
 import { EVALUATION_SET, asStored, integrityPredicate, provenancePredicate, regressionPredicate } from '../support/chain.ts';
 import { buildTestBundle, demoSigner, signedGate } from '../support/policy.ts';
 import { temporaryDirectory } from '../helpers.ts';
+import { FileSystemAttestationStore } from '../../src/store/fs-store.ts';
 
 const ARTIFACT: ArtifactDigest = `sha256:${'a1'.repeat(32)}`;
 const OTHER: ArtifactDigest = `sha256:${'b2'.repeat(32)}`;
@@ -187,13 +188,13 @@ describe('DecisionEngine', () => {
       expect(verified.predicate.gatehouse.inputDigest).toBe(`sha256:${decision.inputDigest}`);
       expect(verified.predicate.inputAttestations.map((a) => a.digest.sha256).sort()).toEqual(chain.map((b) => b.bundleDigest).sort());
 
-      const same = await replayDecision(verified, engine, dir);
+      const same = await replayDecision(verified, engine, new FileSystemAttestationStore(dir));
       expect(same.differences).toEqual([]);
       expect(same.identical).toBe(true);
 
       const { rmSync } = await import('node:fs');
       rmSync(onDisk[2]!.location);
-      const changed = await replayDecision(verified, engine, dir);
+      const changed = await replayDecision(verified, engine, new FileSystemAttestationStore(dir));
       expect(changed.identical).toBe(false);
       expect(changed.differences[0]).toMatch(/is recorded but not in/);
       expect(changed.differences).toContain('record.predicate.gatehouse.result.allowed: recorded true, replayed false');

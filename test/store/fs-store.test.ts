@@ -2,40 +2,129 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import { FileSystemAttestationStore } from '../../src/store/fs-store.ts';
-import type { StoredBundle, UnreadableBundle } from '../../src/store/store.ts';
+import { openStore } from '../../src/store/open.ts';
+import { storeEntries, type StoredBundle, type UnreadableBundle } from '../../src/store/store.ts';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
 import { BUNDLES, ROOT, temporaryDirectory } from '../helpers.ts';
 
-const SUBJECT = `sha256:${'1a'.repeat(32)}` as const;
 const bundle = JSON.parse(readFileSync(join(BUNDLES, 'integrity-ecdsa-p256.sigstore.json'), 'utf8'));
 
 function isStored(entry: StoredBundle | UnreadableBundle): entry is StoredBundle {
   return 'bytes' in entry;
 }
 
+// Entries come in file-name order: bundle digests, with the unreadable one (all f's) last.
+function byStoreOrder(a: string, b: string): number {
+  const key = (x: string) => (x === 'unreadable' ? 'f'.repeat(64) : x);
+  return key(a) < key(b) ? -1 : 1;
+}
+
+const bytes = readFileSync(join(BUNDLES, 'integrity-ecdsa-p256.sigstore.json'));
+const SUBJECT = `sha256:${JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')).subject[0].digest.sha256}` as const;
+const OTHER = `sha256:${'1a'.repeat(32)}` as const;
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+// A bundle whose statement names `subjects`: the store indexes by the claims inside, unverified.
+function claiming(subjects: string[], predicateType = 'https://example.com/p/v1', evaluatedAt?: string): Buffer {
+  const statement = { _type: 'https://in-toto.io/Statement/v1', subject: subjects.map((hex, i) => ({ name: `m${i}`, digest: { sha256: hex } })), predicateType, predicate: evaluatedAt === undefined ? {} : { evaluatedAt } };
+  return Buffer.from(JSON.stringify({ ...bundle, dsseEnvelope: { ...bundle.dsseEnvelope, payload: Buffer.from(JSON.stringify(statement)).toString('base64') } }));
+}
+
+async function listAll(store: FileSystemAttestationStore, subject: `sha256:${string}`, limit?: number): Promise<Array<StoredBundle | UnreadableBundle>> {
+  const out: Array<StoredBundle | UnreadableBundle> = [];
+  for await (const entry of storeEntries(store, subject, limit === undefined ? {} : { limit })) out.push(entry);
+  return out;
+}
+
 describe('FileSystemAttestationStore', () => {
-  describe('#put and #list', () => {
-    it('groups bundles by subject and names each by the digest of its bytes', async () => {
+  describe('#put, #get and #list', () => {
+    it('keeps the exact bytes, grouped by subject and named by their digest', async () => {
       const store = new FileSystemAttestationStore(await temporaryDirectory());
-      const location = await store.put(SUBJECT, bundle);
-      expect(location).toMatch(new RegExp(`sha256-${'1a'.repeat(32)}/[0-9a-f]{64}\\.sigstore\\.json$`));
-      expect(await store.put(SUBJECT, bundle)).toBe(location);
-      const listed = await store.list(SUBJECT);
-      expect(listed).toHaveLength(1);
-      const [entry] = listed;
-      expect(isStored(entry!) && JSON.parse(entry.bytes.toString('utf8'))).toEqual(bundle);
-      expect(await store.list(`sha256:${'00'.repeat(32)}`)).toEqual([]);
+      // Not how gatehouse would format it: the store must not re-serialise.
+      const odd = Buffer.from(` ${bytes.toString('utf8').trim()}\n\n`);
+      const result = await store.put(odd);
+      expect(result.bundleDigest).toBe(sha256(odd));
+      expect(result.locations).toHaveLength(1);
+      expect(result.locations[0]).toMatch(new RegExp(`sha256-${SUBJECT.slice(7)}/${sha256(odd)}\\.sigstore\\.json$`));
+      expect(await store.put(odd)).toEqual(result);
+      const { entries, next } = await store.list(SUBJECT);
+      expect(next).toBeUndefined();
+      expect(entries).toHaveLength(1);
+      expect(isStored(entries[0]!) && entries[0].bytes.equals(odd)).toBe(true);
+      expect((await store.get(sha256(odd)))?.bytes.equals(odd)).toBe(true);
+      expect(await store.get('00'.repeat(32))).toBeUndefined();
+      expect((await store.list(OTHER)).entries).toEqual([]);
+    });
+
+    it('files a bundle under every subject it names, once per subject', async () => {
+      const store = new FileSystemAttestationStore(await temporaryDirectory());
+      const two = claiming(['1a'.repeat(32), '2b'.repeat(32), '1a'.repeat(32)]);
+      const { locations } = await store.put(two);
+      expect(locations).toHaveLength(2);
+      for (const subject of [OTHER, `sha256:${'2b'.repeat(32)}` as const]) {
+        const { entries } = await store.list(subject);
+        expect(entries.map((e) => isStored(e) && e.bundleDigest)).toEqual([sha256(two)]);
+      }
+    });
+
+    it('refuses to store what names no sha256 subject, and what is no DSSE bundle', async () => {
+      const store = new FileSystemAttestationStore(await temporaryDirectory());
+      await expect(store.put(claiming([]))).rejects.toMatchObject({ code: 'BUNDLE_MALFORMED', message: expect.stringMatching(/no sha256 subject/) });
+      await expect(store.put(Buffer.from('{"mediaType": "x"}'))).rejects.toMatchObject({ code: 'BUNDLE_MALFORMED' });
+      await expect(store.put(Buffer.from('not json'))).rejects.toMatchObject({ code: 'JSON_INVALID' });
+    });
+
+    it('pages through a listing with cursors, losing and repeating nothing', async () => {
+      const store = new FileSystemAttestationStore(await temporaryDirectory());
+      const digests: string[] = [];
+      for (let i = 0; i < 7; i++) digests.push((await store.put(claiming(['1a'.repeat(32)], `https://example.com/p${i}/v1`))).bundleDigest);
+      const first = await store.list(OTHER, { limit: 3 });
+      expect(first.entries).toHaveLength(3);
+      expect(first.next).toBeDefined();
+      const paged = await listAll(store, OTHER, 3);
+      expect(paged.map((e) => isStored(e) && e.bundleDigest)).toEqual([...digests].sort());
+      await expect(store.list(OTHER, { cursor: 'garbage' })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(store.list(OTHER, { limit: 0 })).rejects.toMatchObject({ code: 'USAGE' });
+    });
+
+    it('narrows by predicate type and evaluation time, and still lists what it cannot read', async () => {
+      const root = await temporaryDirectory();
+      const store = new FileSystemAttestationStore(root);
+      const old = await store.put(claiming(['1a'.repeat(32)], 'https://example.com/a/v1', '2026-01-01T00:00:00Z'));
+      const recent = await store.put(claiming(['1a'.repeat(32)], 'https://example.com/a/v1', '2026-06-01T00:00:00Z'));
+      const other = await store.put(claiming(['1a'.repeat(32)], 'https://example.com/b/v1', '2026-06-01T00:00:00Z'));
+      writeFileSync(join(root, `sha256-${'1a'.repeat(32)}`, `${'ff'.repeat(32)}.sigstore.json`), '{"truncated": ');
+      const digestsOf = (page: { entries: Array<StoredBundle | UnreadableBundle> }) => page.entries.map((e) => (isStored(e) ? e.bundleDigest : 'unreadable'));
+      expect(digestsOf(await store.list(OTHER, { predicateType: 'https://example.com/a/v1' }))).toEqual([old.bundleDigest, recent.bundleDigest, 'unreadable'].sort(byStoreOrder));
+      expect(digestsOf(await store.list(OTHER, { since: new Date('2026-03-01T00:00:00Z') }))).toEqual([recent.bundleDigest, other.bundleDigest, 'unreadable'].sort(byStoreOrder));
+    });
+
+    it('finds a bundle dropped loose in the root by its digest, and lists it for every subject', async () => {
+      const root = await temporaryDirectory();
+      const store = new FileSystemAttestationStore(root);
+      writeFileSync(join(root, 'from-cosign.json'), bytes);
+      expect((await store.get(sha256(bytes)))?.location).toBe(join(root, 'from-cosign.json'));
+      expect((await store.list(OTHER)).entries.map((e) => e.location)).toEqual([join(root, 'from-cosign.json')]);
+    });
+
+    it('refuses a root that is missing or is a file, naming it', async () => {
+      const dir = await temporaryDirectory();
+      await expect(new FileSystemAttestationStore(join(dir, 'nope')).list(OTHER)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', message: 'no such attestation store' });
+      writeFileSync(join(dir, 'file'), 'x');
+      await expect(new FileSystemAttestationStore(join(dir, 'file')).get('00'.repeat(32))).rejects.toMatchObject({ code: 'FILE_UNREADABLE' });
     });
 
     it('reports, and never skips, files it cannot read as bundles', async () => {
       const root = await temporaryDirectory();
       const store = new FileSystemAttestationStore(root);
-      const good = await store.put(SUBJECT, bundle);
-      const directory = join(root, `sha256-${'1a'.repeat(32)}`);
+      const good = (await store.put(bytes)).locations[0];
+      const directory = join(root, `sha256-${SUBJECT.slice(7)}`);
       writeFileSync(join(directory, `${'ff'.repeat(32)}.sigstore.json`), '{"truncated": ');
       writeFileSync(join(directory, 'notes.txt'), 'hello');
-      const listed = await store.list(SUBJECT);
+      const listed = await listAll(store, SUBJECT);
       expect(listed.filter(isStored).map((e) => e.location)).toEqual([good]);
       const problems = listed.filter((e): e is UnreadableBundle => !isStored(e));
       expect(problems.map((p) => [p.location, p.error.code])).toEqual([
@@ -43,6 +132,19 @@ describe('FileSystemAttestationStore', () => {
         [join(directory, 'notes.txt'), 'BUNDLE_MALFORMED'],
       ]);
       expect(problems[0]!.error.toString()).toMatch(/ff+\.sigstore\.json: content digest [0-9a-f]{64} does not match the file name/);
+    });
+  });
+
+  describe('openStore', () => {
+    it('opens file: URIs and plain directories, and refuses schemes it has no backend for', async () => {
+      const dir = await temporaryDirectory();
+      expect((openStore(dir) as FileSystemAttestationStore).root).toBe(dir);
+      expect((openStore(`file:${dir}`) as FileSystemAttestationStore).root).toBe(dir);
+      expect((openStore(pathToFileURL(dir).href) as FileSystemAttestationStore).root).toBe(dir);
+      expect(openStore(dir).uri).toBe(pathToFileURL(dir).href);
+      for (const uri of ['postgres://db/gatehouse', 'oci://registry.example/models', 'https://example.com/store']) {
+        expect(() => openStore(uri)).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/no \w+: store backend/) }));
+      }
     });
   });
 
@@ -76,10 +178,10 @@ describe('FileSystemAttestationStore', () => {
     it('store listings skip temp leftovers of interrupted writes', async () => {
       const root = await temporaryDirectory();
       const store = new FileSystemAttestationStore(root);
-      await store.put(SUBJECT, bundle);
-      const directory = join(root, `sha256-${'1a'.repeat(32)}`);
+      await store.put(bytes);
+      const directory = join(root, `sha256-${SUBJECT.slice(7)}`);
       writeFileSync(join(directory, `.${'ee'.repeat(32)}.sigstore.json.0123456789ab.tmp`), '{"partial');
-      expect((await store.list(SUBJECT)).every(isStored)).toBe(true);
+      expect((await listAll(store, SUBJECT)).every(isStored)).toBe(true);
     });
   });
 });

@@ -1,5 +1,6 @@
 import type { BiasPredicate } from '../../attest/predicates.ts';
-import type { ArtifactDigest } from '../../digest/artifact.ts';
+import type { ArtifactDigest, SubjectReference } from '../../digest/artifact.ts';
+import { readEvidenceFile } from '../../io/read.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 import type { AttestOptions } from '../../sign/attest.ts';
@@ -7,6 +8,7 @@ import { attestWithReport, gateThresholds, judgingContext, type ReportedGateRun 
 import { BIAS_METRIC_NAMES, DEFAULT_SCORE_THRESHOLD, evaluateBias, type BiasReport, type BiasThresholds } from './evaluate.ts';
 import { joinPredictions, parseBiasDataset, parseCounterfactuals } from './predictions.ts';
 import { formatBiasReport } from './report.ts';
+import { deliverGateRun, gateSubject, type GateContext, type GateOutcome } from '../workflow.ts';
 
 /** The schema of this gate's thresholds in policy data, checked when a bundle is built and when the gate reads them. */
 export const thresholdsValidator: SchemaValidator<BiasThresholds> = compileSchema<BiasThresholds>({
@@ -73,4 +75,37 @@ export async function runBiasGate(options: BiasGateOptions): Promise<BiasGateRun
   );
   const run = await attestWithReport(options.subject, report.predicate, report, (predicate) => formatBiasReport(options.subject, predicate, report), options.signing);
   return { ...run, report };
+}
+
+/** What the bias gate is asked, as files: the model's predictions on the labelled dataset policy data pins. */
+export interface BiasGateRequest {
+  subject: SubjectReference;
+  predictions: string;
+  dataset: string;
+  /** Group attribute columns of the dataset; several make intersectional groups. */
+  groups: string[];
+  counterfactuals?: string;
+  policy: VerifiedPolicyBundle;
+}
+
+/** The bias gate's entry point (CLI, demo and server): read, judge, sign, deliver to the sink. */
+export async function biasGate(request: BiasGateRequest, context: GateContext): Promise<GateOutcome<BiasPredicate> & { report: BiasReport }> {
+  const evidence = async (path: string): Promise<EvidenceText> => ({ path, ...(await readEvidenceFile(path)) });
+  const [predictions, dataset, counterfactuals, subject] = await Promise.all([
+    evidence(request.predictions),
+    evidence(request.dataset),
+    request.counterfactuals === undefined ? undefined : evidence(request.counterfactuals),
+    gateSubject(request.subject, context),
+  ]);
+  const run = await runBiasGate({
+    subject,
+    dataset,
+    predictions,
+    groups: request.groups,
+    ...(counterfactuals === undefined ? {} : { counterfactuals }),
+    policy: request.policy,
+    evaluatedAt: context.evaluatedAt,
+    signing: context.signing,
+  });
+  return { ...(await deliverGateRun(run, context.sink)), report: run.report };
 }

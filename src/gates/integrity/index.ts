@@ -4,6 +4,7 @@ import type { ModelDigestOptions } from '../../digest/model.ts';
 import type { AttestOptions } from '../../sign/attest.ts';
 import { toRFC3339 } from '../../time.ts';
 import { attestGate, describeArtifact, type GateRun } from '../gate.ts';
+import { deliverGateRun, progressOption, type GateContext, type GateOutcome } from '../workflow.ts';
 import { evaluateIntegrity } from './evaluate.ts';
 
 export interface IntegrityGateOptions {
@@ -28,4 +29,22 @@ export async function runIntegrityGate(options: IntegrityGateOptions): Promise<G
     { evaluatedAt: toRFC3339(options.evaluatedAt) },
   );
   return attestGate({ name: artifact.name, digest: artifact.digest }, predicate, options.signing);
+}
+
+/** What the integrity gate is asked: is the artifact at `path` the one whose digest its producer recorded? */
+export interface IntegrityGateRequest {
+  path: string;
+  expected: ArtifactDigest;
+  expectedSource?: string;
+}
+
+/** The integrity gate's entry point (CLI, demo and server): hash, judge, sign, deliver to the sink. */
+export async function integrityGate(request: IntegrityGateRequest, context: GateContext): Promise<GateOutcome<IntegrityPredicate>> {
+  const run = await runIntegrityGate({
+    ...request,
+    evaluatedAt: context.evaluatedAt,
+    signing: context.signing,
+    digest: progressOption(context, `digesting ${request.path}`, 'bytes'),
+  });
+  return deliverGateRun(run, context.sink);
 }

@@ -14,6 +14,7 @@ import type { TrustPolicy } from '../../verify/trust.ts';
 import { AttestationVerifier } from '../../verify/verifier.ts';
 import { toRFC3339 } from '../../time.ts';
 import { attestGate, describeArtifact, describeManifest, type GateRun } from '../gate.ts';
+import { deliverGateRun, progressOption, type GateContext, type GateOutcome } from '../workflow.ts';
 import { evaluateProvenance, type ModelSignatureEvidence } from './evaluate.ts';
 import { MODEL_SIGNATURE_FILE, MODEL_SIGNING_PREDICATE_TYPE, modelSigningValidator, resourceAlgorithm, type ModelSigningPredicate } from './model-signing.ts';
 
@@ -70,6 +71,20 @@ export async function runProvenanceGate(options: ProvenanceGateOptions): Promise
     { evaluatedAt: toRFC3339(options.evaluatedAt), policyDigest: `sha256:${options.policy.digest}` },
   );
   return attestGate({ name: artifact.name, digest: artifact.digest }, predicate, options.signing);
+}
+
+/** What the provenance gate is asked: was the model directory at `path` signed by a model signer the policy names? */
+export interface ProvenanceGateRequest {
+  path: string;
+  /** The model-signing bundle; default `<path>/model.sig`. */
+  signaturePath?: string;
+  policy: VerifiedPolicyBundle;
+}
+
+/** The provenance gate's entry point (CLI, demo and server): verify, compare, sign, deliver to the sink. */
+export async function provenanceGate(request: ProvenanceGateRequest, context: GateContext): Promise<GateOutcome<ProvenancePredicate>> {
+  const run = await runProvenanceGate({ ...request, evaluatedAt: context.evaluatedAt, signing: context.signing, ...progressOption(context, `digesting ${request.path}`, 'bytes') });
+  return deliverGateRun(run, context.sink);
 }
 
 async function readModelSignature(path: string, trust: TrustPolicy): Promise<ModelSignatureEvidence> {

@@ -1,5 +1,5 @@
 import type { RegressionPredicate } from '../../attest/predicates.ts';
-import type { ArtifactDigest } from '../../digest/artifact.ts';
+import type { ArtifactDigest, SubjectReference } from '../../digest/artifact.ts';
 import { InputError } from '../../error.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
@@ -8,7 +8,8 @@ import { attestWithReport, gateThresholds, judgingContext, type ReportedGateRun 
 import { deriveSeed } from '../seed.ts';
 import { evaluateRegression, type RegressionReport, type RegressionThresholds } from './evaluate.ts';
 import { formatRegressionReport } from './report.ts';
-import type { EvaluationExample, EvidenceFile, ExampleResult, RunFigures } from './results.ts';
+import { readEvaluationSet, readResultsEvidence, readRunEvidence, type EvaluationExample, type EvidenceFile, type ExampleResult, type ResultsFormat, type RunFigures } from './results.ts';
+import { deliverGateRun, gateSubject, type GateContext, type GateOutcome } from '../workflow.ts';
 
 /** The schema of this gate's thresholds in policy data, checked when a bundle is built and when the gate reads them. */
 export const thresholdsValidator: SchemaValidator<RegressionThresholds> = compileSchema<RegressionThresholds>({
@@ -97,4 +98,50 @@ export async function runRegressionGate(options: RegressionGateOptions): Promise
   );
   const run = await attestWithReport(options.subject, report.predicate, report, (predicate) => formatRegressionReport(options.subject, predicate, report), options.signing);
   return { ...run, report };
+}
+
+/** What the regression gate is asked, as files: the candidate's and the deployed model's results on the pinned evaluation set. */
+export interface RegressionGateRequest {
+  subject: SubjectReference;
+  /** The evaluation set file; its digest is what policy data pins, and every example of it must be answered. */
+  evaluationSet: string;
+  candidate: string;
+  baseline: string;
+  /** Format of both results files (default gatehouse). */
+  format?: ResultsFormat;
+  candidateRun?: string;
+  baselineRun?: string;
+  /** The deployed model the baseline results came from. */
+  deployed: ArtifactDigest;
+  policy: VerifiedPolicyBundle;
+}
+
+/** The regression gate's entry point (CLI, demo and server): read, compare, sign, deliver to the sink. */
+export async function regressionGate(request: RegressionGateRequest, context: GateContext): Promise<GateOutcome<RegressionPredicate> & { report: RegressionReport }> {
+  // A digest alone cannot show which examples were answered: the set itself is judged.
+  if (request.evaluationSet.startsWith('sha256:')) {
+    throw new InputError({ code: 'USAGE', message: `--evaluation-set: give the evaluation set file, not only its digest (${request.evaluationSet}); every example of it must be answered` });
+  }
+  const format = request.format ?? 'gatehouse';
+  const [evaluationSet, candidate, baseline, candidateRun, baselineRun, subject] = await Promise.all([
+    readEvaluationSet(request.evaluationSet),
+    readResultsEvidence(request.candidate, format),
+    readResultsEvidence(request.baseline, format),
+    request.candidateRun === undefined ? undefined : readRunEvidence(request.candidateRun),
+    request.baselineRun === undefined ? undefined : readRunEvidence(request.baselineRun),
+    gateSubject(request.subject, context),
+  ]);
+  const run = await runRegressionGate({
+    subject,
+    evaluationSet,
+    candidate,
+    baseline,
+    ...(candidateRun === undefined ? {} : { candidateRun }),
+    ...(baselineRun === undefined ? {} : { baselineRun }),
+    baselineDigest: request.deployed,
+    policy: request.policy,
+    evaluatedAt: context.evaluatedAt,
+    signing: context.signing,
+  });
+  return { ...(await deliverGateRun(run, context.sink)), report: run.report };
 }

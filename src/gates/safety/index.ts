@@ -1,15 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { JudgeIdentity, SafetyPredicate } from '../../attest/predicates.ts';
 import { canonicalJSON, canonicalize } from '../../canonical/json.ts';
-import type { ArtifactDigest } from '../../digest/artifact.ts';
+import type { ArtifactDigest, SubjectReference } from '../../digest/artifact.ts';
+import { readEvidenceFile } from '../../io/read.ts';
 import { InputError } from '../../error.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 import type { AttestOptions } from '../../sign/attest.ts';
 import { attestWithReport, gateThresholds, judgingContext, type ReportedGateRun } from '../gate.ts';
-import type { SafetyPrompt } from './dataset.ts';
+import { parseSafetyDataset, type SafetyPrompt } from './dataset.ts';
+import { collectResponses } from './endpoint.ts';
 import { evaluateSafety, type JudgedResponse, type SafetyReport, type SafetyThresholds } from './evaluate.ts';
-import type { Judge } from './judge.ts';
+import { LLMJudge, RuleRefusalJudge, type Judge } from './judge.ts';
+import { parseResponses, type ResponsesFormat } from './responses.ts';
+import { deliverGateRun, gateSubject, progressOption, type GateContext, type GateOutcome } from '../workflow.ts';
 import { detectPII } from './pii.ts';
 import { formatSafetyReport } from './report.ts';
 
@@ -118,4 +122,60 @@ export async function runSafetyGate(options: SafetyGateOptions): Promise<SafetyG
   );
   const run = await attestWithReport(options.subject, report.predicate, report, (predicate) => formatSafetyReport(options.subject, predicate, report), options.signing);
   return { ...run, report };
+}
+
+/** What the safety gate is asked: the model's answers to the pinned safety dataset, from a file or asked of an endpoint now. */
+export interface SafetyGateRequest {
+  subject: SubjectReference;
+  /** The safety dataset file (its digest must be the one policy data pins). */
+  dataset: string;
+  /** Responses produced elsewhere; exactly one of this and `endpoint`. */
+  responses?: { path: string; format: ResponsesFormat };
+  /** An OpenAI-compatible chat-completions endpoint to ask every prompt. */
+  endpoint?: { url: string; model: string; system?: string; concurrency?: number; timeoutMs?: number; resumeFile?: string; apiKey?: string };
+  /** An LLM judge of refusals (default: the rule-based judge); policy data must accept it. */
+  judge?: { url: string; model: string; timeoutMs?: number; apiKey?: string };
+  policy: VerifiedPolicyBundle;
+}
+
+/**
+ * The safety gate's entry point (CLI, demo and server): the dataset is read
+ * once (what is judged is what its digest names), a judge policy data does
+ * not accept is refused before any prompt is asked, then the answers are
+ * judged, signed and delivered to the sink.
+ */
+export async function safetyGate(request: SafetyGateRequest, context: GateContext): Promise<GateOutcome<SafetyPredicate> & { report: SafetyReport }> {
+  if ((request.responses === undefined) === (request.endpoint === undefined)) throw new InputError({ code: 'USAGE', message: 'pass exactly one of --responses FILE and --endpoint URL' });
+  const [dataset, subject] = await Promise.all([readEvidenceFile(request.dataset), gateSubject(request.subject, context)]);
+  const prompts = parseSafetyDataset(dataset.text, request.dataset);
+  const judge = request.judge === undefined ? new RuleRefusalJudge() : new LLMJudge(request.judge);
+  assertJudgeAccepted(safetyThresholdsFrom(request.policy), judge.identity, request.policy.source);
+  let responses: Map<string, string>;
+  let fileDigest: ArtifactDigest | undefined;
+  if (request.responses !== undefined) {
+    const file = await readEvidenceFile(request.responses.path);
+    responses = parseResponses(file.text, request.responses.path, request.responses.format, prompts);
+    fileDigest = file.digest;
+  } else {
+    const { concurrency, system, resumeFile, ...endpoint } = request.endpoint!;
+    responses = await collectResponses(prompts, {
+      endpoint,
+      concurrency: concurrency ?? 4,
+      ...(system === undefined ? {} : { system }),
+      ...(resumeFile === undefined ? {} : { resumeFile }),
+      ...progressOption(context, `asking ${endpoint.model}`, 'prompts'),
+    });
+  }
+  const run = await runSafetyGate({
+    subject,
+    prompts,
+    responses,
+    ...(fileDigest === undefined ? {} : { responsesDigest: fileDigest }),
+    datasetDigest: dataset.digest,
+    judge,
+    policy: request.policy,
+    evaluatedAt: context.evaluatedAt,
+    signing: context.signing,
+  });
+  return { ...(await deliverGateRun(run, context.sink)), report: run.report };
 }

@@ -1,0 +1,29 @@
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../error.ts';
+import { DEFAULT_STORE_DIRECTORY, FileSystemAttestationStore } from './fs-store.ts';
+import type { AttestationStore } from './store.ts';
+
+/** The store every command uses when none is named: `file:attestations`. */
+export const DEFAULT_STORE_URI = `file:${DEFAULT_STORE_DIRECTORY}`;
+
+/**
+ * Opens the store a `--store` value names: `file:DIR` or `file:///abs/dir`,
+ * or a plain directory path. Schemes gatehouse has no backend for are bad
+ * input, named in one line, never a fallback to another store.
+ */
+export function openStore(location: string): AttestationStore {
+  if (location === '') throw new InputError({ code: 'USAGE', message: '--store: name a store (file:DIR or a directory)' });
+  if (location.startsWith('file://')) {
+    try {
+      return new FileSystemAttestationStore(fileURLToPath(location));
+    } catch (cause) {
+      throw new InputError({ code: 'USAGE', message: `--store: not a usable file URL: ${location}`, cause });
+    }
+  }
+  if (location.startsWith('file:')) return new FileSystemAttestationStore(location.slice('file:'.length) || '.');
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1];
+  if (scheme !== undefined) {
+    throw new InputError({ code: 'USAGE', message: `--store: no ${scheme}: store backend in this version of gatehouse (stores: file:DIR or a directory)` });
+  }
+  return new FileSystemAttestationStore(location);
+}
