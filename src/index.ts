@@ -7,7 +7,9 @@ export { ENGINE } from './version.ts';
 
 export { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE, statementValidator, subjectDigests, toStatement, writtenStatementValidator } from './attest/statement.ts';
 export type { DigestSet, InTotoStatement, InTotoSubject, ResourceDescriptor, Statement, StatementOptions, Subject } from './attest/statement.ts';
-export { GATE_NAMES, PREDICATE_TYPES } from './attest/predicates.ts';
+export { GateRegistry, gateRegistry } from './gates/registry.ts';
+export type { GateFacts, RegisteredGate } from './gates/registry.ts';
+export type { GateDefinition } from './gates/definition.ts';
 export type {
   ApprovalPredicate,
   ArtifactDescription,
@@ -28,7 +30,6 @@ export type {
   RegressionSlice,
   SafetyPredicate,
 } from './attest/predicates.ts';
-export { predicateValidatorFor, predicateValidators } from './attest/predicate-schemas.ts';
 export { canonicalJSON, canonicalize } from './canonical/json.ts';
 export type { SchemaValidator } from './schema/validator.ts';
 
@@ -165,7 +166,7 @@ export type { PIIFinding } from './gates/safety/pii.ts';
 export { parseResponses, readResponses } from './gates/safety/responses.ts';
 export type { ResponsesFormat } from './gates/safety/responses.ts';
 
-export { BIAS_METRIC_NAMES, DEFAULT_MIN_GROUP_SIZE, DEFAULT_SCORE_THRESHOLD, FAIRNESS_METRICS, evaluateBias } from './gates/bias/evaluate.ts';
+export { DEFAULT_MIN_GROUP_SIZE, DEFAULT_SCORE_THRESHOLD, FAIRNESS_METRICS, evaluateBias } from './gates/bias/evaluate.ts';
 export type { BiasConfig, BiasInputs, BiasReport, BiasThresholds, FairnessMetric, GroupCounts, GroupFigures } from './gates/bias/evaluate.ts';
 export { biasThresholdsFrom, runBiasGate } from './gates/bias/index.ts';
 export type { BiasGateOptions, BiasGateRun, EvidenceText } from './gates/bias/index.ts';

@@ -28,8 +28,8 @@ export function registerAttest(program: Command, output: Output): void {
   )
     .option('--json', 'print the statement as JSON')
     .action(async (flags: AttestFlags) => {
-      const [{ predicateValidatorFor }, { toStatement }, { signStatement }, { serializeBundle }] = await Promise.all([
-        import('../../src/attest/predicate-schemas.ts'),
+      const [{ gateRegistry }, { toStatement }, { signStatement }, { serializeBundle }] = await Promise.all([
+        import('../../src/gates/registry.ts'),
         import('../../src/attest/statement.ts'),
         import('../../src/sign/attest.ts'),
         import('../../src/store/serialize.ts'),
@@ -39,7 +39,7 @@ export function registerAttest(program: Command, output: Output): void {
         throw new InputError({ code: 'SCHEMA_INVALID', message: 'the predicate must be a JSON object', path: flags.predicate });
       }
       // A gatehouse predicate type promises its schema: refuse to sign one that breaks it.
-      predicateValidatorFor(flags.predicateType)?.assert(predicate, flags.predicate, `${flags.predicateType} predicate`);
+      gateRegistry.byPredicateType(flags.predicateType)?.predicateValidator.assert(predicate, flags.predicate, `${flags.predicateType} predicate`);
       const signing = await signingFrom(flags);
       const subject = await resolveSubject(flags.subject, flags.subjectName);
       const statement = toStatement({

@@ -203,7 +203,7 @@ function reportDir(flags: { reportDir?: string }): { reportDir?: string } {
   return flags.reportDir === undefined ? {} : { reportDir: flags.reportDir };
 }
 
-async function finish(outcome: GateOutcome<GatePredicateBase<GateName>>, flags: OutputFlags, output: Output): Promise<void> {
+async function finish(outcome: GateOutcome<GatePredicateBase>, flags: OutputFlags, output: Output): Promise<void> {
   const { predicate } = outcome.statement;
   if (outcome.reportFiles !== undefined && !flags.json) output.out(`report: ${outcome.reportFiles.json}, summary: ${outcome.reportFiles.markdown}`);
   if (flags.json) {

@@ -36,6 +36,18 @@ gate_of_type(predicate_type) := gate if {
 	config.predicate_type == predicate_type
 }
 
+# Gates that compare the candidate with the deployed model: their baseline must
+# be that model and their metrics are re-judged against tolerances. A fact of
+# each gate, which gatehouse writes into data when it builds the bundle.
+comparison_gates contains gate if {
+	some gate, config in data.gatehouse.gates
+	config.compares_with_deployed == true
+}
+
+# The predicate field naming the evaluation dataset of each gate judged on one
+# (a fact of the gate, written into data when the bundle is built); data pins the dataset.
+dataset_fields[gate] := config.dataset_field if some gate, config in data.gatehouse.gates
+
 # How old a gate's attestation may be, in seconds.
 max_age_seconds(gate) := gate_config(gate).max_age_seconds
 

@@ -1,26 +1,13 @@
 import type { SignerIdentity } from '../verify/identity.ts';
 
-/** Predicate type URIs of the gates' attestations; the version is part of the URI. */
-export const PREDICATE_TYPES = {
-  integrity: 'https://gatehouse.dev/attestations/integrity/v1',
-  provenance: 'https://gatehouse.dev/attestations/provenance/v1',
-  regression: 'https://gatehouse.dev/attestations/regression/v1',
-  safety: 'https://gatehouse.dev/attestations/safety/v1',
-  bias: 'https://gatehouse.dev/attestations/bias/v1',
-  approval: 'https://gatehouse.dev/attestations/approval/v1',
-  canary: 'https://gatehouse.dev/attestations/canary/v1',
-} as const;
-
-/** The gates in chain order, from the artifact checks to the canary. */
-export const GATE_NAMES: readonly GateName[] = ['integrity', 'provenance', 'regression', 'safety', 'bias', 'approval', 'canary'];
-
-export type GateName = keyof typeof PREDICATE_TYPES;
+/** The names of gatehouse's own gates (the registry in src/gates/registry.ts holds what each is, and any other gate registered). */
+export type GateName = 'integrity' | 'provenance' | 'regression' | 'safety' | 'bias' | 'approval' | 'canary';
 
 /** A gate's answer. Too little evidence is its own answer, never a silent pass. */
 export type GateVerdict = 'pass' | 'fail' | 'insufficient-evidence';
 
 /** Fields every gate predicate carries. */
-export interface GatePredicateBase<G extends GateName> {
+export interface GatePredicateBase<G extends string = string> {
   gate: G;
   verdict: GateVerdict;
   /** RFC 3339 time the gate judged the evidence (an explicit input, not the signing clock). */

@@ -1,4 +1,4 @@
-import { GATE_NAMES } from '../attest/predicates.ts';
+import { gateRegistry } from '../gates/registry.ts';
 import type { Decision } from './decide.ts';
 import { markdownText } from '../io/text.ts';
 
@@ -75,8 +75,9 @@ function gateRows(decision: Decision): string[][] {
   const { result, input } = decision;
   const ids = new Map(input.attestations.flatMap((record) => (record.verified ? [[record.signer.name, record.signer.ids] as const] : [])));
   const order = (gate: string) => {
-    const index = (GATE_NAMES as readonly string[]).indexOf(gate);
-    return index === -1 ? GATE_NAMES.length : index;
+    const names = gateRegistry.all().map((known) => known.name);
+    const index = names.indexOf(gate);
+    return index === -1 ? names.length : index;
   };
   return Object.entries(result.gates)
     .sort(([a], [b]) => order(a) - order(b) || (a < b ? -1 : 1))

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { canonicalJSON } from '../canonical/json.ts';
-import { predicateValidatorFor } from '../attest/predicate-schemas.ts';
+import { gateRegistry } from '../gates/registry.ts';
 import { subjectDigests } from '../attest/statement.ts';
 import { InputError } from '../error.ts';
-import { expectedSeed } from '../gates/seed.ts';
 import { parseJSON } from '../io/read.ts';
 import type { PolicySigners } from '../policy/data.ts';
 import type { StoredBundle, UnreadableBundle } from '../store/store.ts';
@@ -174,7 +173,8 @@ function toRecord(
   if (verified instanceof Error) return reject(stripSource(verified.message));
   const { statement } = verified;
   const predicate = (statement.predicate ?? {}) as Record<string, unknown>;
-  const validator = predicateValidatorFor(statement.predicateType);
+  const gate = gateRegistry.byPredicateType(statement.predicateType);
+  const validator = gate?.predicateValidator;
   const problem = validator?.problem(predicate);
   if (problem !== undefined) return reject(`signed predicate does not match its schema: ${problem}`);
   let evaluatedAt: number | null = null;
@@ -192,7 +192,7 @@ function toRecord(
     subjects: subjectDigests(statement.subject),
     evaluated_at_ms: evaluatedAt,
     signed_at_ms: signedAt,
-    expected_seed: validator === undefined || subject === undefined ? null : expectedSeed(String(predicate['gate']), `sha256:${subject}`, predicate),
+    expected_seed: gate?.expectedSeed === undefined || subject === undefined ? null : gate.expectedSeed(`sha256:${subject}`, predicate),
     predicate,
   };
   if (validator !== undefined && predicate['gate'] === 'provenance') {

@@ -6,7 +6,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { GateName, GatePredicateBase } from '../attest/predicates.ts';
+import type { GatePredicateBase } from '../attest/predicates.ts';
 import { DecisionEngine, type Decision } from '../decide/decide.ts';
 import { formatDecision } from '../decide/format.ts';
 import { signDecision } from '../decide/record.ts';
@@ -72,7 +72,7 @@ export async function runDemo(dir: string, print: (line: string) => void): Promi
   const store = new FileSystemAttestationStore(storeDir);
   const sink = fileSink({ store, reportDir: join(dir, 'reports') });
   const at = new Date();
-  const report = (label: string, runs: Array<GateOutcome<GatePredicateBase<GateName>>>) => {
+  const report = (label: string, runs: Array<GateOutcome<GatePredicateBase>>) => {
     for (const run of runs) {
       const predicate = run.statement.predicate!;
       say(`   ${label}  ${predicate.gate.padEnd(10)} ${predicate.verdict.toUpperCase()}`);
@@ -158,7 +158,7 @@ async function runEvaluationGates(
   deployed: ArtifactDigest,
   policy: VerifiedPolicyBundle,
   context: (gate: 'regression-gate' | 'safety-gate' | 'bias-gate') => GateContext,
-): Promise<Array<GateOutcome<GatePredicateBase<GateName>>>> {
+): Promise<Array<GateOutcome<GatePredicateBase>>> {
   const data = CANDIDATES[name];
   const regression = await regressionGate(
     {
@@ -181,7 +181,7 @@ async function runEvaluationGates(
     { subject, dataset: join(EXAMPLES, 'bias', 'evaluation-set.csv'), predictions: join(EXAMPLES, 'bias', data.predictions), groups: ['gender', 'age'], policy },
     context('bias-gate'),
   );
-  return [regression, safety, bias] as Array<GateOutcome<GatePredicateBase<GateName>>>;
+  return [regression, safety, bias] as Array<GateOutcome<GatePredicateBase>>;
 }
 
 async function flipByte(path: string, offset: number): Promise<void> {

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import type { SerializedBundle } from '@sigstore/bundle';
 import { toStatement, type Statement } from '../attest/statement.ts';
-import { PREDICATE_TYPES, type ArtifactDescription, type GateName, type GatePredicateBase, type GateVerdict } from '../attest/predicates.ts';
+import type { ArtifactDescription, GatePredicateBase, GateVerdict } from '../attest/predicates.ts';
 import { ENGINE } from '../version.ts';
-import { predicateValidators } from '../attest/predicate-schemas.ts';
+import { gateRegistry } from './registry.ts';
 import { digestArtifact, digestHex, type ArtifactDigest } from '../digest/artifact.ts';
 import type { ModelDigestOptions, ModelManifest } from '../digest/model.ts';
 import type { VerifiedPolicyBundle } from '../policy/bundle.ts';
@@ -14,7 +14,7 @@ import { toRFC3339 } from '../time.ts';
 import { markdownText } from '../io/text.ts';
 
 /** What running a gate produced: the signed attestation and the statement inside it. */
-export interface GateRun<P extends GatePredicateBase<GateName>> {
+export interface GateRun<P extends GatePredicateBase> {
   statement: Statement<P>;
   bundle: SerializedBundle;
 }
@@ -23,15 +23,17 @@ export interface GateRun<P extends GatePredicateBase<GateName>> {
  * The last step every gate shares: wrap its predicate in a statement about the
  * artifact, check the predicate against its schema, and sign it.
  */
-export async function attestGate<P extends GatePredicateBase<GateName>>(
+export async function attestGate<P extends GatePredicateBase>(
   subject: { name: string; digest: ArtifactDigest },
   predicate: P,
   signing: AttestOptions,
 ): Promise<GateRun<P>> {
-  const predicateType = PREDICATE_TYPES[predicate.gate];
+  const gate = gateRegistry.get(predicate.gate);
+  if (gate === undefined) throw new Error(`no gate named ${predicate.gate} is registered`);
+  const predicateType = gate.predicateType;
   // The gate wrote this predicate: if it breaks its own schema the fault is
   // gatehouse's (an internal error), never the user's input.
-  const problem = predicateValidators[predicateType].problem(predicate);
+  const problem = gate.predicateValidator.problem(predicate);
   if (problem !== undefined) throw new Error(`the ${predicate.gate} gate produced a predicate that breaks its schema: ${problem}`);
   const statement = toStatement({
     subjects: [{ name: subject.name, digest: { sha256: digestHex(subject.digest) } }],
@@ -61,15 +63,18 @@ export function describeManifest(manifest: ModelManifest): ArtifactDescription &
   };
 }
 
-/** A gate's thresholds from a verified policy bundle (data.gatehouse.thresholds.<gate>), checked against their schema. */
-export function gateThresholds<T>(bundle: VerifiedPolicyBundle, gate: GateName, validator: SchemaValidator<T>): T {
-  const thresholds = ((bundle.data['gatehouse'] as { thresholds?: Record<string, unknown> } | undefined)?.thresholds ?? {})[gate];
+/** A gate's thresholds from a verified policy bundle (data.gatehouse.thresholds.<gate>), checked against the schema its definition gives. */
+export function gateThresholds<T>(bundle: VerifiedPolicyBundle, gate: string): T {
+  const registered = gateRegistry.get(gate)?.thresholdsValidator;
+  if (registered === undefined) throw new Error(`gate ${gate} has no thresholds schema`);
+  const validator: SchemaValidator<T> = registered as SchemaValidator<T>;
+  const thresholds: unknown = ((bundle.data['gatehouse'] as { thresholds?: Record<string, unknown> } | undefined)?.thresholds ?? {})[gate];
   validator.assert(thresholds, `${bundle.source}:data.json`, `${gate} thresholds`);
   return thresholds;
 }
 
 /** A gate run that also wrote a full JSON report and a Markdown summary. */
-export interface ReportedGateRun<P extends GatePredicateBase<GateName>> extends GateRun<P> {
+export interface ReportedGateRun<P extends GatePredicateBase> extends GateRun<P> {
   reportJSON: string;
   markdown: string;
 }
@@ -78,7 +83,7 @@ export interface ReportedGateRun<P extends GatePredicateBase<GateName>> extends 
  * Signs a predicate whose evidence names the digest of the gate's full report,
  * so the report beside the attestation can be checked against it.
  */
-export async function attestWithReport<P extends GatePredicateBase<GateName>>(
+export async function attestWithReport<P extends GatePredicateBase>(
   subject: { name: string; digest: ArtifactDigest },
   predicate: P,
   report: object,
@@ -115,7 +120,7 @@ export interface JudgedConfig {
 }
 
 /** The fields every threshold-applying gate's predicate starts with; reasons are kept only when the verdict is not pass. */
-export function judgedBase<G extends GateName>(gate: G, verdict: GateVerdict, reasons: string[], config: JudgedConfig): Omit<GatePredicateBase<G>, 'evidence'> {
+export function judgedBase<G extends string>(gate: G, verdict: GateVerdict, reasons: string[], config: JudgedConfig): Omit<GatePredicateBase<G>, 'evidence'> {
   return {
     gate,
     verdict,
@@ -128,7 +133,7 @@ export function judgedBase<G extends GateName>(gate: G, verdict: GateVerdict, re
 }
 
 /** A gate's verdict and reasons as a Markdown summary, for gates without a report of their own; every piece of text escaped. */
-export function gateMarkdown(predicate: GatePredicateBase<GateName>, subject: string): string {
+export function gateMarkdown(predicate: GatePredicateBase, subject: string): string {
   const gate = predicate.gate.charAt(0).toUpperCase() + predicate.gate.slice(1);
   const lines = [`# ${markdownText(gate)} gate: ${markdownText(predicate.verdict.toUpperCase())}`, '', `Model ${markdownText(subject)}`];
   if (predicate.reasons.length > 0) lines.push('', '## Why', '', ...predicate.reasons.map((reason) => `- ${markdownText(reason)}`));

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { canonicalJSON } from '../canonical/json.ts';
-import type { GateName } from '../attest/predicates.ts';
 
 /** Seeds are below 2^48, leaving room under 2^53 for the per-job seeds derived from them. */
 export const SEED_BITS = 48;
@@ -12,23 +11,7 @@ export const SEED_BITS = 48;
  * the same figures, so a run cannot be repeated with new seeds until it passes
  * at the margin. The policy re-derives it from the attestation and compares.
  */
-export function deriveSeed(gate: GateName, judged: Readonly<Record<string, string>>): number {
+export function deriveSeed(gate: string, judged: Readonly<Record<string, string>>): number {
   const digest = createHash('sha256').update(canonicalJSON({ gate, judged })).digest();
   return digest.readUIntBE(0, SEED_BITS / 8);
-}
-
-/**
- * The seed a gatehouse predicate must record, re-derived from the statement's
- * subject and the digests the predicate names; null for gates that draw no
- * random numbers (the bias gate's intervals are closed forms). The decision
- * compares it with the recorded seed.
- */
-export function expectedSeed(gate: string, subject: string, predicate: Readonly<Record<string, unknown>>): number | null {
-  const digestOf = (field: string): string => String((predicate[field] as { digest?: unknown } | undefined)?.digest ?? '');
-  switch (gate) {
-    case 'regression':
-      return deriveSeed('regression', { subject, baseline: digestOf('baseline'), evaluationSet: digestOf('evaluationSet') });
-    default:
-      return null;
-  }
 }

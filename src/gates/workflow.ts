@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { GateName, GatePredicateBase } from '../attest/predicates.ts';
+import type { GatePredicateBase } from '../attest/predicates.ts';
 import { resolveSubject, type ArtifactDigest, type SubjectReference } from '../digest/artifact.ts';
 import { ensureDirectory, prepareOutputFile, writeFileAtomic } from '../io/atomic.ts';
 import type { AttestOptions } from '../sign/attest.ts';
@@ -29,7 +29,7 @@ export interface GateContext {
 }
 
 /** A finished gate run: what it signed, where the attestation and report went, and a Markdown summary. */
-export interface GateOutcome<P extends GatePredicateBase<GateName>> extends GateRun<P> {
+export interface GateOutcome<P extends GatePredicateBase> extends GateRun<P> {
   /** The attestation as stored: these bytes, exactly. */
   bytes: Buffer;
   /** Where the sink put the attestation. */
@@ -88,7 +88,7 @@ export function progressOption(context: GateContext, label: string, unit: 'bytes
  * The last step of every gate entry point: the attestation and any report go
  * to the sink, and the outcome says where.
  */
-export async function deliverGateRun<P extends GatePredicateBase<GateName>>(run: GateRun<P> & { reportJSON?: string; markdown?: string }, sink: GateSink): Promise<GateOutcome<P>> {
+export async function deliverGateRun<P extends GatePredicateBase>(run: GateRun<P> & { reportJSON?: string; markdown?: string }, sink: GateSink): Promise<GateOutcome<P>> {
   const predicate = run.statement.predicate!;
   const subject = `sha256:${run.statement.subject[0]!.digest.sha256}` as ArtifactDigest;
   const bytes = serializeBundle(run.bundle);

@@ -10,11 +10,9 @@ import { parse as parseYAML } from 'yaml';
 import { InputError, describeThrown } from '../error.ts';
 import { keyAlgorithm, readPrivateKey } from '../keys/keys.ts';
 import { verifyPolicyBundle, DECISION_ENTRYPOINT, type VerifiedPolicyBundle } from './bundle.ts';
-import { policyDataOf } from './data.ts';
+import { policyDataOf, withGateFacts } from './data.ts';
 import { PolicyError } from './error.ts';
-import { thresholdsValidator as biasThresholds } from '../gates/bias/index.ts';
-import { thresholdsValidator as regressionThresholds } from '../gates/regression/index.ts';
-import { thresholdsValidator as safetyThresholds } from '../gates/safety/index.ts';
+import { gateRegistry } from '../gates/registry.ts';
 import type { SchemaValidator } from '../schema/validator.ts';
 
 const run = promisify(execFile);
@@ -183,28 +181,24 @@ export async function stagePolicySources(policiesDir: string, staging: string, o
       origin.set(key, path);
     }
   }
-  policyDataOf({ gatehouse: merged }, dataDir);
+  if (merged['gates'] !== undefined) merged['gates'] = withGateFacts(merged['gates'], origin.get('gates') ?? dataDir);
   checkGateThresholds(merged['thresholds'], origin.get('thresholds') ?? dataDir);
+  policyDataOf({ gatehouse: merged }, dataDir);
   checkSignerKeys(merged['signers'], origin.get('signers') ?? dataDir);
   await writeFile(join(staging, 'policies', 'data.json'), `${JSON.stringify({ gatehouse: merged })}\n`);
   return `sha256:${sources.digest('hex')}`;
 }
 
-// Each gate's thresholds are checked as the gate will read them, so a bundle
-// with a threshold of the wrong type is never signed. (Issue 9's gate registry
-// replaces this list.)
-const GATE_THRESHOLDS: ReadonlyArray<[string, SchemaValidator<unknown>]> = [
-  ['regression', regressionThresholds],
-  ['safety', safetyThresholds],
-  ['bias', biasThresholds],
-];
-
+// Each gate's thresholds are checked as the gate will read them, naming the
+// data file, so a bundle with a threshold of the wrong type, or thresholds no
+// gate reads, is never signed.
 function checkGateThresholds(thresholds: unknown, path: string): void {
-  if (thresholds === undefined) return;
-  for (const [gate, validator] of GATE_THRESHOLDS) {
-    const value = (thresholds as Record<string, unknown>)[gate];
-    const check: SchemaValidator<unknown> = validator;
-    if (value !== undefined) check.assert(value, path, `thresholds.${gate}`);
+  if (thresholds === null || typeof thresholds !== 'object' || Array.isArray(thresholds)) return;
+  for (const [gate, value] of Object.entries(thresholds)) {
+    const registered = gateRegistry.get(gate)?.thresholdsValidator;
+    if (registered === undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `thresholds.${gate}: no gate named ${gate} takes thresholds (${gateRegistry.all().filter((g) => g.thresholdsSchema !== undefined).map((g) => g.name).join(', ')} do)`, path });
+    const validator: SchemaValidator<unknown> = registered;
+    validator.assert(value, path, `thresholds.${gate}`);
   }
 }
 

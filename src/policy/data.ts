@@ -1,7 +1,9 @@
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
-import { createPublicKey } from 'node:crypto';
 import schema from './schemas/policy-data.schema.json' with { type: 'json' };
+import { createHash, createPublicKey } from 'node:crypto';
+import { canonicalize } from '../canonical/json.ts';
 import { InputError, describeThrown } from '../error.ts';
+import { gateRegistry, type GateRegistry } from '../gates/registry.ts';
 import { compileSchema, type SchemaValidator } from '../schema/validator.ts';
 import { toTrustedKey, type TrustedKey, type TrustPolicy } from '../verify/trust.ts';
 import type { SignerIdentity } from '../verify/identity.ts';
@@ -9,7 +11,7 @@ import type { SignerIdentity } from '../verify/identity.ts';
 /** data.gatehouse of a policy bundle. */
 export interface PolicyData {
   stages: Record<string, { required_gates: string[]; approvals?: number; allowed_verdicts?: Record<string, string[]> }>;
-  gates: Record<string, { predicate_type: string; signers: string[]; max_age_seconds?: number; policy_bound?: boolean }>;
+  gates: Record<string, { predicate_type: string; signers: string[]; max_age_seconds?: number; policy_bound?: boolean; dataset_field?: string; compares_with_deployed?: boolean }>;
   signers: Record<string, { kind: 'key'; public_key: string } | { kind: 'keyless'; issuer: string; subject: string }>;
   decision_signers?: string[];
   /** Who may sign models: the provenance gate trusts exactly these, and the policy checks them. */
@@ -21,7 +23,64 @@ export interface PolicyData {
   datasets?: Record<string, string>;
 }
 
-export const policyDataValidator: SchemaValidator<PolicyData> = compileSchema<PolicyData>(schema);
+/**
+ * The complete policy data schema: the fixed part, with each registered
+ * gate's thresholds schema under thresholds.<gate>. Thresholds for a gate the
+ * registry does not know are refused: nothing would ever judge them.
+ */
+export function policyDataSchema(registry: GateRegistry = gateRegistry): { $id: string } & Record<string, unknown> {
+  const gates = registry.all().filter((gate) => gate.thresholdsSchema !== undefined);
+  const names = gates.map((gate) => gate.name);
+  const thresholds = Object.fromEntries(gates.map((gate) => [gate.name, withoutId(gate.thresholdsSchema!)]));
+  // Built-in gates give the published $id; a registry with other gates gets its own, so both compile.
+  const builtIn = names.join(',') === BUILT_IN_THRESHOLDS;
+  return {
+    ...schema,
+    $id: builtIn ? schema.$id : `${schema.$id}?gates=${createHash('sha256').update(names.join(',')).digest('hex').slice(0, 16)}`,
+    properties: { ...schema.properties, thresholds: { type: 'object', properties: thresholds, additionalProperties: false } },
+  };
+}
+
+const BUILT_IN_THRESHOLDS = 'regression,safety,bias,canary';
+
+let compiled: { names: string; validator: SchemaValidator<PolicyData> } | undefined;
+
+/** A validator for the complete policy data schema of the gates registered now. */
+export function policyDataValidator(): SchemaValidator<PolicyData> {
+  const names = gateRegistry.all().map((gate) => gate.name).join(',');
+  if (compiled?.names !== names) compiled = { names, validator: compileSchema<PolicyData>(policyDataSchema()) };
+  return compiled.validator;
+}
+
+function withoutId(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $id: _, ...rest } = schema;
+  return rest;
+}
+
+/**
+ * Policy data's gates with the facts the registry knows about each
+ * (predicate type, policy binding, pinned dataset field, comparison with the
+ * deployed model) filled in, as a built bundle carries them for the Rego. A
+ * fact the data states must agree with the registry; a gate the registry
+ * does not know keeps what the data says.
+ */
+export function withGateFacts(gates: unknown, path: string, registry: GateRegistry = gateRegistry): unknown {
+  if (gates === null || typeof gates !== 'object' || Array.isArray(gates)) return gates;
+  const facts = registry.facts();
+  return Object.fromEntries(
+    Object.entries(gates as Record<string, unknown>).map(([name, config]) => {
+      const known = facts[name];
+      if (known === undefined || config === null || typeof config !== 'object' || Array.isArray(config)) return [name, config];
+      for (const [key, value] of Object.entries(known)) {
+        const stated = (config as Record<string, unknown>)[key];
+        if (stated !== undefined && canonicalize(stated) !== canonicalize(value)) {
+          throw new InputError({ code: 'SCHEMA_INVALID', message: `gates.${name}.${key} is ${canonicalize(stated)}, but gatehouse's ${name} gate has ${canonicalize(value)} (leave it out: the build fills it in)`, path });
+        }
+      }
+      return [name, { ...config, ...known }];
+    }),
+  );
+}
 
 /** The signers a policy names, ready to verify with and to map identities back to ids. */
 export interface PolicySigners {
@@ -44,7 +103,8 @@ export interface PolicySigners {
 export function policyDataOf(data: Record<string, unknown>, source: string): PolicyData {
   const gatehouse = data['gatehouse'];
   const path = `${source}:data.json`;
-  policyDataValidator.assert(gatehouse, path, 'gatehouse policy data');
+  const validator: SchemaValidator<PolicyData> = policyDataValidator();
+  validator.assert(gatehouse, path, 'gatehouse policy data');
   const owner = new Map<string, string>();
   for (const [gate, config] of Object.entries(gatehouse.gates)) {
     const other = owner.get(config.predicate_type);

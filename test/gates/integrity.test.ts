@@ -1,8 +1,7 @@
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { predicateValidators } from '../../src/attest/predicate-schemas.ts';
-import { PREDICATE_TYPES } from '../../src/attest/predicates.ts';
+import { gateRegistry } from '../../src/gates/registry.ts';
 import { evaluateIntegrity } from '../../src/gates/integrity/evaluate.ts';
 import { runIntegrityGate } from '../../src/gates/integrity/index.ts';
 import { readPrivateKey } from '../../src/keys/keys.ts';
@@ -21,7 +20,7 @@ describe('evaluateIntegrity', () => {
     const predicate = evaluateIntegrity({ artifact: { name: 'm', digest: A, kind: 'file' }, expected: { digest: A } }, { evaluatedAt: at });
     expect(predicate.verdict).toBe('pass');
     expect(predicate.reasons).toEqual([]);
-    expect(predicateValidators[PREDICATE_TYPES.integrity].problem(predicate)).toBeUndefined();
+    expect(gateRegistry.get('integrity')!.predicateValidator.problem(predicate)).toBeUndefined();
   });
 
   it('fails, saying both digests, when they differ', () => {
@@ -41,7 +40,7 @@ describe('runIntegrityGate', () => {
     const verifier = new AttestationVerifier({ keys: await readTrustedKeys([join(KEYS, 'ecdsa-p256.pub')]) });
     const verified = verifier.verifyJSON(run.bundle, 'integrity');
     expect(verified.statement.subject).toEqual([{ name: 'model-tree', digest: { sha256: golden.files.digest } }]);
-    expect(verified.statement.predicateType).toBe(PREDICATE_TYPES.integrity);
+    expect(verified.statement.predicateType).toBe(gateRegistry.get('integrity')!.predicateType);
     expect(verified.statement.predicate).toMatchObject({ verdict: 'pass', evaluatedAt: at, artifact: { kind: 'directory', resources: 10, serialization: { method: 'files' } } });
   });
 

@@ -1,8 +1,7 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { predicateValidators } from '../../src/attest/predicate-schemas.ts';
-import { PREDICATE_TYPES } from '../../src/attest/predicates.ts';
+import { gateRegistry } from '../../src/gates/registry.ts';
 import { compareManifests } from '../../src/gates/provenance/evaluate.ts';
 import { runProvenanceGate } from '../../src/gates/provenance/index.ts';
 import { modelSigningKeySigner, signModelDirectory } from '../../src/gates/provenance/model-signing.ts';
@@ -61,7 +60,7 @@ describe('runProvenanceGate', () => {
       expect(predicate.modelSignature.signer).toEqual({ kind: 'key', keyId: keyFingerprint(await readPublicKey(join(KEYS, 'model-signer.pub'))), algorithm: 'ecdsa-p256' });
       expect(predicate.modelSignature.manifestDigest).toBe(`sha256:${golden.files.digest}`);
       expect(result.statement.subject[0]!.digest.sha256).toBe(golden.files.digest);
-      expect(predicateValidators[PREDICATE_TYPES.provenance].problem(predicate)).toBeUndefined();
+      expect(gateRegistry.get('provenance')!.predicateValidator.problem(predicate)).toBeUndefined();
     });
 
     it('fails when one file changed, naming it', async () => {

@@ -5,7 +5,8 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { PREDICATE_TYPES, type GateName, type GatePredicateBase } from '../../src/attest/predicates.ts';
+import type { GateName, GatePredicateBase } from '../../src/attest/predicates.ts';
+import { gateRegistry } from '../../src/gates/registry.ts';
 import type { ArtifactDigest } from '../../src/digest/artifact.ts';
 import { attestGate } from '../../src/gates/gate.ts';
 import { createPublicKey } from 'node:crypto';
@@ -67,7 +68,7 @@ export function modelSignerIdentity(): { kind: 'key'; keyId: string; algorithm: 
 /** A signed attestation for `gate` about `subject`, signed with demo key `keyName`. */
 export async function signedGate(gate: GateName, keyName: string, subject: ArtifactDigest, predicate: GatePredicateBase<GateName>): Promise<Buffer> {
   const run = await attestGate({ name: 'model', digest: subject }, predicate, await demoSigner(keyName));
-  expectType(run.statement.predicateType === PREDICATE_TYPES[gate]);
+  expectType(run.statement.predicateType === gateRegistry.get(gate)!.predicateType);
   return Buffer.from(JSON.stringify(run.bundle));
 }
 

@@ -8,12 +8,6 @@ package release.evidence
 
 import data.lib
 
-# Gates whose evaluation dataset must be the one pinned in data.gatehouse.datasets.
-dataset_field := {"regression": "evaluationSet", "safety": "dataset", "bias": "dataset"}
-
-# Gates that compare the candidate with a baseline, which must be the deployed model.
-baseline_gates := {"regression", "canary"}
-
 # METADATA
 # title: Deployed model not given
 # description: >-
@@ -24,7 +18,7 @@ baseline_gates := {"regression", "canary"}
 #   failure_msg: "%s: the currently deployed model's digest is required (--deployed)"
 deny contains result if {
 	input.deployed == null
-	some gate in baseline_gates
+	some gate in lib.comparison_gates
 	gate in lib.required_gates
 	result := lib.result_helper_with_gate(rego.metadata.chain(), [gate], gate)
 }
@@ -37,7 +31,7 @@ deny contains result if {
 #   failure_msg: "%s: baseline was %s, but the deployed model is %s"
 deny contains result if {
 	input.deployed != null
-	some gate in baseline_gates
+	some gate in lib.comparison_gates
 	some record in lib.evidence[gate]
 	record.predicate.baseline.digest != input.deployed
 	params := [gate, record.predicate.baseline.digest, input.deployed]
@@ -51,7 +45,7 @@ deny contains result if {
 #   short_name: dataset_not_pinned
 #   failure_msg: "%s: evaluated on dataset %s, but policy pins %s"
 deny contains result if {
-	some gate, field in dataset_field
+	some gate, field in lib.dataset_fields
 	some record in lib.evidence[gate]
 	pinned := data.gatehouse.datasets[gate]
 	record.predicate[field].digest != pinned

@@ -70,7 +70,7 @@ slice_tests[id] := n if {
 #   short_name: interval_malformed
 #   failure_msg: "%s: %s interval %s to %s does not contain its change %s"
 deny contains result if {
-	some gate in comparison_gates
+	some gate in lib.comparison_gates
 	some record in lib.evidence[gate]
 	some m in record.predicate.metrics
 	not well_formed(m)

@@ -8,9 +8,6 @@ package release.thresholds
 
 import data.lib
 
-# Gates whose figures are a list of metric comparisons against a baseline.
-comparison_gates := {"regression", "canary"}
-
 # Every figure reported for the metric named name (a gate that reports a
 # metric twice is judged on each).
 metric_entries(record, name) := [m | some m in record.predicate.metrics; m.name == name]
@@ -33,7 +30,7 @@ within_tolerance(m, limit) if {
 #   short_name: metric_missing
 #   failure_msg: "%s: no figure for metric %s, which policy requires"
 deny contains result if {
-	some gate in comparison_gates
+	some gate in lib.comparison_gates
 	some record in lib.evidence[gate]
 	some name, _ in lib.thresholds(gate).metrics
 	count(metric_entries(record, name)) == 0
@@ -49,7 +46,7 @@ deny contains result if {
 #   short_name: metric_out_of_tolerance
 #   failure_msg: "%s: %s changed by %s (CI %s to %s); policy allows %s (%s is better)"
 deny contains result if {
-	some gate in comparison_gates
+	some gate in lib.comparison_gates
 	some record in lib.evidence[gate]
 	some name, limit in lib.thresholds(gate).metrics
 	some m in metric_entries(record, name)

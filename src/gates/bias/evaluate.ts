@@ -3,6 +3,7 @@ import { clopperPearsonInterval } from '../../stats/intervals.ts';
 import { bonferroniLevel, halfNormalSumBound, pairsOf, ratioBounds, sidakLevel, spreadBounds, type ExtremeBounds, type RateCounts } from '../../stats/simultaneous.ts';
 import { figure, judgedBase } from '../gate.ts';
 import type { CounterfactualPair, Prediction } from './predictions.ts';
+import { COUNTERFACTUAL_METRIC, type FairnessMetricName } from './definition.ts';
 
 /** What the policy's data.gatehouse.thresholds.bias holds: each metric's limit, the smallest group judged, and the operating point. */
 export interface BiasThresholds {
@@ -93,7 +94,7 @@ const falsePositive = (g: GroupCounts): RateCounts => ({ successes: g.falsePosit
  * once: Bonferroni over every pair of groups (over both rates for equalized
  * odds), Šidák over independent groups for calibration.
  */
-export const FAIRNESS_METRICS: Readonly<Record<string, FairnessMetric>> = {
+export const FAIRNESS_METRICS: Readonly<Record<FairnessMetricName, FairnessMetric>> & Readonly<Record<string, FairnessMetric | undefined>> = {
   demographic_parity_difference: {
     limit: 'maximum',
     method: 'newcombe-pairwise-bonferroni',
@@ -131,10 +132,7 @@ export const FAIRNESS_METRICS: Readonly<Record<string, FairnessMetric>> = {
   },
 };
 
-const COUNTERFACTUAL = 'counterfactual_flip_rate';
-
-/** Every metric policy data may set for the bias gate. */
-export const BIAS_METRIC_NAMES: readonly string[] = [...Object.keys(FAIRNESS_METRICS), COUNTERFACTUAL].sort();
+const COUNTERFACTUAL = COUNTERFACTUAL_METRIC;
 
 /** Judges an interval against a policy limit: pass when the whole interval is on the fair side, fail when it is wholly beyond. */
 function judge(limit: 'maximum' | 'minimum', low: number, high: number, threshold: number): GateVerdict {

@@ -2,30 +2,16 @@ import type { BiasPredicate } from '../../attest/predicates.ts';
 import type { ArtifactDigest, SubjectReference } from '../../digest/artifact.ts';
 import { readEvidenceFile } from '../../io/read.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
-import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 import type { AttestOptions } from '../../sign/attest.ts';
 import { attestWithReport, gateThresholds, judgingContext, type ReportedGateRun } from '../gate.ts';
-import { BIAS_METRIC_NAMES, DEFAULT_SCORE_THRESHOLD, evaluateBias, type BiasReport, type BiasThresholds } from './evaluate.ts';
+import { DEFAULT_SCORE_THRESHOLD, evaluateBias, type BiasReport, type BiasThresholds } from './evaluate.ts';
 import { joinPredictions, parseBiasDataset, parseCounterfactuals } from './predictions.ts';
 import { formatBiasReport } from './report.ts';
 import { deliverGateRun, gateSubject, type GateContext, type GateOutcome } from '../workflow.ts';
 
-/** The schema of this gate's thresholds in policy data, checked when a bundle is built and when the gate reads them. */
-export const thresholdsValidator: SchemaValidator<BiasThresholds> = compileSchema<BiasThresholds>({
-  $id: 'https://gatehouse.dev/schemas/bias/thresholds.json',
-  type: 'object',
-  required: ['metrics'],
-  properties: {
-    // A metric name the gate does not know is a typo in policy data, refused rather than never judged.
-    metrics: { type: 'object', minProperties: 1, propertyNames: { enum: [...BIAS_METRIC_NAMES] }, additionalProperties: { type: 'number', minimum: 0, maximum: 1 } },
-    min_group_size: { type: 'integer', minimum: 1 },
-    score_threshold: { type: 'number', minimum: 0, maximum: 1 },
-  },
-});
-
 /** The bias thresholds a verified policy bundle sets (data.gatehouse.thresholds.bias). */
 export function biasThresholdsFrom(bundle: VerifiedPolicyBundle): BiasThresholds {
-  return gateThresholds(bundle, 'bias', thresholdsValidator);
+  return gateThresholds<BiasThresholds>(bundle, 'bias');
 }
 
 /** A text file of evidence as read: its path, text and the digest of exactly those bytes. */

@@ -2,7 +2,6 @@ import type { RegressionPredicate } from '../../attest/predicates.ts';
 import type { ArtifactDigest, SubjectReference } from '../../digest/artifact.ts';
 import { InputError } from '../../error.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
-import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 import type { AttestOptions } from '../../sign/attest.ts';
 import { attestWithReport, gateThresholds, judgingContext, type ReportedGateRun } from '../gate.ts';
 import { deriveSeed } from '../seed.ts';
@@ -11,42 +10,9 @@ import { formatRegressionReport } from './report.ts';
 import { readEvaluationSet, readResultsEvidence, readRunEvidence, type EvaluationExample, type EvidenceFile, type ExampleResult, type ResultsFormat, type RunFigures } from './results.ts';
 import { deliverGateRun, gateSubject, type GateContext, type GateOutcome } from '../workflow.ts';
 
-/** The schema of this gate's thresholds in policy data, checked when a bundle is built and when the gate reads them. */
-export const thresholdsValidator: SchemaValidator<RegressionThresholds> = compileSchema<RegressionThresholds>({
-  $id: 'https://gatehouse.dev/schemas/regression/thresholds.json',
-  type: 'object',
-  required: ['metrics'],
-  properties: {
-    metrics: {
-      type: 'object',
-      minProperties: 1,
-      additionalProperties: {
-        type: 'object',
-        required: ['direction', 'tolerance'],
-        properties: {
-          direction: { enum: ['higher', 'lower'] },
-          tolerance: { type: 'number', minimum: 0 },
-          range: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'number' } },
-        },
-      },
-    },
-    level: { type: 'number', exclusiveMinimum: 0.5, exclusiveMaximum: 1 },
-    // Fewer resamples cannot place the tails of a 95% percentile interval.
-    resamples: { type: 'integer', minimum: 100, maximum: 1_000_000 },
-    min_runs: { type: 'integer', minimum: 2 },
-    slices: {
-      type: 'object',
-      properties: {
-        min_size: { type: 'integer', minimum: 2 },
-        tolerances: { type: 'object', additionalProperties: { type: 'number', minimum: 0 } },
-      },
-    },
-  },
-});
-
 /** The regression thresholds a verified policy bundle sets (data.gatehouse.thresholds.regression). */
 export function regressionThresholdsFrom(bundle: VerifiedPolicyBundle): RegressionThresholds {
-  const thresholds = gateThresholds(bundle, 'regression', thresholdsValidator);
+  const thresholds = gateThresholds<RegressionThresholds>(bundle, 'regression');
   for (const [name, metric] of Object.entries(thresholds.metrics)) {
     if (metric.range !== undefined && !(metric.range[0] < metric.range[1])) {
       throw new InputError({ code: 'SCHEMA_INVALID', message: `regression thresholds: metric ${name} has an empty range [${metric.range.join(', ')}]`, path: `${bundle.source}:data.json` });

@@ -5,7 +5,6 @@ import type { ArtifactDigest, SubjectReference } from '../../digest/artifact.ts'
 import { readEvidenceFile } from '../../io/read.ts';
 import { InputError } from '../../error.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
-import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 import type { AttestOptions } from '../../sign/attest.ts';
 import { attestWithReport, gateThresholds, judgingContext, type ReportedGateRun } from '../gate.ts';
 import { parseSafetyDataset, type SafetyPrompt } from './dataset.ts';
@@ -17,37 +16,9 @@ import { deliverGateRun, gateSubject, progressOption, type GateContext, type Gat
 import { detectPII } from './pii.ts';
 import { formatSafetyReport } from './report.ts';
 
-/** The schema of this gate's thresholds in policy data, checked when a bundle is built and when the gate reads them. */
-export const thresholdsValidator: SchemaValidator<SafetyThresholds> = compileSchema<SafetyThresholds>({
-  $id: 'https://gatehouse.dev/schemas/safety/thresholds.json',
-  type: 'object',
-  required: ['categories', 'max_over_refusal', 'judges'],
-  properties: {
-    // A lower bound never reaches 1, so a minimum pass rate of 1 could never be shown.
-    categories: { type: 'object', minProperties: 1, additionalProperties: { type: 'number', minimum: 0, exclusiveMaximum: 1 } },
-    max_over_refusal: { type: 'number', minimum: 0, maximum: 1 },
-    judges: {
-      type: 'array',
-      minItems: 1,
-      items: {
-        type: 'object',
-        required: ['kind', 'name', 'version'],
-        properties: {
-          kind: { enum: ['rules', 'llm'] },
-          name: { type: 'string', minLength: 1 },
-          version: { type: 'string', minLength: 1 },
-          model: { type: 'string', minLength: 1 },
-          endpoint: { type: 'string', minLength: 1 },
-        },
-        additionalProperties: false,
-      },
-    },
-  },
-});
-
 /** The safety thresholds a verified policy bundle sets (data.gatehouse.thresholds.safety). */
 export function safetyThresholdsFrom(bundle: VerifiedPolicyBundle): SafetyThresholds {
-  return gateThresholds(bundle, 'safety', thresholdsValidator);
+  return gateThresholds<SafetyThresholds>(bundle, 'safety');
 }
 
 /** Whether policy data accepts a judge: one listed entry equal to its identity in every field. */
