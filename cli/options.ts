@@ -6,6 +6,8 @@ import { progressReporter } from './progress.ts';
 import type { TrustPolicy } from '../src/verify/trust.ts';
 import { DEFAULT_STORE_DIRECTORY } from '../src/store/fs-store.ts';
 import type { AttestationStore } from '../src/store/store.ts';
+import type { VerifiedPolicyBundle } from '../src/policy/bundle.ts';
+import type { Output } from './output.ts';
 
 // Signing and verification pull in sigstore-js and the schema compiler; they
 // are imported when a command needs them so every other command starts fast.
@@ -117,6 +119,23 @@ export function addStoreOption(command: Command, role: string): Command {
 export async function storeFrom(flags: StoreFlags): Promise<AttestationStore> {
   const { openStore } = await import('../src/store/open.ts');
   return openStore(flags.attestations ?? flags.store);
+}
+
+/**
+ * Reads the signed policy bundle, verified against the policy team's key:
+ * thresholds, signers and the decision come only from it. With `output`, a
+ * policy that trusts a published demo key is named on stderr.
+ */
+export async function loadPolicy(flags: { policy: string; policyKey: string }, output?: Output): Promise<VerifiedPolicyBundle> {
+  const { readPolicyBundle, readPolicyKey } = await import('../src/policy/bundle.ts');
+  const policyKey = await readPolicyKey(flags.policyKey);
+  const bundle = await readPolicyBundle(flags.policy, policyKey);
+  if (output !== undefined) {
+    const { demoKeysWarning } = await import('../src/policy/demo-keys.ts');
+    const warning = demoKeysWarning(policyKey, (bundle.data['gatehouse'] ?? {}) as Parameters<typeof demoKeysWarning>[1]);
+    if (warning !== undefined) output.err(`gatehouse: ${warning}`);
+  }
+  return bundle;
 }
 
 /** Commander argParser for repeatable options. */

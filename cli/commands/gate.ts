@@ -4,7 +4,7 @@ import { InputError } from '../../src/error.ts';
 import { parseDigest } from '../../src/digest/artifact.ts';
 import type { GateContext, GateOutcome } from '../../src/gates/workflow.ts';
 import { ExitError, EXIT } from '../exit.ts';
-import { addSigningOptions, addStoreOption, collect, parseTime, signingFrom, storeFrom, type SigningFlags, type StoreFlags } from '../options.ts';
+import { addSigningOptions, addStoreOption, collect, loadPolicy, parseTime, signingFrom, storeFrom, type SigningFlags, type StoreFlags } from '../options.ts';
 import { appendStepSummary, printJSON, type Output } from '../output.ts';
 import { progressReporter } from '../progress.ts';
 
@@ -168,12 +168,6 @@ function judgedGateCommand(parent: Command, name: GateName, description: string)
     .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle the thresholds come from')
     .requiredOption('--policy-key <file.pub>', "the policy team's public key")
     .option('--report-dir <dir>', 'where the JSON report and Markdown summary go', 'reports');
-}
-
-// Thresholds and trusted model signers come only from a bundle verified against the policy team's key.
-async function loadPolicy(flags: { policy: string; policyKey: string }) {
-  const { readPolicyBundle, readPolicyKey } = await import('../../src/policy/bundle.ts');
-  return readPolicyBundle(flags.policy, await readPolicyKey(flags.policyKey));
 }
 
 function wholeNumber(value: string, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {

@@ -1,8 +1,7 @@
 import { Option, type Command } from 'commander';
 import { ExitError, EXIT } from '../exit.ts';
-import { addStoreOption, collect, storeFrom, type StoreFlags } from '../options.ts';
+import { addStoreOption, collect, loadPolicy, storeFrom, type StoreFlags } from '../options.ts';
 import { printJSON, type Output } from '../output.ts';
-import { demoKeysWarning } from '../../src/policy/demo-keys.ts';
 
 interface ReplayFlags extends StoreFlags {
   policy: string;
@@ -24,23 +23,20 @@ export function registerReplay(program: Command, output: Output): void {
     .addOption(new Option('--decision-key <file.pub>', "key trusted to sign decision records; repeatable (default: the policy's decision_signers)").argParser(collect))
     .option('--json', 'print the outcome as JSON')
     .action(async (recordPath: string, flags: ReplayFlags) => {
-      const [{ readPolicyBundle, readPolicyKey }, { DecisionEngine }, replay, { readBoundedFile }, { readTrustedKeys }] = await Promise.all([
-        import('../../src/policy/bundle.ts'),
-        import('../../src/decide/decide.ts'),
-        import('../../src/decide/replay.ts'),
+      const [{ replayRecord }, { readBoundedFile }, { readTrustedKeys }] = await Promise.all([
+        import('../../src/decide/workflow.ts'),
         import('../../src/io/read.ts'),
         import('../../src/verify/trust.ts'),
       ]);
-      const policyKey = await readPolicyKey(flags.policyKey);
-      const bundle = await readPolicyBundle(flags.policy, policyKey);
-      const demo = demoKeysWarning(policyKey, (bundle.data['gatehouse'] ?? {}) as Parameters<typeof demoKeysWarning>[1]);
-      if (demo !== undefined) output.err(`gatehouse: ${demo}`);
-      const engine = await DecisionEngine.create(bundle);
-      const trust = flags.decisionKey !== undefined
-        ? { keys: await readTrustedKeys(flags.decisionKey) }
-        : engine.signers.restrictedTo(engine.data.decision_signers ?? []);
-      const record = replay.verifyDecisionRecord(await readBoundedFile(recordPath), recordPath, trust);
-      const outcome = await replay.replayDecision(record, engine, await storeFrom(flags));
+      const policy = await loadPolicy(flags, output);
+      const outcome = await replayRecord({
+        record: await readBoundedFile(recordPath),
+        source: recordPath,
+        store: await storeFrom(flags),
+        policy,
+        ...(flags.decisionKey === undefined ? {} : { recordSigners: { keys: await readTrustedKeys(flags.decisionKey) } }),
+      });
+      const { record } = outcome;
       if (flags.json) {
         printJSON(output, { identical: outcome.identical, differences: outcome.differences, allowed: outcome.replayed.result.allowed, recordedAllowed: record.predicate.gatehouse.result.allowed });
       } else if (outcome.identical) {

@@ -54,22 +54,7 @@ export function registerVerifyAttestation(program: Command, output: Output): voi
 }
 
 async function verifyAttestation(bundlePath: string, flags: VerifyFlags) {
-  const { AttestationVerifier } = await import('../../src/verify/verifier.ts');
-  const verifier = new AttestationVerifier(await trustFrom(flags.key ?? [], flags));
-  const verified = await verifier.verifyFile(bundlePath);
-  const { statement } = verified;
-  if (flags.predicateType !== undefined && statement.predicateType !== flags.predicateType) {
-    throw new VerificationError({ code: 'STATEMENT_INVALID', message: `${bundlePath}: predicate type is ${statement.predicateType}, expected ${flags.predicateType}` });
-  }
-  if (flags.subject !== undefined) {
-    const { artifactDigestsOf, isAbout, isDigestReference, parseArtifactDigest, subjectAlgorithms } = await import('../../src/verify/subject.ts');
-    // A path is hashed in every accepted algorithm the subjects use (npm names tarballs by sha512 only).
-    const expected = isDigestReference(flags.subject)
-      ? [parseArtifactDigest(flags.subject, '--subject')]
-      : await artifactDigestsOf(flags.subject, subjectAlgorithms(statement.subject));
-    if (!isAbout(statement.subject, expected)) {
-      throw new VerificationError({ code: 'STATEMENT_INVALID', message: `${bundlePath}: not about ${expected.join(' or ')}` });
-    }
-  }
-  return verified;
+  const { verifyAttestationFile } = await import('../../src/verify/expectations.ts');
+  const expected = { ...(flags.predicateType === undefined ? {} : { predicateType: flags.predicateType }), ...(flags.subject === undefined ? {} : { subject: flags.subject }) };
+  return verifyAttestationFile(bundlePath, await trustFrom(flags.key ?? [], flags), expected);
 }

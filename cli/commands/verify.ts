@@ -5,9 +5,9 @@ import { REPORT_FORMATS, decisionReport, decisionSummary, parseReportRequest } f
 import { parseDigest } from '../../src/digest/artifact.ts';
 import { prepareOutputFile, writeFileAtomic } from '../../src/io/atomic.ts';
 import { ExitError, EXIT } from '../exit.ts';
-import { addStoreOption, collect, parseTime, resolveSubject, storeFrom, type StoreFlags } from '../options.ts';
+import { addStoreOption, collect, loadPolicy, parseTime, storeFrom, type StoreFlags } from '../options.ts';
+import { progressReporter } from '../progress.ts';
 import { appendStepSummary, printJSON, type Output } from '../output.ts';
-import { demoKeysWarning } from '../../src/policy/demo-keys.ts';
 
 interface VerifyFlags extends StoreFlags {
   subject: string;
@@ -46,38 +46,24 @@ export function registerVerify(program: Command, output: Output): void {
       }
       // Every file this command will write is checked before deciding, so a bad path cannot leave some written.
       for (const path of [...reports.map((report) => report.path), ...(flags.decisionOut === undefined ? [] : [flags.decisionOut])]) await prepareOutputFile(path);
-      const evaluationTime = flags.at === undefined ? new Date() : parseTime(flags.at, '--at');
+      const evaluationTime = flags.at === undefined ? undefined : parseTime(flags.at, '--at');
       const deployed = flags.deployed === undefined ? null : parseDigest(flags.deployed, '--deployed');
-      const [{ readPolicyBundle, readPolicyKey }, { DecisionEngine }, { storeEntries }, store] = await Promise.all([
-        import('../../src/policy/bundle.ts'),
-        import('../../src/decide/decide.ts'),
-        import('../../src/store/store.ts'),
-        storeFrom(flags),
-      ]);
+      const [{ decidePromotion }, store] = await Promise.all([import('../../src/decide/workflow.ts'), storeFrom(flags)]);
       // Signing material is read before deciding, so a bad key cannot leave a decision unrecorded.
-      const signing = flags.decisionKey === undefined ? undefined : await decisionSigning(flags.decisionKey);
-      const policyKey = await readPolicyKey(flags.policyKey);
-      const bundle = await readPolicyBundle(flags.policy, policyKey);
-      const demo = demoKeysWarning(policyKey, (bundle.data['gatehouse'] ?? {}) as Parameters<typeof demoKeysWarning>[1]);
-      if (demo !== undefined) output.err(`gatehouse: ${demo}`);
-      const engine = await DecisionEngine.create(bundle);
-      // A record signed by a key the policy does not trust for records could never be replayed.
-      if (signing !== undefined && !engine.signers.mayRecordDecisions(signing.identity)) {
-        throw new InputError({ code: 'KEY_INVALID', message: `${signing.identity.keyId} is not one of the policy's decision_signers (${(engine.data.decision_signers ?? []).join(', ') || 'none'}); its records could not be replayed`, path: flags.decisionKey! });
-      }
-      const subject = await resolveSubject(flags.subject);
-      const decision = await engine.decide({
-        artifact: subject.digest,
+      const recordSigner = flags.decisionKey === undefined ? undefined : { signer: await (await import('../../src/sign/key/key-signer.ts')).readKeySigner(flags.decisionKey), source: flags.decisionKey };
+      const policy = await loadPolicy(flags, output);
+      const { decision, record } = await decidePromotion({
+        subject: flags.subject,
         stage: flags.stage,
         deployed,
-        evaluationTime,
-        evaluationTimeSource: flags.at === undefined ? 'clock' : 'requested',
-        bundles: storeEntries(store, subject.digest),
+        ...(evaluationTime === undefined ? {} : { evaluationTime }),
+        store,
+        policy,
+        ...(recordSigner === undefined ? {} : { recordSigner }),
+        ...(flags.subject.startsWith('sha256:') ? {} : { onProgress: progressReporter(`digesting ${flags.subject}`, 'bytes') }),
       });
       let recordPath: string | undefined;
-      if (signing !== undefined && flags.decisionOut !== undefined) {
-        const { signDecision } = await import('../../src/decide/record.ts');
-        const record = await signDecision(decision, signing, subject.name);
+      if (record !== undefined && flags.decisionOut !== undefined) {
         const { serializeBundle } = await import('../../src/store/serialize.ts');
         await writeFileAtomic(flags.decisionOut, serializeBundle(record));
         recordPath = flags.decisionOut;
@@ -95,15 +81,4 @@ export function registerVerify(program: Command, output: Output): void {
       await appendStepSummary(() => formatDecisionMarkdown(decision), output);
       if (!decision.result.allowed) throw new ExitError(EXIT.failed);
     });
-}
-
-async function decisionSigning(keyPath: string) {
-  const [{ KeySigner }, { readPrivateKey, keyAlgorithm, keyFingerprint }, { createPublicKey }] = await Promise.all([
-    import('../../src/sign/key/key-signer.ts'),
-    import('../../src/keys/keys.ts'),
-    import('node:crypto'),
-  ]);
-  const key = await readPrivateKey(keyPath);
-  const publicKey = createPublicKey(key);
-  return { signer: new KeySigner(key), identity: { kind: 'key' as const, keyId: keyFingerprint(publicKey), algorithm: keyAlgorithm(publicKey) } };
 }

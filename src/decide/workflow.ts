@@ -1,0 +1,82 @@
+import type { SerializedBundle } from '@sigstore/bundle';
+import { resolveSubject, type ArtifactDigest, type SubjectReference } from '../digest/artifact.ts';
+import { InputError } from '../error.ts';
+import type { ModelDigestOptions } from '../digest/model.ts';
+import type { VerifiedPolicyBundle } from '../policy/bundle.ts';
+import type { Signer } from '../sign/signer.ts';
+import { storeEntries, type AttestationStore } from '../store/store.ts';
+import type { TrustPolicy } from '../verify/trust.ts';
+import type { SignerIdentity } from '../verify/identity.ts';
+import { DecisionEngine, type Decision } from './decide.ts';
+import { signDecision } from './record.ts';
+import { replayDecision, verifyDecisionRecord, type ReplayOutcome } from './replay.ts';
+
+/** What a promotion decision is asked: may this artifact go to this stage, on the evidence in this store, under this policy? */
+export interface PromotionRequest {
+  subject: SubjectReference;
+  stage: string;
+  /** The model serving now (the baseline of comparison gates), or null. */
+  deployed: ArtifactDigest | null;
+  /** The time to judge at; absent means now, and the record says the clock chose it. */
+  evaluationTime?: Date;
+  store: AttestationStore;
+  policy: VerifiedPolicyBundle;
+  /** Signs a decision record; it must be one of the policy's decision_signers. `source` names it in errors (its key file). */
+  recordSigner?: { signer: Signer & { identity: SignerIdentity }; source: string };
+  /** Told the bytes hashed so far when the subject is a path. */
+  onProgress?: ModelDigestOptions['onProgress'];
+}
+
+/** A decision and, when asked for, its signed record. */
+export interface PromotionOutcome {
+  decision: Decision;
+  subject: { name: string; digest: ArtifactDigest };
+  record?: SerializedBundle;
+}
+
+/**
+ * The promotion workflow the CLI, the demo and a server share: a record
+ * signer the policy would not trust is refused before deciding (its records
+ * could never be replayed), the subject is resolved, every bundle the store
+ * holds for it is judged, and the decision is signed as a record.
+ */
+export async function decidePromotion(request: PromotionRequest): Promise<PromotionOutcome> {
+  const engine = await DecisionEngine.create(request.policy);
+  const recorder = request.recordSigner;
+  if (recorder !== undefined && !engine.signers.mayRecordDecisions(recorder.signer.identity)) {
+    const identity = recorder.signer.identity;
+    const name = identity.kind === 'key' ? identity.keyId : `${identity.issuer}|${identity.subject}`;
+    throw new InputError({ code: 'KEY_INVALID', message: `${name} is not one of the policy's decision_signers (${(engine.data.decision_signers ?? []).join(', ') || 'none'}); its records could not be replayed`, path: recorder.source });
+  }
+  const subject = await resolveSubject(request.subject, request.onProgress === undefined ? {} : { onProgress: request.onProgress });
+  const evaluationTime = request.evaluationTime ?? new Date();
+  const decision = await engine.decide({
+    artifact: subject.digest,
+    stage: request.stage,
+    deployed: request.deployed,
+    evaluationTime,
+    evaluationTimeSource: request.evaluationTime === undefined ? 'clock' : 'requested',
+    bundles: storeEntries(request.store, subject.digest),
+  });
+  if (recorder === undefined) return { decision, subject };
+  return { decision, subject, record: await signDecision(decision, { signer: recorder.signer }, subject.name) };
+}
+
+/** What a replay is asked: this signed record, re-made under this policy over the evidence in this store. */
+export interface ReplayRequest {
+  record: Buffer;
+  /** Names the record in errors (its file). */
+  source: string;
+  store: AttestationStore;
+  policy: VerifiedPolicyBundle;
+  /** Who may have signed the record; default: the policy's decision_signers. */
+  recordSigners?: TrustPolicy;
+}
+
+/** The replay workflow the CLI and an auditor's program share: verify the record against its signers, then re-make and compare it. */
+export async function replayRecord(request: ReplayRequest): Promise<ReplayOutcome> {
+  const engine = await DecisionEngine.create(request.policy);
+  const trust = request.recordSigners ?? engine.signers.restrictedTo(engine.data.decision_signers ?? []);
+  const record = verifyDecisionRecord(request.record, request.source, trust);
+  return replayDecision(record, engine, request.store);
+}
