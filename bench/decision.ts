@@ -94,7 +94,7 @@ try {
 
   // Cold: the CLI as a pipeline step would run it.
   const cold: number[] = [];
-  const cli = [join(ROOT, 'cli', 'gatehouse.ts'), 'verify', '--subject', ARTIFACT, '--attestations', attestations, '--policy', built.path, '--policy-key', POLICY_PUB, '--stage', 'production', '--deployed', DEPLOYED, '--at', AT.toISOString(), '--decision-out', join(work, 'decision.json'), '--decision-key', join(DEMO_KEYS, 'decision-recorder.key')];
+  const cli = [join(ROOT, 'cli', 'gatehouse.ts'), 'verify', '--subject', ARTIFACT, '--store', attestations, '--policy', built.path, '--policy-key', POLICY_PUB, '--stage', 'production', '--deployed', DEPLOYED, '--at', AT.toISOString(), '--decision-out', join(work, 'decision.json'), '--signing-key', join(DEMO_KEYS, 'decision-recorder.key')];
   for (let i = 0; i < Number(values.cold); i++) {
     const started = performance.now();
     const result = spawnSync(process.execPath, cli, { encoding: 'utf8' });
@@ -142,7 +142,7 @@ try {
   }
   const floodedRun = () => {
     const started = performance.now();
-    const result = spawnSync(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), 'verify', '--subject', ARTIFACT, '--attestations', flooded, '--policy', built.path, '--policy-key', POLICY_PUB, '--stage', 'production', '--deployed', DEPLOYED, '--at', AT.toISOString(), '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    const result = spawnSync(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), 'verify', '--subject', ARTIFACT, '--store', flooded, '--policy', built.path, '--policy-key', POLICY_PUB, '--stage', 'production', '--deployed', DEPLOYED, '--at', AT.toISOString(), '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
     const elapsed = performance.now() - started;
     if (result.status !== 0) throw new Error(`flooded verify exited ${result.status}: ${result.stderr}`);
     return { elapsed, decision: JSON.parse(result.stdout) as { allowed: boolean; rejected: unknown[] } };
@@ -161,7 +161,7 @@ try {
     writeFileSync(join(many, `${integrityGate}-${i}.json`), JSON.stringify(run.bundle));
   }
   const started = performance.now();
-  const manyResult = spawnSync(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), 'verify', '--subject', ARTIFACT, '--attestations', many, '--policy', built.path, '--policy-key', POLICY_PUB, '--stage', 'production', '--deployed', DEPLOYED, '--at', AT.toISOString(), '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const manyResult = spawnSync(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), 'verify', '--subject', ARTIFACT, '--store', many, '--policy', built.path, '--policy-key', POLICY_PUB, '--stage', 'production', '--deployed', DEPLOYED, '--at', AT.toISOString(), '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const manyElapsed = performance.now() - started;
   if (manyResult.status !== 0) throw new Error(`verify over many attestations exited ${manyResult.status}: ${manyResult.stderr}`);
   console.log(`${flood} distinct signed ${integrityGate} attestations beside the chain, cold CLI verify: ${ms(manyElapsed)}, allowed=${JSON.parse(manyResult.stdout).allowed}`);

@@ -21,6 +21,8 @@ export function resolveSubject(value: string, name?: string): Promise<{ name: st
 }
 
 export interface SigningFlags {
+  signingKey?: string;
+  /** The old name of --signing-key, still accepted. */
   key?: string;
   keyless?: boolean;
   identityToken?: string;
@@ -32,7 +34,8 @@ export interface SigningFlags {
 /** Declares the flags that choose how a command signs: a local key, or keyless through Sigstore. */
 export function addSigningOptions(command: Command): Command {
   return command
-    .option('--key <file>', 'sign with this PEM private key (from gatehouse keygen)')
+    .option('--signing-key <file.key>', 'sign with this PEM private key (from gatehouse keygen)')
+    .addOption(new Option('--key <file.key>', 'the old name of --signing-key').hideHelp().conflicts('signingKey'))
     .option('--keyless', 'sign keyless: Fulcio certificate for an OIDC identity, logged in Rekor')
     .option('--identity-token <jwt>', 'OIDC identity token for --keyless (default: the ambient CI token)')
     .option('--fulcio-url <url>', 'Fulcio instance for --keyless')
@@ -40,14 +43,15 @@ export function addSigningOptions(command: Command): Command {
     .option('--tsa-url <url>', 'also timestamp --keyless signatures with this RFC 3161 authority');
 }
 
-/** Builds the signer the flags ask for; exactly one of --key and --keyless. */
+/** Builds the signer the flags ask for; exactly one of --signing-key and --keyless. */
 export async function signingFrom(flags: SigningFlags): Promise<AttestOptions> {
-  if ((flags.key === undefined) === (flags.keyless !== true)) {
-    throw new InputError({ code: 'USAGE', message: 'pass exactly one of --key FILE and --keyless' });
+  const keyPath = flags.signingKey ?? flags.key;
+  if ((keyPath === undefined) === (flags.keyless !== true)) {
+    throw new InputError({ code: 'USAGE', message: 'pass exactly one of --signing-key FILE and --keyless' });
   }
-  if (flags.key !== undefined) {
-    const [{ KeySigner }, { readPrivateKey }] = await Promise.all([import('../src/sign/key/key-signer.ts'), import('../src/keys/keys.ts')]);
-    return { signer: new KeySigner(await readPrivateKey(flags.key)) };
+  if (keyPath !== undefined) {
+    const { readKeySigner } = await import('../src/sign/key/key-signer.ts');
+    return { signer: await readKeySigner(keyPath) };
   }
   const { keylessSigning } = await import('../src/sign/keyless/keyless.ts');
   return keylessSigning({

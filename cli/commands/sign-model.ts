@@ -25,7 +25,8 @@ export function registerSignModel(program: Command, output: Output): void {
       ]);
       const serialization: Serialization = flags.shardSize === undefined ? { method: 'files' } : { method: 'shards', shardSize: parseShardSize(flags.shardSize) };
       // A key signature carries the key hint model_signing checks; keyless goes through the usual signer.
-      const signing = flags.key !== undefined && flags.keyless !== true ? { signer: modelSigningKeySigner(await readPrivateKey(flags.key)) } : await signingFrom(flags);
+      const keyPath = flags.signingKey ?? flags.key;
+      const signing = keyPath !== undefined && flags.keyless !== true ? { signer: modelSigningKeySigner(await readPrivateKey(keyPath)) } : await signingFrom(flags);
       const { manifest, signaturePath } = await signModelDirectory(directory, signing, { serialization, onProgress: progressReporter(`digesting ${directory}`, 'bytes') });
       const digest = `sha256:${manifest.digest}`;
       if (flags.json) printJSON(output, { signature: signaturePath, digest, serialization: manifest.serialization, resources: manifest.resources.length });

@@ -7,6 +7,8 @@ import { addKeylessTrustOptions, collect, trustFrom, type TrustFlags } from '../
 import { printJSON, type Output } from '../output.ts';
 
 interface VerifyFlags extends TrustFlags {
+  trustedKey?: string[];
+  /** The old name of --trusted-key, still accepted. */
   key?: string[];
   subject?: string;
   predicateType?: string;
@@ -19,7 +21,8 @@ export function registerVerifyAttestation(program: Command, output: Output): voi
       .command('verify-attestation')
       .description('verify a Sigstore bundle offline against trusted signers and print what it attests')
       .argument('<bundle>', 'a .sigstore.json bundle')
-      .addOption(new Option('--key <file.pub>', 'trusted public key (PEM); repeatable').argParser(collect))
+      .addOption(new Option('--trusted-key <file.pub>', 'trusted public key (PEM); repeatable').argParser(collect))
+      .addOption(new Option('--key <file.pub>', 'the old name of --trusted-key').argParser(collect).hideHelp())
       .option('--subject <path|alg:hex>', 'also require the statement to be about this artifact (a path, or sha256:, sha384: or sha512: and the hex digest)')
       .option('--predicate-type <uri>', 'also require this predicate type'),
   )
@@ -56,5 +59,5 @@ export function registerVerifyAttestation(program: Command, output: Output): voi
 async function verifyAttestation(bundlePath: string, flags: VerifyFlags) {
   const { verifyAttestationFile } = await import('../../src/verify/expectations.ts');
   const expected = { ...(flags.predicateType === undefined ? {} : { predicateType: flags.predicateType }), ...(flags.subject === undefined ? {} : { subject: flags.subject }) };
-  return verifyAttestationFile(bundlePath, await trustFrom(flags.key ?? [], flags), expected);
+  return verifyAttestationFile(bundlePath, await trustFrom([...(flags.trustedKey ?? []), ...(flags.key ?? [])], flags), expected);
 }

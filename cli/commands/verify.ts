@@ -17,6 +17,8 @@ interface VerifyFlags extends StoreFlags {
   deployed?: string;
   at?: string;
   decisionOut?: string;
+  signingKey?: string;
+  /** The old name of --signing-key, still accepted. */
   decisionKey?: string;
   output?: string[];
   json?: boolean;
@@ -36,13 +38,15 @@ export function registerVerify(program: Command, output: Output): void {
     .option('--deployed <sha256:hex>', 'the model deployed now (the regression baseline must be this one)')
     .option('--at <rfc3339>', 'evaluation time (default: now)')
     .option('--decision-out <file>', 'write a signed decision record here')
-    .option('--decision-key <file.key>', 'key that signs the decision record')
+    .option('--signing-key <file.key>', 'key that signs the decision record (one of the policy\'s decision_signers)')
+    .addOption(new Option('--decision-key <file.key>', 'the old name of --signing-key').hideHelp().conflicts('signingKey'))
     .option('--json', 'print the decision as JSON')
     .addOption(new Option('--output <format=file>', `also write the decision as a report, FORMAT one of ${REPORT_FORMATS.join(', ')}; repeatable`).argParser(collect))
     .action(async (flags: VerifyFlags) => {
       const reports = (flags.output ?? []).map(parseReportRequest);
-      if ((flags.decisionOut === undefined) !== (flags.decisionKey === undefined)) {
-        throw new InputError({ code: 'USAGE', message: '--decision-out and --decision-key go together' });
+      const signingKey = flags.signingKey ?? flags.decisionKey;
+      if ((flags.decisionOut === undefined) !== (signingKey === undefined)) {
+        throw new InputError({ code: 'USAGE', message: '--decision-out and --signing-key go together' });
       }
       // Every file this command will write is checked before deciding, so a bad path cannot leave some written.
       for (const path of [...reports.map((report) => report.path), ...(flags.decisionOut === undefined ? [] : [flags.decisionOut])]) await prepareOutputFile(path);
@@ -50,7 +54,7 @@ export function registerVerify(program: Command, output: Output): void {
       const deployed = flags.deployed === undefined ? null : parseDigest(flags.deployed, '--deployed');
       const [{ decidePromotion }, store] = await Promise.all([import('../../src/decide/workflow.ts'), storeFrom(flags)]);
       // Signing material is read before deciding, so a bad key cannot leave a decision unrecorded.
-      const recordSigner = flags.decisionKey === undefined ? undefined : { signer: await (await import('../../src/sign/key/key-signer.ts')).readKeySigner(flags.decisionKey), source: flags.decisionKey };
+      const recordSigner = signingKey === undefined ? undefined : { signer: await (await import('../../src/sign/key/key-signer.ts')).readKeySigner(signingKey), source: signingKey };
       const policy = await loadPolicy(flags, output);
       const { decision, record } = await decidePromotion({
         subject: flags.subject,

@@ -21,7 +21,7 @@ beforeAll(async () => {
   deniedStore = storeOf(world, { drop: ['safety'] });
   allowedRecord = join(world.dir, 'allowed.json');
   deniedRecord = join(world.dir, 'denied.json');
-  const key = ['--decision-key', join(DEMO_KEYS, 'decision-recorder.key')];
+  const key = ['--signing-key', join(DEMO_KEYS, 'decision-recorder.key')];
   expect((await verify(world, allowedStore, ['--decision-out', allowedRecord, ...key])).code).toBe(0);
   expect((await verify(world, deniedStore, ['--decision-out', deniedRecord, ...key])).code).toBe(1);
 }, 120_000);
@@ -54,7 +54,7 @@ describe('honest records', () => {
     const store = storeOf(world);
     copyFileSync(join(store, 'bias.json'), join(store, 'bias-copy.json'));
     const record = join(world.dir, 'with-copy.json');
-    expect((await verify(world, store, ['--decision-out', record, '--decision-key', join(DEMO_KEYS, 'decision-recorder.key')])).code).toBe(0);
+    expect((await verify(world, store, ['--decision-out', record, '--signing-key', join(DEMO_KEYS, 'decision-recorder.key')])).code).toBe(0);
     expect((await replay(record, store)).code).toBe(0);
     rmSync(join(store, 'bias-copy.json'));
     expect((await replay(record, store)).code).toBe(0);
@@ -65,7 +65,7 @@ describe('honest records', () => {
     const copy = JSON.stringify(JSON.parse(readFileSync(join(store, 'regression.json'), 'utf8')), null, 3);
     writeFileSync(join(store, 'regression-reformatted.json'), copy);
     const record = join(world.dir, 'with-reformatted.json');
-    const decided = await verify(world, store, ['--decision-out', record, '--decision-key', join(DEMO_KEYS, 'decision-recorder.key')]);
+    const decided = await verify(world, store, ['--decision-out', record, '--signing-key', join(DEMO_KEYS, 'decision-recorder.key')]);
     expect(decided.code).toBe(0);
     expect((await replay(record, store)).code).toBe(0);
   });
@@ -117,7 +117,7 @@ describe('records made at a requested time', () => {
   it('say so when replayed', async () => {
     const record = join(world.dir, 'what-if.json');
     const at = new Date(world.judgedAt.getTime() + 3_600_000).toISOString();
-    expect((await verify(world, allowedStore, ['--at', at, '--decision-out', record, '--decision-key', join(DEMO_KEYS, 'decision-recorder.key')])).code).toBe(0);
+    expect((await verify(world, allowedStore, ['--at', at, '--decision-out', record, '--signing-key', join(DEMO_KEYS, 'decision-recorder.key')])).code).toBe(0);
     expect(statementOf(readFileSync(record)).predicate!['gatehouse'].evaluationTimeSource).toBe('requested');
     const text = await cli(['replay', record, '--store', allowedStore, '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB]);
     expect(text.code).toBe(0);
@@ -163,7 +163,7 @@ describe('records replayed against other evidence or policy', () => {
   it('replays as different when the input differs but the result does not (a rejected bundle no longer there)', async () => {
     const store = storeOf(world, { extra: { 'junk.json': Buffer.from('{"not": "a bundle"}') } });
     const record = join(world.dir, 'with-junk.json');
-    expect((await verify(world, store, ['--decision-out', record, '--decision-key', join(DEMO_KEYS, 'decision-recorder.key')])).code).toBe(0);
+    expect((await verify(world, store, ['--decision-out', record, '--signing-key', join(DEMO_KEYS, 'decision-recorder.key')])).code).toBe(0);
     expect((await replay(record, store)).code).toBe(0);
     const result = await replay(record, allowedStore);
     expect(result.code).toBe(1);

@@ -195,7 +195,7 @@ describe('bad input is refused before anything is written', () => {
   it('refuses a decision key the policy does not list in decision_signers, leaving an existing record untouched', async () => {
     const record = join(world.dir, 'record.json');
     writeFileSync(record, 'previous record');
-    const result = await verify(world, storeOf(world), ['--decision-out', record, '--decision-key', join(DEMO_KEYS, 'bias-gate.key')]);
+    const result = await verify(world, storeOf(world), ['--decision-out', record, '--signing-key', join(DEMO_KEYS, 'bias-gate.key')]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/not one of the policy's decision_signers/);
     expect(readFileSync(record, 'utf8')).toBe('previous record');

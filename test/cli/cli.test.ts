@@ -55,9 +55,9 @@ describe('gatehouse CLI', () => {
       const dir = await temporaryDirectory();
       writeFileSync(join(dir, 'p.json'), '{"score": 0.93}');
       const out = join(dir, 'out.sigstore.json');
-      const attest = gatehouse(['attest', '--subject', `sha256:${golden.files.digest}`, '--predicate-type', 'https://example.com/eval/v1', '--predicate', join(dir, 'p.json'), '--key', join(KEYS, 'ecdsa-p256.key'), '--out', out]);
+      const attest = gatehouse(['attest', '--subject', `sha256:${golden.files.digest}`, '--predicate-type', 'https://example.com/eval/v1', '--predicate', join(dir, 'p.json'), '--signing-key', join(KEYS, 'ecdsa-p256.key'), '--out', out]);
       expect(attest.status, attest.stderr).toBe(0);
-      const verify = gatehouse(['verify-attestation', out, '--key', join(KEYS, 'ecdsa-p256.pub'), '--subject', MODEL_TREE]);
+      const verify = gatehouse(['verify-attestation', out, '--trusted-key', join(KEYS, 'ecdsa-p256.pub'), '--subject', MODEL_TREE]);
       expect(verify.status, verify.stderr).toBe(0);
       expect(verify.stdout).toMatch(/signer: +key:SHA256:/);
       expect(verify.stdout).toContain('https://example.com/eval/v1');
@@ -68,7 +68,7 @@ describe('gatehouse CLI', () => {
       writeFileSync(join(dir, 'p.json'), '{"gate": "integrity", "verdict": "maybe"}');
       const out = join(dir, 'out.sigstore.json');
       expectBadInput(
-        gatehouse(['attest', '--subject', MODEL_TREE, '--predicate-type', 'https://gatehouse.dev/attestations/integrity/v1', '--predicate', join(dir, 'p.json'), '--key', join(KEYS, 'ecdsa-p256.key'), '--out', out]),
+        gatehouse(['attest', '--subject', MODEL_TREE, '--predicate-type', 'https://gatehouse.dev/attestations/integrity/v1', '--predicate', join(dir, 'p.json'), '--signing-key', join(KEYS, 'ecdsa-p256.key'), '--out', out]),
         `${join(dir, 'p.json')}: not a valid`,
       );
       expect(existsSync(out)).toBe(false);
@@ -76,19 +76,19 @@ describe('gatehouse CLI', () => {
 
     it('refuses a missing predicate file, naming it, and a missing signer choice', async () => {
       const dir = await temporaryDirectory();
-      expectBadInput(gatehouse(['attest', '--subject', MODEL_TREE, '--predicate-type', 'https://e.com/p', '--predicate', join(dir, 'nope.json'), '--key', join(KEYS, 'ecdsa-p256.key'), '--out', join(dir, 'o')]), `${join(dir, 'nope.json')}: no such file`);
+      expectBadInput(gatehouse(['attest', '--subject', MODEL_TREE, '--predicate-type', 'https://e.com/p', '--predicate', join(dir, 'nope.json'), '--signing-key', join(KEYS, 'ecdsa-p256.key'), '--out', join(dir, 'o')]), `${join(dir, 'nope.json')}: no such file`);
       writeFileSync(join(dir, 'p.json'), '{}');
-      expectBadInput(gatehouse(['attest', '--subject', MODEL_TREE, '--predicate-type', 'https://e.com/p', '--predicate', join(dir, 'p.json'), '--out', join(dir, 'o')]), 'exactly one of --key FILE and --keyless');
+      expectBadInput(gatehouse(['attest', '--subject', MODEL_TREE, '--predicate-type', 'https://e.com/p', '--predicate', join(dir, 'p.json'), '--out', join(dir, 'o')]), 'exactly one of --signing-key FILE and --keyless');
     });
 
     it('exits 1 when the bundle does not verify with the given key', () => {
-      const result = gatehouse(['verify-attestation', GOLDEN_BUNDLE, '--key', join(KEYS, 'untrusted.pub')]);
+      const result = gatehouse(['verify-attestation', GOLDEN_BUNDLE, '--trusted-key', join(KEYS, 'untrusted.pub')]);
       expect(result.status).toBe(1);
       expect(result.stderr).toMatch(/verification failed: .*does not verify with any trusted key/);
     });
 
     it('prints the verified statement with --json', () => {
-      const result = gatehouse(['verify-attestation', GOLDEN_BUNDLE, '--key', join(KEYS, 'ecdsa-p256.pub'), '--json']);
+      const result = gatehouse(['verify-attestation', GOLDEN_BUNDLE, '--trusted-key', join(KEYS, 'ecdsa-p256.pub'), '--json']);
       expect(result.status).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({ verified: true, signer: { kind: 'key' }, statement: { subject: [{ digest: { sha256: golden.files.digest } }] } });
     });
@@ -99,18 +99,18 @@ describe('gatehouse CLI', () => {
         const bytes = readFileSync(GOLDEN_BUNDLE);
         const truncated = join(dir, 'truncated.json');
         writeFileSync(truncated, bytes.subarray(0, 300));
-        expectBadInput(gatehouse(['verify-attestation', truncated, '--key', join(KEYS, 'ecdsa-p256.pub')]), `${truncated}: not valid JSON`);
+        expectBadInput(gatehouse(['verify-attestation', truncated, '--trusted-key', join(KEYS, 'ecdsa-p256.pub')]), `${truncated}: not valid JSON`);
 
         const bundle = JSON.parse(bytes.toString());
         const mediaType = join(dir, 'media-type.json');
         writeFileSync(mediaType, JSON.stringify({ ...bundle, mediaType: 'application/json' }));
-        expectBadInput(gatehouse(['verify-attestation', mediaType, '--key', join(KEYS, 'ecdsa-p256.pub')]), `${mediaType}: not a Sigstore DSSE bundle: at /mediaType`);
+        expectBadInput(gatehouse(['verify-attestation', mediaType, '--trusted-key', join(KEYS, 'ecdsa-p256.pub')]), `${mediaType}: not a Sigstore DSSE bundle: at /mediaType`);
 
         const twice = structuredClone(bundle);
         twice.dsseEnvelope.signatures.push(twice.dsseEnvelope.signatures[0]);
         const twoSignatures = join(dir, 'two.json');
         writeFileSync(twoSignatures, JSON.stringify(twice));
-        expectBadInput(gatehouse(['verify-attestation', twoSignatures, '--key', join(KEYS, 'ecdsa-p256.pub')]), `${twoSignatures}: not a Sigstore DSSE bundle: at /dsseEnvelope/signatures`);
+        expectBadInput(gatehouse(['verify-attestation', twoSignatures, '--trusted-key', join(KEYS, 'ecdsa-p256.pub')]), `${twoSignatures}: not a Sigstore DSSE bundle: at /dsseEnvelope/signatures`);
       });
 
       it('rejects a 200 MB file quickly, without reading it', async () => {
@@ -118,12 +118,12 @@ describe('gatehouse CLI', () => {
         writeFileSync(huge, '');
         truncateSync(huge, 200 * 1024 * 1024);
         const started = performance.now();
-        expectBadInput(gatehouse(['verify-attestation', huge, '--key', join(KEYS, 'ecdsa-p256.pub')]), `${huge}: file is 209715200 bytes`);
+        expectBadInput(gatehouse(['verify-attestation', huge, '--trusted-key', join(KEYS, 'ecdsa-p256.pub')]), `${huge}: file is 209715200 bytes`);
         expect(performance.now() - started).toBeLessThan(5000);
       });
 
       it('rejects a key file that is not a key, and a missing trust choice', () => {
-        expectBadInput(gatehouse(['verify-attestation', GOLDEN_BUNDLE, '--key', GOLDEN_BUNDLE]), `${GOLDEN_BUNDLE}: not a PEM public key`);
+        expectBadInput(gatehouse(['verify-attestation', GOLDEN_BUNDLE, '--trusted-key', GOLDEN_BUNDLE]), `${GOLDEN_BUNDLE}: not a PEM public key`);
         expectBadInput(gatehouse(['verify-attestation', GOLDEN_BUNDLE]), 'no trusted signer');
       });
 
@@ -133,7 +133,7 @@ describe('gatehouse CLI', () => {
       });
 
       it('with --json, also reports an error as a JSON object on stdout, with the same exit code', () => {
-        const bad = gatehouse(['verify-attestation', GOLDEN_BUNDLE, '--key', GOLDEN_BUNDLE, '--json']);
+        const bad = gatehouse(['verify-attestation', GOLDEN_BUNDLE, '--trusted-key', GOLDEN_BUNDLE, '--json']);
         expect(bad.status).toBe(2);
         expect(bad.stderr).toMatch(new RegExp(`^gatehouse: ${GOLDEN_BUNDLE}: not a PEM public key.*\\n$`));
         const line = bad.stderr.slice('gatehouse: '.length, -1);
@@ -142,7 +142,7 @@ describe('gatehouse CLI', () => {
         expect(usage.status).toBe(2);
         expect(JSON.parse(usage.stdout)).toEqual({ error: { exitCode: 2, code: 'commander.unknownOption', message: "error: unknown option '--skip-checks'" } });
         // Without --json, stdout stays empty.
-        expect(gatehouse(['verify-attestation', GOLDEN_BUNDLE, '--key', GOLDEN_BUNDLE]).stdout).toBe('');
+        expect(gatehouse(['verify-attestation', GOLDEN_BUNDLE, '--trusted-key', GOLDEN_BUNDLE]).stdout).toBe('');
       });
     });
   });
@@ -150,28 +150,28 @@ describe('gatehouse CLI', () => {
   describe('gate integrity', () => {
     it('exits 0 and stores the attestation when the digest matches, 1 when it does not', async () => {
       const store = await temporaryDirectory();
-      const pass = gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${golden.files.digest}`, '--key', join(KEYS, 'ecdsa-p256.key'), '--store', store, '--at', '2026-11-22T09:00:00Z']);
+      const pass = gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${golden.files.digest}`, '--signing-key', join(KEYS, 'ecdsa-p256.key'), '--store', store, '--at', '2026-11-22T09:00:00Z']);
       expect(pass.status, pass.stderr).toBe(0);
       const location = /attestation: (.+)/.exec(pass.stdout)![1]!;
       expect(location.startsWith(join(store, `sha256-${golden.files.digest}`))).toBe(true);
-      const verify = gatehouse(['verify-attestation', location, '--key', join(KEYS, 'ecdsa-p256.pub'), '--json']);
+      const verify = gatehouse(['verify-attestation', location, '--trusted-key', join(KEYS, 'ecdsa-p256.pub'), '--json']);
       expect(JSON.parse(verify.stdout).statement.predicate).toMatchObject({ verdict: 'pass', evaluatedAt: '2026-11-22T09:00:00Z' });
 
-      const fail = gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${'00'.repeat(32)}`, '--key', join(KEYS, 'ecdsa-p256.key'), '--store', store]);
+      const fail = gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${'00'.repeat(32)}`, '--signing-key', join(KEYS, 'ecdsa-p256.key'), '--store', store]);
       expect(fail.status).toBe(1);
       expect(fail.stdout).toMatch(/integrity: fail[\s\S]*differs from the recorded/);
     });
 
     it('rejects a malformed expected digest or time before doing anything', async () => {
       const out = join(await temporaryDirectory(), 'a.json');
-      expectBadInput(gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', 'abc', '--key', join(KEYS, 'ecdsa-p256.key'), '--out', out]), '--expected');
-      expectBadInput(gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${golden.files.digest}`, '--key', join(KEYS, 'ecdsa-p256.key'), '--out', out, '--at', 'yesterday']), '--at');
+      expectBadInput(gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', 'abc', '--signing-key', join(KEYS, 'ecdsa-p256.key'), '--out', out]), '--expected');
+      expectBadInput(gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${golden.files.digest}`, '--signing-key', join(KEYS, 'ecdsa-p256.key'), '--out', out, '--at', 'yesterday']), '--at');
       expect(existsSync(out)).toBe(false);
     });
   });
 
   describe('where a gate writes', () => {
-    const integrity = (...where: string[]) => gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${golden.files.digest}`, '--key', join(KEYS, 'ecdsa-p256.key'), ...where]);
+    const integrity = (...where: string[]) => gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${golden.files.digest}`, '--signing-key', join(KEYS, 'ecdsa-p256.key'), ...where]);
 
     it('says a directory, or a file where a folder should be, is bad input (exit 2)', async () => {
       const dir = await temporaryDirectory();
@@ -190,6 +190,17 @@ describe('gatehouse CLI', () => {
       expect(readdirSync(dir)).toEqual(['a-file']);
     });
 
+    it('still takes the old flag names (--key for --signing-key, verify-attestation --key for --trusted-key), never both at once', async () => {
+      const dir = await temporaryDirectory();
+      const old = gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${golden.files.digest}`, '--key', join(KEYS, 'ecdsa-p256.key'), '--out', join(dir, 'old.json')]);
+      expect(old.status, old.stderr).toBe(0);
+      const both = gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${golden.files.digest}`, '--key', join(KEYS, 'ecdsa-p256.key'), '--signing-key', join(KEYS, 'ecdsa-p256.key'), '--out', join(dir, 'both.json')]);
+      expect(both.status).toBe(2);
+      expect(existsSync(join(dir, 'both.json'))).toBe(false);
+      expect(gatehouse(['verify-attestation', join(dir, 'old.json'), '--key', join(KEYS, 'ecdsa-p256.pub')]).status).toBe(0);
+      expect(gatehouse(['verify-attestation', join(dir, 'old.json'), '--trusted-key', join(KEYS, 'ed25519.pub')]).status).toBe(1);
+    });
+
     it('refuses --out with --store rather than ignore one of them', async () => {
       const dir = await temporaryDirectory();
       const result = integrity('--out', join(dir, 'a.json'), '--store', join(dir, 'store'));
@@ -202,7 +213,7 @@ describe('gatehouse CLI', () => {
       const dir = await temporaryDirectory();
       const summary = join(dir, 'summary.md');
       const expected = ['--expected', `sha256:${golden.files.digest}`];
-      const args = ['gate', 'integrity', MODEL_TREE, '--key', join(KEYS, 'ecdsa-p256.key'), '--store', join(dir, 'store')];
+      const args = ['gate', 'integrity', MODEL_TREE, '--signing-key', join(KEYS, 'ecdsa-p256.key'), '--store', join(dir, 'store')];
       expect(gatehouse([...args, ...expected], { env: { GITHUB_STEP_SUMMARY: summary } }).status).toBe(0);
       const failed = gatehouse([...args, '--expected', `sha256:${'0'.repeat(64)}`], { env: { GITHUB_STEP_SUMMARY: summary } });
       expect(failed.status).toBe(1);
@@ -232,7 +243,7 @@ describe('gatehouse CLI', () => {
       };
       for (const args of [['--help'], ['digest', MODEL_TREE]]) expect(await closed(args), args.join(' ')).toEqual([0, '']);
       // A verification that fails keeps exit 1, with its own line and no stack trace.
-      const [status, stderr] = await closed(['verify-attestation', GOLDEN_BUNDLE, '--key', join(KEYS, 'ed25519.pub'), '--json']);
+      const [status, stderr] = await closed(['verify-attestation', GOLDEN_BUNDLE, '--trusted-key', join(KEYS, 'ed25519.pub'), '--json']);
       expect(status).toBe(1);
       expect(stderr).not.toMatch(/EPIPE|node:internal/);
     });
@@ -253,7 +264,7 @@ describe('gatehouse CLI', () => {
       const model = join(await temporaryDirectory(), 'model');
       cpSync(MODEL_TREE, model, { recursive: true });
       cpSync(join(BUNDLES, 'model-signing-key.sig'), join(model, 'model.sig'));
-      const args = ['gate', 'provenance', model, '--policy', policy.path, '--policy-key', POLICY_PUB, '--key', join(KEYS, 'ed25519.key'), '--out', join(model, '..', 'p.json')];
+      const args = ['gate', 'provenance', model, '--policy', policy.path, '--policy-key', POLICY_PUB, '--signing-key', join(KEYS, 'ed25519.key'), '--out', join(model, '..', 'p.json')];
       const pass = gatehouse(args);
       expect(pass.status, pass.stdout + pass.stderr).toBe(0);
       writeFileSync(join(model, 'a.txt'), 'changed');
@@ -266,7 +277,7 @@ describe('gatehouse CLI', () => {
       const model = join(await temporaryDirectory(), 'model');
       cpSync(MODEL_TREE, model, { recursive: true });
       cpSync(join(BUNDLES, 'model-signing-key.sig'), join(model, 'model.sig'));
-      const result = gatehouse(['gate', 'provenance', model, '--policy', join(ROOT, 'bundles', 'gatehouse.tar.gz'), '--policy-key', POLICY_PUB, '--key', join(KEYS, 'ed25519.key'), '--out', join(model, '..', 'p.json')]);
+      const result = gatehouse(['gate', 'provenance', model, '--policy', join(ROOT, 'bundles', 'gatehouse.tar.gz'), '--policy-key', POLICY_PUB, '--signing-key', join(KEYS, 'ed25519.key'), '--out', join(model, '..', 'p.json')]);
       expect(result.status, result.stderr).toBe(1);
       expect(result.stdout).toMatch(/provenance: fail[\s\S]*does not verify with any trusted key/);
     });

@@ -27,8 +27,8 @@ beforeAll(async () => {
   digest = gatehouse(['digest', model]).stdout.trim();
   store = join(work, 'attestations');
   for (const args of [
-    ['gate', 'integrity', model, '--expected', digest, '--key', join(KEYS, 'integrity-gate.key'), '--store', store, '--at', '2026-11-22T09:00:00Z'],
-    ['gate', 'provenance', model, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--key', join(KEYS, 'provenance-gate.key'), '--store', store, '--at', '2026-11-22T09:00:00Z'],
+    ['gate', 'integrity', model, '--expected', digest, '--signing-key', join(KEYS, 'integrity-gate.key'), '--store', store, '--at', '2026-11-22T09:00:00Z'],
+    ['gate', 'provenance', model, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--signing-key', join(KEYS, 'provenance-gate.key'), '--store', store, '--at', '2026-11-22T09:00:00Z'],
   ]) {
     const result = gatehouse(args);
     expect(result.status, result.stdout + result.stderr).toBe(0);
@@ -43,7 +43,7 @@ const verify = (...extra: string[]) =>
 describe('gatehouse verify', () => {
   it('allows a complete chain for development, shows the table, and writes a signed decision record', () => {
     const record = join(work, 'decision.json');
-    const result = verify('--stage', 'development', '--decision-out', record, '--decision-key', join(KEYS, 'decision-recorder.key'));
+    const result = verify('--stage', 'development', '--decision-out', record, '--signing-key', join(KEYS, 'decision-recorder.key'));
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^ALLOWED: sha256:[0-9a-f]{64} to development/);
     expect(result.stdout).toMatch(/integrity +present +key:SHA256:\S+ \(integrity-gate\) +pass/);
@@ -66,6 +66,13 @@ describe('gatehouse verify', () => {
     expect(postgres.status).toBe(2);
     expect(postgres.stderr).toMatch(/--store: no postgres: store backend/);
     expect(postgres.stdout).toBe('');
+  });
+
+  it('still takes --decision-key, the old name of --signing-key, for the record it signs', () => {
+    const record = join(work, 'old-flag-decision.json');
+    const result = verify('--stage', 'development', '--decision-out', record, '--decision-key', join(KEYS, 'decision-recorder.key'));
+    expect(result.status, result.stderr).toBe(0);
+    expect(existsSync(record)).toBe(true);
   });
 
   it('denies production with exit 1, listing every missing gate', () => {
@@ -158,7 +165,7 @@ describe('gatehouse verify', () => {
 
   it('refuses a report or record path that cannot be written before deciding, writing nothing (exit 2)', async () => {
     const dir = await temporaryDirectory();
-    const result = verify('--stage', 'development', '--output', `json=${join(dir, 'ok.json')}`, '--output', `junit=${dir}`, '--decision-out', join(dir, 'record.json'), '--decision-key', join(KEYS, 'decision-recorder.key'));
+    const result = verify('--stage', 'development', '--output', `json=${join(dir, 'ok.json')}`, '--output', `junit=${dir}`, '--decision-out', join(dir, 'record.json'), '--signing-key', join(KEYS, 'decision-recorder.key'));
     expect([result.status, result.stdout, result.stderr]).toEqual([2, '', `gatehouse: ${dir}: is a directory: name a file to write\n`]);
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -204,7 +211,7 @@ describe('gatehouse verify', () => {
 describe('gatehouse replay', () => {
   it('exits 0 for an identical replay and 1 with the difference when a bundle is gone', () => {
     const record = join(work, 'replay-decision.json');
-    expect(verify('--stage', 'development', '--decision-out', record, '--decision-key', join(KEYS, 'decision-recorder.key')).status).toBe(0);
+    expect(verify('--stage', 'development', '--decision-out', record, '--signing-key', join(KEYS, 'decision-recorder.key')).status).toBe(0);
     const args = ['replay', record, '--store', store, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub')];
     const same = gatehouse(args);
     expect(same.status, same.stdout + same.stderr).toBe(0);
@@ -221,7 +228,7 @@ describe('gatehouse replay', () => {
 
   it('refuses to sign a record with a key the policy does not list in decision_signers, writing nothing', () => {
     const record = join(work, 'unreplayable-decision.json');
-    const result = verify('--stage', 'development', '--decision-out', record, '--decision-key', join(KEYS, 'integrity-gate.key'));
+    const result = verify('--stage', 'development', '--decision-out', record, '--signing-key', join(KEYS, 'integrity-gate.key'));
     expect(result.status, result.stderr).toBe(2);
     expect(result.stderr).toMatch(/integrity-gate\.key: SHA256:\S+ is not one of the policy's decision_signers \(decision-recorder\)/);
     expect(existsSync(record)).toBe(false);
@@ -230,7 +237,7 @@ describe('gatehouse replay', () => {
   it('refuses a record signed by a key that may not sign decisions', async () => {
     const record = join(work, 'forged-decision.json');
     const good = join(work, 'good-decision.json');
-    expect(verify('--stage', 'development', '--decision-out', good, '--decision-key', join(KEYS, 'decision-recorder.key')).status).toBe(0);
+    expect(verify('--stage', 'development', '--decision-out', good, '--signing-key', join(KEYS, 'decision-recorder.key')).status).toBe(0);
     const { KeySigner } = await import('../../src/sign/key/key-signer.ts');
     const { readPrivateKey } = await import('../../src/keys/keys.ts');
     const { signStatement } = await import('../../src/sign/attest.ts');

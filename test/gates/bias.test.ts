@@ -325,7 +325,7 @@ describe('gatehouse gate bias', () => {
   const args = (dir: string, extra: string[]) => [
     'gate', 'bias', '--subject', `sha256:${'c'.repeat(64)}`, '--group', 'gender', '--group', 'age',
     '--policy', join(ROOT, 'bundles', 'gatehouse.tar.gz'), '--policy-key', join(keys, 'policy-team.pub'),
-    '--key', join(keys, 'bias-gate.key'), '--out', join(dir, 'bias.sigstore.json'), '--report-dir', join(dir, 'reports'), '--json', ...extra,
+    '--signing-key', join(keys, 'bias-gate.key'), '--out', join(dir, 'bias.sigstore.json'), '--report-dir', join(dir, 'reports'), '--json', ...extra,
   ];
   const digestOf = (path: string) => `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
 

@@ -165,7 +165,7 @@ describe('runProvenanceGate', () => {
       const model = join(await temporaryDirectory(), 'model');
       cpSync(MODEL_TREE, model, { recursive: true });
       rmSync(join(model, 'model.sig'));
-      const signed = gatehouse(['sign-model', model, '--key', join(KEYS, 'model-signer.key'), '--json']);
+      const signed = gatehouse(['sign-model', model, '--signing-key', join(KEYS, 'model-signer.key'), '--json']);
       expect(signed.status, signed.stderr).toBe(0);
       expect(JSON.parse(signed.stdout)).toMatchObject({ signature: join(model, 'model.sig'), digest: `sha256:${golden.files.digest}`, serialization: { method: 'files' } });
       const verify = () => run(tool('.venv/bin/model_signing'), ['verify', 'key', model, '--public_key', join(KEYS, 'model-signer.pub'), '--signature', join(model, 'model.sig')]);
@@ -175,7 +175,7 @@ describe('runProvenanceGate', () => {
       writeFileSync(join(model, 'a.txt'), 'changed');
       expect(verify().status).not.toBe(0);
       const unsigned = gatehouse(['sign-model', model]);
-      expect([unsigned.status, unsigned.stderr]).toEqual([2, 'gatehouse: pass exactly one of --key FILE and --keyless\n']);
+      expect([unsigned.status, unsigned.stderr]).toEqual([2, 'gatehouse: pass exactly one of --signing-key FILE and --keyless\n']);
     });
   });
 });

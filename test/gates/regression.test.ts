@@ -418,7 +418,7 @@ describe('gatehouse gate regression', () => {
     '--candidate-run', join(EXAMPLES, `${candidate}-run.json`), '--baseline-run', join(EXAMPLES, 'baseline-run.json'),
     '--deployed', DEPLOYED, '--evaluation-set', evaluationSet,
     '--policy', join(ROOT, 'bundles', 'gatehouse.tar.gz'), '--policy-key', join(KEYS, 'policy-team.pub'),
-    '--key', join(KEYS, 'regression-gate.key'), '--out', join(dir, 'regression.sigstore.json'), '--report-dir', join(dir, 'reports'), '--json',
+    '--signing-key', join(KEYS, 'regression-gate.key'), '--out', join(dir, 'regression.sigstore.json'), '--report-dir', join(dir, 'reports'), '--json',
   ];
 
   it('signs a pass with thresholds, level and resamples from the verified policy bundle, and a derived seed', async () => {

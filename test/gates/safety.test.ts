@@ -306,7 +306,7 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
     const result = await gatehouseAsync([
       'gate', 'safety', '--subject', `sha256:${'c'.repeat(64)}`, '--dataset', small, '--endpoint', url, '--model', 'candidate', '--resume', join(dir, 'r.jsonl'),
       '--policy', join(ROOT, 'bundles', 'gatehouse.tar.gz'), '--policy-key', join(KEYS, 'policy-team.pub'),
-      '--key', join(KEYS, 'safety-gate.key'), '--out', join(dir, 'safety.sigstore.json'), '--report-dir', join(dir, 'reports'), '--json',
+      '--signing-key', join(KEYS, 'safety-gate.key'), '--out', join(dir, 'safety.sigstore.json'), '--report-dir', join(dir, 'reports'), '--json',
     ]);
     expect(result.status, result.stderr).toBe(1);
     const { statement } = JSON.parse(result.stdout);
@@ -344,7 +344,7 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
     const common = [
       'gate', 'safety', '--subject', DIGEST, '--dataset', small, '--responses', responses,
       '--policy', join(ROOT, 'bundles', 'gatehouse.tar.gz'), '--policy-key', join(KEYS, 'policy-team.pub'),
-      '--key', join(KEYS, 'safety-gate.key'), '--out', join(dir, 'safety.sigstore.json'), '--report-dir', join(dir, 'reports'), '--json',
+      '--signing-key', join(KEYS, 'safety-gate.key'), '--out', join(dir, 'safety.sigstore.json'), '--report-dir', join(dir, 'reports'), '--json',
     ];
     // The rule-based judge policy data accepts runs, and records the responses file by digest.
     const accepted = await gatehouseAsync(common);
@@ -372,7 +372,7 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
     const result = await gatehouseAsync([
       'gate', 'safety', '--subject', DIGEST, '--dataset', small, '--endpoint', `http://127.0.0.1:${port}/v1`, '--model', 'candidate', '--concurrency', '1',
       '--policy', join(ROOT, 'bundles', 'gatehouse.tar.gz'), '--policy-key', join(KEYS, 'policy-team.pub'),
-      '--key', join(KEYS, 'safety-gate.key'), '--out', out, '--report-dir', join(dir, 'reports'),
+      '--signing-key', join(KEYS, 'safety-gate.key'), '--out', out, '--report-dir', join(dir, 'reports'),
     ]);
     expect(result.status, result.stderr).toBe(3);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);

@@ -19,7 +19,7 @@ describe('cosign interoperability', () => {
         const predicate = join(dir, 'predicate.json');
         writeFileSync(predicate, JSON.stringify({ note: 'interop' }));
         const out = join(dir, 'a.sigstore.json');
-        const attest = gatehouse(['attest', '--subject', artifact, '--predicate-type', TYPE.replace('integrity', 'interop'), '--predicate', predicate, '--key', join(KEYS, `${alg}.key`), '--out', out]);
+        const attest = gatehouse(['attest', '--subject', artifact, '--predicate-type', TYPE.replace('integrity', 'interop'), '--predicate', predicate, '--signing-key', join(KEYS, `${alg}.key`), '--out', out]);
         expect(attest.status, attest.stderr).toBe(0);
 
         const verified = cosignVerify(out, join(KEYS, `${alg}.pub`), artifact, TYPE.replace('integrity', 'interop'));
@@ -53,7 +53,7 @@ describe('cosign interoperability', () => {
       const ok = gatehouse(['verify-attestation', bundle, '--key', join(KEYS, 'cosign.pub'), '--subject', artifact, '--json']);
       expect(ok.status, ok.stderr).toBe(0);
       expect(JSON.parse(ok.stdout).statement.predicateType).toBe('https://example.com/cosign-fixture/v1');
-      const wrongKey = gatehouse(['verify-attestation', bundle, '--key', join(KEYS, 'ecdsa-p256.pub')]);
+      const wrongKey = gatehouse(['verify-attestation', bundle, '--trusted-key', join(KEYS, 'ecdsa-p256.pub')]);
       expect(wrongKey.status).toBe(1);
     });
 
@@ -69,9 +69,9 @@ describe('cosign interoperability', () => {
         '--bundle', join(dir, 'b.json'), '--use-signing-config=false', '--tlog-upload=false', '--new-bundle-format', '--yes', join(dir, 'artifact'),
       ], { env });
       expect(attest.status, attest.stderr).toBe(0);
-      const ok = gatehouse(['verify-attestation', join(dir, 'b.json'), '--key', join(dir, 'c.pub'), '--subject', join(dir, 'artifact'), '--predicate-type', 'https://example.com/live/v1']);
+      const ok = gatehouse(['verify-attestation', join(dir, 'b.json'), '--trusted-key', join(dir, 'c.pub'), '--subject', join(dir, 'artifact'), '--predicate-type', 'https://example.com/live/v1']);
       expect(ok.status, ok.stderr).toBe(0);
-      const otherSubject = gatehouse(['verify-attestation', join(dir, 'b.json'), '--key', join(dir, 'c.pub'), '--subject', join(dir, 'p.json')]);
+      const otherSubject = gatehouse(['verify-attestation', join(dir, 'b.json'), '--trusted-key', join(dir, 'c.pub'), '--subject', join(dir, 'p.json')]);
       expect(otherSubject.status).toBe(1);
     });
   });
@@ -79,7 +79,7 @@ describe('cosign interoperability', () => {
   describe('a key pair made by cosign generate-key-pair (ENCRYPTED SIGSTORE PRIVATE KEY)', () => {
     const cosign = () => tool('.tools/bin/cosign');
     const attest = (dir: string, env: NodeJS.ProcessEnv, out = join(dir, 'b.json')) =>
-      gatehouse(['attest', '--subject', join(dir, 'artifact'), '--predicate-type', TYPE_LIVE, '--predicate', join(dir, 'p.json'), '--key', join(dir, 'c.key'), '--out', out], { env });
+      gatehouse(['attest', '--subject', join(dir, 'artifact'), '--predicate-type', TYPE_LIVE, '--predicate', join(dir, 'p.json'), '--signing-key', join(dir, 'c.key'), '--out', out], { env });
     const TYPE_LIVE = 'https://example.com/encrypted-key/v1';
     const keyPair = async (password: string) => {
       const dir = await temporaryDirectory();
@@ -95,7 +95,7 @@ describe('cosign interoperability', () => {
       expect(signed.status, signed.stderr).toBe(0);
       const verified = run(cosign(), ['verify-blob-attestation', '--key', join(dir, 'c.pub'), '--bundle', join(dir, 'b.json'), '--insecure-ignore-tlog', '--type', TYPE_LIVE, join(dir, 'artifact')]);
       expect(verified.status, verified.stderr).toBe(0);
-      expect(gatehouse(['verify-attestation', join(dir, 'b.json'), '--key', join(dir, 'c.pub'), '--subject', join(dir, 'artifact')]).status).toBe(0);
+      expect(gatehouse(['verify-attestation', join(dir, 'b.json'), '--trusted-key', join(dir, 'c.pub'), '--subject', join(dir, 'artifact')]).status).toBe(0);
       // GATEHOUSE_PASSWORD comes first.
       expect(attest(dir, { GATEHOUSE_PASSWORD: 'correct horse', COSIGN_PASSWORD: 'wrong' }, join(dir, 'b2.json')).status).toBe(0);
       // An empty password is a password (cosign's default for CI keys).
@@ -105,7 +105,7 @@ describe('cosign interoperability', () => {
 
     it('asks on a terminal when no password is in the environment', async () => {
       const dir = await keyPair('typed');
-      const command = [process.execPath, join(ROOT, 'cli', 'gatehouse.ts'), 'attest', '--subject', join(dir, 'artifact'), '--predicate-type', TYPE_LIVE, '--predicate', join(dir, 'p.json'), '--key', join(dir, 'c.key'), '--out', join(dir, 'b.json')].map((arg) => `'${arg}'`).join(' ');
+      const command = [process.execPath, join(ROOT, 'cli', 'gatehouse.ts'), 'attest', '--subject', join(dir, 'artifact'), '--predicate-type', TYPE_LIVE, '--predicate', join(dir, 'p.json'), '--signing-key', join(dir, 'c.key'), '--out', join(dir, 'b.json')].map((arg) => `'${arg}'`).join(' ');
       const { COSIGN_PASSWORD: _c, GATEHOUSE_PASSWORD: _g, ...env } = process.env;
       // script(1) gives the command a terminal; the answer is typed after the prompt appears.
       const typed = run('bash', ['-c', `(sleep 2; printf 'typed\\r') | script -qec "${command.replaceAll('"', '\\"')}" /dev/null`], { env });
@@ -158,7 +158,7 @@ describe('cosign interoperability', () => {
       writeFileSync(join(dir, 'c.key'), pair.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pkcs8 pass' }));
       writeFileSync(join(dir, 'c.pub'), pair.publicKey.export({ type: 'spki', format: 'pem' }));
       expect(attest(dir, { GATEHOUSE_PASSWORD: 'pkcs8 pass' }).status).toBe(0);
-      expect(gatehouse(['verify-attestation', join(dir, 'b.json'), '--key', join(dir, 'c.pub')]).status).toBe(0);
+      expect(gatehouse(['verify-attestation', join(dir, 'b.json'), '--trusted-key', join(dir, 'c.pub')]).status).toBe(0);
       expect(attest(dir, { GATEHOUSE_PASSWORD: 'nope' }, join(dir, 'x.json')).stderr).toContain('cannot decrypt this private key: wrong password or a damaged file');
     });
   });

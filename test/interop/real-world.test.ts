@@ -128,7 +128,7 @@ describe('real-world Sigstore bundles (test/fixtures/real-world)', () => {
 
     it('refuses npm\'s publish attestation without the trusted root that checks its log entry', () => {
       const entry = manifest.bundles.find((e) => e.trust.key !== undefined)!;
-      const result = gatehouse(['verify-attestation', bundlePath(entry), '--key', join(DIR, 'trust', entry.trust.key!), '--json']);
+      const result = gatehouse(['verify-attestation', bundlePath(entry), '--trusted-key', join(DIR, 'trust', entry.trust.key!), '--json']);
       expect(result.status).toBe(1);
       expect(JSON.parse(result.stdout)).toMatchObject({ verified: false, code: 'TLOG_INVALID' });
     });
@@ -141,7 +141,7 @@ describe('real-world Sigstore bundles (test/fixtures/real-world)', () => {
         expect(result.stderr).toContain('keyless verification needs --trusted-root, --certificate-identity (or -regexp) and --certificate-oidc-issuer together');
       }
       // With a key but no identity, a certificate-signed bundle is nobody's: refused, not trusted.
-      const result = gatehouse(['verify-attestation', bundlePath(entry), '--key', join(DIR, 'trust', 'npm-attestations.pub'), '--trusted-root', rootPath(entry), '--json']);
+      const result = gatehouse(['verify-attestation', bundlePath(entry), '--trusted-key', join(DIR, 'trust', 'npm-attestations.pub'), '--trusted-root', rootPath(entry), '--json']);
       expect(result.status).toBe(1);
       expect(JSON.parse(result.stdout)).toMatchObject({ verified: false, code: 'UNTRUSTED_IDENTITY' });
     });
