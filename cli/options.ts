@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { InputError } from '../src/error.ts';
 import { resolveSubject as resolveArtifact, type ArtifactDigest } from '../src/digest/artifact.ts';
-import type { AttestOptions } from '../src/sign/attest.ts';
+import type { SigningOptions } from '../src/sign/attest.ts';
 import { progressReporter } from './progress.ts';
 import type { TrustPolicy } from '../src/verify/trust.ts';
 import { DEFAULT_STORE_DIRECTORY } from '../src/store/fs-store.ts';
@@ -44,7 +44,7 @@ export function addSigningOptions(command: Command): Command {
 }
 
 /** Builds the signer the flags ask for; exactly one of --signing-key and --keyless. */
-export async function signingFrom(flags: SigningFlags): Promise<AttestOptions> {
+export async function signingFrom(flags: SigningFlags): Promise<SigningOptions> {
   const keyPath = flags.signingKey ?? flags.key;
   if ((keyPath === undefined) === (flags.keyless !== true)) {
     throw new InputError({ code: 'USAGE', message: 'pass exactly one of --signing-key FILE and --keyless' });

@@ -41,7 +41,7 @@ export { KeySigner } from './sign/key/key-signer.ts';
 export { SIGSTORE_PUBLIC_GOOD, keylessSigning } from './sign/keyless/keyless.ts';
 export type { KeylessOptions, KeylessSigning } from './sign/keyless/keyless.ts';
 export { signStatement } from './sign/attest.ts';
-export type { AttestOptions } from './sign/attest.ts';
+export type { SigningOptions } from './sign/attest.ts';
 export { SigningError } from './sign/error.ts';
 export type { SigningErrorCode } from './sign/error.ts';
 
@@ -140,7 +140,7 @@ export { pairedCounts, pairedMeanEvidence, pairedProportionEvidence, tangoStatis
 export type { DifferenceEvidence, PairedCounts } from './stats/paired.ts';
 export { geometricMean, logRatioEvidence, runsNeeded } from './stats/ratio.ts';
 export type { RunEvidenceProblem } from './stats/ratio.ts';
-export { benjaminiHochberg, cohensD, cohensDz, hodgesLehmannShift, holm, mannWhitneyNullCdf, mannWhitneyU } from './stats/tests.ts';
+export { benjaminiHochberg, cohensD, cohensDz, hodgesLehmannShift, holm, mannWhitneyNullCdf, mannWhitneyU } from './stats/hypothesis-tests.ts';
 export { runBootstraps } from './stats/parallel.ts';
 export type { BootstrapJob, BootstrapJobResult } from './stats/parallel.ts';
 

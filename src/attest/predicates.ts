@@ -1,4 +1,5 @@
 import type { SignerIdentity } from '../verify/identity.ts';
+import type { Interval } from '../stats/intervals.ts';
 
 /** The names of gatehouse's own gates (the registry in src/gates/registry.ts holds what each is, and any other gate registered). */
 export type GateName = 'integrity' | 'provenance' | 'regression' | 'safety' | 'bias' | 'approval' | 'canary';
@@ -30,12 +31,8 @@ export interface EvidenceReference {
   name?: string;
 }
 
-/** A confidence interval. */
-export interface Interval {
-  low: number;
-  high: number;
-  level?: number;
-}
+/** A confidence interval, as the statistics make it and predicates record it. */
+export type { Interval } from '../stats/intervals.ts';
 
 /** One metric compared between candidate and baseline: delta = candidate - baseline (relative for latency, throughput, memory). */
 export interface MetricComparison {

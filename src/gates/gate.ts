@@ -9,7 +9,7 @@ import { digestArtifact, digestHex, type ArtifactDigest } from '../digest/artifa
 import type { ModelDigestOptions, ModelManifest } from '../digest/model.ts';
 import type { VerifiedPolicyBundle } from '../policy/bundle.ts';
 import type { SchemaValidator } from '../schema/validator.ts';
-import { signStatement, type AttestOptions } from '../sign/attest.ts';
+import { signStatement, type SigningOptions } from '../sign/attest.ts';
 import { toRFC3339 } from '../time.ts';
 import { markdownText } from '../io/text.ts';
 
@@ -26,7 +26,7 @@ export interface GateRun<P extends GatePredicateBase> {
 export async function attestGate<P extends GatePredicateBase>(
   subject: { name: string; digest: ArtifactDigest },
   predicate: P,
-  signing: AttestOptions,
+  signing: SigningOptions,
 ): Promise<GateRun<P>> {
   const gate = gateRegistry.get(predicate.gate);
   if (gate === undefined) throw new Error(`no gate named ${predicate.gate} is registered`);
@@ -88,7 +88,7 @@ export async function attestWithReport<P extends GatePredicateBase>(
   predicate: P,
   report: object,
   markdown: (predicate: P) => string,
-  signing: AttestOptions,
+  signing: SigningOptions,
 ): Promise<ReportedGateRun<P>> {
   const reportJSON = `${JSON.stringify({ subject, ...report }, null, 2)}\n`;
   const withReport = { ...predicate, evidence: [...predicate.evidence, { role: 'report', digest: `sha256:${createHash('sha256').update(reportJSON).digest('hex')}` }] };

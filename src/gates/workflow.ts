@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { GatePredicateBase } from '../attest/predicates.ts';
 import { resolveSubject, type ArtifactDigest, type SubjectReference } from '../digest/artifact.ts';
 import { ensureDirectory, prepareOutputFile, writeFileAtomic } from '../io/atomic.ts';
-import type { AttestOptions } from '../sign/attest.ts';
+import type { SigningOptions } from '../sign/attest.ts';
 import { serializeBundle } from '../store/serialize.ts';
 import type { AttestationStore } from '../store/store.ts';
 import { gateMarkdown, type GateRun } from './gate.ts';
@@ -22,7 +22,7 @@ export interface GateSink {
 /** What every gate entry point needs beyond its evidence: the time judged at, how to sign, where outputs go. */
 export interface GateContext {
   evaluatedAt: Date;
-  signing: AttestOptions;
+  signing: SigningOptions;
   sink: GateSink;
   /** A progress callback for one piece of long work, or none (the default: silent). */
   progress?: (label: string, unit: 'bytes' | 'prompts') => ProgressCallback | undefined;

@@ -7,7 +7,7 @@ import { SigningError } from './error.ts';
 import type { Signer } from './signer.ts';
 import { describeThrown } from '../error.ts';
 
-export interface AttestOptions {
+export interface SigningOptions {
   signer: Signer;
   /** Transparency log and timestamp witnesses; none for key-signed offline bundles. */
   witnesses?: Witness[];
@@ -18,7 +18,7 @@ export interface AttestOptions {
  * application/vnd.in-toto+json) inside a Sigstore bundle v0.3 and returns its
  * JSON form. The payload is the statement's canonical JSON.
  */
-export async function signStatement(statement: Statement<object>, options: AttestOptions): Promise<SerializedBundle> {
+export async function signStatement(statement: Statement<object>, options: SigningOptions): Promise<SerializedBundle> {
   writtenStatementValidator.assert(statement, '<statement>', 'in-toto statement');
   const builder = new DSSEBundleBuilder({ signer: options.signer, witnesses: options.witnesses ?? [] });
   try {

@@ -5,7 +5,7 @@ import { pairedCounts, pairedMeanEvidence, pairedProportionEvidence, tangoStatis
 import { seededRandom } from '../../src/stats/random.ts';
 import { logRatioEvidence, runsNeeded } from '../../src/stats/ratio.ts';
 import { normalQuantile, studentTCdf, studentTQuantile } from '../../src/stats/special.ts';
-import { cohensDz, hodgesLehmannShift, mannWhitneyNullCdf } from '../../src/stats/tests.ts';
+import { cohensDz, hodgesLehmannShift, mannWhitneyNullCdf } from '../../src/stats/hypothesis-tests.ts';
 import golden from '../fixtures/golden/stats.json' with { type: 'json' };
 
 const close = (actual: number, expected: number, tolerance = 1e-9) => {

@@ -4,7 +4,7 @@ import { clopperPearsonInterval, samplesNeeded, wilsonInterval } from '../../src
 import { binomial, seededRandom } from '../../src/stats/random.ts';
 import { runBootstraps } from '../../src/stats/parallel.ts';
 import { betaQuantile, normalCdf, normalQuantile } from '../../src/stats/special.ts';
-import { benjaminiHochberg, cohensD, cohensDz, hodgesLehmannShift, holm, mannWhitneyU } from '../../src/stats/tests.ts';
+import { benjaminiHochberg, cohensD, cohensDz, hodgesLehmannShift, holm, mannWhitneyU } from '../../src/stats/hypothesis-tests.ts';
 import golden from '../fixtures/golden/stats.json' with { type: 'json' };
 
 // Tolerances: closed forms and special functions agree with scipy to 1e-9

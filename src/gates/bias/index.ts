@@ -2,7 +2,7 @@ import type { BiasPredicate } from '../../attest/predicates.ts';
 import type { ArtifactDigest, SubjectReference } from '../../digest/artifact.ts';
 import { readEvidenceFile } from '../../io/read.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
-import type { AttestOptions } from '../../sign/attest.ts';
+import type { SigningOptions } from '../../sign/attest.ts';
 import { attestWithReport, gateThresholds, judgingContext, type ReportedGateRun } from '../gate.ts';
 import { DEFAULT_SCORE_THRESHOLD, evaluateBias, type BiasReport, type BiasThresholds } from './evaluate.ts';
 import { joinPredictions, parseBiasDataset, parseCounterfactuals } from './predictions.ts';
@@ -32,7 +32,7 @@ export interface BiasGateOptions {
   counterfactuals?: EvidenceText;
   policy: VerifiedPolicyBundle;
   evaluatedAt: Date;
-  signing: AttestOptions;
+  signing: SigningOptions;
 }
 
 export interface BiasGateRun extends ReportedGateRun<BiasPredicate> {

@@ -1,7 +1,7 @@
 import type { IntegrityPredicate } from '../../attest/predicates.ts';
 import type { ArtifactDigest } from '../../digest/artifact.ts';
 import type { ModelDigestOptions } from '../../digest/model.ts';
-import type { AttestOptions } from '../../sign/attest.ts';
+import type { SigningOptions } from '../../sign/attest.ts';
 import { toRFC3339 } from '../../time.ts';
 import { attestGate, describeArtifact, type GateRun } from '../gate.ts';
 import { deliverGateRun, progressOption, type GateContext, type GateOutcome } from '../workflow.ts';
@@ -14,7 +14,7 @@ export interface IntegrityGateOptions {
   /** Where the expected digest came from (a registry URL, a pipeline run). */
   expectedSource?: string;
   evaluatedAt: Date;
-  signing: AttestOptions;
+  signing: SigningOptions;
   digest?: ModelDigestOptions;
 }
 

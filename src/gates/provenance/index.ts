@@ -8,7 +8,7 @@ import { DEFAULT_IGNORE_PATHS, hashModelDirectory, type ModelDigestOptions, type
 import { readBoundedFile } from '../../io/read.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
 import { policyDataOf, policySigners } from '../../policy/data.ts';
-import type { AttestOptions } from '../../sign/attest.ts';
+import type { SigningOptions } from '../../sign/attest.ts';
 import { VerificationError } from '../../verify/error.ts';
 import type { TrustPolicy } from '../../verify/trust.ts';
 import { AttestationVerifier } from '../../verify/verifier.ts';
@@ -27,7 +27,7 @@ export interface ProvenanceGateOptions {
   /** The verified policy bundle: its data's model_signers are who may sign models, and its digest is recorded. */
   policy: VerifiedPolicyBundle;
   evaluatedAt: Date;
-  signing: AttestOptions;
+  signing: SigningOptions;
   /** Told the bytes hashed so far as the model on disk is digested. */
   onProgress?: ModelDigestOptions['onProgress'];
 }

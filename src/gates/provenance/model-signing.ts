@@ -4,7 +4,7 @@ import { toStatement, type Statement } from '../../attest/statement.ts';
 import { hashModelDirectory, DEFAULT_IGNORE_PATHS, type ModelDigestOptions, type ModelManifest, type Serialization } from '../../digest/model.ts';
 import { writeFileAtomic } from '../../io/atomic.ts';
 import { toPublicKeyPEM } from '../../keys/keys.ts';
-import { signStatement, type AttestOptions } from '../../sign/attest.ts';
+import { signStatement, type SigningOptions } from '../../sign/attest.ts';
 import { KeySigner } from '../../sign/key/key-signer.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 import modelSignatureSchema from './model-signature.schema.json' with { type: 'json' };
@@ -65,7 +65,7 @@ export function modelSigningKeySigner(privateKey: KeyObject): KeySigner {
  */
 export async function signModelDirectory(
   directory: string,
-  signing: AttestOptions,
+  signing: SigningOptions,
   options: { serialization?: Serialization; onProgress?: ModelDigestOptions['onProgress'] } = {},
 ): Promise<{ manifest: ModelManifest; signaturePath: string }> {
   const manifest = await hashModelDirectory(directory, { ignorePaths: DEFAULT_IGNORE_PATHS, ...options });

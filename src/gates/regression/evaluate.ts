@@ -5,7 +5,7 @@ import { pairedCounts, pairedMeanEvidence, pairedProportionEvidence, type Differ
 import { runBootstraps, type BootstrapJob, type BootstrapJobResult } from '../../stats/parallel.ts';
 import { geometricMean, logRatioEvidence, runsNeeded } from '../../stats/ratio.ts';
 import { bonferroniLevel } from '../../stats/simultaneous.ts';
-import { cohensDz } from '../../stats/tests.ts';
+import { cohensDz } from '../../stats/hypothesis-tests.ts';
 import { figure, judgedBase } from '../gate.ts';
 import { MAX_EXAMPLES, type EvaluationExample, type EvidenceFile, type ExampleResult, type RunFigures } from './results.ts';
 

@@ -2,7 +2,7 @@ import type { RegressionPredicate } from '../../attest/predicates.ts';
 import type { ArtifactDigest, SubjectReference } from '../../digest/artifact.ts';
 import { InputError } from '../../error.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
-import type { AttestOptions } from '../../sign/attest.ts';
+import type { SigningOptions } from '../../sign/attest.ts';
 import { attestWithReport, gateThresholds, judgingContext, type ReportedGateRun } from '../gate.ts';
 import { deriveSeed } from '../seed.ts';
 import { evaluateRegression, type RegressionReport, type RegressionThresholds } from './evaluate.ts';
@@ -34,7 +34,7 @@ export interface RegressionGateOptions {
   /** Thresholds, level and resamples come only from a verified policy bundle, whose digest the attestation records. */
   policy: VerifiedPolicyBundle;
   evaluatedAt: Date;
-  signing: AttestOptions;
+  signing: SigningOptions;
 }
 
 /** What the regression gate produced: the signed attestation, its full report and a Markdown summary. */

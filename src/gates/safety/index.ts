@@ -5,7 +5,7 @@ import type { ArtifactDigest, SubjectReference } from '../../digest/artifact.ts'
 import { readEvidenceFile } from '../../io/read.ts';
 import { InputError } from '../../error.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
-import type { AttestOptions } from '../../sign/attest.ts';
+import type { SigningOptions } from '../../sign/attest.ts';
 import { attestWithReport, gateThresholds, judgingContext, type ReportedGateRun } from '../gate.ts';
 import { parseSafetyDataset, type SafetyPrompt } from './dataset.ts';
 import { collectResponses } from './endpoint.ts';
@@ -69,7 +69,7 @@ export interface SafetyGateOptions {
   judge: Judge;
   policy: VerifiedPolicyBundle;
   evaluatedAt: Date;
-  signing: AttestOptions;
+  signing: SigningOptions;
 }
 
 export interface SafetyGateRun extends ReportedGateRun<SafetyPredicate> {
