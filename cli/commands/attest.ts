@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { InputError } from '../../src/error.ts';
-import { digestHex } from '../../src/digest/artifact.ts';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
 import { readJSONFile } from '../../src/io/read.ts';
 import { addSigningOptions, resolveSubject, signingFrom, type SigningFlags } from '../options.ts';
@@ -28,26 +26,13 @@ export function registerAttest(program: Command, output: Output): void {
   )
     .option('--json', 'print the statement as JSON')
     .action(async (flags: AttestFlags) => {
-      const [{ gateRegistry }, { toStatement }, { signStatement }, { serializeBundle }] = await Promise.all([
-        import('../../src/gates/registry.ts'),
-        import('../../src/attest/statement.ts'),
-        import('../../src/sign/attest.ts'),
-        import('../../src/store/serialize.ts'),
-      ]);
+      const [{ assertPredicate, attestPredicate }, { serializeBundle }] = await Promise.all([import('../../src/sign/attest.ts'), import('../../src/store/serialize.ts')]);
       const predicate = await readJSONFile(flags.predicate);
-      if (predicate === null || typeof predicate !== 'object' || Array.isArray(predicate)) {
-        throw new InputError({ code: 'SCHEMA_INVALID', message: 'the predicate must be a JSON object', path: flags.predicate });
-      }
-      // A gatehouse predicate type promises its schema: refuse to sign one that breaks it.
-      gateRegistry.byPredicateType(flags.predicateType)?.predicateValidator.assert(predicate, flags.predicate, `${flags.predicateType} predicate`);
+      // A gatehouse predicate type promises its schema: one that breaks it is refused before any key is read.
+      await assertPredicate(flags.predicateType, predicate, flags.predicate);
       const signing = await signingFrom(flags);
       const subject = await resolveSubject(flags.subject, flags.subjectName);
-      const statement = toStatement({
-        subjects: [{ name: subject.name, digest: { sha256: digestHex(subject.digest) } }],
-        predicateType: flags.predicateType,
-        predicate: predicate as Record<string, unknown>,
-      });
-      const bundle = await signStatement(statement, signing);
+      const { statement, bundle } = await attestPredicate(subject, flags.predicateType, predicate, signing, flags.predicate);
       await writeFileAtomic(flags.out, serializeBundle(bundle));
       if (flags.json) printJSON(output, { out: flags.out, statement });
       else output.out(`wrote ${flags.out}: ${flags.predicateType} about ${subject.digest}`);

@@ -1,5 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { InputError, describeThrown } from '../error.ts';
+import { lstat } from 'node:fs/promises';
+import { writeFileAtomic } from '../io/atomic.ts';
 import { readBoundedFile } from '../io/read.ts';
 import { decryptPrivateKey, isEncryptedKey } from './encrypted.ts';
 
@@ -104,4 +106,29 @@ function sshString(value: string | Buffer): Buffer {
 /** The SPKI PEM of a public key, the form trust material and bundles carry. */
 export function toPublicKeyPEM(key: KeyObject): string {
   return (key.type === 'private' ? createPublicKey(key) : key).export({ type: 'spki', format: 'pem' }).toString();
+}
+
+/** Where writeKeyPair put a new key pair, and the public key's fingerprint. */
+export interface WrittenKeyPair {
+  privateKey: string;
+  publicKey: string;
+  algorithm: KeyAlgorithm;
+  keyId: string;
+}
+
+/**
+ * Generates a key pair and writes PREFIX.key (mode 0600) and PREFIX.pub.
+ * An existing file at either path is never replaced: losing a private key
+ * is not undoable.
+ */
+export async function writeKeyPair(prefix: string, algorithm: KeyAlgorithm = 'ecdsa-p256'): Promise<WrittenKeyPair> {
+  const privatePath = `${prefix}.key`;
+  const publicPath = `${prefix}.pub`;
+  for (const path of [privatePath, publicPath]) {
+    if ((await lstat(path).catch(() => undefined)) !== undefined) throw new InputError({ code: 'USAGE', message: 'already exists; refusing to overwrite a key', path });
+  }
+  const pair = generateKeyPair(algorithm);
+  await writeFileAtomic(privatePath, pair.privateKeyPEM, { mode: 0o600 });
+  await writeFileAtomic(publicPath, pair.publicKeyPEM, { mode: 0o644 });
+  return { privateKey: privatePath, publicKey: publicPath, algorithm, keyId: keyFingerprint(createPublicKey(pair.publicKeyPEM)) };
 }

@@ -1,11 +1,11 @@
 import { bundleToJSON, type SerializedBundle } from '@sigstore/bundle';
 import { DSSEBundleBuilder } from '@sigstore/sign';
 import type { Witness } from '@sigstore/sign';
-import { IN_TOTO_PAYLOAD_TYPE, writtenStatementValidator, type Statement } from '../attest/statement.ts';
+import { IN_TOTO_PAYLOAD_TYPE, toStatement, writtenStatementValidator, type Statement } from '../attest/statement.ts';
 import { canonicalJSON } from '../canonical/json.ts';
 import { SigningError } from './error.ts';
 import type { Signer } from './signer.ts';
-import { describeThrown } from '../error.ts';
+import { InputError, describeThrown } from '../error.ts';
 
 export interface SigningOptions {
   signer: Signer;
@@ -36,4 +36,34 @@ function ownSigningError(thrown: unknown): SigningError | undefined {
     if (error instanceof SigningError) return error;
   }
   return undefined;
+}
+
+/** Refuses a predicate that is no JSON object, or that breaks the schema of the registered gate its type names. */
+export async function assertPredicate(predicateType: string, predicate: unknown, source: string): Promise<void> {
+  if (predicate === null || typeof predicate !== 'object' || Array.isArray(predicate)) {
+    throw new InputError({ code: 'SCHEMA_INVALID', message: 'the predicate must be a JSON object', path: source });
+  }
+  const { gateRegistry } = await import('../gates/registry.ts');
+  gateRegistry.byPredicateType(predicateType)?.predicateValidator.assert(predicate, source, `${predicateType} predicate`);
+}
+
+/**
+ * Signs a statement that `subject` has `predicate` (of `predicateType`). A
+ * predicate of a registered gate's type must match that gate's schema: one
+ * that breaks it is refused before signing, naming `source`.
+ */
+export async function attestPredicate(
+  subject: { name: string; digest: `sha256:${string}` },
+  predicateType: string,
+  predicate: unknown,
+  signing: SigningOptions,
+  source = '<predicate>',
+): Promise<{ statement: Statement<Record<string, unknown>>; bundle: SerializedBundle }> {
+  await assertPredicate(predicateType, predicate, source);
+  const statement = toStatement({
+    subjects: [{ name: subject.name, digest: { sha256: subject.digest.slice('sha256:'.length) } }],
+    predicateType,
+    predicate: predicate as Record<string, unknown>,
+  });
+  return { statement, bundle: await signStatement(statement, signing) };
 }
