@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../digest/sha256.ts';
 import { InputError, describeThrown } from '../../error.ts';
 import { MAX_EVIDENCE_BYTES, decodeUTF8, parseJSON, readBoundedFile, readEvidenceFile } from '../../io/read.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
@@ -112,7 +112,7 @@ export async function readEvaluationSet(path: string): Promise<EvidenceFile<Eval
   for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++;
   if (lines > MAX_EXAMPLES) throw new InputError({ code: 'FILE_TOO_LARGE', message: `${lines} lines; the regression gate judges at most ${MAX_EXAMPLES} examples`, path });
   const text = decodeUTF8(bytes, path);
-  const digest: `sha256:${string}` = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const digest: `sha256:${string}` = `sha256:${sha256Hex(bytes)}`;
   const examples: EvaluationExample[] = [];
   eachLine(text, path, (json, row) => {
     const problem = setLineValidator.problem(json);
@@ -156,7 +156,7 @@ export async function readRunEvidence(path: string): Promise<EvidenceFile<RunFig
   const json = parseJSON(bytes, path);
   runValidator.assert(json, path, 'run figures file');
   const list = (value: number | number[]) => (Array.isArray(value) ? value : [value]);
-  return { source: path, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, content: { throughput: list(json.throughput), peakMemoryBytes: list(json.peak_memory_bytes) } };
+  return { source: path, digest: `sha256:${sha256Hex(bytes)}`, content: { throughput: list(json.throughput), peakMemoryBytes: list(json.peak_memory_bytes) } };
 }
 
 function refuseDuplicates(rows: ReadonlyArray<{ id: string }>, path: string): void {
