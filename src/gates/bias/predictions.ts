@@ -1,4 +1,5 @@
 import { InputError } from '../../error.ts';
+import { parseJSONLines } from '../../io/jsonl.ts';
 import { readTextFile } from '../../io/read.ts';
 
 /** One model prediction joined with its dataset row: the label and group attributes come from the dataset. */
@@ -234,18 +235,11 @@ function jsonlTable(text: string, path: string): Table {
   const indices = new Map<string, number>();
   const records: Array<Array<string | undefined>> = [];
   const lines: number[] = [];
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      throw new InputError({ code: 'JSON_INVALID', message: `row ${index + 1}: not valid JSON`, path });
-    }
-    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 1}: not an object`, path });
+  for (const { line, json } of parseJSONLines(text, path)) {
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${line}: not an object`, path });
     const record: Array<string | undefined> = [];
     for (const [key, value] of Object.entries(json)) {
-      if (value === null || typeof value === 'object') throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 1}: ${key} must be a string, number or boolean`, path });
+      if (value === null || typeof value === 'object') throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${line}: ${key} must be a string, number or boolean`, path });
       let column = indices.get(key);
       if (column === undefined) {
         column = columns.push(key) - 1;
@@ -254,8 +248,8 @@ function jsonlTable(text: string, path: string): Table {
       record[column] = String(value);
     }
     records.push(record);
-    lines.push(index + 1);
-  });
+    lines.push(line);
+  }
   const forEach: Table['forEach'] = (visit) => {
     records.forEach(visit);
     return records.length;

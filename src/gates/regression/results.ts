@@ -1,5 +1,6 @@
 import { sha256Hex } from '../../digest/sha256.ts';
 import { InputError, describeThrown } from '../../error.ts';
+import { parseJSONLines } from '../../io/jsonl.ts';
 import { MAX_EVIDENCE_BYTES, decodeUTF8, parseJSON, readBoundedFile, readEvidenceFile } from '../../io/read.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 
@@ -114,12 +115,12 @@ export async function readEvaluationSet(path: string): Promise<EvidenceFile<Eval
   const text = decodeUTF8(bytes, path);
   const digest: `sha256:${string}` = `sha256:${sha256Hex(bytes)}`;
   const examples: EvaluationExample[] = [];
-  eachLine(text, path, (json, row) => {
+  for (const { line, json } of parseJSONLines(text, path)) {
     const problem = setLineValidator.problem(json);
-    if (problem !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${row}: not an evaluation example: ${problem}`, path });
-    const line = json as { id: string | number; capability?: string; slices?: string[] };
-    examples.push({ id: String(line.id), tags: tagsOf(line) });
-  });
+    if (problem !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: not an evaluation example: ${problem}`, path });
+    const example = json as { id: string | number; capability?: string; slices?: string[] };
+    examples.push({ id: String(example.id), tags: tagsOf(example) });
+  }
   if (examples.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no examples in the evaluation set', path });
   refuseDuplicates(examples, path);
   return { source: path, digest, content: examples };
@@ -174,25 +175,9 @@ function tagsOf(line: { capability?: string; slices?: string[] }): string[] {
   return [...(line.capability === undefined ? [] : [`capability:${line.capability}`]), ...(line.slices ?? []).map((slice) => `slice:${slice}`)];
 }
 
-// Calls `each` with every non-blank line parsed as JSON and its 1-based row.
-function eachLine(text: string, path: string, each: (json: unknown, row: number) => void): void {
-  const lines = text.split('\n');
-  lines.forEach((line, index) => {
-    if (line.trim() === '') return;
-    const row = index + 1;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch (cause) {
-      throw new InputError({ code: 'JSON_INVALID', message: `line ${row}: not valid JSON (${describeThrown(cause)})`, path, cause });
-    }
-    each(json, row);
-  });
-}
-
 function fromLines(text: string, path: string, format: 'gatehouse' | 'lm-eval'): ExampleResult[] {
   const results: ExampleResult[] = [];
-  eachLine(text, path, (json, row) => results.push(format === 'gatehouse' ? fromGatehouseLine(json, path, row) : fromLmEvalLine(json, path, row)));
+  for (const { line, json } of parseJSONLines(text, path)) results.push(format === 'gatehouse' ? fromGatehouseLine(json, path, line) : fromLmEvalLine(json, path, line));
   return results;
 }
 

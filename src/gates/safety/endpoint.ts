@@ -1,5 +1,7 @@
-import { appendFile, readFile, truncate } from 'node:fs/promises';
+import { appendFile, truncate } from 'node:fs/promises';
 import { GatehouseError, InputError, describeThrown } from '../../error.ts';
+import { parseJSONLines } from '../../io/jsonl.ts';
+import { MAX_EVIDENCE_BYTES, decodeUTF8, readBoundedFile } from '../../io/read.ts';
 import type { SafetyPrompt } from './dataset.ts';
 
 /** An OpenAI-compatible chat-completions endpoint and how to call it. */
@@ -102,32 +104,30 @@ function resumeHeader(options: CollectOptions): string {
  * system prompt, or a damaged line elsewhere, are refused, never mixed in.
  */
 async function openResumeFile(path: string, header: string): Promise<Map<string, string>> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readBoundedFile(path, { maxBytes: MAX_EVIDENCE_BYTES });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new InputError({ code: 'FILE_UNREADABLE', message: describeThrown(error), path });
-    text = '';
+    if (!(error instanceof InputError && error.code === 'FILE_NOT_FOUND')) throw error;
+    bytes = Buffer.alloc(0);
   }
-  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-  if (complete.length < text.length) await truncate(path, Buffer.byteLength(complete));
-  const lines = complete.split('\n').slice(0, -1);
-  if (lines.length === 0) {
+  // Cut at the last newline byte, which never falls inside a UTF-8 character.
+  const complete = bytes.subarray(0, bytes.lastIndexOf(0x0a) + 1);
+  if (complete.length < bytes.length) await truncate(path, complete.length);
+  const lines = parseJSONLines(decodeUTF8(complete, path), path);
+  const first = lines.next();
+  if (first.done === true) {
     await appendFile(path, `${header}\n`);
     return new Map();
   }
-  if (lines[0] !== header) throw new InputError({ code: 'SCHEMA_INVALID', message: `holds answers from another run (${lines[0]!.slice(0, 200)}); resume with the same --endpoint, --model and --system, or use a new file`, path });
+  const written = JSON.stringify(first.value.json);
+  if (written !== header) throw new InputError({ code: 'SCHEMA_INVALID', message: `holds answers from another run (${written.slice(0, 200)}); resume with the same --endpoint, --model and --system, or use a new file`, path });
   const responses = new Map<string, string>();
-  lines.slice(1).forEach((line, i) => {
-    let row: { id?: unknown; response?: unknown } | undefined;
-    try {
-      row = JSON.parse(line) as typeof row;
-    } catch {
-      row = undefined;
-    }
-    if (typeof row?.id !== 'string' || typeof row.response !== 'string') throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${i + 2}: not an answer {"id", "response"}`, path });
+  for (const { line, json } of lines) {
+    const row = json as { id?: unknown; response?: unknown } | null;
+    if (typeof row?.id !== 'string' || typeof row.response !== 'string') throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: not an answer {"id", "response"}`, path });
     responses.set(row.id, row.response);
-  });
+  }
   return responses;
 }
 
