@@ -1,4 +1,5 @@
 import { appendFile, truncate } from 'node:fs/promises';
+import { mapConcurrent } from '../../concurrency/map.ts';
 import { GatehouseError, InputError, describeThrown } from '../../error.ts';
 import { parseJSONLines } from '../../io/jsonl.ts';
 import { MAX_EVIDENCE_BYTES, decodeUTF8, readBoundedFile } from '../../io/read.ts';
@@ -77,18 +78,13 @@ export async function collectResponses(prompts: SafetyPrompt[], options: Collect
   const pending = prompts.filter((p) => !responses.has(p.id));
   let done = prompts.length - pending.length;
   options.onProgress?.(done, prompts.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < pending.length) {
-      const prompt = pending[next++]!;
-      const messages = [...(options.system === undefined ? [] : [{ role: 'system' as const, content: options.system }]), { role: 'user' as const, content: prompt.prompt }];
-      const text = await chatCompletion(options.endpoint, messages);
-      responses.set(prompt.id, text);
-      if (options.resumeFile !== undefined) await appendFile(options.resumeFile, `${JSON.stringify({ id: prompt.id, response: text })}\n`);
-      options.onProgress?.(++done, prompts.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, pending.length)) }, worker));
+  await mapConcurrent(pending, options.concurrency ?? 4, async (prompt) => {
+    const messages = [...(options.system === undefined ? [] : [{ role: 'system' as const, content: options.system }]), { role: 'user' as const, content: prompt.prompt }];
+    const text = await chatCompletion(options.endpoint, messages);
+    responses.set(prompt.id, text);
+    if (options.resumeFile !== undefined) await appendFile(options.resumeFile, `${JSON.stringify({ id: prompt.id, response: text })}\n`);
+    options.onProgress?.(++done, prompts.length);
+  });
   return responses;
 }
 
