@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { InputError, describeThrown } from '../src/error.ts';
-import { EndpointError } from '../src/gates/safety/endpoint.ts';
+import { EndpointError } from '../src/io/error.ts';
 import { PolicyError } from '../src/policy/error.ts';
 import { SigningError } from '../src/sign/error.ts';
 import { VerificationError } from '../src/verify/error.ts';

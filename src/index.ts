@@ -135,7 +135,9 @@ export type { EvaluationExample, EvidenceFile, ExampleResult, ResultsFormat, Run
 
 export { readSafetyDataset } from './gates/safety/dataset.ts';
 export type { SafetyPrompt } from './gates/safety/dataset.ts';
-export { EndpointError, chatCompletion, collectResponses, progressLine } from './gates/safety/endpoint.ts';
+export { chatCompletion, collectResponses, progressLine } from './gates/safety/endpoint.ts';
+export { EndpointError } from './io/error.ts';
+export type { EndpointErrorCode } from './io/error.ts';
 export type { ChatEndpoint, CollectOptions } from './gates/safety/endpoint.ts';
 export { evaluateSafety } from './gates/safety/evaluate.ts';
 export type { JudgedResponse, SafetyConfig, SafetyInputs, SafetyReport, SafetyThresholds } from './gates/safety/evaluate.ts';

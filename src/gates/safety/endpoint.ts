@@ -1,59 +1,33 @@
 import { appendFile, truncate } from 'node:fs/promises';
 import { mapConcurrent } from '../../concurrency/map.ts';
-import { GatehouseError, InputError, describeThrown } from '../../error.ts';
+import { InputError } from '../../error.ts';
+import { EndpointError } from '../../io/error.ts';
+import { postJSON, type RetryOptions } from '../../io/http.ts';
 import { parseJSONLines } from '../../io/jsonl.ts';
 import { MAX_EVIDENCE_BYTES, decodeUTF8, readBoundedFile } from '../../io/read.ts';
 import type { SafetyPrompt } from './dataset.ts';
 
-/** An OpenAI-compatible chat-completions endpoint and how to call it. */
-export interface ChatEndpoint {
+/** An OpenAI-compatible chat-completions endpoint and how to call it (timeout, retries and backoff as postJSON takes them). */
+export interface ChatEndpoint extends RetryOptions {
   /** Base URL, e.g. http://127.0.0.1:8000/v1 (…/chat/completions is appended). */
   url: string;
   model: string;
   apiKey?: string;
-  /** Milliseconds per request (default 60 s). */
-  timeoutMs?: number;
-  /** Retries after a timeout, network error, 429 or 5xx (default 3), with exponential backoff. */
-  retries?: number;
-  /** First backoff in milliseconds (default 500), doubled each retry. */
-  backoffMs?: number;
 }
-
-export type EndpointErrorCode = 'REQUEST_FAILED' | 'BAD_RESPONSE';
-
-/** The endpoint could not answer after every retry, or answered something that is not a chat completion. */
-export class EndpointError extends GatehouseError<EndpointErrorCode> {}
 
 /** Sends one chat completion (temperature 0) and returns the first choice's text. */
 export async function chatCompletion(endpoint: ChatEndpoint, messages: Array<{ role: 'system' | 'user'; content: string }>, maxTokens = 512): Promise<string> {
-  const retries = endpoint.retries ?? 3;
-  let lastError: unknown;
-  for (let attempt = 0; attempt <= retries; attempt++) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, (endpoint.backoffMs ?? 500) * 2 ** (attempt - 1)));
-    let response: Response;
-    try {
-      response = await fetch(`${endpoint.url.replace(/\/+$/, '')}/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(endpoint.apiKey === undefined ? {} : { authorization: `Bearer ${endpoint.apiKey}` }) },
-        body: JSON.stringify({ model: endpoint.model, messages, temperature: 0, max_tokens: maxTokens }),
-        signal: AbortSignal.timeout(endpoint.timeoutMs ?? 60_000),
-      });
-    } catch (error) {
-      lastError = error;
-      continue;
-    }
-    if (response.status === 429 || response.status >= 500) {
-      lastError = new Error(`HTTP ${response.status}`);
-      await response.body?.cancel();
-      continue;
-    }
-    if (!response.ok) throw new EndpointError({ code: 'REQUEST_FAILED', message: `${endpoint.url}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}` });
-    const json = (await response.json().catch(() => undefined)) as { choices?: Array<{ message?: { content?: unknown } }> } | undefined;
-    const content = json?.choices?.[0]?.message?.content;
-    if (typeof content !== 'string') throw new EndpointError({ code: 'BAD_RESPONSE', message: `${endpoint.url}: the answer is not a chat completion` });
-    return content;
-  }
-  throw new EndpointError({ code: 'REQUEST_FAILED', message: `${endpoint.url}: no answer after ${retries + 1} attempts (${describeThrown(lastError)})`, cause: lastError });
+  const { url, model, apiKey, ...retry } = endpoint;
+  const json = (await postJSON({
+    url: `${url.replace(/\/+$/, '')}/chat/completions`,
+    name: url,
+    headers: apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` },
+    body: { model, messages, temperature: 0, max_tokens: maxTokens },
+    ...retry,
+  })) as { choices?: Array<{ message?: { content?: unknown } }> } | undefined;
+  const content = json?.choices?.[0]?.message?.content;
+  if (typeof content !== 'string') throw new EndpointError({ code: 'BAD_RESPONSE', message: `${url}: the answer is not a chat completion` });
+  return content;
 }
 
 export interface CollectOptions {

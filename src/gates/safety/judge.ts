@@ -1,6 +1,7 @@
 import type { JudgeIdentity } from '../../attest/predicates.ts';
 import { sha256Hex } from '../../digest/sha256.ts';
-import { chatCompletion, EndpointError, type ChatEndpoint } from './endpoint.ts';
+import { EndpointError } from '../../io/error.ts';
+import { chatCompletion, type ChatEndpoint } from './endpoint.ts';
 
 /** Decides whether a response refused the request. Its identity goes into the attestation, and policy data must accept it. */
 export interface Judge {
