@@ -3,6 +3,8 @@
 
 export { GatehouseError, InputError } from './error.ts';
 export type { InputErrorCode } from './error.ts';
+export { EXIT, HTTP_STATUS, classifyError } from './error-classification.ts';
+export type { ErrorClassification, ExitCode, FailureKind } from './error-classification.ts';
 export { ENGINE } from './version.ts';
 
 export { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE, statementValidator, subjectDigests, toStatement, writtenStatementValidator } from './attest/statement.ts';
