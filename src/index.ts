@@ -232,5 +232,13 @@ export { SigningError } from './sign/error.ts';
 export { DigestError } from './digest/error.ts';
 /** A store's backend could not be reached. */
 export { StoreError } from './store/error.ts';
+/** An evaluation endpoint did not answer, or answered something unusable. */
+export { EndpointError } from './io/error.ts';
+/** What any thrown error means: its kind, exit code, HTTP status and one line (what the CLI and a server answer). */
+export { classifyError } from './error-classification.ts';
+/** A classification of a thrown error. */
+export type { ErrorClassification } from './error-classification.ts';
+/** The exit codes every command shares. */
+export { EXIT } from './error-classification.ts';
 /** The engine's name and version, as predicates record it. */
 export { ENGINE } from './version.ts';

@@ -1,4 +1,5 @@
 import { gateRegistry } from '../gates/registry.ts';
+import { compareCodeUnits } from '../canonical/compare.ts';
 import type { Decision } from './decide.ts';
 import { markdownText } from '../io/text.ts';
 
@@ -80,7 +81,7 @@ function gateRows(decision: Decision): string[][] {
     return index === -1 ? names.length : index;
   };
   return Object.entries(result.gates)
-    .sort(([a], [b]) => order(a) - order(b) || (a < b ? -1 : 1))
+    .sort(([a], [b]) => order(a) - order(b) || compareCodeUnits(a, b))
     .map(([gate, report]) => [
       gate,
       report.status,

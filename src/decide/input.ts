@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
 import { canonicalJSON } from '../canonical/json.ts';
 import { gateRegistry } from '../gates/registry.ts';
+import { compareCodeUnits } from '../canonical/compare.ts';
 import { subjectDigests } from '../attest/statement.ts';
+import { sha256Hex } from '../digest/sha256.ts';
 import { InputError } from '../error.ts';
 import { parseJSON } from '../io/read.ts';
 import type { PolicySigners } from '../policy/data.ts';
@@ -119,14 +120,14 @@ export async function buildPolicyInput(options: PolicyInputOptions): Promise<{ i
     policy: { digest: `sha256:${options.policyDigest}` },
     evaluation_time: toRFC3339(options.evaluationTime),
     evaluation_time_ms: options.evaluationTime.getTime(),
-    attestations: [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    attestations: [...byId.values()].sort((a, b) => compareCodeUnits(a.id, b.id)),
   };
   return { input, locations };
 }
 
 /** sha256 (hex) of the input's canonical JSON: what a decision record pins. */
 export function inputDigest(input: PolicyInput): string {
-  return createHash('sha256').update(canonicalJSON(input)).digest('hex');
+  return sha256Hex(canonicalJSON(input));
 }
 
 // What one bundle contributes: its record and, when verified, the key under
@@ -211,7 +212,7 @@ function policySigner(identity: SignerIdentity, signers: PolicySigners): PolicyS
 function contentKey(json: unknown): string | undefined {
   if (json === null || typeof json !== 'object' || !('dsseEnvelope' in json)) return undefined;
   const { mediaType, verificationMaterial, dsseEnvelope } = json as Record<string, unknown>;
-  return createHash('sha256').update(canonicalJSON({ mediaType, verificationMaterial, dsseEnvelope })).digest('hex');
+  return sha256Hex(canonicalJSON({ mediaType, verificationMaterial, dsseEnvelope }));
 }
 
 // Reads the predicate type an unverified bundle claims, for reporting only.

@@ -1,4 +1,5 @@
 import { InputError } from '../error.ts';
+import { compareCodeUnits } from '../canonical/compare.ts';
 import type { Decision } from './decide.ts';
 import { formatDecisionMarkdown, rejectedBundles } from './format.ts';
 
@@ -95,7 +96,7 @@ function junitReport(decision: Decision): string {
 /** SARIF 2.1.0: one result per violation, its rule the violation's code; the run says whether promotion was allowed. */
 function sarifReport(decision: Decision): Record<string, unknown> {
   const { result } = decision;
-  const codes = [...new Map(result.violations.map((violation) => [violation.code, violation.title])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const codes = [...new Map(result.violations.map((violation) => [violation.code, violation.title])).entries()].sort(([a], [b]) => compareCodeUnits(a, b));
   return {
     version: '2.1.0',
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',

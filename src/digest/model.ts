@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { lstat, readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { compareCodePoints } from '../canonical/compare.ts';
 import { describeThrown } from '../error.ts';
 import { DigestError } from './error.ts';
 import { hashFileRange } from './hash-range.ts';
@@ -243,16 +244,4 @@ function compareResources(a: PlannedResource, b: PlannedResource): number {
     if (order !== 0) return order;
   }
   return a.parts.length - b.parts.length || a.start - b.start || a.end - b.end;
-}
-
-function compareCodePoints(a: string, b: string): number {
-  if (a === b) return 0;
-  const left = [...a];
-  const right = [...b];
-  const length = Math.min(left.length, right.length);
-  for (let i = 0; i < length; i++) {
-    const diff = left[i]!.codePointAt(0)! - right[i]!.codePointAt(0)!;
-    if (diff !== 0) return diff;
-  }
-  return left.length - right.length;
 }

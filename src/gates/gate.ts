@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import type { SerializedBundle } from '@sigstore/bundle';
 import { toStatement, type Statement } from '../attest/statement.ts';
@@ -12,6 +11,7 @@ import type { SchemaValidator } from '../schema/validator.ts';
 import { signStatement, type SigningOptions } from '../sign/attest.ts';
 import { toRFC3339 } from '../time.ts';
 import { markdownText } from '../io/text.ts';
+import { sha256Hex } from '../digest/sha256.ts';
 
 /** What running a gate produced: the signed attestation and the statement inside it. */
 export interface GateRun<P extends GatePredicateBase> {
@@ -91,7 +91,7 @@ export async function attestWithReport<P extends GatePredicateBase>(
   signing: SigningOptions,
 ): Promise<ReportedGateRun<P>> {
   const reportJSON = `${JSON.stringify({ subject, ...report }, null, 2)}\n`;
-  const withReport = { ...predicate, evidence: [...predicate.evidence, { role: 'report', digest: `sha256:${createHash('sha256').update(reportJSON).digest('hex')}` }] };
+  const withReport = { ...predicate, evidence: [...predicate.evidence, { role: 'report', digest: `sha256:${sha256Hex(reportJSON)}` }] };
   const run = await attestGate(subject, withReport, signing);
   return { ...run, reportJSON, markdown: markdown(withReport) };
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { GatePredicateBase } from '../attest/predicates.ts';
 import { resolveSubject, type ArtifactDigest, type SubjectReference } from '../digest/artifact.ts';
@@ -7,6 +6,7 @@ import type { SigningOptions } from '../sign/attest.ts';
 import { serializeBundle } from '../store/serialize.ts';
 import type { AttestationStore } from '../store/store.ts';
 import { gateMarkdown, type GateRun } from './gate.ts';
+import { sha256Hex } from '../digest/sha256.ts';
 
 /** Told how far long work has got: `done` of `total` bytes or prompts. */
 export type ProgressCallback = (done: number, total: number) => void;
@@ -94,7 +94,7 @@ export async function deliverGateRun<P extends GatePredicateBase>(run: GateRun<P
   const bytes = serializeBundle(run.bundle);
   let reportFiles: GateOutcome<P>['reportFiles'];
   if (run.reportJSON !== undefined && run.markdown !== undefined) {
-    const reportDigest = createHash('sha256').update(run.reportJSON).digest('hex');
+    const reportDigest = sha256Hex(run.reportJSON);
     reportFiles = await sink.report(`${predicate.gate}-${subject.slice(7, 19)}-${reportDigest.slice(0, 12)}`, run.reportJSON, run.markdown);
   }
   const attestation = await sink.attestation(bytes);

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { sha256Hex } from '../digest/sha256.ts';
 import { InputError, describeThrown } from '../error.ts';
 
 /** Upper bound for JSON documents gatehouse reads (bundles, predicates, keys). */
@@ -163,5 +163,5 @@ export async function readTextFile(path: string, options: ReadOptions = {}): Pro
  */
 export async function readEvidenceFile(path: string): Promise<{ text: string; digest: `sha256:${string}` }> {
   const bytes = await readBoundedFile(path, { maxBytes: MAX_EVIDENCE_BYTES });
-  return { text: decodeUTF8(bytes, path), digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+  return { text: decodeUTF8(bytes, path), digest: `sha256:${sha256Hex(bytes)}` };
 }

@@ -1,5 +1,6 @@
-import { createHash, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { InputError, describeThrown } from '../error.ts';
+import { sha256Hex } from '../digest/sha256.ts';
 import { parseJSON, readBoundedFile } from '../io/read.ts';
 import { keyAlgorithm, readPublicKey } from '../keys/keys.ts';
 import { compileSchema, type SchemaValidator } from '../schema/validator.ts';
@@ -159,7 +160,7 @@ export function verifyPolicyBundle(archive: Buffer, source: string, policyKey: K
   }
   return {
     source,
-    digest: createHash('sha256').update(archive).digest('hex'),
+    digest: sha256Hex(archive),
     files,
     data: data as Record<string, unknown>,
     wasm,

@@ -1,12 +1,13 @@
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import schema from './schemas/policy-data.schema.json' with { type: 'json' };
-import { createHash, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { canonicalize } from '../canonical/json.ts';
 import { InputError, describeThrown } from '../error.ts';
 import { gateRegistry, type GateRegistry } from '../gates/registry.ts';
 import { compileSchema, type SchemaValidator } from '../schema/validator.ts';
 import { toTrustedKey, type TrustedKey, type TrustPolicy } from '../verify/trust.ts';
 import type { SignerIdentity } from '../verify/identity.ts';
+import { sha256Hex } from '../digest/sha256.ts';
 
 /** data.gatehouse of a policy bundle. */
 export interface PolicyData {
@@ -36,7 +37,7 @@ export function policyDataSchema(registry: GateRegistry = gateRegistry): { $id: 
   const builtIn = names.join(',') === BUILT_IN_THRESHOLDS;
   return {
     ...schema,
-    $id: builtIn ? schema.$id : `${schema.$id}?gates=${createHash('sha256').update(names.join(',')).digest('hex').slice(0, 16)}`,
+    $id: builtIn ? schema.$id : `${schema.$id}?gates=${sha256Hex(names.join(',')).slice(0, 16)}`,
     properties: { ...schema.properties, thresholds: { type: 'object', properties: thresholds, additionalProperties: false } },
   };
 }

@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { compareCodePoints } from '../canonical/compare.ts';
 
 /**
  * The digest OPA records for a bundle file in .signatures.json. Structured
@@ -55,16 +56,6 @@ function walk(value: Value, hash: Hash): void {
     case 'literal':
       hash.update(value.text);
   }
-}
-
-function compareCodePoints(a: string, b: string): number {
-  const left = [...a];
-  const right = [...b];
-  for (let i = 0; i < Math.min(left.length, right.length); i++) {
-    const diff = left[i]!.codePointAt(0)! - right[i]!.codePointAt(0)!;
-    if (diff !== 0) return diff;
-  }
-  return left.length - right.length;
 }
 
 // encoding/json with SetEscapeHTML(false): quotes, backslash and control

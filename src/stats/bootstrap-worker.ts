@@ -1,12 +1,6 @@
-// Worker thread body for runBootstraps: runs one bootstrap job per message.
-import { parentPort } from 'node:worker_threads';
+// Worker thread body for runBootstraps: runs one bootstrap job per task.
+import { serveWorkerTasks } from '../concurrency/worker-pool.ts';
 import { pairedBootstrap } from './bootstrap.ts';
-import type { BootstrapJob } from './parallel.ts';
+import type { BootstrapJob, BootstrapJobResult } from './parallel.ts';
 
-parentPort?.on('message', (job: BootstrapJob) => {
-  try {
-    parentPort!.postMessage({ result: pairedBootstrap(job.columns, job.quantiles, job.options) });
-  } catch (error) {
-    parentPort!.postMessage({ error: error instanceof Error ? error.message : String(error) });
-  }
-});
+serveWorkerTasks((job: BootstrapJob): BootstrapJobResult => pairedBootstrap(job.columns, job.quantiles, job.options));

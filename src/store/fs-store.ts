@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,6 +7,8 @@ import { TEMP_SUFFIX, writeFileAtomic } from '../io/atomic.ts';
 import { readBoundedFile } from '../io/read.ts';
 import { bundleClaims } from './serialize.ts';
 import type { AttestationStore, ListOptions, ListPage, PutResult, StoredBundle, StoreEntry } from './store.ts';
+import { sha256Hex } from '../digest/sha256.ts';
+import { compareCodePoints } from '../canonical/compare.ts';
 
 /** Default store location, relative to the working directory. */
 export const DEFAULT_STORE_DIRECTORY = 'attestations';
@@ -43,7 +44,7 @@ export class FileSystemAttestationStore implements AttestationStore {
     const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const { subjects } = bundleClaims(data, 'bundle');
     if (subjects.length === 0) throw new InputError({ code: 'BUNDLE_MALFORMED', message: 'the bundle names no sha256 subject to store it under' });
-    const bundleDigest = sha256(data);
+    const bundleDigest = sha256Hex(data);
     const locations: string[] = [];
     for (const subject of subjects) {
       const location = join(this.#directory(`sha256:${subject}`), `${bundleDigest}${BUNDLE_SUFFIX}`);
@@ -142,7 +143,7 @@ export class FileSystemAttestationStore implements AttestationStore {
     }
     try {
       const bytes = await readBoundedFile(location);
-      const bundleDigest = sha256(bytes);
+      const bundleDigest = sha256Hex(bytes);
       if (slot.kind === 'subject' && `${bundleDigest}${BUNDLE_SUFFIX}` !== slot.name) {
         return { location, error: new InputError({ code: 'BUNDLE_MALFORMED', message: `content digest ${bundleDigest} does not match the file name`, path: location }) };
       }
@@ -175,9 +176,8 @@ function isTemporary(name: string): boolean {
   return name.startsWith('.') && name.endsWith(TEMP_SUFFIX);
 }
 
-function compareNames(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+// File names in code point order: the same order on every machine and file system.
+const compareNames = compareCodePoints;
 
 // Subject-folder entries come first, then loose files; each in name order.
 function compareSlots(a: Pick<Slot, 'kind' | 'name'>, b: Pick<Slot, 'kind' | 'name'>): number {
@@ -197,8 +197,4 @@ function parseCursor(cursor: string): Pick<Slot, 'kind' | 'name'> {
     // Reported below.
   }
   throw new InputError({ code: 'USAGE', message: `not a cursor this store gave: ${JSON.stringify(cursor)}` });
-}
-
-function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { bundleFromJSON, type Bundle, type BundleWithDsseEnvelope } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import {
@@ -11,6 +10,7 @@ import {
 } from '@sigstore/verify';
 import bundleSchema from './schemas/bundle.schema.json' with { type: 'json' };
 import { IN_TOTO_PAYLOAD_TYPE, statementValidator, type InTotoStatement } from '../attest/statement.ts';
+import { sha256Hex } from '../digest/sha256.ts';
 import { InputError, describeThrown } from '../error.ts';
 import { parseJSON, parseJSONText, readBoundedFile } from '../io/read.ts';
 import { compileSchema } from '../schema/validator.ts';
@@ -90,7 +90,7 @@ export class AttestationVerifier {
   /** Verifies a bundle from its serialized bytes; `source` names it in errors. */
   verifyBytes(bytes: Buffer, source: string): VerifiedAttestation {
     const verified = this.verifyJSON(parseJSON(bytes, source), source);
-    verified.bundleDigest = createHash('sha256').update(bytes).digest('hex');
+    verified.bundleDigest = sha256Hex(bytes);
     return verified;
   }
 
@@ -110,7 +110,7 @@ export class AttestationVerifier {
     return {
       statement,
       signer,
-      payloadDigest: createHash('sha256').update(envelope.payload).digest('hex'),
+      payloadDigest: sha256Hex(envelope.payload),
       timestamps: verifiedTimestamps(entity),
     };
   }

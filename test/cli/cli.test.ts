@@ -81,6 +81,23 @@ describe('gatehouse CLI', () => {
       expectBadInput(gatehouse(['attest', '--subject', MODEL_TREE, '--predicate-type', 'https://e.com/p', '--predicate', join(dir, 'p.json'), '--out', join(dir, 'o')]), 'exactly one of --signing-key FILE and --keyless');
     });
 
+    describe('when --keyless has no identity token', () => {
+      it('exits 2 before signing, saying where it looked for one', async () => {
+        const dir = await temporaryDirectory();
+        writeFileSync(join(dir, 'p.json'), '{}');
+        const out = join(dir, 'out.sigstore.json');
+        const noAmbientToken = { ACTIONS_ID_TOKEN_REQUEST_URL: undefined, ACTIONS_ID_TOKEN_REQUEST_TOKEN: undefined, BUILDKITE: undefined, SIGSTORE_ID_TOKEN: undefined };
+        // An unreachable Fulcio: the token is missing before any service is asked.
+        const result = gatehouse(['attest', '--subject', `sha256:${golden.files.digest}`, '--predicate-type', 'https://e.com/p', '--predicate', join(dir, 'p.json'), '--keyless', '--fulcio-url', 'http://127.0.0.1:9', '--out', out], { env: noAmbientToken });
+        expectBadInput(result, /^gatehouse: no identity token for keyless signing: no --identity-token was given/);
+        for (const place of ['ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'id-token: write', 'BUILDKITE=true', 'SIGSTORE_ID_TOKEN (not set)']) expect(result.stderr).toContain(place);
+        expect(existsSync(out)).toBe(false);
+        const json = gatehouse(['attest', '--subject', `sha256:${golden.files.digest}`, '--predicate-type', 'https://e.com/p', '--predicate', join(dir, 'p.json'), '--keyless', '--fulcio-url', 'http://127.0.0.1:9', '--out', out, '--json'], { env: noAmbientToken });
+        expect(json.status).toBe(2);
+        expect(JSON.parse(json.stdout)).toMatchObject({ error: { exitCode: 2, code: 'IDENTITY_TOKEN_MISSING' } });
+      });
+    });
+
     it('exits 1 when the bundle does not verify with the given key', () => {
       const result = gatehouse(['verify-attestation', GOLDEN_BUNDLE, '--trusted-key', join(KEYS, 'untrusted.pub')]);
       expect(result.status).toBe(1);

@@ -244,7 +244,7 @@ describe('joinPredictions', () => {
       expect(parseBiasDataset(crlf, 'd.csv', ['g'])).toEqual(expected);
       // A bare carriage return outside quotes ends a record, as in a quoted one.
       expect(parseBiasDataset('id,label,g\na,1,x\rb,0,y\n', 'd.csv', ['g']).map((row) => row.id)).toEqual(['a', 'b']);
-      expect(() => parseBiasDataset('id,label,g\na,1\n', 'd.csv', ['g'])).toThrow(expect.objectContaining({ message: 'row 2: 2 fields for 3 columns' }));
+      expect(() => parseBiasDataset('id,label,g\na,1\n', 'd.csv', ['g'])).toThrow(expect.objectContaining({ message: 'line 2: 2 fields for 3 columns' }));
     });
 
     it('reads quoted CSV fields and JSONL', () => {
@@ -275,19 +275,19 @@ describe('joinPredictions', () => {
   });
 
   describe('when the file does not fit the dataset', () => {
-    it('accepts the unmodified file, then refuses each change with its row', () => {
+    it('accepts the unmodified file, then refuses each change with its line', () => {
       const good = 'id,label,g,prediction\na,1,x,1\nb,0,y,0\n';
       expect(joinPredictions(dataset(), good, 'p.csv', 0.5).predictions).toHaveLength(2);
       for (const [text, message] of [
-        ['id,label,g,prediction\na,1,x,1\nzz,0,y,0\n', 'row 3: id "zz" is not in the dataset'],
-        ['id,label,g,prediction\na,1,x,1\na,1,x,0\n', 'row 3: duplicate id "a"'],
-        ['id,label,g,prediction\na,0,x,1\nb,0,y,0\n', 'row 2: label "0" differs from the dataset\'s 1 for id "a"'],
-        ['id,label,g,prediction\na,1,y,1\nb,0,y,0\n', 'row 2: g "y" differs from the dataset\'s "x" for id "a"'],
-        ['id,label,g,prediction\na,1,x,2\nb,0,y,0\n', 'row 2: prediction must be 0 or 1, got "2"'],
-        ['id,label,g,score\na,1,x,NaN\n', 'row 2: score must be a number in [0, 1], got "NaN"'],
-        ['id,label,g\na,1,x\n', 'row 2: needs a prediction or a score'],
+        ['id,label,g,prediction\na,1,x,1\nzz,0,y,0\n', 'line 3: id "zz" is not in the dataset'],
+        ['id,label,g,prediction\na,1,x,1\na,1,x,0\n', 'line 3: duplicate id "a"'],
+        ['id,label,g,prediction\na,0,x,1\nb,0,y,0\n', 'line 2: label "0" differs from the dataset\'s 1 for id "a"'],
+        ['id,label,g,prediction\na,1,y,1\nb,0,y,0\n', 'line 2: g "y" differs from the dataset\'s "x" for id "a"'],
+        ['id,label,g,prediction\na,1,x,2\nb,0,y,0\n', 'line 2: prediction must be 0 or 1, got "2"'],
+        ['id,label,g,score\na,1,x,NaN\n', 'line 2: score must be a number in [0, 1], got "NaN"'],
+        ['id,label,g\na,1,x\n', 'line 2: needs a prediction or a score'],
         ['id,label,g,prediction\n', 'no predictions in file'],
-        ['id,label,g,prediction\na,1,x\n', 'row 2: 3 fields for 4 columns'],
+        ['id,label,g,prediction\na,1,x\n', 'line 2: 3 fields for 4 columns'],
       ] as const) {
         expect(() => joinPredictions(dataset(), text, 'p.csv', 0.5), message).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID', path: 'p.csv', message }));
       }
@@ -296,12 +296,35 @@ describe('joinPredictions', () => {
 });
 
 describe('parseBiasDataset', () => {
-  it('accepts a good dataset, then refuses each flaw with its row', () => {
+  describe('when the CSV is malformed', () => {
+    it('refuses a quote in the middle of a field, quoted or not, naming the line', () => {
+      for (const [text, message] of [
+        ['id,label,g\na,1,x\n"b"c,0,y\n', /^line 3: text after the closing quote of a field/],
+        ['id,label,g\na,1,x\nb"c,0,y\n', /^line 3: a quote inside an unquoted field/],
+        ['id,label,g\na,1,x\n"b,0,y\nc,1,x\n', /^line 3: unterminated quoted field$/],
+      ] as const) {
+        expect(() => parseBiasDataset(text, 'd.csv', ['g']), text).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID', path: 'd.csv', message: expect.stringMatching(message) }));
+      }
+    });
+
+    it('refuses a column named twice in the header', () => {
+      expect(() => parseBiasDataset('id,label,g,label\na,1,x,0\n', 'd.csv', ['g'])).toThrow(expect.objectContaining({ path: 'd.csv', message: 'line 1: column "label" appears twice (columns 2 and 4)' }));
+      expect(() => joinPredictions(parseBiasDataset('id,label,g\na,1,x\n', 'd.csv', ['g']), '\nid,prediction,id\na,1,b\n', 'p.csv', 0.5)).toThrow(expect.objectContaining({ path: 'p.csv', message: 'line 2: column "id" appears twice (columns 1 and 3)' }));
+    });
+
+    it('names the line a bad record starts on, counting blank lines and line breaks inside quoted fields', () => {
+      const text = 'id,label,g\n"a\nfirst",1,x\n\n\nb,1,"y\r\nz"\r\nc,2,x\n';
+      expect(() => parseBiasDataset(text, 'd.csv', ['g'])).toThrow(expect.objectContaining({ message: 'line 8: label must be 0 or 1, got "2"' }));
+      expect(() => parseBiasDataset(`${text.replace('c,2,x', 'c,1,x')}"a\nfirst",0,y\n`, 'd.csv', ['g'])).toThrow(expect.objectContaining({ message: 'line 9: duplicate id "a\\nfirst"' }));
+    });
+  });
+
+  it('accepts a good dataset, then refuses each flaw with its line', () => {
     expect(parseBiasDataset('id,label,g\na,1,x\n', 'd.csv', ['g'])).toEqual([{ id: 'a', label: 1, groups: { g: 'x' } }]);
     for (const [text, message] of [
-      ['id,label,g\na,1,x\na,0,y\n', 'row 3: duplicate id "a"'],
-      ['id,label,g\na,2,x\n', 'row 2: label must be 0 or 1, got "2"'],
-      ['id,label\na,1\n', 'row 2: missing group column g'],
+      ['id,label,g\na,1,x\na,0,y\n', 'line 3: duplicate id "a"'],
+      ['id,label,g\na,2,x\n', 'line 2: label must be 0 or 1, got "2"'],
+      ['id,label\na,1\n', 'line 2: missing group column g'],
       ['id,label,g\n', 'no rows in dataset'],
     ] as const) {
       expect(() => parseBiasDataset(text, 'd.csv', ['g']), message).toThrow(expect.objectContaining({ path: 'd.csv', message }));
@@ -351,7 +374,7 @@ describe('gatehouse gate bias', () => {
     writeFileSync(extra, `${readFileSync(PREDICTIONS, 'utf8')}stray,1,0.9,1,f,old\n`);
     for (const [flags, message] of [
       [['--predictions', PREDICTIONS, '--dataset', digestOf(PREDICTIONS)], /sha256:[0-9a-f]{64}: no such file/],
-      [['--predictions', extra, '--dataset', PREDICTIONS], /extra\.csv: row 5002: id "stray" is not in the dataset/],
+      [['--predictions', extra, '--dataset', PREDICTIONS], /extra\.csv: line 5002: id "stray" is not in the dataset/],
       [['--predictions', PREDICTIONS, '--dataset', PREDICTIONS, '--threshold', '0.1'], /unknown option '--threshold'/],
       [['--predictions', PREDICTIONS, '--dataset', PREDICTIONS, '--seed', '7'], /unknown option '--seed'/],
       [['--predictions', PREDICTIONS, '--dataset', PREDICTIONS, '--resamples', '100'], /unknown option '--resamples'/],

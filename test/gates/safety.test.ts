@@ -280,7 +280,9 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
     // The same file for another model is refused, not mixed in.
     await expect(collectResponses(prompts, { endpoint: { url, model: 'other' }, resumeFile: resume })).rejects.toMatchObject({ path: resume, message: expect.stringMatching(/answers from another run/) });
     writeFileSync(resume, `${header}\nnot json\n${done[0]}\n`);
-    await expect(collectResponses(prompts, { endpoint: { url, model: 'candidate' }, resumeFile: resume })).rejects.toMatchObject({ path: resume, message: 'line 2: not an answer {"id", "response"}' });
+    await expect(collectResponses(prompts, { endpoint: { url, model: 'candidate' }, resumeFile: resume })).rejects.toMatchObject({ path: resume, message: expect.stringMatching(/^line 2: not valid JSON \(/) });
+    writeFileSync(resume, `${header}\n${done[0]}\n{"id": 7}\n`);
+    await expect(collectResponses(prompts, { endpoint: { url, model: 'candidate' }, resumeFile: resume })).rejects.toMatchObject({ path: resume, message: 'line 3: not an answer {"id", "response"}' });
   });
 
   it('gives up after its retries with a clear error', async () => {

@@ -1,4 +1,5 @@
 import type { BiasPredicate, GateVerdict } from '../../attest/predicates.ts';
+import { compareCodeUnits } from '../../canonical/compare.ts';
 import { clopperPearsonInterval } from '../../stats/intervals.ts';
 import { bonferroniLevel, halfNormalSumBound, pairsOf, ratioBounds, sidakLevel, spreadBounds, type ExtremeBounds, type RateCounts } from '../../stats/simultaneous.ts';
 import { figure, judgedBase } from '../gate.ts';
@@ -165,7 +166,7 @@ export function evaluateBias(inputs: BiasInputs, config: BiasConfig): BiasReport
 
   const metrics: BiasPredicate['metrics'] = [];
   let unjudged = 0;
-  for (const [name, threshold] of Object.entries(config.thresholds.metrics).sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [name, threshold] of Object.entries(config.thresholds.metrics).sort(([a], [b]) => compareCodeUnits(a, b))) {
     if (name === COUNTERFACTUAL) continue;
     const metric = FAIRNESS_METRICS[name];
     const bounds = metric?.bounds(judged, config.level) ?? null;
@@ -251,7 +252,7 @@ function countGroups(predictions: readonly Prediction[], keyOf: (p: Prediction) 
       g.calibration.brier += gap * gap;
     }
   }
-  return [...groups.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...groups.values()].sort((a, b) => compareCodeUnits(a.name, b.name));
 }
 
 function newGroup(name: string, hasScores: boolean): GroupCounts {

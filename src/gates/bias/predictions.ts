@@ -1,4 +1,6 @@
+import { CsvError, parse } from 'csv-parse/sync';
 import { InputError } from '../../error.ts';
+import { parseJSONLines } from '../../io/jsonl.ts';
 import { readTextFile } from '../../io/read.ts';
 
 /** One model prediction joined with its dataset row: the label and group attributes come from the dataset. */
@@ -199,7 +201,7 @@ interface Table {
   column(name: string): number;
   /** Visits every record in file order (r counts from 0); returns how many there were. */
   forEach(visit: (values: Array<string | undefined>, r: number) => void): number;
-  /** Refuses the file at the row of record `r`. */
+  /** Refuses the file at the line record `r` starts on. */
   fail(r: number, message: string): never;
 }
 
@@ -208,13 +210,13 @@ function readTable(text: string, path: string): Table {
   return path.endsWith('.jsonl') || path.endsWith('.ndjson') ? jsonlTable(text, path) : csvTable(text, path);
 }
 
-function table(columns: string[], forEach: Table['forEach'], rowOf: (r: number) => number, path: string): Table {
+function table(columns: string[], forEach: Table['forEach'], lineOf: (r: number) => number, path: string): Table {
   const indices = new Map(columns.map((name, index) => [name, index]));
   return {
     forEach,
     column: (name) => indices.get(name) ?? columns.length,
     fail: (r, message) => {
-      throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${rowOf(r)}: ${message}`, path });
+      throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${lineOf(r)}: ${message}`, path });
     },
   };
 }
@@ -234,18 +236,11 @@ function jsonlTable(text: string, path: string): Table {
   const indices = new Map<string, number>();
   const records: Array<Array<string | undefined>> = [];
   const lines: number[] = [];
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      throw new InputError({ code: 'JSON_INVALID', message: `row ${index + 1}: not valid JSON`, path });
-    }
-    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 1}: not an object`, path });
+  for (const { line, json } of parseJSONLines(text, path)) {
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: not an object`, path });
     const record: Array<string | undefined> = [];
     for (const [key, value] of Object.entries(json)) {
-      if (value === null || typeof value === 'object') throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 1}: ${key} must be a string, number or boolean`, path });
+      if (value === null || typeof value === 'object') throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: ${key} must be a string, number or boolean`, path });
       let column = indices.get(key);
       if (column === undefined) {
         column = columns.push(key) - 1;
@@ -254,8 +249,8 @@ function jsonlTable(text: string, path: string): Table {
       record[column] = String(value);
     }
     records.push(record);
-    lines.push(index + 1);
-  });
+    lines.push(line);
+  }
   const forEach: Table['forEach'] = (visit) => {
     records.forEach(visit);
     return records.length;
@@ -263,89 +258,116 @@ function jsonlTable(text: string, path: string): Table {
   return table(columns, forEach, (r) => lines[r]!, path);
 }
 
-// RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines. A
-// record without a quote or a bare carriage return is cut at commas straight
-// from the text into one reused array (a million rows parse in well under a
-// second); one with either is read character by character. Records are
-// visited as they are read, never all held at once, and a visitor must not
-// keep the array it is given. Rows are numbered as records after the header,
-// from 2.
+// CSV as RFC 4180 writes it, read by csv-parse: quoted fields may hold commas,
+// quotes ("") and line breaks; a quote anywhere else (`a"b`, `"a"b`), a quoted
+// field never closed, a duplicate column name or a row with the wrong number
+// of fields refuses the file. Errors name the line the record at fault starts
+// on, counted as an editor counts lines (blank lines and line breaks inside
+// quoted fields included). Records are visited as they are read, never all
+// held at once.
 function csvTable(text: string, path: string): Table {
-  let nextQuote = text.indexOf('"');
-  let nextReturn = text.indexOf('\r');
-  let i = 0;
-  const fields: string[] = [];
-  // The next non-empty record from i (in `fields`, or a new array for a quoted
-  // one), or undefined at the end of the text.
-  const nextRecord = (): string[] | undefined => {
-    while (i < text.length) {
-      let end = text.indexOf('\n', i);
-      if (end === -1) end = text.length;
-      if (nextQuote !== -1 && nextQuote < i) nextQuote = text.indexOf('"', i);
-      if (nextReturn !== -1 && nextReturn < i) nextReturn = text.indexOf('\r', i);
-      const last = end > i && nextReturn === end - 1 ? end - 1 : end;
-      if ((nextQuote === -1 || nextQuote >= end) && (nextReturn === -1 || nextReturn >= last)) {
-        const from = i;
-        i = end + 1;
-        if (last === from) continue;
-        let n = 0;
-        for (let at = from; ; ) {
-          const comma = text.indexOf(',', at);
-          if (comma === -1 || comma >= last) {
-            fields[n++] = text.slice(at, last);
-            break;
-          }
-          fields[n++] = text.slice(at, comma);
-          at = comma + 1;
-        }
-        fields.length = n;
-        return fields;
-      }
-      const quoted = quotedRecord(text, i, path);
-      i = quoted.next;
-      if (!(quoted.record.length === 1 && quoted.record[0] === '')) return quoted.record;
-    }
-    return undefined;
-  };
-  const header = [...(nextRecord() ?? [])];
-  const start = i;
+  const afterHeader = new LineCounter();
+  let header: string[] = [];
+  let headerLine = 1;
+  parseCSV(text, path, afterHeader, { to: 1 }, (values, line) => {
+    header = [...values];
+    headerLine = line;
+  });
+  const first = new Map<string, number>();
+  header.forEach((name, index) => {
+    if (first.has(name)) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${headerLine}: column ${JSON.stringify(name)} appears twice (columns ${first.get(name)! + 1} and ${index + 1})`, path });
+    first.set(name, index);
+  });
+  let starts = new Int32Array(1024);
   const forEach: Table['forEach'] = (visit) => {
-    i = start;
-    nextQuote = text.indexOf('"', i);
-    nextReturn = text.indexOf('\r', i);
     let r = 0;
-    for (let values = nextRecord(); values !== undefined; values = nextRecord(), r++) {
-      if (values.length !== header.length) throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${r + 2}: ${values.length} fields for ${header.length} columns`, path });
-      visit(values, r);
-    }
+    parseCSV(text, path, afterHeader.copy(), { from: 2 }, (values, line) => {
+      if (values.length === 1 && values[0] === '') return;
+      if (r === starts.length) {
+        const grown = new Int32Array(starts.length * 2);
+        grown.set(starts);
+        starts = grown;
+      }
+      starts[r] = line;
+      if (values.length !== header.length) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: ${values.length} fields for ${header.length} columns`, path });
+      visit(values, r++);
+    });
     return r;
   };
-  return table(header, forEach, (r) => r + 2, path);
+  return table(header, forEach, (r) => starts[r]!, path);
 }
 
-// One CSV record from `start`, character by character; returns it and where the next begins.
-function quotedRecord(text: string, start: number, path: string): { record: string[]; next: number } {
-  const record: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = start; i < text.length; i++) {
-    const char = text[i]!;
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"' && field === '') quoted = true;
-    else if (char === ',') {
-      record.push(field);
-      field = '';
-    } else if (char === '\n' || char === '\r') {
-      record.push(field);
-      return { record, next: char === '\r' && text[i + 1] === '\n' ? i + 2 : i + 1 };
-    } else field += char;
+// Where records start, counted here because csv-parse counts a CRLF inside a
+// quoted field as two lines: a record starts on the line after the last line
+// of the record before it (one more per line break inside its quoted fields),
+// past the blank lines csv-parse skipped between them.
+class LineCounter {
+  #next = 1;
+  #blankLines = 0;
+  #parserLines = 0;
+
+  /** The line a record with `values` starts on, given csv-parse's count of lines and of blank lines skipped so far. */
+  next(values: readonly string[], info: { lines: number; empty_lines: number }): number {
+    const start = this.start(info.empty_lines);
+    let breaks = 0;
+    // Only a record csv-parse saw span lines can hold line breaks.
+    if (info.lines - this.#parserLines > 1 + info.empty_lines - this.#blankLines) {
+      for (const value of values) breaks += value.match(/\r\n|\r|\n/g)?.length ?? 0;
+    }
+    this.#next = start + breaks + 1;
+    this.#blankLines = info.empty_lines;
+    this.#parserLines = info.lines;
+    return start;
   }
-  if (quoted) throw new InputError({ code: 'SCHEMA_INVALID', message: 'unterminated quoted field', path });
-  record.push(field);
-  return { record, next: text.length };
+
+  /** The line the record being read starts on, given the blank lines skipped so far. */
+  start(blankLines: number): number {
+    return this.#next + (blankLines - this.#blankLines);
+  }
+
+  /** A counter that carries on from where this one is. */
+  copy(): LineCounter {
+    const copy = new LineCounter();
+    copy.#next = this.#next;
+    copy.#blankLines = this.#blankLines;
+    copy.#parserLines = this.#parserLines;
+    return copy;
+  }
+}
+
+// Runs csv-parse over `text`, handing each record and the line it starts on
+// to `visit` rather than keeping it, and says what is wrong with malformed
+// CSV in one line naming where.
+function parseCSV(text: string, path: string, lines: LineCounter, options: { to?: number; from?: number }, visit: (values: string[], line: number) => void): void {
+  try {
+    parse(text, {
+      ...options,
+      // Each of CRLF, LF and a bare CR ends a record, mixed in one file as spreadsheets leave them.
+      record_delimiter: ['\r\n', '\n', '\r'],
+      relax_column_count: true,
+      skip_empty_lines: true,
+      on_record: (record: string[], info: { lines: number; empty_lines: number }) => {
+        visit(record, lines.next(record, info));
+        return null;
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    const { empty_lines: blankLines } = error as CsvError & { empty_lines?: number };
+    throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${lines.start(blankLines ?? 0)}: ${csvProblem(error)}`, path, cause: error });
+  }
+}
+
+// What is wrong with malformed CSV, in words that say how to fix it.
+function csvProblem(error: CsvError): string {
+  switch (error.code) {
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return 'text after the closing quote of a field (inside a quoted field, write a quote as "")';
+    case 'INVALID_OPENING_QUOTE':
+      return 'a quote inside an unquoted field (quote the whole field, and write each quote in it as "")';
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'unterminated quoted field';
+    default:
+      return error.message;
+  }
 }

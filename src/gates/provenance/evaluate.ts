@@ -1,4 +1,5 @@
 import type { ArtifactDescription, ManifestMismatch, ProvenancePredicate } from '../../attest/predicates.ts';
+import { compareCodeUnits } from '../../canonical/compare.ts';
 import type { ManifestResource, ModelManifest } from '../../digest/model.ts';
 import type { SignerIdentity } from '../../verify/identity.ts';
 import { ENGINE } from '../../version.ts';
@@ -91,5 +92,5 @@ export function compareManifests(signed: ManifestResource[], onDisk: ManifestRes
   for (const name of diskByName.keys()) {
     if (!signedByName.has(name)) mismatches.push({ name, problem: 'not-in-signature' });
   }
-  return mismatches.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return mismatches.sort((a, b) => compareCodeUnits(a.name, b.name));
 }

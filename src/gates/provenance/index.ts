@@ -17,6 +17,7 @@ import { attestGate, describeArtifact, describeManifest, type GateRun } from '..
 import { deliverGateRun, progressOption, type GateContext, type GateOutcome } from '../workflow.ts';
 import { evaluateProvenance, type ModelSignatureEvidence } from './evaluate.ts';
 import { MODEL_SIGNATURE_FILE, MODEL_SIGNING_PREDICATE_TYPE, modelSigningValidator, resourceAlgorithm, type ModelSigningPredicate } from './model-signing.ts';
+import { sha256Hex } from '../../digest/sha256.ts';
 
 
 export interface ProvenanceGateOptions {
@@ -93,11 +94,11 @@ async function readModelSignature(path: string, trust: TrustPolicy): Promise<Mod
     bytes = await readBoundedFile(path);
   } catch (error) {
     if (error instanceof InputError && error.code === 'FILE_NOT_FOUND') {
-      return { bundleDigest: sha256(Buffer.alloc(0)), verified: false, failure: `no model signature at ${path}` };
+      return { bundleDigest: sha256Hex(Buffer.alloc(0)), verified: false, failure: `no model signature at ${path}` };
     }
     throw error;
   }
-  const bundleDigest = sha256(bytes);
+  const bundleDigest = sha256Hex(bytes);
   const fail = (failure: string): ModelSignatureEvidence => ({ bundleDigest, verified: false, failure });
   let verified;
   try {
@@ -155,8 +156,4 @@ function ignoreSet(modelPath: string, signaturePath: string): string[] {
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
-}
-
-function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -1,7 +1,8 @@
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { toStatement, type Statement } from '../../attest/statement.ts';
 import { hashModelDirectory, DEFAULT_IGNORE_PATHS, type ModelDigestOptions, type ModelManifest, type Serialization } from '../../digest/model.ts';
+import { sha256Hex } from '../../digest/sha256.ts';
 import { writeFileAtomic } from '../../io/atomic.ts';
 import { toPublicKeyPEM } from '../../keys/keys.ts';
 import { signStatement, type SigningOptions } from '../../sign/attest.ts';
@@ -49,7 +50,7 @@ export function toModelSigningStatement(manifest: ModelManifest): Statement {
 
 /** The key hint model-signing writes and checks: hex SHA-256 of the public key's SPKI PEM. */
 export function modelSigningKeyHint(publicKey: KeyObject): string {
-  return createHash('sha256').update(toPublicKeyPEM(createPublicKey(publicKey))).digest('hex');
+  return sha256Hex(toPublicKeyPEM(createPublicKey(publicKey)));
 }
 
 /** A KeySigner whose bundles carry the key hint model-signing checks, so `model_signing verify key` accepts them. */

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../digest/sha256.ts';
 import { InputError, describeThrown } from '../../error.ts';
+import { parseJSONLines } from '../../io/jsonl.ts';
 import { MAX_EVIDENCE_BYTES, decodeUTF8, parseJSON, readBoundedFile, readEvidenceFile } from '../../io/read.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 
@@ -112,14 +113,14 @@ export async function readEvaluationSet(path: string): Promise<EvidenceFile<Eval
   for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++;
   if (lines > MAX_EXAMPLES) throw new InputError({ code: 'FILE_TOO_LARGE', message: `${lines} lines; the regression gate judges at most ${MAX_EXAMPLES} examples`, path });
   const text = decodeUTF8(bytes, path);
-  const digest: `sha256:${string}` = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const digest: `sha256:${string}` = `sha256:${sha256Hex(bytes)}`;
   const examples: EvaluationExample[] = [];
-  eachLine(text, path, (json, row) => {
+  for (const { line, json } of parseJSONLines(text, path)) {
     const problem = setLineValidator.problem(json);
-    if (problem !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${row}: not an evaluation example: ${problem}`, path });
-    const line = json as { id: string | number; capability?: string; slices?: string[] };
-    examples.push({ id: String(line.id), tags: tagsOf(line) });
-  });
+    if (problem !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: not an evaluation example: ${problem}`, path });
+    const example = json as { id: string | number; capability?: string; slices?: string[] };
+    examples.push({ id: String(example.id), tags: tagsOf(example) });
+  }
   if (examples.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no examples in the evaluation set', path });
   refuseDuplicates(examples, path);
   return { source: path, digest, content: examples };
@@ -156,7 +157,7 @@ export async function readRunEvidence(path: string): Promise<EvidenceFile<RunFig
   const json = parseJSON(bytes, path);
   runValidator.assert(json, path, 'run figures file');
   const list = (value: number | number[]) => (Array.isArray(value) ? value : [value]);
-  return { source: path, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, content: { throughput: list(json.throughput), peakMemoryBytes: list(json.peak_memory_bytes) } };
+  return { source: path, digest: `sha256:${sha256Hex(bytes)}`, content: { throughput: list(json.throughput), peakMemoryBytes: list(json.peak_memory_bytes) } };
 }
 
 function refuseDuplicates(rows: ReadonlyArray<{ id: string }>, path: string): void {
@@ -174,25 +175,9 @@ function tagsOf(line: { capability?: string; slices?: string[] }): string[] {
   return [...(line.capability === undefined ? [] : [`capability:${line.capability}`]), ...(line.slices ?? []).map((slice) => `slice:${slice}`)];
 }
 
-// Calls `each` with every non-blank line parsed as JSON and its 1-based row.
-function eachLine(text: string, path: string, each: (json: unknown, row: number) => void): void {
-  const lines = text.split('\n');
-  lines.forEach((line, index) => {
-    if (line.trim() === '') return;
-    const row = index + 1;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch (cause) {
-      throw new InputError({ code: 'JSON_INVALID', message: `line ${row}: not valid JSON (${describeThrown(cause)})`, path, cause });
-    }
-    each(json, row);
-  });
-}
-
 function fromLines(text: string, path: string, format: 'gatehouse' | 'lm-eval'): ExampleResult[] {
   const results: ExampleResult[] = [];
-  eachLine(text, path, (json, row) => results.push(format === 'gatehouse' ? fromGatehouseLine(json, path, row) : fromLmEvalLine(json, path, row)));
+  for (const { line, json } of parseJSONLines(text, path)) results.push(format === 'gatehouse' ? fromGatehouseLine(json, path, line) : fromLmEvalLine(json, path, line));
   return results;
 }
 

@@ -1,4 +1,5 @@
-import { InputError, describeThrown } from '../../error.ts';
+import { InputError } from '../../error.ts';
+import { parseJSONLines } from '../../io/jsonl.ts';
 import { readTextFile } from '../../io/read.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 
@@ -33,31 +34,24 @@ export async function readSafetyDataset(path: string): Promise<SafetyPrompt[]> {
 
 /** Parses a safety dataset already read from `path`. */
 export function parseSafetyDataset(text: string, path: string): SafetyPrompt[] {
-  return parseJSONLines(text, path, (json, line) => {
+  return parseUniqueJSONLines(text, path, (json, line) => {
     const problem = promptValidator.problem(json);
     if (problem !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: ${problem}`, path });
     return json as SafetyPrompt;
   });
 }
 
-/** Parses JSON Lines read from `path`, each non-empty line with `parse`, refusing duplicate ids. */
-export function parseJSONLines<T extends { id: string }>(text: string, path: string, parse: (json: unknown, line: number) => T): T[] {
+/** Parses JSON Lines read from `path`, each non-blank line with `parse`, refusing duplicate ids and a file without rows. */
+export function parseUniqueJSONLines<T extends { id: string }>(text: string, path: string, parse: (json: unknown, line: number) => T): T[] {
   const rows: T[] = [];
   const seen = new Map<string, number>();
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch (cause) {
-      throw new InputError({ code: 'JSON_INVALID', message: `line ${index + 1}: not valid JSON (${describeThrown(cause)})`, path, cause });
-    }
-    const row = parse(json, index + 1);
+  for (const { line, json } of parseJSONLines(text, path)) {
+    const row = parse(json, line);
     const first = seen.get(row.id);
-    if (first !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${index + 1}: duplicate id ${JSON.stringify(row.id)} (first at line ${first})`, path });
-    seen.set(row.id, index + 1);
+    if (first !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: duplicate id ${JSON.stringify(row.id)} (first at line ${first})`, path });
+    seen.set(row.id, line);
     rows.push(row);
-  });
+  }
   if (rows.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'empty file', path });
   return rows;
 }

@@ -1,56 +1,33 @@
-import { appendFile, readFile, truncate } from 'node:fs/promises';
-import { GatehouseError, InputError, describeThrown } from '../../error.ts';
+import { appendFile, truncate } from 'node:fs/promises';
+import { mapConcurrent } from '../../concurrency/map.ts';
+import { InputError } from '../../error.ts';
+import { EndpointError } from '../../io/error.ts';
+import { postJSON, type RetryOptions } from '../../io/http.ts';
+import { parseJSONLines } from '../../io/jsonl.ts';
+import { MAX_EVIDENCE_BYTES, decodeUTF8, readBoundedFile } from '../../io/read.ts';
 import type { SafetyPrompt } from './dataset.ts';
 
-/** An OpenAI-compatible chat-completions endpoint and how to call it. */
-export interface ChatEndpoint {
+/** An OpenAI-compatible chat-completions endpoint and how to call it (timeout, retries and backoff as postJSON takes them). */
+export interface ChatEndpoint extends RetryOptions {
   /** Base URL, e.g. http://127.0.0.1:8000/v1 (…/chat/completions is appended). */
   url: string;
   model: string;
   apiKey?: string;
-  /** Milliseconds per request (default 60 s). */
-  timeoutMs?: number;
-  /** Retries after a timeout, network error, 429 or 5xx (default 3), with exponential backoff. */
-  retries?: number;
-  /** First backoff in milliseconds (default 500), doubled each retry. */
-  backoffMs?: number;
 }
-
-export type EndpointErrorCode = 'REQUEST_FAILED' | 'BAD_RESPONSE';
-
-/** The endpoint could not answer after every retry, or answered something that is not a chat completion. */
-export class EndpointError extends GatehouseError<EndpointErrorCode> {}
 
 /** Sends one chat completion (temperature 0) and returns the first choice's text. */
 export async function chatCompletion(endpoint: ChatEndpoint, messages: Array<{ role: 'system' | 'user'; content: string }>, maxTokens = 512): Promise<string> {
-  const retries = endpoint.retries ?? 3;
-  let lastError: unknown;
-  for (let attempt = 0; attempt <= retries; attempt++) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, (endpoint.backoffMs ?? 500) * 2 ** (attempt - 1)));
-    let response: Response;
-    try {
-      response = await fetch(`${endpoint.url.replace(/\/+$/, '')}/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(endpoint.apiKey === undefined ? {} : { authorization: `Bearer ${endpoint.apiKey}` }) },
-        body: JSON.stringify({ model: endpoint.model, messages, temperature: 0, max_tokens: maxTokens }),
-        signal: AbortSignal.timeout(endpoint.timeoutMs ?? 60_000),
-      });
-    } catch (error) {
-      lastError = error;
-      continue;
-    }
-    if (response.status === 429 || response.status >= 500) {
-      lastError = new Error(`HTTP ${response.status}`);
-      await response.body?.cancel();
-      continue;
-    }
-    if (!response.ok) throw new EndpointError({ code: 'REQUEST_FAILED', message: `${endpoint.url}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}` });
-    const json = (await response.json().catch(() => undefined)) as { choices?: Array<{ message?: { content?: unknown } }> } | undefined;
-    const content = json?.choices?.[0]?.message?.content;
-    if (typeof content !== 'string') throw new EndpointError({ code: 'BAD_RESPONSE', message: `${endpoint.url}: the answer is not a chat completion` });
-    return content;
-  }
-  throw new EndpointError({ code: 'REQUEST_FAILED', message: `${endpoint.url}: no answer after ${retries + 1} attempts (${describeThrown(lastError)})`, cause: lastError });
+  const { url, model, apiKey, ...retry } = endpoint;
+  const json = (await postJSON({
+    url: `${url.replace(/\/+$/, '')}/chat/completions`,
+    name: url,
+    headers: apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` },
+    body: { model, messages, temperature: 0, max_tokens: maxTokens },
+    ...retry,
+  })) as { choices?: Array<{ message?: { content?: unknown } }> } | undefined;
+  const content = json?.choices?.[0]?.message?.content;
+  if (typeof content !== 'string') throw new EndpointError({ code: 'BAD_RESPONSE', message: `${url}: the answer is not a chat completion` });
+  return content;
 }
 
 export interface CollectOptions {
@@ -75,18 +52,13 @@ export async function collectResponses(prompts: SafetyPrompt[], options: Collect
   const pending = prompts.filter((p) => !responses.has(p.id));
   let done = prompts.length - pending.length;
   options.onProgress?.(done, prompts.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < pending.length) {
-      const prompt = pending[next++]!;
-      const messages = [...(options.system === undefined ? [] : [{ role: 'system' as const, content: options.system }]), { role: 'user' as const, content: prompt.prompt }];
-      const text = await chatCompletion(options.endpoint, messages);
-      responses.set(prompt.id, text);
-      if (options.resumeFile !== undefined) await appendFile(options.resumeFile, `${JSON.stringify({ id: prompt.id, response: text })}\n`);
-      options.onProgress?.(++done, prompts.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, pending.length)) }, worker));
+  await mapConcurrent(pending, options.concurrency ?? 4, async (prompt) => {
+    const messages = [...(options.system === undefined ? [] : [{ role: 'system' as const, content: options.system }]), { role: 'user' as const, content: prompt.prompt }];
+    const text = await chatCompletion(options.endpoint, messages);
+    responses.set(prompt.id, text);
+    if (options.resumeFile !== undefined) await appendFile(options.resumeFile, `${JSON.stringify({ id: prompt.id, response: text })}\n`);
+    options.onProgress?.(++done, prompts.length);
+  });
   return responses;
 }
 
@@ -102,32 +74,30 @@ function resumeHeader(options: CollectOptions): string {
  * system prompt, or a damaged line elsewhere, are refused, never mixed in.
  */
 async function openResumeFile(path: string, header: string): Promise<Map<string, string>> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readBoundedFile(path, { maxBytes: MAX_EVIDENCE_BYTES });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new InputError({ code: 'FILE_UNREADABLE', message: describeThrown(error), path });
-    text = '';
+    if (!(error instanceof InputError && error.code === 'FILE_NOT_FOUND')) throw error;
+    bytes = Buffer.alloc(0);
   }
-  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-  if (complete.length < text.length) await truncate(path, Buffer.byteLength(complete));
-  const lines = complete.split('\n').slice(0, -1);
-  if (lines.length === 0) {
+  // Cut at the last newline byte, which never falls inside a UTF-8 character.
+  const complete = bytes.subarray(0, bytes.lastIndexOf(0x0a) + 1);
+  if (complete.length < bytes.length) await truncate(path, complete.length);
+  const lines = parseJSONLines(decodeUTF8(complete, path), path);
+  const first = lines.next();
+  if (first.done === true) {
     await appendFile(path, `${header}\n`);
     return new Map();
   }
-  if (lines[0] !== header) throw new InputError({ code: 'SCHEMA_INVALID', message: `holds answers from another run (${lines[0]!.slice(0, 200)}); resume with the same --endpoint, --model and --system, or use a new file`, path });
+  const written = JSON.stringify(first.value.json);
+  if (written !== header) throw new InputError({ code: 'SCHEMA_INVALID', message: `holds answers from another run (${written.slice(0, 200)}); resume with the same --endpoint, --model and --system, or use a new file`, path });
   const responses = new Map<string, string>();
-  lines.slice(1).forEach((line, i) => {
-    let row: { id?: unknown; response?: unknown } | undefined;
-    try {
-      row = JSON.parse(line) as typeof row;
-    } catch {
-      row = undefined;
-    }
-    if (typeof row?.id !== 'string' || typeof row.response !== 'string') throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${i + 2}: not an answer {"id", "response"}`, path });
+  for (const { line, json } of lines) {
+    const row = json as { id?: unknown; response?: unknown } | null;
+    if (typeof row?.id !== 'string' || typeof row.response !== 'string') throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: not an answer {"id", "response"}`, path });
     responses.set(row.id, row.response);
-  });
+  }
   return responses;
 }
 

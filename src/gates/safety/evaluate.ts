@@ -1,4 +1,5 @@
 import type { GateVerdict, JudgeIdentity, SafetyPredicate } from '../../attest/predicates.ts';
+import { compareCodeUnits } from '../../canonical/compare.ts';
 import { clopperPearsonInterval, samplesNeeded } from '../../stats/intervals.ts';
 import { figure, judgedBase } from '../gate.ts';
 import type { SafetyPrompt } from './dataset.ts';
@@ -92,7 +93,7 @@ export function evaluateSafety(inputs: SafetyInputs, config: SafetyConfig): Safe
   const reasons: string[] = [];
   const verdicts: GateVerdict[] = [];
   const oneSided = figure(((1 + config.level) / 2) * 100);
-  const categories: SafetyPredicate['categories'] = [...tallies].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, { n, passed }]) => {
+  const categories: SafetyPredicate['categories'] = [...tallies].sort(([a], [b]) => compareCodeUnits(a, b)).map(([name, { n, passed }]) => {
     const ci = clopperPearsonInterval(passed, n, config.level);
     const minimum = config.thresholds.categories[name];
     let verdict: GateVerdict | undefined;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { JudgeIdentity, SafetyPredicate } from '../../attest/predicates.ts';
 import { canonicalJSON, canonicalize } from '../../canonical/json.ts';
 import type { ArtifactDigest, SubjectReference } from '../../digest/artifact.ts';
@@ -15,6 +14,8 @@ import { parseResponses, type ResponsesFormat } from './responses.ts';
 import { deliverGateRun, gateSubject, progressOption, type GateContext, type GateOutcome } from '../workflow.ts';
 import { detectPII } from './pii.ts';
 import { formatSafetyReport } from './report.ts';
+import { sha256Hex } from '../../digest/sha256.ts';
+import { mapConcurrent } from '../../concurrency/map.ts';
 
 /** The safety thresholds a verified policy bundle sets (data.gatehouse.thresholds.safety). */
 export function safetyThresholdsFrom(bundle: VerifiedPolicyBundle): SafetyThresholds {
@@ -39,24 +40,16 @@ export function assertJudgeAccepted(thresholds: SafetyThresholds, identity: Judg
 
 /** The digest of answers collected from an endpoint: canonical JSON of {id: response}, the responses judged. */
 export function responsesDigest(responses: ReadonlyMap<string, string>): ArtifactDigest {
-  return `sha256:${createHash('sha256').update(canonicalJSON(Object.fromEntries(responses))).digest('hex')}`;
+  return `sha256:${sha256Hex(canonicalJSON(Object.fromEntries(responses)))}`;
 }
 
 /** Judges every response: refusal by the judge, leaks by the PII and canary detectors. */
 export async function judgeResponses(prompts: SafetyPrompt[], responses: Map<string, string>, judge: Judge, concurrency = 4): Promise<JudgedResponse[]> {
   const answered = prompts.filter((p) => responses.has(p.id));
-  const judged: JudgedResponse[] = new Array(answered.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < answered.length) {
-      const index = next++;
-      const prompt = answered[index]!;
-      const response = responses.get(prompt.id)!;
-      judged[index] = { id: prompt.id, refused: await judge.refused(prompt.prompt, response), leaks: detectPII(response) };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, answered.length)) }, worker));
-  return judged;
+  return mapConcurrent(answered, concurrency, async (prompt) => {
+    const response = responses.get(prompt.id)!;
+    return { id: prompt.id, refused: await judge.refused(prompt.prompt, response), leaks: detectPII(response) };
+  });
 }
 
 export interface SafetyGateOptions {

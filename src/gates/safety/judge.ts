@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { JudgeIdentity } from '../../attest/predicates.ts';
-import { chatCompletion, EndpointError, type ChatEndpoint } from './endpoint.ts';
+import { sha256Hex } from '../../digest/sha256.ts';
+import { EndpointError } from '../../io/error.ts';
+import { chatCompletion, type ChatEndpoint } from './endpoint.ts';
 
 /** Decides whether a response refused the request. Its identity goes into the attestation, and policy data must accept it. */
 export interface Judge {
@@ -59,7 +60,7 @@ export class LLMJudge implements Judge {
     this.identity = {
       kind: 'llm',
       name: `llm:${endpoint.model}`,
-      version: `prompt-sha256:${createHash('sha256').update(JUDGE_PROMPT).digest('hex').slice(0, 16)}`,
+      version: `prompt-sha256:${sha256Hex(JUDGE_PROMPT).slice(0, 16)}`,
       model: endpoint.model,
       endpoint: endpoint.url.replace(/\/+$/, ''),
     };

@@ -1,7 +1,7 @@
-import { InputError, describeThrown } from '../../error.ts';
+import { InputError } from '../../error.ts';
+import { parseJSONLines } from '../../io/jsonl.ts';
 import { parseJSONText, readTextFile } from '../../io/read.ts';
-import type { SafetyPrompt } from './dataset.ts';
-import { parseJSONLines } from './dataset.ts';
+import { parseUniqueJSONLines, type SafetyPrompt } from './dataset.ts';
 
 /** Where responses came from. */
 export type ResponsesFormat = 'jsonl' | 'promptfoo' | 'garak';
@@ -27,7 +27,7 @@ export function parseResponses(text: string, path: string, format: ResponsesForm
     responses.set(id, response);
   };
   if (format === 'jsonl') {
-    parseJSONLines(text, path, (json, line) => {
+    parseUniqueJSONLines(text, path, (json, line) => {
       const row = json as { id?: unknown; response?: unknown };
       if (typeof row.id !== 'string' || typeof row.response !== 'string') throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: needs string id and response`, path });
       add(row.id, row.response, `line ${line}`);
@@ -44,17 +44,15 @@ export function parseResponses(text: string, path: string, format: ResponsesForm
       add(typeof id === 'string' ? id : typeof result.prompt?.raw === 'string' ? byText.get(result.prompt.raw) : undefined, text, `result ${index + 1}`);
     });
   } else {
-    const lines = text.split('\n');
-    lines.forEach((line, index) => {
-      if (line.trim() === '') return;
-      const entry = parseJSONText(line, `${path}:${index + 1}`) as { entry_type?: unknown; prompt?: unknown; outputs?: unknown[] };
-      if (entry.entry_type !== 'attempt') return;
+    for (const { line, json } of parseJSONLines(text, path)) {
+      const entry = json as { entry_type?: unknown; prompt?: unknown; outputs?: unknown[] };
+      if (entry.entry_type !== 'attempt') continue;
       const prompt = typeof entry.prompt === 'string' ? entry.prompt : garakText(entry.prompt);
       const output = entry.outputs?.[0];
       const text = typeof output === 'string' ? output : garakText(output);
-      if (prompt === undefined || text === undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${index + 1}: attempt without prompt or output text`, path });
-      add(byText.get(prompt), text, `line ${index + 1}`);
-    });
+      if (prompt === undefined || text === undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: attempt without prompt or output text`, path });
+      add(byText.get(prompt), text, `line ${line}`);
+    }
   }
   return responses;
 }

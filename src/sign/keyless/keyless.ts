@@ -1,7 +1,6 @@
 import { CIContextProvider, FulcioSigner, RekorWitness, TSAWitness, type IdentityProvider, type Witness } from '@sigstore/sign';
 import { SigningError } from '../error.ts';
 import type { Signer } from '../signer.ts';
-import { describeThrown } from '../../error.ts';
 
 /** Public-good Sigstore endpoints, used unless a private instance is named. */
 export const SIGSTORE_PUBLIC_GOOD = {
@@ -59,12 +58,22 @@ function identityProvider(token: string | undefined): IdentityProvider {
       try {
         return await ambient.getToken();
       } catch (cause) {
-        throw new SigningError({
-          code: 'IDENTITY_TOKEN_MISSING',
-          message: `no identity token: pass --identity-token or run where an ambient CI token exists (${describeThrown(cause)})`,
-          cause,
-        });
+        throw new SigningError({ code: 'IDENTITY_TOKEN_MISSING', message: `no identity token for keyless signing: ${whereTokensWereSought()}`, cause });
       }
     },
   };
+}
+
+// Where sigstore-js looks for an ambient token, and whether each place was
+// there to ask, so a failed CI job's log says which setting it lacks
+// (sigstore-js itself only says "CI: no tokens available").
+function whereTokensWereSought(env: NodeJS.ProcessEnv = process.env): string {
+  const state = (present: boolean) => (present ? 'set, but no token came back' : 'not set');
+  const isSet = (name: string) => (env[name] ?? '') !== '';
+  return [
+    'no --identity-token was given, and none of the ambient sources gave one:',
+    `GitHub Actions (ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN, which a job gets with "permissions: id-token: write": ${state(isSet('ACTIONS_ID_TOKEN_REQUEST_URL') && isSet('ACTIONS_ID_TOKEN_REQUEST_TOKEN'))});`,
+    `Buildkite (BUILDKITE=true and buildkite-agent: ${state(env['BUILDKITE'] === 'true')});`,
+    `SIGSTORE_ID_TOKEN (${state(isSet('SIGSTORE_ID_TOKEN'))})`,
+  ].join(' ');
 }
