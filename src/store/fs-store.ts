@@ -1,7 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InputError } from '../error.ts';
+import { InputError, describeThrown } from '../error.ts';
+import { StoreError } from './error.ts';
 import { digestHex, type ArtifactDigest } from '../digest/artifact.ts';
 import { TEMP_SUFFIX, writeFileAtomic } from '../io/atomic.ts';
 import { readBoundedFile } from '../io/read.ts';
@@ -96,8 +97,7 @@ export class FileSystemAttestationStore implements AttestationStore {
 
   async #rootEntries(): Promise<string[]> {
     const info = await stat(this.root).catch((cause: unknown) => {
-      const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-      throw new InputError({ code: missing ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', message: missing ? 'no such attestation store' : 'cannot read attestation store', path: this.root, cause });
+      throw this.#failure(cause, this.root, (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such attestation store' : 'cannot read attestation store');
     });
     if (!info.isDirectory()) throw new InputError({ code: 'FILE_UNREADABLE', message: 'an attestation store is a directory; this is not one', path: this.root });
     return this.#names(this.root);
@@ -131,9 +131,18 @@ export class FileSystemAttestationStore implements AttestationStore {
     try {
       return (await readdir(directory)).sort(compareNames);
     } catch (cause) {
-      const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-      throw new InputError({ code: missing ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', message: 'cannot list attestation store', path: directory, cause });
+      throw this.#failure(cause, directory, 'cannot list attestation store');
     }
+  }
+
+  // A path that is missing, not a folder or not permitted is the caller's to fix (bad input); any
+  // other failure (an I/O error, a stale network mount, no file handles left) is the backend being
+  // unavailable, which says nothing about the evidence.
+  #failure(cause: unknown, path: string, message: string): InputError | StoreError {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return new InputError({ code: 'FILE_NOT_FOUND', message, path, cause });
+    if (code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM') return new InputError({ code: 'FILE_UNREADABLE', message, path, cause });
+    return new StoreError({ code: 'UNAVAILABLE', message: `${message}: ${path}: ${describeThrown(cause)}`, uri: this.uri, cause });
   }
 
   async #read(slot: Slot): Promise<StoreEntry> {
