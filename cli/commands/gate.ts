@@ -93,7 +93,7 @@ export function registerGate(program: Command, output: Output): void {
         subject: flags.subject,
         dataset: flags.dataset,
         policy,
-        ...(flags.responses === undefined ? {} : { responses: { path: flags.responses, format: flags.responsesFormat as 'jsonl' | 'promptfoo' | 'garak' } }),
+        ...(flags.responses === undefined ? {} : { responses: { source: flags.responses, format: flags.responsesFormat as 'jsonl' | 'promptfoo' | 'garak' } }),
         ...(flags.endpoint === undefined
           ? {}
           : { endpoint: { url: flags.endpoint, model: flags.model!, timeoutMs, concurrency, ...apiKey, ...(flags.system === undefined ? {} : { system: flags.system }), ...(flags.resume === undefined ? {} : { resumeFile: flags.resume }) } }),

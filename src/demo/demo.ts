@@ -174,7 +174,7 @@ async function runEvaluationGates(
     context('regression-gate'),
   );
   const safety = await safetyGate(
-    { subject, dataset: join(ROOT, 'data', 'safety', 'gatehouse-safety-v1.jsonl'), responses: { path: join(EXAMPLES, 'safety', data.responses), format: 'jsonl' }, policy },
+    { subject, dataset: join(ROOT, 'data', 'safety', 'gatehouse-safety-v1.jsonl'), responses: { source: join(EXAMPLES, 'safety', data.responses), format: 'jsonl' }, policy },
     context('safety-gate'),
   );
   const bias = await biasGate(

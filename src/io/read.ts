@@ -11,6 +11,24 @@ export interface ReadOptions {
   maxBytes?: number;
 }
 
+/** Evidence a gate reads: a file's path, or bytes already in hand (an upload) with a name that messages and reports use. */
+export type EvidenceSource = string | { name: string; bytes: Uint8Array };
+
+/** The name of a piece of evidence: its path, or the name given with its bytes. */
+export function evidenceName(source: EvidenceSource): string {
+  return typeof source === 'string' ? source : source.name;
+}
+
+/** The bytes of a piece of evidence, bounded by `maxBytes` whether read from a file or handed over. */
+export async function readEvidenceBytes(source: EvidenceSource, options: ReadOptions = {}): Promise<Buffer> {
+  if (typeof source === 'string') return readBoundedFile(source, options);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+  if (source.bytes.byteLength > maxBytes) {
+    throw new InputError({ code: 'FILE_TOO_LARGE', message: `${source.bytes.byteLength} bytes, more than the ${maxBytes}-byte limit for this kind of document`, path: source.name });
+  }
+  return Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength);
+}
+
 /**
  * Reads a whole regular file, refusing anything larger than `maxBytes` up front
  * so a huge file handed in by mistake neither stalls nor exhausts memory.
@@ -158,10 +176,11 @@ export async function readTextFile(path: string, options: ReadOptions = {}): Pro
 }
 
 /**
- * Reads a UTF-8 evidence file once, with the sha256 digest of exactly the
- * bytes read, so what a gate judges and the digest it records cannot differ.
+ * Reads UTF-8 evidence (a file, or bytes handed over) once, with the sha256
+ * digest of exactly those bytes, so what a gate judges and the digest it
+ * records cannot differ.
  */
-export async function readEvidenceFile(path: string): Promise<{ text: string; digest: `sha256:${string}` }> {
-  const bytes = await readBoundedFile(path, { maxBytes: MAX_EVIDENCE_BYTES });
-  return { text: decodeUTF8(bytes, path), digest: `sha256:${sha256Hex(bytes)}` };
+export async function readEvidenceFile(source: EvidenceSource): Promise<{ text: string; digest: `sha256:${string}` }> {
+  const bytes = await readEvidenceBytes(source, { maxBytes: MAX_EVIDENCE_BYTES });
+  return { text: decodeUTF8(bytes, evidenceName(source)), digest: `sha256:${sha256Hex(bytes)}` };
 }

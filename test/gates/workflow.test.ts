@@ -14,16 +14,19 @@ import { ROOT, temporaryDirectory } from '../helpers.ts';
 const signing = async () => ({ signer: new KeySigner(await readPrivateKey(join(ROOT, 'examples', 'keys', 'integrity-gate.key'))) });
 
 // A sink that keeps everything in memory, as a server answering over HTTP would.
-function memorySink(): GateSink & { attestations: Buffer[] } {
+function memorySink(): GateSink & { attestations: Buffer[]; reports: string[] } {
   const attestations: Buffer[] = [];
+  const reports: string[] = [];
   return {
     attestations,
+    reports,
     async attestation(bytes) {
       attestations.push(bytes);
       return `memory:${attestations.length - 1}`;
     },
-    async report() {
-      throw new Error('the integrity gate writes no report');
+    async report(name, json) {
+      reports.push(json);
+      return { json: `memory:${name}.json`, markdown: `memory:${name}.md` };
     },
   };
 }
@@ -38,6 +41,7 @@ describe('gate entry points', () => {
     expect(outcome.statement.predicate!.verdict).toBe('pass');
     expect(outcome.attestation).toBe('memory:0');
     expect(sink.attestations).toHaveLength(1);
+    expect(sink.reports).toEqual([]);
     expect(sink.attestations[0]!.equals(serializeBundle(outcome.bundle))).toBe(true);
     expect(outcome.markdown).toMatch(/^# Integrity gate: PASS/);
 
@@ -53,5 +57,23 @@ describe('gate entry points', () => {
     const sink = memorySink();
     await expect(integrityGate({ path: join(ROOT, 'no-such-model'), expected: `sha256:${'0'.repeat(64)}` }, { evaluatedAt: new Date(), signing: await signing(), sink })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
     expect(sink.attestations).toEqual([]);
+  });
+
+  it('judge evidence handed over as bytes exactly as the same evidence read from files', async () => {
+    const { readPolicyBundle, readPolicyKey } = await import('../../src/policy/bundle.ts');
+    const { biasGate } = await import('../../src/gates/bias/index.ts');
+    const policy = await readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPolicyKey(join(ROOT, 'examples', 'keys', 'policy-team.pub')));
+    const dataset = join(ROOT, 'examples', 'bias', 'evaluation-set.csv');
+    const predictions = join(ROOT, 'examples', 'bias', 'candidate-good-predictions.csv');
+    const context = { evaluatedAt: new Date('2026-11-30T00:00:00Z'), signing: await signing(), sink: memorySink() };
+    const subject = { name: 'model', digest: `sha256:${'ab'.repeat(32)}` as const };
+    const fromFiles = await biasGate({ subject, dataset, predictions, groups: ['gender', 'age'], policy }, context);
+    const asBytes = (path: string) => ({ name: path, bytes: new Uint8Array(readFileSync(path)) });
+    const fromBytes = await biasGate({ subject, dataset: asBytes(dataset), predictions: asBytes(predictions), groups: ['gender', 'age'], policy }, context);
+    expect(fromBytes.statement).toEqual(fromFiles.statement);
+    expect(context.sink.reports[1]).toBe(context.sink.reports[0]);
+    expect(fromFiles.statement.predicate!.evidence.find((e) => e.role === 'dataset')?.digest).toBe(`sha256:${createHash('sha256').update(readFileSync(dataset)).digest('hex')}`);
+    const huge = { name: 'upload.csv', bytes: new Uint8Array(513 * 1024 * 1024) };
+    await expect(biasGate({ subject, dataset: huge, predictions, groups: ['gender'], policy }, context)).rejects.toMatchObject({ code: 'FILE_TOO_LARGE', path: 'upload.csv' });
   });
 });

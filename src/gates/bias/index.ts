@@ -1,6 +1,6 @@
 import type { BiasPredicate } from '../../attest/predicates.ts';
 import type { ArtifactDigest, SubjectReference } from '../../digest/artifact.ts';
-import { readEvidenceFile } from '../../io/read.ts';
+import { evidenceName, readEvidenceFile, type EvidenceSource } from '../../io/read.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
 import type { SigningOptions } from '../../sign/attest.ts';
 import { attestWithReport, gateThresholds, judgingContext, type ReportedGateRun } from '../gate.ts';
@@ -63,20 +63,20 @@ export async function runBiasGate(options: BiasGateOptions): Promise<BiasGateRun
   return { ...run, report };
 }
 
-/** What the bias gate is asked, as files: the model's predictions on the labelled dataset policy data pins. */
+/** What the bias gate is asked, as files or bytes: the model's predictions on the labelled dataset policy data pins. */
 export interface BiasGateRequest {
   subject: SubjectReference;
-  predictions: string;
-  dataset: string;
+  predictions: EvidenceSource;
+  dataset: EvidenceSource;
   /** Group attribute columns of the dataset; several make intersectional groups. */
   groups: string[];
-  counterfactuals?: string;
+  counterfactuals?: EvidenceSource;
   policy: VerifiedPolicyBundle;
 }
 
 /** The bias gate's entry point (CLI, demo and server): read, judge, sign, deliver to the sink. */
 export async function biasGate(request: BiasGateRequest, context: GateContext): Promise<GateOutcome<BiasPredicate> & { report: BiasReport }> {
-  const evidence = async (path: string): Promise<EvidenceText> => ({ path, ...(await readEvidenceFile(path)) });
+  const evidence = async (source: EvidenceSource): Promise<EvidenceText> => ({ path: evidenceName(source), ...(await readEvidenceFile(source)) });
   const [predictions, dataset, counterfactuals, subject] = await Promise.all([
     evidence(request.predictions),
     evidence(request.dataset),

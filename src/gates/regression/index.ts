@@ -7,6 +7,7 @@ import { attestWithReport, gateThresholds, judgingContext, type ReportedGateRun 
 import { deriveSeed } from '../seed.ts';
 import { evaluateRegression, type RegressionReport, type RegressionThresholds } from './evaluate.ts';
 import { formatRegressionReport } from './report.ts';
+import type { EvidenceSource } from '../../io/read.ts';
 import { readEvaluationSet, readResultsEvidence, readRunEvidence, type EvaluationExample, type EvidenceFile, type ExampleResult, type ResultsFormat, type RunFigures } from './results.ts';
 import { deliverGateRun, gateSubject, type GateContext, type GateOutcome } from '../workflow.ts';
 
@@ -66,17 +67,17 @@ export async function runRegressionGate(options: RegressionGateOptions): Promise
   return { ...run, report };
 }
 
-/** What the regression gate is asked, as files: the candidate's and the deployed model's results on the pinned evaluation set. */
+/** What the regression gate is asked, as files or bytes: the candidate's and the deployed model's results on the pinned evaluation set. */
 export interface RegressionGateRequest {
   subject: SubjectReference;
-  /** The evaluation set file; its digest is what policy data pins, and every example of it must be answered. */
-  evaluationSet: string;
-  candidate: string;
-  baseline: string;
+  /** The evaluation set; its digest is what policy data pins, and every example of it must be answered. */
+  evaluationSet: EvidenceSource;
+  candidate: EvidenceSource;
+  baseline: EvidenceSource;
   /** Format of both results files (default gatehouse). */
   format?: ResultsFormat;
-  candidateRun?: string;
-  baselineRun?: string;
+  candidateRun?: EvidenceSource;
+  baselineRun?: EvidenceSource;
   /** The deployed model the baseline results came from. */
   deployed: ArtifactDigest;
   policy: VerifiedPolicyBundle;
@@ -85,7 +86,7 @@ export interface RegressionGateRequest {
 /** The regression gate's entry point (CLI, demo and server): read, compare, sign, deliver to the sink. */
 export async function regressionGate(request: RegressionGateRequest, context: GateContext): Promise<GateOutcome<RegressionPredicate> & { report: RegressionReport }> {
   // A digest alone cannot show which examples were answered: the set itself is judged.
-  if (request.evaluationSet.startsWith('sha256:')) {
+  if (typeof request.evaluationSet === 'string' && request.evaluationSet.startsWith('sha256:')) {
     throw new InputError({ code: 'USAGE', message: `--evaluation-set: give the evaluation set file, not only its digest (${request.evaluationSet}); every example of it must be answered` });
   }
   const format = request.format ?? 'gatehouse';

@@ -1,7 +1,7 @@
 import { sha256Hex } from '../../digest/sha256.ts';
 import { InputError, describeThrown } from '../../error.ts';
 import { parseJSONLines } from '../../io/jsonl.ts';
-import { MAX_EVIDENCE_BYTES, decodeUTF8, parseJSON, readBoundedFile, readEvidenceFile } from '../../io/read.ts';
+import { MAX_EVIDENCE_BYTES, decodeUTF8, evidenceName, parseJSON, readEvidenceBytes, readEvidenceFile, type EvidenceSource } from '../../io/read.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 
 /** One evaluation example's results for one model. */
@@ -106,8 +106,9 @@ const runValidator: SchemaValidator<{ throughput: number | number[]; peak_memory
  * carried but not read). The capability and slice tags the gate judges come
  * from here, not from the results. Duplicate ids are refused.
  */
-export async function readEvaluationSet(path: string): Promise<EvidenceFile<EvaluationExample[]>> {
-  const bytes = await readBoundedFile(path, { maxBytes: MAX_EVIDENCE_BYTES });
+export async function readEvaluationSet(source: EvidenceSource): Promise<EvidenceFile<EvaluationExample[]>> {
+  const path = evidenceName(source);
+  const bytes = await readEvidenceBytes(source, { maxBytes: MAX_EVIDENCE_BYTES });
   // Refused before anything is parsed: more lines than the gate judges.
   let lines = 0;
   for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++;
@@ -138,8 +139,9 @@ export async function readExampleResults(path: string, format: ResultsFormat = '
 }
 
 /** readExampleResults with the digest of exactly the bytes judged. */
-export async function readResultsEvidence(path: string, format: ResultsFormat = 'gatehouse'): Promise<EvidenceFile<ExampleResult[]>> {
-  const { text, digest } = await readEvidenceFile(path);
+export async function readResultsEvidence(source: EvidenceSource, format: ResultsFormat = 'gatehouse'): Promise<EvidenceFile<ExampleResult[]>> {
+  const path = evidenceName(source);
+  const { text, digest } = await readEvidenceFile(source);
   const results = format === 'mlflow' ? fromTable(text, path) : fromLines(text, path, format);
   if (results.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no results in file', path });
   refuseDuplicates(results, path);
@@ -152,8 +154,9 @@ export async function readRunFigures(path: string): Promise<RunFigures> {
 }
 
 /** readRunFigures with the digest of exactly the bytes judged. */
-export async function readRunEvidence(path: string): Promise<EvidenceFile<RunFigures>> {
-  const bytes = await readBoundedFile(path);
+export async function readRunEvidence(source: EvidenceSource): Promise<EvidenceFile<RunFigures>> {
+  const path = evidenceName(source);
+  const bytes = await readEvidenceBytes(source);
   const json = parseJSON(bytes, path);
   runValidator.assert(json, path, 'run figures file');
   const list = (value: number | number[]) => (Array.isArray(value) ? value : [value]);

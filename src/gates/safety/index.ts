@@ -1,7 +1,7 @@
 import type { JudgeIdentity, SafetyPredicate } from '../../attest/predicates.ts';
 import { canonicalJSON, canonicalize } from '../../canonical/json.ts';
 import type { ArtifactDigest, SubjectReference } from '../../digest/artifact.ts';
-import { readEvidenceFile } from '../../io/read.ts';
+import { evidenceName, readEvidenceFile, type EvidenceSource } from '../../io/read.ts';
 import { InputError } from '../../error.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
 import type { SigningOptions } from '../../sign/attest.ts';
@@ -91,10 +91,10 @@ export async function runSafetyGate(options: SafetyGateOptions): Promise<SafetyG
 /** What the safety gate is asked: the model's answers to the pinned safety dataset, from a file or asked of an endpoint now. */
 export interface SafetyGateRequest {
   subject: SubjectReference;
-  /** The safety dataset file (its digest must be the one policy data pins). */
-  dataset: string;
+  /** The safety dataset (its digest must be the one policy data pins). */
+  dataset: EvidenceSource;
   /** Responses produced elsewhere; exactly one of this and `endpoint`. */
-  responses?: { path: string; format: ResponsesFormat };
+  responses?: { source: EvidenceSource; format: ResponsesFormat };
   /** An OpenAI-compatible chat-completions endpoint to ask every prompt. */
   endpoint?: { url: string; model: string; system?: string; concurrency?: number; timeoutMs?: number; resumeFile?: string; apiKey?: string };
   /** An LLM judge of refusals (default: the rule-based judge); policy data must accept it. */
@@ -111,14 +111,14 @@ export interface SafetyGateRequest {
 export async function safetyGate(request: SafetyGateRequest, context: GateContext): Promise<GateOutcome<SafetyPredicate> & { report: SafetyReport }> {
   if ((request.responses === undefined) === (request.endpoint === undefined)) throw new InputError({ code: 'USAGE', message: 'pass exactly one of --responses FILE and --endpoint URL' });
   const [dataset, subject] = await Promise.all([readEvidenceFile(request.dataset), gateSubject(request.subject, context)]);
-  const prompts = parseSafetyDataset(dataset.text, request.dataset);
+  const prompts = parseSafetyDataset(dataset.text, evidenceName(request.dataset));
   const judge = request.judge === undefined ? new RuleRefusalJudge() : new LLMJudge(request.judge);
   assertJudgeAccepted(safetyThresholdsFrom(request.policy), judge.identity, request.policy.source);
   let responses: Map<string, string>;
   let fileDigest: ArtifactDigest | undefined;
   if (request.responses !== undefined) {
-    const file = await readEvidenceFile(request.responses.path);
-    responses = parseResponses(file.text, request.responses.path, request.responses.format, prompts);
+    const file = await readEvidenceFile(request.responses.source);
+    responses = parseResponses(file.text, evidenceName(request.responses.source), request.responses.format, prompts);
     fileDigest = file.digest;
   } else {
     const { concurrency, system, resumeFile, ...endpoint } = request.endpoint!;
