@@ -4,8 +4,7 @@
 // and what tampering and forgery look like. It uses the demo keys in
 // examples/keys/, which the committed example policy bundle trusts.
 import { open, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { GatePredicateBase } from '../attest/predicates.ts';
 import { DecisionEngine, type Decision } from '../decide/decide.ts';
 import { formatDecision } from '../decide/format.ts';
@@ -28,8 +27,11 @@ import { serializeBundle } from '../store/serialize.ts';
 import { storeEntries } from '../store/store.ts';
 import { signerName } from '../verify/identity.ts';
 import { writeDemoModel } from './model.ts';
+import { PACKAGE_ROOT } from '../package-files.ts';
+import { existsSync } from 'node:fs';
+import { InputError } from '../error.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROOT = PACKAGE_ROOT;
 /** The demo keys and the example policy bundle that trusts them. */
 export const DEMO_KEYS = join(ROOT, 'examples', 'keys');
 export const EXAMPLE_BUNDLE = join(ROOT, 'bundles', 'gatehouse.tar.gz');
@@ -43,6 +45,10 @@ const CANDIDATES = {
 
 /** Runs the demo in `dir`; true when every step behaved as gatehouse promises. */
 export async function runDemo(dir: string, print: (line: string) => void): Promise<boolean> {
+  // The installed package ships no private key, so the demo's signers exist only in a checkout.
+  if (!existsSync(join(DEMO_KEYS, 'policy-team.key'))) {
+    throw new InputError({ code: 'USAGE', message: 'the demo signs with the demo keys of a gatehouse checkout (examples/keys/*.key), which the package does not ship: run `npx gatehouse demo` in a clone of the repository', path: DEMO_KEYS });
+  }
   const say = (line = '') => print(line);
   const key = async (name: string) => {
     const privateKey = await readPrivateKey(join(DEMO_KEYS, `${name}.key`));

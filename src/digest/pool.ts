@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { WorkerPool } from '../concurrency/worker-pool.ts';
+import { siblingModule } from '../package-files.ts';
 
 /** A byte range of one file to hash. */
 export interface HashTask {
@@ -17,7 +18,7 @@ export class HashPool {
   readonly #pool: WorkerPool<HashTask, Uint8Array>;
 
   constructor(size: number = availableParallelism()) {
-    this.#pool = new WorkerPool(new URL('./worker.ts', import.meta.url), size);
+    this.#pool = new WorkerPool(siblingModule(import.meta.url, 'worker'), size);
   }
 
   /** How many worker threads the pool may run. */

@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse as parseYAML } from 'yaml';
 import { InputError, describeThrown } from '../error.ts';
@@ -14,11 +13,12 @@ import { policyDataOf, withGateFacts } from './data.ts';
 import { PolicyError } from './error.ts';
 import { gateRegistry } from '../gates/registry.ts';
 import type { SchemaValidator } from '../schema/validator.ts';
+import { PACKAGE_ROOT } from '../package-files.ts';
 
 const run = promisify(execFile);
 
 /** The repository's own opa, installed by scripts/install-tools.sh. */
-export const BUNDLED_OPA = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.tools', 'bin', 'opa');
+export const BUNDLED_OPA = join(PACKAGE_ROOT, '.tools', 'bin', 'opa');
 
 export interface PolicySourceOptions {
   /** The policies directory: Rego packages, data/*.yaml, capabilities.json. */

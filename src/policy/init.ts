@@ -1,13 +1,13 @@
 import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse as parseYAML, stringify as toYAML } from 'yaml';
 import { InputError } from '../error.ts';
 import { ensureDirectory } from '../io/atomic.ts';
 import { generateKeyPair } from '../keys/keys.ts';
+import { PACKAGE_ROOT } from '../package-files.ts';
 
 /** The policy sources gatehouse ships: Rego packages and their tests, capabilities.json and example data. */
-export const SHIPPED_POLICIES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'policies');
+export const SHIPPED_POLICIES = join(PACKAGE_ROOT, 'policies');
 
 /** What `initPolicyRepository` wrote. */
 export interface InitializedPolicyRepository {

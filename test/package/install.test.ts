@@ -1,0 +1,86 @@
+// gatehouse as a user gets it: packed with `npm pack`, installed into a
+// project outside the checkout, run as a command and imported as a library
+// from JavaScript and from TypeScript.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers.ts';
+
+const NAME = '@gatehouse-ml/gatehouse';
+let work: string;
+let project: string;
+let tarball: string;
+// Node 24 and npm as the repository runs them: the `node` devDependency first on PATH.
+const env = { ...process.env, PATH: [join(ROOT, 'node_modules', '.bin'), process.env['PATH']].join(delimiter), npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+const run = (command: string, args: string[], cwd = project) => spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 240_000 });
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'gatehouse-install-'));
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as Array<{ filename: string }>;
+  tarball = join(work, packed[0]!.filename);
+  project = join(work, 'consumer');
+  execFileSync('mkdir', ['-p', project]);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
+  // A TypeScript consumer of a Node library has Node's types, as ours does.
+  const nodeTypes = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).devDependencies['@types/node'] as string;
+  const installed = run('npm', ['install', '--no-save', '--ignore-scripts', tarball, `@types/node@${nodeTypes}`]);
+  if (installed.status !== 0) throw new Error(`npm install failed: ${installed.stderr}`);
+}, 300_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('the packed package, installed outside the checkout', () => {
+  it('ships the built library and what it reads, and no private key, test, bench or script', () => {
+    const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(listing).toContain('package/dist/cli/gatehouse.js');
+    expect(listing).toContain('package/dist/src/index.d.ts');
+    expect(listing).toContain('package/bundles/gatehouse.tar.gz');
+    expect(listing).toContain('package/LICENSE');
+    expect(listing.filter((path) => /\.key$|^package\/(test|bench|scripts|src|cli)\//.test(path))).toEqual([]);
+    expect(listing.filter((path) => path.endsWith('.ts') && !path.endsWith('.d.ts'))).toEqual([]);
+  });
+
+  it('runs as `npx gatehouse`: signs, verifies and decides with keys of the user\'s own', () => {
+    const gatehouse = (...args: string[]) => run('npx', ['--no-install', 'gatehouse', ...args]);
+    expect(gatehouse('--version').stdout.trim()).toBe('0.1.0');
+    expect(gatehouse('keygen', '--out', join(project, 'me')).status).toBe(0);
+    writeFileSync(join(project, 'model.bin'), 'weights');
+    const digest = gatehouse('digest', join(project, 'model.bin')).stdout.trim();
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const gate = gatehouse('gate', 'integrity', join(project, 'model.bin'), '--expected', digest, '--signing-key', join(project, 'me.key'), '--json');
+    expect(gate.status, gate.stderr).toBe(0);
+    const verified = gatehouse('verify-attestation', JSON.parse(gate.stdout).attestation, '--trusted-key', join(project, 'me.pub'), '--subject', join(project, 'model.bin'));
+    expect(verified.status, verified.stderr).toBe(0);
+    // The shipped example bundle decides (and says it trusts published demo keys).
+    const pkg = join(project, 'node_modules', ...NAME.split('/'));
+    const decided = gatehouse('verify', '--subject', digest, '--store', join(project, 'attestations'), '--policy', join(pkg, 'bundles', 'gatehouse.tar.gz'), '--policy-key', join(pkg, 'examples', 'keys', 'policy-team.pub'), '--stage', 'development');
+    // Evidence signed by a key the example policy does not trust is evidence of nothing.
+    expect(decided.status, decided.stderr).toBe(1);
+    expect(decided.stdout).toMatch(/^DENIED: /);
+    expect(decided.stderr).toMatch(/trusts \d+ demo keys/);
+    expect(readdirSync(join(pkg, 'examples', 'keys')).filter((name) => name.endsWith('.key'))).toEqual([]);
+    // Without the demo's private keys the demo says where it runs, as bad input, not a stack trace.
+    const demo = gatehouse('demo');
+    expect(demo.status).toBe(2);
+    expect(demo.stderr).toMatch(/examples\/keys: the demo signs with the demo keys of a gatehouse checkout/);
+  });
+
+  it('imports as a library from JavaScript', () => {
+    writeFileSync(join(project, 'use.mjs'), `import { decidePromotion, openStore, gateRegistry, ENGINE } from '${NAME}';\nconsole.log(typeof decidePromotion, openStore('attestations').uri.startsWith('file:'), gateRegistry.all().map((g) => g.name).join(','), ENGINE.name);\n`);
+    const result = run('node', ['use.mjs']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('function true integrity,provenance,regression,safety,bias,approval,canary gatehouse');
+  });
+
+  // skipLibCheck as most projects set it (sigstore-js's own declarations name modules it does not
+  // ship types for); the @ts-expect-error line proves gatehouse's types are real, not any.
+  it('type-checks as a library from TypeScript', () => {
+    writeFileSync(join(project, 'use.ts'), `import { openStore, type AttestationStore, type PromotionRequest, type GateDefinition } from '${NAME}';\nconst store: AttestationStore = openStore('attestations');\nconst gate: GateDefinition = { name: 'mine', predicateType: 'https://example.com/mine/v1', predicateSchema: {}, policyBound: true };\nexport const request: Partial<PromotionRequest> = { store, stage: 'staging' };\nexport { gate };\n// @ts-expect-error: the store contract has no such method\nstore.remove('x');\n`);
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'es2024', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] }, files: ['use.ts'] }));
+    const result = run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json']);
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
