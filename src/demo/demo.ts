@@ -1,8 +1,9 @@
 // The end-to-end walk-through behind `gatehouse demo`: three signed models (the
 // deployed one and two candidates), every evaluation gate on the bundled
 // example data, the policy's decisions with a signed record and its replay,
-// and what tampering and forgery look like. It uses the demo keys in
-// examples/keys/, which the committed example policy bundle trusts.
+// and what tampering and forgery look like. Every key it signs with is
+// generated for the run; the committed example policy is re-signed to trust
+// them, so the demo needs no published private key and runs from the package.
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GatePredicateBase } from '../attest/predicates.ts';
@@ -19,8 +20,8 @@ import { regressionGate } from '../gates/regression/index.ts';
 import { safetyGate } from '../gates/safety/index.ts';
 import { fileSink, type GateContext, type GateOutcome, type GateSink } from '../gates/workflow.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { keyFingerprint, readPrivateKey, readPublicKey } from '../keys/keys.ts';
-import { readPolicyBundle, type VerifiedPolicyBundle } from '../policy/bundle.ts';
+import { keyFingerprint, readPublicKey, toPublicKeyPEM } from '../keys/keys.ts';
+import { readPolicyBundle, withPolicyData, type VerifiedPolicyBundle } from '../policy/bundle.ts';
 import { KeySigner } from '../sign/key/key-signer.ts';
 import { FileSystemAttestationStore } from '../store/fs-store.ts';
 import { serializeBundle } from '../store/serialize.ts';
@@ -28,8 +29,7 @@ import { storeEntries } from '../store/store.ts';
 import { signerName } from '../verify/identity.ts';
 import { writeDemoModel } from './model.ts';
 import { PACKAGE_ROOT } from '../package-files.ts';
-import { existsSync } from 'node:fs';
-import { InputError } from '../error.ts';
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 
 const ROOT = PACKAGE_ROOT;
 /** The demo keys and the example policy bundle that trusts them. */
@@ -45,22 +45,32 @@ const CANDIDATES = {
 
 /** Runs the demo in `dir`; true when every step behaved as gatehouse promises. */
 export async function runDemo(dir: string, print: (line: string) => void): Promise<boolean> {
-  // The installed package ships no private key, so the demo's signers exist only in a checkout.
-  if (!existsSync(join(DEMO_KEYS, 'policy-team.key'))) {
-    throw new InputError({ code: 'USAGE', message: 'the demo signs with the demo keys of a gatehouse checkout (examples/keys/*.key), which the package does not ship: run `npx gatehouse demo` in a clone of the repository', path: DEMO_KEYS });
-  }
   const say = (line = '') => print(line);
-  const key = async (name: string) => {
-    const privateKey = await readPrivateKey(join(DEMO_KEYS, `${name}.key`));
-    const publicKey = await readPublicKey(join(DEMO_KEYS, `${name}.pub`));
+  const example = await readPolicyBundle(EXAMPLE_BUNDLE, await readPublicKey(join(DEMO_KEYS, 'policy-team.pub')));
+  // Every signer of the example policy, and its policy team, gets a key generated for this run:
+  // the demo signs with no key whose private half is published, so it runs from the package too.
+  const data = structuredClone(example.data) as { gatehouse: { signers: Record<string, { kind: string; public_key?: string }> } };
+  const generated = new Map<string, KeyObject>();
+  for (const [id, signer] of Object.entries(data.gatehouse.signers)) {
+    if (signer.kind !== 'key') continue;
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    generated.set(id, privateKey);
+    signer.public_key = toPublicKeyPEM(publicKey);
+  }
+  const policyTeam = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const bundlePath = join(dir, 'policy.tar.gz');
+  await writeFileAtomic(bundlePath, withPolicyData(example, data, policyTeam.privateKey));
+  const policy = await readPolicyBundle(bundlePath, policyTeam.publicKey);
+  const key = (name: string) => {
+    const privateKey = generated.get(name)!;
+    const publicKey = createPublicKey(privateKey);
     return { name, privateKey, publicKey, fingerprint: keyFingerprint(publicKey), signing: { signer: new KeySigner(privateKey) } };
   };
   const names = ['training-pipeline', 'integrity-gate', 'provenance-gate', 'regression-gate', 'safety-gate', 'bias-gate', 'decision-recorder'] as const;
-  const keys = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await key(name)] as const))) as Record<(typeof names)[number], Awaited<ReturnType<typeof key>>>;
-  const policy = await readPolicyBundle(EXAMPLE_BUNDLE, await readPublicKey(join(DEMO_KEYS, 'policy-team.pub')));
+  const keys = Object.fromEntries(names.map((name) => [name, key(name)] as const)) as Record<(typeof names)[number], ReturnType<typeof key>>;
   say(`gatehouse demo in ${dir}`);
   say();
-  say(`1. The example policy bundle (${EXAMPLE_BUNDLE}) verifies against the policy team key; it trusts the demo keys in ${DEMO_KEYS}:`);
+  say(`1. The example policy (${EXAMPLE_BUNDLE}), its signers given keys generated for this run and re-signed by a policy team key also generated now (${bundlePath}):`);
   for (const k of Object.values(keys)) say(`   ${k.name.padEnd(18)} ${k.fingerprint}`);
 
   say();

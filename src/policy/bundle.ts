@@ -1,4 +1,4 @@
-import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { InputError, describeThrown } from '../error.ts';
 import { sha256Hex } from '../digest/sha256.ts';
 import { parseJSON, readBoundedFile } from '../io/read.ts';
@@ -6,7 +6,7 @@ import { keyAlgorithm, readPublicKey } from '../keys/keys.ts';
 import { compileSchema, type SchemaValidator } from '../schema/validator.ts';
 import { PolicyError } from './error.ts';
 import { opaFileHash } from './opa-hash.ts';
-import { DEFAULT_TAR_LIMITS, readTarGz } from './tar.ts';
+import { DEFAULT_TAR_LIMITS, readTarGz, writeTarGz } from './tar.ts';
 
 /** Where OPA puts a bundle's signatures. */
 export const SIGNATURES_FILE = '.signatures.json';
@@ -211,4 +211,23 @@ function parseJSONFile(content: Buffer, name: string): any {
   } catch (cause) {
     throw new InputError({ code: 'BUNDLE_MALFORMED', message: describeThrown(cause), path: name, cause });
   }
+}
+
+/**
+ * A copy of a verified bundle with other data, signed by another policy key
+ * (ES256, as OPA signs): the compiled policy and manifest are kept byte for
+ * byte, data.json is replaced, and the signature lists every file with the
+ * hash OPA computes. It verifies only under the new key. The demo uses it to
+ * make a policy that trusts keys generated for one run, without opa.
+ */
+export function withPolicyData(bundle: VerifiedPolicyBundle, data: Record<string, unknown>, policyKey: KeyObject): Buffer {
+  if (policyKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1' || policyKey.type !== 'private') {
+    throw new InputError({ code: 'KEY_INVALID', message: 'policy bundles are signed with ES256: use an ECDSA P-256 private key' });
+  }
+  const files = new Map([...bundle.files].filter(([name]) => name !== SIGNATURES_FILE && name !== 'data.json'));
+  files.set('data.json', Buffer.from(JSON.stringify(data)));
+  const signed = { files: [...files].map(([name, content]) => ({ name, hash: opaFileHash(name, content), algorithm: 'SHA-256' })), keyid: 'default' };
+  const body = `${Buffer.from(JSON.stringify({ alg: 'ES256', kid: 'default', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify(signed)).toString('base64url')}`;
+  const signature = cryptoSign('sha256', Buffer.from(body), { key: policyKey, dsaEncoding: 'ieee-p1363' });
+  return writeTarGz(new Map([[SIGNATURES_FILE, Buffer.from(JSON.stringify({ signatures: [`${body}.${signature.toString('base64url')}`] }))], ...files]));
 }

@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { InputError, describeThrown } from '../error.ts';
 
 /** Limits applied while unpacking a bundle archive. */
@@ -51,6 +51,36 @@ export function readTarGz(bytes: Buffer, source: string, limits: TarLimits = DEF
     files.set(normalised!, Buffer.from(tar.subarray(dataStart, dataEnd)));
   }
   return files;
+}
+
+/**
+ * Packs files into a gzip-compressed ustar archive, in the order given, with
+ * fixed metadata (mode 0644, owner 0, time 0) so the same files always make
+ * the same archive. Each name is stored from the archive root ("/data.json"),
+ * as opa build writes bundles; names must fit ustar's 100 bytes.
+ */
+export function writeTarGz(files: ReadonlyMap<string, Uint8Array>): Buffer {
+  const blocks: Buffer[] = [];
+  for (const [name, content] of files) {
+    if (safeName(name) !== name || Buffer.byteLength(name) > 98) throw new RangeError(`${JSON.stringify(name)}: not a name this archive writer stores`);
+    const header = Buffer.alloc(BLOCK);
+    header.write(`/${name}`, 0, 'utf8');
+    header.write('0000644\0', 100, 'latin1');
+    header.write('0000000\0', 108, 'latin1');
+    header.write('0000000\0', 116, 'latin1');
+    header.write(`${content.byteLength.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
+    header.write('00000000000\0', 136, 'latin1');
+    header.write('        ', 148, 'latin1');
+    header.write('0', 156, 'latin1');
+    header.write('ustar\0', 257, 'latin1');
+    header.write('00', 263, 'latin1');
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    blocks.push(header, Buffer.from(content), Buffer.alloc((BLOCK - (content.byteLength % BLOCK)) % BLOCK));
+  }
+  blocks.push(Buffer.alloc(2 * BLOCK));
+  return gzipSync(Buffer.concat(blocks));
 }
 
 function safeName(name: string): string | undefined {

@@ -1,15 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { createPublicKey, sign } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/error.ts';
 import { readPrivateKey, readPublicKey } from '../../src/keys/keys.ts';
-import { readPolicyBundle, verifyPolicyBundle } from '../../src/policy/bundle.ts';
+import { readPolicyBundle, verifyPolicyBundle, withPolicyData } from '../../src/policy/bundle.ts';
 import { PolicyError } from '../../src/policy/error.ts';
 import { opaFileHash } from '../../src/policy/opa-hash.ts';
-import { DEFAULT_TAR_LIMITS, readTarGz } from '../../src/policy/tar.ts';
+import { DEFAULT_TAR_LIMITS, readTarGz, writeTarGz } from '../../src/policy/tar.ts';
 import { ROOT, run, temporaryDirectory, tool } from '../helpers.ts';
 import { POLICY_KEY, POLICY_PUB } from '../support/policy.ts';
 import { refusal } from '../support/refusal.ts';
@@ -124,6 +124,41 @@ describe('verifyPolicyBundle', () => {
 
   it('refuses something that is not a gzip archive as bad input', async () => {
     expect(refusal(() => verifyPolicyBundle(Buffer.from('not a bundle'), 'x.tar.gz', createPublicKey(readFileSync(POLICY_PUB))), InputError).code).toBe('BUNDLE_MALFORMED');
+  });
+});
+
+describe('withPolicyData', () => {
+  it('re-signs a bundle with other data under another key, which gatehouse and opa verify, and nothing else does', async () => {
+    const committed = await readPolicyBundle(COMMITTED, await readPublicKey(POLICY_PUB));
+    const team = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const data = { gatehouse: { ...(committed.data['gatehouse'] as object), accepted_policies: [`sha256:${'ab'.repeat(32)}`] } };
+    const archive = withPolicyData(committed, data, team.privateKey);
+    const rekeyed = verifyPolicyBundle(archive, 'rekeyed', team.publicKey);
+    expect(rekeyed.data).toEqual(data);
+    expect(rekeyed.wasm.equals(committed.wasm)).toBe(true);
+    expect(rekeyed.revision).toBe(committed.revision);
+    await expectRefused(archive, 'SIGNATURE_INVALID', /does not verify with the trusted policy key/);
+    // opa itself accepts the signature (it rebuilds only a bundle whose signature verifies).
+    const dir = await temporaryDirectory();
+    writeFileSync(join(dir, 'b.tar.gz'), archive);
+    writeFileSync(join(dir, 'team.pub'), team.publicKey.export({ type: 'spki', format: 'pem' }));
+    const opa = run(tool('.tools/bin/opa'), ['build', '--bundle', join(dir, 'b.tar.gz'), '--verification-key', join(dir, 'team.pub'), '--signing-alg', 'ES256', '-o', join(dir, 'out.tar.gz')]);
+    expect(opa.status, opa.stderr + opa.stdout).toBe(0);
+    const tampered = readTarGz(archive, 'x');
+    tampered.set('data.json', Buffer.from('{"gatehouse": {}}'));
+    expect(() => verifyPolicyBundle(writeTarGz(tampered), 'tampered', team.publicKey)).toThrow(expect.objectContaining({ code: 'DIGEST_MISMATCH' }));
+    expect(() => withPolicyData(committed, data, generateKeyPairSync('ed25519').privateKey)).toThrow(/ES256/);
+  });
+});
+
+describe('writeTarGz', () => {
+  it('writes what readTarGz reads back, the same bytes for the same files', () => {
+    const files = new Map([['a.txt', Buffer.from('alpha')], ['dir/b.bin', Buffer.alloc(1025, 7)], ['empty', Buffer.alloc(0)]]);
+    const archive = writeTarGz(files);
+    expect(readTarGz(archive, 'x')).toEqual(files);
+    expect(writeTarGz(files).equals(archive)).toBe(true);
+    expect(execFileSync('tar', ['tzf', '-'], { input: archive, encoding: 'utf8' }).split('\n').filter(Boolean)).toEqual(['/a.txt', '/dir/b.bin', '/empty']);
+    expect(() => writeTarGz(new Map([['../escape', Buffer.alloc(1)]]))).toThrow(/not a name/);
   });
 });
 
