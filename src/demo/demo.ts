@@ -43,26 +43,38 @@ const CANDIDATES = {
   B: { results: 'candidate-math-regression', responses: 'eager-responses.jsonl', predictions: 'candidate-math-regression-predictions.csv' },
 } as const;
 
-/** Runs the demo in `dir`; true when every step behaved as gatehouse promises. */
-export async function runDemo(dir: string, print: (line: string) => void): Promise<boolean> {
+/** What the demo did, for a program or a CI job to check (`gatehouse demo --json`). */
+export interface DemoSummary {
+  /** Every step behaved as gatehouse promises. */
+  complete: boolean;
+  dir: string;
+  /** The demo's own policy bundle (the example policy, trusting this run's keys). */
+  policy: string;
+  models: Record<'deployed' | 'A' | 'B', string>;
+  decisions: Record<'candidateAStaging' | 'candidateBStaging' | 'candidateAProduction' | 'tamperedStaging' | 'forgedStaging', { allowed: boolean; violations: string[] }>;
+  record: { path: string; replayIdentical: boolean };
+}
+
+/** Who signs in the demo: private keys by signer id, and the verified policy that trusts them. */
+export interface DemoSigners {
+  keys: ReadonlyMap<string, KeyObject>;
+  policy: VerifiedPolicyBundle;
+}
+
+/**
+ * Runs the demo in `dir`, telling `print` each step; its summary says whether
+ * every step behaved as gatehouse promises. By default every signer of the
+ * example policy, and its policy team, gets a key generated for this run, so
+ * the demo signs with no key whose private half is published and runs from the
+ * package too; `signers` replaces them (the attack tests sign with the example
+ * keys, which the committed bundle trusts).
+ */
+export async function runDemo(dir: string, print: (line: string) => void, signers?: DemoSigners): Promise<DemoSummary> {
   const say = (line = '') => print(line);
-  const example = await readPolicyBundle(EXAMPLE_BUNDLE, await readPublicKey(join(DEMO_KEYS, 'policy-team.pub')));
-  // Every signer of the example policy, and its policy team, gets a key generated for this run:
-  // the demo signs with no key whose private half is published, so it runs from the package too.
-  const data = structuredClone(example.data) as { gatehouse: { signers: Record<string, { kind: string; public_key?: string }> } };
-  const generated = new Map<string, KeyObject>();
-  for (const [id, signer] of Object.entries(data.gatehouse.signers)) {
-    if (signer.kind !== 'key') continue;
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    generated.set(id, privateKey);
-    signer.public_key = toPublicKeyPEM(publicKey);
-  }
-  const policyTeam = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const bundlePath = join(dir, 'policy.tar.gz');
-  await writeFileAtomic(bundlePath, withPolicyData(example, data, policyTeam.privateKey));
-  const policy = await readPolicyBundle(bundlePath, policyTeam.publicKey);
+  const { keys: signingKeys, policy } = signers ?? (await generatedSigners(dir));
+  const bundlePath = policy.source;
   const key = (name: string) => {
-    const privateKey = generated.get(name)!;
+    const privateKey = signingKeys.get(name)!;
     const publicKey = createPublicKey(privateKey);
     return { name, privateKey, publicKey, fingerprint: keyFingerprint(publicKey), signing: { signer: new KeySigner(privateKey) } };
   };
@@ -70,7 +82,11 @@ export async function runDemo(dir: string, print: (line: string) => void): Promi
   const keys = Object.fromEntries(names.map((name) => [name, key(name)] as const)) as Record<(typeof names)[number], ReturnType<typeof key>>;
   say(`gatehouse demo in ${dir}`);
   say();
-  say(`1. The example policy (${EXAMPLE_BUNDLE}), its signers given keys generated for this run and re-signed by a policy team key also generated now (${bundlePath}):`);
+  say(
+    signers === undefined
+      ? `1. The example policy (${EXAMPLE_BUNDLE}), its signers given keys generated for this run and re-signed by a policy team key also generated now (${bundlePath}):`
+      : `1. The policy bundle ${bundlePath}, which trusts these signers:`,
+  );
   for (const k of Object.values(keys)) say(`   ${k.name.padEnd(18)} ${k.fingerprint}`);
 
   say();
@@ -165,7 +181,38 @@ export async function runDemo(dir: string, print: (line: string) => void): Promi
       ? 'Demo complete: candidate A went to staging with a replayable record; candidate B (better on average, worse at math, over-refusing) was denied with reasons; production waits for approvals and a canary; tampering and forgery were caught.'
       : 'Demo FAILED: a step did not behave as expected.',
   );
-  return expected;
+  const outcome = (decision: Decision) => ({ allowed: decision.result.allowed, violations: decision.result.violations.map((violation) => violation.code) });
+  return {
+    complete: expected,
+    dir,
+    policy: bundlePath,
+    models: { deployed: models.deployed.digest, A: models.A.digest, B: models.B.digest },
+    decisions: {
+      candidateAStaging: outcome(allowed),
+      candidateBStaging: outcome(denied),
+      candidateAProduction: outcome(production),
+      tamperedStaging: outcome(tamperedDecision),
+      forgedStaging: outcome(stillDenied),
+    },
+    record: { path: recordPath, replayIdentical: replay.identical },
+  };
+}
+
+// The example policy with a fresh key for each of its key signers, re-signed by a fresh policy team key into dir/policy.tar.gz.
+async function generatedSigners(dir: string): Promise<DemoSigners> {
+  const example = await readPolicyBundle(EXAMPLE_BUNDLE, await readPublicKey(join(DEMO_KEYS, 'policy-team.pub')));
+  const data = structuredClone(example.data) as { gatehouse: { signers: Record<string, { kind: string; public_key?: string }> } };
+  const keys = new Map<string, KeyObject>();
+  for (const [id, signer] of Object.entries(data.gatehouse.signers)) {
+    if (signer.kind !== 'key') continue;
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    keys.set(id, privateKey);
+    signer.public_key = toPublicKeyPEM(publicKey);
+  }
+  const policyTeam = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const bundlePath = join(dir, 'policy.tar.gz');
+  await writeFileAtomic(bundlePath, withPolicyData(example, data, policyTeam.privateKey));
+  return { keys, policy: await readPolicyBundle(bundlePath, policyTeam.publicKey) };
 }
 
 async function runEvaluationGates(

@@ -63,9 +63,15 @@ const GATE_KEYS: Record<string, string> = {
 export async function makeWorld(): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-attacks-'));
   const { runDemo } = await import('../../src/demo/demo.ts');
+  const { readPrivateKey, readPublicKey } = await import('../../src/keys/keys.ts');
+  const { readPolicyBundle } = await import('../../src/policy/bundle.ts');
+  // Signed with the example keys, so the committed bundle decides on the chain and attacks can re-sign with a gate's own key.
+  const policy = await readPolicyBundle(COMMITTED_BUNDLE, await readPublicKey(POLICY_PUB));
+  const signerIds = Object.keys((policy.data['gatehouse'] as { signers: Record<string, unknown> }).signers);
+  const keys = new Map(await Promise.all(signerIds.map(async (id) => [id, await readPrivateKey(join(DEMO_KEYS, `${id}.key`))] as const)));
   const lines: string[] = [];
-  const ok = await runDemo(join(dir, 'demo'), (line) => lines.push(line));
-  if (!ok) throw new Error(`the demo failed:\n${lines.join('\n')}`);
+  const summary = await runDemo(join(dir, 'demo'), (line) => lines.push(line), { keys, policy });
+  if (!summary.complete) throw new Error(`the demo failed:\n${lines.join('\n')}`);
   const demo = join(dir, 'demo');
   // The demo tampers with model A's files at the end; its digest is what it was signed as.
   const digestOf = (name: string) => {

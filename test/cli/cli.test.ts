@@ -314,5 +314,19 @@ describe('gatehouse CLI', () => {
       expect(result.stdout).toMatch(/candidate A +provenance FAIL/);
       expect(result.stdout).toContain('Demo complete');
     });
+
+    it('says what it did as JSON with --json, and nothing else on stdout', async () => {
+      const dir = await temporaryDirectory();
+      const result = gatehouse(['demo', '--dir', dir, '--json']);
+      expect(result.status, result.stderr).toBe(0);
+      const summary = JSON.parse(result.stdout);
+      expect(summary).toMatchObject({ complete: true, dir, policy: join(dir, 'policy.tar.gz'), record: { replayIdentical: true } });
+      expect(summary.decisions.candidateAStaging).toEqual({ allowed: true, violations: [] });
+      expect(summary.decisions.candidateBStaging.allowed).toBe(false);
+      expect(summary.decisions.candidateAProduction.violations).toContain('required_gate_missing');
+      expect(summary.decisions.tamperedStaging.allowed).toBe(false);
+      expect(summary.decisions.forgedStaging.allowed).toBe(false);
+      expect(summary.models.A).toMatch(/^sha256:[0-9a-f]{64}$/);
+    });
   });
 });
