@@ -30,6 +30,8 @@ export type { GateContext } from './gates/workflow.ts';
 export type { GateSink } from './gates/workflow.ts';
 /** A finished gate run: the signed statement and bundle, where they went, a Markdown summary. */
 export type { GateOutcome } from './gates/workflow.ts';
+/** A gate verdict as a report in one of REPORT_FORMATS, as `gate … --output` writes it. */
+export { gateReport } from './gates/reports.ts';
 /** A sink on the filesystem: the attestation into a store (or one file), reports into a folder. */
 export { fileSink } from './gates/workflow.ts';
 /** The last step of a gate entry point: serialise the bundle once and hand it, and any report, to the sink. */

@@ -2,6 +2,8 @@ import { Command, Option } from 'commander';
 import type { GateName, GatePredicateBase } from '../../src/attest/predicates.ts';
 import { InputError } from '../../src/error.ts';
 import { parseDigest } from '../../src/digest/artifact.ts';
+import { prepareOutputFile, writeFileAtomic } from '../../src/io/atomic.ts';
+import { REPORT_FORMATS, parseReportRequest } from '../../src/io/report-formats.ts';
 import type { GateContext, GateOutcome } from '../../src/gates/workflow.ts';
 import { ExitError, EXIT } from '../exit.ts';
 import { addSigningOptions, addStoreOption, collect, loadPolicy, parseTime, signingFrom, storeFrom, type SigningFlags, type StoreFlags } from '../options.ts';
@@ -14,6 +16,7 @@ interface OutputFlags extends StoreFlags {
   out?: string;
   at?: string;
   json?: boolean;
+  output?: string[];
 }
 
 export function registerGate(program: Command, output: Output): void {
@@ -181,7 +184,8 @@ function gateCommand(parent: Command, name: GateName, description: string): Comm
   return addStoreOption(addSigningOptions(parent.command(name).description(description)), 'the attestation store the signed verdict goes into')
     .addOption(new Option('--out <file.sigstore.json>', 'write the attestation here instead of the store').conflicts(['store', 'attestations']))
     .option('--at <rfc3339>', 'evaluation time recorded in the attestation (default: now)')
-    .option('--json', 'print the signed statement as JSON');
+    .option('--json', 'print the signed statement as JSON')
+    .addOption(new Option('--output <format=file>', `also write the verdict as a report, FORMAT one of ${REPORT_FORMATS.join(', ')}; repeatable`).argParser(collect));
 }
 
 // Signing material and the sink are made ready before any evidence is read or judged.
@@ -189,6 +193,8 @@ async function gateContext(flags: OutputFlags & SigningFlags & { reportDir?: str
   const evaluatedAt = flags.at === undefined ? new Date() : parseTime(flags.at, '--at');
   const { fileSink, prepareFileSink } = await import('../../src/gates/workflow.ts');
   await prepareFileSink(flags);
+  // Every report file is checked before the gate runs, so a bad path cannot leave a verdict unreported.
+  for (const report of (flags.output ?? []).map(parseReportRequest)) await prepareOutputFile(report.path);
   const sink = flags.out !== undefined ? fileSink({ out: flags.out, ...reportDir(flags) }) : fileSink({ store: await storeFrom(flags), ...reportDir(flags) });
   return { evaluatedAt, signing: await signingFrom(flags), sink, progress: (label, unit) => progressReporter(label, unit) };
 }
@@ -206,6 +212,10 @@ async function finish(outcome: GateOutcome<GatePredicateBase>, flags: OutputFlag
     output.out(`${predicate!.gate}: ${predicate!.verdict} for ${outcome.subject}`);
     for (const reason of predicate!.reasons) output.out(`  - ${reason}`);
     output.out(`  attestation: ${outcome.attestation}`);
+  }
+  if (flags.output !== undefined) {
+    const { gateReport } = await import('../../src/gates/reports.ts');
+    for (const report of flags.output.map(parseReportRequest)) await writeFileAtomic(report.path, await gateReport(outcome, report.format));
   }
   await appendStepSummary(() => outcome.markdown, output);
   if (predicate!.verdict !== 'pass') throw new ExitError(EXIT.failed);

@@ -218,6 +218,30 @@ describe('gatehouse CLI', () => {
       expect(gatehouse(['verify-attestation', join(dir, 'old.json'), '--trusted-key', join(KEYS, 'ed25519.pub')]).status).toBe(1);
     });
 
+    it('writes the verdict as JUnit, SARIF, JSON, YAML and Markdown reports with --output, and refuses a bad one before the gate runs', async () => {
+      const dir = await temporaryDirectory();
+      const outputs = ['junit', 'sarif', 'json', 'yaml', 'markdown'].flatMap((format) => ['--output', `${format}=${join(dir, 'reports', `gate.${format}`)}`]);
+      const failing = gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${'00'.repeat(32)}`, '--signing-key', join(KEYS, 'ecdsa-p256.key'), '--store', join(dir, 'store'), ...outputs]);
+      expect(failing.status, failing.stderr).toBe(1);
+      const report = (format: string) => readFileSync(join(dir, 'reports', `gate.${format}`), 'utf8');
+      expect(report('junit')).toMatch(/<testsuite name="gatehouse gate integrity sha256:[0-9a-f]{64}: FAIL" tests="1" failures="1"/);
+      expect(report('junit')).toMatch(/<failure type="fail" message="artifact digest sha256:[0-9a-f]{64} differs from the recorded sha256:0{64}"/);
+      const sarif = JSON.parse(report('sarif'));
+      expect(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId)).toEqual(['gate_fail']);
+      expect(sarif.runs[0].tool.driver.rules).toEqual([{ id: 'gate_fail', shortDescription: { text: 'integrity gate: fail' } }]);
+      const json = JSON.parse(report('json'));
+      expect(json).toMatchObject({ gate: 'integrity', verdict: 'fail', attestation: expect.stringContaining(join(dir, 'store')) });
+      expect(report('yaml')).toMatch(/^gate: integrity\nverdict: fail\n/);
+      expect(report('markdown')).toMatch(/^# Integrity gate: FAIL/);
+      const passing = gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${golden.files.digest}`, '--signing-key', join(KEYS, 'ecdsa-p256.key'), '--store', join(dir, 'store'), '--output', `junit=${join(dir, 'pass.xml')}`]);
+      expect(passing.status, passing.stderr).toBe(0);
+      expect(readFileSync(join(dir, 'pass.xml'), 'utf8')).toMatch(/tests="1" failures="0"/);
+      const bad = gatehouse(['gate', 'integrity', MODEL_TREE, '--expected', `sha256:${golden.files.digest}`, '--signing-key', join(KEYS, 'ecdsa-p256.key'), '--store', join(dir, 'other'), '--output', `html=${join(dir, 'x.html')}`]);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/--output: expected FORMAT=FILE/);
+      expect(existsSync(join(dir, 'other'))).toBe(false);
+    });
+
     it('refuses --out with --store rather than ignore one of them', async () => {
       const dir = await temporaryDirectory();
       const result = integrity('--out', join(dir, 'a.json'), '--store', join(dir, 'store'));
