@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { canonicalJSON } from '../canonical/json.ts';
+import { sha256Hex } from '../digest/sha256.ts';
 import { InputError } from '../error.ts';
 
 const require = createRequire(import.meta.url);
@@ -12,7 +14,7 @@ function compiler(): Ajv2020 {
   if (shared === undefined) {
     const { Ajv2020: Ajv } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
     const addFormats = require('ajv-formats') as (ajv: Ajv2020) => Ajv2020;
-    shared = new Ajv({ allErrors: false, strictSchema: true, strictTypes: false, strictRequired: false, allowUnionTypes: true });
+    shared = new Ajv({ ...COMPILER_OPTIONS });
     addFormats(shared);
     for (const schema of referenced) shared.addSchema(schema);
   }
@@ -20,6 +22,41 @@ function compiler(): Ajv2020 {
 }
 
 const referenced: Array<{ $id: string } & Record<string, unknown>> = [];
+
+// Every schema a validator was made for, by $id: what the build precompiles.
+const known = new Map<string, { $id: string } & Record<string, unknown>>();
+
+/** The options every compiler of gatehouse's schemas uses: the runtime one and the build's precompiler. */
+export const COMPILER_OPTIONS = { allErrors: false, strictSchema: true, strictTypes: false, strictRequired: false, allowUnionTypes: true } as const;
+
+/** Every schema registered so far: those others reference, and those validators were made for (for the build's precompiler). */
+export function knownSchemas(): { referenced: ReadonlyArray<{ $id: string } & Record<string, unknown>>; validated: ReadonlyArray<{ $id: string } & Record<string, unknown>> } {
+  return { referenced, validated: [...known.values()] };
+}
+
+/** The digest that ties a precompiled validator to the exact schema it was made from. */
+export function schemaDigest(schema: object): string {
+  return sha256Hex(canonicalJSON(schema));
+}
+
+// Validators the build precompiled (dist/src/schema/precompiled.cjs), loaded on
+// first use: a command that validates then never loads the Ajv compiler. In
+// the sources there are none, and every schema is compiled at run time.
+type Precompiled = { digests: Record<string, string>; validators: Record<string, ValidateFunction> };
+let precompiled: Precompiled | null | undefined;
+function precompiledValidator<T>(schema: { $id: string } & Record<string, unknown>): ValidateFunction<T> | undefined {
+  if (precompiled === undefined) {
+    try {
+      precompiled = require('./precompiled.cjs') as Precompiled;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+      precompiled = null;
+    }
+  }
+  // A schema changed since the build (or another with the same $id) is compiled afresh, never run on stale code.
+  if (precompiled === null || precompiled.digests[schema.$id] !== schemaDigest(schema)) return undefined;
+  return precompiled.validators[schema.$id] as ValidateFunction<T> | undefined;
+}
 
 /** A compiled JSON Schema that narrows `unknown` to `T` or reports the first violation. */
 export interface SchemaValidator<T> {
@@ -43,9 +80,10 @@ export function addSchema(schema: { $id: string } & Record<string, unknown>): vo
  * CLI command that never needs the schema should pay); one $id compiles once.
  */
 export function compileSchema<T>(schema: { $id: string } & Record<string, unknown>): SchemaValidator<T> {
+  known.set(schema.$id, schema);
   let compiled: ValidateFunction<T> | undefined;
   const validate = (value: unknown): ValidateFunction<T> => {
-    compiled ??= (compiler().getSchema(schema.$id) ?? compiler().compile(schema)) as ValidateFunction<T>;
+    compiled ??= precompiledValidator<T>(schema) ?? ((compiler().getSchema(schema.$id) ?? compiler().compile(schema)) as ValidateFunction<T>);
     compiled(value);
     return compiled;
   };

@@ -67,6 +67,24 @@ describe('the packed package, installed outside the checkout', () => {
     expect(demo.stdout).toContain('Demo complete');
   });
 
+  it('validates with the schemas precompiled at build time, never loading the Ajv compiler, and still refuses what breaks them', () => {
+    writeFileSync(join(project, 'bundle.json'), readFileSync(join(ROOT, 'test', 'fixtures', 'bundles', 'integrity-ecdsa-p256.sigstore.json')));
+    const broken = JSON.parse(readFileSync(join(project, 'bundle.json'), 'utf8'));
+    broken.mediaType = 'application/vnd.example+json';
+    writeFileSync(join(project, 'broken.json'), JSON.stringify(broken));
+    writeFileSync(join(project, 'check.mjs'), `import { createRequire } from 'node:module';
+import { verifyAttestationFile, readTrustedKeys } from '${NAME}';
+const trust = { keys: await readTrustedKeys([${JSON.stringify(join(ROOT, 'test', 'fixtures', 'keys', 'ecdsa-p256.pub'))}]) };
+const verified = await verifyAttestationFile('bundle.json', trust);
+const refused = await verifyAttestationFile('broken.json', trust).then(() => 'accepted', (error) => error.message);
+const compiler = Object.keys(createRequire(import.meta.url).cache).filter((path) => /ajv[\\/]dist[\\/](2020|core|compile)/.test(path));
+console.log(JSON.stringify({ predicateType: verified.statement.predicateType, refused, compiler }));
+`);
+    const result = run('node', ['check.mjs']);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({ predicateType: 'https://gatehouse.dev/attestations/integrity/v1', refused: expect.stringMatching(/not a Sigstore DSSE bundle: at \/mediaType/), compiler: [] });
+  });
+
   it('imports as a library from JavaScript', () => {
     writeFileSync(join(project, 'use.mjs'), `import { decidePromotion, openStore, gateRegistry, ENGINE } from '${NAME}';\nconsole.log(typeof decidePromotion, openStore('attestations').uri.startsWith('file:'), gateRegistry.all().map((g) => g.name).join(','), ENGINE.name);\n`);
     const result = run('node', ['use.mjs']);
