@@ -10,7 +10,7 @@
 //   npm run bench:decision                       (2,000 warm, 100,000 for memory, 20 cold, 10 peer, 10,000 flood)
 //   npm run bench:decision -- --warm 5000 --memory 20000 --cold 10 --peer 5 --flood 2000
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,6 +38,10 @@ const DEPLOYED: ArtifactDigest = `sha256:${'d8'.repeat(32)}`;
 const AT = new Date('2026-11-22T10:00:00Z');
 const work = mkdtempSync(join(tmpdir(), 'gatehouse-bench-decision-'));
 const cosign = join(ROOT, '.tools', 'bin', 'cosign');
+// The cold CLI as users run it: the built package (npm run build) when there is one, else the sources.
+const BUILT = join(ROOT, 'dist', 'cli', 'gatehouse.js');
+const ENTRY = existsSync(BUILT) ? BUILT : join(ROOT, 'cli', 'gatehouse.ts');
+console.log(`cold CLI: ${ENTRY === BUILT ? 'the built package (dist/)' : 'the TypeScript sources (no dist/: npm run build)'}`);
 const opa = join(ROOT, '.tools', 'bin', 'opa');
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -94,7 +98,7 @@ try {
 
   // Cold: the CLI as a pipeline step would run it.
   const cold: number[] = [];
-  const cli = [join(ROOT, 'cli', 'gatehouse.ts'), 'verify', '--subject', ARTIFACT, '--store', attestations, '--policy', built.path, '--policy-key', POLICY_PUB, '--stage', 'production', '--deployed', DEPLOYED, '--at', AT.toISOString(), '--decision-out', join(work, 'decision.json'), '--signing-key', join(DEMO_KEYS, 'decision-recorder.key')];
+  const cli = [ENTRY, 'verify', '--subject', ARTIFACT, '--store', attestations, '--policy', built.path, '--policy-key', POLICY_PUB, '--stage', 'production', '--deployed', DEPLOYED, '--at', AT.toISOString(), '--decision-out', join(work, 'decision.json'), '--signing-key', join(DEMO_KEYS, 'decision-recorder.key')];
   for (let i = 0; i < Number(values.cold); i++) {
     const started = performance.now();
     const result = spawnSync(process.execPath, cli, { encoding: 'utf8' });
@@ -142,7 +146,7 @@ try {
   }
   const floodedRun = () => {
     const started = performance.now();
-    const result = spawnSync(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), 'verify', '--subject', ARTIFACT, '--store', flooded, '--policy', built.path, '--policy-key', POLICY_PUB, '--stage', 'production', '--deployed', DEPLOYED, '--at', AT.toISOString(), '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    const result = spawnSync(process.execPath, [ENTRY, 'verify', '--subject', ARTIFACT, '--store', flooded, '--policy', built.path, '--policy-key', POLICY_PUB, '--stage', 'production', '--deployed', DEPLOYED, '--at', AT.toISOString(), '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
     const elapsed = performance.now() - started;
     if (result.status !== 0) throw new Error(`flooded verify exited ${result.status}: ${result.stderr}`);
     return { elapsed, decision: JSON.parse(result.stdout) as { allowed: boolean; rejected: unknown[] } };
@@ -161,7 +165,7 @@ try {
     writeFileSync(join(many, `${integrityGate}-${i}.json`), JSON.stringify(run.bundle));
   }
   const started = performance.now();
-  const manyResult = spawnSync(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), 'verify', '--subject', ARTIFACT, '--store', many, '--policy', built.path, '--policy-key', POLICY_PUB, '--stage', 'production', '--deployed', DEPLOYED, '--at', AT.toISOString(), '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const manyResult = spawnSync(process.execPath, [ENTRY, 'verify', '--subject', ARTIFACT, '--store', many, '--policy', built.path, '--policy-key', POLICY_PUB, '--stage', 'production', '--deployed', DEPLOYED, '--at', AT.toISOString(), '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const manyElapsed = performance.now() - started;
   if (manyResult.status !== 0) throw new Error(`verify over many attestations exited ${manyResult.status}: ${manyResult.stderr}`);
   console.log(`${flood} distinct signed ${integrityGate} attestations beside the chain, cold CLI verify: ${ms(manyElapsed)}, allowed=${JSON.parse(manyResult.stdout).allowed}`);

@@ -3,7 +3,7 @@ import resultSchema from './schemas/decision-result.schema.json' with { type: 'j
 import { toStatement, type Statement } from '../attest/statement.ts';
 import { digestHex, type ArtifactDigest } from '../digest/artifact.ts';
 import { addSchema, compileSchema, type SchemaValidator } from '../schema/validator.ts';
-import { signStatement, type SigningOptions } from '../sign/attest.ts';
+import type { SigningOptions } from '../sign/attest.ts';
 import type { SerializedBundle } from '@sigstore/bundle';
 import type { Decision, DecisionResult, EvaluationTimeSource } from './decide.ts';
 
@@ -90,5 +90,5 @@ function attestationURI(id: string): string {
 
 /** Signs a decision record. */
 export async function signDecision(decision: Decision, signing: SigningOptions, artifactName?: string): Promise<SerializedBundle> {
-  return signStatement(toDecisionStatement(decision, artifactName), signing);
+  return (await import('../sign/attest.ts')).signStatement(toDecisionStatement(decision, artifactName), signing);
 }

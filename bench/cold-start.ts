@@ -1,0 +1,42 @@
+// Cold start of one command, as a CI step runs it: `gatehouse verify-attestation`
+// from the built package and from the sources, beside `cosign
+// verify-blob-attestation` on the same bundle and `node -e 0`, each a fresh
+// process. Prints medians and ratios; never passes or fails.
+//   npm run build && npm run bench:cold-start [-- --runs 21]
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT } from '../test/support/paths.ts';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
+const runs = Number(values.runs);
+const bundle = join(ROOT, 'test', 'fixtures', 'bundles', 'cosign-attest-blob.sigstore.json');
+const key = join(ROOT, 'test', 'fixtures', 'keys', 'cosign.pub');
+const artifact = join(ROOT, 'test', 'fixtures', 'bundles', 'cosign-artifact.txt');
+const type = JSON.parse(Buffer.from(JSON.parse(readFileSync(bundle, 'utf8')).dsseEnvelope.payload, 'base64').toString('utf8')).predicateType as string;
+
+function median(command: string, args: string[]): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint();
+    const result = spawnSync(command, args, { encoding: 'utf8' });
+    const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+    if (i > 0) times.push(elapsed); // the first run warms the OS file cache and V8's compile cache
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+const node = median(process.execPath, ['-e', '0']);
+const cosign = median(join(ROOT, '.tools', 'bin', 'cosign'), ['verify-blob-attestation', '--key', key, '--bundle', bundle, '--insecure-ignore-tlog', '--type', type, artifact]);
+const sources = median(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), 'verify-attestation', bundle, '--trusted-key', key, '--subject', artifact]);
+const built = join(ROOT, 'dist', 'cli', 'gatehouse.js');
+const dist = existsSync(built) ? median(process.execPath, [built, 'verify-attestation', bundle, '--trusted-key', key, '--subject', artifact]) : undefined;
+const ms = (value: number) => `${value.toFixed(0)} ms`;
+console.log(`cold verify-attestation, median of ${runs - 1} runs each:`);
+console.log(`  node -e 0:                    ${ms(node)}`);
+console.log(`  cosign verify-blob-attestation: ${ms(cosign)}`);
+console.log(`  gatehouse (sources):          ${ms(sources)}  ${(sources / cosign).toFixed(1)}x cosign`);
+console.log(dist === undefined ? '  gatehouse (built): no dist/ (npm run build)' : `  gatehouse (built package):    ${ms(dist)}  ${(dist / cosign).toFixed(1)}x cosign (target 2.5x)`);
