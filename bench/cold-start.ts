@@ -32,7 +32,7 @@ function median(command: string, args: string[]): number {
 const node = median(process.execPath, ['-e', '0']);
 const cosign = median(join(ROOT, '.tools', 'bin', 'cosign'), ['verify-blob-attestation', '--key', key, '--bundle', bundle, '--insecure-ignore-tlog', '--type', type, artifact]);
 const sources = median(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), 'verify-attestation', bundle, '--trusted-key', key, '--subject', artifact]);
-const built = join(ROOT, 'dist', 'cli', 'gatehouse.js');
+const built = join(ROOT, 'dist', 'bundle', 'gatehouse.js');
 const dist = existsSync(built) ? median(process.execPath, [built, 'verify-attestation', bundle, '--trusted-key', key, '--subject', artifact]) : undefined;
 const ms = (value: number) => `${value.toFixed(0)} ms`;
 console.log(`cold verify-attestation, median of ${runs - 1} runs each:`);

@@ -39,9 +39,9 @@ const AT = new Date('2026-11-22T10:00:00Z');
 const work = mkdtempSync(join(tmpdir(), 'gatehouse-bench-decision-'));
 const cosign = join(ROOT, '.tools', 'bin', 'cosign');
 // The cold CLI as users run it: the built package (npm run build) when there is one, else the sources.
-const BUILT = join(ROOT, 'dist', 'cli', 'gatehouse.js');
+const BUILT = join(ROOT, 'dist', 'bundle', 'gatehouse.js');
 const ENTRY = existsSync(BUILT) ? BUILT : join(ROOT, 'cli', 'gatehouse.ts');
-console.log(`cold CLI: ${ENTRY === BUILT ? 'the built package (dist/)' : 'the TypeScript sources (no dist/: npm run build)'}`);
+console.log(`cold CLI: ${ENTRY === BUILT ? 'the built package (dist/bundle, the bin users run)' : 'the TypeScript sources (no dist/: npm run build)'}`);
 const opa = join(ROOT, '.tools', 'bin', 'opa');
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

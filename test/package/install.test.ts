@@ -34,7 +34,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('the packed package, installed outside the checkout', () => {
   it('ships the built library and what it reads, and no private key, test, bench or script', () => {
     const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    expect(listing).toContain('package/dist/cli/gatehouse.js');
+    expect(listing).toContain('package/dist/bundle/gatehouse.js');
+    expect(listing).toContain('package/dist/bundle/precompiled.cjs');
     expect(listing).toContain('package/dist/src/index.d.ts');
     expect(listing).toContain('package/bundles/gatehouse.tar.gz');
     expect(listing).toContain('package/LICENSE');
