@@ -22,7 +22,7 @@ export function registerVerifyAttestation(program: Command, output: Output): voi
       .description('verify a Sigstore bundle offline against trusted signers and print what it attests')
       .argument('<bundle>', 'a .sigstore.json bundle')
       .addOption(new Option('--trusted-key <file.pub>', 'trusted public key (PEM); repeatable').argParser(collect))
-      .addOption(new Option('--key <file.pub>', 'the old name of --trusted-key').argParser(collect).hideHelp())
+      .addOption(new Option('--key <file.pub>', 'the old name of --trusted-key').argParser(collect).hideHelp().conflicts('trustedKey'))
       .option('--subject <path|alg:hex>', 'also require the statement to be about this artifact (a path, or sha256:, sha384: or sha512: and the hex digest)')
       .option('--predicate-type <uri>', 'also require this predicate type'),
   )

@@ -55,7 +55,7 @@ export type SubjectReference = string | { name: string; digest: ArtifactDigest }
  * by hashing it (its file or directory name is the default name).
  */
 export async function resolveSubject(subject: SubjectReference, options: { name?: string; onProgress?: ModelDigestOptions['onProgress'] } = {}): Promise<{ name: string; digest: ArtifactDigest }> {
-  if (typeof subject !== 'string') return subject;
+  if (typeof subject !== 'string') return { name: subject.name, digest: parseDigest(subject.digest, 'subject') };
   if (subject.startsWith('sha256:')) {
     const digest = parseDigest(subject, '--subject');
     return { name: options.name ?? digest, digest };

@@ -27,18 +27,22 @@ export interface PolicyData {
 /**
  * The complete policy data schema: the fixed part, with each registered
  * gate's thresholds schema under thresholds.<gate>. Thresholds for a gate the
- * registry does not know are refused: nothing would ever judge them.
+ * registry does not know are refused (nothing would ever judge them), unless
+ * `unknownThresholds` is 'allow': how a decision reads a bundle already
+ * signed, whose own Rego may judge a gate of its own.
  */
-export function policyDataSchema(registry: GateRegistry = gateRegistry): { $id: string } & Record<string, unknown> {
+export function policyDataSchema(registry: GateRegistry = gateRegistry, options: { unknownThresholds?: 'refuse' | 'allow' } = {}): { $id: string } & Record<string, unknown> {
+  const open = options.unknownThresholds === 'allow';
   const gates = registry.all().filter((gate) => gate.thresholdsSchema !== undefined);
   const names = gates.map((gate) => gate.name);
   const thresholds = Object.fromEntries(gates.map((gate) => [gate.name, withoutId(gate.thresholdsSchema!)]));
   // Built-in gates give the published $id; a registry with other gates gets its own, so both compile.
   const builtIn = names.join(',') === BUILT_IN_THRESHOLDS;
+  const query = [...(builtIn ? [] : [`gates=${sha256Hex(names.join(',')).slice(0, 16)}`]), ...(open ? ['thresholds=open'] : [])];
   return {
     ...schema,
-    $id: builtIn ? schema.$id : `${schema.$id}?gates=${sha256Hex(names.join(',')).slice(0, 16)}`,
-    properties: { ...schema.properties, thresholds: { type: 'object', properties: thresholds, additionalProperties: false } },
+    $id: query.length === 0 ? schema.$id : `${schema.$id}?${query.join('&')}`,
+    properties: { ...schema.properties, thresholds: { type: 'object', properties: thresholds, additionalProperties: open } },
   };
 }
 
@@ -46,10 +50,14 @@ const BUILT_IN_THRESHOLDS = 'regression,safety,bias,canary';
 
 let compiled: { names: string; validator: SchemaValidator<PolicyData> } | undefined;
 
-/** A validator for the complete policy data schema of the gates registered now. */
+/**
+ * A validator of signed policy data for the gates registered now: every
+ * registered gate's thresholds checked, others left to the bundle's own Rego
+ * (the build refuses thresholds no registered gate reads before signing).
+ */
 export function policyDataValidator(): SchemaValidator<PolicyData> {
   const names = gateRegistry.all().map((gate) => gate.name).join(',');
-  if (compiled?.names !== names) compiled = { names, validator: compileSchema<PolicyData>(policyDataSchema()) };
+  if (compiled?.names !== names) compiled = { names, validator: compileSchema<PolicyData>(policyDataSchema(gateRegistry, { unknownThresholds: 'allow' })) };
   return compiled.validator;
 }
 
@@ -83,6 +91,36 @@ export function withGateFacts(gates: unknown, path: string, registry: GateRegist
   );
 }
 
+// The facts a built bundle carries for each gate, which only gatehouse's registry sets.
+const FACT_KEYS = ['predicate_type', 'policy_bound', 'dataset_field', 'compares_with_deployed'] as const;
+
+/**
+ * What data may say about gates the registry knows: a registered predicate
+ * type only under its own gate's name (so its evidence is never judged by
+ * another gate's, laxer, facts), and, for data that carries the facts (a
+ * bundle gatehouse built), exactly the registry's. Data without them comes
+ * from a bundle built before the facts existed, whose own Rego does not read
+ * them; newer Rego denies a required gate whose facts are missing.
+ */
+function checkGateFacts(gates: PolicyData['gates'], path: string, registry: GateRegistry = gateRegistry): void {
+  const facts = registry.facts();
+  for (const [name, config] of Object.entries(gates)) {
+    const owner = registry.byPredicateType(config.predicate_type);
+    if (owner !== undefined && owner.name !== name) {
+      throw new InputError({ code: 'SCHEMA_INVALID', message: `gates.${name} has the predicate type of gatehouse's ${owner.name} gate (${config.predicate_type}); name it ${owner.name}`, path });
+    }
+    const known = facts[name];
+    if (known === undefined || config.compares_with_deployed === undefined) continue;
+    for (const key of FACT_KEYS) {
+      const stated = config[key];
+      const expected = known[key];
+      if (canonicalize(stated ?? null) !== canonicalize(expected ?? null)) {
+        throw new InputError({ code: 'SCHEMA_INVALID', message: `gates.${name}.${key} is ${stated === undefined ? 'unset' : canonicalize(stated)}, but gatehouse's ${name} gate has ${expected === undefined ? 'none' : canonicalize(expected)}`, path });
+      }
+    }
+  }
+}
+
 /** The signers a policy names, ready to verify with and to map identities back to ids. */
 export interface PolicySigners {
   trust: TrustPolicy;
@@ -112,6 +150,7 @@ export function policyDataOf(data: Record<string, unknown>, source: string): Pol
     if (other !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `gates ${other} and ${gate} share the predicate type ${config.predicate_type}`, path });
     owner.set(config.predicate_type, gate);
   }
+  checkGateFacts(gatehouse.gates, path);
   const named = [
     ...Object.entries(gatehouse.gates).flatMap(([gate, config]) => config.signers.map((id) => [id, `gate ${gate}`] as const)),
     ...(gatehouse.model_signers ?? []).map((id) => [id, 'model_signers'] as const),

@@ -34,9 +34,40 @@ export function knownSchemas(): { referenced: ReadonlyArray<{ $id: string } & Re
   return { referenced, validated: [...known.values()] };
 }
 
-/** The digest that ties a precompiled validator to the exact schema it was made from. */
-export function schemaDigest(schema: object): string {
-  return sha256Hex(canonicalJSON(schema));
+/**
+ * The digest that ties a precompiled validator to the exact schemas it was
+ * made from: the schema and every schema it references, transitively (a
+ * changed shared definition makes the inlined code stale too). A reference to
+ * a schema not registered here digests as missing, so it never matches.
+ */
+export function schemaDigest(schema: { $id: string } & Record<string, unknown>): string {
+  const parts: unknown[] = [];
+  const seen = new Set<string>();
+  const visit = (current: { $id: string } & Record<string, unknown>) => {
+    if (seen.has(current.$id)) return;
+    seen.add(current.$id);
+    parts.push(current);
+    for (const ref of references(current)) {
+      const id = new URL(ref, current.$id).href.replace(/#.*$/, '');
+      const target = referenced.find((candidate) => candidate.$id === id) ?? known.get(id);
+      if (target === undefined) parts.push({ missing: id });
+      else visit(target);
+    }
+  };
+  visit(schema);
+  return sha256Hex(canonicalJSON(parts));
+}
+
+// Every $ref in a schema that names another document (not a local #fragment).
+function references(value: unknown, found: string[] = []): string[] {
+  if (Array.isArray(value)) for (const item of value) references(item, found);
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (key === '$ref' && typeof item === 'string' && !item.startsWith('#')) found.push(item);
+      else references(item, found);
+    }
+  }
+  return found;
 }
 
 // Validators the build precompiled (dist/src/schema/precompiled.cjs), loaded on

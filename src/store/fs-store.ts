@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError, describeThrown } from '../error.ts';
 import { StoreError } from './error.ts';
-import { digestHex, type ArtifactDigest } from '../digest/artifact.ts';
+import { digestHex, parseDigest, type ArtifactDigest } from '../digest/artifact.ts';
 import { TEMP_SUFFIX, writeFileAtomic } from '../io/atomic.ts';
 import { readBoundedFile } from '../io/read.ts';
 import { bundleClaims } from './serialize.ts';
@@ -159,12 +159,18 @@ export class FileSystemAttestationStore implements AttestationStore {
       return { location, bundleDigest, bytes };
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
-      return { location, error };
+      // What stands there is no bundle (a dangling link, a FIFO or folder, a file over the
+      // limit): evidence of nothing, reported. A failure to read what is there (an I/O
+      // error, no file handles, a file replaced while read) says nothing about it: were it
+      // skipped, an older passing attestation could stand in for the newest failing one.
+      if (unreadableContent(error)) return { location, error };
+      throw new StoreError({ code: 'UNAVAILABLE', message: `cannot read ${location}: ${error.message}`, uri: this.uri, cause: error });
     }
   }
 
   #directory(subject: ArtifactDigest): string {
-    return join(this.root, `sha256-${digestHex(subject)}`);
+    // A subject is a digest, never a path: nothing outside the store is listed.
+    return join(this.root, `sha256-${digestHex(parseDigest(subject, 'subject'))}`);
   }
 }
 
@@ -179,6 +185,13 @@ function matches(entry: StoreEntry, options: ListOptions): boolean {
   }
   if (options.predicateType !== undefined && claims.predicateType !== options.predicateType) return false;
   return options.since === undefined || claims.evaluatedAtMs === null || claims.evaluatedAtMs >= options.since.getTime();
+}
+
+// Whether a failed read found something that is not a bundle, rather than failing to read it.
+function unreadableContent(error: InputError): boolean {
+  if (error.code === 'FILE_NOT_FOUND' || error.code === 'FILE_TOO_LARGE') return true;
+  const errno = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+  return error.code === 'FILE_UNREADABLE' && error.cause === undefined && error.message === 'not a regular file' ? true : errno === 'ELOOP' || errno === 'ENOTDIR';
 }
 
 function isTemporary(name: string): boolean {

@@ -216,6 +216,7 @@ describe('gatehouse CLI', () => {
       expect(existsSync(join(dir, 'both.json'))).toBe(false);
       expect(gatehouse(['verify-attestation', join(dir, 'old.json'), '--key', join(KEYS, 'ecdsa-p256.pub')]).status).toBe(0);
       expect(gatehouse(['verify-attestation', join(dir, 'old.json'), '--trusted-key', join(KEYS, 'ed25519.pub')]).status).toBe(1);
+      expect(gatehouse(['verify-attestation', join(dir, 'old.json'), '--key', join(KEYS, 'ecdsa-p256.pub'), '--trusted-key', join(KEYS, 'ecdsa-p256.pub')]).status).toBe(2);
     });
 
     it('writes the verdict as JUnit, SARIF, JSON, YAML and Markdown reports with --output, and refuses a bad one before the gate runs', async () => {

@@ -73,6 +73,47 @@ describe('policy data checked against the registry when a bundle is built', () =
     })).rejects.toMatchObject({ code: 'SCHEMA_INVALID', message: expect.stringMatching(/gates\.regression\.predicate_type is "https:\/\/example\.com\/not-regression\/v1", but gatehouse's regression gate has/) });
   }, 60_000);
 
+  it('refuses a registered predicate type under another gate name, and a fact the registry leaves unset', async () => {
+    await expect(buildTestBundle((data) => {
+      data['gates']['reg'] = { predicate_type: 'https://gatehouse.dev/attestations/regression/v1', signers: ['regression-gate'] };
+      delete data['gates']['regression'];
+      for (const stage of Object.values(data['stages']) as Array<{ required_gates: string[] }>) stage.required_gates = stage.required_gates.map((gate) => (gate === 'regression' ? 'reg' : gate));
+    })).rejects.toMatchObject({ code: 'SCHEMA_INVALID', message: expect.stringMatching(/gates\.reg has the predicate type of gatehouse's regression gate/) });
+    await expect(buildTestBundle((data) => {
+      data['gates']['integrity']['dataset_field'] = 'artifact';
+    })).rejects.toMatchObject({ code: 'SCHEMA_INVALID', message: expect.stringMatching(/gates\.integrity\.dataset_field is "artifact", but gatehouse's integrity gate has none/) });
+  }, 60_000);
+
+  it('refuses, at decision time, a signed bundle whose gate facts were changed, and denies a required gate whose facts are missing', async () => {
+    const { readPolicyBundle, readPolicyKey, verifyPolicyBundle, withPolicyData } = await import('../../src/policy/bundle.ts');
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { ROOT } = await import('../helpers.ts');
+    const { join } = await import('node:path');
+    const committed = await readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPolicyKey(join(ROOT, 'examples', 'keys', 'policy-team.pub')));
+    const team = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const resigned = (change: (gates: Record<string, Record<string, unknown>>) => void) => {
+      const data = structuredClone(committed.data) as { gatehouse: { gates: Record<string, Record<string, unknown>> } };
+      change(data.gatehouse.gates);
+      return verifyPolicyBundle(withPolicyData(committed, data, team.privateKey), 'resigned', team.publicKey);
+    };
+    // A team that signs data saying regression compares with nothing would drop the baseline and tolerance checks.
+    const lax = resigned((gates) => {
+      gates['regression']!['compares_with_deployed'] = false;
+    });
+    await expect(DecisionEngine.create(lax)).rejects.toMatchObject({ code: 'SCHEMA_INVALID', message: expect.stringMatching(/gates\.regression\.compares_with_deployed is false, but gatehouse's regression gate has true/) });
+    const factless = resigned((gates) => {
+      delete gates['regression']!['compares_with_deployed'];
+      delete gates['regression']!['dataset_field'];
+    });
+    // Thresholds of a gate the bundle's own Rego judges are left to it: the build, not the decision, refuses them.
+    const custom = structuredClone(committed.data) as { gatehouse: { thresholds: Record<string, unknown> } };
+    custom.gatehouse.thresholds['toxicity'] = { max: 0.1 };
+    await expect(DecisionEngine.create(verifyPolicyBundle(withPolicyData(committed, custom, team.privateKey), 'custom', team.publicKey))).resolves.toBeDefined();
+    const engine = await DecisionEngine.create(factless);
+    const decision = await engine.decide({ artifact: SUBJECT.digest, stage: 'staging', deployed: null, evaluationTime: AT, evaluationTimeSource: 'requested', bundles: [] });
+    expect(decision.result.violations.filter((v) => v.code === 'gate_facts_missing').map((v) => v.gate)).toEqual(['regression']);
+  });
+
   it('publishes one complete schema with every gate\'s thresholds', () => {
     const schema = policyDataSchema(new GateRegistry(gateRegistry.all().filter((gate) => gate.name !== 'toy')));
     const thresholds = (schema['properties'] as Record<string, { properties?: Record<string, unknown>; additionalProperties?: unknown }>)['thresholds']!;

@@ -36,6 +36,22 @@ deny contains result if {
 }
 
 # METADATA
+# title: Gate facts missing
+# description: >-
+#   A required gate's configuration does not say whether the gate compares
+#   with the deployed model, a fact gatehouse writes into data when it builds
+#   the bundle. Without it the baseline, dataset and threshold checks keyed on
+#   the gate's facts would silently not apply, so the stage is denied.
+# custom:
+#   short_name: gate_facts_missing
+#   failure_msg: "%s: data lacks the gate's facts (compares_with_deployed); build with gatehouse policy build"
+deny contains result if {
+	some gate in lib.required_gates
+	not is_boolean(object.get(object.get(data.gatehouse.gates, gate, {}), "compares_with_deployed", null))
+	result := lib.result_helper_with_gate(rego.metadata.chain(), [gate], gate)
+}
+
+# METADATA
 # title: Required gate missing
 # description: A required gate has no attestation at all, verified or not.
 # custom:

@@ -70,3 +70,18 @@ test_gate_without_acceptable_evidence_denies_on_its_own if {
 		with data.gatehouse as object.union(f.gatehouse_data, {"stages": stages})
 	[v.code | some v in denials] == ["required_gate_unsatisfied"]
 }
+
+test_gate_without_its_facts_is_denied if {
+	denials := required_gates.deny with input as f.request("production", f.chain)
+		with data.gatehouse as json.remove(f.gatehouse_data, ["gates/regression/compares_with_deployed"])
+	codes := {v.code | some v in denials}
+	codes == {"gate_facts_missing"}
+	some v in denials
+	v.msg == "regression: data lacks the gate's facts (compares_with_deployed); build with gatehouse policy build"
+}
+
+test_gate_facts_are_checked_only_for_required_gates if {
+	denials := required_gates.deny with input as f.request("staging", f.chain)
+		with data.gatehouse as json.remove(f.gatehouse_data, ["gates/canary/compares_with_deployed"])
+	count(denials) == 0
+}
