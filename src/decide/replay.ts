@@ -47,7 +47,7 @@ export function verifyDecisionRecord(bytes: Buffer, source: string, trust: Trust
  * Re-makes a recorded decision offline and compares the whole record. The
  * recorded question (artifact, stage, deployed model, evaluation time and its
  * source) is asked again of the given policy bundle, over the recorded
- * attestation bundles fetched from the store by digest (and the entries
+ * attestation bundles found in the store by digest (and the entries
  * recorded as unreadable, if still there); the record statement is then
  * re-created from the re-evaluation and compared with the signed one field by
  * field, so a record whose result, verdict, policy, inputs, times or any other
@@ -59,16 +59,23 @@ export async function replayDecision(record: VerifiedDecisionRecord, engine: Dec
   const wanted = [...new Set(recorded.inputAttestations.map((entry) => entry.digest.sha256))];
   const unreadable = new Set(recorded.gatehouse.unreadable);
   const found = new Set<string>();
+  // One listing of the artifact's bundles finds what the record names; only a bundle filed
+  // elsewhere (under another subject, or loose) is fetched by digest.
   async function* recordedBundles(): AsyncGenerator<StoreEntry> {
-    for (const digest of wanted) {
+    const pending = new Set(wanted);
+    for await (const entry of storeEntries(store, record.artifact)) {
+      if ('error' in entry) {
+        if (unreadable.has(locationName(entry.location))) yield entry;
+      } else if (pending.delete(entry.bundleDigest)) {
+        found.add(entry.bundleDigest);
+        yield entry;
+      }
+    }
+    for (const digest of pending) {
       const entry = await store.get(digest);
       if (entry === undefined) continue;
       found.add(digest);
       yield entry;
-    }
-    if (unreadable.size === 0) return;
-    for await (const entry of storeEntries(store, record.artifact)) {
-      if ('error' in entry && unreadable.has(locationName(entry.location))) yield entry;
     }
   }
   const replayed = await engine.decide({

@@ -3,6 +3,9 @@ import { open, stat } from 'node:fs/promises';
 import { sha256Hex } from '../digest/sha256.ts';
 import { InputError, describeThrown } from '../error.ts';
 
+/** What readBoundedFile says of a path that is there but no regular file (a FIFO, a folder, a device). */
+export const NOT_A_REGULAR_FILE = 'not a regular file';
+
 /** Upper bound for JSON documents gatehouse reads (bundles, predicates, keys). */
 export const DEFAULT_MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 
@@ -44,7 +47,7 @@ export async function readBoundedFile(path: string, options: ReadOptions = {}): 
     throw new InputError({ code, message, path, cause });
   }
   if (!info.isFile()) {
-    throw new InputError({ code: 'FILE_UNREADABLE', message: 'not a regular file', path });
+    throw new InputError({ code: 'FILE_UNREADABLE', message: NOT_A_REGULAR_FILE, path });
   }
   if (info.size > maxBytes) {
     throw new InputError({

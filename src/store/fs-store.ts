@@ -5,7 +5,7 @@ import { InputError, describeThrown } from '../error.ts';
 import { StoreError } from './error.ts';
 import { digestHex, parseDigest, type ArtifactDigest } from '../digest/artifact.ts';
 import { TEMP_SUFFIX, writeFileAtomic } from '../io/atomic.ts';
-import { readBoundedFile } from '../io/read.ts';
+import { NOT_A_REGULAR_FILE, readBoundedFile } from '../io/read.ts';
 import { bundleClaims } from './serialize.ts';
 import type { AttestationStore, ListOptions, ListPage, PutResult, StoredBundle, StoreEntry } from './store.ts';
 import { sha256Hex } from '../digest/sha256.ts';
@@ -191,7 +191,8 @@ function matches(entry: StoreEntry, options: ListOptions): boolean {
 function unreadableContent(error: InputError): boolean {
   if (error.code === 'FILE_NOT_FOUND' || error.code === 'FILE_TOO_LARGE') return true;
   const errno = (error.cause as NodeJS.ErrnoException | undefined)?.code;
-  return error.code === 'FILE_UNREADABLE' && error.cause === undefined && error.message === 'not a regular file' ? true : errno === 'ELOOP' || errno === 'ENOTDIR';
+  if (errno !== undefined) return errno === 'ELOOP' || errno === 'ENOTDIR';
+  return error.message === NOT_A_REGULAR_FILE;
 }
 
 function isTemporary(name: string): boolean {

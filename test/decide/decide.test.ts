@@ -192,7 +192,12 @@ describe('DecisionEngine', () => {
       expect(same.differences).toEqual([]);
       expect(same.identical).toBe(true);
 
-      const { rmSync } = await import('node:fs');
+      // A recorded bundle filed only under another subject is still found, by its digest.
+      const { renameSync, rmSync } = await import('node:fs');
+      const elsewhere = join(dir, `sha256-${'0e'.repeat(32)}`);
+      mkdirSync(elsewhere);
+      renameSync(onDisk[1]!.location, join(elsewhere, `${onDisk[1]!.bundleDigest}.sigstore.json`));
+      expect((await replayDecision(verified, engine, new FileSystemAttestationStore(dir))).differences).toEqual([]);
       rmSync(onDisk[2]!.location);
       const changed = await replayDecision(verified, engine, new FileSystemAttestationStore(dir));
       expect(changed.identical).toBe(false);
