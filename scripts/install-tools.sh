@@ -4,6 +4,8 @@
 #   .tools/bin   opa, regal, cosign (go install; regal through a pinned tool module)
 #   .venv        model-signing and sigstore (the OpenSSF reference implementations),
 #                scipy, numpy, statsmodels and fairlearn (reference statistics for golden fixtures)
+#   chromium     Debian's package, for the browser tests of the approval pages (the one step
+#                outside the repository: playwright-core drives the system browser, it downloads none)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,4 +58,12 @@ if [ ! -x .venv/bin/python ] || [ ! -f ".venv/$VENV_STAMP" ]; then
   touch ".venv/$VENV_STAMP"
 fi
 
-echo "install-tools: $("$TOOLS/bin/opa" version | head -1); cosign $("$TOOLS/bin/cosign" version --json 2>/dev/null | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p'); regal $REGAL_VERSION; model-signing $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("model-signing"))')"
+if [ ! -x /usr/bin/chromium ]; then
+  echo "install-tools: installing Debian's chromium"
+  as_root=()
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+echo "install-tools: $("$TOOLS/bin/opa" version | head -1); cosign $("$TOOLS/bin/cosign" version --json 2>/dev/null | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p'); regal $REGAL_VERSION; model-signing $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("model-signing"))'); $(/usr/bin/chromium --version 2>/dev/null)"
