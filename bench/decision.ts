@@ -114,8 +114,8 @@ try {
   await stagePolicySources(built.policiesDir, staging, { tests: false });
   const inputPath = join(work, 'input.json');
   writeFileSync(inputPath, JSON.stringify(first.input));
-  const types = chainPredicates(ARTIFACT, DEPLOYED, '', '').map(([gate]) => `https://gatehouse.dev/attestations/${gate}/v1`);
-  const keys = chainPredicates(ARTIFACT, DEPLOYED, '', '').map(([, key]) => join(DEMO_KEYS, `${key}.pub`));
+  const types = chain.map((bundle) => bundle.predicateType);
+  const keys = chain.map((bundle) => join(DEMO_KEYS, `${bundle.key}.pub`));
   const peer: number[] = [];
   let peerAllowed: unknown;
   for (let i = 0; i < Number(values.peer); i++) {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { GatehouseError, InputError } from '../src/error.ts';
 import { ENGINE } from '../src/version.ts';
+import { registerApproval } from './commands/approval.ts';
 import { registerAttest } from './commands/attest.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerDigest } from './commands/digest.ts';
@@ -31,6 +32,7 @@ export function buildProgram(output: Output = processOutput): Command {
   registerPolicy(program, output);
   registerVerify(program, output);
   registerReplay(program, output);
+  registerApproval(program, output);
   registerDemo(program, output);
   return program;
 }

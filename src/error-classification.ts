@@ -2,6 +2,7 @@
 // server cannot drift: the same failure exits 2 on the command line exactly
 // when a server answers 400. A policy decision that says no is not an error
 // and is not classified here; each front end reports it as its own outcome.
+import { ApprovalError } from './approval/error.ts';
 import { InputError, describeThrown } from './error.ts';
 import { EndpointError } from './io/error.ts';
 import { PolicyError } from './policy/error.ts';
@@ -75,6 +76,7 @@ function kindAndLine(error: unknown): [FailureKind, string] {
     if (error.code === 'EVALUATION_FAILED') return ['internal', error.message];
     return ['refused', `policy bundle refused: ${error.message}`];
   }
+  if (error instanceof ApprovalError) return ['refused', `approval refused: ${error.message}`];
   if (error instanceof EndpointError) return ['unavailable', error.message];
   if (error instanceof StoreError) return ['unavailable', error.toString()];
   // A missing identity token is the caller's to supply; any other signing

@@ -214,12 +214,42 @@ export type { RegressionPredicate } from './attest/predicates.ts';
 export type { SafetyPredicate } from './attest/predicates.ts';
 /** The bias gate's predicate. */
 export type { BiasPredicate } from './attest/predicates.ts';
-/** The approval predicate. */
+/** The approval predicate (v2: bound to a request and the packet reviewed). */
 export type { ApprovalPredicate } from './attest/predicates.ts';
 /** The canary predicate. */
 export type { CanaryPredicate } from './attest/predicates.ts';
 
+// ## Human approval
+/** Signs an approval request covering the evidence a decision would use, with risk, roles, deadline and deep-review draw. */
+export { requestApproval } from './approval/request.ts';
+/** What an approval request is made from, and what it made. */
+export type { ApprovalRequestOptions, ApprovalRequestOutcome } from './approval/request.ts';
+/** Signs an approver's decision on a request, refusing the requester, the author, gate signers and stale packets. */
+export { signApproval } from './approval/sign.ts';
+/** One approver's decision on one request, and what was signed. */
+export type { ApprovalSignOptions, ApprovalSignOutcome } from './approval/sign.ts';
+/** Where every request for a subject and stage stands, who can act, and escalation notifications. */
+export { approvalStatus } from './approval/status.ts';
+/** A request's state and every request of a subject and stage. */
+export type { ApprovalStatus, RequestStatus } from './approval/status.ts';
+/** Per-approver decisions, approve rate, review times and findings, and every break-glass override. */
+export { approvalAudit } from './approval/audit.ts';
+/** Everything an approver reviews about one request. */
+export { reviewView } from './approval/review.ts';
+/** Signs an emergency override of the approval gate by a break-glass role. */
+export { breakGlass } from './approval/break-glass.ts';
+/** The review page and the audit as self-contained HTML and as terminal text. */
+export { renderReviewHTML, renderReviewText, renderAuditHTML, renderAuditText } from './approval/render.ts';
+/** The review page's and the audit's data. */
+export type { ReviewView, AuditReport } from './approval/view.ts';
+/** The predicate types of approval requests and break-glass overrides. */
+export { APPROVAL_REQUEST_TYPE, BREAK_GLASS_TYPE } from './approval/statements.ts';
+/** The approval request predicate. */
+export type { ApprovalRequestPredicate } from './approval/statements.ts';
+
 // ## Errors
+/** An approval step the workflow refuses (self-approval, a stale packet, a missing deep review): exit 1, HTTP 422. */
+export { ApprovalError } from './approval/error.ts';
 /** Base of every error gatehouse raises on purpose, with a literal code. */
 export { GatehouseError } from './error.ts';
 /** Unusable input (a file, a flag value), naming the file. */

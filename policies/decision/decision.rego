@@ -45,4 +45,13 @@ result := {
 	"stage": input.stage,
 	"gates": {gate: gate_report(gate) | some gate in lib.required_gates},
 	"violations": sort([v | some v in violations]),
+	"break_glass": sort([override | some record in lib.break_glass; override := break_glass_entry(record)]),
+}
+
+# A break-glass override as the decision reports it: always shown, so that no emergency passes unseen.
+break_glass_entry(record) := {
+	"attestation": record.id,
+	"signer": record.signer.name,
+	"reason": record.predicate.reason,
+	"at": record.predicate.createdAt,
 }

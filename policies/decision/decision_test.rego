@@ -45,7 +45,10 @@ test_newest_evidence_wins if {
 		"evaluated_at_ms": f.now_ms - 60000,
 		"predicate": object.union(older_pass.predicate, {"verdict": "fail", "reasons": ["digest differs"]}),
 	})
-	attestations := f.with_records("integrity", [older_pass, newer_fail])
+	attestations := f.rebind(
+		f.with_records("integrity", [older_pass, newer_fail]),
+		f.packet_with("sha256:integrity-integrity-gate", "sha256:newer"),
+	)
 	result := decision.result with input as f.request("production", attestations)
 		with data.gatehouse as f.gatehouse_data
 	not result.allowed
@@ -58,7 +61,7 @@ test_old_or_misplaced_evidence_beside_good_evidence_is_allowed if {
 	# stale, from the future, evaluated after signing, about another artifact,
 	# unauthorised, judged under another policy, failed verification.
 	spoiled := [r |
-		some good in f.chain
+		some good in f.gate_chain
 		some i, patch in [
 			{"evaluated_at_ms": f.now_ms - 900000000},
 			{"evaluated_at_ms": f.now_ms + 1000},
@@ -73,4 +76,23 @@ test_old_or_misplaced_evidence_beside_good_evidence_is_allowed if {
 	result := decision.result with input as f.request("production", attestations) with data.gatehouse as f.gatehouse_data
 	result.allowed
 	result.violations == []
+}
+
+test_break_glass_allows_and_is_reported if {
+	override := f.break_glass_record("erin", 60000)
+	attestations := array.concat(f.with_records("approval", []), [override])
+	result := decision.result with input as f.request("production", attestations) with data.gatehouse as f.gatehouse_data
+	result.allowed
+	result.break_glass == [{
+		"attestation": "sha256:break-glass-erin-60000",
+		"signer": "key:SHA256:erin",
+		"reason": "incident 42: rollback blocked",
+		"at": "2027-01-15T07:59:00Z",
+	}]
+}
+
+test_no_break_glass_is_an_empty_list if {
+	result := decision.result with input as f.request("production", f.chain) with data.gatehouse as f.gatehouse_data
+	result.allowed
+	result.break_glass == []
 }

@@ -36,8 +36,18 @@ authorised(gate, record) if {
 	id in gate_config(gate).signers
 }
 
+# When a record was made: the time a trusted witness saw it signed where the
+# bundle has one, else the time its statement claims.
+record_time_ms(record) := record.signed_at_ms if record.signed_at_ms != null
+
+record_time_ms(record) := record.evaluated_at_ms if record.signed_at_ms == null
+
 # How old a candidate's evaluation is at the evaluation time, in milliseconds.
-age_ms(record) := input.evaluation_time_ms - record.evaluated_at_ms
+# An approval's age counts from its signed time where the bundle has one: the
+# signing is the judgement.
+age_ms(record) := input.evaluation_time_ms - record_time_ms(record) if record.predicate.gate == "approval"
+
+age_ms(record) := input.evaluation_time_ms - record.evaluated_at_ms if record.predicate.gate != "approval"
 
 # A candidate is older than its gate's freshness window.
 stale(gate, record) if age_ms(record) > max_age_seconds(gate) * 1000
@@ -94,25 +104,43 @@ acceptable[gate] contains record if {
 # The time of each gate's newest acceptable attestation (a rule, so computed once per gate).
 latest_time[gate] := max({record.evaluated_at_ms | some record in records}) if some gate, records in acceptable
 
-# Each approver's acceptable approvals for this stage, approving or rejecting.
-approvals_by[record.signer.name] contains record if some record in acceptable.approval
-
-# The time of each approver's newest acceptable approval for this stage.
-latest_approval_time[name] := max({record.evaluated_at_ms | some record in records}) if {
-	some name, records in approvals_by
-}
-
-# A gate's evidence: its newest acceptable attestations; for approvals, each approver's newest,
-# so a later rejection withdraws that approver's earlier approval.
-evidence[gate] contains record if {
+# The newest acceptable attestations of every gate but approval.
+gate_evidence[gate] contains record if {
 	some gate, records in acceptable
 	gate != "approval"
 	some record in records
 	record.evaluated_at_ms == latest_time[gate]
 }
 
-evidence.approval contains record if {
+# Acceptable approvals bound to the approval request being judged (see
+# approval.rego): they name it, with its nonce, and reviewed exactly its packet.
+bound_approvals contains record if {
 	some record in acceptable.approval
+	record.predicate.request.digest == approval_request.id
+	record.predicate.request.nonce == approval_request.predicate.nonce
+	record.predicate.request.id == approval_request.predicate.requestId
+	{digest | some digest in record.predicate.reviewed} == packet_digests(approval_request)
+}
+
+# Each approver's bound approvals, approving or rejecting.
+approvals_by[record.signer.name] contains record if some record in bound_approvals
+
+# The time of each approver's newest bound approval.
+latest_approval_time[name] := max({record.evaluated_at_ms | some record in records}) if {
+	some name, records in approvals_by
+}
+
+# A gate's evidence: its newest acceptable attestations; for approvals, each
+# approver's newest word on the request being judged, so a later rejection
+# withdraws that approver's earlier approval, and approvals of other requests
+# (another packet: a gate re-run since) do not count.
+evidence[gate] contains record if {
+	some gate, records in gate_evidence
+	some record in records
+}
+
+evidence.approval contains record if {
+	some record in bound_approvals
 	record.evaluated_at_ms == latest_approval_time[record.signer.name]
 }
 
@@ -126,4 +154,12 @@ evidence_signers[gate] contains record.signer.name if {
 authors contains record.author if {
 	some record in evidence.provenance
 	record.author != null
+}
+
+# Two signers are the same identity: the same name, or a policy signer id in common.
+same_identity(a, b) if a.name == b.name
+
+same_identity(a, b) if {
+	some id in a.ids
+	id in b.ids
 }

@@ -172,12 +172,24 @@ export interface BiasPredicate extends GatePredicateBase<'bias'> {
   counterfactual?: { pairs: number; flips: number; flipRate: number };
 }
 
-/** Approval gate: a person's decision for one stage; the attestation's signer is the approver. */
+/** Approval gate: a person's decision on one approval request for one stage; the attestation's signer is the approver. */
 export interface ApprovalPredicate extends GatePredicateBase<'approval'> {
   decision: 'approve' | 'reject';
   stage: string;
-  report: { digest: string };
-  comment?: string;
+  /** The request decided: its id, nonce and bundle digest. */
+  request: { id: string; nonce: string; digest: string };
+  /** Every digest of the request's packet the approver reviewed, sorted. */
+  reviewed: string[];
+  justification: string;
+  /** One judgment per deep-review item, when the request drew a deep review. */
+  findings?: DeepReviewFinding[];
+}
+
+/** An approver's judgment of one deep-review item. */
+export interface DeepReviewFinding {
+  item: string;
+  judgment: 'ok' | 'concern';
+  note?: string;
 }
 
 /** Canary gate: the candidate on real traffic beside the deployed model. */

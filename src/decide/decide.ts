@@ -52,6 +52,16 @@ export interface DecisionResult {
   stage: string;
   gates: Record<string, GateReport>;
   violations: Violation[];
+  /** Break-glass overrides that stood in for the approval gate: an allow that rests on one is an emergency, shown wherever the decision is. */
+  break_glass?: BreakGlassOverride[];
+}
+
+/** An emergency override as the decision reports it. */
+export interface BreakGlassOverride {
+  attestation: string;
+  signer: string;
+  reason: string;
+  at: string;
 }
 
 /** A decision and everything needed to record and replay it. */

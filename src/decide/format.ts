@@ -15,7 +15,7 @@ export function rejectedBundles(decision: Decision): Array<{ id: string; locatio
  */
 export function formatDecision(decision: Decision): string[] {
   const { result } = decision;
-  const lines = [`${result.allowed ? 'ALLOWED' : 'DENIED'}: ${result.artifact} to ${result.stage}`, policyLine(decision), ''];
+  const lines = [`${result.allowed ? 'ALLOWED' : 'DENIED'}: ${result.artifact} to ${result.stage}`, policyLine(decision), ...breakGlassLines(decision), ''];
   const table = [GATE_COLUMNS, ...gateRows(decision)];
   const widths = [0, 1, 2].map((i) => Math.max(...table.map((row) => row[i]!.length)));
   for (const row of table) lines.push(`  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ')}`);
@@ -31,6 +31,11 @@ export function formatDecision(decision: Decision): string[] {
   return lines;
 }
 
+/** A line per break-glass override the decision rests on: an emergency is never shown as an ordinary allow. */
+export function breakGlassLines(decision: Decision): string[] {
+  return (decision.result.break_glass ?? []).map((override) => `BREAK-GLASS: ${override.signer} overrode the approval gate at ${override.at}: ${override.reason} (${override.attestation})`);
+}
+
 /**
  * The same decision as a Markdown summary (a CI job's step summary). Every
  * piece of text is escaped (markdownText): signer names, messages and file
@@ -44,6 +49,7 @@ export function formatDecisionMarkdown(decision: Decision): string {
     '',
     markdownText(policyLine(decision)),
     '',
+    ...breakGlassLines(decision).flatMap((line) => [`**${markdownText(line)}**`, '']),
     row(GATE_COLUMNS),
     `|${GATE_COLUMNS.map(() => '---|').join('')}`,
     ...gateRows(decision).map(row),

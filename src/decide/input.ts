@@ -1,3 +1,4 @@
+import { APPROVAL_REQUEST_TYPE, deepReviewDraw, reviewItems, workflowStatements, type ApprovalRequestPredicate } from '../approval/statements.ts';
 import { canonicalJSON } from '../canonical/json.ts';
 import { gateRegistry } from '../gates/registry.ts';
 import { compareCodeUnits } from '../canonical/compare.ts';
@@ -36,6 +37,8 @@ export type AttestationRecord =
       expected_seed: number | null;
       /** For provenance predicates: who signed the model, as far as the gate proved it; null when nobody did. */
       author?: PolicySigner | null;
+      /** For approval requests: the deep-review draw and item ranking re-derived from the nonce. */
+      expected_draw?: { draw: number; scale: number; ranking: string[] };
       predicate: Record<string, unknown>;
     }
   | {
@@ -175,13 +178,15 @@ function toRecord(
   const { statement } = verified;
   const predicate = (statement.predicate ?? {}) as Record<string, unknown>;
   const gate = gateRegistry.byPredicateType(statement.predicateType);
-  const validator = gate?.predicateValidator;
+  const workflow = workflowStatements.get(statement.predicateType);
+  const validator = gate?.predicateValidator ?? workflow?.validator;
   const problem = validator?.problem(predicate);
   if (problem !== undefined) return reject(`signed predicate does not match its schema: ${problem}`);
   let evaluatedAt: number | null = null;
   if (validator !== undefined) {
-    evaluatedAt = instantOf(predicate['evaluatedAt'] as string);
-    if (evaluatedAt === null) return reject(`evaluatedAt ${JSON.stringify(predicate['evaluatedAt'])} cannot be placed in time`);
+    const field = workflow?.timeField ?? 'evaluatedAt';
+    evaluatedAt = instantOf(predicate[field] as string);
+    if (evaluatedAt === null) return reject(`${field} ${JSON.stringify(predicate[field])} cannot be placed in time`);
   }
   const subject = statement.subject[0]?.digest.sha256;
   const signedAt = verified.timestamps.length === 0 ? null : Math.min(...verified.timestamps.map((t) => t.getTime()));
@@ -196,6 +201,10 @@ function toRecord(
     expected_seed: gate?.expectedSeed === undefined || subject === undefined ? null : gate.expectedSeed(`sha256:${subject}`, predicate),
     predicate,
   };
+  if (statement.predicateType === APPROVAL_REQUEST_TYPE) {
+    const request = predicate as unknown as ApprovalRequestPredicate;
+    record.expected_draw = deepReviewDraw(request.nonce, reviewItems(request));
+  }
   if (validator !== undefined && predicate['gate'] === 'provenance') {
     const signer = (predicate['modelSignature'] as { signer?: SignerIdentity | null } | undefined)?.signer ?? null;
     record.author = signer === null ? null : policySigner(signer, options.signers);

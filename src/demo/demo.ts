@@ -7,6 +7,10 @@
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GatePredicateBase } from '../attest/predicates.ts';
+import { ApprovalError } from '../approval/error.ts';
+import { requestApproval } from '../approval/request.ts';
+import { signApproval } from '../approval/sign.ts';
+import type { SigningOptions } from '../sign/attest.ts';
 import { DecisionEngine, type Decision } from '../decide/decide.ts';
 import { formatDecision } from '../decide/format.ts';
 import { signDecision } from '../decide/record.ts';
@@ -51,7 +55,12 @@ export interface DemoSummary {
   /** The demo's own policy bundle (the example policy, trusting this run's keys). */
   policy: string;
   models: Record<'deployed' | 'A' | 'B', string>;
-  decisions: Record<'candidateAStaging' | 'candidateBStaging' | 'candidateAProduction' | 'tamperedStaging' | 'forgedStaging', { allowed: boolean; violations: string[] }>;
+  decisions: Record<
+    'candidateAStaging' | 'candidateBStaging' | 'candidateAProductionCanary' | 'candidateBProductionCanary' | 'candidateAProduction' | 'tamperedStaging' | 'forgedStaging',
+    { allowed: boolean; violations: string[] }
+  >;
+  /** The approval walk-through: the requests (bundle digests), who approved A, and whether the requester's own approval was refused. */
+  approval: { requests: { A: string; B: string }; approvers: string[]; selfApprovalRefused: boolean; deepReview: boolean };
   record: { path: string; replayIdentical: boolean };
 }
 
@@ -121,8 +130,11 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
 
   say();
   say('3. Every gate runs on both candidates (thresholds from the signed policy bundle) and signs its verdict:');
+  const evidence: Record<'A' | 'B', string[]> = { A: [], B: [] };
   for (const name of ['A', 'B'] as const) {
-    report(`candidate ${name}`, [...(await artifactGates(models[name], at)), ...(await evaluationGates(name, policy))]);
+    const evaluated = await evaluationGates(name, policy);
+    report(`candidate ${name}`, [...(await artifactGates(models[name], at)), ...evaluated]);
+    evidence[name] = [...evidenceFiles(name), ...evaluated.flatMap((run) => (run.reportFiles === undefined ? [] : [run.reportFiles.json]))];
   }
   const author = signerName({ kind: 'key', keyId: keys['training-pipeline'].fingerprint, algorithm: 'ecdsa-p256' });
   say(`   (the provenance attestations name the models' signer, ${author})`);
@@ -147,21 +159,31 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
   say(`   ${replay.identical ? 'identical' : `DIFFERENT: ${replay.differences.join('; ')}`}`);
 
   say();
-  say('6. Production needs human approvals and a canary as well:');
-  const production = await decide(models.A.digest, 'production', at);
+  say('6. Human approval for production-canary (gatehouse approval request, review, sign):');
+  const approvals = await approvalWalkthrough({ store, policy, models, evidence, signing: (name) => key(name).signing, at: new Date(at.getTime() + 60_000), say });
+  const canaryA = await decide(models.A.digest, 'production-canary', approvals.decidedAt);
+  say(`   ${canaryA.result.allowed ? 'ALLOWED' : 'DENIED'}: candidate A to production-canary${canaryA.result.allowed ? ` (approved by ${canaryA.result.gates['approval']!.signers.length} approvers)` : ''}`);
+  for (const violation of canaryA.result.violations) say(`   [${violation.code}] ${violation.msg}`);
+  const canaryB = await decide(models.B.digest, 'production-canary', approvals.decidedAt);
+  say(`   ${canaryB.result.allowed ? 'ALLOWED' : 'DENIED'}: candidate B to production-canary, among ${canaryB.result.violations.length} violations:`);
+  for (const violation of canaryB.result.violations.filter((v) => v.gate === 'approval')) say(`   [${violation.code}] ${violation.msg}`);
+
+  say();
+  say('7. Production needs the canary analysis and its own approval as well:');
+  const production = await decide(models.A.digest, 'production', approvals.decidedAt);
   for (const violation of production.result.violations) say(`   [${violation.code}] ${violation.msg}`);
 
   say();
-  say('7. Someone changes one byte of candidate A after signing. Its artifact gates fail, and so does the decision:');
+  say('8. Someone changes one byte of candidate A after signing. Its artifact gates fail, and so does the decision:');
   await flipByte(join(models.A.path, 'model-00002-of-00002.safetensors'), 1024);
   const tampered = (await digestArtifact(models.A.path)).digest;
-  const later = new Date(at.getTime() + 1000);
+  const later = new Date(approvals.decidedAt.getTime() + 1000);
   report('candidate A', await artifactGates({ path: models.A.path, digest: models.A.digest }, later));
   const tamperedDecision = await decide(tampered, 'staging', later);
   say(`   ${tamperedDecision.result.allowed ? 'ALLOWED' : 'DENIED'}: ${tampered} to staging (${tamperedDecision.result.violations.length} violations)`);
 
   say();
-  say('8. A forged attestation (a verdict edited after signing, put in the store) is evidence of nothing:');
+  say('9. A forged attestation (a verdict edited after signing, put in the store) is evidence of nothing:');
   // The honest run goes nowhere; only its edited copy reaches the store.
   const discard: GateSink = { attestation: async () => '(discarded)', report: async () => ({ json: '(discarded)', markdown: '(discarded)' }) };
   const forgedRun = (await artifactGates({ path: models.A.path, digest: models.A.digest }, later, discard))[0]!;
@@ -174,11 +196,21 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
   const stillDenied = await decide(tampered, 'staging', later);
   for (const line of formatDecision(stillDenied).filter((line) => line.includes('signature does not verify'))) say(`   ${line.trim()}`);
 
-  const expected = allowed.result.allowed && !denied.result.allowed && replay.identical && !production.result.allowed && !tamperedDecision.result.allowed && !stillDenied.result.allowed;
+  const expected =
+    allowed.result.allowed &&
+    !denied.result.allowed &&
+    replay.identical &&
+    canaryA.result.allowed &&
+    !canaryB.result.allowed &&
+    canaryB.result.violations.some((v) => v.code === 'approval_rejected') &&
+    approvals.selfApprovalRefused &&
+    !production.result.allowed &&
+    !tamperedDecision.result.allowed &&
+    !stillDenied.result.allowed;
   say();
   say(
     expected
-      ? 'Demo complete: candidate A went to staging with a replayable record; candidate B (better on average, worse at math, over-refusing) was denied with reasons; production waits for approvals and a canary; tampering and forgery were caught.'
+      ? 'Demo complete: candidate A went to staging with a replayable record and past production-canary with two independent approvals; candidate B (better on average, worse at math, over-refusing) was denied with reasons and rejected by its reviewer; a self-approval was refused; production waits for a canary; tampering and forgery were caught.'
       : 'Demo FAILED: a step did not behave as expected.',
   );
   const outcome = (decision: Decision) => ({ allowed: decision.result.allowed, violations: decision.result.violations.map((violation) => violation.code) });
@@ -190,12 +222,70 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
     decisions: {
       candidateAStaging: outcome(allowed),
       candidateBStaging: outcome(denied),
+      candidateAProductionCanary: outcome(canaryA),
+      candidateBProductionCanary: outcome(canaryB),
       candidateAProduction: outcome(production),
       tamperedStaging: outcome(tamperedDecision),
       forgedStaging: outcome(stillDenied),
     },
     record: { path: recordPath, replayIdentical: replay.identical },
+    approval: { requests: approvals.requests, approvers: approvals.approvers, selfApprovalRefused: approvals.selfApprovalRefused, deepReview: approvals.deepReview },
   };
+}
+
+/**
+ * The approval part of the demo: the release manager asks for approval of
+ * both candidates for production-canary (with their evidence files, for the
+ * diff summary), tries to approve their own request and is refused; for A,
+ * one member of each role the request's tier requires approves (judging the
+ * deep-review items if one was drawn); for B, the safety reviewer rejects.
+ */
+async function approvalWalkthrough(options: {
+  store: FileSystemAttestationStore;
+  policy: VerifiedPolicyBundle;
+  models: Record<'deployed' | 'A' | 'B', { path: string; digest: ArtifactDigest }>;
+  evidence: Record<'A' | 'B', string[]>;
+  signing: (name: string) => SigningOptions;
+  at: Date;
+  say: (line?: string) => void;
+}): Promise<{ requests: { A: string; B: string }; approvers: string[]; selfApprovalRefused: boolean; deepReview: boolean; decidedAt: Date }> {
+  const { store, policy, models, say } = options;
+  const approvalPolicy = (policy.data['gatehouse'] as { approval: { requester?: never; requesters: string[]; roles: Record<string, string[]> } }).approval;
+  const requester = approvalPolicy.requesters[0]!;
+  const requested: Record<'A' | 'B', Awaited<ReturnType<typeof requestApproval>>> = {} as never;
+  for (const name of ['A', 'B'] as const) {
+    const evidence = await Promise.all(options.evidence[name].map(async (path) => ({ name: path, bytes: await readFile(path) })));
+    requested[name] = await requestApproval({ subject: models[name].digest, stage: 'production-canary', deployed: models.deployed.digest, store, policy, signing: options.signing(requester), createdAt: options.at, evidence });
+    const asked = requested[name].predicate;
+    const roles = Object.entries(asked.required.roles).map(([role, n]) => `${n} ${role}`).join(' and ');
+    say(`   ${requester} asks for approval of candidate ${name}: risk tier ${asked.risk.tier}, ${asked.required.approvals} approvals (${roles}) by ${asked.deadline}; deep review ${asked.deepReview.selected ? `drawn (${asked.deepReview.items.join(', ')})` : 'not drawn'}; ${asked.diff.length} examples in the diff summary`);
+  }
+  const decide = (name: 'A' | 'B', signer: string, decision: 'approve' | 'reject', justification: string, at: Date) => {
+    const drawn = requested[name].predicate.deepReview;
+    const findings = decision === 'approve' && drawn.selected ? drawn.items.map((item) => ({ item, judgment: 'ok' as const, note: 'looked at it; as expected' })) : [];
+    return signApproval({ request: requested[name].digest, store, policy, signing: options.signing(signer), decision, justification, findings, evaluatedAt: at });
+  };
+  let selfApprovalRefused = false;
+  try {
+    await decide('A', requester, 'approve', 'looks fine to me', new Date(options.at.getTime() + 30_000));
+  } catch (error) {
+    if (!(error instanceof ApprovalError)) throw error;
+    selfApprovalRefused = error.code === 'REFUSED';
+    say(`   REFUSED: ${requester} approving their own request: ${error.message}`);
+  }
+  const approvers: string[] = [];
+  const reviewedAt = new Date(options.at.getTime() + 20 * 60_000);
+  for (const [role, count] of Object.entries(requested.A.predicate.required.roles)) {
+    for (const member of (approvalPolicy.roles[role] ?? []).filter((id) => id !== requester && !approvers.includes(id)).slice(0, count)) {
+      const signed = await decide('A', member, 'approve', `reviewed the packet and the diff summary as ${role}`, reviewedAt);
+      approvers.push(member);
+      say(`   ${signed.approver} (${role}) approves candidate A`);
+    }
+  }
+  const safetyReviewer = approvalPolicy.roles['safety-reviewers']?.[0] ?? approvalPolicy.roles[Object.keys(requested.B.predicate.required.roles)[0]!]![0]!;
+  await decide('B', safetyReviewer, 'reject', 'math regression and over-refusal on benign prompts; not for live traffic', reviewedAt);
+  say(`   ${safetyReviewer} rejects candidate B: a reject from an eligible approver is a veto`);
+  return { requests: { A: requested.A.digest, B: requested.B.digest }, approvers, selfApprovalRefused, deepReview: requested.A.predicate.deepReview.selected, decidedAt: new Date(reviewedAt.getTime() + 60_000) };
 }
 
 // The example policy with a fresh key for each of its key signers, re-signed by a fresh policy team key into dir/policy.tar.gz.
@@ -245,6 +335,18 @@ async function runEvaluationGates(
     context('bias-gate'),
   );
   return [regression, safety, bias] as Array<GateOutcome<GatePredicateBase>>;
+}
+
+// The evidence files the evaluation gates judged for a candidate, which its approval request shows side by side.
+function evidenceFiles(name: 'A' | 'B'): string[] {
+  const data = CANDIDATES[name];
+  return [
+    join(EXAMPLES, 'regression', 'evaluation-set.jsonl'),
+    join(EXAMPLES, 'regression', `${data.results}.jsonl`),
+    join(EXAMPLES, 'regression', 'baseline.jsonl'),
+    join(ROOT, 'data', 'safety', 'gatehouse-safety-v1.jsonl'),
+    join(EXAMPLES, 'safety', data.responses),
+  ];
 }
 
 async function flipByte(path: string, offset: number): Promise<void> {

@@ -22,6 +22,20 @@ export interface PolicyData {
   trusted_root?: Record<string, unknown>;
   thresholds?: Record<string, unknown>;
   datasets?: Record<string, string>;
+  approval?: ApprovalPolicy;
+}
+
+/** data.gatehouse.approval: the human approval workflow (see policies/data/approval.yaml). */
+export interface ApprovalPolicy {
+  requesters: string[];
+  roles: Record<string, string[]>;
+  tiers: Record<'low' | 'medium' | 'high', { approvals: number; roles: Record<string, number>; review_seconds: number }>;
+  risk: { model_bytes: { medium: number; high: number }; traffic_share: { medium: number; high: number } };
+  stages?: Record<string, { traffic_share?: number; reversible?: boolean; sensitive_use?: boolean }>;
+  escalation_roles: string[];
+  deep_review?: { rate: number; items: number };
+  min_review_seconds?: number;
+  break_glass?: { roles: string[]; max_age_seconds?: number };
 }
 
 /**
@@ -151,11 +165,23 @@ export function policyDataOf(data: Record<string, unknown>, source: string): Pol
     owner.set(config.predicate_type, gate);
   }
   checkGateFacts(gatehouse.gates, path);
-  const named = [
+  const named: Array<readonly [string, string]> = [
     ...Object.entries(gatehouse.gates).flatMap(([gate, config]) => config.signers.map((id) => [id, `gate ${gate}`] as const)),
     ...(gatehouse.model_signers ?? []).map((id) => [id, 'model_signers'] as const),
     ...(gatehouse.decision_signers ?? []).map((id) => [id, 'decision_signers'] as const),
   ];
+  const approval = gatehouse.approval;
+  if (approval !== undefined) {
+    named.push(...approval.requesters.map((id) => [id, 'approval.requesters'] as const));
+    named.push(...Object.entries(approval.roles).flatMap(([role, ids]) => ids.map((id) => [id, `approval role ${role}`] as const)));
+    const roleUses = [
+      ...Object.entries(approval.tiers).flatMap(([tier, config]) => Object.keys(config.roles).map((role) => [role, `approval.tiers.${tier}`] as const)),
+      ...approval.escalation_roles.map((role) => [role, 'approval.escalation_roles'] as const),
+      ...(approval.break_glass?.roles ?? []).map((role) => [role, 'approval.break_glass'] as const),
+    ];
+    const undefinedRole = roleUses.find(([role]) => !Object.hasOwn(approval.roles, role));
+    if (undefinedRole !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `${undefinedRole[1]} names role ${undefinedRole[0]}, which approval.roles does not define`, path });
+  }
   const undefinedSigner = named.find(([id]) => !Object.hasOwn(gatehouse.signers, id));
   if (undefinedSigner !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `${undefinedSigner[1]} names signer ${undefinedSigner[0]}, which signers does not define`, path });
   return gatehouse;

@@ -38,13 +38,13 @@ function ownSigningError(thrown: unknown): SigningError | undefined {
   return undefined;
 }
 
-/** Refuses a predicate that is no JSON object, or that breaks the schema of the registered gate its type names. */
+/** Refuses a predicate that is no JSON object, or that breaks the schema of the registered gate (or approval workflow statement) its type names. */
 export async function assertPredicate(predicateType: string, predicate: unknown, source: string): Promise<void> {
   if (predicate === null || typeof predicate !== 'object' || Array.isArray(predicate)) {
     throw new InputError({ code: 'SCHEMA_INVALID', message: 'the predicate must be a JSON object', path: source });
   }
-  const { gateRegistry } = await import('../gates/registry.ts');
-  gateRegistry.byPredicateType(predicateType)?.predicateValidator.assert(predicate, source, `${predicateType} predicate`);
+  const [{ gateRegistry }, { workflowStatements }] = await Promise.all([import('../gates/registry.ts'), import('../approval/statements.ts')]);
+  (gateRegistry.byPredicateType(predicateType)?.predicateValidator ?? workflowStatements.get(predicateType)?.validator)?.assert(predicate, source, `${predicateType} predicate`);
 }
 
 /**

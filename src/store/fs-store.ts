@@ -95,6 +95,12 @@ export class FileSystemAttestationStore implements AttestationStore {
     return index < slots.length ? { entries, next: toCursor(slots[index - 1]!) } : { entries };
   }
 
+  async subjects(): Promise<ArtifactDigest[]> {
+    return (await this.#rootEntries())
+      .filter((name) => /^sha256-[0-9a-f]{64}$/.test(name))
+      .map((name) => `sha256:${name.slice('sha256-'.length)}` as ArtifactDigest);
+  }
+
   async #rootEntries(): Promise<string[]> {
     const info = await stat(this.root).catch((cause: unknown) => {
       throw this.#failure(cause, this.root, (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such attestation store' : 'cannot read attestation store');

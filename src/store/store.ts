@@ -61,6 +61,8 @@ export interface AttestationStore {
   get(bundleDigest: string): Promise<StoredBundle | undefined>;
   /** One page of the bundles stored for `subject`, in a stable order. */
   list(subject: ArtifactDigest, options?: ListOptions): Promise<ListPage>;
+  /** Every subject the store files bundles under, sorted: what an audit of the whole store walks. */
+  subjects(): Promise<ArtifactDigest[]>;
 }
 
 /** Every entry for `subject`, page after page, so a caller holds one page at a time. */

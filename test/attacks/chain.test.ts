@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signedApprovals } from '../support/chain.ts';
 import { bundleOf, cli, codes, COMMITTED_BUNDLE, makeWorld, POLICY_PUB, resigned, signWith, storeOf, tampered, verify, withPayload, type World } from './world.ts';
 
 let world: World;
@@ -22,13 +23,11 @@ beforeAll(async () => {
     predicateType,
     predicate: predicate as Record<string, any>,
   });
-  const approval = (stage: string, decision = 'approve') => statement('https://gatehouse.dev/attestations/approval/v1', { ...base('approval'), decision, stage, report: { digest: `sha256:${'7e'.repeat(32)}` } });
   const metric = (name: string) => ({ name, delta: 0, ci: { low: -0.001, high: 0.001, level: 0.95 } });
-  production = {
-    'approval-alice.json': await signWith('approver-alice', approval('production')),
-    'approval-bob.json': await signWith('approver-bob', approval('production')),
-    'canary.json': await signWith('canary-controller', statement('https://gatehouse.dev/attestations/canary/v1', { ...base('canary'), baseline: { digest: world.deployed }, metrics: [metric('error_rate'), metric('latency_p99')], window: { start: at, end: at } })),
-  };
+  const canary = await signWith('canary-controller', statement('https://gatehouse.dev/attestations/canary/v1', { ...base('canary'), baseline: { digest: world.deployed }, metrics: [metric('error_rate'), metric('latency_p99')], window: { start: at, end: at } }));
+  // A production approval request over the staging chain and the canary, approved by two ML reviewers and a safety reviewer.
+  const approvals = await signedApprovals({ subject: world.subject, deployed: world.deployed, at, policy: policyDigest.slice(7), stage: 'production', gates: [...world.chain, { gate: 'canary', bytes: canary }] });
+  production = { 'canary.json': canary, ...Object.fromEntries(approvals.map((bundle) => [`${bundle.name.replace('approver-', '')}.json`, bundle.bytes])) };
 }, 120_000);
 
 afterAll(() => world?.cleanup());
@@ -51,7 +50,7 @@ describe('the legitimate chain', () => {
     expect(result.json.violations).toEqual([]);
   });
 
-  it('is allowed to production with two approvals and a canary', async () => {
+  it('is allowed to production with three approvals and a canary', async () => {
     const result = await verify(world, storeOf(world, { extra: production }), [], 'production');
     expect(result.code, JSON.stringify(result.json?.violations)).toBe(0);
   });
@@ -71,7 +70,7 @@ describe('bypass: pipeline skip (a gate step removed)', () => {
     });
   }
   it('denies production with the staging chain alone', async () => {
-    denied(await verify(world, storeOf(world), [], 'production'), 'required_gate_missing', 'approvals_insufficient');
+    denied(await verify(world, storeOf(world), [], 'production'), 'required_gate_missing', 'approval_request_missing');
   });
   it('denies an empty store', async () => {
     denied(await verify(world, storeOf(world, { drop: STAGING_GATES })), 'required_gate_missing');

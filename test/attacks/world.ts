@@ -35,7 +35,7 @@ export interface CLIResult {
   json: any;
 }
 
-/** The demo's world: models, digests, and candidate A's legitimate staging chain. */
+/** The demo's world: models, digests, and candidate A's legitimate staging chain (its automated gates). */
 export interface World {
   dir: string;
   /** Candidate A, allowed to staging, and the model deployed now. */
@@ -84,13 +84,15 @@ export async function makeWorld(): Promise<World> {
   const other = digestOf('candidate B:');
   const deployed = digestOf('deployed now:');
   const store = join(demo, 'attestations', `sha256-${subject.slice(7)}`);
+  // The automated gates' attestations: the demo's approval workflow for production-canary is left out.
   const chain = readdirSync(store)
     .map((name) => readFileSync(join(store, name)))
     .map((bytes) => {
       const statement = statementOf(bytes);
       const gate = String(statement.predicate!['gate']);
       return { gate, key: GATE_KEYS[gate]!, bytes, statement };
-    });
+    })
+    .filter((bundle) => bundle.gate !== 'approval' && bundle.key !== undefined);
   const judgedAt = new Date(chain[0]!.statement.predicate!['evaluatedAt']);
   return { dir, subject, deployed, other, chain, judgedAt, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

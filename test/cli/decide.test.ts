@@ -50,7 +50,7 @@ describe('gatehouse verify', () => {
     expect(result.stdout).toMatch(/provenance +present +key:SHA256:\S+ \(provenance-gate\) +pass/);
     expect(JSON.parse(readFileSync(record, 'utf8')).dsseEnvelope.payloadType).toBe('application/vnd.in-toto+json');
     // The example bundle is signed with, and trusts, demo keys whose private halves are published.
-    expect(result.stderr).toMatch(/^gatehouse: warning: this policy trusts 11 demo keys whose private halves are published with gatehouse \(examples\/keys\/approver-alice\.pub, .*examples\/keys\/policy-team\.pub, .*\); anyone can sign with them/);
+    expect(result.stderr).toMatch(/^gatehouse: warning: this policy trusts 15 demo keys whose private halves are published with gatehouse \(examples\/keys\/approver-alice\.pub, .*examples\/keys\/policy-team\.pub, .*\); anyone can sign with them/);
   });
 
   it('reads the store a --store URI names (file:DIR, file:///abs, a directory, or --attestations, the old flag), and refuses a backend it does not have', () => {

@@ -25,13 +25,14 @@ describe('a production decision on the full seven-gate chain', () => {
     expect(decision.result.violations).toEqual([]);
     expect(decision.result.allowed).toBe(true);
     expect(Object.values(decision.result.gates).map((g) => g.status)).toEqual(Array(7).fill('present'));
-    expect(decision.result.gates.approval!.signers).toHaveLength(2);
+    expect(decision.result.gates.approval!.signers).toHaveLength(3);
+    expect(decision.result.break_glass).toEqual([]);
   });
 
-  it('is denied with one approval where the stage requires two distinct approvers', async () => {
+  it('is denied with two approvals where the high tier requires three, two of them ML reviewers', async () => {
     const chain = await signedChain(ARTIFACT, DEPLOYED, '2026-11-22T09:00:00Z', engine.bundle.digest);
     const withoutBob = chain.filter(({ name }) => name !== 'approval-approver-bob');
     const decision = await engine.decide({ artifact: ARTIFACT, stage: 'production', deployed: DEPLOYED, evaluationTime: new Date('2026-11-22T10:00:00Z'), evaluationTimeSource: 'requested', bundles: asStored(withoutBob) });
-    expect(decision.result.violations.map((v) => v.code)).toEqual(['approvals_insufficient']);
+    expect(decision.result.violations.map((v) => v.msg)).toEqual(['approval: 2 distinct eligible approver(s) for stage production at risk tier high, 3 required; role ml-reviewers lacks 1']);
   });
 });

@@ -54,7 +54,7 @@ describe('verifyPolicyBundle', () => {
   it('accepts the committed bundle and reads its policy, data and revision', async () => {
     const bundle = await readPolicyBundle(COMMITTED, await readPublicKey(POLICY_PUB));
     expect(bundle.wasm.subarray(0, 4)).toEqual(Buffer.from([0x00, 0x61, 0x73, 0x6d]));
-    expect(Object.keys(bundle.data['gatehouse'] as object).sort()).toEqual(['accepted_policies', 'datasets', 'decision_signers', 'gates', 'model_signers', 'signers', 'stages', 'thresholds']);
+    expect(Object.keys(bundle.data['gatehouse'] as object).sort()).toEqual(['accepted_policies', 'approval', 'datasets', 'decision_signers', 'gates', 'model_signers', 'signers', 'stages', 'thresholds']);
     expect(bundle.revision).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 

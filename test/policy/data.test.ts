@@ -24,7 +24,7 @@ describe('policyDataOf', () => {
       data.gatehouse.gates.canary.predicate_type = data.gatehouse.gates.approval.predicate_type;
       const error = refusal(() => policyDataOf(data, 'b'), InputError);
       expect(error.code).toBe('SCHEMA_INVALID');
-      expect(error.message).toBe('gates approval and canary share the predicate type https://gatehouse.dev/attestations/approval/v1');
+      expect(error.message).toBe('gates approval and canary share the predicate type https://gatehouse.dev/attestations/approval/v2');
     });
   });
 

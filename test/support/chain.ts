@@ -5,7 +5,12 @@ import type { GateName, GatePredicateBase } from '../../src/attest/predicates.ts
 import type { StoredBundle } from '../../src/store/store.ts';
 import type { ArtifactDigest } from '../../src/digest/artifact.ts';
 import { deriveSeed } from '../../src/gates/seed.ts';
-import { base, modelSignerIdentity, signedGate } from './policy.ts';
+import { base, demoSigner, modelSignerIdentity, signedGate } from './policy.ts';
+import { APPROVAL_REQUEST_TYPE, deepReviewOutcome, reviewItems, type ApprovalRequestPredicate } from '../../src/approval/statements.ts';
+import { packetDigests } from '../../src/approval/state.ts';
+import { sha256Hex } from '../../src/digest/sha256.ts';
+import { gateRegistry } from '../../src/gates/registry.ts';
+import { attestPredicate } from '../../src/sign/attest.ts';
 
 export const SAFETY_DATASET: ArtifactDigest = `sha256:${'5a'.repeat(32)}`;
 export const BIAS_DATASET: ArtifactDigest = `sha256:${'b1'.repeat(32)}`;
@@ -56,9 +61,8 @@ export function regressionPredicate(baseline: ArtifactDigest, at: string, policy
   });
 }
 
-/** Predicates for every gate of the chain, judged at `at` under the policy bundle with sha256 `policy` (hex), with the demo key that signs each. */
+/** Predicates for every automated gate of the chain (all but approval), judged at `at` under the policy bundle with sha256 `policy` (hex), with the demo key that signs each. */
 export function chainPredicates(subject: ArtifactDigest, deployed: ArtifactDigest, at: string, policy: string): Array<[GateName, string, GatePredicateBase<GateName>]> {
-  const approval = { ...base('approval', at, policy), decision: 'approve', stage: 'production', report: { digest: `sha256:${'7e'.repeat(32)}` } };
   return [
     ['integrity', 'integrity-gate', integrityPredicate(subject, at)],
     ['provenance', 'provenance-gate', provenancePredicate(subject, at, policy)],
@@ -82,8 +86,6 @@ export function chainPredicates(subject: ArtifactDigest, deployed: ArtifactDiges
       groups: [{ name: 'f', n: 30000 }, { name: 'm', n: 30000 }],
       minGroupSize: 100,
     })],
-    ['approval', 'approver-alice', predicate(approval)],
-    ['approval', 'approver-bob', predicate(approval)],
     ['canary', 'canary-controller', predicate({
       ...base('canary', at, policy),
       baseline: { digest: deployed },
@@ -93,15 +95,96 @@ export function chainPredicates(subject: ArtifactDigest, deployed: ArtifactDiges
   ];
 }
 
-/** The chain as signed bundle bytes, one per attestation, named by gate and signer. */
-export async function signedChain(subject: ArtifactDigest, deployed: ArtifactDigest, at: string, policy: string): Promise<Array<{ name: string; bytes: Buffer }>> {
-  return Promise.all(
-    chainPredicates(subject, deployed, at, policy).map(async ([gate, key, value]) => ({ name: `${gate}-${key}`, bytes: await signedGate(gate, key, subject, value) })),
-  );
+/** One signed bundle of the chain: named by gate and signer, with the demo key and the predicate type it was signed with. */
+export interface ChainBundle {
+  name: string;
+  /** The gate, or approval-request. */
+  gate: string;
+  bytes: Buffer;
+  key: string;
+  predicateType: string;
 }
 
+/** The demo approvers of the chain's production request: two ML reviewers and a safety reviewer, as the example policy's high tier asks. */
+export const CHAIN_APPROVERS = ['approver-alice', 'approver-bob', 'approver-carol'] as const;
+
+/**
+ * The chain as signed bundle bytes, one per attestation: every automated
+ * gate, then an approval request for production over exactly their bundles
+ * and the approvals of CHAIN_APPROVERS bound to it (signedApprovals).
+ */
+export async function signedChain(subject: ArtifactDigest, deployed: ArtifactDigest, at: string, policy: string): Promise<ChainBundle[]> {
+  const gates = await Promise.all(
+    chainPredicates(subject, deployed, at, policy).map(async ([gate, key, value]) => ({ name: `${gate}-${key}`, gate, bytes: await signedGate(gate, key, subject, value), key, predicateType: gateRegistry.get(gate)!.predicateType })),
+  );
+  return [...gates, ...(await signedApprovals({ subject, deployed, at, policy, stage: 'production', gates }))];
+}
+
+/**
+ * An approval request for `stage` by the demo requester over exactly these
+ * gate bundles (a nonce fixed by the subject and time, its deep-review draw
+ * derived at the example policy's rate, as a high-risk request of the
+ * example policy), and the approvals of `approvers` bound to it, judging
+ * each deep-review item when one was drawn.
+ */
+export async function signedApprovals(options: {
+  subject: ArtifactDigest;
+  deployed: ArtifactDigest;
+  at: string;
+  policy: string;
+  stage: string;
+  gates: ReadonlyArray<{ gate: string; bytes: Buffer }>;
+  approvers?: readonly string[];
+}): Promise<ChainBundle[]> {
+  const { subject, at, policy } = options;
+  const packet = options.gates.map(({ gate, bytes }) => ({ gate, attestation: `sha256:${sha256Hex(bytes)}`, verdict: 'pass' as const, reports: [] }));
+  const nonce = sha256Hex(`chain request ${subject} ${options.stage} ${at}`);
+  // Requested and approved when the gates judged: a chain made just now is not from the future.
+  const createdAt = rfc3339(Date.parse(at));
+  const diff: [] = [];
+  const request: ApprovalRequestPredicate = {
+    requestId: '0c0ffee0-0000-4000-8000-000000000001',
+    nonce,
+    createdAt,
+    deadline: rfc3339(Date.parse(createdAt) + 28_800_000),
+    stage: options.stage,
+    deployed: options.deployed,
+    policy: { digest: `sha256:${policy}` },
+    packet,
+    risk: { tier: 'high', factors: [] },
+    required: { approvals: 3, roles: { 'ml-reviewers': 2, 'safety-reviewers': 1 }, escalationRoles: ['release-leads'] },
+    deepReview: deepReviewOutcome(nonce, reviewItems({ diff, packet }), EXAMPLE_DEEP_REVIEW.rate, EXAMPLE_DEEP_REVIEW.items),
+    diff,
+    checklist: ['Review the chain.'],
+  };
+  const requestBytes = Buffer.from(JSON.stringify((await attestPredicate({ name: 'model', digest: subject }, APPROVAL_REQUEST_TYPE, request, await demoSigner('release-manager'))).bundle));
+  const requestDigest = `sha256:${sha256Hex(requestBytes)}`;
+  const approvedAt = createdAt;
+  const approvals = await Promise.all(
+    (options.approvers ?? CHAIN_APPROVERS).map(async (key) => {
+      const approval = {
+        ...base('approval', approvedAt, policy),
+        evidence: packet.map((item) => ({ role: `reviewed-${item.gate}`, digest: item.attestation })),
+        decision: 'approve',
+        stage: options.stage,
+        request: { id: request.requestId, nonce, digest: requestDigest },
+        reviewed: packetDigests(request),
+        justification: 'reviewed the packet',
+        ...(request.deepReview.selected ? { findings: request.deepReview.items.map((item) => ({ item, judgment: 'ok' })) } : {}),
+      };
+      return { name: `approval-${key}`, gate: 'approval', bytes: await signedGate('approval', key, subject, predicate(approval)), key, predicateType: gateRegistry.get('approval')!.predicateType };
+    }),
+  );
+  return [{ name: 'approval-request-release-manager', gate: 'approval-request', bytes: requestBytes, key: 'release-manager', predicateType: APPROVAL_REQUEST_TYPE }, ...approvals];
+}
+
+const rfc3339 = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** The example policy's deep-review settings (policies/data/approval.yaml). */
+export const EXAMPLE_DEEP_REVIEW = { rate: 0.2, items: 3 };
+
 /** Bundle bytes as a store returns them. */
-export function asStored(chain: Array<{ name: string; bytes: Buffer }>): StoredBundle[] {
+export function asStored(chain: ReadonlyArray<{ name: string; bytes: Buffer }>): StoredBundle[] {
   return chain.map(({ name, bytes }) => ({ location: `${name}.sigstore.json`, bundleDigest: createHash('sha256').update(bytes).digest('hex'), bytes }));
 }
 

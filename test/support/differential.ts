@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { APPROVAL_REQUEST_TYPE } from '../../src/approval/statements.ts';
 import type { ArtifactDigest } from '../../src/digest/artifact.ts';
 import { DecisionEngine } from '../../src/decide/decide.ts';
 import { stagePolicySources } from '../../src/policy/build.ts';
@@ -250,16 +251,37 @@ async function materialFrom(engine: DecisionEngine, data: JSONObject): Promise<M
   // verified signing time (a timestamped bundle, witnessed after or before
   // the evaluation it claims), and a provenance record
   // whose model signature named nobody.
+  // Also: one dated after the evaluation time, a bias record with a group
+  // below the minimum size, an approval signed by the requester, and a
+  // request whose nonce draws a deep review its approvals did not do.
+  const requester = verified.find((record) => record['predicate_type'] === APPROVAL_REQUEST_TYPE)?.['signer'] as { name: string; ids: string[] } | undefined;
   const variants = verified.flatMap((record): JSONObject[] => [
     { ...record, signed_at_ms: (record['evaluated_at_ms'] as number) + 60_000 },
     { ...record, signed_at_ms: (record['evaluated_at_ms'] as number) - 1_000 },
+    { ...record, evaluated_at_ms: (input['evaluation_time_ms'] as number) + 1_000 },
     ...('author' in record ? [{ ...record, author: null }] : []),
+    ...variantsOf(record, requester),
   ]);
   return {
     base: { ...input, attestations: verified },
     replacements: [...records.filter((r) => r['verified'] !== true), ...variants],
     data,
   };
+}
+
+// Records of the approval workflow and the bias gate changed where rules look:
+// an approval by the requester's identity (under an approver's ids), a
+// request drawn for a deep review, a bias group below the minimum size.
+function variantsOf(record: JSONObject, requester: { name: string; ids: string[] } | undefined): JSONObject[] {
+  const predicate = record['predicate'] as JSONObject;
+  if (predicate['gate'] === 'approval' && requester !== undefined) return [{ ...record, signer: { name: requester.name, ids: (record['signer'] as { ids: string[] }).ids } }];
+  if (record['predicate_type'] === APPROVAL_REQUEST_TYPE) {
+    const draw = record['expected_draw'] as { ranking: string[] } & JSONObject;
+    const deepReview = { ...(predicate['deepReview'] as JSONObject), draw: 0, selected: true, items: draw.ranking.slice(0, 3) };
+    return [{ ...record, expected_draw: { ...draw, draw: 0 }, predicate: { ...predicate, deepReview } }];
+  }
+  if (predicate['gate'] === 'bias') return [{ ...record, predicate: { ...predicate, groups: [...(predicate['groups'] as JSONObject[]), { name: 'tiny', n: 3 }] } }];
+  return [];
 }
 
 // Strings that test formatting and escaping in both runtimes.

@@ -25,13 +25,15 @@ deny contains result if {
 #   this artifact, is signed by an authorised signer, is fresh and placed
 #   consistently in time, was judged under an accepted policy and is for this
 #   stage. This rule stands on its own: whatever else the data says or omits,
-#   a required gate without evidence denies. Other rules say why.
+#   a required gate without evidence denies. Other rules say why. Only a
+#   break-glass override stands in, and only for the approval gate.
 # custom:
 #   short_name: required_gate_unsatisfied
 #   failure_msg: "%s: no acceptable evidence"
 deny contains result if {
 	some gate in lib.required_gates
 	not lib.evidence[gate]
+	not lib.stood_in(gate)
 	result := lib.result_helper_with_gate(rego.metadata.chain(), [gate], gate)
 }
 
@@ -61,6 +63,7 @@ deny contains result if {
 	some gate in lib.required_gates
 	not lib.candidates[gate]
 	not lib.unverified[gate]
+	not lib.stood_in(gate)
 	result := lib.result_helper_with_gate(rego.metadata.chain(), [gate], gate)
 }
 
