@@ -64,10 +64,19 @@ packet_digests(request) := packet_attestations(request) | {report.digest |
 	some report in item.reports
 }
 
-# Requests whose packet is exactly the evidence this decision uses.
+# When the newest evidence of the packet was judged: no request can be older.
+newest_evidence_ms := max({record.evaluated_at_ms |
+	some gate in required_gates
+	some record in gate_evidence[gate]
+})
+
+# Requests whose packet is exactly the evidence this decision uses, made no
+# earlier than that evidence (a back-dated request would be overdue, and its
+# escalation roles eligible, before anyone could review it).
 current_requests contains record if {
 	some record in approval_requests
 	packet_attestations(record) == reviewable_evidence
+	record_time_ms(record) >= newest_evidence_ms
 }
 
 # The request judged: the earliest current one (by record time, then id), so
@@ -171,14 +180,21 @@ eligible(record) if counted_role(record)
 
 eligible(record) if escalated(record)
 
-# Break-glass: an emergency override, signed by a member of a break-glass role,
-# for this artifact and stage, within its window.
+# Break-glass: an emergency override, signed by a member of a break-glass role
+# who is not the model's author, for this artifact and stage, within its window.
 break_glass contains record if {
 	some record in workflow_statements[break_glass_type]
+	not authored(record)
 	settings := object.get(approval_data, "break_glass", {})
 	input.evaluation_time_ms - record_time_ms(record) <= object.get(settings, "max_age_seconds", 14400) * 1000
 	some role in object.get(settings, "roles", [])
 	in_role(record, role)
+}
+
+# A record signed by the model's author.
+authored(record) if {
+	some author in authors
+	same_identity(author, record.signer)
 }
 
 # A break-glass override stands in for the approval gate (never for a rejection or any other gate).

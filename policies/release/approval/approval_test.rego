@@ -307,3 +307,16 @@ test_approval_age_counts_from_signed_time if {
 	old_claim := object.union(f.record("approval", "bob"), times)
 	count(denials(f.with_records("approval", [f.record("approval", "alice"), old_claim]))) == 0
 }
+
+test_a_request_older_than_its_evidence_is_not_judged if {
+	# Back-dated before the newest gate evidence was judged: it could not have covered it.
+	backdated := object.union(f.request_record, {"evaluated_at_ms": f.now_ms - 700000})
+	codes(denials(f.with_requests([backdated]))) == {"approval_request_missing"}
+}
+
+test_break_glass_by_the_model_author_is_nothing if {
+	erin_wrote_it := f.patched("provenance", {"author": {"name": "key:SHA256:erin", "ids": ["erin"]}})
+	without_approvals := [r | some r in erin_wrote_it; object.get(r.predicate, "gate", "") != "approval"]
+	attestations := array.concat(without_approvals, [f.break_glass_record("erin", 60000)])
+	codes(denials(attestations)) == {"approvals_insufficient"}
+}
