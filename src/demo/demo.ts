@@ -52,8 +52,10 @@ export interface DemoSummary {
   /** Every step behaved as gatehouse promises. */
   complete: boolean;
   dir: string;
-  /** The demo's own policy bundle (the example policy, trusting this run's keys). */
+  /** The demo's own policy bundle (the example policy, trusting this run's keys); its public key is policy-team.pub beside it when the demo made the keys. */
   policy: string;
+  /** Where the demo's attestations are. */
+  store: string;
   models: Record<'deployed' | 'A' | 'B', string>;
   decisions: Record<
     'candidateAStaging' | 'candidateBStaging' | 'candidateAProductionCanary' | 'candidateBProductionCanary' | 'candidateAProduction' | 'tamperedStaging' | 'forgedStaging',
@@ -218,6 +220,7 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
     complete: expected,
     dir,
     policy: bundlePath,
+    store: storeDir,
     models: { deployed: models.deployed.digest, A: models.A.digest, B: models.B.digest },
     decisions: {
       candidateAStaging: outcome(allowed),
@@ -302,6 +305,8 @@ async function generatedSigners(dir: string): Promise<DemoSigners> {
   const policyTeam = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const bundlePath = join(dir, 'policy.tar.gz');
   await writeFileAtomic(bundlePath, withPolicyData(example, data, policyTeam.privateKey));
+  // Its public key beside it, so the demo's store can be verified, reviewed and audited afterwards.
+  await writeFileAtomic(join(dir, 'policy-team.pub'), toPublicKeyPEM(policyTeam.publicKey));
   return { keys, policy: await readPolicyBundle(bundlePath, policyTeam.publicKey) };
 }
 

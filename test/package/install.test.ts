@@ -63,9 +63,21 @@ describe('the packed package, installed outside the checkout', () => {
     expect(decided.stderr).toMatch(/trusts \d+ demo keys/);
     expect(readdirSync(join(pkg, 'examples', 'keys')).filter((name) => name.endsWith('.key'))).toEqual([]);
     // The demo generates every key it signs with, so it runs from the package as from a clone.
-    const demo = gatehouse('demo', '--dir', join(project, 'demo'));
+    const demo = gatehouse('demo', '--dir', join(project, 'demo'), '--json');
     expect(demo.status, demo.stderr).toBe(0);
-    expect(demo.stdout).toContain('Demo complete');
+    const summary = JSON.parse(demo.stdout);
+    expect(summary.complete).toBe(true);
+    // The approval workflow from the package, on the demo's store: status, the review page, the audit.
+    const demoPolicy = ['--store', summary.store, '--policy', summary.policy, '--policy-key', join(project, 'demo', 'policy-team.pub')];
+    const status = gatehouse('approval', 'status', '--subject', summary.models.A, '--stage', 'production-canary', ...demoPolicy, '--json');
+    expect(status.status, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout).requests.map((request: { state: string }) => request.state)).toEqual(['approved']);
+    const review = gatehouse('approval', 'review', summary.approval.requests.B, ...demoPolicy, '--html', join(project, 'review.html'));
+    expect(review.status, review.stderr).toBe(0);
+    expect(readFileSync(join(project, 'review.html'), 'utf8')).toContain('id="diff-summary"');
+    const audit = gatehouse('approval', 'audit', ...demoPolicy, '--json');
+    expect(audit.status, audit.stderr).toBe(0);
+    expect(JSON.parse(audit.stdout).approvers.map((approver: { approver: string }) => approver.approver)).toEqual(['approver-alice', 'approver-carol']);
   });
 
   it('validates with the schemas precompiled at build time, never loading the Ajv compiler, and still refuses what breaks them', () => {
