@@ -87,18 +87,23 @@ for_stage("approval", record) if record.predicate.stage == input.stage
 
 for_stage(gate, _) if gate != "approval"
 
-# Acceptable evidence: about the artifact, authorised, fresh, placed consistently in time,
-# judged under an accepted policy, and for this stage.
-acceptable[gate] contains record if {
-	some gate, records in candidates
-	some record in records
+# A candidate is acceptable but for its age: about the artifact, authorised,
+# placed consistently in time, judged under an accepted policy, and for this stage.
+admissible(gate, record) if {
 	about_artifact(record)
 	authorised(gate, record)
-	not stale(gate, record)
 	not from_future(record)
 	not evaluated_after_signing(record)
 	under_accepted_policy(gate, record)
 	for_stage(gate, record)
+}
+
+# Acceptable evidence: admissible and fresh.
+acceptable[gate] contains record if {
+	some gate, records in candidates
+	some record in records
+	admissible(gate, record)
+	not stale(gate, record)
 }
 
 # The time of each gate's newest acceptable attestation (a rule, so computed once per gate).
@@ -112,14 +117,19 @@ gate_evidence[gate] contains record if {
 	record.evaluated_at_ms == latest_time[gate]
 }
 
-# Acceptable approvals bound to the approval request being judged (see
-# approval.rego): they name it, with its nonce, and reviewed exactly its packet.
+# An approval is bound to a request (see approval.rego): it names the
+# request's bundle digest, id and nonce, and reviewed exactly its packet.
+bound_to(record, request) if {
+	record.predicate.request.digest == request.id
+	record.predicate.request.nonce == request.predicate.nonce
+	record.predicate.request.id == request.predicate.requestId
+	{digest | some digest in record.predicate.reviewed} == packet_digests(request)
+}
+
+# Acceptable approvals bound to the approval request being judged.
 bound_approvals contains record if {
 	some record in acceptable.approval
-	record.predicate.request.digest == approval_request.id
-	record.predicate.request.nonce == approval_request.predicate.nonce
-	record.predicate.request.id == approval_request.predicate.requestId
-	{digest | some digest in record.predicate.reviewed} == packet_digests(approval_request)
+	bound_to(record, approval_request)
 }
 
 # Each approver's bound approvals, approving or rejecting.
@@ -142,6 +152,31 @@ evidence[gate] contains record if {
 evidence.approval contains record if {
 	some record in bound_approvals
 	record.evaluated_at_ms == latest_approval_time[record.signer.name]
+}
+
+# Every word an approver gave on any request covering this evidence, old
+# ones included: a rejection stands until its signer's later word replaces
+# it, neither lapsing with the approval window nor shed by judging another
+# (back-dated) request for the same evidence.
+approval_words contains record if {
+	some record in candidates.approval
+	admissible("approval", record)
+	some request in current_requests
+	bound_to(record, request)
+}
+
+# The time of each approver's newest word on this evidence.
+latest_word_time[record.signer.name] := max({other.evaluated_at_ms |
+	some other in approval_words
+	other.signer.name == record.signer.name
+}) if {
+	some record in approval_words
+}
+
+# Each approver's newest word on this evidence, approving or rejecting.
+newest_words contains record if {
+	some record in approval_words
+	record.evaluated_at_ms == latest_word_time[record.signer.name]
 }
 
 # Signer names of each gate's evidence.

@@ -127,8 +127,9 @@ deny contains result if {
 # METADATA
 # title: Promotion rejected by an approver
 # description: >-
-#   An eligible approver's newest word on the request is to reject it; a
-#   reject is a veto, and break-glass does not lift it.
+#   An eligible approver's newest word on the evidence (on any request for
+#   it, however old) is to reject it; a reject is a veto until its signer's
+#   later word replaces it, and break-glass does not lift it.
 # custom:
 #   short_name: approval_rejected
 #   failure_msg: "approval: %s rejected promotion to %s"
@@ -175,9 +176,10 @@ approvers contains record.signer.name if {
 	not rejecters[record.signer.name]
 }
 
-# Distinct eligible identities whose newest word on the request rejects.
+# Distinct eligible identities whose newest word on this evidence rejects
+# (on any request for it, however old the word).
 rejecters contains record.signer.name if {
-	some record in lib.evidence.approval
+	some record in lib.newest_words
 	lib.eligible(record)
 	record.predicate.decision != "approve"
 }

@@ -133,6 +133,45 @@ test_the_earliest_current_request_is_judged if {
 	codes(denials(attestations)) == {"approvals_insufficient"}
 }
 
+# A second request for the same evidence, made later, and bob's word on it.
+later_request := object.union(
+	f.request_patched({"requestId": "99999999-2222-4333-8444-555555555555"}),
+	{"id": "sha256:request-later", "evaluated_at_ms": f.now_ms - 100000},
+)
+
+on_later_request(r) := object.union(r, {"predicate": object.union(r.predicate, {"request": {
+	"id": later_request.predicate.requestId,
+	"nonce": f.request_nonce,
+	"digest": later_request.id,
+}})})
+
+test_a_rejection_of_another_request_for_the_evidence_is_a_veto if {
+	# The earliest request is judged; bob's newest word, on the later one, rejects.
+	votes := [
+		vote("alice", "approve", 600000),
+		vote("bob", "approve", 600000),
+		on_later_request(vote("bob", "reject", 60000)),
+	]
+	attestations := array.concat(f.with_records("approval", votes), [later_request])
+	codes(denials(attestations)) == {"approvals_insufficient", "approval_rejected"}
+}
+
+test_a_later_approval_of_the_judged_request_replaces_a_rejection_of_another if {
+	votes := [
+		vote("alice", "approve", 600000),
+		on_later_request(vote("bob", "reject", 600000)),
+		vote("bob", "approve", 60000),
+	]
+	attestations := array.concat(f.with_records("approval", votes), [later_request])
+	count(denials(attestations)) == 0
+}
+
+test_a_rejection_does_not_expire_with_the_approval_window if {
+	# Bob rejected two days ago (the approval window is a day): still a veto.
+	votes := [vote("alice", "approve", 600000), vote("bob", "reject", 172800000)]
+	codes(denials(f.with_records("approval", votes))) == {"approvals_insufficient", "approval_rejected"}
+}
+
 test_the_requester_cannot_approve if {
 	# Alice's key is listed as the requester too: one identity under two ids.
 	two_ids := {"name": "key:SHA256:requester", "ids": ["alice", "requester"]}
