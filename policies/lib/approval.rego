@@ -77,6 +77,21 @@ current_requests contains record if {
 	some record in approval_requests
 	packet_attestations(record) == reviewable_evidence
 	record_time_ms(record) >= newest_evidence_ms
+	faithful_packet(record)
+}
+
+# Each item of a request's packet says what its attestation records: its
+# gate, its verdict and every report and evidence file it names. Approvers
+# review the packet; a packet that misstates the evidence is no request.
+faithful_packet(request) if {
+	every item in request.predicate.packet {
+		some gate in required_gates
+		some record in gate_evidence[gate]
+		record.id == item.attestation
+		item.gate == gate
+		item.verdict == record.predicate.verdict
+		{report | some report in item.reports} == {reference | some reference in object.get(record.predicate, "evidence", [])}
+	}
 }
 
 # The request judged: the earliest current one (by record time, then id), so
@@ -171,6 +186,19 @@ counted_role(record) := min({role | some role, _ in required_roles; in_role(reco
 escalated(record) if {
 	not counted_role(record)
 	record_time_ms(record) > request_deadline_ms
+	some role in escalation_roles
+	in_role(record, role)
+}
+
+# A signer whose rejection is a veto: a member of a role any tier requires or
+# of an escalation role (whichever request it was given on).
+may_veto(record) if {
+	some config in object.get(approval_data, "tiers", {})
+	some role, _ in config.roles
+	in_role(record, role)
+}
+
+may_veto(record) if {
 	some role in escalation_roles
 	in_role(record, role)
 }

@@ -154,14 +154,15 @@ evidence.approval contains record if {
 	record.evaluated_at_ms == latest_approval_time[record.signer.name]
 }
 
-# Every word an approver gave on any request covering this evidence, old
+# Every word an approver gave on any request for this artifact and stage, old
 # ones included: a rejection stands until its signer's later word replaces
-# it, neither lapsing with the approval window nor shed by judging another
-# (back-dated) request for the same evidence.
+# it, neither lapsing with the approval window, nor shed by judging another
+# (back-dated) request, nor by re-running a gate so that a new request (or a
+# break-glass override) is judged instead.
 approval_words contains record if {
 	some record in candidates.approval
 	admissible("approval", record)
-	some request in current_requests
+	some request in approval_requests
 	bound_to(record, request)
 }
 

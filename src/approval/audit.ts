@@ -4,7 +4,7 @@ import type { AttestationStore } from '../store/store.ts';
 import { toRFC3339 } from '../time.ts';
 import { approvalPolicyOf } from './request.ts';
 import { approvalsOf, breakGlassOverrides, chainState, packetAttestations, recordTime, requestsFor, reviewableEvidence, signerLabel, type ApprovalRecord } from './state.ts';
-import { requestStatus } from './status.ts';
+import { requestStatus, standingVetoes } from './status.ts';
 import type { ApproverAudit, AuditReport } from './view.ts';
 
 /**
@@ -28,9 +28,11 @@ export async function approvalAudit(options: { store: AttestationStore; policy: 
     for (const stage of stages) {
       const state = await chainState(engine, options.store, subject, stage, null, options.at);
       const current = reviewableEvidence(state.decision).join('\n');
-      for (const request of requestsFor(state.records, stage, approval).filter((r) => recordTime(r) >= sinceMs)) {
+      const requests = requestsFor(state.records, stage, approval);
+      const vetoes = standingVetoes(requests.flatMap((request) => approvalsOf(state.records, request)), approval);
+      for (const request of requests.filter((r) => recordTime(r) >= sinceMs)) {
         const approvals = approvalsOf(state.records, request);
-        const status = requestStatus(request, approvals, approval, options.at.getTime(), packetAttestations(request.predicate).join('\n') === current);
+        const status = requestStatus(request, approvals, approval, options.at.getTime(), packetAttestations(request.predicate).join('\n') === current, vetoes);
         totals.total += 1;
         if (request.predicate.deepReview.selected) totals.deepReviews += 1;
         if (status.state === 'approved' || status.state === 'rejected' || status.state === 'pending') totals[status.state] += 1;

@@ -55,8 +55,10 @@ export async function approvalStatus(options: { subject: ArtifactDigest; stage: 
   const approval = approvalPolicyOf(engine.data, options.policy.source);
   const state = await chainState(engine, options.store, options.subject, options.stage, null, options.at);
   const current = reviewableEvidence(state.decision).join('\n');
-  const requests = requestsFor(state.records, options.stage, approval).map((request) =>
-    requestStatus(request, approvalsOf(state.records, request), approval, options.at.getTime(), packetAttestations(request.predicate).join('\n') === current),
+  const all = requestsFor(state.records, options.stage, approval);
+  const vetoes = standingVetoes(all.flatMap((request) => approvalsOf(state.records, request)), approval);
+  const requests = all.map((request) =>
+    requestStatus(request, approvalsOf(state.records, request), approval, options.at.getTime(), packetAttestations(request.predicate).join('\n') === current, vetoes),
   );
   const notified: NotifyResult[] = [];
   for (const status of requests.filter((request) => request.state === 'escalated')) {
@@ -73,8 +75,19 @@ export async function approvalStatus(options: { subject: ArtifactDigest; stage: 
   return { subject: options.subject, stage: options.stage, at: toRFC3339(options.at), requests, notified };
 }
 
-/** The state of one request from its approvals, judged as the policy judges eligibility and counts. */
-export function requestStatus(request: RequestRecord, approvals: readonly ApprovalRecord[], policy: ApprovalPolicy, atMs: number, current: boolean): RequestStatus {
+/**
+ * Rejections that stand on the artifact and stage: each approver's newest
+ * word on any of its requests, where that word rejects and the approver is
+ * in an approval role. As the policy judges vetoes, a gate re-run or a new
+ * request does not lift them; only the approver's later word does.
+ */
+export function standingVetoes(approvals: readonly ApprovalRecord[], policy: ApprovalPolicy): ApprovalRecord[] {
+  const roles = new Set([...Object.values(policy.tiers).flatMap((tier) => Object.keys(tier.roles)), ...policy.escalation_roles]);
+  return newestWords(approvals).filter((word) => word.predicate.decision === 'reject' && inRoles(word.signer, policy, roles));
+}
+
+/** The state of one request from its approvals and the vetoes standing on its artifact and stage, judged as the policy judges eligibility and counts. */
+export function requestStatus(request: RequestRecord, approvals: readonly ApprovalRecord[], policy: ApprovalPolicy, atMs: number, current: boolean, vetoes: readonly ApprovalRecord[] = []): RequestStatus {
   const asked = request.predicate;
   const roles = Object.keys(asked.required.roles);
   const deadlineMs = recordTime(request) + (Date.parse(asked.deadline) - Date.parse(asked.createdAt));
@@ -85,7 +98,7 @@ export function requestStatus(request: RequestRecord, approvals: readonly Approv
   const enough = approvers.length >= asked.required.approvals && Object.entries(asked.required.roles).every(([role, need]) => approvers.filter((word) => inRoles(word.signer, policy, [role])).length >= need);
   let state: RequestState;
   if (!current) state = 'superseded';
-  else if (words.some((word) => word.predicate.decision === 'reject')) state = 'rejected';
+  else if (words.some((word) => word.predicate.decision === 'reject') || vetoes.length > 0) state = 'rejected';
   else if (enough) state = 'approved';
   else if (overdue) state = policy.escalation_roles.length > 0 ? 'escalated' : 'overdue';
   else state = 'pending';

@@ -169,12 +169,11 @@ describe('bypass: a second request for the same evidence', () => {
 });
 
 describe('bypass: break-glass after a gate re-run sheds a veto', () => {
-  // KNOWN BYPASS, not fixed here (see the report): a veto belongs to the
-  // request, and a request stops being judged once any gate is re-run (same
-  // model, same figures, a later time). Break-glass needs no request, so Bob's
-  // rejection of this very model no longer stands in its way. Remove .fails
-  // once a rejection outlives the request it was given on.
-  it.fails('denies break-glass while an eligible rejection of the same model stands', async () => {
+  // Found by review: a veto belonged to the request, and a request stops
+  // being judged once any gate is re-run (same model, same figures, a later
+  // time); break-glass needs no request. A rejection now stands on the
+  // model and stage until its signer's later word replaces it.
+  it('denies break-glass while an eligible rejection of the same model stands', async () => {
     const store = storeOf(world);
     const { digest } = await request(store, 1);
     await signed(store, digest, 'approver-bob', 'reject', 2);
@@ -341,14 +340,12 @@ describe('refused: requests that lower the bar', () => {
 });
 
 describe('bypass: a packet that misstates its evidence', () => {
-  // KNOWN BYPASS, not fixed here (see the report): the policy checks that a
-  // packet names exactly the attestations the decision uses, but not that
-  // each item's gate, verdict and reports are what the attestation records.
-  // A requester signing around the CLI can leave out the reports (or name
-  // others, which the CLI then accepts as evidence files for the diff
-  // summary); approvals bind to the reports as misstated. Remove .fails once
-  // the policy compares each packet item with its attestation.
-  it.fails('denies approvals of a request whose packet leaves out the reports the gates named', async () => {
+  // Found by review: the policy checked that a packet names exactly the
+  // attestations the decision uses, but not that each item's gate, verdict
+  // and reports are what the attestation records, so a requester signing
+  // around the CLI could leave out reports (or name others). Now each item
+  // is compared with its attestation.
+  it('denies approvals of a request whose packet leaves out the reports the gates named', async () => {
     const template = await request(storeOf(world), 1);
     const statement = structuredClone(template.statement);
     for (const item of statement.predicate!['packet']) item.reports = [];

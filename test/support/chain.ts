@@ -137,7 +137,11 @@ export async function signedApprovals(options: {
   approvers?: readonly string[];
 }): Promise<ChainBundle[]> {
   const { subject, at, policy } = options;
-  const packet = options.gates.map(({ gate, bytes }) => ({ gate, attestation: `sha256:${sha256Hex(bytes)}`, verdict: 'pass' as const, reports: [] }));
+  // Each item as its attestation records it: gate, verdict, and the reports and evidence it names.
+  const packet = options.gates.map(({ gate, bytes }) => {
+    const predicate = JSON.parse(Buffer.from(JSON.parse(bytes.toString('utf8')).dsseEnvelope.payload, 'base64').toString('utf8')).predicate as GatePredicateBase;
+    return { gate, attestation: `sha256:${sha256Hex(bytes)}`, verdict: predicate.verdict, reports: predicate.evidence };
+  });
   const nonce = sha256Hex(`chain request ${subject} ${options.stage} ${at}`);
   // Requested and approved when the gates judged: a chain made just now is not from the future.
   const createdAt = rfc3339(Date.parse(at));

@@ -127,9 +127,10 @@ deny contains result if {
 # METADATA
 # title: Promotion rejected by an approver
 # description: >-
-#   An eligible approver's newest word on the evidence (on any request for
-#   it, however old) is to reject it; a reject is a veto until its signer's
-#   later word replaces it, and break-glass does not lift it.
+#   An approver's newest word on any request for this artifact and stage
+#   (however old, whatever evidence it covered) is to reject it; a reject is
+#   a veto until its signer's later word replaces it, and neither a gate
+#   re-run nor break-glass lifts it.
 # custom:
 #   short_name: approval_rejected
 #   failure_msg: "approval: %s rejected promotion to %s"
@@ -176,11 +177,11 @@ approvers contains record.signer.name if {
 	not rejecters[record.signer.name]
 }
 
-# Distinct eligible identities whose newest word on this evidence rejects
-# (on any request for it, however old the word).
+# Distinct identities, members of an approval role, whose newest word on
+# any request for this artifact and stage (however old) rejects.
 rejecters contains record.signer.name if {
 	some record in lib.newest_words
-	lib.eligible(record)
+	lib.may_veto(record)
 	record.predicate.decision != "approve"
 }
 

@@ -359,3 +359,48 @@ test_break_glass_by_the_model_author_is_nothing if {
 	attestations := array.concat(without_approvals, [f.break_glass_record("erin", 60000)])
 	codes(denials(attestations)) == {"approvals_insufficient"}
 }
+
+test_a_packet_that_misstates_its_evidence_is_no_request if {
+	every change in [
+		{"gate": "integrity"},
+		{"verdict": "fail"},
+		{"reports": [{"role": "report", "digest": f.deployed}]},
+	] {
+		packet := [item |
+			some original in f.packet
+			item := object.union(original, misstated(original, change))
+		]
+		misstating := f.request_patched({"packet": packet})
+		codes(denials(f.with_requests([misstating]))) == {"approval_request_missing"}
+	}
+}
+
+# The regression item changed; the others as they are.
+misstated(item, change) := change if item.gate == "regression"
+
+else := {}
+
+test_a_rejection_outlives_a_gate_rerun if {
+	# Bob rejected the request; the regression gate then ran again, so that
+	# request covers old evidence and a break-glass override stands in for
+	# the approvals: bob's rejection still vetoes.
+	newer := {"id": "sha256:regression-rerun", "evaluated_at_ms": f.now_ms - 60000}
+	rerun := object.union(f.record("regression", "regression-gate"), newer)
+	old_reject := object.union(f.record("approval", "bob"), {
+		"id": "sha256:bob-rejects",
+		"evaluated_at_ms": f.now_ms - 200000,
+		"predicate": object.union(f.record("approval", "bob").predicate, {"decision": "reject"}),
+	})
+	gates := [r | some r in f.gate_chain; r.predicate.gate != "approval"]
+	attestations := array.concat(gates, [rerun, f.request_record, old_reject, f.break_glass_record("erin", 60000)])
+	codes(denials(attestations)) == {"approval_rejected"}
+}
+
+test_a_later_approval_lifts_an_earlier_rejection if {
+	old_reject := object.union(f.record("approval", "bob"), {
+		"id": "sha256:bob-rejects",
+		"evaluated_at_ms": f.now_ms - 700000,
+		"predicate": object.union(f.record("approval", "bob").predicate, {"decision": "reject"}),
+	})
+	count(denials(array.concat(f.chain, [old_reject]))) == 0
+}
