@@ -1,5 +1,6 @@
-// Decision throughput and latency on a seven-gate chain (eight signed
-// attestations), beside the peer pipeline doing the same checks with the
+// Decision throughput and latency on a seven-gate chain (ten signed
+// attestations: six automated gates, an approval request and three
+// approvals), beside the peer pipeline doing the same checks with the
 // reference tools: `cosign verify-blob-attestation` per bundle plus `opa eval`
 // of the same Rego on the same input. Prints figures; never passes or fails.
 //
@@ -66,9 +67,9 @@ try {
   const recorder = await demoSigner('decision-recorder');
   const first = await engine.decide(request);
   if (!first.result.allowed) throw new Error(`bench chain is not allowed: ${JSON.stringify(first.result.violations)}`);
-  console.log(`decision benchmark: stage production, ${bundles.length} signed attestations (7 gates), one core`);
+  console.log(`decision benchmark: stage production, ${bundles.length} signed attestations (7 gates, with an approval request), one core`);
 
-  // Warm: verify 8 bundles, evaluate the policy, sign the decision record.
+  // Warm: verify every bundle, evaluate the policy, sign the decision record.
   const warm: number[] = [];
   for (let i = 0; i < 200; i++) await signDecision(await engine.decide(request), recorder);
   for (let i = 0; i < Number(values.warm); i++) {
@@ -78,7 +79,7 @@ try {
   }
   const warmSummary = summary(warm);
   const warmPerSecond = 1000 / (warm.reduce((a, b) => a + b, 0) / warm.length);
-  console.log(`warm in-process (verify 8 + evaluate + sign record): p50 ${ms(warmSummary.p50)}, p99 ${ms(warmSummary.p99)}, ${warmPerSecond.toFixed(0)} decisions/s`);
+  console.log(`warm in-process (verify ${bundles.length} + evaluate + sign record): p50 ${ms(warmSummary.p50)}, p99 ${ms(warmSummary.p99)}, ${warmPerSecond.toFixed(0)} decisions/s`);
 
   // Memory over many decisions with one WASM instance.
   const memory: string[] = [];
@@ -130,7 +131,7 @@ try {
     peer.push(performance.now() - started);
   }
   const peerSummary = summary(peer);
-  console.log(`peer pipeline (8 x cosign verify-blob-attestation + opa eval): p50 ${ms(peerSummary.p50)}, p99 ${ms(peerSummary.p99)}, ${(1000 / peerSummary.p50).toFixed(2)} decisions/s; opa says allowed=${String(peerAllowed)}, gatehouse says ${first.result.allowed}`);
+  console.log(`peer pipeline (${bundles.length} x cosign verify-blob-attestation + opa eval): p50 ${ms(peerSummary.p50)}, p99 ${ms(peerSummary.p99)}, ${(1000 / peerSummary.p50).toFixed(2)} decisions/s; opa says allowed=${String(peerAllowed)}, gatehouse says ${first.result.allowed}`);
   console.log(`ratios: warm gatehouse ${(warmPerSecond / (1000 / peerSummary.p50)).toFixed(0)}x the peer's throughput; cold CLI p50 is ${(coldSummary.p50 / peerSummary.p50).toFixed(2)}x the peer's time per decision`);
 
   // A flooded store. Whoever can write to it cannot sign, so they add copies
@@ -169,7 +170,7 @@ try {
   const manyElapsed = performance.now() - started;
   if (manyResult.status !== 0) throw new Error(`verify over many attestations exited ${manyResult.status}: ${manyResult.stderr}`);
   console.log(`${flood} distinct signed ${integrityGate} attestations beside the chain, cold CLI verify: ${ms(manyElapsed)}, allowed=${JSON.parse(manyResult.stdout).allowed}`);
-  console.log(`ratio: flooded verify is ${(copies.elapsed / coldSummary.p50).toFixed(1)}x a clean cold verify, ${(copies.elapsed / peerSummary.p50).toFixed(1)}x one peer decision on 8 bundles`);
+  console.log(`ratio: flooded verify is ${(copies.elapsed / coldSummary.p50).toFixed(1)}x a clean cold verify, ${(copies.elapsed / peerSummary.p50).toFixed(1)}x one peer decision on ${bundles.length} bundles`);
   built.cleanup();
 } finally {
   rmSync(work, { recursive: true, force: true });

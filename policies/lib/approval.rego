@@ -55,6 +55,16 @@ reviewable_evidence contains record.id if {
 	some record in gate_evidence[gate]
 }
 
+# Every bundle digest a record goes by: its id, and those of re-serialised copies of it.
+aliases(record) := object.get(record, "aliases", [record.id])
+
+# The id of the evidence record a bundle digest names.
+evidence_named(digest) := record.id if {
+	some gate in required_gates
+	some record in gate_evidence[gate]
+	digest in aliases(record)
+}
+
 # The attestation digests a request's packet puts before the approvers.
 packet_attestations(request) := {item.attestation | some item in request.predicate.packet}
 
@@ -74,20 +84,23 @@ newest_evidence_ms := max({record.evaluated_at_ms |
 # earlier than that evidence (a back-dated request would be overdue, and its
 # escalation roles eligible, before anyone could review it).
 current_requests contains record if {
-	some record in approval_requests
-	packet_attestations(record) == reviewable_evidence
+	some record in faithful_requests
 	record_time_ms(record) >= newest_evidence_ms
-	faithful_packet(record)
 }
 
-# Each item of a request's packet says what its attestation records: its
-# gate, its verdict and every report and evidence file it names. Approvers
-# review the packet; a packet that misstates the evidence is no request.
-faithful_packet(request) if {
+# Requests whose packet is exactly the evidence this decision uses (one item
+# per attestation, each named by any of its bundle digests), each item saying
+# what its attestation records: its gate, its verdict and every report and
+# evidence file it names. Approvers review the packet; a packet that
+# misstates the evidence is no request.
+faithful_requests contains request if {
+	some request in approval_requests
+	count(request.predicate.packet) == count(reviewable_evidence)
+	{evidence_named(item.attestation) | some item in request.predicate.packet} == reviewable_evidence
 	every item in request.predicate.packet {
 		some gate in required_gates
 		some record in gate_evidence[gate]
-		record.id == item.attestation
+		item.attestation in aliases(record)
 		item.gate == gate
 		item.verdict == record.predicate.verdict
 		{report | some report in item.reports} == {reference | some reference in object.get(record.predicate, "evidence", [])}

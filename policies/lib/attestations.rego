@@ -120,7 +120,7 @@ gate_evidence[gate] contains record if {
 # An approval is bound to a request (see approval.rego): it names the
 # request's bundle digest, id and nonce, and reviewed exactly its packet.
 bound_to(record, request) if {
-	record.predicate.request.digest == request.id
+	record.predicate.request.digest in aliases(request)
 	record.predicate.request.nonce == request.predicate.nonce
 	record.predicate.request.id == request.predicate.requestId
 	{digest | some digest in record.predicate.reviewed} == packet_digests(request)

@@ -3,7 +3,7 @@ import type { VerifiedPolicyBundle } from '../policy/bundle.ts';
 import type { AttestationStore } from '../store/store.ts';
 import { toRFC3339 } from '../time.ts';
 import { approvalPolicyOf } from './request.ts';
-import { approvalsOf, breakGlassOverrides, chainState, packetAttestations, recordTime, requestsFor, reviewableEvidence, signerLabel, type ApprovalRecord } from './state.ts';
+import { approvalsOf, breakGlassOverrides, chainState, coversEvidence, recordTime, requestsFor, reviewableEvidence, signerLabel, type ApprovalRecord } from './state.ts';
 import { requestStatus, standingVetoes } from './status.ts';
 import type { ApproverAudit, AuditReport } from './view.ts';
 
@@ -27,12 +27,12 @@ export async function approvalAudit(options: { store: AttestationStore; policy: 
     const stages = Object.entries(engine.data.stages).filter(([, config]) => config.required_gates.includes('approval')).map(([name]) => name);
     for (const stage of stages) {
       const state = await chainState(engine, options.store, subject, stage, null, options.at);
-      const current = reviewableEvidence(state.decision).join('\n');
+      const current = reviewableEvidence(state.decision);
       const requests = requestsFor(state.records, stage, approval);
       const vetoes = standingVetoes(requests.flatMap((request) => approvalsOf(state.records, request)), approval);
       for (const request of requests.filter((r) => recordTime(r) >= sinceMs)) {
         const approvals = approvalsOf(state.records, request);
-        const status = requestStatus(request, approvals, approval, options.at.getTime(), packetAttestations(request.predicate).join('\n') === current, vetoes);
+        const status = requestStatus(request, approvals, approval, options.at.getTime(), coversEvidence(request.predicate, current, state.records), vetoes);
         totals.total += 1;
         if (request.predicate.deepReview.selected) totals.deepReviews += 1;
         if (status.state === 'approved' || status.state === 'rejected' || status.state === 'pending') totals[status.state] += 1;

@@ -14,7 +14,7 @@ import { diffSummary, type SuppliedEvidence } from './diff.ts';
 import { ApprovalError } from './error.ts';
 import { eventId, notifyWebhooks, type NotifyResult } from './notify.ts';
 import { assessRisk, requiredApprovals, type DeclaredRisk } from './risk.ts';
-import { chainState, packetAttestations, requestsFor, reviewableEvidence, signerLabel, verifiedRecord, type ChainState, type VerifiedRecord } from './state.ts';
+import { chainState, coversEvidence, requestsFor, reviewableEvidence, signerLabel, verifiedRecord, type ChainState, type VerifiedRecord } from './state.ts';
 import { APPROVAL_REQUEST_TYPE, deepReviewOutcome, reviewItems, type ApprovalRequestPredicate, type PacketItem } from './statements.ts';
 import type { RiskAssessment } from './view.ts';
 
@@ -67,8 +67,8 @@ export async function requestApproval(options: ApprovalRequestOptions): Promise<
   const deployed = options.deployed === undefined ? await inferDeployed(engine, options) : options.deployed;
   const state = await chainState(engine, options.store, options.subject, options.stage, deployed, options.createdAt);
   const packet = packetOf(state, stage.required_gates);
-  const covered = packetAttestations({ packet }).join('\n');
-  const existing = requestsFor(state.records, options.stage, approval).find((request) => packetAttestations(request.predicate).join('\n') === covered);
+  const covered = reviewableEvidence(state.decision);
+  const existing = requestsFor(state.records, options.stage, approval).find((request) => coversEvidence(request.predicate, covered, state.records));
   if (existing !== undefined) {
     throw new ApprovalError({ code: 'ALREADY_REQUESTED', message: `request ${existing.predicate.requestId} (${existing.id}) already covers this evidence; approvers decide that one` });
   }

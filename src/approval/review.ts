@@ -6,7 +6,7 @@ import type { VerifiedPolicyBundle } from '../policy/bundle.ts';
 import type { AttestationStore } from '../store/store.ts';
 import { approvalPolicyOf, eligibleSigners } from './request.ts';
 import { readRequest } from './sign.ts';
-import { approvalsOf, chainState, newestWords, packetAttestations, requestsFor, reviewableEvidence, signerLabel } from './state.ts';
+import { approvalsOf, chainState, coversEvidence, newestWords, requestsFor, reviewableEvidence, signerLabel } from './state.ts';
 import { requestStatus, standingVetoes } from './status.ts';
 import type { GateFigure, ReviewView } from './view.ts';
 
@@ -26,7 +26,7 @@ export async function reviewView(options: { request: string; store: AttestationS
   const state = await chainState(engine, options.store, subject, asked.stage, asked.deployed as ArtifactDigest | null, options.at);
   const byId = new Map(state.records.map((record) => [record.id, record]));
   const vetoes = standingVetoes(requestsFor(state.records, asked.stage, approval).flatMap((other) => approvalsOf(state.records, other)), approval);
-  const status = requestStatus(request, approvalsOf(state.records, request), approval, options.at.getTime(), packetAttestations(asked).join('\n') === reviewableEvidence(state.decision).join('\n'), vetoes);
+  const status = requestStatus(request, approvalsOf(state.records, request), approval, options.at.getTime(), coversEvidence(asked, reviewableEvidence(state.decision), state.records), vetoes);
   return {
     request: {
       id: asked.requestId,

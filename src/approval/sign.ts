@@ -13,7 +13,7 @@ import { ENGINE } from '../version.ts';
 import { ApprovalError } from './error.ts';
 import { eventId, notifyWebhooks, type NotifyResult } from './notify.ts';
 import { approvalPolicyOf, eligibleSigners } from './request.ts';
-import { chainState, inRoles, packetAttestations, packetDigests, recordTime, reviewableEvidence, sameIdentity, signerLabel, verifiedRecord, type RequestRecord } from './state.ts';
+import { chainState, coversEvidence, inRoles, packetDigests, recordTime, reviewableEvidence, sameIdentity, signerLabel, verifiedRecord, type RequestRecord } from './state.ts';
 import { APPROVAL_REQUEST_TYPE } from './statements.ts';
 
 /** One approver's decision on one request. */
@@ -59,7 +59,7 @@ export async function signApproval(options: ApprovalSignOptions): Promise<Approv
   const { predicate: asked } = request;
   const state = await chainState(engine, options.store, subject, asked.stage, asked.deployed as ArtifactDigest | null, options.evaluatedAt);
   const findings = options.findings ?? [];
-  if (options.decision === 'approve') checkApprovable(request, reviewableEvidence(state.decision), findings);
+  if (options.decision === 'approve') checkApprovable(request, coversEvidence(asked, reviewableEvidence(state.decision), state.records), findings);
   const predicate: ApprovalPredicate = {
     gate: 'approval',
     verdict: options.decision === 'approve' ? 'pass' : 'fail',
@@ -129,9 +129,9 @@ export async function readRequest(engine: DecisionEngine, options: { request: st
 }
 
 // An approval must cover the evidence a decision would use now, and judge every deep-review item.
-function checkApprovable(request: RequestRecord, current: readonly string[], findings: readonly DeepReviewFinding[]): void {
+function checkApprovable(request: RequestRecord, current: boolean, findings: readonly DeepReviewFinding[]): void {
   const asked = request.predicate;
-  if (packetAttestations(asked).join('\n') !== current.join('\n')) {
+  if (!current) {
     throw new ApprovalError({ code: 'PACKET_STALE', message: `the evidence changed since request ${asked.requestId} (a gate was re-run or its evidence expired); approving it would approve what nobody reviewed: ask for a new request` });
   }
   const judged = new Set(findings.map((finding) => finding.item));

@@ -87,7 +87,8 @@ export function approvalsOf(records: readonly VerifiedRecord[], request: Request
     const predicate = record.predicate as Partial<ApprovalPredicate>;
     return (
       predicate.gate === 'approval' &&
-      predicate.request?.digest === request.id &&
+      predicate.request !== undefined &&
+      (request.aliases ?? [request.id]).includes(predicate.request.digest) &&
       predicate.request.nonce === request.predicate.nonce &&
       predicate.request.id === request.predicate.requestId &&
       [...new Set(predicate.reviewed ?? [])].sort().join('\n') === packet
@@ -112,9 +113,16 @@ export function packetDigests(request: Pick<ApprovalRequestPredicate, 'packet'>)
   return [...new Set(request.packet.flatMap((item) => [item.attestation, ...item.reports.map((report) => report.digest)]))].sort();
 }
 
-/** The attestations of a request's packet, sorted. */
-export function packetAttestations(request: Pick<ApprovalRequestPredicate, 'packet'>): string[] {
-  return request.packet.map((item) => item.attestation).sort();
+/**
+ * Whether a request's packet covers exactly this evidence (record ids, as a
+ * decision lists them): each item's digest names a record, directly or as a
+ * re-serialised copy of it (its aliases), as the policy matches them.
+ */
+export function coversEvidence(request: Pick<ApprovalRequestPredicate, 'packet'>, evidence: readonly string[], records: readonly VerifiedRecord[]): boolean {
+  const named = new Map<string, string>();
+  for (const record of records) for (const alias of record.aliases ?? [record.id]) named.set(alias, record.id);
+  const covered = request.packet.map((item) => named.get(item.attestation) ?? item.attestation).sort();
+  return covered.join('\n') === [...evidence].sort().join('\n');
 }
 
 /** The evidence a decision for the stage uses from every required gate but approval, sorted: what a request must cover. */

@@ -6,7 +6,7 @@ import type { AttestationStore } from '../store/store.ts';
 import { toRFC3339 } from '../time.ts';
 import { eventId, notifyWebhooks, type NotifyResult } from './notify.ts';
 import { approvalPolicyOf, eligibleSigners } from './request.ts';
-import { approvalsOf, chainState, inRoles, newestWords, packetAttestations, recordTime, requestsFor, reviewableEvidence, signerLabel, type ApprovalRecord, type RequestRecord, type VerifiedRecord } from './state.ts';
+import { approvalsOf, chainState, coversEvidence, inRoles, newestWords, recordTime, requestsFor, reviewableEvidence, signerLabel, type ApprovalRecord, type RequestRecord, type VerifiedRecord } from './state.ts';
 
 /** Where a request stands. */
 export type RequestState = 'pending' | 'approved' | 'rejected' | 'overdue' | 'escalated' | 'superseded';
@@ -54,11 +54,11 @@ export async function approvalStatus(options: { subject: ArtifactDigest; stage: 
   const engine = await DecisionEngine.create(options.policy);
   const approval = approvalPolicyOf(engine.data, options.policy.source);
   const state = await chainState(engine, options.store, options.subject, options.stage, null, options.at);
-  const current = reviewableEvidence(state.decision).join('\n');
+  const current = reviewableEvidence(state.decision);
   const all = requestsFor(state.records, options.stage, approval);
   const vetoes = standingVetoes(all.flatMap((request) => approvalsOf(state.records, request)), approval);
   const requests = all.map((request) =>
-    requestStatus(request, approvalsOf(state.records, request), approval, options.at.getTime(), packetAttestations(request.predicate).join('\n') === current, vetoes),
+    requestStatus(request, approvalsOf(state.records, request), approval, options.at.getTime(), coversEvidence(request.predicate, current, state.records), vetoes),
   );
   const notified: NotifyResult[] = [];
   for (const status of requests.filter((request) => request.state === 'escalated')) {

@@ -37,6 +37,8 @@ export type AttestationRecord =
       expected_seed: number | null;
       /** For provenance predicates: who signed the model, as far as the gate proved it; null when nobody did. */
       author?: PolicySigner | null;
+      /** Every bundle digest of this signed statement when the store holds re-serialised copies of it (the id is the smallest); absent when it holds one. */
+      aliases?: string[];
       /** For approval requests: the deep-review draw and item ranking re-derived from the nonce. */
       expected_draw?: { draw: number; scale: number; ranking: string[] };
       predicate: Record<string, unknown>;
@@ -96,6 +98,8 @@ export async function buildPolicyInput(options: PolicyInputOptions): Promise<{ i
   const byId = new Map<string, AttestationRecord>();
   // One record per signed statement and signer: the key is the payload digest and signer name.
   const byStatement = new Map<string, string>();
+  // Every bundle digest of each signed statement and signer, the kept copy's included.
+  const aliases = new Map<string, Set<string>>();
   const verifiedByContent = new Map<string, VerifiedAttestation | VerificationError | InputError>();
   const locations = new Map<string, string>();
   let count = 0;
@@ -109,12 +113,21 @@ export async function buildPolicyInput(options: PolicyInputOptions): Promise<{ i
     if (!locations.has(record.id)) locations.set(record.id, bundle.location);
     if (byId.has(record.id)) continue;
     if (statementKey !== undefined) {
+      const copies = aliases.get(statementKey) ?? new Set<string>();
+      copies.add(record.id);
+      aliases.set(statementKey, copies);
       const kept = byStatement.get(statementKey);
       if (kept !== undefined && kept < record.id) continue;
       if (kept !== undefined) byId.delete(kept);
       byStatement.set(statementKey, record.id);
     }
     byId.set(record.id, record);
+  }
+  // A statement stored more than once (re-serialised copies) is named by any of its bundle digests,
+  // as an approval request's packet or an approval may name it: the record lists them all.
+  for (const [key, copies] of aliases) {
+    const record = byId.get(byStatement.get(key)!);
+    if (copies.size > 1 && record?.verified === true) record.aliases = [...copies].sort(compareCodeUnits);
   }
   const input: PolicyInput = {
     artifact: options.artifact,

@@ -54,9 +54,11 @@ export function toDecisionStatement(decision: Decision, artifactName?: string): 
     timeVerified: input.evaluation_time,
     resourceUri: `gatehouse:${artifact}`,
     policy: { uri: 'gatehouse-policy-bundle', digest: { sha256: decision.policy.digest } },
+    // Every bundle the input was made from, re-serialised copies of a statement (its aliases) included, so a replay reads them all.
     inputAttestations: input.attestations
-      .filter((record) => record.id.startsWith('sha256:'))
-      .map((record) => ({ uri: attestationURI(record.id), digest: { sha256: record.id.slice('sha256:'.length) } })),
+      .flatMap((record) => (record.verified && record.aliases !== undefined ? record.aliases : [record.id]))
+      .filter((id) => id.startsWith('sha256:'))
+      .map((id) => ({ uri: attestationURI(id), digest: { sha256: id.slice('sha256:'.length) } })),
     verificationResult: result.allowed ? 'PASSED' : 'FAILED',
     verifiedLevels: [],
     slsaVersion: '1.0',

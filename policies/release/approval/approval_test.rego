@@ -404,3 +404,30 @@ test_a_later_approval_lifts_an_earlier_rejection if {
 	})
 	count(denials(array.concat(f.chain, [old_reject]))) == 0
 }
+
+test_copies_of_a_bundle_name_the_same_statement if {
+	# The store holds a re-serialised copy of the regression attestation and of
+	# the request; the decision keeps the smallest digest of each and lists the
+	# others as aliases. The packet and the approvals name the copies.
+	regression := object.union(f.record("regression", "regression-gate"), {
+		"id": "sha256:0-regression-copy",
+		"aliases": ["sha256:0-regression-copy", "sha256:regression-regression-gate"],
+	})
+	request := object.union(f.request_record, {
+		"id": "sha256:0-request-copy",
+		"aliases": ["sha256:0-request-copy", "sha256:request-requester"],
+	})
+	attestations := array.concat(
+		[r | some r in f.with_records("regression", [regression]); r.predicate_type != f.request_type],
+		[request],
+	)
+	count(denials(attestations)) == 0
+
+	# A digest that names nothing the decision uses is no packet item.
+	bias_item := [i | some i in request.predicate.packet; i.gate == "bias"][0]
+	others := [i | some i in request.predicate.packet; i.gate != "bias"]
+	packet := array.concat(others, [object.union(bias_item, {"attestation": "sha256:unknown"})])
+	stranger := object.union(request, {"predicate": object.union(request.predicate, {"packet": packet})})
+	stray := array.concat([r | some r in attestations; r.predicate_type != f.request_type], [stranger])
+	codes(denials(stray)) == {"approval_request_missing"}
+}
