@@ -114,7 +114,10 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
   const storeDir = join(dir, 'attestations');
   const store = new FileSystemAttestationStore(storeDir);
   const sink = fileSink({ store, reportDir: join(dir, 'reports') });
-  const at = new Date();
+  // The gates judged an hour ago, approval was asked for and given since, and the decisions are now:
+  // every time the demo signs is in the past, so the store can be verified and audited afterwards.
+  const now = new Date();
+  const at = new Date(now.getTime() - 3_600_000);
   const report = (label: string, runs: Array<GateOutcome<GatePredicateBase>>) => {
     for (const run of runs) {
       const predicate = run.statement.predicate!;
@@ -143,13 +146,13 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
 
   const engine = await DecisionEngine.create(policy);
   const decide = async (digest: ArtifactDigest, stage: string, when: Date): Promise<Decision> =>
-    engine.decide({ artifact: digest, stage, deployed: models.deployed.digest, evaluationTime: when, evaluationTimeSource: when === at ? 'clock' : 'requested', bundles: storeEntries(store, digest) });
+    engine.decide({ artifact: digest, stage, deployed: models.deployed.digest, evaluationTime: when, evaluationTimeSource: when === now ? 'clock' : 'requested', bundles: storeEntries(store, digest) });
   say();
   say('4. The policy decides on staging (gatehouse verify): candidate A is allowed, candidate B is not:');
-  const allowed = await decide(models.A.digest, 'staging', at);
+  const allowed = await decide(models.A.digest, 'staging', now);
   for (const line of formatDecision(allowed)) say(`   ${line}`);
   say();
-  const denied = await decide(models.B.digest, 'staging', at);
+  const denied = await decide(models.B.digest, 'staging', now);
   for (const line of formatDecision(denied).filter((line) => !line.startsWith('policy sha256'))) say(`   ${line}`);
 
   const recordPath = join(dir, 'decision-A-staging.json');
@@ -162,24 +165,24 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
 
   say();
   say('6. Human approval for production-canary (gatehouse approval request, review, sign):');
-  const approvals = await approvalWalkthrough({ store, policy, models, evidence, signing: (name) => key(name).signing, at: new Date(at.getTime() + 60_000), say });
-  const canaryA = await decide(models.A.digest, 'production-canary', approvals.decidedAt);
+  const approvals = await approvalWalkthrough({ store, policy, models, evidence, signing: (name) => key(name).signing, at: new Date(at.getTime() + 5 * 60_000), say });
+  const canaryA = await decide(models.A.digest, 'production-canary', now);
   say(`   ${canaryA.result.allowed ? 'ALLOWED' : 'DENIED'}: candidate A to production-canary${canaryA.result.allowed ? ` (approved by ${canaryA.result.gates['approval']!.signers.length} approvers)` : ''}`);
   for (const violation of canaryA.result.violations) say(`   [${violation.code}] ${violation.msg}`);
-  const canaryB = await decide(models.B.digest, 'production-canary', approvals.decidedAt);
+  const canaryB = await decide(models.B.digest, 'production-canary', now);
   say(`   ${canaryB.result.allowed ? 'ALLOWED' : 'DENIED'}: candidate B to production-canary, among ${canaryB.result.violations.length} violations:`);
   for (const violation of canaryB.result.violations.filter((v) => v.gate === 'approval')) say(`   [${violation.code}] ${violation.msg}`);
 
   say();
   say('7. Production needs the canary analysis and its own approval as well:');
-  const production = await decide(models.A.digest, 'production', approvals.decidedAt);
+  const production = await decide(models.A.digest, 'production', now);
   for (const violation of production.result.violations) say(`   [${violation.code}] ${violation.msg}`);
 
   say();
   say('8. Someone changes one byte of candidate A after signing. Its artifact gates fail, and so does the decision:');
   await flipByte(join(models.A.path, 'model-00002-of-00002.safetensors'), 1024);
   const tampered = (await digestArtifact(models.A.path)).digest;
-  const later = new Date(approvals.decidedAt.getTime() + 1000);
+  const later = now;
   report('candidate A', await artifactGates({ path: models.A.path, digest: models.A.digest }, later));
   const tamperedDecision = await decide(tampered, 'staging', later);
   say(`   ${tamperedDecision.result.allowed ? 'ALLOWED' : 'DENIED'}: ${tampered} to staging (${tamperedDecision.result.violations.length} violations)`);
@@ -251,7 +254,7 @@ async function approvalWalkthrough(options: {
   signing: (name: string) => SigningOptions;
   at: Date;
   say: (line?: string) => void;
-}): Promise<{ requests: { A: string; B: string }; approvers: string[]; selfApprovalRefused: boolean; deepReview: boolean; decidedAt: Date }> {
+}): Promise<{ requests: { A: string; B: string }; approvers: string[]; selfApprovalRefused: boolean; deepReview: boolean }> {
   const { store, policy, models, say } = options;
   const approvalPolicy = (policy.data['gatehouse'] as { approval: { requester?: never; requesters: string[]; roles: Record<string, string[]> } }).approval;
   const requester = approvalPolicy.requesters[0]!;
@@ -288,7 +291,7 @@ async function approvalWalkthrough(options: {
   const safetyReviewer = approvalPolicy.roles['safety-reviewers']?.[0] ?? approvalPolicy.roles[Object.keys(requested.B.predicate.required.roles)[0]!]![0]!;
   await decide('B', safetyReviewer, 'reject', 'math regression and over-refusal on benign prompts; not for live traffic', reviewedAt);
   say(`   ${safetyReviewer} rejects candidate B: a reject from an eligible approver is a veto`);
-  return { requests: { A: requested.A.digest, B: requested.B.digest }, approvers, selfApprovalRefused, deepReview: requested.A.predicate.deepReview.selected, decidedAt: new Date(reviewedAt.getTime() + 60_000) };
+  return { requests: { A: requested.A.digest, B: requested.B.digest }, approvers, selfApprovalRefused, deepReview: requested.A.predicate.deepReview.selected };
 }
 
 // The example policy with a fresh key for each of its key signers, re-signed by a fresh policy team key into dir/policy.tar.gz.
