@@ -64,8 +64,9 @@ export async function requestApproval(options: ApprovalRequestOptions): Promise<
   const stage = engine.data.stages[options.stage];
   if (stage === undefined) throw new InputError({ code: 'USAGE', message: `stage ${JSON.stringify(options.stage)} is not in the policy (${Object.keys(engine.data.stages).join(', ')})` });
   if (!stage.required_gates.includes('approval')) throw new InputError({ code: 'USAGE', message: `stage ${options.stage} does not require approval` });
-  const deployed = options.deployed === undefined ? await inferDeployed(engine, options) : options.deployed;
-  const state = await chainState(engine, options.store, options.subject, options.stage, deployed, options.createdAt);
+  // Which evidence is acceptable does not depend on the deployed model (only the baseline rules read it), so one decision serves both.
+  const state = await chainState(engine, options.store, options.subject, options.stage, options.deployed ?? null, options.createdAt);
+  const deployed = options.deployed === undefined ? inferDeployed(state, options.subject) : options.deployed;
   const packet = packetOf(state, stage.required_gates);
   const covered = reviewableEvidence(state.decision);
   const existing = requestsFor(state.records, options.stage, approval).find((request) => coversEvidence(request.predicate, covered, state.records));
@@ -142,11 +143,10 @@ function packetOf(state: ChainState, gates: readonly string[]): PacketItem[] {
 }
 
 // The baseline the comparison gates' evidence names, when they agree on one; else none.
-async function inferDeployed(engine: DecisionEngine, options: ApprovalRequestOptions): Promise<ArtifactDigest | null> {
-  const state = await chainState(engine, options.store, options.subject, options.stage, null, options.createdAt);
+function inferDeployed(state: ChainState, subject: ArtifactDigest): ArtifactDigest | null {
   const baselines = new Set(
     state.records
-      .filter((record) => record.subjects.includes(options.subject))
+      .filter((record) => record.subjects.includes(subject))
       .map((record) => (record.predicate as { baseline?: { digest?: string } }).baseline?.digest)
       .filter((digest): digest is string => typeof digest === 'string'),
   );

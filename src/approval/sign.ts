@@ -13,7 +13,10 @@ import { ENGINE } from '../version.ts';
 import { ApprovalError } from './error.ts';
 import { eventId, notifyWebhooks, type NotifyResult } from './notify.ts';
 import { approvalPolicyOf, eligibleSigners } from './request.ts';
-import { chainState, coversEvidence, inRoles, packetDigests, recordTime, reviewableEvidence, sameIdentity, signerLabel, verifiedRecord, type RequestRecord } from './state.ts';
+import { chainState, coversEvidence, inRoles, packetDigests, recordTime, reviewableEvidence, sameIdentity, signerLabel, verifiedRecord, type ChainState, type RequestRecord } from './state.ts';
+import type { PolicySigner } from '../decide/input.ts';
+import type { ApprovalPolicy } from '../policy/data.ts';
+import { signerName, type SignerIdentity } from '../verify/identity.ts';
 import { APPROVAL_REQUEST_TYPE } from './statements.ts';
 
 /** One approver's decision on one request. */
@@ -76,30 +79,16 @@ export async function signApproval(options: ApprovalSignOptions): Promise<Approv
     justification: options.justification,
     ...(findings.length === 0 ? {} : { findings }),
   };
+  // Who decides: a key signer is known before anything is signed, so a refused approval is never signed;
+  // a keyless one only from its certificate, so it is checked on the signed bundle before it is stored.
+  const known = (options.signing.signer as { identity?: SignerIdentity }).identity;
+  const refuse = (approver: PolicySigner) => refuseApprover(approver, { request, state, approval, engine, at: options.evaluatedAt });
+  if (known !== undefined) refuse({ name: signerName(known), ids: engine.signers.idsFor(known) });
   const { statement, bundle } = await attestPredicate({ name: subject, digest: subject }, gateRegistry.get('approval')!.predicateType, predicate, options.signing);
   const bytes = serializeBundle(bundle);
-  const signed = await verifiedRecord(engine, bytes, 'the signed approval', options.evaluatedAt);
-  const approver = signed.signer;
-  // Nobody decides what they asked for, gated or built.
-  if (sameIdentity(approver, request.signer)) throw new ApprovalError({ code: 'REFUSED', message: `${signerLabel(approver)} signed this approval request; nobody decides their own request` });
-  const byId = new Map(state.records.map((record) => [record.id, record]));
-  for (const item of asked.packet) {
-    const gateRecord = byId.get(item.attestation);
-    if (gateRecord !== undefined && sameIdentity(approver, gateRecord.signer)) {
-      throw new ApprovalError({ code: 'REFUSED', message: `${signerLabel(approver)} signed the ${item.gate} evidence under review; a gate's signer cannot also approve the chain` });
-    }
-    const author = (gateRecord as { author?: { name: string; ids: string[] } | null } | undefined)?.author;
-    if (author !== undefined && author !== null && sameIdentity(approver, author)) {
-      throw new ApprovalError({ code: 'REFUSED', message: `${signerLabel(approver)} signed the model; its author cannot approve it` });
-    }
-  }
+  const approver = (await verifiedRecord(engine, bytes, 'the signed approval', options.evaluatedAt)).signer;
+  refuse(approver);
   const roles = Object.keys(asked.required.roles);
-  const overdue = options.evaluatedAt.getTime() > recordTime(request) + (Date.parse(asked.deadline) - Date.parse(asked.createdAt));
-  const authorised = signed.signer.ids.some((id) => engine.data.gates['approval']?.signers.includes(id));
-  if (!authorised || !(inRoles(approver, approval, roles) || (overdue && inRoles(approver, approval, approval.escalation_roles)))) {
-    const may = eligibleSigners(approval, overdue ? [...roles, ...approval.escalation_roles] : roles);
-    throw new ApprovalError({ code: 'REFUSED', message: `${signerLabel(approver)} may not decide this request${overdue ? '' : ' (escalation roles may once it is overdue)'}; eligible: ${may.join(', ')}` });
-  }
   const put = await options.store.put(bytes);
   const digest = `sha256:${put.bundleDigest}`;
   const notified = await notifyWebhooks(options.notify ?? [], {
@@ -111,6 +100,33 @@ export async function signApproval(options: ApprovalSignOptions): Promise<Approv
     at: predicate.evaluatedAt,
   });
   return { statement, predicate, digest, location: put.locations[0]!, approver: signerLabel(approver), notified };
+}
+
+// Refuses an approver who may not decide the request: its requester, a signer of the evidence under
+// review or the model's author; someone not authorised for the approval gate or in no required role
+// (an escalation role only once the request is overdue).
+function refuseApprover(approver: PolicySigner, context: { request: RequestRecord; state: ChainState; approval: ApprovalPolicy; engine: DecisionEngine; at: Date }): void {
+  const { request, state, approval } = context;
+  const asked = request.predicate;
+  if (sameIdentity(approver, request.signer)) throw new ApprovalError({ code: 'REFUSED', message: `${signerLabel(approver)} signed this approval request; nobody decides their own request` });
+  const byId = new Map(state.records.map((record) => [record.id, record]));
+  for (const item of asked.packet) {
+    const gateRecord = byId.get(item.attestation);
+    if (gateRecord !== undefined && sameIdentity(approver, gateRecord.signer)) {
+      throw new ApprovalError({ code: 'REFUSED', message: `${signerLabel(approver)} signed the ${item.gate} evidence under review; a gate's signer cannot also approve the chain` });
+    }
+    const author = gateRecord?.author;
+    if (author !== undefined && author !== null && sameIdentity(approver, author)) {
+      throw new ApprovalError({ code: 'REFUSED', message: `${signerLabel(approver)} signed the model; its author cannot approve it` });
+    }
+  }
+  const roles = Object.keys(asked.required.roles);
+  const overdue = context.at.getTime() > recordTime(request) + (Date.parse(asked.deadline) - Date.parse(asked.createdAt));
+  const authorised = approver.ids.some((id) => context.engine.data.gates['approval']?.signers.includes(id));
+  if (!authorised || !(inRoles(approver, approval, roles) || (overdue && inRoles(approver, approval, approval.escalation_roles)))) {
+    const may = eligibleSigners(approval, overdue ? [...roles, ...approval.escalation_roles] : roles);
+    throw new ApprovalError({ code: 'REFUSED', message: `${signerLabel(approver)} may not decide this request${overdue ? '' : ' (escalation roles may once it is overdue)'}; eligible: ${may.join(', ')}` });
+  }
 }
 
 /** Reads a request bundle from the store by digest and verifies it as a decision would: signed by a requester policy data names. */

@@ -95,7 +95,10 @@ export function requestStatus(request: RequestRecord, approvals: readonly Approv
   const words = newestWords(approvals).filter(eligible);
   const approvers = words.filter((word) => word.predicate.decision === 'approve');
   const overdue = atMs > deadlineMs;
-  const enough = approvers.length >= asked.required.approvals && Object.entries(asked.required.roles).every(([role, need]) => approvers.filter((word) => inRoles(word.signer, policy, [role])).length >= need);
+  // As the policy counts: each approver for the first required role (by name) they are in; escalated ones stand in for any.
+  const counted = approvers.map((word) => [...roles].sort().find((role) => inRoles(word.signer, policy, [role])));
+  const shortfall = Object.entries(asked.required.roles).reduce((sum, [role, need]) => sum + Math.max(0, need - counted.filter((r) => r === role).length), 0);
+  const enough = approvers.length >= asked.required.approvals && shortfall <= counted.filter((role) => role === undefined).length;
   let state: RequestState;
   if (!current) state = 'superseded';
   else if (words.some((word) => word.predicate.decision === 'reject') || vetoes.length > 0) state = 'rejected';

@@ -121,6 +121,15 @@ describe('gatehouse approval', () => {
       const status = await cli(['approval', 'status', '--subject', world.subject, '--stage', 'production-canary', '--store', store, ...policy, '--at', at(3), '--json']);
       expect(status.json.requests[0].decisions).toEqual([]);
       expect(status.json.requests[0].state).toBe('pending');
+      // A key signer's identity is known before signing: a refused approval is never signed.
+      const { signApproval } = await import('../../src/approval/sign.ts');
+      const { readKeySigner } = await import('../../src/sign/key/key-signer.ts');
+      const { FileSystemAttestationStore } = await import('../../src/store/fs-store.ts');
+      const { readPolicyBundle, readPolicyKey } = await import('../../src/policy/bundle.ts');
+      const requester = await readKeySigner(key('release-manager'));
+      const neverSigns = Object.assign(Object.create(requester) as typeof requester, { sign: () => Promise.reject(new Error('signed a refused approval')) });
+      const refused = signApproval({ request: digest, store: new FileSystemAttestationStore(store), policy: await readPolicyBundle(COMMITTED_BUNDLE, await readPolicyKey(POLICY_PUB)), signing: { signer: neverSigns }, decision: 'approve', justification: 'mine', evaluatedAt: new Date(at(3)) });
+      await expect(refused).rejects.toThrow('release-manager signed this approval request');
     });
 
     it('treats a reject from an eligible approver as a veto that enough approvals do not outvote', async () => {
