@@ -192,10 +192,66 @@ export interface DeepReviewFinding {
   note?: string;
 }
 
-/** Canary gate: the candidate on real traffic beside the deployed model. */
+/** Canary gate: the candidate on live traffic beside the deployed model, metric by metric. */
 export interface CanaryPredicate extends GatePredicateBase<'canary'> {
   baseline: { digest: string };
-  metrics: MetricComparison[];
   window: { start: string; end: string };
-  trafficFraction?: number;
+  /** Seconds between samples. */
+  step: number;
+  source: { kind: 'prometheus'; url: string } | { kind: 'export'; digest: string };
+  /** The label matcher each arm was selected by. */
+  arms: { canary: string; baseline: string };
+  /** canary / (canary + baseline) requests over the window; null when neither arm served any. */
+  trafficShare: number | null;
+  traffic: { queries: ArmPair<string[]>; requests: ArmPair<number> };
+  method: { test: 'mann-whitney-u'; shift: 'hodges-lehmann'; quantiles: string; sequential: string };
+  /** Every look at the data, with the one-sided error rate it spent (one look without --watch). */
+  looks: Array<{ at: string; fraction: number; alpha: number }>;
+  /** Per cent of metric comparisons that pass. */
+  score: number;
+  /** Set when a critical metric failed decisively and rollback was triggered. */
+  rollback?: { metric: string; at: string };
+  metrics: CanaryMetricResult[];
+}
+
+/** A figure for each arm. */
+export interface ArmPair<T> {
+  canary: T;
+  baseline: T;
+}
+
+/** One metric (one series of it) compared between the arms: per-step samples, canary minus baseline. */
+export interface CanaryMetricResult {
+  name: string;
+  /** The series' labels besides the arm label; {} when each arm answered one series. */
+  series: Record<string, string>;
+  kind: 'ratio' | 'histogram_quantile' | 'value';
+  quantile?: number;
+  critical: boolean;
+  direction: 'higher' | 'lower';
+  scale: 'relative' | 'absolute';
+  tolerance: number;
+  floor?: number;
+  /** The change allowed, in the metric's unit. */
+  allowed: number | null;
+  /** The exact PromQL sent for each arm. */
+  queries: ArmPair<string[]>;
+  /** Aligned per-step samples used. */
+  n: ArmPair<number>;
+  /** Events served in the window (denominator, or histogram count); null for a value metric. */
+  events: ArmPair<number> | null;
+  excluded: { unaligned: ArmPair<number>; noTraffic: ArmPair<number>; notANumber: ArmPair<number> };
+  /** Share of the window's steps aligned in both arms. */
+  coverage: number;
+  /** Median of each arm's samples. */
+  candidate: number | null;
+  baseline: number | null;
+  /** Hodges-Lehmann shift, canary minus baseline, and its interval at the gate's level. */
+  delta: number | null;
+  ci: { low: number; high: number; level: number } | null;
+  failBound: number | null;
+  pValue: number | null;
+  u?: number;
+  verdict: GateVerdict;
+  reason?: string;
 }

@@ -39,6 +39,8 @@ export type AttestationRecord =
       author?: PolicySigner | null;
       /** Every bundle digest of this signed statement when the store holds re-serialised copies of it (the id is the smallest); absent when it holds one. */
       aliases?: string[];
+      /** For predicates judged over a window of time (canary): its bounds, in milliseconds since the epoch. */
+      window_ms?: { start: number; end: number };
       /** For approval requests: the deep-review draw and item ranking re-derived from the nonce. */
       expected_draw?: { draw: number; scale: number; ranking: string[] };
       predicate: Record<string, unknown>;
@@ -214,6 +216,12 @@ function toRecord(
     expected_seed: gate?.expectedSeed === undefined || subject === undefined ? null : gate.expectedSeed(`sha256:${subject}`, predicate),
     predicate,
   };
+  const window = predicate['window'] as { start?: unknown; end?: unknown } | undefined;
+  if (validator !== undefined && window !== undefined) {
+    const [start, end] = [instantOf(window.start as string), instantOf(window.end as string)];
+    if (start === null || end === null || end < start) return reject(`window ${JSON.stringify(window)} cannot be placed in time`);
+    record.window_ms = { start, end };
+  }
   if (statement.predicateType === APPROVAL_REQUEST_TYPE) {
     const request = predicate as unknown as ApprovalRequestPredicate;
     record.expected_draw = deepReviewDraw(request.nonce, reviewItems(request));

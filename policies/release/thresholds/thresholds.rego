@@ -12,16 +12,35 @@ import data.lib
 # metric twice is judged on each).
 metric_entries(record, name) := [m | some m in record.predicate.metrics; m.name == name]
 
-# Non-inferiority: the confidence interval of (candidate - baseline) stays within tolerance.
+# The change a metric may show in its own unit: the tolerance itself, or, on
+# a relative scale, that share of the baseline (at least the floor). A
+# relative tolerance without a numeric baseline allows nothing.
+allowed_change(_, limit) := limit.tolerance if not limit.scale == "relative"
+
+allowed_change(m, limit) := max({limit.tolerance * abs(m.baseline), object.get(limit, "floor", 0)}) if {
+	limit.scale == "relative"
+	is_number(m.baseline)
+}
+
+# Non-inferiority: the confidence interval of (candidate - baseline) stays within the change allowed.
 within_tolerance(m, limit) if {
 	limit.direction == "higher"
-	m.ci.low > 0 - limit.tolerance
+	m.ci.low > 0 - allowed_change(m, limit)
 }
 
 within_tolerance(m, limit) if {
 	limit.direction == "lower"
-	m.ci.high < limit.tolerance
+	m.ci.high < allowed_change(m, limit)
 }
+
+# The change allowed, for a message; "none" when nothing is allowed for want of a baseline.
+shown_allowance(m, limit) := x if x := allowed_change(m, limit)
+
+else := "none"
+
+# A metric that vetoes on its own: every one, unless policy data marks it not
+# critical (a canary's non-critical metrics count towards its score instead).
+vetoes(limit) if not limit.critical == false
 
 # METADATA
 # title: Metric missing
@@ -49,9 +68,11 @@ deny contains result if {
 	some gate in lib.comparison_gates
 	some record in lib.evidence[gate]
 	some name, limit in lib.thresholds(gate).metrics
+	vetoes(limit)
 	some m in metric_entries(record, name)
 	not within_tolerance(m, limit)
-	figures := [lib.format_number(x) | some x in [m.delta, m.ci.low, m.ci.high, limit.tolerance]]
+	shown := [m.delta, object.get(m, ["ci", "low"], null), object.get(m, ["ci", "high"], null), shown_allowance(m, limit)]
+	figures := [lib.format_number(x) | some x in shown]
 	params := [gate, name, figures[0], figures[1], figures[2], figures[3], limit.direction]
 	result := lib.result_helper_with_gate(rego.metadata.chain(), params, gate)
 }

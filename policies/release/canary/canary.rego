@@ -1,0 +1,175 @@
+# METADATA
+# title: Canary
+# description: >-
+#   The policy re-judges the canary from what it recorded: it asked the
+#   queries policy data names, at the step data sets, over a window long
+#   enough that ended after the approval; the canary's share of traffic is
+#   within bounds; every metric series has enough aligned samples; and the
+#   comparisons the policy itself finds within tolerance reach the score.
+package release.canary
+
+import data.lib
+
+# The canary settings in policy data.
+settings := lib.thresholds("canary")
+
+# The label matcher that selects an arm, as the gate fills {{arm}} in.
+arm_matcher(arm) := sprintf("%s=\"%s\"", [settings.arms.label, settings.arms[arm]])
+
+# A query template as sent for one arm.
+expand(template, arm) := replace(
+	replace(template, "{{arm}}", arm_matcher(arm)),
+	"{{step}}", sprintf("%ds", [settings.step_seconds]),
+)
+
+# The templates of a metric, in the order the gate sends them.
+templates(config) := [config.numerator, config.denominator] if config.kind == "ratio"
+
+else := [config.query]
+
+# The queries policy data makes of a metric for one arm.
+expected_queries(config, arm) := [expand(t, arm) | some t in templates(config)]
+
+# The newest approval counted for this decision, in milliseconds.
+latest_approval_ms := max({lib.record_time_ms(r) | some r in lib.evidence.approval})
+
+# A comparison the policy finds within its tolerance (as the thresholds package judges it).
+comparison_passes(m) if {
+	limit := settings.metrics[m.name]
+	data.release.thresholds.within_tolerance(m, limit)
+}
+
+# The per cent of a record's comparisons the policy finds within tolerance.
+score(record) := (100 * count(passing)) / count(record.predicate.metrics) if {
+	passing := [m | some m in record.predicate.metrics; comparison_passes(m)]
+}
+
+# A traffic share within the bounds policy data sets.
+share_within(share) if {
+	is_number(share)
+	share >= settings.traffic_share.min
+	share <= settings.traffic_share.max
+}
+
+# A metric series with too little data to judge.
+short_of_data(m) if m.n.canary < settings.min_samples
+
+short_of_data(m) if m.n.baseline < settings.min_samples
+
+short_of_data(m) if m.coverage < settings.min_coverage
+
+short_of_data(m) if m.ci == null
+
+# METADATA
+# title: Canary window too short
+# description: The canary ran for less time than policy data requires.
+# custom:
+#   short_name: canary_window_short
+#   failure_msg: "canary: the window ran %s seconds; policy requires %s"
+deny contains result if {
+	some record in lib.evidence.canary
+	ran := (record.window_ms.end - record.window_ms.start) / 1000
+	ran < settings.min_window_seconds
+	result := lib.result_helper_with_gate(rego.metadata.chain(), [ran, settings.min_window_seconds], "canary")
+}
+
+# METADATA
+# title: Canary judged before its approval
+# description: >-
+#   The canary window ended before the newest approval counted for this
+#   decision: live traffic is judged only after people approved sending it.
+# custom:
+#   short_name: canary_before_approval
+#   failure_msg: "canary: the window ended at %s, before the approval it follows"
+deny contains result if {
+	some record in lib.evidence.canary
+	record.window_ms.end <= latest_approval_ms
+	result := lib.result_helper_with_gate(rego.metadata.chain(), [record.predicate.window.end], "canary")
+}
+
+# METADATA
+# title: Canary step differs from policy
+# description: The canary sampled at another step than policy data sets.
+# custom:
+#   short_name: canary_step_mismatch
+#   failure_msg: "canary: sampled every %s seconds; policy sets %s"
+deny contains result if {
+	some record in lib.evidence.canary
+	record.predicate.step != settings.step_seconds
+	result := lib.result_helper_with_gate(rego.metadata.chain(), [record.predicate.step, settings.step_seconds], "canary")
+}
+
+# METADATA
+# title: Canary asked other queries
+# description: >-
+#   The PromQL the canary recorded for a metric or for traffic is not what
+#   policy data's templates give: it measured something else.
+# custom:
+#   short_name: canary_query_unexpected
+#   failure_msg: "canary: %s on the %s arm was asked %s; policy data asks %s"
+deny contains result if {
+	some record in lib.evidence.canary
+	some m in record.predicate.metrics
+	some arm in ["canary", "baseline"]
+	expected := expected_queries(object.get(settings.metrics, m.name, {"kind": "value", "query": "(none)"}), arm)
+	m.queries[arm] != expected
+	params := [m.name, arm, m.queries[arm], expected]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "canary")
+}
+
+deny contains result if {
+	some record in lib.evidence.canary
+	some arm in ["canary", "baseline"]
+	expected := [expand(settings.traffic, arm)]
+	record.predicate.traffic.queries[arm] != expected
+	params := ["traffic", arm, record.predicate.traffic.queries[arm], expected]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "canary")
+}
+
+# METADATA
+# title: Canary traffic share out of bounds
+# description: >-
+#   The canary's share of the traffic is outside the bounds policy data sets,
+#   or it served none.
+# custom:
+#   short_name: canary_traffic_share
+#   failure_msg: "canary: served %s of the traffic; policy allows %s to %s"
+deny contains result if {
+	some record in lib.evidence.canary
+	share := record.predicate.trafficShare
+	not share_within(share)
+	params := [share, settings.traffic_share.min, settings.traffic_share.max]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "canary")
+}
+
+# METADATA
+# title: Canary short of data
+# description: >-
+#   A metric series has fewer aligned samples in an arm than policy data
+#   requires, too few of the window's steps aligned in both arms, or no
+#   interval at all: too little evidence is never a pass.
+# custom:
+#   short_name: canary_data_short
+#   failure_msg: "canary: %s has %s canary and %s baseline samples over %s of the window (policy needs %s each over %s)"
+deny contains result if {
+	some record in lib.evidence.canary
+	some m in record.predicate.metrics
+	short_of_data(m)
+	params := [m.name, m.n.canary, m.n.baseline, m.coverage, settings.min_samples, settings.min_coverage]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "canary")
+}
+
+# METADATA
+# title: Canary score too low
+# description: >-
+#   Too few of the canary's comparisons are within tolerance, as the policy
+#   judges each from its interval.
+# custom:
+#   short_name: canary_score_low
+#   failure_msg: "canary: %s%% of comparisons are within tolerance; policy requires %s%%"
+deny contains result if {
+	some record in lib.evidence.canary
+	count(record.predicate.metrics) > 0
+	score(record) < settings.min_score
+	result := lib.result_helper_with_gate(rego.metadata.chain(), [score(record), settings.min_score], "canary")
+}

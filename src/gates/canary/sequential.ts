@@ -1,0 +1,24 @@
+import { normalCdf, normalQuantile } from '../../stats/special.ts';
+
+/** How the canary's looks share the error rate, as its attestation states it. */
+export const SEQUENTIAL_METHOD =
+  "alpha spending, O'Brien-Fleming type (Lan-DeMets): each look tests failure at the increment of alpha(t) = 2 - 2 Phi(z(1 - alpha/2) / sqrt(t)) at its share t of the duration; by the union bound false alarms across all looks stay within alpha";
+
+/**
+ * The one-sided error rate each look may spend on declaring a failure, for
+ * looks at the given shares of the canary's duration (increasing, the last
+ * at most 1), so that the chance of any false alarm over all looks is at
+ * most (1 - level) / 2 whatever the correlation between looks.
+ */
+export function spentAlphas(fractions: readonly number[], level: number): number[] {
+  const alpha = (1 - level) / 2;
+  const z = normalQuantile(1 - alpha / 2);
+  const spent = (t: number) => (t >= 1 ? alpha : 2 - 2 * normalCdf(z / Math.sqrt(t)));
+  let before = 0;
+  return fractions.map((t, i) => {
+    if (!(t > 0 && t <= 1) || (i > 0 && !(t > fractions[i - 1]!))) throw new RangeError(`look fractions must increase within (0, 1]: ${fractions.join(', ')}`);
+    const increment = spent(t) - before;
+    before = spent(t);
+    return increment;
+  });
+}
