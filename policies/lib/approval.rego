@@ -48,10 +48,9 @@ approval_requests contains record if {
 	id in object.get(approval_data, "requesters", [])
 }
 
-# What approvals must cover: the evidence of every other gate the stage requires.
+# What approvals must cover: the evidence of every gate the stage requires that approvers review.
 reviewable_evidence contains record.id if {
-	some gate in required_gates
-	gate != "approval"
+	some gate in reviewed_gates
 	some record in gate_evidence[gate]
 }
 
@@ -60,7 +59,7 @@ aliases(record) := object.get(record, "aliases", [record.id])
 
 # The id of the evidence record a bundle digest names.
 evidence_named(digest) := record.id if {
-	some gate in required_gates
+	some gate in reviewed_gates
 	some record in gate_evidence[gate]
 	digest in aliases(record)
 }
@@ -76,7 +75,7 @@ packet_digests(request) := packet_attestations(request) | {report.digest |
 
 # When the newest evidence of the packet was judged: no request can be older.
 newest_evidence_ms := max({record.evaluated_at_ms |
-	some gate in required_gates
+	some gate in reviewed_gates
 	some record in gate_evidence[gate]
 })
 
@@ -98,7 +97,7 @@ faithful_requests contains request if {
 	count(request.predicate.packet) == count(reviewable_evidence)
 	{evidence_named(item.attestation) | some item in request.predicate.packet} == reviewable_evidence
 	every item in request.predicate.packet {
-		some gate in required_gates
+		some gate in reviewed_gates
 		some record in gate_evidence[gate]
 		item.attestation in aliases(record)
 		item.gate == gate

@@ -44,6 +44,19 @@ comparison_gates contains gate if {
 	config.compares_with_deployed == true
 }
 
+# Gates judged after human approval (a canary runs on the traffic approvers
+# admitted): approvals do not review their evidence, which must follow them.
+# A fact of each gate, written into data when the bundle is built.
+follows_approval(gate) if data.gatehouse.gates[gate].follows_approval == true
+
+# The gates whose evidence approvers review: every required gate but approval
+# and those that follow it.
+reviewed_gates contains gate if {
+	some gate in required_gates
+	gate != "approval"
+	not follows_approval(gate)
+}
+
 # The predicate field naming the evaluation dataset of each gate judged on one
 # (a fact of the gate, written into data when the bundle is built); data pins the dataset.
 dataset_fields[gate] := config.dataset_field if some gate, config in data.gatehouse.gates

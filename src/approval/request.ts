@@ -14,7 +14,7 @@ import { diffSummary, type SuppliedEvidence } from './diff.ts';
 import { ApprovalError } from './error.ts';
 import { eventId, notifyWebhooks, type NotifyResult } from './notify.ts';
 import { assessRisk, requiredApprovals, type DeclaredRisk } from './risk.ts';
-import { chainState, coversEvidence, requestsFor, reviewableEvidence, signerLabel, verifiedRecord, type ChainState, type VerifiedRecord } from './state.ts';
+import { chainState, coversEvidence, requestsFor, reviewableEvidence, reviewedGate, signerLabel, verifiedRecord, type ChainState, type VerifiedRecord } from './state.ts';
 import { APPROVAL_REQUEST_TYPE, deepReviewOutcome, reviewItems, type ApprovalRequestPredicate, type PacketItem } from './statements.ts';
 import type { RiskAssessment } from './view.ts';
 
@@ -127,7 +127,7 @@ export function eligibleSigners(policy: ApprovalPolicy, roles: Iterable<string>)
 function packetOf(state: ChainState, gates: readonly string[]): PacketItem[] {
   const byId = new Map(state.records.map((record) => [record.id, record]));
   const packet: PacketItem[] = [];
-  for (const gate of gates.filter((name) => name !== 'approval')) {
+  for (const gate of gates.filter(reviewedGate)) {
     const ids = state.decision.result.gates[gate]?.attestations ?? [];
     if (ids.length === 0) {
       const why = state.decision.result.violations.filter((v) => v.gate === gate).map((v) => v.msg);

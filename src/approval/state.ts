@@ -1,3 +1,4 @@
+import { gateRegistry } from '../gates/registry.ts';
 import type { Decision, DecisionEngine } from '../decide/decide.ts';
 import type { AttestationRecord, PolicySigner } from '../decide/input.ts';
 import type { ArtifactDigest } from '../digest/artifact.ts';
@@ -125,10 +126,15 @@ export function coversEvidence(request: Pick<ApprovalRequestPredicate, 'packet'>
   return covered.join('\n') === [...evidence].sort().join('\n');
 }
 
-/** The evidence a decision for the stage uses from every required gate but approval, sorted: what a request must cover. */
+/** Whether approvers review a gate's evidence: every gate but approval itself and those judged after it (the canary). */
+export function reviewedGate(gate: string): boolean {
+  return gate !== 'approval' && gateRegistry.get(gate)?.followsApproval !== true;
+}
+
+/** The evidence a decision for the stage uses from every gate approvers review, sorted: what a request must cover. */
 export function reviewableEvidence(decision: Decision): string[] {
   return Object.entries(decision.result.gates)
-    .filter(([gate]) => gate !== 'approval')
+    .filter(([gate]) => reviewedGate(gate))
     .flatMap(([, report]) => report.attestations)
     .sort();
 }

@@ -22,6 +22,8 @@ export interface GateDefinition {
   datasetField?: string;
   /** Whether it compares the candidate with the deployed model: its predicate's baseline must be that model, and its metrics are re-judged against tolerances. */
   comparesWithDeployed?: boolean;
+  /** Whether it is judged after human approval (a canary runs on traffic approvers admitted): its evidence is not in the approval packet, and must come after the approval. */
+  followsApproval?: boolean;
   /** The seed a predicate must record, re-derived from the statement's subject and the digests it names; absent for gates that draw no random numbers. */
   expectedSeed?(subject: ArtifactDigest, predicate: Readonly<Record<string, unknown>>): number;
 }

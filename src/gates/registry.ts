@@ -82,6 +82,7 @@ export class GateRegistry {
           policy_bound: gate.policyBound,
           ...(gate.datasetField === undefined ? {} : { dataset_field: gate.datasetField }),
           compares_with_deployed: gate.comparesWithDeployed === true,
+          ...(gate.followsApproval === true ? { follows_approval: true } : {}),
         },
       ]),
     );
@@ -94,6 +95,7 @@ export interface GateFacts {
   policy_bound: boolean;
   dataset_field?: string;
   compares_with_deployed: boolean;
+  follows_approval?: true;
 }
 
 /** The registry every command, decision and policy build uses: gatehouse's gates, and any a program registers. */

@@ -12,7 +12,7 @@ import { sha256Hex } from '../digest/sha256.ts';
 /** data.gatehouse of a policy bundle. */
 export interface PolicyData {
   stages: Record<string, { required_gates: string[]; approvals?: number; allowed_verdicts?: Record<string, string[]> }>;
-  gates: Record<string, { predicate_type: string; signers: string[]; max_age_seconds?: number; policy_bound?: boolean; dataset_field?: string; compares_with_deployed?: boolean }>;
+  gates: Record<string, { predicate_type: string; signers: string[]; max_age_seconds?: number; policy_bound?: boolean; dataset_field?: string; compares_with_deployed?: boolean; follows_approval?: boolean }>;
   signers: Record<string, { kind: 'key'; public_key: string } | { kind: 'keyless'; issuer: string; subject: string }>;
   decision_signers?: string[];
   /** Who may sign models: the provenance gate trusts exactly these, and the policy checks them. */
@@ -106,7 +106,7 @@ export function withGateFacts(gates: unknown, path: string, registry: GateRegist
 }
 
 // The facts a built bundle carries for each gate, which only gatehouse's registry sets.
-const FACT_KEYS = ['predicate_type', 'policy_bound', 'dataset_field', 'compares_with_deployed'] as const;
+const FACT_KEYS = ['predicate_type', 'policy_bound', 'dataset_field', 'compares_with_deployed', 'follows_approval'] as const;
 
 /**
  * What data may say about gates the registry knows: a registered predicate

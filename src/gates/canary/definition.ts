@@ -9,5 +9,6 @@ export const canaryDefinition: GateDefinition = {
   predicateSchema: schema,
   policyBound: true,
   comparesWithDeployed: true,
+  followsApproval: true,
   thresholdsSchema: canaryThresholdsSchema,
 };
