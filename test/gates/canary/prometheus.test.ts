@@ -1,9 +1,14 @@
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { classifyError } from '../../../src/error-classification.ts';
+import { exportSource, exportSourceFromBytes, recordExport, PROMETHEUS_EXPORT_FORMAT } from '../../../src/gates/canary/export.ts';
 import { prometheusSource } from '../../../src/gates/canary/prometheus.ts';
 import type { MetricsSource, RangeAnswer, RangeQuery } from '../../../src/gates/canary/source.ts';
+import { temporaryDirectory } from '../../helpers.ts';
 import { startPrometheus, type PrometheusSeries, type TestPrometheus } from '../../support/prometheus.ts';
 
 // A fixed clock: the series span the four hours before NOW, every 15 s, so
@@ -147,6 +152,60 @@ describe('prometheusSource', () => {
         expect(error).toMatchObject({ name: 'EndpointError', code: 'REQUEST_FAILED', message: expect.stringMatching(/^Prometheus at http:\/\/127\.0\.0\.1:\d+: no answer after 2 attempts \(fetch failed: .*ECONNREFUSED/) });
         expect(classifyError(error)).toMatchObject({ kind: 'unavailable', exitCode: 3 });
       });
+    });
+  });
+});
+
+describe('recordExport and exportSource', () => {
+  it('replay a recorded live answer exactly, and any aligned part of it', async () => {
+    const path = join(await temporaryDirectory(), 'canary.prometheus.json');
+    const queries = [ARMS, PER_SERIES, LONG];
+    await writeFile(path, await recordExport(live, queries));
+    const replay = await exportSource(path);
+    expect(replay.description).toEqual({ kind: 'export', path, digest: `sha256:${createHash('sha256').update(await readFile(path)).digest('hex')}` });
+    for (const query of queries) expect(await replay.queryRange(query)).toEqual(await live.queryRange(query));
+    const part: RangeQuery = { ...PER_SERIES, start: PER_SERIES.start + 120, end: PER_SERIES.start + 300 };
+    expect(await replay.queryRange(part)).toEqual(await live.queryRange(part));
+  });
+
+  describe('when the export does not hold the query', () => {
+    it('throws an InputError naming the file and the query, and what it holds of that query (exit 2)', async () => {
+      const replay = exportSourceFromBytes(Buffer.from(await recordExport(live, [ARMS])), 'recorded.json');
+      const missing = await replay.queryRange(PER_SERIES).catch((error: unknown) => error);
+      expect(missing).toMatchObject({ name: 'InputError', code: 'USAGE', path: 'recorded.json' });
+      expect(classifyError(missing).line).toBe(`recorded.json: holds no answer for PromQL "increase(requests_total[1m])" every 60 s over [${PER_SERIES.start}, ${PER_SERIES.end}]`);
+      // The same query at another step, past the recorded end, or off the recorded grid is not held either.
+      for (const query of [{ ...ARMS, step: 30 }, { ...ARMS, end: ARMS.end + 60 }, { ...ARMS, start: ARMS.start + 30 }]) {
+        await expect(replay.queryRange(query)).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining(`(it holds that query every 60 s over [${ARMS.start}, ${ARMS.end}])`) });
+      }
+    });
+  });
+
+  describe('when the file is not an export', () => {
+    it.each([
+      ['not JSON', '{"format": ', 'JSON_INVALID', /^bad\.json: not valid JSON/],
+      ['another format', '{"format": "v0", "answers": []}', 'SCHEMA_INVALID', /^bad\.json: not a gatehouse\.prometheus-export\/v1 file: format is "v0"$/],
+      [
+        'an instant answer',
+        JSON.stringify({ format: PROMETHEUS_EXPORT_FORMAT, answers: [{ query: 'up', start: 0, end: 60, step: 15, response: { status: 'success', data: { resultType: 'vector', result: [] } } }] }),
+        'SCHEMA_INVALID',
+        /^bad\.json: .*answers\[0\] \("up"\): response resultType is "vector"; a range query answers "matrix"$/,
+      ],
+      [
+        'a recorded refusal',
+        JSON.stringify({ format: PROMETHEUS_EXPORT_FORMAT, answers: [{ query: 'up(', start: 0, end: 60, step: 15, response: { status: 'error', errorType: 'bad_data', error: 'parse error' } }] }),
+        'SCHEMA_INVALID',
+        /^bad\.json: .*answers\[0\] \("up\("\): response is Prometheus refusing the query \(bad_data: parse error\)$/,
+      ],
+    ])('refuses %s with an InputError naming the file', (_, text, code, line) => {
+      let thrown: unknown;
+      try {
+        exportSourceFromBytes(Buffer.from(text), 'bad.json');
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toMatchObject({ name: 'InputError', code, path: 'bad.json' });
+      expect(classifyError(thrown)).toMatchObject({ exitCode: 2, line: expect.stringMatching(line) });
     });
   });
 });
