@@ -4,8 +4,11 @@
 #   .tools/bin   opa, regal, cosign (go install; regal through a pinned tool module)
 #   .venv        model-signing and sigstore (the OpenSSF reference implementations),
 #                scipy, numpy, statsmodels and fairlearn (reference statistics for golden fixtures)
-#   chromium     Debian's package, for the browser tests of the approval pages (the one step
-#                outside the repository: playwright-core drives the system browser, it downloads none)
+#   chromium     Debian's package, for the browser tests of the approval pages (playwright-core
+#                drives the system browser, it downloads none)
+#   prometheus   Debian's package (prometheus and promtool), for the canary gate's tests against a
+#                real server on loopback; a preinstalled one is reused
+# chromium and prometheus are the steps outside the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -66,4 +69,21 @@ if [ ! -x /usr/bin/chromium ]; then
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-echo "install-tools: $("$TOOLS/bin/opa" version | head -1); cosign $("$TOOLS/bin/cosign" version --json 2>/dev/null | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p'); regal $REGAL_VERSION; model-signing $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("model-signing"))'); $(/usr/bin/chromium --version 2>/dev/null)"
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+  echo "install-tools: installing Debian's prometheus"
+  as_root=()
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  # The package enables a system service on port 9090 and starts it, unless
+  # policy-rc.d forbids that (as in most containers). The tests start their own
+  # servers on free ports, so stop and disable the one this install started.
+  if [ -d /run/systemd/system ]; then
+    "${as_root[@]}" systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  elif [ -x /etc/init.d/prometheus ] && /etc/init.d/prometheus status >/dev/null 2>&1; then
+    "${as_root[@]}" /etc/init.d/prometheus stop >/dev/null || true
+    "${as_root[@]}" update-rc.d prometheus disable >/dev/null 2>&1 || true
+  fi
+fi
+
+echo "install-tools: $("$TOOLS/bin/opa" version | head -1); cosign $("$TOOLS/bin/cosign" version --json 2>/dev/null | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p'); regal $REGAL_VERSION; model-signing $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("model-signing"))'); $(/usr/bin/chromium --version 2>/dev/null); $(prometheus --version 2>&1 | head -1)"

@@ -20,6 +20,21 @@ export interface JSONRequest extends RetryOptions {
   body: unknown;
 }
 
+/** One JSON GET: where from, how errors name the service, and which refusals the service explains in JSON. */
+export interface JSONGetRequest extends RetryOptions {
+  /** The whole URL, query string included. */
+  url: string;
+  /** How errors name the service (default: `url`), e.g. the base URL the user gave. */
+  name?: string;
+  headers?: Readonly<Record<string, string>>;
+  /**
+   * HTTP statuses (4xx) whose answer is returned like a success, for a
+   * service that explains in its JSON why it refused (Prometheus's 400 and
+   * 422); any other 4xx fails as postJSON's do.
+   */
+  explainedStatuses?: readonly number[];
+}
+
 /**
  * POSTs a JSON body and returns the answer's JSON (undefined when the answer
  * is not JSON: what it should hold is the caller's to judge). A timeout, a
@@ -28,30 +43,54 @@ export interface JSONRequest extends RetryOptions {
  * EndpointError REQUEST_FAILED naming the service.
  */
 export async function postJSON(request: JSONRequest): Promise<unknown> {
+  return requestJSON(request, { method: 'POST', headers: { 'content-type': 'application/json', ...request.headers }, body: JSON.stringify(request.body) }, []);
+}
+
+/**
+ * GETs a URL and returns the answer's JSON (undefined when it is not JSON),
+ * retrying and failing exactly as postJSON does, except that the statuses in
+ * `explainedStatuses` are answers for the caller to read, not failures.
+ */
+export async function getJSON(request: JSONGetRequest): Promise<unknown> {
+  return requestJSON(request, { method: 'GET', headers: { accept: 'application/json', ...request.headers } }, request.explainedStatuses ?? []);
+}
+
+// The one retry loop behind postJSON and getJSON. The whole answer is read
+// inside the attempt, so a timeout or a connection lost while the body
+// arrives is retried like one before the headers.
+async function requestJSON(request: RetryOptions & { url: string; name?: string }, init: RequestInit, explained: readonly number[]): Promise<unknown> {
   const name = request.name ?? request.url;
   const retries = request.retries ?? 3;
   let lastError: unknown;
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, (request.backoffMs ?? 500) * 2 ** (attempt - 1)));
     let response: Response;
+    let text: string;
     try {
-      response = await fetch(request.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...request.headers },
-        body: JSON.stringify(request.body),
-        signal: AbortSignal.timeout(request.timeoutMs ?? 60_000),
-      });
+      response = await fetch(request.url, { ...init, signal: AbortSignal.timeout(request.timeoutMs ?? 60_000) });
+      if (response.status === 429 || response.status >= 500) {
+        lastError = new Error(`HTTP ${response.status}`);
+        await response.body?.cancel();
+        continue;
+      }
+      text = await response.text();
     } catch (error) {
       lastError = error;
       continue;
     }
-    if (response.status === 429 || response.status >= 500) {
-      lastError = new Error(`HTTP ${response.status}`);
-      await response.body?.cancel();
-      continue;
+    if (!response.ok && !explained.includes(response.status)) throw new EndpointError({ code: 'REQUEST_FAILED', message: `${name}: HTTP ${response.status} ${text.slice(0, 200)}` });
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return undefined;
     }
-    if (!response.ok) throw new EndpointError({ code: 'REQUEST_FAILED', message: `${name}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}` });
-    return (await response.json().catch(() => undefined)) as unknown;
   }
-  throw new EndpointError({ code: 'REQUEST_FAILED', message: `${name}: no answer after ${retries + 1} attempts (${describeThrown(lastError)})`, cause: lastError });
+  throw new EndpointError({ code: 'REQUEST_FAILED', message: `${name}: no answer after ${retries + 1} attempts (${describeFetchFailure(lastError)})`, cause: lastError });
+}
+
+// fetch rejects with "fetch failed" and keeps the reason (ECONNREFUSED, a
+// reset, a DNS failure) in its cause; the message names both.
+function describeFetchFailure(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause === undefined ? describeThrown(error) : `${describeThrown(error)}: ${describeThrown(cause)}`;
 }

@@ -1,0 +1,280 @@
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { classifyError } from '../../../src/error-classification.ts';
+import { exportSource, exportSourceFromBytes, recordExport, PROMETHEUS_EXPORT_FORMAT } from '../../../src/gates/canary/export.ts';
+import { prometheusSource } from '../../../src/gates/canary/prometheus.ts';
+import type { MetricsSource, RangeAnswer, RangeQuery } from '../../../src/gates/canary/source.ts';
+import { temporaryDirectory } from '../../helpers.ts';
+import { startPrometheus, type PrometheusSeries, type TestPrometheus } from '../../support/prometheus.ts';
+
+// A fixed clock: the series span the four hours before NOW, every 15 s, so
+// every figure below is the same on every run.
+const NOW = 1_767_225_600; // 2026-01-01T00:00:00Z
+const FIRST = NOW - 4 * 3600;
+const TIMES = Array.from({ length: (NOW - FIRST) / 15 + 1 }, (_, k) => FIRST + 15 * k);
+// Three hours before NOW, on the sample grid, well inside the data.
+const WINDOW = NOW - 3 * 3600;
+
+// Requests per 15 s: the canary answers 3 with code 200 and 1 with code 500, the baseline 2 with code 200.
+const counter = (labels: Record<string, string>, perSample: number): PrometheusSeries => ({
+  type: 'counter',
+  name: 'requests',
+  labels,
+  samples: TIMES.map((time, k) => [time, 1000 + perSample * k] as const),
+});
+// Latency histograms: per 15 s, the canary observes 2 / 6 / 9 / 10 requests at or below 0.1 / 0.5 / 1 / +Inf seconds, the baseline 4 / 8 / 10 / 10.
+const histogram = (track: string, perSample: [number, number, number, number]): PrometheusSeries => ({
+  type: 'histogram',
+  name: 'latency_seconds',
+  labels: { track },
+  samples: TIMES.map((time, k) => [time, { buckets: [[0.1, perSample[0] * k], [0.5, perSample[1] * k], [1, perSample[2] * k]], count: perSample[3] * k, sum: 0.25 * perSample[3] * k }] as const),
+});
+const SERIES: PrometheusSeries[] = [
+  counter({ track: 'canary', code: '200' }, 3),
+  counter({ track: 'canary', code: '500' }, 1),
+  counter({ track: 'baseline', code: '200' }, 2),
+  histogram('canary', [2, 6, 9, 10]),
+  histogram('baseline', [4, 8, 10, 10]),
+];
+
+const ARMS: RangeQuery = { query: 'sum by (track) (increase(requests_total[1m]))', start: WINDOW, end: WINDOW + 600, step: 60 };
+const PER_SERIES: RangeQuery = { query: 'increase(requests_total[1m])', start: WINDOW, end: WINDOW + 600, step: 60 };
+// 12,001 points per series: more than Prometheus gives for one query.
+const LONG: RangeQuery = { query: 'requests_total', start: FIRST + 600, end: FIRST + 600 + 12_000, step: 1 };
+
+const sorted = (answer: RangeAnswer) => [...answer.series].sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)));
+const times = (answer: RangeAnswer) => answer.series.map((series) => series.points.map(([time]) => time));
+const grid = (query: RangeQuery) => Array.from({ length: Math.floor((query.end - query.start) / query.step) + 1 }, (_, k) => query.start + k * query.step);
+
+let server: TestPrometheus;
+let live: MetricsSource;
+beforeAll(async () => {
+  server = await startPrometheus(SERIES);
+  live = prometheusSource(server.url);
+});
+afterAll(async () => {
+  await server?.stop();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('prometheusSource', () => {
+  it('describes itself by its base URL', () => {
+    expect(live.description).toEqual({ kind: 'prometheus', url: server.url });
+  });
+
+  describe('#queryRange', () => {
+    it('answers each arm of a canary with its per-step increase', async () => {
+      const answer = await live.queryRange(ARMS);
+      expect(answer.query).toEqual(ARMS);
+      expect(answer.warnings).toEqual([]);
+      expect(sorted(answer)).toEqual([
+        { labels: { track: 'baseline' }, points: grid(ARMS).map((time) => [time, '8']) },
+        { labels: { track: 'canary' }, points: grid(ARMS).map((time) => [time, '16']) },
+      ]);
+    });
+
+    it('keeps every series apart with its whole label set', async () => {
+      const answer = await live.queryRange(PER_SERIES);
+      expect(sorted(answer).map((series) => [series.labels, series.points.map(([, value]) => value)])).toEqual([
+        [{ code: '200', track: 'baseline' }, Array(11).fill('8')],
+        [{ code: '200', track: 'canary' }, Array(11).fill('12')],
+        [{ code: '500', track: 'canary' }, Array(11).fill('4')],
+      ]);
+    });
+
+    it('reads histograms through histogram_quantile', async () => {
+      const answer = await live.queryRange({ query: 'histogram_quantile(0.5, sum by (le, track) (rate(latency_seconds_bucket[1m])))', start: WINDOW, end: WINDOW + 120, step: 60 });
+      expect(sorted(answer).map((series) => [series.labels, series.points.map(([, value]) => Number(value))])).toEqual([
+        [{ track: 'baseline' }, [expect.closeTo(0.2, 12), expect.closeTo(0.2, 12), expect.closeTo(0.2, 12)]],
+        [{ track: 'canary' }, [expect.closeTo(0.4, 12), expect.closeTo(0.4, 12), expect.closeTo(0.4, 12)]],
+      ]);
+    });
+
+    describe('when the range holds more points than one request may', () => {
+      // Off the sample grid, so a chunk that started anywhere but on the query's own grid would change the values.
+      const query: RangeQuery = { query: 'increase(requests_total[1m])', start: WINDOW + 7, end: WINDOW + 7 + 400 * 15, step: 15 };
+
+      it('asks in chunks on the query grid and merges them into exactly the one-request answer', async () => {
+        const requests = vi.spyOn(globalThis, 'fetch');
+        const whole = await prometheusSource(server.url, { maxPoints: Infinity }).queryRange(query);
+        expect(requests).toHaveBeenCalledTimes(1);
+        const chunked = await prometheusSource(server.url, { maxPoints: 50 }).queryRange(query);
+        expect(requests).toHaveBeenCalledTimes(1 + 9);
+        expect(chunked).toEqual(whole);
+        expect(chunked.series).toHaveLength(3);
+        for (const points of times(chunked)) expect(points).toEqual(grid(query));
+      });
+
+      it('is refused by Prometheus past 11,000 points in one request, and answered in chunks by default', async () => {
+        const refused = await prometheusSource(server.url, { maxPoints: Infinity }).queryRange(LONG).catch((error: unknown) => error);
+        expect(refused).toMatchObject({ name: 'InputError', code: 'SCHEMA_INVALID', message: expect.stringContaining('exceeded maximum resolution of 11,000 points') });
+        expect((refused as Error).message).toContain('"requests_total"');
+
+        const answer = await live.queryRange(LONG);
+        expect(answer.series).toHaveLength(3);
+        for (const points of times(answer)) expect(points).toEqual(grid(LONG));
+        // The raw counter: 1000 at FIRST, 3 more every 15 s (the last sample within the 5-minute lookback).
+        const canary = answer.series.find((series) => series.labels['track'] === 'canary' && series.labels['code'] === '200');
+        expect(canary?.points[0]).toEqual([LONG.start, String(1000 + 3 * 40)]);
+        expect(canary?.points.at(-1)).toEqual([LONG.end, String(1000 + 3 * 840)]);
+      });
+    });
+
+    describe('when the query is wrong', () => {
+      it('throws an InputError naming the query and the server’s reason (exit 2)', async () => {
+        const error = await live.queryRange({ ...ARMS, query: 'sum(requests_total' }).catch((thrown: unknown) => thrown);
+        expect(error).toMatchObject({ name: 'InputError', code: 'SCHEMA_INVALID' });
+        expect((error as Error).message).toMatch(/^PromQL "sum\(requests_total" refused by Prometheus at http:\/\/127\.0\.0\.1:\d+ \(bad_data: .*parse error.*\)$/);
+        expect(classifyError(error).exitCode).toBe(2);
+      });
+
+      it('refuses a range that is no range before asking', async () => {
+        const requests = vi.spyOn(globalThis, 'fetch');
+        await expect(live.queryRange({ ...ARMS, end: ARMS.start - 1 })).rejects.toMatchObject({ name: 'InputError', code: 'USAGE' });
+        await expect(live.queryRange({ ...ARMS, step: 0 })).rejects.toMatchObject({ name: 'InputError', code: 'USAGE' });
+        expect(requests).not.toHaveBeenCalled();
+      });
+    });
+
+    describe('when Prometheus stops mid-run', () => {
+      it('throws an EndpointError once its retries are spent (exit 3, unavailable)', async () => {
+        const doomed = await startPrometheus([counter({ track: 'canary', code: '200' }, 3)]);
+        const source = prometheusSource(doomed.url, { retries: 1, backoffMs: 10 });
+        await expect(source.queryRange(ARMS)).resolves.toMatchObject({ series: [{ labels: { track: 'canary' } }] });
+        await doomed.kill();
+        const error = await source.queryRange(ARMS).catch((thrown: unknown) => thrown);
+        expect(error).toMatchObject({ name: 'EndpointError', code: 'REQUEST_FAILED', message: expect.stringMatching(/^Prometheus at http:\/\/127\.0\.0\.1:\d+: no answer after 2 attempts \(fetch failed: .*ECONNREFUSED/) });
+        expect(classifyError(error)).toMatchObject({ kind: 'unavailable', exitCode: 3 });
+      });
+    });
+  });
+});
+
+describe('recordExport and exportSource', () => {
+  it('replay a recorded live answer exactly, and any aligned part of it', async () => {
+    const path = join(await temporaryDirectory(), 'canary.prometheus.json');
+    const queries = [ARMS, PER_SERIES, LONG];
+    await writeFile(path, await recordExport(live, queries));
+    const replay = await exportSource(path);
+    expect(replay.description).toEqual({ kind: 'export', path, digest: `sha256:${createHash('sha256').update(await readFile(path)).digest('hex')}` });
+    for (const query of queries) expect(await replay.queryRange(query)).toEqual(await live.queryRange(query));
+    const part: RangeQuery = { ...PER_SERIES, start: PER_SERIES.start + 120, end: PER_SERIES.start + 300 };
+    expect(await replay.queryRange(part)).toEqual(await live.queryRange(part));
+  });
+
+  describe('when the export does not hold the query', () => {
+    it('throws an InputError naming the file and the query, and what it holds of that query (exit 2)', async () => {
+      const replay = exportSourceFromBytes(Buffer.from(await recordExport(live, [ARMS])), 'recorded.json');
+      const missing = await replay.queryRange(PER_SERIES).catch((error: unknown) => error);
+      expect(missing).toMatchObject({ name: 'InputError', code: 'USAGE', path: 'recorded.json' });
+      expect(classifyError(missing).line).toBe(`recorded.json: holds no answer for PromQL "increase(requests_total[1m])" every 60 s over [${PER_SERIES.start}, ${PER_SERIES.end}]`);
+      // The same query at another step, past the recorded end, or off the recorded grid is not held either.
+      for (const query of [{ ...ARMS, step: 30 }, { ...ARMS, end: ARMS.end + 60 }, { ...ARMS, start: ARMS.start + 30 }]) {
+        await expect(replay.queryRange(query)).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining(`(it holds that query every 60 s over [${ARMS.start}, ${ARMS.end}])`) });
+      }
+    });
+  });
+
+  describe('when the file is not an export', () => {
+    it.each([
+      ['not JSON', '{"format": ', 'JSON_INVALID', /^bad\.json: not valid JSON/],
+      ['another format', '{"format": "v0", "answers": []}', 'SCHEMA_INVALID', /^bad\.json: not a gatehouse\.prometheus-export\/v1 file: format is "v0"$/],
+      [
+        'an instant answer',
+        JSON.stringify({ format: PROMETHEUS_EXPORT_FORMAT, answers: [{ query: 'up', start: 0, end: 60, step: 15, response: { status: 'success', data: { resultType: 'vector', result: [] } } }] }),
+        'SCHEMA_INVALID',
+        /^bad\.json: .*answers\[0\] \("up"\): response resultType is "vector"; a range query answers "matrix"$/,
+      ],
+      [
+        'a recorded refusal',
+        JSON.stringify({ format: PROMETHEUS_EXPORT_FORMAT, answers: [{ query: 'up(', start: 0, end: 60, step: 15, response: { status: 'error', errorType: 'bad_data', error: 'parse error' } }] }),
+        'SCHEMA_INVALID',
+        /^bad\.json: .*answers\[0\] \("up\("\): response is Prometheus refusing the query \(bad_data: parse error\)$/,
+      ],
+    ])('refuses %s with an InputError naming the file', (_, text, code, line) => {
+      let thrown: unknown;
+      try {
+        exportSourceFromBytes(Buffer.from(text), 'bad.json');
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toMatchObject({ name: 'InputError', code, path: 'bad.json' });
+      expect(classifyError(thrown)).toMatchObject({ exitCode: 2, line: expect.stringMatching(line) });
+    });
+  });
+});
+
+// What no Prometheus of the installed version answers, from a stand-in server.
+describe('prometheusSource against answers a real server rarely gives', () => {
+  const servers: Server[] = [];
+  afterEach(() => {
+    for (const one of servers.splice(0)) {
+      one.closeAllConnections();
+      one.close();
+    }
+  });
+  async function serve(answer: (response: ServerResponse) => void): Promise<{ url: string; requests: IncomingMessage[] }> {
+    const requests: IncomingMessage[] = [];
+    const stand = createServer((request, response) => {
+      requests.push(request);
+      answer(response);
+    });
+    await new Promise<void>((resolve) => stand.listen(0, '127.0.0.1', resolve));
+    servers.push(stand);
+    return { url: `http://127.0.0.1:${(stand.address() as AddressInfo).port}`, requests };
+  }
+  const json = (status: number, body: unknown) => (response: ServerResponse) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  const matrix = (result: unknown[], extra: object = {}) => ({ status: 'success', data: { resultType: 'matrix', result }, ...extra });
+
+  it('asks query_range under the base URL with the range in seconds, sends credentials from the URL as basic auth, and describes the URL without them', async () => {
+    const { url, requests } = await serve(json(200, matrix([])));
+    const source = prometheusSource(`${url.replace('http://', 'http://reader:s%40cret@')}/prom/`);
+    expect(source.description).toEqual({ kind: 'prometheus', url: `${url}/prom` });
+    await source.queryRange({ query: 'up', start: 100.5, end: 200, step: 0.25 });
+    expect(requests[0]?.url).toBe('/prom/api/v1/query_range?query=up&start=100.5&end=200&step=0.25');
+    expect(requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from('reader:s@cret').toString('base64')}`);
+  });
+
+  it('sends the headers it is given', async () => {
+    const { url, requests } = await serve(json(200, matrix([])));
+    await prometheusSource(url, { headers: { Authorization: 'Bearer t0ken' } }).queryRange(ARMS);
+    expect(requests[0]?.headers.authorization).toBe('Bearer t0ken');
+  });
+
+  it('reports warnings and infos', async () => {
+    const { url } = await serve(json(200, matrix([{ metric: { a: '1' }, values: [[1, 'NaN']] }], { warnings: ['partial answer'], infos: ['metric might not be a counter'] })));
+    expect(await prometheusSource(url).queryRange({ query: 'x', start: 1, end: 1, step: 1 })).toEqual({
+      query: { query: 'x', start: 1, end: 1, step: 1 },
+      series: [{ labels: { a: '1' }, points: [[1, 'NaN']] }],
+      warnings: ['partial answer', 'info: metric might not be a counter'],
+    });
+  });
+
+  it('refuses native histograms, naming the query', async () => {
+    const { url } = await serve(json(200, matrix([{ metric: {}, histograms: [[1, { count: '1', sum: '1', buckets: [] }]] }])));
+    await expect(prometheusSource(url).queryRange(ARMS)).rejects.toMatchObject({ name: 'InputError', message: expect.stringMatching(/^PromQL "sum by .*" answered by .* native histogram samples, which the canary gate does not read/) });
+  });
+
+  it.each([
+    ['an instant vector', json(200, { status: 'success', data: { resultType: 'vector', result: [] } }), /resultType is "vector"/],
+    ['a page that is not JSON', (response: ServerResponse) => response.writeHead(200, { 'content-type': 'text/html' }).end('<html>login</html>'), /\(not JSON\)$/],
+    ['the same labels twice', json(200, matrix([{ metric: { a: '1' }, values: [] }, { metric: { a: '1' }, values: [] }])), /repeats the labels \{"a":"1"\}/],
+    ['points out of order', json(200, matrix([{ metric: {}, values: [[2, '1'], [1, '1']] }])), /values\[1\] is not after the sample before it/],
+    ['a 400 that is not Prometheus', json(400, { message: 'bad gateway config' }), /status is undefined/],
+  ])('throws EndpointError BAD_RESPONSE for %s', async (_, answer, message) => {
+    const { url } = await serve(answer);
+    await expect(prometheusSource(url).queryRange(ARMS)).rejects.toMatchObject({ name: 'EndpointError', code: 'BAD_RESPONSE', message: expect.stringMatching(message) });
+  });
+
+  it('retries a server error and then throws EndpointError REQUEST_FAILED', async () => {
+    const { url, requests } = await serve(json(503, { status: 'error', errorType: 'timeout', error: 'query timed out' }));
+    await expect(prometheusSource(url, { retries: 2, backoffMs: 1 }).queryRange(ARMS)).rejects.toMatchObject({ name: 'EndpointError', code: 'REQUEST_FAILED', message: `Prometheus at ${url}: no answer after 3 attempts (HTTP 503)` });
+    expect(requests).toHaveLength(3);
+  });
+});
