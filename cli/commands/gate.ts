@@ -123,6 +123,80 @@ export function registerGate(program: Command, output: Output): void {
       };
       await finish(await biasGate(request, await gateContext(flags)), flags, output);
     });
+
+  judgedGateCommand(gate, 'canary', 'judge the candidate against the deployed model on live traffic, metric by metric from the policy data, and roll back on a critical failure')
+    .requiredOption('--subject <path|sha256:hex>', 'the candidate model serving the canary arm')
+    .requiredOption('--deployed <sha256:hex>', 'digest of the deployed model serving the baseline arm')
+    .option('--prometheus <url>', 'ask this Prometheus server (base URL); a bearer token may be given in GATEHOUSE_PROMETHEUS_TOKEN')
+    .option('--metrics <file.json>', 'read the answers from a recorded export instead (gatehouse.prometheus-export/v1)')
+    .option('--window <start/end>', 'judge this window once: two RFC 3339 times separated by /')
+    .option('--watch', 'watch the canary as it runs from now, looking at intervals, and roll back at the first decisive critical failure')
+    .option('--duration <time>', 'with --watch: how long the canary runs (e.g. 30m, 2h)')
+    .option('--interval <time>', 'with --watch: time between looks', '5m')
+    .addOption(new Option('--rollback-webhook <url>', 'POST the rollback event here (retried)').conflicts('rollbackCommand'))
+    .option('--rollback-command <cmd>', 'run this shell command to roll back (the event on stdin, GATEHOUSE_* variables)')
+    .action(async (flags: OutputFlags & SigningFlags & CanaryFlags) => {
+      if ((flags.prometheus === undefined) === (flags.metrics === undefined)) throw new InputError({ code: 'USAGE', message: 'pass exactly one of --prometheus URL and --metrics FILE' });
+      if ((flags.window === undefined) === (flags.watch !== true)) throw new InputError({ code: 'USAGE', message: 'pass exactly one of --window START/END and --watch --duration TIME' });
+      if (flags.watch === true && flags.duration === undefined) throw new InputError({ code: 'USAGE', message: '--watch needs --duration' });
+      if (flags.watch !== true && flags.duration !== undefined) throw new InputError({ code: 'USAGE', message: '--duration goes with --watch' });
+      const deployed = parseDigest(flags.deployed, '--deployed');
+      const window = flags.window === undefined ? undefined : parseWindow(flags.window);
+      const [policy, { canaryGate }, source] = await Promise.all([loadPolicy(flags), import('../../src/gates/canary/index.ts'), metricsSource(flags)]);
+      const rollback = flags.rollbackWebhook !== undefined ? { webhook: flags.rollbackWebhook } : flags.rollbackCommand !== undefined ? { command: flags.rollbackCommand } : undefined;
+      const { describe } = await import('../../src/gates/canary/judge.ts');
+      const request = {
+        subject: flags.subject,
+        deployed,
+        source,
+        policy,
+        ...(window === undefined ? {} : { window }),
+        ...(flags.watch === true ? { watch: { durationSeconds: durationSeconds(flags.duration!, '--duration'), intervalSeconds: durationSeconds(flags.interval, '--interval') } } : {}),
+        ...(rollback === undefined ? {} : { rollback }),
+        // One line per look on stderr, terminal or CI log alike: looks are minutes apart.
+        onLook: (look: { fraction: number }, index: number, total: number, judgement: { verdict: string; score: number; metrics: Array<{ name: string; series: Record<string, string>; verdict: string }> }) =>
+          output.err(`canary look ${index + 1}/${total} (${Math.round(100 * look.fraction)}%): ${judgement.verdict}, score ${Math.round(judgement.score)}; ${judgement.metrics.map((m) => `${describe(m)} ${m.verdict}`).join(', ')}`),
+      };
+      const outcome = await canaryGate(request, await gateContext(flags));
+      if (outcome.rolledBack) output.err(`canary: rolled back (${outcome.statement.predicate!.rollback!.metric} failed)`);
+      await finish(outcome, flags, output);
+    });
+}
+
+interface CanaryFlags extends JudgedFlags {
+  subject: string;
+  deployed: string;
+  prometheus?: string;
+  metrics?: string;
+  window?: string;
+  watch?: boolean;
+  duration?: string;
+  interval: string;
+  rollbackWebhook?: string;
+  rollbackCommand?: string;
+}
+
+async function metricsSource(flags: CanaryFlags) {
+  if (flags.metrics !== undefined) return (await import('../../src/gates/canary/export.ts')).exportSource(flags.metrics);
+  const token = process.env['GATEHOUSE_PROMETHEUS_TOKEN'];
+  const { prometheusSource } = await import('../../src/gates/canary/prometheus.ts');
+  return prometheusSource(flags.prometheus!, token === undefined || token === '' ? {} : { headers: { authorization: `Bearer ${token}` } });
+}
+
+function parseWindow(value: string): { start: Date; end: Date } {
+  const parts = value.split('/');
+  if (parts.length !== 2) throw new InputError({ code: 'USAGE', message: `--window: expected START/END (two RFC 3339 times), got ${JSON.stringify(value)}` });
+  const [start, end] = [parseTime(parts[0]!, '--window start'), parseTime(parts[1]!, '--window end')];
+  if (!(end > start)) throw new InputError({ code: 'USAGE', message: `--window: the end ${parts[1]} is not after the start ${parts[0]}` });
+  return { start, end };
+}
+
+// A duration as 90s, 30m, 2h or 1h30m.
+function durationSeconds(value: string, flag: string): number {
+  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value);
+  const seconds = match === null || value === '' ? NaN : Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
+  if (!(seconds > 0) || !Number.isSafeInteger(seconds)) throw new InputError({ code: 'USAGE', message: `${flag}: expected a duration such as 90s, 30m or 1h30m, got ${JSON.stringify(value)}` });
+  return seconds;
 }
 
 interface SafetyFlags extends JudgedFlags {

@@ -76,6 +76,8 @@ export async function canaryGate(request: CanaryGateRequest, context: GateContex
 
   if (request.window !== undefined) {
     const [start, end] = [seconds(request.window.start), seconds(request.window.end)];
+    // A window that has not ended yet holds data still to come: it is judged once it has.
+    if (request.window.end > context.evaluatedAt) throw new InputError({ code: 'USAGE', message: `the canary window ends at ${toRFC3339(request.window.end)}, after the evaluation time ${toRFC3339(context.evaluatedAt)}` });
     const plan = windowPlan(thresholds, start, end);
     const answers = await askAll(request.source, plan);
     const looks = [{ at: context.evaluatedAt, fraction: 1, alpha: spentAlphas([1], GATE_LEVEL)[0]! }];

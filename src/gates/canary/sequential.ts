@@ -11,7 +11,8 @@ export const SEQUENTIAL_METHOD =
  * most (1 - level) / 2 whatever the correlation between looks.
  */
 export function spentAlphas(fractions: readonly number[], level: number): number[] {
-  const alpha = (1 - level) / 2;
+  // Rounded to 12 digits, so a level of 0.95 spends 0.025 and not 0.025000000000000022.
+  const alpha = Number(((1 - level) / 2).toPrecision(12));
   const z = normalQuantile(1 - alpha / 2);
   const spent = (t: number) => (t >= 1 ? alpha : 2 - 2 * normalCdf(z / Math.sqrt(t)));
   let before = 0;
