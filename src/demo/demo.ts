@@ -32,6 +32,13 @@ import { serializeBundle } from '../store/serialize.ts';
 import { storeEntries } from '../store/store.ts';
 import { signerName } from '../verify/identity.ts';
 import { writeDemoModel } from './model.ts';
+import { simulateTraffic, simulatedSource, type ArmTruth } from './canary-traffic.ts';
+import { canaryGate, type CanaryOutcome } from '../gates/canary/index.ts';
+import { exportSource, recordExport } from '../gates/canary/export.ts';
+import { canaryPlan } from '../gates/canary/plan.ts';
+import type { RollbackEvent } from '../gates/canary/rollback.ts';
+import { canaryThresholdsFrom } from '../gates/canary/thresholds.ts';
+import { figure } from '../gates/gate.ts';
 import { PACKAGE_ROOT } from '../package-files.ts';
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 
@@ -64,6 +71,8 @@ export interface DemoSummary {
   /** The approval walk-through: the requests (bundle digests), who approved A, and whether the requester's own approval was refused. */
   approval: { requests: { A: string; B: string }; approvers: string[]; selfApprovalRefused: boolean; deepReview: boolean };
   record: { path: string; replayIdentical: boolean };
+  /** The canaries: A's judged once over its window, B's watched and rolled back. */
+  canary: { A: string; B: { verdict: string; rolledBack: boolean } };
 }
 
 /** Who signs in the demo: private keys by signer id, and the verified policy that trusts them. */
@@ -174,8 +183,13 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
   for (const violation of canaryB.result.violations.filter((v) => v.gate === 'approval')) say(`   [${violation.code}] ${violation.msg}`);
 
   say();
-  say('7. Production needs the canary analysis and its own approval as well:');
+  say('7. Production: its own approval over the same evidence, then the canary on live traffic (recorded metrics):');
+  const productionApproval = await requestApproval({ subject: models.A.digest, stage: 'production', deployed: models.deployed.digest, store, policy, signing: key('release-manager').signing, createdAt: new Date(now.getTime() - 36 * 60_000) });
+  say(`   release-manager asks for approval of candidate A for production: risk tier ${productionApproval.predicate.risk.tier}, ${productionApproval.predicate.required.approvals} approvals`);
+  await approveAsRequired({ store, policy, signing: (name) => key(name).signing, request: productionApproval, at: new Date(now.getTime() - 35 * 60_000), label: 'candidate A for production', say });
+  const canaries = await demoCanaries({ dir, models, policy, sink, signing: key('canary-controller').signing, now, say });
   const production = await decide(models.A.digest, 'production', now);
+  say(`   ${production.result.allowed ? 'ALLOWED' : 'DENIED'}: candidate A to production${production.result.allowed ? ` (canary ${canaries.A.statement.predicate!.verdict}, score ${canaries.A.statement.predicate!.score})` : ''}`);
   for (const violation of production.result.violations) say(`   [${violation.code}] ${violation.msg}`);
 
   say();
@@ -209,13 +223,16 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
     !canaryB.result.allowed &&
     canaryB.result.violations.some((v) => v.code === 'approval_rejected') &&
     approvals.selfApprovalRefused &&
-    !production.result.allowed &&
+    production.result.allowed &&
+    canaries.A.statement.predicate!.verdict === 'pass' &&
+    canaries.B.rolledBack &&
+    canaries.B.statement.predicate!.verdict === 'fail' &&
     !tamperedDecision.result.allowed &&
     !stillDenied.result.allowed;
   say();
   say(
     expected
-      ? 'Demo complete: candidate A went to staging with a replayable record and past production-canary with two independent approvals; candidate B (better on average, worse at math, over-refusing) was denied with reasons and rejected by its reviewer; a self-approval was refused; production waits for a canary; tampering and forgery were caught.'
+      ? 'Demo complete: candidate A went to staging with a replayable record and past production-canary with two independent approvals; candidate B (better on average, worse at math, over-refusing) was denied with reasons and rejected by its reviewer; a self-approval was refused; A reached production after its canary passed, while B\'s canary failed and was rolled back; tampering and forgery were caught.'
       : 'Demo FAILED: a step did not behave as expected.',
   );
   const outcome = (decision: Decision) => ({ allowed: decision.result.allowed, violations: decision.result.violations.map((violation) => violation.code) });
@@ -235,6 +252,7 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
       forgedStaging: outcome(stillDenied),
     },
     record: { path: recordPath, replayIdentical: replay.identical },
+    canary: { A: canaries.A.statement.predicate!.verdict, B: { verdict: canaries.B.statement.predicate!.verdict, rolledBack: canaries.B.rolledBack } },
     approval: { requests: approvals.requests, approvers: approvals.approvers, selfApprovalRefused: approvals.selfApprovalRefused, deepReview: approvals.deepReview },
   };
 }
@@ -258,7 +276,7 @@ async function approvalWalkthrough(options: {
   const { store, policy, models, say } = options;
   const approvalPolicy = (policy.data['gatehouse'] as { approval: { requester?: never; requesters: string[]; roles: Record<string, string[]> } }).approval;
   const requester = approvalPolicy.requesters[0]!;
-  const requested: Record<'A' | 'B', Awaited<ReturnType<typeof requestApproval>>> = {} as never;
+  const requested: Record<'A' | 'B', ApprovalRequested> = {} as never;
   for (const name of ['A', 'B'] as const) {
     const evidence = await Promise.all(options.evidence[name].map(async (path) => ({ name: path, bytes: await readFile(path) })));
     requested[name] = await requestApproval({ subject: models[name].digest, stage: 'production-canary', deployed: models.deployed.digest, store, policy, signing: options.signing(requester), createdAt: options.at, evidence });
@@ -266,11 +284,7 @@ async function approvalWalkthrough(options: {
     const roles = Object.entries(asked.required.roles).map(([role, n]) => `${n} ${role}`).join(' and ');
     say(`   ${requester} asks for approval of candidate ${name}: risk tier ${asked.risk.tier}, ${asked.required.approvals} approvals (${roles}) by ${asked.deadline}; deep review ${asked.deepReview.selected ? `drawn (${asked.deepReview.items.join(', ')})` : 'not drawn'}; ${asked.diff.length} examples in the diff summary`);
   }
-  const decide = (name: 'A' | 'B', signer: string, decision: 'approve' | 'reject', justification: string, at: Date) => {
-    const drawn = requested[name].predicate.deepReview;
-    const findings = decision === 'approve' && drawn.selected ? drawn.items.map((item) => ({ item, judgment: 'ok' as const, note: 'looked at it; as expected' })) : [];
-    return signApproval({ request: requested[name].digest, store, policy, signing: options.signing(signer), decision, justification, findings, evaluatedAt: at });
-  };
+  const decide = (name: 'A' | 'B', signer: string, decision: 'approve' | 'reject', justification: string, at: Date) => signDemoApproval({ ...options, request: requested[name], signer, decision, justification, at });
   let selfApprovalRefused = false;
   try {
     await decide('A', requester, 'approve', 'looks fine to me', new Date(options.at.getTime() + 30_000));
@@ -279,19 +293,82 @@ async function approvalWalkthrough(options: {
     selfApprovalRefused = error.code === 'REFUSED';
     say(`   REFUSED: ${requester} approving their own request: ${error.message}`);
   }
-  const approvers: string[] = [];
   const reviewedAt = new Date(options.at.getTime() + 20 * 60_000);
-  for (const [role, count] of Object.entries(requested.A.predicate.required.roles)) {
-    for (const member of (approvalPolicy.roles[role] ?? []).filter((id) => id !== requester && !approvers.includes(id)).slice(0, count)) {
-      const signed = await decide('A', member, 'approve', `reviewed the packet and the diff summary as ${role}`, reviewedAt);
-      approvers.push(member);
-      say(`   ${signed.approver} (${role}) approves candidate A`);
-    }
-  }
+  const approvers = await approveAsRequired({ ...options, request: requested.A, at: reviewedAt, label: 'candidate A' });
   const safetyReviewer = approvalPolicy.roles['safety-reviewers']?.[0] ?? approvalPolicy.roles[Object.keys(requested.B.predicate.required.roles)[0]!]![0]!;
   await decide('B', safetyReviewer, 'reject', 'math regression and over-refusal on benign prompts; not for live traffic', reviewedAt);
   say(`   ${safetyReviewer} rejects candidate B: a reject from an eligible approver is a veto`);
   return { requests: { A: requested.A.digest, B: requested.B.digest }, approvers, selfApprovalRefused, deepReview: requested.A.predicate.deepReview.selected };
+}
+
+/**
+ * The canaries of the demo, from metrics recorded as Prometheus would answer
+ * the example policy's queries (simulated arms with known truths, written as
+ * an export file): candidate A beside the deployed model over the 30 minutes
+ * before now, judged once; candidate B's error rate climbing, watched look by
+ * look until the gate rolls it back.
+ */
+async function demoCanaries(options: {
+  dir: string;
+  models: Record<'deployed' | 'A' | 'B', { path: string; digest: ArtifactDigest }>;
+  policy: VerifiedPolicyBundle;
+  sink: GateSink;
+  signing: SigningOptions;
+  now: Date;
+  say: (line?: string) => void;
+}): Promise<Record<'A' | 'B', CanaryOutcome>> {
+  const { models, policy, say } = options;
+  const thresholds = canaryThresholdsFrom(policy);
+  const end = Math.floor(options.now.getTime() / 60_000) * 60 - 120;
+  const start = end - 1800;
+  const deployed: ArmTruth = { requestsPerSecond: 190, errorRate: 0.01, latency: { median: 0.12, sigma: 0.5, tailShare: 0.01, tailFactor: 3 }, feedbackRate: 0.05, positiveRate: 0.8, flagRate: 0.002 };
+  const truths: Record<'A' | 'B', ArmTruth> = { A: { ...deployed, requestsPerSecond: 10 }, B: { ...deployed, requestsPerSecond: 10, errorRate: 0.06 } };
+  const outcomes = {} as Record<'A' | 'B', CanaryOutcome>;
+  for (const name of ['A', 'B'] as const) {
+    const traffic = simulateTraffic({ start: start - 300, end, scrapeSeconds: 15, seed: name === 'A' ? 1 : 2, arms: { canary: truths[name], baseline: deployed } });
+    const plan = canaryPlan(thresholds, start, end);
+    const exportPath = join(options.dir, `canary-${name}.metrics.json`);
+    await writeFileAtomic(exportPath, await recordExport(simulatedSource(traffic, plan), plan.queries.map((q) => q.range)));
+    const source = await exportSource(exportPath);
+    const request = { subject: models[name].digest, deployed: models.deployed.digest, source, policy };
+    const context = { evaluatedAt: new Date((end + 60) * 1000), signing: options.signing, sink: options.sink };
+    if (name === 'A') {
+      outcomes.A = await canaryGate({ ...request, window: { start: new Date(start * 1000), end: new Date(end * 1000) } }, context);
+      const predicate = outcomes.A.statement.predicate!;
+      say(`   canary of candidate A (${exportPath}): ${predicate.verdict.toUpperCase()}, ${figure(100 * predicate.trafficShare!)}% of traffic, ${predicate.metrics.map((m) => `${m.name} ${m.verdict}`).join(', ')}`);
+      continue;
+    }
+    // B's canary is watched over the same recorded half hour, a look every five minutes.
+    let clock = start * 1000;
+    const watch = { start: new Date(start * 1000), durationSeconds: 1800, intervalSeconds: 300, clock: { now: () => clock, sleep: async (ms: number) => void (clock += ms) } };
+    const rollback = { call: async (event: RollbackEvent) => say(`   ROLLBACK of candidate B: ${event.metric} failed at ${event.at} (${event.reason})`) };
+    outcomes.B = await canaryGate({ ...request, watch, rollback, onLook: (look, index, total, judgement) => say(`   canary of candidate B, look ${index + 1}/${total} (${Math.round(100 * look.fraction)}%): ${judgement.metrics.map((m) => `${m.name} ${m.verdict}`).join(', ')}`) }, context);
+    say(`   canary of candidate B: ${outcomes.B.statement.predicate!.verdict.toUpperCase()} signed at the look that rolled it back`);
+  }
+  return outcomes;
+}
+
+type ApprovalRequested = Awaited<ReturnType<typeof requestApproval>>;
+
+// One approver's word on a request, judging every deep-review item when one was drawn.
+function signDemoApproval(options: { store: FileSystemAttestationStore; policy: VerifiedPolicyBundle; signing: (name: string) => SigningOptions; request: ApprovalRequested; signer: string; decision: 'approve' | 'reject'; justification: string; at: Date }) {
+  const drawn = options.request.predicate.deepReview;
+  const findings = options.decision === 'approve' && drawn.selected ? drawn.items.map((item) => ({ item, judgment: 'ok' as const, note: 'looked at it; as expected' })) : [];
+  return signApproval({ request: options.request.digest, store: options.store, policy: options.policy, signing: options.signing(options.signer), decision: options.decision, justification: options.justification, findings, evaluatedAt: options.at });
+}
+
+// As many members of each role as the request requires approve it (never its requester); returns who did.
+async function approveAsRequired(options: { store: FileSystemAttestationStore; policy: VerifiedPolicyBundle; signing: (name: string) => SigningOptions; request: ApprovalRequested; at: Date; label: string; say: (line?: string) => void }): Promise<string[]> {
+  const approvalPolicy = (options.policy.data['gatehouse'] as { approval: { requesters: string[]; roles: Record<string, string[]> } }).approval;
+  const approvers: string[] = [];
+  for (const [role, count] of Object.entries(options.request.predicate.required.roles)) {
+    for (const member of (approvalPolicy.roles[role] ?? []).filter((id) => !approvalPolicy.requesters.includes(id) && !approvers.includes(id)).slice(0, count)) {
+      const signed = await signDemoApproval({ ...options, signer: member, decision: 'approve', justification: `reviewed the packet and the diff summary as ${role}` });
+      approvers.push(member);
+      options.say(`   ${signed.approver} (${role}) approves ${options.label}`);
+    }
+  }
+  return approvers;
 }
 
 // The example policy with a fresh key for each of its key signers, re-signed by a fresh policy team key into dir/policy.tar.gz.

@@ -3,8 +3,8 @@ import type { CanaryMetricResult } from '../../attest/predicates.ts';
 import { postJSON } from '../../io/http.ts';
 import { EndpointError } from '../../io/error.ts';
 
-/** How a failed canary is rolled back: a webhook told with retries, or a command run. */
-export type RollbackAction = { webhook: string; timeoutMs?: number; retries?: number; backoffMs?: number } | { command: string };
+/** How a failed canary is rolled back: a webhook told with retries, a command run, or (for a program) a function called. */
+export type RollbackAction = { webhook: string; timeoutMs?: number; retries?: number; backoffMs?: number } | { command: string } | { call: (event: RollbackEvent) => Promise<void> };
 
 /** What a rollback is told: the canary, the metric that failed, and its evidence. */
 export interface RollbackEvent {
@@ -25,6 +25,7 @@ export interface RollbackEvent {
  * exits non-zero, is an EndpointError: the rollback did not happen.
  */
 export async function triggerRollback(action: RollbackAction, event: RollbackEvent): Promise<void> {
+  if ('call' in action) return action.call(event);
   if ('webhook' in action) {
     await postJSON({ url: action.webhook, name: `rollback webhook ${action.webhook}`, body: event, timeoutMs: action.timeoutMs ?? 10_000, retries: action.retries ?? 5, backoffMs: action.backoffMs ?? 500 });
     return;
