@@ -335,7 +335,9 @@ describe('gatehouse CLI', () => {
       expect(result.stdout).toMatch(/ALLOWED: sha256:[0-9a-f]{64} to staging/);
       expect(result.stdout).toMatch(/DENIED: sha256:[0-9a-f]{64} to staging/);
       expect(result.stdout).toMatch(/identical/);
-      expect(result.stdout).toMatch(/\[required_gate_missing\] canary/);
+      expect(result.stdout).toMatch(/canary of candidate A \(.*canary-A\.metrics\.json\): PASS/);
+      expect(result.stdout).toMatch(/ROLLBACK of candidate B: error_rate failed/);
+      expect(result.stdout).toMatch(/ALLOWED: candidate A to production \(canary pass, score 100\)/);
       expect(result.stdout).toMatch(/candidate A +provenance FAIL/);
       expect(result.stdout).toContain('Demo complete');
     });
@@ -348,7 +350,8 @@ describe('gatehouse CLI', () => {
       expect(summary).toMatchObject({ complete: true, dir, policy: join(dir, 'policy.tar.gz'), record: { replayIdentical: true } });
       expect(summary.decisions.candidateAStaging).toEqual({ allowed: true, violations: [] });
       expect(summary.decisions.candidateBStaging.allowed).toBe(false);
-      expect(summary.decisions.candidateAProduction.violations).toContain('required_gate_missing');
+      expect(summary.decisions.candidateAProduction).toEqual({ allowed: true, violations: [] });
+      expect(summary.canary).toEqual({ A: 'pass', B: { verdict: 'fail', rolledBack: true } });
       expect(summary.decisions.tamperedStaging.allowed).toBe(false);
       expect(summary.decisions.forgedStaging.allowed).toBe(false);
       expect(summary.models.A).toMatch(/^sha256:[0-9a-f]{64}$/);
