@@ -24,6 +24,14 @@ export type { SafetyGateRequest } from './gates/safety/index.ts';
 export { biasGate } from './gates/bias/index.ts';
 /** What the bias gate is asked: predictions, the labelled dataset, the group columns, the policy. */
 export type { BiasGateRequest } from './gates/bias/index.ts';
+/** Runs the canary gate: the candidate against the deployed model on live traffic, one window or watched with rollback. */
+export { canaryGate } from './gates/canary/index.ts';
+/** What the canary gate is asked: the metrics source, a window or a watch, a rollback, the policy. */
+export type { CanaryGateRequest } from './gates/canary/index.ts';
+/** A metrics source over a Prometheus server's query_range API, chunked under its point limit. */
+export { prometheusSource } from './gates/canary/prometheus.ts';
+/** A metrics source over a recorded export, and the recorder that writes one from any source. */
+export { exportSource, recordExport } from './gates/canary/export.ts';
 /** What every gate entry point needs beyond its evidence: evaluation time, signing, a sink, optional progress. */
 export type { GateContext } from './gates/workflow.ts';
 /** Where a gate's signed attestation and report go. */

@@ -14,6 +14,9 @@ import { spentAlphas, SEQUENTIAL_METHOD } from './sequential.ts';
 import type { MetricsSource, RangeAnswer } from './source.ts';
 import { canaryThresholdsFrom } from './thresholds.ts';
 
+export { canaryPlan } from './plan.ts';
+export { judgeCanary } from './judge.ts';
+
 /** A clock the watch loop reads and waits on (a test injects one that jumps). */
 export interface Clock {
   now(): number;
