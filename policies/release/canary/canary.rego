@@ -19,7 +19,7 @@ arm_matcher(arm) := sprintf("%s=\"%s\"", [settings.arms.label, settings.arms[arm
 # A query template as sent for one arm.
 expand(template, arm) := replace(
 	replace(template, "{{arm}}", arm_matcher(arm)),
-	"{{step}}", sprintf("%ds", [settings.step_seconds]),
+	"{{step}}", concat("", [lib.format_number(settings.step_seconds), "s"]),
 )
 
 # The templates of a metric, in the order the gate sends them.
@@ -117,6 +117,14 @@ deny contains result if {
 	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "canary")
 }
 
+# METADATA
+# title: Canary asked other traffic queries
+# description: >-
+#   The PromQL the canary recorded for its traffic count is not what policy
+#   data's template gives: its traffic share measures something else.
+# custom:
+#   short_name: canary_query_unexpected
+#   failure_msg: "canary: %s on the %s arm was asked %s; policy data asks %s"
 deny contains result if {
 	some record in lib.evidence.canary
 	some arm in ["canary", "baseline"]
@@ -166,7 +174,7 @@ deny contains result if {
 #   judges each from its interval.
 # custom:
 #   short_name: canary_score_low
-#   failure_msg: "canary: %s%% of comparisons are within tolerance; policy requires %s%%"
+#   failure_msg: "canary: %s per cent of comparisons are within tolerance; policy requires %s"
 deny contains result if {
 	some record in lib.evidence.canary
 	count(record.predicate.metrics) > 0
