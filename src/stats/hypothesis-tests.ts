@@ -72,44 +72,56 @@ function sortedFinite(values: ArrayLike<number>, what: string): Float64Array {
 // pointers counts them, and notes the nearest differences on either side of t,
 // to which the bracket snaps (so tied data take a few passes, not sixty).
 function pairwiseDifferences(x: Float64Array, y: Float64Array): { select(k: number): number } {
+  return { select: (k) => selectDifference(x, y, k) };
+}
+
+// The k-th smallest (from 0) difference, as sorting all of them would place it.
+function selectDifference(x: Float64Array, y: Float64Array, k: number): number {
   const n1 = x.length;
   const n2 = y.length;
-  let below = 0;
-  let above = 0;
-  const countAtMost = (t: number): number => {
-    let count = 0;
-    below = -Infinity;
-    above = Infinity;
-    for (let i = 0, j = 0; i < n1; i++) {
-      const xi = x[i]!;
-      while (j < n2 && y[j]! - xi <= t) j++;
-      count += j;
-      if (j > 0 && y[j - 1]! - xi > below) below = y[j - 1]! - xi;
-      if (j < n2 && y[j]! - xi < above) above = y[j]! - xi;
+  // The answer's key lies in (low, high], and high is always a difference's key.
+  let low = orderedKey(y[0]! - x[n1 - 1]!) - 1n;
+  let high = orderedKey(y[n2 - 1]! - x[0]!);
+  while (high - low > 1n) {
+    if (countAtMost(x, y, fromOrderedKey((low + high) >> 1n)) > k) high = orderedKey(nearest[0]!);
+    else low = orderedKey(nearest[1]!) - 1n;
+  }
+  const value = fromOrderedKey(high);
+  if (value !== 0) return value;
+  // Sorting puts -0 before +0; a difference is -0 only as (-0) - (+0).
+  const negative = countAtMost(x, y, -Number.MIN_VALUE);
+  let negativeZeros = 0;
+  let positiveZeros = 0;
+  for (const v of y) if (Object.is(v, -0)) negativeZeros++;
+  for (const v of x) if (Object.is(v, 0)) positiveZeros++;
+  return k < negative + negativeZeros * positiveZeros ? -0 : 0;
+}
+
+// The differences nearest the last threshold counted: the largest <= t, the smallest > t.
+const nearest = new Float64Array(2);
+
+// How many differences y[j] - x[i] are <= t, in one pass of two pointers.
+function countAtMost(x: Float64Array, y: Float64Array, t: number): number {
+  const n1 = x.length;
+  const n2 = y.length;
+  let count = 0;
+  let below = -Infinity;
+  let above = Infinity;
+  for (let i = 0, j = 0; i < n1; i++) {
+    const xi = x[i]!;
+    while (j < n2 && y[j]! - xi <= t) j++;
+    if (j > 0 && y[j - 1]! - xi > below) below = y[j - 1]! - xi;
+    if (j === n2) {
+      // Every later row is whole too, and its largest difference is smaller.
+      count += n2 * (n1 - i);
+      break;
     }
-    return count;
-  };
-  return {
-    select(k: number): number {
-      // The answer's key lies in (low, high], and high is always a difference's key.
-      let low = orderedKey(y[0]! - x[n1 - 1]!) - 1n;
-      let high = orderedKey(y[n2 - 1]! - x[0]!);
-      while (high - low > 1n) {
-        const middle = (low + high) >> 1n;
-        if (countAtMost(fromOrderedKey(middle)) > k) high = orderedKey(below);
-        else low = orderedKey(above) - 1n;
-      }
-      const value = fromOrderedKey(high);
-      if (value !== 0) return value;
-      // Sorting puts -0 before +0; a difference is -0 only as (-0) - (+0).
-      const negative = countAtMost(-Number.MIN_VALUE);
-      let negativeZeros = 0;
-      let positiveZeros = 0;
-      for (const v of y) if (Object.is(v, -0)) negativeZeros++;
-      for (const v of x) if (Object.is(v, 0)) positiveZeros++;
-      return k < negative + negativeZeros * positiveZeros ? -0 : 0;
-    },
-  };
+    count += j;
+    if (y[j]! - xi < above) above = y[j]! - xi;
+  }
+  nearest[0] = below;
+  nearest[1] = above;
+  return count;
 }
 
 // Doubles as integers in the same order: the bit pattern for +0 and above,
