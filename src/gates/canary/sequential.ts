@@ -1,4 +1,4 @@
-import { normalCdf, normalQuantile } from '../../stats/special.ts';
+import { alphaSpentPerLook, obrienFlemingSpending } from '../../stats/sequential.ts';
 
 /** How the canary's looks share the error rate, as its attestation states it. */
 export const SEQUENTIAL_METHOD =
@@ -13,13 +13,5 @@ export const SEQUENTIAL_METHOD =
 export function spentAlphas(fractions: readonly number[], level: number): number[] {
   // Rounded to 12 digits, so a level of 0.95 spends 0.025 and not 0.025000000000000022.
   const alpha = Number(((1 - level) / 2).toPrecision(12));
-  const z = normalQuantile(1 - alpha / 2);
-  const spent = (t: number) => (t >= 1 ? alpha : 2 - 2 * normalCdf(z / Math.sqrt(t)));
-  let before = 0;
-  return fractions.map((t, i) => {
-    if (!(t > 0 && t <= 1) || (i > 0 && !(t > fractions[i - 1]!))) throw new RangeError(`look fractions must increase within (0, 1]: ${fractions.join(', ')}`);
-    const increment = spent(t) - before;
-    before = spent(t);
-    return increment;
-  });
+  return alphaSpentPerLook(alpha, obrienFlemingSpending, fractions);
 }
