@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signedApprovals } from '../support/chain.ts';
+import { canaryPredicate, signedApprovals } from '../support/chain.ts';
 import { bundleOf, cli, codes, COMMITTED_BUNDLE, makeWorld, POLICY_PUB, resigned, signWith, storeOf, tampered, verify, withPayload, type World } from './world.ts';
 
 let world: World;
@@ -23,9 +23,9 @@ beforeAll(async () => {
     predicateType,
     predicate: predicate as Record<string, any>,
   });
-  const metric = (name: string) => ({ name, delta: 0, ci: { low: -0.001, high: 0.001, level: 0.95 } });
-  const canary = await signWith('canary-controller', statement('https://gatehouse.dev/attestations/canary/v1', { ...base('canary'), baseline: { digest: world.deployed }, metrics: [metric('error_rate'), metric('latency_p99')], window: { start: at, end: at } }));
-  // A production approval request over the staging chain and the canary, approved by two ML reviewers and a safety reviewer.
+  // The canary follows the approvals: its window ends a minute after them.
+  const canary = await signWith('canary-controller', statement('https://gatehouse.dev/attestations/canary/v2', canaryPredicate(world.deployed, at, policyDigest.slice(7))));
+  // A production approval request over the staging chain (the canary is not reviewed: it follows), approved by two ML reviewers and a safety reviewer.
   const approvals = await signedApprovals({ subject: world.subject, deployed: world.deployed, at, policy: policyDigest.slice(7), stage: 'production', gates: [...world.chain, { gate: 'canary', bytes: canary }] });
   production = { 'canary.json': canary, ...Object.fromEntries(approvals.map((bundle) => [`${bundle.name.replace('approver-', '')}.json`, bundle.bytes])) };
 }, 120_000);

@@ -84,7 +84,7 @@ export async function makeWorld(): Promise<World> {
   const other = digestOf('candidate B:');
   const deployed = digestOf('deployed now:');
   const store = join(demo, 'attestations', `sha256-${subject.slice(7)}`);
-  // The automated gates' attestations: the demo's approval workflow for production-canary is left out.
+  // The automated gates' attestations: the demo's approval workflows and canaries are left out.
   const chain = readdirSync(store)
     .map((name) => readFileSync(join(store, name)))
     .map((bytes) => {
@@ -92,7 +92,7 @@ export async function makeWorld(): Promise<World> {
       const gate = String(statement.predicate!['gate']);
       return { gate, key: GATE_KEYS[gate]!, bytes, statement };
     })
-    .filter((bundle) => bundle.gate !== 'approval' && bundle.key !== undefined);
+    .filter((bundle) => bundle.gate !== 'approval' && bundle.gate !== 'canary' && bundle.key !== undefined);
   const judgedAt = new Date(chain[0]!.statement.predicate!['evaluatedAt']);
   return { dir, subject, deployed, other, chain, judgedAt, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

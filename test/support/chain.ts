@@ -11,6 +11,13 @@ import { packetDigests } from '../../src/approval/state.ts';
 import { sha256Hex } from '../../src/digest/sha256.ts';
 import { gateRegistry } from '../../src/gates/registry.ts';
 import { attestPredicate } from '../../src/sign/attest.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { expandTemplate, metricTemplates } from '../../src/gates/canary/plan.ts';
+import type { CanaryThresholds } from '../../src/gates/canary/thresholds.ts';
+import { ROOT } from './paths.ts';
+import { reviewedGate } from '../../src/approval/state.ts';
 
 export const SAFETY_DATASET: ArtifactDigest = `sha256:${'5a'.repeat(32)}`;
 export const BIAS_DATASET: ArtifactDigest = `sha256:${'b1'.repeat(32)}`;
@@ -86,13 +93,49 @@ export function chainPredicates(subject: ArtifactDigest, deployed: ArtifactDiges
       groups: [{ name: 'f', n: 30000 }, { name: 'm', n: 30000 }],
       minGroupSize: 100,
     })],
-    ['canary', 'canary-controller', predicate({
-      ...base('canary', at, policy),
-      baseline: { digest: deployed },
-      metrics: [metric('error_rate', -0.001, 0.002), metric('latency_p99', -0.02, 0.04)],
-      window: { start: at, end: at },
-    })],
+    ['canary', 'canary-controller', canaryPredicate(deployed, at, policy)],
   ];
+}
+
+/** The example policy's canary settings (policies/data/thresholds.yaml). */
+export const EXAMPLE_CANARY = (parse(readFileSync(join(ROOT, 'policies', 'data', 'thresholds.yaml'), 'utf8')) as { thresholds: { canary: CanaryThresholds } }).thresholds.canary;
+
+/**
+ * A canary predicate judged under `policy` that the example policy accepts:
+ * the exact queries its templates give, 30 samples per arm over a 30-minute
+ * window ending a minute after `at` (when the chain's approvals are given:
+ * the canary follows them), judged a minute later, every metric within
+ * tolerance, 5% of traffic.
+ */
+export function canaryPredicate(deployed: ArtifactDigest, at: string, policy: string): GatePredicateBase<GateName> {
+  const end = Date.parse(at) + 60_000;
+  const arms = (template: string) => ({ canary: [expandTemplate(template, EXAMPLE_CANARY, 'canary')], baseline: [expandTemplate(template, EXAMPLE_CANARY, 'baseline')] });
+  const metrics = Object.entries(EXAMPLE_CANARY.metrics).map(([name, config]) => {
+    const templates = metricTemplates(config).map(([, template]) => template);
+    const queries = { canary: templates.map((t) => expandTemplate(t, EXAMPLE_CANARY, 'canary')), baseline: templates.map((t) => expandTemplate(t, EXAMPLE_CANARY, 'baseline')) };
+    const baseline = config.direction === 'lower' ? 0.01 : 0.8;
+    return {
+      name, series: {}, kind: config.kind, ...(config.kind === 'histogram_quantile' ? { quantile: config.quantile } : {}), critical: config.critical, direction: config.direction, scale: config.scale, tolerance: config.tolerance, ...(config.floor === undefined ? {} : { floor: config.floor }),
+      allowed: Math.max(config.tolerance * baseline, config.floor ?? 0), queries, n: { canary: 30, baseline: 30 }, events: { canary: 18000, baseline: 342000 },
+      excluded: { unaligned: { canary: 0, baseline: 0 }, noTraffic: { canary: 0, baseline: 0 }, notANumber: { canary: 0, baseline: 0 } }, coverage: 1,
+      candidate: baseline, baseline, delta: 0, ci: { low: -0.0001, high: 0.0001, level: 0.95 }, failBound: -0.0001, pValue: 0.9, u: 450, verdict: 'pass',
+    };
+  });
+  return predicate({
+    ...base('canary', rfc3339(end + 60_000), policy),
+    evidence: [{ role: 'samples', digest: `sha256:${'5e'.repeat(32)}` }],
+    baseline: { digest: deployed },
+    window: { start: rfc3339(end - 1_800_000), end: rfc3339(end) },
+    step: EXAMPLE_CANARY.step_seconds,
+    source: { kind: 'prometheus', url: 'http://prometheus:9090' },
+    arms: { canary: 'track="canary"', baseline: 'track="baseline"' },
+    trafficShare: 0.05,
+    traffic: { queries: arms(EXAMPLE_CANARY.traffic), requests: { canary: 18000, baseline: 342000 } },
+    method: { test: 'mann-whitney-u', shift: 'hodges-lehmann', quantiles: 'linear interpolation within the bucket', sequential: 'one look' },
+    looks: [{ at: rfc3339(end + 60_000), fraction: 1, alpha: 0.025 }],
+    score: 100,
+    metrics,
+  });
 }
 
 /** One signed bundle of the chain: named by gate and signer, with the demo key and the predicate type it was signed with. */
@@ -138,7 +181,7 @@ export async function signedApprovals(options: {
 }): Promise<ChainBundle[]> {
   const { subject, at, policy } = options;
   // Each item as its attestation records it: gate, verdict, and the reports and evidence it names.
-  const packet = options.gates.map(({ gate, bytes }) => {
+  const packet = options.gates.filter(({ gate }) => reviewedGate(gate)).map(({ gate, bytes }) => {
     const predicate = JSON.parse(Buffer.from(JSON.parse(bytes.toString('utf8')).dsseEnvelope.payload, 'base64').toString('utf8')).predicate as GatePredicateBase;
     return { gate, attestation: `sha256:${sha256Hex(bytes)}`, verdict: predicate.verdict, reports: predicate.evidence };
   });

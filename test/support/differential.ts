@@ -280,6 +280,24 @@ function variantsOf(record: JSONObject, requester: { name: string; ids: string[]
     const deepReview = { ...(predicate['deepReview'] as JSONObject), draw: 0, selected: true, items: draw.ranking.slice(0, 3) };
     return [{ ...record, expected_draw: { ...draw, draw: 0 }, predicate: { ...predicate, deepReview } }];
   }
+  if (predicate['gate'] === 'canary') {
+    // Each canary rule's way to deny: a short window, one ended before the approvals or after the judgement, another step,
+    // an edited query, a traffic share out of bounds, too few samples, and every comparison beyond tolerance.
+    const window = record['window_ms'] as { start: number; end: number };
+    const metrics = predicate['metrics'] as JSONObject[];
+    const first = (patch: (m: JSONObject) => JSONObject) => metrics.map((m, i) => (i === 0 ? patch(m) : m));
+    const canary = (patch: JSONObject): JSONObject => ({ ...record, predicate: { ...predicate, ...patch } });
+    return [
+      { ...record, window_ms: { start: window.end - 60_000, end: window.end } },
+      { ...record, window_ms: { start: window.start - 7_200_000, end: window.end - 7_200_000 } },
+      { ...record, window_ms: { ...window, end: (record['evaluated_at_ms'] as number) + 60_000 } },
+      canary({ step: 15 }),
+      canary({ metrics: first((m) => ({ ...m, queries: { ...(m['queries'] as JSONObject), canary: ['vector(0)'] } })) }),
+      canary({ trafficShare: 0.9 }),
+      canary({ metrics: first((m) => ({ ...m, n: { canary: 3, baseline: 30 } })) }),
+      canary({ metrics: metrics.map((m) => ({ ...m, ci: { low: 0.9, high: 1, level: 0.95 } })) }),
+    ];
+  }
   if (predicate['gate'] === 'bias') return [{ ...record, predicate: { ...predicate, groups: [...(predicate['groups'] as JSONObject[]), { name: 'tiny', n: 3 }] } }];
   return [];
 }

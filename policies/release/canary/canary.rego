@@ -3,9 +3,10 @@
 # description: >-
 #   The policy re-judges the canary from what it recorded: it asked the
 #   queries policy data names, at the step data sets, over a window long
-#   enough that ended after the approval; the canary's share of traffic is
-#   within bounds; every metric series has enough aligned samples; and the
-#   comparisons the policy itself finds within tolerance reach the score.
+#   enough that ended after the approval and before the canary was judged;
+#   the canary's share of traffic is within bounds; every metric series has
+#   enough aligned samples and events; and the comparisons the policy itself
+#   finds within tolerance reach the score.
 package release.canary
 
 import data.lib
@@ -13,13 +14,23 @@ import data.lib
 # The canary settings in policy data.
 settings := lib.thresholds("canary")
 
-# The label matcher that selects an arm, as the gate fills {{arm}} in.
-arm_matcher(arm) := sprintf("%s=\"%s\"", [settings.arms.label, settings.arms[arm]])
+# The canary evidence judged: only where the stage requires the canary (a
+# canary that ran for another stage neither helps nor blocks this one).
+judged contains record if {
+	"canary" in lib.required_gates
+	some record in lib.evidence.canary
+}
+
+# The label matcher that selects an arm, as the gate fills {{arm}} in: the
+# label's value as a PromQL string (backslash, quote and newline escaped).
+arm_matcher(arm) := sprintf("%s=\"%s\"", [settings.arms.label, promql_string(settings.arms[arm])])
+
+promql_string(value) := replace(replace(replace(value, `\`, `\\`), `"`, `\"`), "\n", `\n`)
 
 # A query template as sent for one arm.
 expand(template, arm) := replace(
 	replace(template, "{{arm}}", arm_matcher(arm)),
-	"{{step}}", concat("", [lib.format_number(settings.step_seconds), "s"]),
+	"{{step}}", sprintf("%ss", [lib.format_number(settings.step_seconds)]),
 )
 
 # The templates of a metric, in the order the gate sends them.
@@ -60,6 +71,37 @@ short_of_data(m) if m.coverage < settings.min_coverage
 
 short_of_data(m) if m.ci == null
 
+short_of_data(m) if {
+	some arm in arms
+	not object.get(m, ["events", arm], 0) >= min_events(m.name)
+}
+
+# The fewest events (requests, histogram counts) each arm must have served for
+# a metric in the window; a value metric counts none.
+min_events(name) := object.get(settings.metrics[name], "min_events", 0) if settings.metrics[name].kind != "value"
+
+# The arms, as the gate names them.
+arms := ["canary", "baseline"]
+
+# Each query a canary record asked that policy data's templates do not give,
+# as [what it measures, arm, asked, expected]: a metric's, or the traffic's.
+unexpected_queries contains [m.name, arm, asked, expected] if {
+	some record in judged
+	some m in record.predicate.metrics
+	some arm in arms
+	asked := m.queries[arm]
+	expected := expected_queries(object.get(settings.metrics, m.name, {"kind": "value", "query": "(none)"}), arm)
+	asked != expected
+}
+
+unexpected_queries contains ["traffic", arm, asked, expected] if {
+	some record in judged
+	some arm in arms
+	asked := record.predicate.traffic.queries[arm]
+	expected := [expand(settings.traffic, arm)]
+	asked != expected
+}
+
 # METADATA
 # title: Canary window too short
 # description: The canary ran for less time than policy data requires.
@@ -67,7 +109,7 @@ short_of_data(m) if m.ci == null
 #   short_name: canary_window_short
 #   failure_msg: "canary: the window ran %s seconds; policy requires %s"
 deny contains result if {
-	some record in lib.evidence.canary
+	some record in judged
 	ran := (record.window_ms.end - record.window_ms.start) / 1000
 	ran < settings.min_window_seconds
 	result := lib.result_helper_with_gate(rego.metadata.chain(), [ran, settings.min_window_seconds], "canary")
@@ -82,9 +124,25 @@ deny contains result if {
 #   short_name: canary_before_approval
 #   failure_msg: "canary: the window ended at %s, before the approval it follows"
 deny contains result if {
-	some record in lib.evidence.canary
+	some record in judged
 	record.window_ms.end <= latest_approval_ms
 	result := lib.result_helper_with_gate(rego.metadata.chain(), [record.predicate.window.end], "canary")
+}
+
+# METADATA
+# title: Canary window ends after its judgement
+# description: >-
+#   The canary window ends after the time the canary was judged (no later
+#   than its witnessed signing): it cannot have seen that traffic, and an end
+#   put ahead would place a canary judged before the approval after it.
+# custom:
+#   short_name: canary_window_unseen
+#   failure_msg: "canary: the window ends at %s, after the canary was judged at %s"
+deny contains result if {
+	some record in judged
+	record.window_ms.end > record.evaluated_at_ms
+	params := [record.predicate.window.end, record.predicate.evaluatedAt]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "canary")
 }
 
 # METADATA
@@ -94,7 +152,7 @@ deny contains result if {
 #   short_name: canary_step_mismatch
 #   failure_msg: "canary: sampled every %s seconds; policy sets %s"
 deny contains result if {
-	some record in lib.evidence.canary
+	some record in judged
 	record.predicate.step != settings.step_seconds
 	result := lib.result_helper_with_gate(rego.metadata.chain(), [record.predicate.step, settings.step_seconds], "canary")
 }
@@ -108,29 +166,7 @@ deny contains result if {
 #   short_name: canary_query_unexpected
 #   failure_msg: "canary: %s on the %s arm was asked %s; policy data asks %s"
 deny contains result if {
-	some record in lib.evidence.canary
-	some m in record.predicate.metrics
-	some arm in ["canary", "baseline"]
-	expected := expected_queries(object.get(settings.metrics, m.name, {"kind": "value", "query": "(none)"}), arm)
-	m.queries[arm] != expected
-	params := [m.name, arm, m.queries[arm], expected]
-	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "canary")
-}
-
-# METADATA
-# title: Canary asked other traffic queries
-# description: >-
-#   The PromQL the canary recorded for its traffic count is not what policy
-#   data's template gives: its traffic share measures something else.
-# custom:
-#   short_name: canary_query_unexpected
-#   failure_msg: "canary: %s on the %s arm was asked %s; policy data asks %s"
-deny contains result if {
-	some record in lib.evidence.canary
-	some arm in ["canary", "baseline"]
-	expected := [expand(settings.traffic, arm)]
-	record.predicate.traffic.queries[arm] != expected
-	params := ["traffic", arm, record.predicate.traffic.queries[arm], expected]
+	some params in unexpected_queries
 	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "canary")
 }
 
@@ -143,7 +179,7 @@ deny contains result if {
 #   short_name: canary_traffic_share
 #   failure_msg: "canary: served %s of the traffic; policy allows %s to %s"
 deny contains result if {
-	some record in lib.evidence.canary
+	some record in judged
 	share := record.predicate.trafficShare
 	not share_within(share)
 	params := [share, settings.traffic_share.min, settings.traffic_share.max]
@@ -154,16 +190,22 @@ deny contains result if {
 # title: Canary short of data
 # description: >-
 #   A metric series has fewer aligned samples in an arm than policy data
-#   requires, too few of the window's steps aligned in both arms, or no
-#   interval at all: too little evidence is never a pass.
+#   requires, too few of the window's steps aligned in both arms, too few
+#   events served in an arm, or no interval at all: too little evidence is
+#   never a pass.
 # custom:
 #   short_name: canary_data_short
-#   failure_msg: "canary: %s has %s canary and %s baseline samples over %s of the window (policy needs %s each over %s)"
+#   failure_msg: >-
+#     canary: %s has %s canary and %s baseline samples over %s of the window,
+#     from %s canary and %s baseline events (policy needs %s samples each over
+#     %s of it, and %s events)
 deny contains result if {
-	some record in lib.evidence.canary
+	some record in judged
 	some m in record.predicate.metrics
 	short_of_data(m)
-	params := [m.name, m.n.canary, m.n.baseline, m.coverage, settings.min_samples, settings.min_coverage]
+	events := [object.get(m, ["events", arm], null) | some arm in arms]
+	minima := [settings.min_samples, settings.min_coverage, object.get(settings.metrics, [m.name, "min_events"], 0)]
+	params := array.concat([m.name, m.n.canary, m.n.baseline, m.coverage], array.concat(events, minima))
 	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "canary")
 }
 
@@ -176,7 +218,7 @@ deny contains result if {
 #   short_name: canary_score_low
 #   failure_msg: "canary: %s per cent of comparisons are within tolerance; policy requires %s"
 deny contains result if {
-	some record in lib.evidence.canary
+	some record in judged
 	count(record.predicate.metrics) > 0
 	score(record) < settings.min_score
 	result := lib.result_helper_with_gate(rego.metadata.chain(), [score(record), settings.min_score], "canary")
