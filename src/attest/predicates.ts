@@ -250,6 +250,8 @@ export interface CanaryMetricResult {
   delta: number | null;
   ci: { low: number; high: number; level: number } | null;
   failBound: number | null;
+  /** For ratio metrics: each arm's pooled rate over the window and their difference (its interval is within ci). */
+  pooled?: { canary: number; baseline: number; delta: number };
   pValue: number | null;
   u?: number;
   verdict: GateVerdict;

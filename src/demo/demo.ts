@@ -321,7 +321,7 @@ async function demoCanaries(options: {
   const thresholds = canaryThresholdsFrom(policy);
   const end = Math.floor(options.now.getTime() / 60_000) * 60 - 120;
   const start = end - 1800;
-  const deployed: ArmTruth = { requestsPerSecond: 190, errorRate: 0.01, latency: { median: 0.12, sigma: 0.5, tailShare: 0.01, tailFactor: 3 }, feedbackRate: 0.05, positiveRate: 0.8, flagRate: 0.002 };
+  const deployed: ArmTruth = { requestsPerSecond: 190, errorRate: 0.01, latency: { median: 0.12, sigma: 0.5, tailShare: 0.01, tailFactor: 3 }, feedbackRate: 0.05, positiveRate: 0.8, flagRate: 0.001 };
   const truths: Record<'A' | 'B', ArmTruth> = { A: { ...deployed, requestsPerSecond: 10 }, B: { ...deployed, requestsPerSecond: 10, errorRate: 0.06 } };
   const outcomes = {} as Record<'A' | 'B', CanaryOutcome>;
   for (const name of ['A', 'B'] as const) {

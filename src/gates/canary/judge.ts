@@ -1,5 +1,6 @@
 import type { CanaryMetricResult, GateVerdict } from '../../attest/predicates.ts';
 import { hodgesLehmannShift, mannWhitneyU } from '../../stats/hypothesis-tests.ts';
+import { newcombeInterval } from '../../stats/intervals.ts';
 import { figure } from '../gate.ts';
 import { ARMS, type Arm, type CanaryPlan } from './plan.ts';
 import { alignSeries, metricSeries, trafficRequests, type AlignedSeries } from './samples.ts';
@@ -108,14 +109,28 @@ function judgeSeries(plan: CanaryPlan, series: AlignedSeries, config: CanaryMetr
   const candidate = median(y);
   const baseline = median(x);
   const allowed = scale === 'absolute' ? config.tolerance : Math.max(config.tolerance * Math.abs(baseline), config.floor ?? 0);
-  const { shift, ci } = hodgesLehmannShift(x, y, levels.level);
   const { u, pValue } = mannWhitneyU(y, x);
-  const failInterval = hodgesLehmannShift(x, y, 1 - 2 * levels.failAlpha).ci;
+  // A ratio is also judged on its pooled rate (events over the window, Newcombe's interval): per-step
+  // ratios of sparse events are mostly 0, where the Hodges-Lehmann interval collapses onto 0 and
+  // would pass a canary whose rate rose. Both must be within tolerance to pass; either beyond it
+  // fails, each then tested at half the look's error rate.
+  const pooled = series.hits === null || series.events === null ? undefined : pooledRates(series.hits, series.events);
+  const failAlpha = pooled === undefined ? levels.failAlpha : levels.failAlpha / 2;
+  const { shift, ci: shiftCI } = hodgesLehmannShift(x, y, levels.level);
+  const failIntervals = [hodgesLehmannShift(x, y, 1 - 2 * failAlpha).ci];
+  let ci = shiftCI;
+  if (pooled !== undefined) {
+    const pooledCI = newcombeInterval(pooled.canary.hits, pooled.canary.events, pooled.baseline.hits, pooled.baseline.events, levels.level);
+    ci = { low: Math.min(ci.low, pooledCI.low), high: Math.max(ci.high, pooledCI.high), level: levels.level };
+    failIntervals.push(newcombeInterval(pooled.canary.hits, pooled.canary.events, pooled.baseline.hits, pooled.baseline.events, 1 - 2 * failAlpha));
+  }
   // Worse is an increase for lower-is-better metrics, a decrease otherwise.
   const worse = config.direction === 'lower' ? 1 : -1;
-  const failBound = worse === 1 ? failInterval.low : failInterval.high;
+  const failBound = worse === 1 ? Math.max(...failIntervals.map((i) => i.low)) : Math.min(...failIntervals.map((i) => i.high));
   const betterBound = worse === 1 ? ci.high : ci.low;
-  const figures = { ...base, allowed, candidate, baseline, delta: shift, ci: { low: ci.low, high: ci.high, level: levels.level }, failBound: finite(failBound), pValue, u };
+  const pooledFigures =
+    pooled === undefined ? {} : { pooled: { canary: pooled.canary.hits / pooled.canary.events, baseline: pooled.baseline.hits / pooled.baseline.events, delta: pooled.canary.hits / pooled.canary.events - pooled.baseline.hits / pooled.baseline.events } };
+  const figures = { ...base, allowed, candidate, baseline, delta: shift, ci: { low: ci.low, high: ci.high, level: levels.level }, failBound: finite(failBound), pValue, u, ...pooledFigures };
   const change = `changed by ${figure(shift)} (CI ${figure(ci.low)} to ${figure(ci.high)}, p ${figure(pValue)}); policy allows ${figure(allowed)} (${config.direction} is better)`;
   if (short !== undefined) return { ...figures, ci: null, verdict: 'insufficient-evidence', reason: short };
   if (worse * failBound > allowed) return { ...figures, verdict: 'fail', reason: change };
@@ -136,6 +151,17 @@ function shortOfData(plan: CanaryPlan, series: AlignedSeries, config: CanaryMetr
     if (config.min_events !== undefined && series.events !== null && series.events[arm] < config.min_events) return `${figure(series.events[arm])} ${arm} events (policy needs ${config.min_events})`;
   }
   return undefined;
+}
+
+// Each arm's pooled numerator and events as whole counts, when both arms served events. Counts from
+// increase() are extrapolated to the step's edges and need not be whole: they are rounded.
+function pooledRates(hits: Record<Arm, number>, events: Record<Arm, number>): Record<Arm, { hits: number; events: number }> | undefined {
+  const whole = (arm: Arm) => {
+    const n = Math.round(events[arm]);
+    return { hits: Math.min(n, Math.max(0, Math.round(hits[arm]))), events: n };
+  };
+  const [canary, baseline] = [whole('canary'), whole('baseline')];
+  return canary.events > 0 && baseline.events > 0 ? { canary, baseline } : undefined;
 }
 
 function median(values: readonly number[]): number {

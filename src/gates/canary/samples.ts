@@ -28,6 +28,8 @@ export interface AlignedSeries extends MetricSeries {
   values: Record<Arm, number[]>;
   /** Each arm's events (requests, histogram count) over the aligned steps; null for value metrics. */
   events: Record<Arm, number> | null;
+  /** For ratio metrics, each arm's numerator summed over the aligned steps (errors, flags): with events, the pooled rate. */
+  hits: Record<Arm, number> | null;
   unaligned: Record<Arm, number>;
   noTraffic: Record<Arm, number>;
   notANumber: Record<Arm, number>;
@@ -77,6 +79,7 @@ export function alignSeries(plan: CanaryPlan, series: MetricSeries, config: Cana
   const noTraffic = zero();
   const notANumber = zero();
   const events = config.kind === 'value' ? null : zero();
+  const hits = config.kind === 'ratio' ? zero() : null;
   for (const arm of ARMS) {
     for (const t of times) {
       const sample = series.steps[arm].get(t)!;
@@ -85,12 +88,13 @@ export function alignSeries(plan: CanaryPlan, series: MetricSeries, config: Cana
       else {
         values[arm].push(sample.value);
         if (events !== null) events[arm] += sample.events ?? 0;
+        if (hits !== null) hits[arm] += sample.value * (sample.events ?? 0);
       }
     }
   }
   const aligned = new Set(times);
   const unaligned = { canary: [...canary.keys()].filter((t) => !aligned.has(t)).length, baseline: [...baseline.keys()].filter((t) => !aligned.has(t)).length };
-  return { ...series, values, events, unaligned, noTraffic, notANumber, coverage: Math.min(1, times.length / expectedSteps(plan)) };
+  return { ...series, values, events, hits, unaligned, noTraffic, notANumber, coverage: Math.min(1, times.length / expectedSteps(plan)) };
 }
 
 /** The requests each arm served over the window, summed over every series and step of the traffic query. */
