@@ -158,6 +158,7 @@ export function registerGate(program: Command, output: Output): void {
           output.err(`canary look ${index + 1}/${total} (${Math.round(100 * look.fraction)}%): ${judgement.verdict}, score ${Math.round(judgement.score)}; ${judgement.metrics.map((m) => `${describe(m)} ${m.verdict}`).join(', ')}`),
       };
       const outcome = await canaryGate(request, await gateContext(flags));
+      for (const warning of outcome.statement.predicate!.warnings ?? []) output.err(`canary: the metrics source warned: ${warning}`);
       if (outcome.rolledBack) output.err(`canary: rolled back (${outcome.statement.predicate!.rollback!.metric} failed)`);
       await finish(outcome, flags, output);
     });

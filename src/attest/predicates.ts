@@ -211,6 +211,8 @@ export interface CanaryPredicate extends GatePredicateBase<'canary'> {
   score: number;
   /** Set when a critical metric failed decisively and rollback was triggered. */
   rollback?: { metric: string; at: string };
+  /** Warnings the metrics source gave with its answers (Prometheus's warnings and infos). */
+  warnings?: string[];
   metrics: CanaryMetricResult[];
 }
 

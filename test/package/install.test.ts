@@ -77,7 +77,14 @@ describe('the packed package, installed outside the checkout', () => {
     expect(readFileSync(join(project, 'review.html'), 'utf8')).toContain('id="diff-summary"');
     const audit = gatehouse('approval', 'audit', ...demoPolicy, '--json');
     expect(audit.status, audit.stderr).toBe(0);
-    expect(JSON.parse(audit.stdout).approvers.map((approver: { approver: string }) => approver.approver)).toEqual(['approver-alice', 'approver-carol']);
+    expect(JSON.parse(audit.stdout).approvers.map((approver: { approver: string }) => approver.approver)).toEqual(['approver-alice', 'approver-bob', 'approver-carol']);
+    // The canary gate from the package, on the demo's recorded metrics (signed with the user's own key).
+    const recorded = JSON.parse(readFileSync(join(project, 'demo', 'canary-A.metrics.json'), 'utf8')) as { answers: Array<{ start: number; end: number; step: number }> };
+    const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+    const window = `${iso(recorded.answers[0]!.start - recorded.answers[0]!.step)}/${iso(recorded.answers[0]!.end)}`;
+    const canary = gatehouse('gate', 'canary', '--subject', summary.models.A, '--deployed', summary.models.deployed, '--metrics', join(project, 'demo', 'canary-A.metrics.json'), '--window', window, '--policy', summary.policy, '--policy-key', join(project, 'demo', 'policy-team.pub'), '--signing-key', join(project, 'me.key'), '--out', join(project, 'canary.sigstore.json'), '--report-dir', join(project, 'reports'));
+    expect(canary.status, canary.stderr).toBe(0);
+    expect(canary.stdout).toMatch(/canary: pass/);
   });
 
   it('validates with the schemas precompiled at build time, never loading the Ajv compiler, and still refuses what breaks them', () => {

@@ -68,6 +68,7 @@ export function evaluateCanary(evaluation: CanaryEvaluation, answers: readonly R
     looks: evaluation.looks.map((l) => ({ at: toRFC3339(l.at), fraction: l.fraction, alpha: l.alpha })),
     score: judgement.score,
     ...(evaluation.rollback === undefined ? {} : { rollback: { metric: evaluation.rollback.metric, at: toRFC3339(evaluation.rollback.at) } }),
+    ...(judgement.warnings.length === 0 ? {} : { warnings: judgement.warnings }),
     metrics: judgement.metrics,
   };
   const series = judgement.series.map((s) => ({ metric: describe({ name: s.metric, series: s.labels }), labels: s.labels, canary: s.values.canary, baseline: s.values.baseline }));

@@ -27,6 +27,8 @@ export interface CanaryJudgement {
   criticalFailure?: CanaryMetricResult;
   /** Each metric series' aligned samples, for the report. */
   series: AlignedSeries[];
+  /** Every warning the source gave with its answers, once each. */
+  warnings: string[];
 }
 
 /**
@@ -72,7 +74,8 @@ export function judgeCanary(plan: CanaryPlan, answers: readonly RangeAnswer[], l
   else if ((100 * (metrics.length - failed)) / metrics.length < plan.thresholds.min_score) verdict = 'fail';
   else verdict = 'insufficient-evidence';
   if (verdict !== 'pass' && criticalFailure === undefined && score < plan.thresholds.min_score) reasons.push(`score ${figure(score)} is below ${plan.thresholds.min_score}`);
-  return { verdict, reasons, score, trafficShare, requests, metrics, series, ...(criticalFailure === undefined ? {} : { criticalFailure }) };
+  const warnings = [...new Set(answers.flatMap((answer) => answer.warnings))];
+  return { verdict, reasons, score, trafficShare, requests, metrics, series, warnings, ...(criticalFailure === undefined ? {} : { criticalFailure }) };
 }
 
 /** A metric series as reasons name it: metric{labels}. */

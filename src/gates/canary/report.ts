@@ -32,6 +32,7 @@ export function formatCanaryReport(subject: { name: string; digest: string }, pr
   if (excluded.length > 0) {
     lines.push('', 'Steps left out (canary / baseline): ' + excluded.map((m) => `${markdownText(describe(m))}: unaligned ${m.excluded.unaligned.canary} / ${m.excluded.unaligned.baseline}, no traffic ${m.excluded.noTraffic.canary} / ${m.excluded.noTraffic.baseline}, NaN ${m.excluded.notANumber.canary} / ${m.excluded.notANumber.baseline}`).join('; ') + '.');
   }
+  if (predicate.warnings !== undefined) lines.push('', `The metrics source warned: ${predicate.warnings.map((w) => markdownText(w)).join('; ')}.`);
   if (predicate.rollback !== undefined) lines.push('', `**Rolled back** at ${predicate.rollback.at}: critical metric ${markdownText(predicate.rollback.metric)} failed.`);
   lines.push('', 'Per-step samples are treated as independent; traffic that drifts within the window (time of day, a warming cache) affects both arms alike only when they share it.');
   if (predicate.reasons.length > 0) lines.push('', '## Why', '', ...predicate.reasons.map((reason) => `- ${markdownText(reason)}`));

@@ -33,6 +33,15 @@ describe('judgeCanary', () => {
     });
   });
 
+  it('keeps the warnings the source gave, once each', async () => {
+    const start = 1_800_000_000;
+    const plan = canaryPlan(thresholds, start, start + 1800);
+    const simulated = simulatedSource(simulateTraffic({ start, end: start + 1800, scrapeSeconds: 15, seed: 1, arms: { canary: quiet, baseline: quiet } }), plan);
+    const warning = 'info: PromQL info: metric might not be a counter';
+    const source = { ...simulated, queryRange: async (query: Parameters<typeof simulated.queryRange>[0]) => ({ ...(await simulated.queryRange(query)), warnings: [warning] }) };
+    expect(judgeCanary(plan, await askAll(source, plan), { level: 0.95, failAlpha: 0.025 }).warnings).toEqual([warning]);
+  });
+
   describe('histogramQuantile', () => {
     it('interpolates within the bucket holding the rank, as Prometheus does, and reads no traffic and NaN apart', () => {
       const buckets = [{ le: 0.1, count: 50 }, { le: 0.5, count: 90 }, { le: 1, count: 100 }, { le: Infinity, count: 100 }];
