@@ -61,6 +61,12 @@ export async function signApproval(options: ApprovalSignOptions): Promise<Approv
   const subject = `sha256:${request.subjects.find((s) => s.startsWith('sha256:'))!.slice(7)}` as ArtifactDigest;
   const { predicate: asked } = request;
   const state = await chainState(engine, options.store, subject, asked.stage, asked.deployed as ArtifactDigest | null, options.evaluatedAt);
+  // Who decides comes first: someone who may not decide is told so whatever else is wrong with the approval.
+  // A key signer is known before anything is signed, so a refused approval is never signed; a keyless
+  // one only from its certificate, so it is checked on the signed bundle before it is stored.
+  const known = (options.signing.signer as { identity?: SignerIdentity }).identity;
+  const refuse = (approver: PolicySigner) => refuseApprover(approver, { request, state, approval, engine, at: options.evaluatedAt });
+  if (known !== undefined) refuse({ name: signerName(known), ids: engine.signers.idsFor(known) });
   const findings = options.findings ?? [];
   if (options.decision === 'approve') checkApprovable(request, coversEvidence(asked, reviewableEvidence(state.decision), state.records), findings);
   const predicate: ApprovalPredicate = {
@@ -79,11 +85,6 @@ export async function signApproval(options: ApprovalSignOptions): Promise<Approv
     justification: options.justification,
     ...(findings.length === 0 ? {} : { findings }),
   };
-  // Who decides: a key signer is known before anything is signed, so a refused approval is never signed;
-  // a keyless one only from its certificate, so it is checked on the signed bundle before it is stored.
-  const known = (options.signing.signer as { identity?: SignerIdentity }).identity;
-  const refuse = (approver: PolicySigner) => refuseApprover(approver, { request, state, approval, engine, at: options.evaluatedAt });
-  if (known !== undefined) refuse({ name: signerName(known), ids: engine.signers.idsFor(known) });
   const { statement, bundle } = await attestPredicate({ name: subject, digest: subject }, gateRegistry.get('approval')!.predicateType, predicate, options.signing);
   const bytes = serializeBundle(bundle);
   const approver = (await verifiedRecord(engine, bytes, 'the signed approval', options.evaluatedAt)).signer;
