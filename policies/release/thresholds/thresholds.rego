@@ -72,7 +72,7 @@ deny contains result if {
 	some m in metric_entries(record, name)
 	not within_tolerance(m, limit)
 	shown := [m.delta, object.get(m, ["ci", "low"], null), object.get(m, ["ci", "high"], null), shown_allowance(m, limit)]
-	figures := [lib.format_number(x) | some x in shown]
+	figures := [lib.show(x) | some x in shown]
 	params := [gate, name, figures[0], figures[1], figures[2], figures[3], limit.direction]
 	result := lib.result_helper_with_gate(rego.metadata.chain(), params, gate)
 }
