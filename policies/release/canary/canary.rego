@@ -13,13 +13,16 @@ import data.lib
 # The canary settings in policy data.
 settings := lib.thresholds("canary")
 
-# The label matcher that selects an arm, as the gate fills {{arm}} in.
-arm_matcher(arm) := sprintf("%s=\"%s\"", [settings.arms.label, settings.arms[arm]])
+# The label matcher that selects an arm, as the gate fills {{arm}} in: the
+# label's value as a PromQL string (backslash, quote and newline escaped).
+arm_matcher(arm) := sprintf("%s=\"%s\"", [settings.arms.label, promql_string(settings.arms[arm])])
+
+promql_string(value) := replace(replace(replace(value, `\`, `\\`), `"`, `\"`), "\n", `\n`)
 
 # A query template as sent for one arm.
 expand(template, arm) := replace(
 	replace(template, "{{arm}}", arm_matcher(arm)),
-	"{{step}}", sprintf("%ds", [settings.step_seconds]),
+	"{{step}}", sprintf("%ss", [lib.format_number(settings.step_seconds)]),
 )
 
 # The templates of a metric, in the order the gate sends them.
@@ -59,6 +62,28 @@ short_of_data(m) if m.n.baseline < settings.min_samples
 short_of_data(m) if m.coverage < settings.min_coverage
 
 short_of_data(m) if m.ci == null
+
+# The arms, as the gate names them.
+arms := ["canary", "baseline"]
+
+# Each query a canary record asked that policy data's templates do not give,
+# as [what it measures, arm, asked, expected]: a metric's, or the traffic's.
+unexpected_queries contains [m.name, arm, asked, expected] if {
+	some record in lib.evidence.canary
+	some m in record.predicate.metrics
+	some arm in arms
+	asked := m.queries[arm]
+	expected := expected_queries(object.get(settings.metrics, m.name, {"kind": "value", "query": "(none)"}), arm)
+	asked != expected
+}
+
+unexpected_queries contains ["traffic", arm, asked, expected] if {
+	some record in lib.evidence.canary
+	some arm in arms
+	asked := record.predicate.traffic.queries[arm]
+	expected := [expand(settings.traffic, arm)]
+	asked != expected
+}
 
 # METADATA
 # title: Canary window too short
@@ -108,21 +133,7 @@ deny contains result if {
 #   short_name: canary_query_unexpected
 #   failure_msg: "canary: %s on the %s arm was asked %s; policy data asks %s"
 deny contains result if {
-	some record in lib.evidence.canary
-	some m in record.predicate.metrics
-	some arm in ["canary", "baseline"]
-	expected := expected_queries(object.get(settings.metrics, m.name, {"kind": "value", "query": "(none)"}), arm)
-	m.queries[arm] != expected
-	params := [m.name, arm, m.queries[arm], expected]
-	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "canary")
-}
-
-deny contains result if {
-	some record in lib.evidence.canary
-	some arm in ["canary", "baseline"]
-	expected := [expand(settings.traffic, arm)]
-	record.predicate.traffic.queries[arm] != expected
-	params := ["traffic", arm, record.predicate.traffic.queries[arm], expected]
+	some params in unexpected_queries
 	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "canary")
 }
 
