@@ -3,9 +3,10 @@
 # description: >-
 #   The policy re-judges the canary from what it recorded: it asked the
 #   queries policy data names, at the step data sets, over a window long
-#   enough that ended after the approval; the canary's share of traffic is
-#   within bounds; every metric series has enough aligned samples; and the
-#   comparisons the policy itself finds within tolerance reach the score.
+#   enough that ended after the approval and before the canary was judged;
+#   the canary's share of traffic is within bounds; every metric series has
+#   enough aligned samples and events; and the comparisons the policy itself
+#   finds within tolerance reach the score.
 package release.canary
 
 import data.lib
@@ -63,6 +64,15 @@ short_of_data(m) if m.coverage < settings.min_coverage
 
 short_of_data(m) if m.ci == null
 
+short_of_data(m) if {
+	some arm in arms
+	not object.get(m, ["events", arm], 0) >= min_events(m.name)
+}
+
+# The fewest events (requests, histogram counts) each arm must have served for
+# a metric in the window; a value metric counts none.
+min_events(name) := object.get(settings.metrics[name], "min_events", 0) if settings.metrics[name].kind != "value"
+
 # The arms, as the gate names them.
 arms := ["canary", "baseline"]
 
@@ -113,6 +123,22 @@ deny contains result if {
 }
 
 # METADATA
+# title: Canary window ends after its judgement
+# description: >-
+#   The canary window ends after the time the canary was judged (no later
+#   than its witnessed signing): it cannot have seen that traffic, and an end
+#   put ahead would place a canary judged before the approval after it.
+# custom:
+#   short_name: canary_window_unseen
+#   failure_msg: "canary: the window ends at %s, after the canary was judged at %s"
+deny contains result if {
+	some record in lib.evidence.canary
+	record.window_ms.end > record.evaluated_at_ms
+	params := [record.predicate.window.end, record.predicate.evaluatedAt]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "canary")
+}
+
+# METADATA
 # title: Canary step differs from policy
 # description: The canary sampled at another step than policy data sets.
 # custom:
@@ -157,16 +183,22 @@ deny contains result if {
 # title: Canary short of data
 # description: >-
 #   A metric series has fewer aligned samples in an arm than policy data
-#   requires, too few of the window's steps aligned in both arms, or no
-#   interval at all: too little evidence is never a pass.
+#   requires, too few of the window's steps aligned in both arms, too few
+#   events served in an arm, or no interval at all: too little evidence is
+#   never a pass.
 # custom:
 #   short_name: canary_data_short
-#   failure_msg: "canary: %s has %s canary and %s baseline samples over %s of the window (policy needs %s each over %s)"
+#   failure_msg: >-
+#     canary: %s has %s canary and %s baseline samples over %s of the window,
+#     from %s canary and %s baseline events (policy needs %s samples each over
+#     %s of it, and %s events)
 deny contains result if {
 	some record in lib.evidence.canary
 	some m in record.predicate.metrics
 	short_of_data(m)
-	params := [m.name, m.n.canary, m.n.baseline, m.coverage, settings.min_samples, settings.min_coverage]
+	events := [object.get(m, ["events", arm], null) | some arm in arms]
+	minima := [settings.min_samples, settings.min_coverage, object.get(settings.metrics, [m.name, "min_events"], 0)]
+	params := array.concat([m.name, m.n.canary, m.n.baseline, m.coverage], array.concat(events, minima))
 	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "canary")
 }
 
