@@ -431,3 +431,33 @@ test_copies_of_a_bundle_name_the_same_statement if {
 	stray := array.concat([r | some r in attestations; r.predicate_type != f.request_type], [stranger])
 	codes(denials(stray)) == {"approval_request_missing"}
 }
+
+test_a_packet_that_leaves_out_the_canary_is_faithful if {
+	# The canary follows approval (a fact of the gate in data): approvers review every other gate.
+	f.gatehouse_data.gates.canary.follows_approval == true
+	reviewed := {"integrity", "provenance", "regression", "safety", "bias"}
+	{item.gate | some item in f.request_record.predicate.packet} == reviewed
+	count(denials(f.chain)) == 0
+}
+
+test_a_packet_naming_the_canary_is_no_request if {
+	canary := {"gate": "canary", "attestation": "sha256:canary-canary-gate", "verdict": "pass", "reports": []}
+	naming := f.request_patched({"packet": array.concat(f.packet, [canary])})
+	codes(denials(f.with_requests([naming]))) == {"approval_request_missing"}
+}
+
+test_without_the_fact_approvers_review_the_canary_too if {
+	ds := approval.deny with input as f.request("production", f.chain)
+		with data.gatehouse as json.remove(f.gatehouse_data, ["gates/canary/follows_approval"])
+	codes(ds) == {"approval_request_missing"}
+}
+
+test_a_canary_newer_than_the_request_does_not_make_it_stale if {
+	# Judged a second before the decision, long after the request: the request still covers what approvers review.
+	newer := {"evaluated_at_ms": f.now_ms - 1000, "window_ms": {"start": f.now_ms - 1801000, "end": f.now_ms - 1000}}
+	count(denials(f.patched("canary", newer))) == 0
+
+	# A reviewed gate judged as late does.
+	rerun := f.patched("regression", {"evaluated_at_ms": f.now_ms - 1000})
+	codes(denials(rerun)) == {"approval_request_missing"}
+}

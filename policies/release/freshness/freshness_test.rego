@@ -83,13 +83,13 @@ test_evaluated_after_signing if {
 	claimed := f.patched("canary", {"signed_at_ms": f.now_ms - 700000})
 	denials := freshness.deny with input as f.request("production", claimed) with data.gatehouse as f.gatehouse_data
 	[v.msg | some v in denials] == [concat("", [
-		"canary: attestation sha256:canary-canary-gate claims evaluation at 2027-01-15T07:50:00Z, ",
+		"canary: attestation sha256:canary-canary-gate claims evaluation at 2027-01-15T07:59:00Z, ",
 		"after its verified signing time",
 	])]
 }
 
 test_evaluated_before_signing_is_fine if {
-	witnessed := f.patched("canary", {"signed_at_ms": f.now_ms - 500000})
+	witnessed := f.patched("canary", {"signed_at_ms": f.now_ms - 30000})
 	count(freshness.deny) == 0 with input as f.request("production", witnessed) with data.gatehouse as f.gatehouse_data
 }
 
