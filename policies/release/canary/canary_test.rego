@@ -199,8 +199,15 @@ test_a_value_metric_counts_no_events if {
 test_no_interval_is_short_of_data_and_never_a_pass if {
 	ds := denials(metric_patched("latency_p99", {"ci": null}))
 	codes(ds) == {"canary_data_short", "canary_score_low"}
-	"canary: 75% of comparisons are within tolerance; policy requires 80%" in messages(ds)
+	score_message("75", "80") in messages(ds)
 }
+
+# The message of a score below the minimum (written with sprintf: a per cent
+# sign before a space reads as a formatting verb to the policy's checks).
+score_message(score, minimum) := sprintf(
+	"canary: %s%% of comparisons are within tolerance; policy requires %s%%",
+	[score, minimum],
+)
 
 # Five comparisons (latency on two routes), each claiming a pass: fields of
 # the ones named in failing changed so that the policy finds them beyond
@@ -234,14 +241,14 @@ test_a_score_of_exactly_the_minimum_passes if {
 
 test_a_score_just_below_the_minimum_denies if {
 	attestations := predicate_patched({"metrics": five_comparisons({"feedback_rate"}), "score": 100})
-	want := "canary: 80% of comparisons are within tolerance; policy requires 80.0001%"
+	want := score_message("80", "80.0001")
 	messages(denials_with(attestations, {"min_score": 80.0001})) == {want}
 }
 
 test_the_score_is_the_policys_not_the_records if {
 	# Both claim a pass and the record a score of 100: the policy finds three of five within tolerance.
 	attestations := predicate_patched({"metrics": five_comparisons({"feedback_rate", "latency_p99"}), "score": 100})
-	messages(denials(attestations)) == {"canary: 60% of comparisons are within tolerance; policy requires 80%"}
+	messages(denials(attestations)) == {score_message("60", "80")}
 }
 
 test_a_record_without_comparisons_has_no_score if {
