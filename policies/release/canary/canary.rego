@@ -5,8 +5,9 @@
 #   queries policy data names, at the step data sets, over a window long
 #   enough that ended after the approval and before the canary was judged;
 #   the canary's share of traffic is within bounds; every metric series has
-#   enough aligned samples and events; and the comparisons the policy itself
-#   finds within tolerance reach the score.
+#   enough aligned samples and events, and an interval at the policy's level;
+#   and the comparisons the policy itself finds within tolerance reach the
+#   score.
 package release.canary
 
 import data.lib
@@ -199,6 +200,24 @@ deny contains result if {
 	events := [object.get(m, ["events", arm], null) | some arm in arms]
 	minima := [settings.min_samples, settings.min_coverage, object.get(settings.metrics, [m.name, "min_events"], 0)]
 	params := array.concat([m.name, m.n.canary, m.n.baseline, m.coverage], array.concat(events, minima))
+	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "canary")
+}
+
+# METADATA
+# title: Canary interval at the wrong level
+# description: >-
+#   A comparison's interval is not at the level policy requires (the
+#   policy's level, 0.95 unless data sets another): a narrower interval
+#   would pass what the policy's would not.
+# custom:
+#   short_name: canary_interval_level_wrong
+#   failure_msg: "canary: %s interval is at level %s; policy requires %s"
+deny contains result if {
+	some record in lib.evidence.canary
+	some m in record.predicate.metrics
+	m.ci != null
+	object.get(m.ci, "level", null) != lib.rule_data("level")
+	params := [m.name, object.get(m.ci, "level", null), lib.rule_data("level")]
 	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "canary")
 }
 

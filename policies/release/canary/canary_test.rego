@@ -202,6 +202,25 @@ test_no_interval_is_short_of_data_and_never_a_pass if {
 	score_message("75", "80") in messages(ds)
 }
 
+test_an_interval_at_a_lower_level_denies if {
+	# At level 0.5 the interval is narrow enough to pass what the policy's 0.95 would not.
+	narrow := {"delta": 0.0017, "ci": {"low": 0.0015, "high": 0.0019, "level": 0.5}}
+	want := "canary: error_rate interval is at level 0.5; policy requires 0.95"
+	messages(denials(metric_patched("error_rate", narrow))) == {want}
+}
+
+test_an_interval_without_a_level_denies if {
+	levelless := json.remove(honest, ["predicate/metrics/0/ci/level"])
+	codes(denials(f.with_records("canary", [levelless]))) == {"canary_interval_level_wrong"}
+}
+
+test_the_level_is_the_policys if {
+	ds := canary.deny with input as f.request("production", f.chain)
+		with data.gatehouse as object.union(f.gatehouse_data, {"level": 0.99})
+	count(ds) == count(f.canary_metric_names)
+	codes(ds) == {"canary_interval_level_wrong"}
+}
+
 # The message of a score below the minimum (written with sprintf: a per cent
 # sign before a space reads as a formatting verb to the policy's checks).
 score_message(score, minimum) := sprintf(
