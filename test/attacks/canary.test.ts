@@ -164,6 +164,11 @@ describe('what it found', () => {
     denied(result, 'canary_data_short');
   });
 
+  it('denies a pass read from an interval at level 0.5, narrow enough to clear the tolerance', async () => {
+    const result = await decide(await forged((p) => Object.assign(metricOf(p, 'error_rate'), { delta: 0.0017, ci: { low: 0.0015, high: 0.0019, level: 0.5 } })));
+    expect(codes(result)).toEqual(['canary_interval_level_wrong']);
+  });
+
   it('denies a pass on a metric whose arms served too few events', async () => {
     const result = await decide(await forged((p) => (metricOf(p, 'error_rate').events = { canary: 400, baseline: 95_000 })));
     expect(codes(result)).toEqual(['canary_data_short']);

@@ -300,7 +300,8 @@ function variantsOf(record: JSONObject, requester: { name: string; ids: string[]
 // Canary records that each break one rule the canary is re-judged by: a
 // window a minute long, one ending when the approvals were signed, one ending
 // after the canary was judged; another step; a metric's and the traffic's
-// query edited; a trace of the traffic; a metric short of data; two
+// query edited; a trace of the traffic; a metric short of data; an interval
+// at a lower level; two
 // non-critical metrics beyond their tolerance (the score); the critical
 // error rate beyond its relative tolerance (metric_out_of_tolerance).
 function canaryVariants(record: JSONObject): JSONObject[] {
@@ -326,6 +327,7 @@ function canaryVariants(record: JSONObject): JSONObject[] {
     { predicate: { ...predicate, traffic: { ...traffic, queries: { ...(traffic['queries'] as JSONObject), baseline: ['vector(1)'] } } } },
     { predicate: { ...predicate, trafficShare: 0.0001 } },
     { predicate: withMetrics({ safety_flag_rate: { n: { canary: 5, baseline: 30 }, ci: null } }) },
+    { predicate: withMetrics({ positive_feedback_rate: { ci: { ...(metrics.find((x) => x['name'] === 'positive_feedback_rate')!['ci'] as JSONObject), level: 0.5 } } }) },
     { predicate: withMetrics({ latency_p99: beyond('latency_p99', 'lower'), positive_feedback_rate: beyond('positive_feedback_rate', 'higher') }) },
     { predicate: withMetrics({ error_rate: beyond('error_rate', 'lower') }) },
   ];
