@@ -5,29 +5,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canaryPredicate, signedApprovals } from '../support/chain.ts';
-import { bundleOf, cli, codes, COMMITTED_BUNDLE, makeWorld, POLICY_PUB, resigned, signWith, storeOf, tampered, verify, withPayload, type World } from './world.ts';
+import { bundleOf, cli, codes, COMMITTED_BUNDLE, makeWorld, POLICY_PUB, productionEvidence, resigned, signWith, storeOf, tampered, verify, withPayload, type World } from './world.ts';
 
 let world: World;
 let production: Record<string, Buffer>;
-let policyDigest: string;
 
 beforeAll(async () => {
   world = await makeWorld();
-  policyDigest = bundleOf(world, 'regression').statement.predicate!['policy'].digest;
-  const at = world.judgedAt.toISOString();
-  const base = (gate: string) => ({ gate, verdict: 'pass', evaluatedAt: at, engine: { name: 'gatehouse', version: 'test' }, reasons: [], policy: { digest: policyDigest }, thresholds: {}, evidence: [] });
-  const statement = (predicateType: string, predicate: object) => ({
-    _type: 'https://in-toto.io/Statement/v1' as const,
-    subject: [{ name: 'model-A', digest: { sha256: world.subject.slice(7) } }],
-    predicateType,
-    predicate: predicate as Record<string, any>,
-  });
-  // The canary follows the approvals: its window ends a minute after them.
-  const canary = await signWith('canary-controller', statement('https://gatehouse.dev/attestations/canary/v2', canaryPredicate(world.deployed, at, policyDigest.slice(7))));
-  // A production approval request over the staging chain (the canary is not reviewed: it follows), approved by two ML reviewers and a safety reviewer.
-  const approvals = await signedApprovals({ subject: world.subject, deployed: world.deployed, at, policy: policyDigest.slice(7), stage: 'production', gates: [...world.chain, { gate: 'canary', bytes: canary }] });
-  production = { 'canary.json': canary, ...Object.fromEntries(approvals.map((bundle) => [`${bundle.name.replace('approver-', '')}.json`, bundle.bytes])) };
+  // A production approval request over the staging chain, approved by two ML reviewers and a safety reviewer; then the canary.
+  production = await productionEvidence(world);
 }, 120_000);
 
 afterAll(() => world?.cleanup());

@@ -6,12 +6,15 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CanaryPredicate } from '../../src/attest/predicates.ts';
 import type { Statement } from '../../src/attest/statement.ts';
+import { gateRegistry } from '../../src/gates/registry.ts';
 import type { ArtifactDigest } from '../../src/digest/artifact.ts';
 import { readPrivateKey } from '../../src/keys/keys.ts';
 import { signStatement } from '../../src/sign/attest.ts';
 import { KeySigner } from '../../src/sign/key/key-signer.ts';
 import { main } from '../../cli/index.ts';
+import { canaryPredicate, canaryTimes, signedApprovals } from '../support/chain.ts';
 import { ROOT } from '../support/paths.ts';
 
 export const COMMITTED_BUNDLE = join(ROOT, 'bundles', 'gatehouse.tar.gz');
@@ -108,6 +111,41 @@ export function bundleOf(world: World, gate: string): ChainBundle {
   const found = world.chain.find((b) => b.gate === gate);
   if (found === undefined) throw new Error(`no ${gate} bundle in the chain`);
   return { ...found, statement: structuredClone(found.statement) };
+}
+
+/** The digest (sha256:<hex>) of the policy bundle the chain was judged under, as its regression evidence records it. */
+export function policyDigestOf(world: World): string {
+  return bundleOf(world, 'regression').statement.predicate!['policy'].digest;
+}
+
+/**
+ * Candidate A's canary statement as the canary controller makes it: run on
+ * live traffic after the production approvals (for half an hour from the
+ * chain's judgement, when productionEvidence approves), every figure within
+ * the committed policy's canary settings. `change` edits its predicate.
+ */
+export function canaryStatement(world: World, change: (predicate: CanaryPredicate) => void = () => {}): Statement<Record<string, any>> {
+  const predicate = canaryPredicate(world.deployed, canaryTimes(world.judgedAt.toISOString()), policyDigestOf(world).slice(7));
+  change(predicate);
+  return {
+    _type: 'https://in-toto.io/Statement/v1',
+    subject: [{ name: 'model-A', digest: { sha256: world.subject.slice(7) } }],
+    predicateType: gateRegistry.get('canary')!.predicateType,
+    predicate: predicate as unknown as Record<string, any>,
+  };
+}
+
+/**
+ * What production needs beside the staging chain, as files for storeOf's
+ * extra: an approval request for production over the staging chain,
+ * approved by two ML reviewers and a safety reviewer when the chain was
+ * judged (approval-alice.json, …), and then the canary (canary.json).
+ */
+export async function productionEvidence(world: World): Promise<Record<string, Buffer>> {
+  const at = world.judgedAt.toISOString();
+  const approvals = await signedApprovals({ subject: world.subject, deployed: world.deployed, at, policy: policyDigestOf(world).slice(7), stage: 'production', gates: world.chain });
+  const canary = await signWith('canary-controller', canaryStatement(world));
+  return { 'canary.json': canary, ...Object.fromEntries(approvals.map((bundle) => [`${bundle.name.replace('approver-', '')}.json`, bundle.bytes])) };
 }
 
 /** Signs a statement with a demo key, as an insider holding that key would. */

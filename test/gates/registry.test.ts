@@ -101,6 +101,12 @@ describe('policy data checked against the registry when a bundle is built', () =
       gates['regression']!['compares_with_deployed'] = false;
     });
     await expect(DecisionEngine.create(lax)).rejects.toMatchObject({ code: 'SCHEMA_INVALID', message: expect.stringMatching(/gates\.regression\.compares_with_deployed is false, but gatehouse's regression gate has true/) });
+    // Nor one saying the canary precedes approval, which would put it in the packet and judge it before the approval.
+    expect(committed.data['gatehouse'] as { gates: Record<string, unknown> }).toMatchObject({ gates: { canary: { follows_approval: true } } });
+    const early = resigned((gates) => {
+      delete gates['canary']!['follows_approval'];
+    });
+    await expect(DecisionEngine.create(early)).rejects.toMatchObject({ code: 'SCHEMA_INVALID', message: expect.stringMatching(/gates\.canary\.follows_approval is unset, but gatehouse's canary gate has true/) });
     const factless = resigned((gates) => {
       delete gates['regression']!['compares_with_deployed'];
       delete gates['regression']!['dataset_field'];

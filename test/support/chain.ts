@@ -1,7 +1,10 @@
 // A complete seven-gate chain of real signed attestations from the demo keys,
 // with figures inside the example policy's thresholds, for tests and benchmarks.
 import { createHash } from 'node:crypto';
-import type { GateName, GatePredicateBase } from '../../src/attest/predicates.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { CanaryMetricResult, CanaryPredicate, GateName, GatePredicateBase } from '../../src/attest/predicates.ts';
 import type { StoredBundle } from '../../src/store/store.ts';
 import type { ArtifactDigest } from '../../src/digest/artifact.ts';
 import { deriveSeed } from '../../src/gates/seed.ts';
@@ -11,13 +14,12 @@ import { packetDigests } from '../../src/approval/state.ts';
 import { sha256Hex } from '../../src/digest/sha256.ts';
 import { gateRegistry } from '../../src/gates/registry.ts';
 import { attestPredicate } from '../../src/sign/attest.ts';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
-import { expandTemplate, metricTemplates } from '../../src/gates/canary/plan.ts';
+import { reviewedGate } from '../../src/approval/state.ts';
+import { QUANTILE_METHOD } from '../../src/gates/canary/evaluate.ts';
+import { ARMS, armMatcher, expandTemplate, expectedSteps, metricTemplates } from '../../src/gates/canary/plan.ts';
+import { SEQUENTIAL_METHOD } from '../../src/gates/canary/sequential.ts';
 import type { CanaryThresholds } from '../../src/gates/canary/thresholds.ts';
 import { ROOT } from './paths.ts';
-import { reviewedGate } from '../../src/approval/state.ts';
 
 export const SAFETY_DATASET: ArtifactDigest = `sha256:${'5a'.repeat(32)}`;
 export const BIAS_DATASET: ArtifactDigest = `sha256:${'b1'.repeat(32)}`;
@@ -68,7 +70,83 @@ export function regressionPredicate(baseline: ArtifactDigest, at: string, policy
   });
 }
 
-/** Predicates for every automated gate of the chain (all but approval), judged at `at` under the policy bundle with sha256 `policy` (hex), with the demo key that signs each. */
+/** The canary settings of the example policy data (policies/data/thresholds.yaml). */
+export const EXAMPLE_CANARY: CanaryThresholds = (parse(readFileSync(join(ROOT, 'policies', 'data', 'thresholds.yaml'), 'utf8')) as { thresholds: { canary: CanaryThresholds } }).thresholds.canary;
+
+// Medians of the example canary metrics on the deployed model (an unknown metric's is 0.5).
+const CANARY_MEDIANS: Record<string, number> = { error_rate: 0.004, latency_p99: 0.8, positive_feedback_rate: 0.7, safety_flag_rate: 0.002 };
+
+/** When the chain's canary ran: from the approvals (`at`) for half an hour, judged a minute after it ended. */
+export function canaryTimes(at: string): { window: { start: string; end: string }; evaluatedAt: string } {
+  const start = Date.parse(at);
+  return { window: { start: rfc3339(start), end: rfc3339(start + 1_800_000) }, evaluatedAt: rfc3339(start + 1_860_000) };
+}
+
+/**
+ * A canary predicate as the gate records a pass under `thresholds` (the
+ * example data's by default): the queries exactly as the templates expand
+ * for each arm, every step of the window aligned in both arms, 5% of 100000
+ * requests on the canary, and each metric's shift and interval a small part
+ * of the change allowed (its interval a quarter of it either side of no
+ * change).
+ */
+export function canaryPredicate(deployed: ArtifactDigest, times: ReturnType<typeof canaryTimes>, policy: string, thresholds: CanaryThresholds = EXAMPLE_CANARY): CanaryPredicate {
+  const [start, end] = [Date.parse(times.window.start) / 1000, Date.parse(times.window.end) / 1000];
+  const steps = expectedSteps({ start, end, step: thresholds.step_seconds });
+  const requests = { canary: 5000, baseline: 95000 };
+  const queries = (templates: readonly string[]) => Object.fromEntries(ARMS.map((arm) => [arm, templates.map((t) => expandTemplate(t, thresholds, arm))])) as { canary: string[]; baseline: string[] };
+  const metrics = Object.entries(thresholds.metrics).map(([name, config]): CanaryMetricResult => {
+    const median = CANARY_MEDIANS[name] ?? 0.5;
+    const allowed = config.scale === 'absolute' ? config.tolerance : Math.max(config.tolerance * Math.abs(median), config.floor ?? 0);
+    const delta = allowed / 8;
+    return {
+      name,
+      series: {},
+      kind: config.kind,
+      ...(config.kind === 'histogram_quantile' ? { quantile: config.quantile } : {}),
+      critical: config.critical,
+      direction: config.direction,
+      scale: config.scale,
+      tolerance: config.tolerance,
+      ...(config.floor === undefined ? {} : { floor: config.floor }),
+      allowed,
+      queries: queries(metricTemplates(config).map(([, template]) => template)),
+      n: { canary: steps, baseline: steps },
+      events: config.kind === 'value' ? null : requests,
+      excluded: { unaligned: { canary: 0, baseline: 0 }, noTraffic: { canary: 0, baseline: 0 }, notANumber: { canary: 0, baseline: 0 } },
+      coverage: 1,
+      candidate: median + delta,
+      baseline: median,
+      delta,
+      ci: { low: delta - allowed / 4, high: delta + allowed / 4, level: 0.95 },
+      failBound: config.direction === 'lower' ? delta - allowed / 2 : delta + allowed / 2,
+      pValue: 0.6,
+      u: (steps * steps) / 2,
+      verdict: 'pass',
+    };
+  });
+  return {
+    ...base('canary', times.evaluatedAt, policy),
+    baseline: { digest: deployed },
+    window: times.window,
+    step: thresholds.step_seconds,
+    source: { kind: 'prometheus', url: 'http://prometheus.example:9090' },
+    arms: { canary: armMatcher(thresholds, 'canary'), baseline: armMatcher(thresholds, 'baseline') },
+    trafficShare: requests.canary / (requests.canary + requests.baseline),
+    traffic: { queries: queries([thresholds.traffic]), requests },
+    method: { test: 'mann-whitney-u', shift: 'hodges-lehmann', quantiles: QUANTILE_METHOD, sequential: SEQUENTIAL_METHOD },
+    looks: [{ at: times.evaluatedAt, fraction: 1, alpha: 0.025 }],
+    score: 100,
+    metrics,
+  };
+}
+
+/**
+ * Predicates for every automated gate of the chain (all but approval), with
+ * the demo key that signs each, under the policy bundle with sha256 `policy`
+ * (hex): the gates approvers review judged at `at`, the canary after them
+ * (canaryTimes).
+ */
 export function chainPredicates(subject: ArtifactDigest, deployed: ArtifactDigest, at: string, policy: string): Array<[GateName, string, GatePredicateBase<GateName>]> {
   return [
     ['integrity', 'integrity-gate', integrityPredicate(subject, at)],
@@ -93,49 +171,8 @@ export function chainPredicates(subject: ArtifactDigest, deployed: ArtifactDiges
       groups: [{ name: 'f', n: 30000 }, { name: 'm', n: 30000 }],
       minGroupSize: 100,
     })],
-    ['canary', 'canary-controller', canaryPredicate(deployed, at, policy)],
+    ['canary', 'canary-controller', canaryPredicate(deployed, canaryTimes(at), policy)],
   ];
-}
-
-/** The example policy's canary settings (policies/data/thresholds.yaml). */
-export const EXAMPLE_CANARY = (parse(readFileSync(join(ROOT, 'policies', 'data', 'thresholds.yaml'), 'utf8')) as { thresholds: { canary: CanaryThresholds } }).thresholds.canary;
-
-/**
- * A canary predicate judged under `policy` that the example policy accepts:
- * the exact queries its templates give, 30 samples per arm over a 30-minute
- * window ending a minute after `at` (when the chain's approvals are given:
- * the canary follows them), judged a minute later, every metric within
- * tolerance, 5% of traffic.
- */
-export function canaryPredicate(deployed: ArtifactDigest, at: string, policy: string): GatePredicateBase<GateName> {
-  const end = Date.parse(at) + 60_000;
-  const arms = (template: string) => ({ canary: [expandTemplate(template, EXAMPLE_CANARY, 'canary')], baseline: [expandTemplate(template, EXAMPLE_CANARY, 'baseline')] });
-  const metrics = Object.entries(EXAMPLE_CANARY.metrics).map(([name, config]) => {
-    const templates = metricTemplates(config).map(([, template]) => template);
-    const queries = { canary: templates.map((t) => expandTemplate(t, EXAMPLE_CANARY, 'canary')), baseline: templates.map((t) => expandTemplate(t, EXAMPLE_CANARY, 'baseline')) };
-    const baseline = config.direction === 'lower' ? 0.01 : 0.8;
-    return {
-      name, series: {}, kind: config.kind, ...(config.kind === 'histogram_quantile' ? { quantile: config.quantile } : {}), critical: config.critical, direction: config.direction, scale: config.scale, tolerance: config.tolerance, ...(config.floor === undefined ? {} : { floor: config.floor }),
-      allowed: Math.max(config.tolerance * baseline, config.floor ?? 0), queries, n: { canary: 30, baseline: 30 }, events: { canary: 18000, baseline: 342000 },
-      excluded: { unaligned: { canary: 0, baseline: 0 }, noTraffic: { canary: 0, baseline: 0 }, notANumber: { canary: 0, baseline: 0 } }, coverage: 1,
-      candidate: baseline, baseline, delta: 0, ci: { low: -0.0001, high: 0.0001, level: 0.95 }, failBound: -0.0001, pValue: 0.9, u: 450, verdict: 'pass',
-    };
-  });
-  return predicate({
-    ...base('canary', rfc3339(end + 60_000), policy),
-    evidence: [{ role: 'samples', digest: `sha256:${'5e'.repeat(32)}` }],
-    baseline: { digest: deployed },
-    window: { start: rfc3339(end - 1_800_000), end: rfc3339(end) },
-    step: EXAMPLE_CANARY.step_seconds,
-    source: { kind: 'prometheus', url: 'http://prometheus:9090' },
-    arms: { canary: 'track="canary"', baseline: 'track="baseline"' },
-    trafficShare: 0.05,
-    traffic: { queries: arms(EXAMPLE_CANARY.traffic), requests: { canary: 18000, baseline: 342000 } },
-    method: { test: 'mann-whitney-u', shift: 'hodges-lehmann', quantiles: 'linear interpolation within the bucket', sequential: 'one look' },
-    looks: [{ at: rfc3339(end + 60_000), fraction: 1, alpha: 0.025 }],
-    score: 100,
-    metrics,
-  });
 }
 
 /** One signed bundle of the chain: named by gate and signer, with the demo key and the predicate type it was signed with. */
@@ -153,14 +190,16 @@ export const CHAIN_APPROVERS = ['approver-alice', 'approver-bob', 'approver-caro
 
 /**
  * The chain as signed bundle bytes, one per attestation: every automated
- * gate, then an approval request for production over exactly their bundles
- * and the approvals of CHAIN_APPROVERS bound to it (signedApprovals).
+ * gate, then an approval request for production over exactly the bundles
+ * approvers review (all but the canary, which follows approval) and the
+ * approvals of CHAIN_APPROVERS bound to it (signedApprovals), all at `at`;
+ * the canary ran after them (canaryTimes).
  */
 export async function signedChain(subject: ArtifactDigest, deployed: ArtifactDigest, at: string, policy: string): Promise<ChainBundle[]> {
   const gates = await Promise.all(
     chainPredicates(subject, deployed, at, policy).map(async ([gate, key, value]) => ({ name: `${gate}-${key}`, gate, bytes: await signedGate(gate, key, subject, value), key, predicateType: gateRegistry.get(gate)!.predicateType })),
   );
-  return [...gates, ...(await signedApprovals({ subject, deployed, at, policy, stage: 'production', gates }))];
+  return [...gates, ...(await signedApprovals({ subject, deployed, at, policy, stage: 'production', gates: gates.filter(({ gate }) => reviewedGate(gate)) }))];
 }
 
 /**
@@ -181,7 +220,7 @@ export async function signedApprovals(options: {
 }): Promise<ChainBundle[]> {
   const { subject, at, policy } = options;
   // Each item as its attestation records it: gate, verdict, and the reports and evidence it names.
-  const packet = options.gates.filter(({ gate }) => reviewedGate(gate)).map(({ gate, bytes }) => {
+  const packet = options.gates.map(({ gate, bytes }) => {
     const predicate = JSON.parse(Buffer.from(JSON.parse(bytes.toString('utf8')).dsseEnvelope.payload, 'base64').toString('utf8')).predicate as GatePredicateBase;
     return { gate, attestation: `sha256:${sha256Hex(bytes)}`, verdict: predicate.verdict, reports: predicate.evidence };
   });

@@ -109,6 +109,17 @@ export async function runDifferential(options: { count: number; seed: number; ba
         cases.push({ data: material.data, input });
       }
     }
+    // Every replacement record once in the input as built, in place of the
+    // record it varies (beside the others when it varies none): the records
+    // made to break a rule (a deep review not done, each canary rule) break
+    // it without luck.
+    for (const replacement of material.replacements) {
+      const input = structuredClone(material.base);
+      const records = input['attestations'] as JSONValue[];
+      const index = records.findIndex((r) => (r as JSONObject)['id'] === (replacement as JSONObject)['id']);
+      records.splice(index < 0 ? records.length : index, index < 0 ? 0 : 1, structuredClone(replacement));
+      cases.push({ data: material.data, input });
+    }
     // Then generated inputs, five at a time under one data variant.
     while (cases.length < options.count) {
       const data = dataVariant(material, random);
@@ -252,8 +263,9 @@ async function materialFrom(engine: DecisionEngine, data: JSONObject): Promise<M
   // the evaluation it claims), and a provenance record
   // whose model signature named nobody.
   // Also: one dated after the evaluation time, a bias record with a group
-  // below the minimum size, an approval signed by the requester, and a
-  // request whose nonce draws a deep review its approvals did not do.
+  // below the minimum size, an approval signed by the requester, a request
+  // whose nonce draws a deep review its approvals did not do, and canaries
+  // each of whose records breaks one canary rule.
   const requester = verified.find((record) => record['predicate_type'] === APPROVAL_REQUEST_TYPE)?.['signer'] as { name: string; ids: string[] } | undefined;
   const variants = verified.flatMap((record): JSONObject[] => [
     { ...record, signed_at_ms: (record['evaluated_at_ms'] as number) + 60_000 },
@@ -280,26 +292,46 @@ function variantsOf(record: JSONObject, requester: { name: string; ids: string[]
     const deepReview = { ...(predicate['deepReview'] as JSONObject), draw: 0, selected: true, items: draw.ranking.slice(0, 3) };
     return [{ ...record, expected_draw: { ...draw, draw: 0 }, predicate: { ...predicate, deepReview } }];
   }
-  if (predicate['gate'] === 'canary') {
-    // Each canary rule's way to deny: a short window, one ended before the approvals or after the judgement, another step,
-    // an edited query, a traffic share out of bounds, too few samples, and every comparison beyond tolerance.
-    const window = record['window_ms'] as { start: number; end: number };
-    const metrics = predicate['metrics'] as JSONObject[];
-    const first = (patch: (m: JSONObject) => JSONObject) => metrics.map((m, i) => (i === 0 ? patch(m) : m));
-    const canary = (patch: JSONObject): JSONObject => ({ ...record, predicate: { ...predicate, ...patch } });
-    return [
-      { ...record, window_ms: { start: window.end - 60_000, end: window.end } },
-      { ...record, window_ms: { start: window.start - 7_200_000, end: window.end - 7_200_000 } },
-      { ...record, window_ms: { ...window, end: (record['evaluated_at_ms'] as number) + 60_000 } },
-      canary({ step: 15 }),
-      canary({ metrics: first((m) => ({ ...m, queries: { ...(m['queries'] as JSONObject), canary: ['vector(0)'] } })) }),
-      canary({ trafficShare: 0.9 }),
-      canary({ metrics: first((m) => ({ ...m, n: { canary: 3, baseline: 30 } })) }),
-      canary({ metrics: metrics.map((m) => ({ ...m, ci: { low: 0.9, high: 1, level: 0.95 } })) }),
-    ];
-  }
   if (predicate['gate'] === 'bias') return [{ ...record, predicate: { ...predicate, groups: [...(predicate['groups'] as JSONObject[]), { name: 'tiny', n: 3 }] } }];
+  if (predicate['gate'] === 'canary') return canaryVariants(record);
   return [];
+}
+
+// Canary records that each break one rule the canary is re-judged by: a
+// window a minute long, one ending when the approvals were signed, one ending
+// after the canary was judged; another step; a metric's and the traffic's
+// query edited; a trace of the traffic; a metric short of data; an interval
+// at a lower level; two
+// non-critical metrics beyond their tolerance (the score); the critical
+// error rate beyond its relative tolerance (metric_out_of_tolerance).
+function canaryVariants(record: JSONObject): JSONObject[] {
+  const predicate = record['predicate'] as JSONObject;
+  const window = record['window_ms'] as { start: number; end: number };
+  const approvedAt = Date.parse(JUDGED_AT);
+  const metrics = predicate['metrics'] as JSONObject[];
+  // The predicate with the named metrics changed.
+  const withMetrics = (changes: Record<string, JSONObject>): JSONObject => ({ ...predicate, metrics: metrics.map((m) => ({ ...m, ...(changes[m['name'] as string] ?? {}) })) });
+  const beyond = (m: string, direction: 'lower' | 'higher'): JSONObject => {
+    const allowed = metrics.find((x) => x['name'] === m)!['allowed'] as number;
+    const ci = direction === 'lower' ? { low: 2 * allowed, high: 3 * allowed, level: 0.95 } : { low: -3 * allowed, high: -2 * allowed, level: 0.95 };
+    return { delta: (ci.low + ci.high) / 2, ci };
+  };
+  const queries = (m: string) => metrics.find((x) => x['name'] === m)!['queries'] as { canary: string[]; baseline: string[] };
+  const traffic = predicate['traffic'] as JSONObject;
+  const variants: Array<Partial<JSONObject>> = [
+    { window_ms: { start: window.end - 60_000, end: window.end } },
+    { window_ms: { start: approvedAt - 1_800_000, end: approvedAt } },
+    { window_ms: { start: window.start, end: (record['evaluated_at_ms'] as number) + 60_000 } },
+    { predicate: { ...predicate, step: 30 } },
+    { predicate: withMetrics({ error_rate: { queries: { ...queries('error_rate'), canary: ['vector(0)', queries('error_rate').canary[1]!] } } }) },
+    { predicate: { ...predicate, traffic: { ...traffic, queries: { ...(traffic['queries'] as JSONObject), baseline: ['vector(1)'] } } } },
+    { predicate: { ...predicate, trafficShare: 0.0001 } },
+    { predicate: withMetrics({ safety_flag_rate: { n: { canary: 5, baseline: 30 }, ci: null } }) },
+    { predicate: withMetrics({ positive_feedback_rate: { ci: { ...(metrics.find((x) => x['name'] === 'positive_feedback_rate')!['ci'] as JSONObject), level: 0.5 } } }) },
+    { predicate: withMetrics({ latency_p99: beyond('latency_p99', 'lower'), positive_feedback_rate: beyond('positive_feedback_rate', 'higher') }) },
+    { predicate: withMetrics({ error_rate: beyond('error_rate', 'lower') }) },
+  ];
+  return variants.map((change) => ({ ...record, ...change }) as JSONObject);
 }
 
 // Strings that test formatting and escaping in both runtimes.

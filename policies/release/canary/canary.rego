@@ -5,8 +5,9 @@
 #   queries policy data names, at the step data sets, over a window long
 #   enough that ended after the approval and before the canary was judged;
 #   the canary's share of traffic is within bounds; every metric series has
-#   enough aligned samples and events; and the comparisons the policy itself
-#   finds within tolerance reach the score.
+#   enough aligned samples and events, and an interval at the policy's level;
+#   and the comparisons the policy itself finds within tolerance reach the
+#   score.
 package release.canary
 
 import data.lib
@@ -210,13 +211,31 @@ deny contains result if {
 }
 
 # METADATA
+# title: Canary interval at the wrong level
+# description: >-
+#   A comparison's interval is not at the level policy requires (the
+#   policy's level, 0.95 unless data sets another): a narrower interval
+#   would pass what the policy's would not.
+# custom:
+#   short_name: canary_interval_level_wrong
+#   failure_msg: "canary: %s interval is at level %s; policy requires %s"
+deny contains result if {
+	some record in judged
+	some m in record.predicate.metrics
+	m.ci != null
+	object.get(m.ci, "level", null) != lib.rule_data("level")
+	params := [m.name, object.get(m.ci, "level", null), lib.rule_data("level")]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "canary")
+}
+
+# METADATA
 # title: Canary score too low
 # description: >-
 #   Too few of the canary's comparisons are within tolerance, as the policy
 #   judges each from its interval.
 # custom:
 #   short_name: canary_score_low
-#   failure_msg: "canary: %s per cent of comparisons are within tolerance; policy requires %s"
+#   failure_msg: "canary: %s%% of comparisons are within tolerance; policy requires %s%%"
 deny contains result if {
 	some record in judged
 	count(record.predicate.metrics) > 0

@@ -199,8 +199,34 @@ test_a_value_metric_counts_no_events if {
 test_no_interval_is_short_of_data_and_never_a_pass if {
 	ds := denials(metric_patched("latency_p99", {"ci": null}))
 	codes(ds) == {"canary_data_short", "canary_score_low"}
-	"canary: 75 per cent of comparisons are within tolerance; policy requires 80" in messages(ds)
+	score_message("75", "80") in messages(ds)
 }
+
+test_an_interval_at_a_lower_level_denies if {
+	# At level 0.5 the interval is narrow enough to pass what the policy's 0.95 would not.
+	narrow := {"delta": 0.0017, "ci": {"low": 0.0015, "high": 0.0019, "level": 0.5}}
+	want := "canary: error_rate interval is at level 0.5; policy requires 0.95"
+	messages(denials(metric_patched("error_rate", narrow))) == {want}
+}
+
+test_an_interval_without_a_level_denies if {
+	levelless := json.remove(honest, ["predicate/metrics/0/ci/level"])
+	codes(denials(f.with_records("canary", [levelless]))) == {"canary_interval_level_wrong"}
+}
+
+test_the_level_is_the_policys if {
+	ds := canary.deny with input as f.request("production", f.chain)
+		with data.gatehouse as object.union(f.gatehouse_data, {"level": 0.99})
+	count(ds) == count(f.canary_metric_names)
+	codes(ds) == {"canary_interval_level_wrong"}
+}
+
+# The message of a score below the minimum (written with sprintf: a per cent
+# sign before a space reads as a formatting verb to the policy's checks).
+score_message(score, minimum) := sprintf(
+	"canary: %s%% of comparisons are within tolerance; policy requires %s%%",
+	[score, minimum],
+)
 
 # Five comparisons (latency on two routes), each claiming a pass: fields of
 # the ones named in failing changed so that the policy finds them beyond
@@ -234,17 +260,28 @@ test_a_score_of_exactly_the_minimum_passes if {
 
 test_a_score_just_below_the_minimum_denies if {
 	attestations := predicate_patched({"metrics": five_comparisons({"feedback_rate"}), "score": 100})
-	want := "canary: 80 per cent of comparisons are within tolerance; policy requires 80.0001"
+	want := score_message("80", "80.0001")
 	messages(denials_with(attestations, {"min_score": 80.0001})) == {want}
 }
 
 test_the_score_is_the_policys_not_the_records if {
 	# Both claim a pass and the record a score of 100: the policy finds three of five within tolerance.
 	attestations := predicate_patched({"metrics": five_comparisons({"feedback_rate", "latency_p99"}), "score": 100})
-	messages(denials(attestations)) == {"canary: 60 per cent of comparisons are within tolerance; policy requires 80"}
+	messages(denials(attestations)) == {score_message("60", "80")}
 }
 
 test_a_record_without_comparisons_has_no_score if {
 	# Nothing to score (the thresholds package reports every metric missing).
 	count(denials(predicate_patched({"metrics": []}))) == 0
+}
+
+test_a_canary_is_not_judged_for_a_stage_that_does_not_require_it if {
+	# A broken canary in the store neither blocks nor helps staging.
+	broken := predicate_patched({"step": 15, "trafficShare": 0.9})
+
+	# regal ignore:with-outside-test-context
+	staging := canary.deny with input as f.request("staging", broken)
+		with data.gatehouse as f.gatehouse_data
+	count(staging) == 0
+	codes(denials(broken)) == {"canary_step_mismatch", "canary_traffic_share"}
 }

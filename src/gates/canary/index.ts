@@ -56,6 +56,10 @@ export type CanaryOutcome = GateOutcome<CanaryPredicate> & { report: CanaryRepor
  */
 export async function canaryGate(request: CanaryGateRequest, context: GateContext): Promise<CanaryOutcome> {
   if ((request.window === undefined) === (request.watch === undefined)) throw new InputError({ code: 'USAGE', message: 'give exactly one of a window and a watch' });
+  // Traffic after the judgement is not there to judge; a window said to end later would place the canary after approvals it preceded (the policy denies it).
+  if (request.window !== undefined && request.window.end.getTime() > context.evaluatedAt.getTime()) {
+    throw new InputError({ code: 'USAGE', message: `the canary window ends at ${toRFC3339(request.window.end)}, after the canary is judged (${toRFC3339(context.evaluatedAt)})` });
+  }
   const thresholds = canaryThresholdsFrom(request.policy);
   const subject = await gateSubject(request.subject, context);
   const { policyDigest } = judgingContext(request.policy, context.evaluatedAt);
@@ -79,8 +83,6 @@ export async function canaryGate(request: CanaryGateRequest, context: GateContex
 
   if (request.window !== undefined) {
     const [start, end] = [seconds(request.window.start), seconds(request.window.end)];
-    // A window that has not ended yet holds data still to come: it is judged once it has.
-    if (request.window.end > context.evaluatedAt) throw new InputError({ code: 'USAGE', message: `the canary window ends at ${toRFC3339(request.window.end)}, after the evaluation time ${toRFC3339(context.evaluatedAt)}` });
     const plan = windowPlan(thresholds, start, end);
     const answers = await askAll(request.source, plan);
     const looks = [{ at: context.evaluatedAt, fraction: 1, alpha: spentAlphas([1], GATE_LEVEL)[0]! }];
