@@ -183,4 +183,18 @@ describe('what it found', () => {
     expect(result.json.violations.map((v: { msg: string }) => v.msg)).toEqual(['canary: 50% of comparisons are within tolerance; policy requires 80%']);
     denied(result, 'canary_score_low');
   });
+
+  it('denies window shopping: a pass over a later window does not replace a canary that failed since the approvals', async () => {
+    const failed = await signWith('canary-controller', canaryStatement(world, (p) => {
+      // The same canary, four minutes earlier: it failed on its error rate and was rolled back.
+      p.window = { start: at(-4), end: at(26) };
+      p.evaluatedAt = at(27);
+      p.looks = [{ at: at(27), fraction: 1, alpha: 0.025 }];
+      p.verdict = 'fail';
+      p.reasons = ['error_rate: changed by 0.05 (CI 0.04 to 0.06)'];
+      p.rollback = { metric: 'error_rate', at: at(27) };
+    }));
+    const result = await verify(world, storeOf(world, { extra: { ...production, 'canary-failed.json': failed } }), ['--at', at(45)], 'production');
+    denied(result, 'canary_failed');
+  });
 });

@@ -330,6 +330,7 @@ function canaryVariants(record: JSONObject): JSONObject[] {
     { predicate: withMetrics({ positive_feedback_rate: { ci: { ...(metrics.find((x) => x['name'] === 'positive_feedback_rate')!['ci'] as JSONObject), level: 0.5 } } }) },
     { predicate: withMetrics({ latency_p99: beyond('latency_p99', 'lower'), positive_feedback_rate: beyond('positive_feedback_rate', 'higher') }) },
     { predicate: withMetrics({ error_rate: beyond('error_rate', 'lower') }) },
+    { predicate: { ...predicate, verdict: 'fail', reasons: ['error_rate rose'] } },
   ];
   return variants.map((change) => ({ ...record, ...change }) as JSONObject);
 }

@@ -242,3 +242,22 @@ deny contains result if {
 	score(record) < settings.min_score
 	result := lib.result_helper_with_gate(rego.metadata.chain(), [score(record), settings.min_score], "canary")
 }
+
+# METADATA
+# title: Canary failed since the approval
+# description: >-
+#   A canary of this model failed after the approval the decision counts. A
+#   later canary over another window does not replace it (no window shopping
+#   after a rollback): the approvers approve again, after the failure, before
+#   another canary counts.
+# custom:
+#   short_name: canary_failed
+#   failure_msg: "canary: the canary whose window ended at %s failed (%s); approve again before another canary counts"
+deny contains result if {
+	"canary" in lib.required_gates
+	some record in lib.acceptable.canary
+	record.predicate.verdict == "fail"
+	record.window_ms.end > latest_approval_ms
+	params := [record.predicate.window.end, concat("; ", record.predicate.reasons)]
+	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "canary")
+}

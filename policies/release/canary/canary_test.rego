@@ -285,3 +285,24 @@ test_a_canary_is_not_judged_for_a_stage_that_does_not_require_it if {
 	count(staging) == 0
 	codes(denials(broken)) == {"canary_step_mismatch", "canary_traffic_share"}
 }
+
+# A canary of the same model that failed three minutes before the honest one, after the approvals.
+failed_canary := object.union(honest, {
+	"id": "sha256:canary-failed",
+	"evaluated_at_ms": honest.evaluated_at_ms - 180000,
+	"window_ms": {"start": honest.window_ms.start - 180000, "end": honest.window_ms.end - 180000},
+	"predicate": object.union(honest.predicate, {"verdict": "fail", "reasons": ["error_rate rose"]}),
+})
+
+test_a_canary_failed_since_the_approval_stands_against_a_later_pass if {
+	codes(denials(array.concat(f.chain, [failed_canary]))) == {"canary_failed"}
+}
+
+test_a_canary_failed_before_the_approval_does_not if {
+	# It ended before the approvals were given (ten minutes before the decision): approved again since.
+	earlier := object.union(failed_canary, {
+		"evaluated_at_ms": f.now_ms - 650000,
+		"window_ms": {"start": f.now_ms - 2500000, "end": f.now_ms - 700000},
+	})
+	count(denials(array.concat(f.chain, [earlier]))) == 0
+}
