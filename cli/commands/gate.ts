@@ -133,13 +133,14 @@ export function registerGate(program: Command, output: Output): void {
     .option('--watch', 'watch the canary as it runs from now, looking at intervals, and roll back at the first decisive critical failure')
     .option('--duration <time>', 'with --watch: how long the canary runs (e.g. 30m, 2h)')
     .option('--interval <time>', 'with --watch: time between looks', '5m')
+    .option('--since <rfc3339>', 'with --watch: when the canary began (default: now); looks already due are taken at once')
     .addOption(new Option('--rollback-webhook <url>', 'POST the rollback event here (retried)').conflicts('rollbackCommand'))
     .option('--rollback-command <cmd>', 'run this shell command to roll back (the event on stdin, GATEHOUSE_* variables)')
     .action(async (flags: OutputFlags & SigningFlags & CanaryFlags) => {
       if ((flags.prometheus === undefined) === (flags.metrics === undefined)) throw new InputError({ code: 'USAGE', message: 'pass exactly one of --prometheus URL and --metrics FILE' });
       if ((flags.window === undefined) === (flags.watch !== true)) throw new InputError({ code: 'USAGE', message: 'pass exactly one of --window START/END and --watch --duration TIME' });
       if (flags.watch === true && flags.duration === undefined) throw new InputError({ code: 'USAGE', message: '--watch needs --duration' });
-      if (flags.watch !== true && flags.duration !== undefined) throw new InputError({ code: 'USAGE', message: '--duration goes with --watch' });
+      if (flags.watch !== true && (flags.duration !== undefined || flags.since !== undefined)) throw new InputError({ code: 'USAGE', message: '--duration and --since go with --watch' });
       const deployed = parseDigest(flags.deployed, '--deployed');
       const window = flags.window === undefined ? undefined : parseWindow(flags.window);
       const [policy, { canaryGate }, source] = await Promise.all([loadPolicy(flags), import('../../src/gates/canary/index.ts'), metricsSource(flags)]);
@@ -151,7 +152,7 @@ export function registerGate(program: Command, output: Output): void {
         source,
         policy,
         ...(window === undefined ? {} : { window }),
-        ...(flags.watch === true ? { watch: { durationSeconds: durationSeconds(flags.duration!, '--duration'), intervalSeconds: durationSeconds(flags.interval, '--interval') } } : {}),
+        ...(flags.watch === true ? { watch: { durationSeconds: durationSeconds(flags.duration!, '--duration'), intervalSeconds: durationSeconds(flags.interval, '--interval'), ...(flags.since === undefined ? {} : { start: parseTime(flags.since, '--since') }) } } : {}),
         ...(rollback === undefined ? {} : { rollback }),
         // One line per look on stderr, terminal or CI log alike: looks are minutes apart.
         onLook: (look: { fraction: number }, index: number, total: number, judgement: { verdict: string; score: number; metrics: Array<{ name: string; series: Record<string, string>; verdict: string }> }) =>
@@ -173,6 +174,7 @@ interface CanaryFlags extends JudgedFlags {
   watch?: boolean;
   duration?: string;
   interval: string;
+  since?: string;
   rollbackWebhook?: string;
   rollbackCommand?: string;
 }

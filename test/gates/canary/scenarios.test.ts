@@ -261,7 +261,7 @@ describe('canary gate against a real Prometheus', () => {
     expect(await ctx.store.subjects()).toEqual([SUBJECT]);
   });
 
-  it('gatehouse gate canary signs the verdict from the command line, and exits 1 on a failing canary', () => {
+  it('gatehouse gate canary signs the verdict from the command line, exits 1 on a failing canary, and rolls back a watched one by its command', () => {
     const run = (name: Scenario, dir: string) => {
       const start = slot(name) + 300;
       const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000', '');
@@ -281,6 +281,21 @@ describe('canary gate against a real Prometheus', () => {
       expect(fail.stdout).toMatch(/canary: fail/);
       expect(fail.stdout).toMatch(/safety_flag_rate: changed by/);
       expect(JSON.parse(readFileSync(join(dir, 'safetyFlags.sigstore.json'), 'utf8')).dsseEnvelope).toBeDefined();
+      // --watch from the command line over a canary that began before the watcher: the looks already due
+      // are taken at once, and the first decisive failure of a critical metric runs the rollback command.
+      const start = slot('watchSpike') + 300;
+      const event = join(dir, 'rollback-event.json');
+      const watched = gatehouse([
+        'gate', 'canary', '--subject', SUBJECT, '--deployed', DEPLOYED, '--prometheus', prometheus.url, '--watch', '--since', new Date(start * 1000).toISOString(), '--duration', '30m', '--interval', '5m',
+        '--rollback-command', `cat > '${event}'`, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--signing-key', join(KEYS, 'canary-controller.key'), '--out', join(dir, 'watched.sigstore.json'), '--report-dir', join(dir, 'reports'),
+      ]);
+      expect(watched.status, watched.stderr).toBe(1);
+      expect(watched.stderr).toMatch(/canary look 1\/6 \(17%\): insufficient-evidence/);
+      expect(watched.stderr).toMatch(/canary: rolled back \(error_rate failed\)/);
+      expect(JSON.parse(readFileSync(event, 'utf8'))).toMatchObject({ event: 'gatehouse.canary.rollback', subject: SUBJECT, deployed: DEPLOYED, metric: 'error_rate' });
+      const signed = JSON.parse(Buffer.from(JSON.parse(readFileSync(join(dir, 'watched.sigstore.json'), 'utf8')).dsseEnvelope.payload, 'base64').toString('utf8')).predicate as CanaryPredicate;
+      expect(signed.verdict).toBe('fail');
+      expect(signed.rollback?.metric).toBe('error_rate');
       const usage = gatehouse(['gate', 'canary', '--subject', SUBJECT, '--deployed', DEPLOYED, '--prometheus', prometheus.url, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--signing-key', join(KEYS, 'canary-controller.key'), '--out', join(dir, 'x.json')]);
       expect(usage.status).toBe(2);
       expect(usage.stderr).toMatch(/exactly one of --window START\/END and --watch/);
