@@ -79,12 +79,13 @@ test_old_or_misplaced_evidence_beside_good_evidence_is_allowed if {
 }
 
 test_break_glass_allows_and_is_reported if {
-	override := f.break_glass_record("erin", 60000)
+	# Given before the canary ended, whose traffic it admitted.
+	override := f.break_glass_record("erin", 1200000)
 	attestations := array.concat(f.with_records("approval", []), [override])
 	result := decision.result with input as f.request("production", attestations) with data.gatehouse as f.gatehouse_data
 	result.allowed
 	result.break_glass == [{
-		"attestation": "sha256:break-glass-erin-60000",
+		"attestation": "sha256:break-glass-erin-1200000",
 		"signer": "key:SHA256:erin",
 		"reason": "incident 42: rollback blocked",
 		"at": "2027-01-15T07:59:00Z",

@@ -42,8 +42,13 @@ else := [config.query]
 # The queries policy data makes of a metric for one arm.
 expected_queries(config, arm) := [expand(t, arm) | some t in templates(config)]
 
-# The newest approval counted for this decision, in milliseconds.
-latest_approval_ms := max({lib.record_time_ms(r) | some r in lib.evidence.approval})
+# The newest approval counted for this decision, or break-glass override
+# standing in for approvals, in milliseconds: the canary's traffic follows it.
+latest_approval_ms := max(approval_times | override_times)
+
+approval_times contains lib.record_time_ms(r) if some r in lib.evidence.approval
+
+override_times contains lib.record_time_ms(r) if some r in lib.break_glass
 
 # A comparison the policy finds within its tolerance (as the thresholds package judges it).
 comparison_passes(m) if {

@@ -80,10 +80,14 @@ test_an_approval_counts_from_its_witnessed_signing_time if {
 	codes(denials(attestations)) == {"canary_before_approval"}
 }
 
-test_without_approvals_there_is_nothing_to_follow if {
-	# A break-glass override stands in for the approvals: no approval time to compare with.
-	attestations := array.concat(f.with_records("approval", []), [f.break_glass_record("erin", 60000)])
-	count(denials(attestations)) == 0
+test_a_break_glass_override_is_followed_like_the_approvals_it_stands_in_for if {
+	# Before the canary ended: the override admitted its traffic.
+	before := array.concat(f.with_records("approval", []), [f.break_glass_record("erin", 1200000)])
+	count(denials(before)) == 0
+
+	# A minute before the decision, after the canary ended: the canary ran on traffic nobody admitted.
+	after := array.concat(f.with_records("approval", []), [f.break_glass_record("erin", 60000)])
+	codes(denials(after)) == {"canary_before_approval"}
 }
 
 test_a_window_ending_when_judged_passes if {
