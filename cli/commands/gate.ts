@@ -5,6 +5,8 @@ import { parseDigest } from '../../src/digest/artifact.ts';
 import { prepareOutputFile, writeFileAtomic } from '../../src/io/atomic.ts';
 import { REPORT_FORMATS, parseReportRequest } from '../../src/io/report-formats.ts';
 import type { GateContext, GateOutcome } from '../../src/gates/workflow.ts';
+import type { CanaryLook } from '../../src/gates/canary/evaluate.ts';
+import type { CanaryJudgement } from '../../src/gates/canary/judge.ts';
 import { ExitError, EXIT } from '../exit.ts';
 import { addSigningOptions, addStoreOption, collect, loadPolicy, parseTime, signingFrom, storeFrom, type SigningFlags, type StoreFlags } from '../options.ts';
 import { appendStepSummary, printJSON, type Output } from '../output.ts';
@@ -155,7 +157,7 @@ export function registerGate(program: Command, output: Output): void {
         ...(flags.watch === true ? { watch: { durationSeconds: durationSeconds(flags.duration!, '--duration'), intervalSeconds: durationSeconds(flags.interval, '--interval'), ...(flags.since === undefined ? {} : { start: parseTime(flags.since, '--since') }) } } : {}),
         ...(rollback === undefined ? {} : { rollback }),
         // One line per look on stderr, terminal or CI log alike: looks are minutes apart.
-        onLook: (look: { fraction: number }, index: number, total: number, judgement: { verdict: string; score: number; metrics: Array<{ name: string; series: Record<string, string>; verdict: string }> }) =>
+        onLook: (look: CanaryLook, index: number, total: number, judgement: CanaryJudgement) =>
           output.err(`canary look ${index + 1}/${total} (${Math.round(100 * look.fraction)}%): ${judgement.verdict}, score ${Math.round(judgement.score)}; ${judgement.metrics.map((m) => `${describe(m)} ${m.verdict}`).join(', ')}`),
       };
       const outcome = await canaryGate(request, await gateContext(flags));

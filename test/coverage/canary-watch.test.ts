@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CanaryPredicate } from '../../src/attest/predicates.ts';
 import { simulateTraffic, simulatedSource, type ArmTruth } from '../../src/demo/canary-traffic.ts';
-import { canaryGate, type Clock } from '../../src/gates/canary/index.ts';
+import { canaryGate, type CanaryGateRequest, type Clock } from '../../src/gates/canary/index.ts';
 import { canaryPlan } from '../../src/gates/canary/plan.ts';
 import type { CanaryThresholds } from '../../src/gates/canary/thresholds.ts';
 import type { GateSink } from '../../src/gates/workflow.ts';
@@ -46,11 +46,17 @@ async function falseAlarms(policy: VerifiedPolicyBundle): Promise<number> {
     let now = start * 1000;
     const clock: Clock = { now: () => now, sleep: async (ms) => void (now += ms) };
     const source = simulatedSource(traffic, canaryPlan(thresholds, start, start + 1800));
+    // A false alarm: some look found the (unchanged) critical metric decisively worse, where the watch stops.
+    let alarmed = false;
+    const onLook: NonNullable<CanaryGateRequest['onLook']> = (_look, _index, _total, judgement) => void (alarmed ||= judgement.criticalFailure !== undefined);
     const outcome = await canaryGate(
-      { subject: `sha256:${'a'.repeat(64)}`, deployed: `sha256:${'d'.repeat(64)}`, source, policy, watch: { start: new Date(start * 1000), durationSeconds: 1800, intervalSeconds: 1800 / LOOKS, clock } },
+      { subject: `sha256:${'a'.repeat(64)}`, deployed: `sha256:${'d'.repeat(64)}`, source, policy, watch: { start: new Date(start * 1000), durationSeconds: 1800, intervalSeconds: 1800 / LOOKS, clock }, onLook },
       { evaluatedAt: new Date(now), signing, sink: discard },
     );
-    if ((outcome.statement.predicate as CanaryPredicate).rollback !== undefined) alarms++;
+    if (alarmed) {
+      alarms++;
+      expect((outcome.statement.predicate as CanaryPredicate).verdict).toBe('fail');
+    }
   }
   return alarms;
 }

@@ -85,6 +85,10 @@ describe('the packed package, installed outside the checkout', () => {
     const canary = gatehouse('gate', 'canary', '--subject', summary.models.A, '--deployed', summary.models.deployed, '--metrics', join(project, 'demo', 'canary-A.metrics.json'), '--window', window, '--policy', summary.policy, '--policy-key', join(project, 'demo', 'policy-team.pub'), '--signing-key', join(project, 'me.key'), '--out', join(project, 'canary.sigstore.json'), '--report-dir', join(project, 'reports'));
     expect(canary.status, canary.stderr).toBe(0);
     expect(canary.stdout).toMatch(/canary: pass/);
+    // The whole chain to production, decided from the package: every gate, the production approvals and the canary.
+    const production = gatehouse('verify', '--subject', summary.models.A, '--stage', 'production', '--deployed', summary.models.deployed, ...demoPolicy);
+    expect(production.status, production.stdout + production.stderr).toBe(0);
+    expect(production.stdout).toMatch(/^ALLOWED: /);
   });
 
   it('validates with the schemas precompiled at build time, never loading the Ajv compiler, and still refuses what breaks them', () => {

@@ -29,8 +29,6 @@ export interface CanaryEvaluation {
   sequential: string;
   level: number;
   config: Omit<JudgedConfig, 'thresholds'>;
-  /** Set when this look triggered rollback. */
-  rollback?: { metric: string; at: Date };
 }
 
 /** The full canary report beside the attestation: the judgement and every aligned sample it was made from. */
@@ -67,7 +65,6 @@ export function evaluateCanary(evaluation: CanaryEvaluation, answers: readonly R
     method: { test: 'mann-whitney-u', shift: 'hodges-lehmann', quantiles: QUANTILE_METHOD, sequential: evaluation.sequential },
     looks: evaluation.looks.map((l) => ({ at: toRFC3339(l.at), fraction: l.fraction, alpha: l.alpha })),
     score: judgement.score,
-    ...(evaluation.rollback === undefined ? {} : { rollback: { metric: evaluation.rollback.metric, at: toRFC3339(evaluation.rollback.at) } }),
     ...(judgement.warnings.length === 0 ? {} : { warnings: judgement.warnings }),
     metrics: judgement.metrics,
   };

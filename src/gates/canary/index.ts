@@ -14,9 +14,6 @@ import { spentAlphas, SEQUENTIAL_METHOD } from './sequential.ts';
 import type { MetricsSource, RangeAnswer } from './source.ts';
 import { canaryThresholdsFrom } from './thresholds.ts';
 
-export { canaryPlan } from './plan.ts';
-export { judgeCanary } from './judge.ts';
-
 /** A clock the watch loop reads and waits on (a test injects one that jumps). */
 export interface Clock {
   now(): number;
@@ -63,7 +60,7 @@ export async function canaryGate(request: CanaryGateRequest, context: GateContex
   const thresholds = canaryThresholdsFrom(request.policy);
   const subject = await gateSubject(request.subject, context);
   const { policyDigest } = judgingContext(request.policy, context.evaluatedAt);
-  const evaluate = (plan: CanaryPlan, answers: RangeAnswer[], looks: CanaryLook[], rollback?: { metric: string; at: Date }) => {
+  const evaluate = (plan: CanaryPlan, answers: RangeAnswer[], looks: CanaryLook[]) => {
     const evaluation: CanaryEvaluation = {
       plan,
       source: request.source.description,
@@ -72,7 +69,6 @@ export async function canaryGate(request: CanaryGateRequest, context: GateContex
       sequential: SEQUENTIAL_METHOD,
       level: GATE_LEVEL,
       config: { evaluatedAt: toRFC3339(looks.at(-1)!.at), policyDigest },
-      ...(rollback === undefined ? {} : { rollback }),
     };
     return evaluateCanary(evaluation, answers);
   };
@@ -116,13 +112,14 @@ export async function canaryGate(request: CanaryGateRequest, context: GateContex
     request.onLook?.(look, index, times.length, judgement);
     const failure = judgement.criticalFailure;
     if (failure !== undefined) {
+      // Without a rollback action the watch still stops here and signs the fail, naming no rollback.
+      if (request.rollback === undefined) return sign(report, false);
       let rollbackError: unknown;
-      if (request.rollback !== undefined) {
-        const event = { event: 'gatehouse.canary.rollback' as const, subject: subject.digest, deployed: request.deployed, metric: failure.name, at: toRFC3339(look.at), reason: failure.reason ?? 'failed', evidence: failure };
-        await triggerRollback(request.rollback, event).catch((error: unknown) => void (rollbackError = error));
-      }
+      const event = { event: 'gatehouse.canary.rollback' as const, subject: subject.digest, deployed: request.deployed, metric: failure.name, at: toRFC3339(look.at), reason: failure.reason ?? 'failed', evidence: failure };
+      await triggerRollback(request.rollback, event).catch((error: unknown) => void (rollbackError = error));
       // The fail is signed whether or not the rollback went through; a rollback that did not is then reported as the error it is.
-      const outcome = await sign(evaluate(plan, answers, looks, { metric: failure.name, at: look.at }).report, true);
+      const rolledBack = { ...report, predicate: { ...report.predicate, rollback: { metric: failure.name, at: toRFC3339(look.at) } } };
+      const outcome = await sign(rolledBack, true);
       if (rollbackError !== undefined) throw rollbackError;
       return outcome;
     }

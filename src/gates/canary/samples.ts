@@ -1,4 +1,5 @@
 import { canonicalize } from '../../canonical/json.ts';
+import { InputError } from '../../error.ts';
 import { ARMS, expectedSteps, type Arm, type CanaryPlan, type QueryRole } from './plan.ts';
 import type { RangeAnswer, RangeSeries } from './source.ts';
 import type { CanaryMetricConfig } from './thresholds.ts';
@@ -54,12 +55,18 @@ export function metricSeries(plan: CanaryPlan, answers: readonly RangeAnswer[], 
   const armLabel = plan.thresholds.arms.label;
   const perArm = {} as Record<Arm, Map<string, { labels: Record<string, string>; steps: Map<number, StepSample> }>>;
   for (const arm of ARMS) {
-    perArm[arm] =
-      config.kind === 'ratio'
-        ? ratioSteps(bySeries(answerOf('numerator', arm).series, [armLabel]), bySeries(answerOf('denominator', arm).series, [armLabel]))
-        : config.kind === 'histogram_quantile'
-          ? histogramSteps(answerOf('query', arm).series, armLabel, config.quantile)
-          : valueSteps(bySeries(answerOf('query', arm).series, [armLabel]));
+    try {
+      perArm[arm] =
+        config.kind === 'ratio'
+          ? ratioSteps(bySeries(answerOf('numerator', arm).series, [armLabel]), bySeries(answerOf('denominator', arm).series, [armLabel]))
+          : config.kind === 'histogram_quantile'
+            ? histogramSteps(answerOf('query', arm).series, armLabel, config.quantile)
+            : valueSteps(bySeries(answerOf('query', arm).series, [armLabel]));
+    } catch (error) {
+      // Answers no judgement can be read from are the query's fault: policy data's to fix, not a bug.
+      if (!(error instanceof RangeError)) throw error;
+      throw new InputError({ code: 'SCHEMA_INVALID', message: `policy data thresholds.canary.metrics.${metric}, ${arm} arm: ${error.message}`, cause: error });
+    }
   }
   const keys = [...new Set(ARMS.flatMap((arm) => [...perArm[arm].keys()]))].sort();
   if (keys.length === 0) keys.push(canonicalize({}));

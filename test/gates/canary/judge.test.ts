@@ -9,6 +9,8 @@ import { canaryPlan } from '../../../src/gates/canary/plan.ts';
 import { histogramQuantile } from '../../../src/gates/canary/samples.ts';
 import type { CanaryThresholds } from '../../../src/gates/canary/thresholds.ts';
 import { ROOT } from '../../helpers.ts';
+import { InputError } from '../../../src/error.ts';
+import { classifyError } from '../../../src/error-classification.ts';
 
 const thresholds = (parse(readFileSync(join(ROOT, 'policies', 'data', 'thresholds.yaml'), 'utf8')) as { thresholds: { canary: CanaryThresholds } }).thresholds.canary;
 const quiet: ArmTruth = { requestsPerSecond: 20, errorRate: 0, latency: { median: 0.12, sigma: 0.5, tailShare: 0.01, tailFactor: 3 }, feedbackRate: 0.05, positiveRate: 0.8, flagRate: 0.002 };
@@ -40,6 +42,22 @@ describe('judgeCanary', () => {
     const warning = 'info: PromQL info: metric might not be a counter';
     const source = { ...simulated, queryRange: async (query: Parameters<typeof simulated.queryRange>[0]) => ({ ...(await simulated.queryRange(query)), warnings: [warning] }) };
     expect(judgeCanary(plan, await askAll(source, plan), { level: 0.95, failAlpha: 0.025 }).warnings).toEqual([warning]);
+  });
+
+  it('refuses, as policy data to fix (exit 2), a histogram query whose answer has no le label', async () => {
+    const start = 1_800_000_000;
+    const plan = canaryPlan(thresholds, start, start + 1800);
+    const simulated = simulatedSource(simulateTraffic({ start, end: start + 1800, scrapeSeconds: 15, seed: 1, arms: { canary: quiet, baseline: quiet } }), plan);
+    // As if the template summed the buckets without by (le).
+    const source = { ...simulated, queryRange: async (query: Parameters<typeof simulated.queryRange>[0]) => {
+      const answer = await simulated.queryRange(query);
+      return query.query.includes('_bucket') ? { ...answer, series: answer.series.slice(0, 1).map((s) => ({ ...s, labels: {} })) } : answer;
+    } };
+    const answers = await askAll(source, plan);
+    const refused = (() => { try { judgeCanary(plan, answers, { level: 0.95, failAlpha: 0.025 }); } catch (error) { return error; } })();
+    expect(refused).toBeInstanceOf(InputError);
+    expect(classifyError(refused).exitCode).toBe(2);
+    expect((refused as Error).message).toMatch(/thresholds\.canary\.metrics\.latency_p99, canary arm: a histogram_quantile query must answer bucket series with an le label/);
   });
 
   describe('histogramQuantile', () => {
