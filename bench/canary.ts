@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { judgeCanary } from '../src/gates/canary/judge.ts';
 import { canaryPlan } from '../src/gates/canary/plan.ts';
 import type { RangeAnswer } from '../src/gates/canary/source.ts';
-import type { CanaryThresholds } from '../src/gates/canary/thresholds.ts';
+import type { CanaryThresholds } from '../src/gates/canary/definition.ts';
 import { seededRandom } from '../src/stats/random.ts';
 import { runPeer } from './peer.ts';
 

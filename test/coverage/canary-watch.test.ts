@@ -10,7 +10,7 @@ import type { CanaryPredicate } from '../../src/attest/predicates.ts';
 import { simulateTraffic, simulatedSource, type ArmTruth } from '../../src/demo/canary-traffic.ts';
 import { canaryGate, type CanaryGateRequest, type Clock } from '../../src/gates/canary/index.ts';
 import { canaryPlan } from '../../src/gates/canary/plan.ts';
-import type { CanaryThresholds } from '../../src/gates/canary/thresholds.ts';
+import type { CanaryThresholds } from '../../src/gates/canary/definition.ts';
 import type { GateSink } from '../../src/gates/workflow.ts';
 import { readPublicKey } from '../../src/keys/keys.ts';
 import { readPolicyBundle, type VerifiedPolicyBundle } from '../../src/policy/bundle.ts';

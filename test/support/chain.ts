@@ -18,7 +18,7 @@ import { reviewedGate } from '../../src/approval/state.ts';
 import { QUANTILE_METHOD } from '../../src/gates/canary/evaluate.ts';
 import { ARMS, armMatcher, expandTemplate, expectedSteps, metricTemplates } from '../../src/gates/canary/plan.ts';
 import { SEQUENTIAL_METHOD } from '../../src/gates/canary/sequential.ts';
-import type { CanaryThresholds } from '../../src/gates/canary/thresholds.ts';
+import type { CanaryThresholds } from '../../src/gates/canary/definition.ts';
 import { ROOT } from './paths.ts';
 
 export const SAFETY_DATASET: ArtifactDigest = `sha256:${'5a'.repeat(32)}`;

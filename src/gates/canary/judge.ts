@@ -5,7 +5,7 @@ import { figure } from '../gate.ts';
 import { ARMS, type Arm, type CanaryPlan } from './plan.ts';
 import { alignSeries, metricSeries, trafficRequests, type AlignedSeries } from './samples.ts';
 import type { RangeAnswer } from './source.ts';
-import type { CanaryMetricConfig } from './thresholds.ts';
+import type { CanaryMetricConfig } from './definition.ts';
 
 /** How one look judges: the level of the intervals a pass is read from, and the one-sided error rate a failure may spend now. */
 export interface LookLevels {

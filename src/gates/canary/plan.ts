@@ -1,5 +1,5 @@
 import type { RangeQuery } from './source.ts';
-import type { CanaryMetricConfig, CanaryThresholds } from './thresholds.ts';
+import type { CanaryMetricConfig, CanaryThresholds } from './definition.ts';
 
 /** The two arms of a canary: the candidate's share of traffic, and the deployed model's. */
 export const ARMS = ['canary', 'baseline'] as const;

@@ -2,7 +2,7 @@ import { canonicalize } from '../../canonical/json.ts';
 import { InputError } from '../../error.ts';
 import { ARMS, expectedSteps, type Arm, type CanaryPlan, type QueryRole } from './plan.ts';
 import type { RangeAnswer, RangeSeries } from './source.ts';
-import type { CanaryMetricConfig } from './thresholds.ts';
+import type { CanaryMetricConfig } from './definition.ts';
 
 /**
  * What one step of one arm held: a figure; no traffic (zero requests, so no

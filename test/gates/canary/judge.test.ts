@@ -7,7 +7,7 @@ import { askAll } from '../../../src/gates/canary/index.ts';
 import { judgeCanary } from '../../../src/gates/canary/judge.ts';
 import { canaryPlan } from '../../../src/gates/canary/plan.ts';
 import { histogramQuantile } from '../../../src/gates/canary/samples.ts';
-import type { CanaryThresholds } from '../../../src/gates/canary/thresholds.ts';
+import type { CanaryThresholds } from '../../../src/gates/canary/definition.ts';
 import { ROOT } from '../../helpers.ts';
 import { InputError } from '../../../src/error.ts';
 import { classifyError } from '../../../src/error-classification.ts';
