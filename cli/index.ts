@@ -1,39 +1,43 @@
 import { Command, CommanderError } from 'commander';
 import { GatehouseError, InputError } from '../src/error.ts';
 import { ENGINE } from '../src/version.ts';
-import { registerApproval } from './commands/approval.ts';
-import { registerAttest } from './commands/attest.ts';
-import { registerDemo } from './commands/demo.ts';
-import { registerDigest } from './commands/digest.ts';
-import { registerGate } from './commands/gate.ts';
-import { registerKeygen } from './commands/keygen.ts';
-import { registerPolicy } from './commands/policy.ts';
-import { registerReplay } from './commands/replay.ts';
-import { registerSignModel } from './commands/sign-model.ts';
-import { registerVerify } from './commands/verify.ts';
-import { registerVerifyAttestation } from './commands/verify-attestation.ts';
 import { toExit, type ExitCode } from './exit.ts';
 import { printJSON, printLines, processOutput, safeOutput, type Output } from './output.ts';
 
-/** The gatehouse command line; every command is a thin layer over src/. */
-export function buildProgram(output: Output = processOutput): Command {
+type Register = (program: Command, output: Output) => void;
+
+// Each top-level command and where it is declared, in the order help lists them.
+// A run loads only the command it names, so a CI step's cold start does not
+// pay for every other command's modules; help and unknown names load all.
+const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
+  ['keygen', async () => (await import('./commands/keygen.ts')).registerKeygen],
+  ['digest', async () => (await import('./commands/digest.ts')).registerDigest],
+  ['sign-model', async () => (await import('./commands/sign-model.ts')).registerSignModel],
+  ['attest', async () => (await import('./commands/attest.ts')).registerAttest],
+  ['verify-attestation', async () => (await import('./commands/verify-attestation.ts')).registerVerifyAttestation],
+  ['gate', async () => (await import('./commands/gate.ts')).registerGate],
+  ['policy', async () => (await import('./commands/policy.ts')).registerPolicy],
+  ['verify', async () => (await import('./commands/verify.ts')).registerVerify],
+  ['replay', async () => (await import('./commands/replay.ts')).registerReplay],
+  ['approval', async () => (await import('./commands/approval.ts')).registerApproval],
+  ['demo', async () => (await import('./commands/demo.ts')).registerDemo],
+];
+
+/**
+ * The gatehouse command line; every command is a thin layer over src/. With
+ * `argv`, only the command it names is declared (all when it names none).
+ */
+export async function buildProgram(output: Output = processOutput, argv?: readonly string[]): Promise<Command> {
   const program = new Command('gatehouse')
     .description('Promotion gates for ML models: signed in-toto attestations, policy decisions, replayable records.')
     .version(ENGINE.version)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => printLines(output.out, s), writeErr: (s) => printLines(output.err, s) })
     .exitOverride();
-  registerKeygen(program, output);
-  registerDigest(program, output);
-  registerSignModel(program, output);
-  registerAttest(program, output);
-  registerVerifyAttestation(program, output);
-  registerGate(program, output);
-  registerPolicy(program, output);
-  registerVerify(program, output);
-  registerReplay(program, output);
-  registerApproval(program, output);
-  registerDemo(program, output);
+  // The program itself takes no option but --version and --help, so the first argument names the command.
+  const named = COMMANDS.find(([name]) => name === argv?.[0]);
+  const registers = await Promise.all((named === undefined ? COMMANDS : [named]).map(([, load]) => load()));
+  for (const register of registers) register(program, output);
   return program;
 }
 
@@ -41,7 +45,7 @@ export function buildProgram(output: Output = processOutput): Command {
 export async function main(argv: string[], destination: Output = processOutput): Promise<ExitCode> {
   const output = safeOutput(destination);
   try {
-    await buildProgram(output).parseAsync(argv, { from: 'user' });
+    await (await buildProgram(output, argv)).parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
     const exit = toExit(error);
