@@ -6,7 +6,7 @@ import { compareCodePoints } from '../canonical/compare.ts';
 import { describeThrown } from '../error.ts';
 import { DigestError } from './error.ts';
 import { hashFileRange } from './hash-range.ts';
-import { HashPool, type HashTask } from './pool.ts';
+import type { HashPool, HashTask } from './pool.ts';
 
 /**
  * How a model directory becomes a manifest, as the OpenSSF model-signing
@@ -125,7 +125,8 @@ async function hashAll(tasks: HashTask[], totalBytes: number, options: ModelDige
     }
     return digests;
   }
-  const pool = options.pool ?? new HashPool(Math.min(options.workers ?? availableParallelism(), tasks.length));
+  // Worker threads load only when a digest needs them, not with every command that may digest a file.
+  const pool = options.pool ?? new (await import('./pool.ts')).HashPool(Math.min(options.workers ?? availableParallelism(), tasks.length));
   try {
     // Largest ranges first keeps the workers evenly loaded to the end.
     const order = tasks.map((_, i) => i).sort((a, b) => span(tasks[b]!) - span(tasks[a]!));

@@ -1,5 +1,8 @@
 import { bundleToJSON, type SerializedBundle } from '@sigstore/bundle';
-import { DSSEBundleBuilder } from '@sigstore/sign';
+// The DSSE bundler alone: the package's index also loads its Fulcio, Rekor and
+// TSA clients and their HTTP stack, which a key-signed bundle never uses and a
+// cold `verify` that signs its record would pay for. (The version is pinned.)
+import { DSSEBundleBuilder } from '@sigstore/sign/dist/bundler/dsse.js';
 import type { Witness } from '@sigstore/sign';
 import { IN_TOTO_PAYLOAD_TYPE, toStatement, writtenStatementValidator, type Statement } from '../attest/statement.ts';
 import { canonicalJSON } from '../canonical/json.ts';
