@@ -3,7 +3,7 @@
 // commands loaded on demand, so a cold start reads a few files instead of
 // hundreds. The library (dist/src, with declarations) is not bundled. Run by
 // `npm run build` after tsc and the schema precompiler.
-import { copyFileSync, rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -28,5 +28,5 @@ await build({
   banner: { js: "import { createRequire as gatehouseCreateRequire } from 'node:module'; const require = gatehouseCreateRequire(import.meta.url);" },
 });
 // The precompiled validators are loaded beside whichever chunk holds the schema module.
-copyFileSync(join(DIST, 'src', 'schema', 'precompiled.cjs'), join(OUT, 'precompiled.cjs'));
+cpSync(join(DIST, 'src', 'schema', 'precompiled'), join(OUT, 'precompiled'), { recursive: true });
 process.stderr.write(`bundled the CLI into ${OUT}\n`);

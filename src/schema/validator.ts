@@ -70,23 +70,25 @@ function references(value: unknown, found: string[] = []): string[] {
   return found;
 }
 
-// Validators the build precompiled (dist/src/schema/precompiled.cjs), loaded on
-// first use: a command that validates then never loads the Ajv compiler. In
-// the sources there are none, and every schema is compiled at run time.
-type Precompiled = { digests: Record<string, string>; validators: Record<string, ValidateFunction> };
-let precompiled: Precompiled | null | undefined;
+/** The file, in the build's precompiled/ folder, of the validator for the schema with this $id. */
+export function precompiledModuleName(id: string): string {
+  return `${sha256Hex(id).slice(0, 32)}.cjs`;
+}
+
+// A validator the build precompiled (dist/src/schema/precompiled/, one module
+// per schema), loaded on first use: a command that validates then never loads
+// the Ajv compiler, nor the code of schemas it does not use. In the sources
+// there are none, and every schema is compiled at run time.
 function precompiledValidator<T>(schema: { $id: string } & Record<string, unknown>): ValidateFunction<T> | undefined {
-  if (precompiled === undefined) {
-    try {
-      precompiled = require('./precompiled.cjs') as Precompiled;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
-      precompiled = null;
-    }
+  let module: { validate: ValidateFunction<T>; digest: string };
+  try {
+    module = require(`./precompiled/${precompiledModuleName(schema.$id)}`) as typeof module;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    return undefined;
   }
   // A schema changed since the build (or another with the same $id) is compiled afresh, never run on stale code.
-  if (precompiled === null || precompiled.digests[schema.$id] !== schemaDigest(schema)) return undefined;
-  return precompiled.validators[schema.$id] as ValidateFunction<T> | undefined;
+  return module.digest === schemaDigest(schema) ? module.validate : undefined;
 }
 
 /** A compiled JSON Schema that narrows `unknown` to `T` or reports the first violation. */

@@ -35,7 +35,7 @@ describe('the packed package, installed outside the checkout', () => {
   it('ships the built library and what it reads, and no private key, test, bench or script', () => {
     const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
     expect(listing).toContain('package/dist/bundle/gatehouse.js');
-    expect(listing).toContain('package/dist/bundle/precompiled.cjs');
+    expect(listing.filter((path) => /^package\/dist\/bundle\/precompiled\/[0-9a-f]{32}\.cjs$/.test(path)).length).toBeGreaterThanOrEqual(30);
     expect(listing).toContain('package/dist/src/index.d.ts');
     expect(listing).toContain('package/bundles/gatehouse.tar.gz');
     expect(listing).toContain('package/LICENSE');
