@@ -1,26 +1,17 @@
 #!/usr/bin/env node
-// Entry point: the only place that exits the process.
-import { enableCompileCache } from 'node:module';
+// Entry point of the npm package's `gatehouse`: the only place that exits the process.
+
+// Checked before anything else loads: on an older Node, gatehouse's modules
+// would fail with a stack trace and exit 1, which is gatehouse's "denied".
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  process.stderr.write(`gatehouse: needs Node.js 22.12 or later; this is Node.js ${process.version}\n`);
+  process.exit(3);
+}
 
 // Reuse V8's compiled code across runs (a cache in the OS temp directory):
 // a pipeline step runs gatehouse cold, and module loading dominates that.
+const { enableCompileCache } = await import('node:module');
 enableCompileCache();
-const { main } = await import('./index.ts');
-
-// On a terminal, an encrypted key without a password in the environment is asked for.
-if (process.stdin.isTTY && process.stderr.isTTY) {
-  const [{ setPasswordPrompt }, { askPassword }] = await Promise.all([import('../src/keys/password.ts'), import('./prompt.ts')]);
-  setPasswordPrompt(askPassword);
-}
-
-// A reader that stops early (`gatehouse verify … | head -1`) closes stdout: what
-// is left to print has nowhere to go, and the command still ends with its own
-// exit code rather than an EPIPE stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    stream.write = () => true;
-  });
-}
-
-process.exitCode = await main(process.argv.slice(2));
+const { runProcess } = await import('./run.ts');
+process.exitCode = await runProcess(process.argv.slice(2));

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parentPort, Worker } from 'node:worker_threads';
+import type { WorkerScript } from '../package-files.ts';
 
 // What the pool and a worker say to each other: a numbered task, answered by
 // its number with a result or the message of what the worker threw.
@@ -26,14 +27,14 @@ interface Pending<Task, Result> {
  */
 export class WorkerPool<Task, Result> {
   readonly size: number;
-  readonly #script: URL;
+  readonly #script: WorkerScript;
   readonly #idle: Worker[] = [];
   readonly #queue: Array<Pending<Task, Result>> = [];
   readonly #running = new Map<number, { worker: Worker; pending: Pending<Task, Result> }>();
   #workers: Worker[] = [];
   #nextId = 0;
 
-  constructor(script: URL, size: number = availableParallelism()) {
+  constructor(script: WorkerScript, size: number = availableParallelism()) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be a positive integer, got ${size}`);
     this.#script = script;
     this.size = size;
@@ -73,7 +74,8 @@ export class WorkerPool<Task, Result> {
 
   #spawn(): Worker | undefined {
     if (this.#workers.length >= this.size) return undefined;
-    const worker = new Worker(this.#script);
+    const script = this.#script;
+    const worker = script instanceof URL ? new Worker(script) : new Worker(script.source, { eval: true });
     worker.on('message', (message: ResultMessage<Result>) => this.#settle(worker, message));
     worker.on('error', (error) => this.#drop(worker, error));
     worker.on('exit', (code) => this.#drop(worker, new Error(`worker exited with code ${code}`)));

@@ -39,7 +39,7 @@ import { canaryPlan } from '../gates/canary/plan.ts';
 import type { RollbackEvent } from '../gates/canary/rollback.ts';
 import { canaryThresholdsFrom } from '../gates/canary/thresholds.ts';
 import { figure } from '../gates/gate.ts';
-import { PACKAGE_ROOT } from '../package-files.ts';
+import { assertPackageFiles, PACKAGE_ROOT } from '../package-files.ts';
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 
 const ROOT = PACKAGE_ROOT;
@@ -90,6 +90,7 @@ export interface DemoSigners {
  * keys, which the committed bundle trusts).
  */
 export async function runDemo(dir: string, print: (line: string) => void, signers?: DemoSigners): Promise<DemoSummary> {
+  assertPackageFiles('gatehouse demo');
   const say = (line = '') => print(line);
   const { keys: signingKeys, policy } = signers ?? (await generatedSigners(dir));
   const bundlePath = policy.source;

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { WorkerPool } from '../concurrency/worker-pool.ts';
-import { siblingModule } from '../package-files.ts';
+import { workerScript } from '../package-files.ts';
 
 /** A byte range of one file to hash. */
 export interface HashTask {
@@ -18,7 +18,7 @@ export class HashPool {
   readonly #pool: WorkerPool<HashTask, Uint8Array>;
 
   constructor(size: number = availableParallelism()) {
-    this.#pool = new WorkerPool(siblingModule(import.meta.url, 'worker'), size);
+    this.#pool = new WorkerPool(workerScript(import.meta.url, 'worker'), size);
   }
 
   /** How many worker threads the pool may run. */

@@ -4,7 +4,7 @@ import { parse as parseYAML, stringify as toYAML } from 'yaml';
 import { InputError } from '../error.ts';
 import { ensureDirectory } from '../io/atomic.ts';
 import { generateKeyPair } from '../keys/keys.ts';
-import { PACKAGE_ROOT } from '../package-files.ts';
+import { assertPackageFiles, PACKAGE_ROOT } from '../package-files.ts';
 
 /** The policy sources gatehouse ships: Rego packages and their tests, capabilities.json and example data. */
 export const SHIPPED_POLICIES = join(PACKAGE_ROOT, 'policies');
@@ -28,6 +28,7 @@ export interface InitializedPolicyRepository {
  * builds the bundle.
  */
 export async function initPolicyRepository(directory: string): Promise<InitializedPolicyRepository> {
+  assertPackageFiles('gatehouse policy init');
   const existing = await stat(directory).catch(() => undefined);
   if (existing !== undefined && !existing.isDirectory()) throw new InputError({ code: 'USAGE', message: 'is a file: policy init scaffolds a new directory', path: directory });
   if (existing !== undefined && (await readdir(directory)).length > 0) {

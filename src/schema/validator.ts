@@ -75,20 +75,37 @@ export function precompiledModuleName(id: string): string {
   return `${sha256Hex(id).slice(0, 32)}.cjs`;
 }
 
+/** A precompiled validator module: the validator and the digest of the schemas it was made from. */
+export interface PrecompiledValidatorModule {
+  validate: ValidateFunction;
+  digest: string;
+}
+
+// Modules a build carries inside itself (the single executable), by name.
+let carried: Readonly<Record<string, PrecompiledValidatorModule>> | undefined;
+
+/** Hands over the precompiled validator modules a build carries inside itself (by precompiledModuleName), to use instead of files beside the code. */
+export function registerPrecompiledValidators(modules: Readonly<Record<string, PrecompiledValidatorModule>>): void {
+  carried = modules;
+}
+
 // A validator the build precompiled (dist/src/schema/precompiled/, one module
 // per schema), loaded on first use: a command that validates then never loads
 // the Ajv compiler, nor the code of schemas it does not use. In the sources
 // there are none, and every schema is compiled at run time.
 function precompiledValidator<T>(schema: { $id: string } & Record<string, unknown>): ValidateFunction<T> | undefined {
-  let module: { validate: ValidateFunction<T>; digest: string };
-  try {
-    module = require(`./precompiled/${precompiledModuleName(schema.$id)}`) as typeof module;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
-    return undefined;
+  const name = precompiledModuleName(schema.$id);
+  let module = carried?.[name];
+  if (module === undefined) {
+    try {
+      module = require(`./precompiled/${name}`) as PrecompiledValidatorModule;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+      return undefined;
+    }
   }
   // A schema changed since the build (or another with the same $id) is compiled afresh, never run on stale code.
-  return module.digest === schemaDigest(schema) ? module.validate : undefined;
+  return module.digest === schemaDigest(schema) ? (module.validate as ValidateFunction<T>) : undefined;
 }
 
 /** A compiled JSON Schema that narrows `unknown` to `T` or reports the first violation. */

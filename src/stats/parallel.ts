@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { WorkerPool } from '../concurrency/worker-pool.ts';
 import { DEFAULT_RESAMPLES, pairedBootstrap, type BootstrapOptions, type BootstrapResult, type PairedQuantiles, type QuantileChange } from './bootstrap.ts';
-import { siblingModule } from '../package-files.ts';
+import { workerScript } from '../package-files.ts';
 
 /** One independent bootstrap: its own data and its own seed, so where it runs cannot change its result. */
 export interface BootstrapJob {
@@ -18,7 +18,7 @@ const INLINE_WORK = 50_000_000;
 // Worker threads kept for the life of the process, so a service or a
 // benchmark deciding many times starts them once; idle ones do not keep the
 // process alive.
-const threads = new WorkerPool<BootstrapJob, BootstrapJobResult>(siblingModule(import.meta.url, 'bootstrap-worker'), availableParallelism());
+const threads = new WorkerPool<BootstrapJob, BootstrapJobResult>(workerScript(import.meta.url, 'bootstrap-worker'), availableParallelism());
 
 /**
  * Runs independent bootstraps, in parallel on worker threads when the work is
