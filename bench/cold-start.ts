@@ -3,6 +3,7 @@
 // verify-blob-attestation` on the same bundle and `node -e 0`, each a fresh
 // process. Prints medians and ratios; never passes or fails.
 //   npm run build && npm run bench:cold-start [-- --runs 21]
+// (with `npm run build:sea` first, the single executable too)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,3 +41,6 @@ console.log(`  node -e 0:                    ${ms(node)}`);
 console.log(`  cosign verify-blob-attestation: ${ms(cosign)}`);
 console.log(`  gatehouse (sources):          ${ms(sources)}  ${(sources / cosign).toFixed(1)}x cosign`);
 console.log(dist === undefined ? '  gatehouse (built): no dist/ (npm run build)' : `  gatehouse (built package):    ${ms(dist)}  ${(dist / cosign).toFixed(1)}x cosign (target 2.5x)`);
+const executable = join(ROOT, 'dist', 'sea', 'gatehouse');
+const sea = existsSync(executable) ? median(executable, ['verify-attestation', bundle, '--trusted-key', key, '--subject', artifact]) : undefined;
+console.log(sea === undefined ? '  gatehouse (single executable): no dist/sea/gatehouse (npm run build:sea)' : `  gatehouse (single executable): ${ms(sea)}  ${(sea / cosign).toFixed(1)}x cosign`);

@@ -22,7 +22,7 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node24',
+  target: 'node22.12',
   logLevel: 'warning',
   // Bundled CommonJS dependencies call require; an ES module has none of its own.
   banner: { js: "import { createRequire as gatehouseCreateRequire } from 'node:module'; const require = gatehouseCreateRequire(import.meta.url);" },

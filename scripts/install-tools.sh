@@ -8,6 +8,9 @@
 #                drives the system browser, it downloads none)
 #   prometheus   Debian's package (prometheus and promtool), for the canary gate's tests against a
 #                real server on loopback; a preinstalled one is reused
+#   .tools/node  Node.js at the package's engines floor (22.12.0) and one release line below it
+#                (20.19.5), from npm's `node` package, for the install test: the packed package runs
+#                on the oldest Node it claims, and refuses an older one with a clear line
 # chromium and prometheus are the steps outside the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +52,16 @@ if ! have regal "$REGAL_VERSION"; then
   (cd scripts/tools/regal && GOBIN="$TOOLS/bin" go install tool)
   stamp regal "$REGAL_VERSION"
 fi
+
+# Keep NODE_FLOOR_VERSION equal to package.json's engines floor (a test checks).
+NODE_FLOOR_VERSION=22.12.0
+NODE_BELOW_FLOOR_VERSION=20.19.5
+for version in "$NODE_FLOOR_VERSION" "$NODE_BELOW_FLOOR_VERSION"; do
+  if [ ! -x "$TOOLS/node/$version/node_modules/.bin/node" ]; then
+    echo "install-tools: installing Node.js $version from npm"
+    npm install --silent --no-save --no-audit --no-fund --prefix "$TOOLS/node/$version" "node@$version" >/dev/null
+  fi
+done
 
 VENV_STAMP="model-signing-$MODEL_SIGNING_VERSION-sigstore-$SIGSTORE_PY_VERSION-pyopenssl-$PYOPENSSL_VERSION-scipy-$SCIPY_VERSION-numpy-$NUMPY_VERSION-fairlearn-$FAIRLEARN_VERSION-statsmodels-$STATSMODELS_VERSION"
 if [ ! -x .venv/bin/python ] || [ ! -f ".venv/$VENV_STAMP" ]; then

@@ -12,6 +12,8 @@ const NAME = '@gatehouse-ml/gatehouse';
 let work: string;
 let project: string;
 let tarball: string;
+// The demo the package ran (first test), whose signed chain the later tests decide again.
+let demoRun: { dir: string; summary: { store: string; policy: string; models: { A: string; B: string; deployed: string } } } | undefined;
 // Node 24 and npm as the repository runs them: the `node` devDependency first on PATH.
 const env = { ...process.env, PATH: [join(ROOT, 'node_modules', '.bin'), process.env['PATH']].join(delimiter), npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
 const run = (command: string, args: string[], cwd = project) => spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 240_000 });
@@ -63,10 +65,11 @@ describe('the packed package, installed outside the checkout', () => {
     expect(decided.stderr).toMatch(/trusts \d+ demo keys/);
     expect(readdirSync(join(pkg, 'examples', 'keys')).filter((name) => name.endsWith('.key'))).toEqual([]);
     // The demo generates every key it signs with, so it runs from the package as from a clone.
-    const demo = gatehouse('demo', '--dir', join(project, 'demo'), '--json');
-    expect(demo.status, demo.stderr).toBe(0);
-    const summary = JSON.parse(demo.stdout);
+    const demoed = gatehouse('demo', '--dir', join(project, 'demo'), '--json');
+    expect(demoed.status, demoed.stderr).toBe(0);
+    const summary = JSON.parse(demoed.stdout);
     expect(summary.complete).toBe(true);
+    demoRun = { dir: join(project, 'demo'), summary };
     // The approval workflow from the package, on the demo's store: status, the review page, the audit.
     const demoPolicy = ['--store', summary.store, '--policy', summary.policy, '--policy-key', join(project, 'demo', 'policy-team.pub')];
     const status = gatehouse('approval', 'status', '--subject', summary.models.A, '--stage', 'production-canary', ...demoPolicy, '--json');
@@ -124,5 +127,71 @@ console.log(JSON.stringify({ predicateType: verified.statement.predicateType, re
     const result = run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json']);
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
+  });
+  // The chain the demo signed, decided for production by `command`: the whole decision, every gate.
+  function decidesTheDemoChain(command: (...args: string[]) => { status: number | null; stdout: string; stderr: string }): void {
+    if (demoRun === undefined) throw new Error('the demo test did not run');
+    const { dir, summary } = demoRun;
+    const decided = command('verify', '--subject', summary.models.A, '--stage', 'production', '--deployed', summary.models.deployed, '--store', summary.store, '--policy', summary.policy, '--policy-key', join(dir, 'policy-team.pub'));
+    expect(decided.status, decided.stdout + decided.stderr).toBe(0);
+    expect(decided.stdout).toMatch(/^ALLOWED: /);
+    const denied = command('verify', '--subject', summary.models.B, '--stage', 'staging', '--store', summary.store, '--policy', summary.policy, '--policy-key', join(dir, 'policy-team.pub'));
+    expect(denied.status, denied.stderr).toBe(1);
+    expect(denied.stdout).toMatch(/^DENIED: /);
+  }
+
+  it('runs on the oldest Node.js its engines field admits, and refuses an older one in one line with exit 3', () => {
+    const floor = /^>=(\d+\.\d+\.\d+)$/.exec(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).engines.node as string)?.[1];
+    expect(readFileSync(join(ROOT, 'scripts', 'install-tools.sh'), 'utf8')).toContain(`NODE_FLOOR_VERSION=${floor}\n`);
+    const nodeAt = (version: string) => join(ROOT, '.tools', 'node', version, 'node_modules', '.bin', 'node');
+    const bin = join(project, 'node_modules', ...NAME.split('/'), 'dist', 'bundle', 'gatehouse.js');
+    const onFloor = (...args: string[]) => run(nodeAt(floor!), [bin, ...args]);
+    expect(onFloor('--version').stdout.trim()).toBe('0.1.0');
+    expect(run(nodeAt(floor!), ['--version']).stdout.trim()).toBe(`v${floor}`);
+    writeFileSync(join(project, 'floor.bin'), 'weights on the floor');
+    expect(onFloor('keygen', '--out', join(project, 'floor')).status).toBe(0);
+    const digest = onFloor('digest', join(project, 'floor.bin')).stdout.trim();
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const gate = onFloor('gate', 'integrity', join(project, 'floor.bin'), '--expected', digest, '--signing-key', join(project, 'floor.key'), '--json');
+    expect(gate.status, gate.stderr).toBe(0);
+    const verified = onFloor('verify-attestation', JSON.parse(gate.stdout).attestation, '--trusted-key', join(project, 'floor.pub'), '--subject', join(project, 'floor.bin'));
+    expect(verified.status, verified.stderr).toBe(0);
+    decidesTheDemoChain(onFloor);
+    const library = run(nodeAt(floor!), ['use.mjs']);
+    expect(library.stderr).toBe('');
+    expect(library.stdout).toMatch(/^function true /);
+    // One release line below the floor: gatehouse's own line, exit 3 (never 1, "denied").
+    const older = run(nodeAt('20.19.5'), [bin, 'verify-attestation', 'x.json']);
+    expect(older.status).toBe(3);
+    expect(older.stderr).toBe('gatehouse: needs Node.js 22.12 or later; this is Node.js v20.19.5\n');
+    expect(older.stdout).toBe('');
+  });
+
+  it('builds as a single executable that runs with no Node.js installed: signs, digests on worker threads, verifies and decides', () => {
+    const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'sea.ts')], { cwd: ROOT, env, encoding: 'utf8', timeout: 240_000 });
+    expect(built.status, built.stderr).toBe(0);
+    // Copied away from the checkout, run with an empty environment: no PATH, so no node to fall back on.
+    const executable = join(work, 'bin', 'gatehouse');
+    execFileSync('mkdir', ['-p', join(work, 'bin')]);
+    execFileSync('cp', [join(ROOT, 'dist', 'sea', 'gatehouse'), executable]);
+    const sea = (...args: string[]) => spawnSync(executable, args, { cwd: project, env: {}, encoding: 'utf8', timeout: 240_000 });
+    expect(sea('--version').stdout.trim()).toBe('0.1.0');
+    expect(sea('keygen', '--out', join(project, 'sea')).status).toBe(0);
+    // Above the size where model digests go to worker threads, which the executable runs from its own assets.
+    execFileSync('mkdir', ['-p', join(project, 'sea-model')]);
+    writeFileSync(join(project, 'sea-model', 'a.safetensors'), Buffer.alloc(40 * 2 ** 20, 1));
+    writeFileSync(join(project, 'sea-model', 'b.safetensors'), Buffer.alloc(30 * 2 ** 20, 2));
+    const digest = sea('digest', join(project, 'sea-model'));
+    expect(digest.status, digest.stderr).toBe(0);
+    expect(digest.stdout).toBe(run('npx', ['--no-install', 'gatehouse', 'digest', join(project, 'sea-model')]).stdout);
+    const gate = sea('gate', 'integrity', join(project, 'sea-model'), '--expected', digest.stdout.trim(), '--signing-key', join(project, 'sea.key'), '--json');
+    expect(gate.status, gate.stderr).toBe(0);
+    const verified = sea('verify-attestation', JSON.parse(gate.stdout).attestation, '--trusted-key', join(project, 'sea.pub'), '--subject', digest.stdout.trim());
+    expect(verified.status, verified.stderr).toBe(0);
+    decidesTheDemoChain(sea);
+    // What needs the package's files says so, in one line.
+    const demo = sea('demo', '--dir', join(project, 'sea-demo'));
+    expect(demo.status).toBe(2);
+    expect(demo.stderr).toMatch(/^gatehouse: gatehouse demo needs the files of gatehouse's npm package .*install @gatehouse-ml\/gatehouse\n$/);
   });
 });
