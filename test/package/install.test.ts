@@ -33,6 +33,21 @@ beforeAll(() => {
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+type Command = (...args: string[]) => { status: number | null; stdout: string; stderr: string };
+
+// With `command`, makes a key pair named `name`, digests `model`, signs its integrity gate and
+// verifies that attestation; returns the digest.
+function signsAndVerifies(command: Command, name: string, model: string): string {
+  expect(command('keygen', '--out', join(project, name)).status).toBe(0);
+  const digest = command('digest', model).stdout.trim();
+  expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  const gate = command('gate', 'integrity', model, '--expected', digest, '--signing-key', join(project, `${name}.key`), '--json');
+  expect(gate.status, gate.stderr).toBe(0);
+  const verified = command('verify-attestation', JSON.parse(gate.stdout).attestation, '--trusted-key', join(project, `${name}.pub`), '--subject', model);
+  expect(verified.status, verified.stderr).toBe(0);
+  return digest;
+}
+
 describe('the packed package, installed outside the checkout', () => {
   it('ships the built library and what it reads, and no private key, test, bench or script', () => {
     const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
@@ -48,14 +63,8 @@ describe('the packed package, installed outside the checkout', () => {
   it('runs as `npx gatehouse`: signs, verifies and decides with keys of the user\'s own', () => {
     const gatehouse = (...args: string[]) => run('npx', ['--no-install', 'gatehouse', ...args]);
     expect(gatehouse('--version').stdout.trim()).toBe('0.1.0');
-    expect(gatehouse('keygen', '--out', join(project, 'me')).status).toBe(0);
     writeFileSync(join(project, 'model.bin'), 'weights');
-    const digest = gatehouse('digest', join(project, 'model.bin')).stdout.trim();
-    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const gate = gatehouse('gate', 'integrity', join(project, 'model.bin'), '--expected', digest, '--signing-key', join(project, 'me.key'), '--json');
-    expect(gate.status, gate.stderr).toBe(0);
-    const verified = gatehouse('verify-attestation', JSON.parse(gate.stdout).attestation, '--trusted-key', join(project, 'me.pub'), '--subject', join(project, 'model.bin'));
-    expect(verified.status, verified.stderr).toBe(0);
+    const digest = signsAndVerifies(gatehouse, 'me', join(project, 'model.bin'));
     // The shipped example bundle decides (and says it trusts published demo keys).
     const pkg = join(project, 'node_modules', ...NAME.split('/'));
     const decided = gatehouse('verify', '--subject', digest, '--store', join(project, 'attestations'), '--policy', join(pkg, 'bundles', 'gatehouse.tar.gz'), '--policy-key', join(pkg, 'examples', 'keys', 'policy-team.pub'), '--stage', 'development');
@@ -129,7 +138,7 @@ console.log(JSON.stringify({ predicateType: verified.statement.predicateType, re
     expect(result.status).toBe(0);
   });
   // The chain the demo signed, decided for production by `command`: the whole decision, every gate.
-  function decidesTheDemoChain(command: (...args: string[]) => { status: number | null; stdout: string; stderr: string }): void {
+  function decidesTheDemoChain(command: Command): void {
     if (demoRun === undefined) throw new Error('the demo test did not run');
     const { dir, summary } = demoRun;
     const decided = command('verify', '--subject', summary.models.A, '--stage', 'production', '--deployed', summary.models.deployed, '--store', summary.store, '--policy', summary.policy, '--policy-key', join(dir, 'policy-team.pub'));
@@ -149,13 +158,7 @@ console.log(JSON.stringify({ predicateType: verified.statement.predicateType, re
     expect(onFloor('--version').stdout.trim()).toBe('0.1.0');
     expect(run(nodeAt(floor!), ['--version']).stdout.trim()).toBe(`v${floor}`);
     writeFileSync(join(project, 'floor.bin'), 'weights on the floor');
-    expect(onFloor('keygen', '--out', join(project, 'floor')).status).toBe(0);
-    const digest = onFloor('digest', join(project, 'floor.bin')).stdout.trim();
-    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const gate = onFloor('gate', 'integrity', join(project, 'floor.bin'), '--expected', digest, '--signing-key', join(project, 'floor.key'), '--json');
-    expect(gate.status, gate.stderr).toBe(0);
-    const verified = onFloor('verify-attestation', JSON.parse(gate.stdout).attestation, '--trusted-key', join(project, 'floor.pub'), '--subject', join(project, 'floor.bin'));
-    expect(verified.status, verified.stderr).toBe(0);
+    signsAndVerifies(onFloor, 'floor', join(project, 'floor.bin'));
     decidesTheDemoChain(onFloor);
     const library = run(nodeAt(floor!), ['use.mjs']);
     expect(library.stderr).toBe('');
@@ -176,18 +179,12 @@ console.log(JSON.stringify({ predicateType: verified.statement.predicateType, re
     execFileSync('cp', [join(ROOT, 'dist', 'sea', 'gatehouse'), executable]);
     const sea = (...args: string[]) => spawnSync(executable, args, { cwd: project, env: {}, encoding: 'utf8', timeout: 240_000 });
     expect(sea('--version').stdout.trim()).toBe('0.1.0');
-    expect(sea('keygen', '--out', join(project, 'sea')).status).toBe(0);
     // Above the size where model digests go to worker threads, which the executable runs from its own assets.
     execFileSync('mkdir', ['-p', join(project, 'sea-model')]);
     writeFileSync(join(project, 'sea-model', 'a.safetensors'), Buffer.alloc(40 * 2 ** 20, 1));
     writeFileSync(join(project, 'sea-model', 'b.safetensors'), Buffer.alloc(30 * 2 ** 20, 2));
-    const digest = sea('digest', join(project, 'sea-model'));
-    expect(digest.status, digest.stderr).toBe(0);
-    expect(digest.stdout).toBe(run('npx', ['--no-install', 'gatehouse', 'digest', join(project, 'sea-model')]).stdout);
-    const gate = sea('gate', 'integrity', join(project, 'sea-model'), '--expected', digest.stdout.trim(), '--signing-key', join(project, 'sea.key'), '--json');
-    expect(gate.status, gate.stderr).toBe(0);
-    const verified = sea('verify-attestation', JSON.parse(gate.stdout).attestation, '--trusted-key', join(project, 'sea.pub'), '--subject', digest.stdout.trim());
-    expect(verified.status, verified.stderr).toBe(0);
+    const digest = signsAndVerifies(sea, 'sea', join(project, 'sea-model'));
+    expect(`${digest}\n`).toBe(run('npx', ['--no-install', 'gatehouse', 'digest', join(project, 'sea-model')]).stdout);
     decidesTheDemoChain(sea);
     // What needs the package's files says so, in one line.
     const demo = sea('demo', '--dir', join(project, 'sea-demo'));
