@@ -1,3 +1,4 @@
+import { isatty } from 'node:tty';
 import type { ExitCode } from './exit.ts';
 
 /**
@@ -7,7 +8,8 @@ import type { ExitCode } from './exit.ts';
  */
 export async function runProcess(argv: string[]): Promise<ExitCode> {
   // On a terminal, an encrypted key without a password in the environment is asked for.
-  if (process.stdin.isTTY && process.stderr.isTTY) {
+  // (isatty, not process.stdin.isTTY: merely touching process.stdin sets up a stream, a tenth of a cold start.)
+  if (isatty(0) && isatty(2)) {
     const [{ setPasswordPrompt }, { askPassword }] = await Promise.all([import('../src/keys/password.ts'), import('./prompt.ts')]);
     setPasswordPrompt(askPassword);
   }

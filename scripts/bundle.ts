@@ -6,11 +6,26 @@
 import { cpSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { builtinModules } from 'node:module';
+import { build, type Plugin } from 'esbuild';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
 const OUT = join(DIST, 'bundle');
+
+// Node's own modules, statically imported, are loaded with require instead. An
+// ES import of a built-in builds its whole namespace, running every lazy getter
+// (`node:fs` loads Node's stream classes for its ReadStream export): a tenth of
+// a cold `verify-attestation` went to modules nothing used. Required, a
+// built-in hands out only what the code reads.
+const builtins = new Set(builtinModules.flatMap((name) => (name.startsWith('node:') ? [name] : [name, `node:${name}`])));
+const builtinsByRequire: Plugin = {
+  name: 'builtins-by-require',
+  setup(build) {
+    build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => (builtins.has(args.path) && args.kind === 'import-statement' ? { path: args.path, namespace: 'builtin' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
 
 rmSync(OUT, { recursive: true, force: true });
 await build({
@@ -24,6 +39,7 @@ await build({
   platform: 'node',
   target: 'node22.12',
   logLevel: 'warning',
+  plugins: [builtinsByRequire],
   // Bundled CommonJS dependencies call require; an ES module has none of its own.
   banner: { js: "import { createRequire as gatehouseCreateRequire } from 'node:module'; const require = gatehouseCreateRequire(import.meta.url);" },
 });
