@@ -37,7 +37,7 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node22.12',
+  target: 'node22.22',
   logLevel: 'warning',
   plugins: [builtinsByRequire],
   // Bundled CommonJS dependencies call require; an ES module has none of its own.

@@ -8,7 +8,7 @@
 #                drives the system browser, it downloads none)
 #   prometheus   Debian's package (prometheus and promtool), for the canary gate's tests against a
 #                real server on loopback; a preinstalled one is reused
-#   .tools/node  Node.js at the package's engines floor (22.12.0) and one release line below it
+#   .tools/node  Node.js at the package's engines floor (22.22.2) and one release line below it
 #                (20.19.5), from npm's `node` package, for the install test: the packed package runs
 #                on the oldest Node it claims, and refuses an older one with a clear line
 # chromium and prometheus are the steps outside the repository.
@@ -54,7 +54,7 @@ if ! have regal "$REGAL_VERSION"; then
 fi
 
 # Keep NODE_FLOOR_VERSION equal to package.json's engines floor (a test checks).
-NODE_FLOOR_VERSION=22.12.0
+NODE_FLOOR_VERSION=22.22.2
 NODE_BELOW_FLOOR_VERSION=20.19.5
 for version in "$NODE_FLOOR_VERSION" "$NODE_BELOW_FLOOR_VERSION"; do
   if [ ! -x "$TOOLS/node/$version/node_modules/.bin/node" ]; then

@@ -149,24 +149,34 @@ console.log(JSON.stringify({ predicateType: verified.statement.predicateType, re
     expect(denied.stdout).toMatch(/^DENIED: /);
   }
 
-  it('runs on the oldest Node.js its engines field admits, and refuses an older one in one line with exit 3', () => {
-    const floor = /^>=(\d+\.\d+\.\d+)$/.exec(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).engines.node as string)?.[1];
+  it('installs and runs on the oldest Node.js its engines field admits, and refuses an older one in one line with exit 3', () => {
+    // The floor is the first range of engines (`^22.22.2 || …`), the oldest release gatehouse admits.
+    const floor = /^\^(\d+\.\d+\.\d+) \|\| /.exec(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).engines.node as string)?.[1];
     expect(readFileSync(join(ROOT, 'scripts', 'install-tools.sh'), 'utf8')).toContain(`NODE_FLOOR_VERSION=${floor}\n`);
-    const nodeAt = (version: string) => join(ROOT, '.tools', 'node', version, 'node_modules', '.bin', 'node');
-    const bin = join(project, 'node_modules', ...NAME.split('/'), 'dist', 'bundle', 'gatehouse.js');
-    const onFloor = (...args: string[]) => run(nodeAt(floor!), [bin, ...args]);
+    const nodeBin = (version: string) => join(ROOT, '.tools', 'node', version, 'node_modules', '.bin');
+    // A project of its own, where `node` (and so npm and the gatehouse bin) is the floor release.
+    const onFloorEnv = { ...env, PATH: [nodeBin(floor!), process.env['PATH']].join(delimiter) };
+    const floorProject = join(work, 'floor-consumer');
+    execFileSync('mkdir', ['-p', floorProject]);
+    writeFileSync(join(floorProject, 'package.json'), JSON.stringify({ name: 'floor-consumer', version: '1.0.0', private: true, type: 'module' }));
+    const inFloor = (command: string, args: string[]) => spawnSync(command, args, { cwd: floorProject, env: onFloorEnv, encoding: 'utf8', timeout: 240_000 });
+    expect(inFloor('node', ['--version']).stdout.trim()).toBe(`v${floor}`);
+    const installed = inFloor('npm', ['install', '--no-save', '--ignore-scripts', '--engine-strict', tarball]);
+    expect(installed.status, installed.stderr).toBe(0);
+    const onFloor = (...args: string[]) => inFloor('npx', ['--no-install', 'gatehouse', ...args]);
     expect(onFloor('--version').stdout.trim()).toBe('0.1.0');
-    expect(run(nodeAt(floor!), ['--version']).stdout.trim()).toBe(`v${floor}`);
-    writeFileSync(join(project, 'floor.bin'), 'weights on the floor');
-    signsAndVerifies(onFloor, 'floor', join(project, 'floor.bin'));
+    writeFileSync(join(floorProject, 'floor.bin'), 'weights on the floor');
+    signsAndVerifies(onFloor, 'floor', join(floorProject, 'floor.bin'));
     decidesTheDemoChain(onFloor);
-    const library = run(nodeAt(floor!), ['use.mjs']);
+    writeFileSync(join(floorProject, 'use.mjs'), `import { decidePromotion, gateRegistry } from '${NAME}';\nconsole.log(typeof decidePromotion, process.version, gateRegistry.all().length);\n`);
+    const library = inFloor('node', ['use.mjs']);
     expect(library.stderr).toBe('');
-    expect(library.stdout).toMatch(/^function true /);
+    expect(library.stdout).toMatch(new RegExp(`^function v${floor!.replaceAll('.', '\\.')} \\d+\\n$`));
     // One release line below the floor: gatehouse's own line, exit 3 (never 1, "denied").
-    const older = run(nodeAt('20.19.5'), [bin, 'verify-attestation', 'x.json']);
+    const bin = join(floorProject, 'node_modules', ...NAME.split('/'), 'dist', 'bundle', 'gatehouse.js');
+    const older = spawnSync(join(nodeBin('20.19.5'), 'node'), [bin, 'verify-attestation', 'x.json'], { cwd: floorProject, encoding: 'utf8' });
     expect(older.status).toBe(3);
-    expect(older.stderr).toBe('gatehouse: needs Node.js 22.12 or later; this is Node.js v20.19.5\n');
+    expect(older.stderr).toBe('gatehouse: needs Node.js 22.22.2 or a later 22.x, 24.15.0 or a later 24.x, or 26 and later; this is Node.js v20.19.5\n');
     expect(older.stdout).toBe('');
   });
 
