@@ -52,7 +52,11 @@ export async function readTrustedKeys(paths: readonly string[]): Promise<Trusted
 
 /** Reads and schema-checks a Sigstore trusted_root.json. */
 export async function readTrustedRoot(path: string): Promise<TrustedRoot> {
-  const json = await readJSONFile(path);
-  trustedRootValidator.assert(json, path, 'Sigstore trusted root');
+  return trustedRootFromJSON(await readJSONFile(path), path);
+}
+
+/** Schema-checks a parsed Sigstore trusted_root.json; `source` names it in errors. */
+export function trustedRootFromJSON(json: unknown, source: string): TrustedRoot {
+  trustedRootValidator.assert(json, source, 'Sigstore trusted root');
   return TrustedRoot.fromJSON(json);
 }
