@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { InputError, describeThrown } from '../error.ts';
 import { sha256Hex } from '../digest/sha256.ts';
@@ -118,16 +118,17 @@ export async function fetchTUFTrustedRoot(options: TUFTrustedRootOptions = {}): 
   const bytes = Buffer.from(text, 'utf8');
   const digest = `sha256:${sha256Hex(bytes)}`;
   const trustedRoot = trustedRootFromJSON(parseJSON(bytes, `${mirrorURL}/targets/${TRUSTED_ROOT_TARGET}`), `${mirrorURL}/targets/${TRUSTED_ROOT_TARGET}`);
-  await keepPinned(cacheDirectory, digest, bytes);
+  await keepPinned(cacheDirectory, mirrorURL, digest, bytes);
   return { trustedRoot, digest, mirrorURL, fromCache };
 }
 
 /**
  * A trusted root by the digest a decision record pinned, from the roots
- * fetchTUFTrustedRoot kept; undefined when this cache never held it.
+ * fetchTUFTrustedRoot kept for that repository; undefined when this cache
+ * never held it.
  */
-export async function readPinnedTrustedRoot(digest: string, cacheDirectory: string = defaultTUFCacheDirectory()): Promise<TrustedRoot | undefined> {
-  const path = pinnedPath(cacheDirectory, digest);
+export async function readPinnedTrustedRoot(digest: string, mirrorURL: string = PUBLIC_GOOD_TUF_MIRROR, cacheDirectory: string = defaultTUFCacheDirectory()): Promise<TrustedRoot | undefined> {
+  const path = pinnedPath(cacheDirectory, mirrorURL, digest);
   if (path === undefined || !existsSync(path)) return undefined;
   const bytes = await readFile(path);
   // The file is named by its digest; a copy that no longer has it is not that root.
@@ -135,15 +136,16 @@ export async function readPinnedTrustedRoot(digest: string, cacheDirectory: stri
   return trustedRootFromJSON(parseJSON(bytes, path), path);
 }
 
-function pinnedPath(cacheDirectory: string, digest: string): string | undefined {
+// Kept by repository and digest: a root one repository served is never taken for another's.
+function pinnedPath(cacheDirectory: string, mirrorURL: string, digest: string): string | undefined {
   const hex = /^sha256:([0-9a-f]{64})$/.exec(digest)?.[1];
-  return hex === undefined ? undefined : join(cacheDirectory, 'trusted-roots', `${hex}.json`);
+  return hex === undefined ? undefined : join(cacheDirectory, 'trusted-roots', encodeURIComponent(mirrorURL.replace(/\/+$/, '')), `${hex}.json`);
 }
 
-async function keepPinned(cacheDirectory: string, digest: string, bytes: Buffer): Promise<void> {
-  const path = pinnedPath(cacheDirectory, digest)!;
+async function keepPinned(cacheDirectory: string, mirrorURL: string, digest: string, bytes: Buffer): Promise<void> {
+  const path = pinnedPath(cacheDirectory, mirrorURL, digest)!;
   if (existsSync(path)) return;
-  await mkdir(join(cacheDirectory, 'trusted-roots'), { recursive: true });
+  await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
   await writeFile(temporary, bytes);
   await rename(temporary, path);

@@ -98,7 +98,7 @@ describe('gatehouse verify-attestation on an actions/attest bundle', () => {
         expect(online.status, online.stderr).toBe(0);
         expect(repository.requests).toContain('targets/trusted_root.json');
         const pinned = createHash('sha256').update(readFileSync(ROOT_FILE)).digest('hex');
-        expect(readFileSync(join(dir, 'cache', 'trusted-roots', `${pinned}.json`)).equals(readFileSync(ROOT_FILE))).toBe(true);
+        expect(readFileSync(join(dir, 'cache', 'trusted-roots', encodeURIComponent(repository.url), `${pinned}.json`)).equals(readFileSync(ROOT_FILE))).toBe(true);
         await repository.stop();
         expect(gatehouse(['verify-attestation', BUNDLE, ...tuf('cache'), ...identityFlags(), ...expectations]).status).toBe(0);
         const nothing = gatehouse(['verify-attestation', BUNDLE, ...tuf('empty'), ...identityFlags(), ...expectations]);

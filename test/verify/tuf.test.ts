@@ -3,7 +3,7 @@
 // refused (a rotation the old root did not sign, expiry, rollback, a tampered
 // target) and what the cache answers when the repository does not.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -53,9 +53,11 @@ describe('fetchTUFTrustedRoot', () => {
       expect(fetched.digest).toBe(digestOf(PUBLIC_GOOD_ROOT));
       expect(fetched.fromCache).toBe(false);
       expect(fetched.trustedRoot.tlogs[0]?.baseUrl).toBe('https://rekor.sigstore.dev');
-      const pinned = await readPinnedTrustedRoot(fetched.digest, join(directory, 'cache'));
+      const pinned = await readPinnedTrustedRoot(fetched.digest, repository.url, join(directory, 'cache'));
       expect(pinned).toEqual(fetched.trustedRoot);
-      expect(await readPinnedTrustedRoot(digestOf(STAGING_ROOT), join(directory, 'cache'))).toBeUndefined();
+      expect(await readPinnedTrustedRoot(digestOf(STAGING_ROOT), repository.url, join(directory, 'cache'))).toBeUndefined();
+      // Kept for this repository only.
+      expect(await readPinnedTrustedRoot(fetched.digest, 'https://tuf.other.test', join(directory, 'cache'))).toBeUndefined();
     });
   });
 
@@ -124,7 +126,7 @@ describe('fetchTUFTrustedRoot', () => {
       const error = await rejection(fetchTUFTrustedRoot(options('after')), TrustRootError);
       expect(error.code).toBe('TUF_REFUSED');
       expect(error.message).toMatch(/hash/i);
-      expect(existsSync(join(directory, 'after', 'trusted-roots', `${digestOf(tampered).slice('sha256:'.length)}.json`))).toBe(false);
+      expect(await readPinnedTrustedRoot(digestOf(tampered), repository.url, join(directory, 'after'))).toBeUndefined();
     });
   });
 
