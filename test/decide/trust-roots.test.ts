@@ -100,6 +100,19 @@ describe('keyless signers with trust roots through TUF', () => {
       expect((error as TrustRootError).code).toBe('TRUSTED_ROOT_UNPINNED');
       expect((error as TrustRootError).message).toContain(`pins trust root ci at ${digest}`);
     });
+
+    it('replays a record made before roots were pinned with the root the policy gives now', async () => {
+      const cache = join(directory, 'cache-unpinned');
+      const engine = await DecisionEngine.create(built.bundle, { tufCacheDirectory: cache });
+      const { decision, store } = await decideWith(engine, await evidence(RELEASE));
+      expect(decision.trustedRoots?.['ci']).toMatch(/^sha256:/);
+      delete decision.trustedRoots;
+      const signed = Buffer.from(JSON.stringify(await signDecision(decision, await demoSigner('decision-recorder'), 'model')));
+      const replayed = await replayRecord({ record: signed, source: 'decision.json', store, policy: built.bundle, tufCacheDirectory: cache });
+      expect(replayed.record.predicate.gatehouse.trustedRoots).toBeUndefined();
+      expect(replayed.differences).toEqual([]);
+      expect(replayed.replayed.result.allowed).toBe(true);
+    });
   });
 
   describe('when evidence comes from another repository, trigger or Sigstore instance', () => {

@@ -118,6 +118,7 @@ describe('gatehouse verify-attestation on an actions/attest bundle', () => {
     });
 
     it('refuses --trusted-root beside --tuf-mirror, and --tuf-root alone (exit 2)', () => {
+      expect(gatehouse(['verify-attestation', BUNDLE, '--trusted-root', ROOT_FILE, ...identityFlags()]).status).toBe(0);
       const both = gatehouse(['verify-attestation', BUNDLE, '--trusted-root', ROOT_FILE, '--tuf-mirror', 'https://tuf.example.test', ...identityFlags()]);
       expect(both.status).toBe(2);
       expect(both.stderr).toContain('--trusted-root is the trusted root itself');

@@ -64,6 +64,7 @@ describe('narrowPattern', () => {
       ['https://github.com/acme/models/.*', '"https://github"'],
       ['\\w+://github\\.com/acme/models/.*', '""'],
     ])('refuses %s (its literal start is %s)', (source, start) => {
+      expect(pattern('https://github\\.com/acme/models/.*').test('https://github.com/acme/models/x')).toBe(true);
       const error = refusal(() => pattern(source), InputError);
       expect(error.code).toBe('USAGE');
       expect(error.message).toContain('too broad');

@@ -145,6 +145,8 @@ describe('fetchTUFTrustedRoot', () => {
     });
 
     it('fails closed with no cache (TUF_UNREACHABLE), naming the repository and the cache', async () => {
+      repository.publish({ 'trusted_root.json': PUBLIC_GOOD_ROOT });
+      expect((await fetchTUFTrustedRoot(options('while-up'))).fromCache).toBe(false);
       await repository.stop();
       const error = await rejection(fetchTUFTrustedRoot(options()), TrustRootError);
       expect(error.code).toBe('TUF_UNREACHABLE');
