@@ -7,7 +7,7 @@ import { canonicalize } from '../canonical/json.ts';
 import { InputError, describeThrown } from '../error.ts';
 import { gateRegistry, type GateRegistry } from '../gates/registry.ts';
 import { compileSchema, type SchemaValidator } from '../schema/validator.ts';
-import { REPOSITORY_EXTENSIONS, identityMatches, narrowPattern, type CertificateExtensionName, type CertificateExtensions, type TrustedIdentity } from '../verify/certificate.ts';
+import { CERTIFICATE_EXTENSIONS, REPOSITORY_EXTENSIONS, identityMatches, narrowPattern, type CertificateExtensionName, type CertificateExtensions, type TrustedIdentity } from '../verify/certificate.ts';
 import { TrustRootError } from '../verify/error.ts';
 import { toTrustedKey, trustedRootFromJSON, type TrustedKey, type TrustPolicy } from '../verify/trust.ts';
 import { PUBLIC_GOOD_TUF_MIRROR } from '../verify/tuf.ts';
@@ -46,7 +46,8 @@ export interface KeylessSignerData {
   issuer_regexp?: string;
   subject?: string;
   subject_regexp?: string;
-  extensions?: Partial<Record<ExtensionKey, string>>;
+  /** Exact values by extensionDataKey name (github_workflow_repository, runner_environment, …). */
+  extensions?: Record<string, string>;
   trust_roots?: string[];
 }
 
@@ -59,21 +60,15 @@ export const PUBLIC_GOOD_TRUST_ROOT = 'public-good';
 /** The name the record gives data.gatehouse.trusted_root. */
 const LEGACY_TRUST_ROOT = 'trusted_root';
 
-// Policy data's snake_case names of the certificate extensions.
-const EXTENSION_KEYS = {
-  github_workflow_trigger: 'githubWorkflowTrigger',
-  github_workflow_sha: 'githubWorkflowSha',
-  github_workflow_name: 'githubWorkflowName',
-  github_workflow_repository: 'githubWorkflowRepository',
-  github_workflow_ref: 'githubWorkflowRef',
-  build_signer_uri: 'buildSignerURI',
-  runner_environment: 'runnerEnvironment',
-  source_repository_uri: 'sourceRepositoryURI',
-  source_repository_digest: 'sourceRepositoryDigest',
-  source_repository_ref: 'sourceRepositoryRef',
-  build_trigger: 'buildTrigger',
-} as const satisfies Record<string, CertificateExtensionName>;
-type ExtensionKey = keyof typeof EXTENSION_KEYS;
+/** Policy data's snake_case name of a certificate extension (githubWorkflowRef: github_workflow_ref, buildSignerURI: build_signer_uri). */
+export function extensionDataKey(name: CertificateExtensionName): string {
+  return name.replace(/URI$/, 'Uri').replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+// Policy data's names of the certificate extensions, derived from the one list in certificate.ts.
+const EXTENSION_KEYS: ReadonlyMap<string, CertificateExtensionName> = new Map(
+  (Object.keys(CERTIFICATE_EXTENSIONS) as CertificateExtensionName[]).map((name) => [extensionDataKey(name), name]),
+);
 
 /** data.gatehouse.approval: the human approval workflow (see policies/data/approval.yaml). */
 export interface ApprovalPolicy {
@@ -253,7 +248,11 @@ export function keylessIdentity(id: string, signer: KeylessSignerData, path: str
   if ((signer.issuer === undefined) === (signer.issuer_regexp === undefined)) refuse('give exactly one of issuer and issuer_regexp');
   if (signer.subject !== undefined && signer.subject_regexp !== undefined) refuse('give subject or subject_regexp, not both');
   const extensions: CertificateExtensions = {};
-  for (const [key, value] of Object.entries(signer.extensions ?? {})) extensions[EXTENSION_KEYS[key as ExtensionKey]] = value;
+  for (const [key, value] of Object.entries(signer.extensions ?? {})) {
+    const name = EXTENSION_KEYS.get(key);
+    if (name === undefined) refuse(`extensions.${key} is not an extension gatehouse reads (${[...EXTENSION_KEYS.keys()].join(', ')})`);
+    extensions[name!] = value;
+  }
   if (signer.subject === undefined && signer.subject_regexp === undefined && !REPOSITORY_EXTENSIONS.some((name) => extensions[name] !== undefined)) {
     refuse('name the signer by subject, subject_regexp, or a repository extension (github_workflow_repository or source_repository_uri): issuer and other extensions alone admit every repository');
   }

@@ -15,7 +15,9 @@ import { replayRecord } from '../../src/decide/workflow.ts';
 import type { ArtifactDigest } from '../../src/digest/artifact.ts';
 import { InputError } from '../../src/error.ts';
 import { attestGate } from '../../src/gates/gate.ts';
-import { policyDataOf } from '../../src/policy/data.ts';
+import { extensionDataKey, policyDataOf } from '../../src/policy/data.ts';
+import policyDataSchema from '../../src/policy/schemas/policy-data.schema.json' with { type: 'json' };
+import { CERTIFICATE_EXTENSIONS, type CertificateExtensionName } from '../../src/verify/certificate.ts';
 import { FileSystemAttestationStore } from '../../src/store/fs-store.ts';
 import { TrustRootError } from '../../src/verify/error.ts';
 import { integrityPredicate } from '../support/chain.ts';
@@ -167,6 +169,14 @@ describe('policyDataOf on keyless signers', () => {
       expect(error.code, message).toBe('SCHEMA_INVALID');
       expect(error.message, message).toContain(message);
     }
+  });
+
+  it('names in its schema exactly the extensions the verifier reads', () => {
+    const keyless = policyDataSchema.properties.signers.additionalProperties.oneOf[1] as { properties: { extensions: { properties: Record<string, unknown> } } };
+    const names = (Object.keys(CERTIFICATE_EXTENSIONS) as CertificateExtensionName[]).map(extensionDataKey);
+    expect(Object.keys(keyless.properties.extensions.properties).sort()).toEqual(names.sort());
+    expect(names).toContain('github_workflow_repository');
+    expect(names).toContain('build_signer_uri');
   });
 
   it('refuses an over-broad pattern when the policy is built', async () => {
