@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../src/error.ts';
 import { TrustRootError } from '../../src/verify/error.ts';
 import { PUBLIC_GOOD_TUF_MIRROR, defaultTUFCacheDirectory, fetchTUFTrustedRoot, readPinnedTrustedRoot, type TUFTrustedRootOptions } from '../../src/verify/tuf.ts';
+import { clearMock, mockRepo } from '@tufjs/repo-mock';
 import { TUFTestRepository } from '../support/tuf-repository.ts';
 
 const PUBLIC_GOOD_ROOT = readFileSync('test/fixtures/real-world/trust/public-good.trusted_root.json');
@@ -58,6 +59,21 @@ describe('fetchTUFTrustedRoot', () => {
       expect(await readPinnedTrustedRoot(digestOf(STAGING_ROOT), repository.url, join(directory, 'cache'))).toBeUndefined();
       // Kept for this repository only.
       expect(await readPinnedTrustedRoot(fetched.digest, 'https://tuf.other.test', join(directory, 'cache'))).toBeUndefined();
+    });
+  });
+
+  describe("on @tufjs/repo-mock's own mock repository", () => {
+    it('delivers the target it signs', async () => {
+      // repo-mock answers through its own nock (which intercepts fetch), once per file.
+      const baseURL = 'http://tuf.repo-mock.test';
+      const root = mockRepo(baseURL, [{ name: 'trusted_root.json', content: PUBLIC_GOOD_ROOT.toString('utf8') }], { targetPathPrefix: '/metadata/targets' });
+      try {
+        writeFileSync(join(directory, 'repo-mock-root.json'), root);
+        const fetched = await fetchTUFTrustedRoot({ mirrorURL: `${baseURL}/metadata`, rootPath: join(directory, 'repo-mock-root.json'), cacheDirectory: join(directory, 'repo-mock'), retries: 0 });
+        expect(fetched.digest).toBe(digestOf(PUBLIC_GOOD_ROOT));
+      } finally {
+        clearMock();
+      }
     });
   });
 
