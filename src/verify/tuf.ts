@@ -104,15 +104,18 @@ export async function fetchTUFTrustedRoot(options: TUFTrustedRootOptions = {}): 
     if (kind === 'refused') {
       throw new TrustRootError({ code: 'TUF_REFUSED', message: `TUF repository ${mirrorURL} served metadata that does not verify: ${describeTUFFailure(online)}`, cause: online });
     }
+    const what = kind === 'expired' ? `serves expired metadata (${describeTUFFailure(online)})` : `is unreachable (${describeTUFFailure(online)})`;
+    const cache = cacheState(repositoryCache);
+    const unusable = (cause: unknown) =>
+      new TrustRootError({ code: kind === 'expired' || cache.expired ? 'TUF_EXPIRED' : 'TUF_UNREACHABLE', message: `TUF repository ${mirrorURL} ${what}, and ${cache.description}`, cause });
+    // With no cached metadata, or only expired metadata, tuf-js would ask the repository again (and retry).
+    if (!cache.present || cache.expired) throw unusable(online);
     try {
       // forceCache takes the cached timestamp, snapshot and targets while none has expired.
       text = await read(true);
       fromCache = true;
     } catch (offline) {
-      const cache = cacheState(repositoryCache);
-      const code = kind === 'expired' || cache.expired ? 'TUF_EXPIRED' : 'TUF_UNREACHABLE';
-      const what = kind === 'expired' ? `serves expired metadata (${describeTUFFailure(online)})` : `is unreachable (${describeTUFFailure(online)})`;
-      throw new TrustRootError({ code, message: `TUF repository ${mirrorURL} ${what}, and ${cache.description}`, cause: offline });
+      throw unusable(offline);
     }
   }
   const bytes = Buffer.from(text, 'utf8');
@@ -191,15 +194,15 @@ function describeTUFFailure(failure: unknown): string {
   return [...new Set(detail)].join(', ');
 }
 
-// Why the cache could not stand in, for the one line the user reads.
-function cacheState(repositoryCache: string): { expired: boolean; description: string } {
+// What the cache holds for the repository, and why it cannot stand in, for the one line the user reads.
+function cacheState(repositoryCache: string): { present: boolean; expired: boolean; description: string } {
   const timestampPath = join(repositoryCache, 'timestamp.json');
-  if (!existsSync(timestampPath)) return { expired: false, description: `the cache ${repositoryCache} holds no metadata from it to work offline with` };
+  if (!existsSync(timestampPath)) return { present: false, expired: false, description: `the cache ${repositoryCache} holds no metadata from it to work offline with` };
   try {
     const expires = (JSON.parse(readFileSync(timestampPath, 'utf8')) as { signed?: { expires?: unknown } }).signed?.expires;
-    if (typeof expires === 'string' && Date.parse(expires) <= Date.now()) return { expired: true, description: `its cached metadata in ${repositoryCache} expired at ${expires}` };
+    if (typeof expires === 'string' && Date.parse(expires) <= Date.now()) return { present: true, expired: true, description: `its cached metadata in ${repositoryCache} expired at ${expires}` };
   } catch {
     // An unreadable cache is reported as unusable below.
   }
-  return { expired: false, description: `its cached metadata in ${repositoryCache} is not usable offline (incomplete, or not matching its signed hashes)` };
+  return { present: true, expired: false, description: `its cached metadata in ${repositoryCache} is not usable offline (incomplete, expired, or not matching its signed hashes)` };
 }
