@@ -13,11 +13,7 @@ const DAY = 24 * 60 * 60 * 1000;
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 const json = (metadata: Metadata<Root | Timestamp | Snapshot | Targets>) => Buffer.from(JSON.stringify(metadata.toJSON()));
 
-export interface TUFRepositoryState {
-  /** Served path (relative to the repository URL) to bytes. */
-  files: Map<string, Buffer>;
-}
-
+/** A TUF repository on a loopback port, whose every published state is kept so it can be served again. */
 export class TUFTestRepository {
   readonly url: string;
   /** 1.root.json: what a client is given as --tuf-root. */
