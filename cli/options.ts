@@ -3,6 +3,8 @@ import { InputError } from '../src/error.ts';
 import { resolveSubject as resolveArtifact, type ArtifactDigest } from '../src/digest/artifact.ts';
 import type { SigningOptions } from '../src/sign/attest.ts';
 import { progressReporter } from './progress.ts';
+import type { TrustedRoot } from '@sigstore/protobuf-specs';
+import type { CertificateExtensions } from '../src/verify/certificate.ts';
 import type { TrustPolicy } from '../src/verify/trust.ts';
 import { DEFAULT_STORE_DIRECTORY } from '../src/store/fs-store.ts';
 import type { AttestationStore } from '../src/store/store.ts';
@@ -64,46 +66,96 @@ export async function signingFrom(flags: SigningFlags): Promise<SigningOptions> 
 
 export interface TrustFlags {
   trustedRoot?: string;
+  tufMirror?: string;
+  tufRoot?: string;
+  tufCacheDir?: string;
   certificateIdentity?: string[];
   certificateIdentityRegexp?: string[];
   certificateOidcIssuer?: string;
+  certificateOidcIssuerRegexp?: string;
+  certificateGithubWorkflowTrigger?: string;
+  certificateGithubWorkflowSha?: string;
+  certificateGithubWorkflowName?: string;
+  certificateGithubWorkflowRepository?: string;
+  certificateGithubWorkflowRef?: string;
 }
 
-/** Declares the keyless trust flags, named as cosign names them. */
+// cosign's --certificate-github-workflow-* flags and the extension each requires exactly.
+const WORKFLOW_FLAGS = [
+  ['trigger', 'certificateGithubWorkflowTrigger', 'githubWorkflowTrigger', 'event that triggered the workflow (push, release, workflow_dispatch…)'],
+  ['sha', 'certificateGithubWorkflowSha', 'githubWorkflowSha', 'commit the workflow ran on'],
+  ['name', 'certificateGithubWorkflowName', 'githubWorkflowName', 'workflow name'],
+  ['repository', 'certificateGithubWorkflowRepository', 'githubWorkflowRepository', 'repository the workflow ran in (owner/name)'],
+  ['ref', 'certificateGithubWorkflowRef', 'githubWorkflowRef', 'git ref the workflow ran on (refs/heads/main, refs/tags/v1)'],
+] as const;
+
+/** Declares the keyless trust flags, named as cosign names them, and where the trusted root comes from. */
 export function addKeylessTrustOptions(command: Command): Command {
-  return command
-    .option('--trusted-root <file>', 'Sigstore trusted_root.json: certificate-signed bundles, and log entries in key-signed ones')
+  command
+    .option('--trusted-root <file>', 'Sigstore trusted_root.json, for air-gapped use (default: the trusted root through TUF)')
+    .option('--tuf-mirror <url>', 'take the trusted root from this TUF repository (default: the Sigstore public-good one); needs --tuf-root')
+    .option('--tuf-root <file>', "the --tuf-mirror repository's initial root.json, trusted on first use")
+    .option('--tuf-cache-dir <dir>', 'cache of TUF metadata and trusted roots (default: $XDG_CACHE_HOME/gatehouse/tuf)')
     .addOption(new Option('--certificate-identity <san>', 'accepted certificate subject (SAN), exact; repeatable').argParser(collect))
-    .addOption(new Option('--certificate-identity-regexp <re>', 'accepted certificate subject, as a whole-string pattern; repeatable').argParser(collect))
-    .option('--certificate-oidc-issuer <url>', 'accepted OIDC issuer of the certificate');
+    .addOption(new Option('--certificate-identity-regexp <re>', 'accepted certificate subject, as a pattern anchored at both ends that begins with a literal scheme://host/owner/repository/; repeatable').argParser(collect))
+    .addOption(new Option('--certificate-oidc-issuer <url>', 'accepted OIDC issuer of the certificate').conflicts('certificateOidcIssuerRegexp'))
+    .option('--certificate-oidc-issuer-regexp <re>', 'accepted OIDC issuer, as a pattern anchored at both ends that begins with a literal scheme://host/');
+  for (const [suffix, , , meaning] of WORKFLOW_FLAGS) command.option(`--certificate-github-workflow-${suffix} <value>`, `require the certificate's GitHub ${meaning}, exactly`);
+  return command;
 }
 
-/** Builds a trust policy from public key files and keyless trust flags. */
+/** Builds a trust policy from public key files and keyless trust flags; a keyless root not given as a file is taken through TUF. */
 export async function trustFrom(keyPaths: string[], flags: TrustFlags): Promise<TrustPolicy> {
-  const identities = [
-    ...(flags.certificateIdentity ?? []).map((subject) => subject as string | RegExp),
-    ...(flags.certificateIdentityRegexp ?? []).map((pattern) => toRegExp(pattern)),
+  const { narrowPattern } = await import('../src/verify/certificate.ts');
+  const subjects: Array<string | RegExp> = [
+    ...(flags.certificateIdentity ?? []),
+    ...(flags.certificateIdentityRegexp ?? []).map((pattern) => narrowPattern(pattern, 'subject', { what: '--certificate-identity-regexp', code: 'USAGE' })),
   ];
-  const wantsKeyless = flags.trustedRoot !== undefined || identities.length > 0 || flags.certificateOidcIssuer !== undefined;
-  if (keyPaths.length === 0 && !wantsKeyless) {
-    throw new InputError({ code: 'USAGE', message: 'no trusted signer: pass a public key, or --trusted-root with --certificate-identity and --certificate-oidc-issuer' });
+  const issuer = flags.certificateOidcIssuerRegexp === undefined ? flags.certificateOidcIssuer : narrowPattern(flags.certificateOidcIssuerRegexp, 'issuer', { what: '--certificate-oidc-issuer-regexp', code: 'USAGE' });
+  const extensions: CertificateExtensions = {};
+  for (const [suffix, flag, name] of WORKFLOW_FLAGS) {
+    const value = flags[flag];
+    if (value === undefined) continue;
+    if (value.trim() === '') throw new InputError({ code: 'USAGE', message: `--certificate-github-workflow-${suffix}: empty value` });
+    extensions[name] = value;
   }
-  const { readTrustedKeys, readTrustedRoot } = await import('../src/verify/trust.ts');
+  const namesSigner = subjects.length > 0 || issuer !== undefined || Object.keys(extensions).length > 0;
+  const rootSource = flags.trustedRoot !== undefined || flags.tufMirror !== undefined || flags.tufRoot !== undefined;
+  if (keyPaths.length === 0 && !namesSigner && !rootSource) {
+    throw new InputError({ code: 'USAGE', message: 'no trusted signer: pass a public key, or --certificate-oidc-issuer with --certificate-identity (or their -regexp forms)' });
+  }
+  if (flags.trustedRoot !== undefined && (flags.tufMirror !== undefined || flags.tufRoot !== undefined)) {
+    throw new InputError({ code: 'USAGE', message: '--trusted-root is the trusted root itself: it goes without --tuf-mirror and --tuf-root' });
+  }
+  const { readTrustedKeys } = await import('../src/verify/trust.ts');
   const policy: TrustPolicy = { keys: await readTrustedKeys(keyPaths) };
-  if (wantsKeyless) {
-    // With keys, a trusted root alone checks the log entries key-signed bundles carry (npm's
-    // publish attestations); it trusts no certificate until identities are named.
-    const rootForKeysOnly = keyPaths.length > 0 && identities.length === 0 && flags.certificateOidcIssuer === undefined;
-    if (flags.trustedRoot === undefined || (!rootForKeysOnly && (identities.length === 0 || flags.certificateOidcIssuer === undefined))) {
-      throw new InputError({ code: 'USAGE', message: 'keyless verification needs --trusted-root, --certificate-identity (or -regexp) and --certificate-oidc-issuer together' });
+  // With keys, a trusted root alone checks the log entries key-signed bundles carry (npm's
+  // publish attestations); it trusts no certificate until a signer is named.
+  if (!namesSigner && !rootSource) return policy;
+  if (keyPaths.length === 0 || namesSigner) {
+    // A repository extension names one repository as a SAN does; a trigger or ref alone names none.
+    const namesRepository = subjects.length > 0 || extensions.githubWorkflowRepository !== undefined;
+    if (issuer === undefined || !namesRepository) {
+      throw new InputError({ code: 'USAGE', message: 'keyless verification needs --certificate-oidc-issuer (or -regexp) and --certificate-identity (or -regexp, or --certificate-github-workflow-repository)' });
     }
-    const issuer = flags.certificateOidcIssuer;
-    policy.keyless = {
-      trustedRoot: await readTrustedRoot(flags.trustedRoot),
-      identities: issuer === undefined ? [] : identities.map((subject) => ({ issuer, subject })),
-    };
   }
+  const withExtensions = Object.keys(extensions).length === 0 ? {} : { extensions };
+  const identities = issuer === undefined ? [] : subjects.length === 0 ? [{ issuer, ...withExtensions }] : subjects.map((subject) => ({ issuer, subject, ...withExtensions }));
+  policy.keyless = { trustedRoot: await trustedRootFrom(flags), identities };
   return policy;
+}
+
+// The file given for air-gapped use, else the trusted root through TUF.
+async function trustedRootFrom(flags: TrustFlags): Promise<TrustedRoot> {
+  if (flags.trustedRoot !== undefined) return (await import('../src/verify/trust.ts')).readTrustedRoot(flags.trustedRoot);
+  if (flags.tufRoot !== undefined && flags.tufMirror === undefined) throw new InputError({ code: 'USAGE', message: '--tuf-root goes with --tuf-mirror: it is that repository\'s initial root' });
+  const { fetchTUFTrustedRoot } = await import('../src/verify/tuf.ts');
+  const fetched = await fetchTUFTrustedRoot({
+    ...(flags.tufMirror === undefined ? {} : { mirrorURL: flags.tufMirror }),
+    ...(flags.tufRoot === undefined ? {} : { rootPath: flags.tufRoot }),
+    ...(flags.tufCacheDir === undefined ? {} : { cacheDirectory: flags.tufCacheDir }),
+  });
+  return fetched.trustedRoot;
 }
 
 export interface StoreFlags {
@@ -145,14 +197,6 @@ export async function loadPolicy(flags: { policy: string; policyKey: string }, o
 /** Commander argParser for repeatable options. */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
-}
-
-function toRegExp(pattern: string): RegExp {
-  try {
-    return new RegExp(pattern);
-  } catch {
-    throw new InputError({ code: 'USAGE', message: `--certificate-identity-regexp: not a valid pattern: ${pattern}` });
-  }
 }
 
 /** A --shard-size value: a positive whole number of bytes. */

@@ -8,7 +8,7 @@ import { EndpointError } from './io/error.ts';
 import { PolicyError } from './policy/error.ts';
 import { SigningError } from './sign/error.ts';
 import { StoreError } from './store/error.ts';
-import { VerificationError } from './verify/error.ts';
+import { TrustRootError, VerificationError } from './verify/error.ts';
 
 /** Exit codes every gatehouse command shares. */
 export const EXIT = {
@@ -70,6 +70,9 @@ export function classifyError(error: unknown): ErrorClassification {
 function kindAndLine(error: unknown): [FailureKind, string] {
   if (error instanceof InputError) return ['bad-input', error.toString()];
   if (error instanceof VerificationError) return ['refused', `verification failed: ${error.message}`];
+  // A TUF repository that serves what does not verify is refused; one that does not answer, or
+  // whose every copy has expired, leaves nothing to verify with: an environment failure.
+  if (error instanceof TrustRootError) return error.code === 'TUF_REFUSED' ? ['refused', `trusted root refused: ${error.message}`] : ['unavailable', `no trusted root: ${error.message}`];
   if (error instanceof PolicyError) {
     if (error.code === 'BUILD_FAILED') return ['bad-input', error.message];
     if (error.code === 'TESTS_FAILED') return ['refused', `policy build: ${error.message}`];

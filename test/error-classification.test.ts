@@ -6,7 +6,7 @@ import { EndpointError } from '../src/io/error.ts';
 import { PolicyError } from '../src/policy/error.ts';
 import { SigningError } from '../src/sign/error.ts';
 import { StoreError } from '../src/store/error.ts';
-import { VerificationError } from '../src/verify/error.ts';
+import { TrustRootError, VerificationError } from '../src/verify/error.ts';
 
 const badInput = { kind: 'bad-input', exitCode: 2, httpStatus: 400 } as const;
 const refused = { kind: 'refused', exitCode: 1, httpStatus: 422 } as const;
@@ -20,6 +20,10 @@ describe('classifyError', () => {
       [new InputError({ code: 'USAGE', message: 'pass exactly one of --key FILE and --keyless' }), badInput, 'pass exactly one of --key FILE and --keyless'],
       [new DigestError({ code: 'FILE_NOT_FOUND', message: 'no such file or directory', path: '/m' }), badInput, '/m: no such file or directory'],
       [new VerificationError({ code: 'UNTRUSTED_KEY', message: 'does not verify with any trusted key' }), refused, 'verification failed: does not verify with any trusted key'],
+      [new TrustRootError({ code: 'TUF_REFUSED', message: 'rollback' }), refused, 'trusted root refused: rollback'],
+      [new TrustRootError({ code: 'TUF_UNREACHABLE', message: 'no answer, no cache' }), unavailable, 'no trusted root: no answer, no cache'],
+      [new TrustRootError({ code: 'TUF_EXPIRED', message: 'cache expired' }), unavailable, 'no trusted root: cache expired'],
+      [new TrustRootError({ code: 'TRUSTED_ROOT_UNPINNED', message: 'another root' }), unavailable, 'no trusted root: another root'],
       [new PolicyError({ code: 'SIGNATURE_INVALID', message: 'bad signature' }), refused, 'policy bundle refused: bad signature'],
       [new PolicyError({ code: 'DIGEST_MISMATCH', message: 'data.json changed' }), refused, 'policy bundle refused: data.json changed'],
       [new PolicyError({ code: 'TESTS_FAILED', message: '2 tests failed' }), refused, 'policy build: 2 tests failed'],

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 
-export { BUNDLES, FIXTURES, KEYS, MODEL_TREE, ROOT, gatehouse, run, tool } from './support/paths.ts';
+export { BUNDLES, FIXTURES, KEYS, MODEL_TREE, ROOT, gatehouse, gatehouseAsync, run, tool } from './support/paths.ts';
 
 const temporaries: string[] = [];
 

@@ -7,6 +7,7 @@ interface ReplayFlags extends StoreFlags {
   policy: string;
   policyKey: string;
   decisionKey?: string[];
+  tufCacheDir?: string;
   json?: boolean;
 }
 
@@ -21,6 +22,7 @@ export function registerReplay(program: Command, output: Output): void {
     .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle the decision used')
     .requiredOption('--policy-key <file.pub>', "the policy team's public key")
     .addOption(new Option('--decision-key <file.pub>', "key trusted to sign decision records; repeatable (default: the policy's decision_signers)").argParser(collect))
+    .option('--tuf-cache-dir <dir>', 'cache of TUF metadata and of the trusted roots records pin (default: $XDG_CACHE_HOME/gatehouse/tuf)')
     .option('--json', 'print the outcome as JSON')
     .action(async (recordPath: string, flags: ReplayFlags) => {
       const [{ replayRecord }, { readBoundedFile }, { readTrustedKeys }] = await Promise.all([
@@ -35,6 +37,7 @@ export function registerReplay(program: Command, output: Output): void {
         store: await storeFrom(flags),
         policy,
         ...(flags.decisionKey === undefined ? {} : { recordSigners: { keys: await readTrustedKeys(flags.decisionKey) } }),
+        ...(flags.tufCacheDir === undefined ? {} : { tufCacheDirectory: flags.tufCacheDir }),
       });
       const { record } = outcome;
       if (flags.json) {

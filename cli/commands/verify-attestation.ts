@@ -19,7 +19,7 @@ export function registerVerifyAttestation(program: Command, output: Output): voi
   addKeylessTrustOptions(
     program
       .command('verify-attestation')
-      .description('verify a Sigstore bundle offline against trusted signers and print what it attests')
+      .description('verify a Sigstore bundle against trusted signers and print what it attests (offline, but for fetching the trusted root through TUF)')
       .argument('<bundle>', 'a .sigstore.json bundle')
       .addOption(new Option('--trusted-key <file.pub>', 'trusted public key (PEM); repeatable').argParser(collect))
       .addOption(new Option('--key <file.pub>', 'the old name of --trusted-key').argParser(collect).hideHelp().conflicts('trustedKey'))
@@ -44,11 +44,15 @@ export function registerVerifyAttestation(program: Command, output: Output): voi
       }
       const { statement } = verified;
       if (flags.json) {
-        printJSON(output, { verified: true, signer: verified.signer, bundleDigest: `sha256:${verified.bundleDigest}`, statement });
+        printJSON(output, { verified: true, signer: verified.signer, ...(verified.certificate === undefined ? {} : { certificate: verified.certificate }), bundleDigest: `sha256:${verified.bundleDigest}`, statement });
         return;
       }
       output.out(`verified ${bundlePath}`);
       output.out(`  signer:         ${signerName(verified.signer)}`);
+      const workflow = verified.certificate?.extensions;
+      if (workflow?.githubWorkflowRepository !== undefined) {
+        output.out(`  workflow:       ${workflow.githubWorkflowRepository} ${workflow.githubWorkflowRef ?? ''} (${workflow.githubWorkflowTrigger ?? 'trigger not named'}, ${workflow.runnerEnvironment ?? 'runner not named'})`);
+      }
       output.out(`  predicate type: ${statement.predicateType}`);
       for (const subject of statement.subject) output.out(`  subject:        ${subjectDigests([subject]).join(' ')}${subject.name ? ` (${subject.name})` : ''}`);
       const verdict = (statement.predicate as { verdict?: unknown } | null | undefined)?.verdict;

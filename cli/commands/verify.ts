@@ -21,6 +21,7 @@ interface VerifyFlags extends StoreFlags {
   /** The old name of --signing-key, still accepted. */
   decisionKey?: string;
   output?: string[];
+  tufCacheDir?: string;
   json?: boolean;
 }
 
@@ -40,6 +41,7 @@ export function registerVerify(program: Command, output: Output): void {
     .option('--decision-out <file>', 'write a signed decision record here')
     .option('--signing-key <file.key>', 'key that signs the decision record (one of the policy\'s decision_signers)')
     .addOption(new Option('--decision-key <file.key>', 'the old name of --signing-key').hideHelp().conflicts('signingKey'))
+    .option('--tuf-cache-dir <dir>', "cache of TUF metadata and trusted roots, for the policy's keyless signers (default: $XDG_CACHE_HOME/gatehouse/tuf)")
     .option('--json', 'print the decision as JSON')
     .addOption(new Option('--output <format=file>', `also write the decision as a report, FORMAT one of ${REPORT_FORMATS.join(', ')}; repeatable`).argParser(collect))
     .action(async (flags: VerifyFlags) => {
@@ -64,6 +66,7 @@ export function registerVerify(program: Command, output: Output): void {
         store,
         policy,
         ...(recordSigner === undefined ? {} : { recordSigner }),
+        ...(flags.tufCacheDir === undefined ? {} : { tufCacheDirectory: flags.tufCacheDir }),
         ...(flags.subject.startsWith('sha256:') ? {} : { onProgress: progressReporter(`digesting ${flags.subject}`, 'bytes') }),
       });
       let recordPath: string | undefined;

@@ -1,7 +1,7 @@
 import resultSchema from './schemas/decision-result.schema.json' with { type: 'json' };
 import type { ArtifactDigest } from '../digest/artifact.ts';
 import type { VerifiedPolicyBundle } from '../policy/bundle.ts';
-import { policyDataOf, policySigners, type PolicyData, type PolicySigners } from '../policy/data.ts';
+import { policyDataOf, policySigners, type PolicyData, type PolicySigners, type PolicySignersOptions } from '../policy/data.ts';
 import { PolicyError } from '../policy/error.ts';
 import { OpaWasmEvaluator } from '../policy/evaluator.ts';
 import { compileSchema, type SchemaValidator } from '../schema/validator.ts';
@@ -74,6 +74,8 @@ export interface Decision {
   inputDigest: string;
   policy: { digest: string; revision: string };
   engine: { name: string; version: string };
+  /** sha256:<hex> of each trusted root keyless evidence was verified against, by trust root name; absent when the policy has no keyless signers. */
+  trustedRoots?: Record<string, string>;
 }
 
 const resultValidator: SchemaValidator<DecisionResult> = compileSchema<DecisionResult>(resultSchema);
@@ -99,10 +101,10 @@ export class DecisionEngine {
     this.#evaluator = evaluator;
   }
 
-  /** An engine for a bundle that verifyPolicyBundle accepted. */
-  static async create(bundle: VerifiedPolicyBundle): Promise<DecisionEngine> {
+  /** An engine for a bundle that verifyPolicyBundle accepted; `options` say where keyless signers' trusted roots come from. */
+  static async create(bundle: VerifiedPolicyBundle, options: PolicySignersOptions = {}): Promise<DecisionEngine> {
     const data = policyDataOf(bundle.data, bundle.source);
-    const signers = await policySigners(data, bundle.source);
+    const signers = await policySigners(data, bundle.source, options);
     return new DecisionEngine(bundle, data, signers, await OpaWasmEvaluator.load(bundle));
   }
 
@@ -146,6 +148,7 @@ export class DecisionEngine {
       inputDigest: inputDigest(input),
       policy: { digest: this.bundle.digest, revision: this.bundle.revision },
       engine: { ...ENGINE },
+      ...(Object.keys(this.signers.trustedRoots).length === 0 ? {} : { trustedRoots: { ...this.signers.trustedRoots } }),
     };
   }
 }

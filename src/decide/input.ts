@@ -208,7 +208,7 @@ function toRecord(
   const record: Extract<AttestationRecord, { verified: true }> = {
     id,
     verified: true,
-    signer: policySigner(verified.signer, options.signers),
+    signer: policySigner(verified.signer, options.signers, verified.certificate),
     predicate_type: statement.predicateType,
     subjects: subjectDigests(statement.subject),
     evaluated_at_ms: evaluatedAt,
@@ -233,8 +233,10 @@ function toRecord(
   return { record, statementKey: `${verified.payloadDigest}|${record.signer.name}` };
 }
 
-function policySigner(identity: SignerIdentity, signers: PolicySigners): PolicySigner {
-  return { name: signerName(identity), ids: signers.idsFor(identity) };
+// A model author (named in a provenance predicate) comes without its certificate: it matches
+// only policy signers that need no extensions.
+function policySigner(identity: SignerIdentity, signers: PolicySigners, certificate?: VerifiedAttestation['certificate']): PolicySigner {
+  return { name: signerName(identity), ids: signers.idsFor(identity, certificate) };
 }
 
 // The digest of what verification reads of a parsed bundle, or undefined for

@@ -35,6 +35,8 @@ export interface DecisionRecordPredicate {
     result: DecisionResult;
     /** Files that could not be read as bundles when the decision was made. */
     unreadable: string[];
+    /** sha256:<hex> of each trusted root keyless evidence was verified against, by trust root name: a replay uses exactly these. */
+    trustedRoots?: Record<string, string>;
   };
 }
 
@@ -72,6 +74,7 @@ export function toDecisionStatement(decision: Decision, artifactName?: string): 
       engine: decision.engine,
       result,
       unreadable: input.attestations.filter((record) => record.id.startsWith(UNREADABLE)).map((record) => record.id.slice(UNREADABLE.length)),
+      ...(decision.trustedRoots === undefined ? {} : { trustedRoots: decision.trustedRoots }),
     },
   };
   decisionRecordValidator.assert(predicate, '<decision record>', 'decision record');

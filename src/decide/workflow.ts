@@ -25,6 +25,8 @@ export interface PromotionRequest {
   recordSigner?: { signer: Signer & { identity: SignerIdentity }; source: string };
   /** Told the bytes hashed so far when the subject is a path. */
   onProgress?: ModelDigestOptions['onProgress'];
+  /** Cache of TUF metadata and trusted roots, for keyless signers verified through TUF (default: the user's cache directory). */
+  tufCacheDirectory?: string;
 }
 
 /** A decision and, when asked for, its signed record. */
@@ -41,7 +43,7 @@ export interface PromotionOutcome {
  * holds for it is judged, and the decision is signed as a record.
  */
 export async function decidePromotion(request: PromotionRequest): Promise<PromotionOutcome> {
-  const engine = await DecisionEngine.create(request.policy);
+  const engine = await DecisionEngine.create(request.policy, request.tufCacheDirectory === undefined ? {} : { tufCacheDirectory: request.tufCacheDirectory });
   const recorder = request.recordSigner;
   if (recorder !== undefined && !engine.signers.mayRecordDecisions(recorder.signer.identity)) {
     const identity = recorder.signer.identity;
@@ -71,12 +73,33 @@ export interface ReplayRequest {
   policy: VerifiedPolicyBundle;
   /** Who may have signed the record; default: the policy's decision_signers. */
   recordSigners?: TrustPolicy;
+  /** Cache of TUF metadata and the trusted roots records pin (default: the user's cache directory). */
+  tufCacheDirectory?: string;
 }
 
 /** The replay workflow the CLI and an auditor's program share: verify the record against its signers, then re-make and compare it. */
 export async function replayRecord(request: ReplayRequest): Promise<ReplayOutcome> {
-  const engine = await DecisionEngine.create(request.policy);
+  // The trusted roots the record pins are read before the record is verified: they only choose
+  // among the roots the policy names (by mirror and digest), and nothing the record says is
+  // used unless it then verifies against the policy's decision signers.
+  const engine = await DecisionEngine.create(request.policy, {
+    ...(request.tufCacheDirectory === undefined ? {} : { tufCacheDirectory: request.tufCacheDirectory }),
+    ...pinnedTrustRoots(request.record),
+  });
   const trust = request.recordSigners ?? engine.signers.restrictedTo(engine.data.decision_signers ?? []);
   const record = verifyDecisionRecord(request.record, request.source, trust);
   return replayDecision(record, engine, request.store);
+}
+
+// The trust root pins of a record not yet verified; none when it has none or cannot be read (verification then says why).
+function pinnedTrustRoots(bytes: Buffer): { pinnedTrustRoots?: Record<string, string> } {
+  try {
+    const envelope = (JSON.parse(bytes.toString('utf8')) as { dsseEnvelope?: { payload?: string } }).dsseEnvelope;
+    const statement = JSON.parse(Buffer.from(envelope?.payload ?? '', 'base64').toString('utf8')) as { predicate?: { gatehouse?: { trustedRoots?: unknown } } };
+    const pins = statement.predicate?.gatehouse?.trustedRoots;
+    if (pins === null || typeof pins !== 'object' || Array.isArray(pins)) return {};
+    return { pinnedTrustRoots: Object.fromEntries(Object.entries(pins).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) };
+  } catch {
+    return {};
+  }
 }

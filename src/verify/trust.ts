@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import trustedRootSchema from './schemas/trusted-root.schema.json' with { type: 'json' };
+import type { TrustedIdentity } from './certificate.ts';
 import { keyAlgorithm, keyFingerprint, readPublicKey, type KeyAlgorithm } from '../keys/keys.ts';
 import { readJSONFile } from '../io/read.ts';
 import { compileSchema, type SchemaValidator } from '../schema/validator.ts';
@@ -12,14 +13,12 @@ export interface TrustedKey {
   algorithm: KeyAlgorithm;
 }
 
-/** A keyless signer gatehouse accepts: exact OIDC issuer, and the certificate SAN exactly or by a whole-string pattern. */
-export interface TrustedIdentity {
-  issuer: string;
-  subject: string | RegExp;
-}
+export type { TrustedIdentity } from './certificate.ts';
 
 /** Trust material for keyless bundles and how many independent witnesses each must carry. */
 export interface KeylessTrust {
+  /** Names the root in what verified (a policy's trust_roots name, or the root's digest). */
+  name?: string;
   /** Also checks the log entries key-signed bundles carry. */
   trustedRoot: TrustedRoot;
   /** None trusts no certificate: the root then serves key-signed bundles only. */
@@ -32,10 +31,15 @@ export interface KeylessTrust {
   timestampThreshold?: number;
 }
 
-/** Everything a bundle may be verified against; a bundle signed by anything else is rejected. */
+/**
+ * Everything a bundle may be verified against; a bundle signed by anything
+ * else is rejected. Several keyless trusts (one per trusted root) each accept
+ * only their own identities: a certificate is accepted when one root verifies
+ * it and that root trusts its identity.
+ */
 export interface TrustPolicy {
   keys?: TrustedKey[];
-  keyless?: KeylessTrust;
+  keyless?: KeylessTrust | KeylessTrust[];
 }
 
 const trustedRootValidator: SchemaValidator<Record<string, unknown>> = compileSchema<Record<string, unknown>>(trustedRootSchema);
@@ -52,7 +56,11 @@ export async function readTrustedKeys(paths: readonly string[]): Promise<Trusted
 
 /** Reads and schema-checks a Sigstore trusted_root.json. */
 export async function readTrustedRoot(path: string): Promise<TrustedRoot> {
-  const json = await readJSONFile(path);
-  trustedRootValidator.assert(json, path, 'Sigstore trusted root');
+  return trustedRootFromJSON(await readJSONFile(path), path);
+}
+
+/** Schema-checks a parsed Sigstore trusted_root.json; `source` names it in errors. */
+export function trustedRootFromJSON(json: unknown, source: string): TrustedRoot {
+  trustedRootValidator.assert(json, source, 'Sigstore trusted root');
   return TrustedRoot.fromJSON(json);
 }

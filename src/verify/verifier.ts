@@ -15,8 +15,9 @@ import { InputError, describeThrown } from '../error.ts';
 import { parseJSON, parseJSONText, readBoundedFile } from '../io/read.ts';
 import { compileSchema } from '../schema/validator.ts';
 import { VerificationError, type VerificationErrorCode } from './error.ts';
+import { certificateExtensions, identityMatches, type CertificateExtensions } from './certificate.ts';
 import type { SignerIdentity } from './identity.ts';
-import type { KeylessTrust, TrustPolicy, TrustedIdentity, TrustedKey } from './trust.ts';
+import type { KeylessTrust, TrustPolicy, TrustedKey } from './trust.ts';
 
 /** A bundle that verified: the statement it signs and who signed it. Only these reach a policy. */
 export interface VerifiedAttestation {
@@ -33,6 +34,8 @@ export interface VerifiedAttestation {
    * signed entry timestamp); empty when the bundle carries none.
    */
   timestamps: Date[];
+  /** Of a certificate-signed bundle: the Fulcio extensions gatehouse reads, and the trusted root (KeylessTrust name) that verified it. */
+  certificate?: { extensions: CertificateExtensions; trustedRoot?: string };
 }
 
 const bundleValidator = compileSchema<Record<string, unknown>>(bundleSchema);
@@ -52,34 +55,34 @@ const EMPTY_ROOT = TrustedRoot.fromJSON({
  */
 export class AttestationVerifier {
   readonly #keys: TrustedKey[];
-  readonly #keyless: KeylessTrust | undefined;
   readonly #keyVerifiers: Map<TrustedKey, Verifier>;
-  readonly #keylessVerifier: Verifier | undefined;
+  readonly #keyless: Array<{ trust: KeylessTrust; verifier: Verifier }>;
 
   constructor(trust: TrustPolicy) {
     this.#keys = trust.keys ?? [];
-    this.#keyless = trust.keyless;
+    const keyless = trust.keyless === undefined ? [] : Array.isArray(trust.keyless) ? trust.keyless : [trust.keyless];
     const keyOptions = { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 };
     // A key-signed bundle may still carry log entries; those are checked
-    // against the trusted root's logs when there is one, and fail otherwise.
-    const keyRoot = trust.keyless?.trustedRoot ?? EMPTY_ROOT;
+    // against the (first) trusted root's logs when there is one, and fail otherwise.
+    const keyRoot = keyless[0]?.trustedRoot ?? EMPTY_ROOT;
     this.#keyVerifiers = new Map(
       this.#keys.map((key) => [
         key,
         new Verifier(toTrustMaterial(keyRoot, () => ({ publicKey: key.publicKey, validFor: () => true })), keyOptions),
       ]),
     );
-    if (trust.keyless !== undefined) {
-      const timestampThreshold = trust.keyless.timestampThreshold ?? 1;
+    this.#keyless = keyless.map((root) => {
+      const timestampThreshold = root.timestampThreshold ?? 1;
       // Without a verified timestamp sigstore-js cannot place the short-lived
       // certificate in time, and would skip its chain check.
       if (timestampThreshold < 1) throw new RangeError('keyless verification needs timestampThreshold >= 1');
-      this.#keylessVerifier = new Verifier(toTrustMaterial(trust.keyless.trustedRoot), {
-        tlogThreshold: trust.keyless.tlogThreshold ?? 1,
-        ctlogThreshold: trust.keyless.ctlogThreshold ?? 1,
+      const verifier = new Verifier(toTrustMaterial(root.trustedRoot), {
+        tlogThreshold: root.tlogThreshold ?? 1,
+        ctlogThreshold: root.ctlogThreshold ?? 1,
         timestampThreshold,
       });
-    }
+      return { trust: root, verifier };
+    });
   }
 
   /** Reads a bundle file (size-bounded) and verifies it. */
@@ -98,7 +101,7 @@ export class AttestationVerifier {
   verifyJSON(json: unknown, source: string): VerifiedAttestation {
     const bundle = toDSSEBundle(json, source);
     const entity = toEntity(bundle, source);
-    const signer = this.#verifySignature(bundle, entity, source);
+    const { signer, certificate } = this.#verifySignature(bundle, entity, source);
     const envelope = bundle.content.dsseEnvelope;
     if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
       throw new VerificationError({
@@ -112,13 +115,14 @@ export class AttestationVerifier {
       signer,
       payloadDigest: sha256Hex(envelope.payload),
       timestamps: verifiedTimestamps(entity),
+      ...(certificate === undefined ? {} : { certificate }),
     };
   }
 
-  #verifySignature(bundle: BundleWithDsseEnvelope, entity: SignedEntity, source: string): SignerIdentity {
+  #verifySignature(bundle: BundleWithDsseEnvelope, entity: SignedEntity, source: string): Pick<VerifiedAttestation, 'signer' | 'certificate'> {
     switch (entity.key.$case) {
       case 'public-key':
-        return this.#verifyWithKeys(entity, entity.key.hint, source);
+        return { signer: this.#verifyWithKeys(entity, entity.key.hint, source) };
       case 'certificate':
         return this.#verifyKeyless(entity, source);
       default:
@@ -152,36 +156,42 @@ export class AttestationVerifier {
     });
   }
 
-  #verifyKeyless(entity: SignedEntity, source: string): SignerIdentity {
-    if (this.#keylessVerifier === undefined || this.#keyless === undefined) {
+  #verifyKeyless(entity: SignedEntity, source: string): Pick<VerifiedAttestation, 'signer' | 'certificate'> {
+    if (this.#keyless.length === 0) {
       throw new VerificationError({ code: 'NO_TRUST_MATERIAL', message: `${source}: certificate-signed bundle, but no trusted root was given` });
     }
-    let signer: SigstoreSigner;
-    try {
-      signer = this.#keylessVerifier.verify(entity);
-    } catch (failure) {
-      throw toVerificationError(failure, source);
-    }
-    const issuer = signer.identity?.extensions?.issuer;
-    const subject = signer.identity?.subjectAlternativeName;
-    if (issuer === undefined || subject === undefined) {
-      throw new VerificationError({ code: 'CERTIFICATE_INVALID', message: `${source}: certificate names no OIDC issuer or subject` });
-    }
-    if (!this.#keyless.identities.some((identity) => identityMatches(identity, issuer, subject))) {
-      throw new VerificationError({
+    // Each root vouches only for its own identities: a certificate another
+    // instance issued for the same SAN is not the signer a root names.
+    let refusal: VerificationError | undefined;
+    for (const { trust, verifier } of this.#keyless) {
+      let signer: SigstoreSigner;
+      try {
+        signer = verifier.verify(entity);
+      } catch (failure) {
+        refusal ??= toVerificationError(failure, source);
+        continue;
+      }
+      const issuer = signer.identity?.extensions?.issuer;
+      const subject = signer.identity?.subjectAlternativeName;
+      if (issuer === undefined || subject === undefined) {
+        throw new VerificationError({ code: 'CERTIFICATE_INVALID', message: `${source}: certificate names no OIDC issuer or subject` });
+      }
+      const extensions = certificateExtensions(signer.identity?.oids ?? []);
+      if (trust.identities.some((identity) => identityMatches(identity, { issuer, subject, extensions }))) {
+        return { signer: { kind: 'keyless', issuer, subject }, certificate: { extensions, ...(trust.name === undefined ? {} : { trustedRoot: trust.name }) } };
+      }
+      refusal = new VerificationError({
         code: 'UNTRUSTED_IDENTITY',
-        message: `${source}: signed by ${subject} (issuer ${issuer}), which is not a trusted identity`,
+        message: `${source}: signed by ${subject} (issuer ${issuer}${describeExtensions(extensions)}), which is not a trusted identity`,
       });
     }
-    return { kind: 'keyless', issuer, subject };
+    throw refusal!;
   }
 }
 
-function identityMatches(identity: TrustedIdentity, issuer: string, subject: string): boolean {
-  if (identity.issuer !== issuer) return false;
-  if (typeof identity.subject === 'string') return identity.subject === subject;
-  const match = identity.subject.exec(subject);
-  return match !== null && match.index === 0 && match[0].length === subject.length;
+function describeExtensions(extensions: CertificateExtensions): string {
+  const shown = (['githubWorkflowRepository', 'githubWorkflowRef', 'githubWorkflowTrigger', 'runnerEnvironment'] as const).filter((name) => extensions[name] !== undefined);
+  return shown.map((name) => `, ${name} ${extensions[name]}`).join('');
 }
 
 function toDSSEBundle(json: unknown, source: string): BundleWithDsseEnvelope {

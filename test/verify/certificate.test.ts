@@ -1,0 +1,160 @@
+// Keyless identity policies: SAN patterns anchored at both ends and refused
+// when over-broad, and Fulcio certificate extensions read from certificates the
+// mock Fulcio issues for GitHub Actions claims, as cosign's
+// --certificate-github-workflow-* flags read them.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toStatement } from '../../src/attest/statement.ts';
+import { InputError } from '../../src/error.ts';
+import { signStatement } from '../../src/sign/attest.ts';
+import { narrowPattern, type TrustedIdentity } from '../../src/verify/certificate.ts';
+import { AttestationVerifier } from '../../src/verify/verifier.ts';
+import { refusal } from '../support/refusal.ts';
+import { ISSUER, startMockSigstore, type MockSigstore } from '../support/sigstore-mock.ts';
+
+const statement = toStatement({ subjects: [{ name: 'model', digest: { sha256: 'c'.repeat(64) } }], predicateType: 'https://example.com/identity-test/v1', predicate: {} });
+const RELEASE = 'https://github.com/acme/models/.github/workflows/release.yml@refs/tags/v1.2.0';
+const EVIL = 'https://github.com/acme/models-evil/.github/workflows/release.yml@refs/tags/v1.2.0';
+const GITHUB_CLAIMS = {
+  iss: ISSUER,
+  repository: 'acme/models',
+  ref: 'refs/tags/v1.2.0',
+  event_name: 'push',
+  sha: 'a'.repeat(40),
+  workflow: 'Release',
+  runner_environment: 'github-hosted',
+  job_workflow_ref: 'acme/models/.github/workflows/release.yml@refs/tags/v1.2.0',
+};
+
+let sigstore: MockSigstore;
+beforeAll(async () => {
+  sigstore = await startMockSigstore();
+});
+afterAll(() => sigstore.stop());
+
+const signAs = (claims: Record<string, unknown>) => signStatement(statement, sigstore.signing(claims));
+const verifier = (identities: TrustedIdentity[]) => new AttestationVerifier({ keyless: { trustedRoot: sigstore.trustedRoot, identities } });
+const pattern = (source: string, role: 'subject' | 'issuer' = 'subject') => narrowPattern(source, role, { what: '--certificate-identity-regexp', code: 'USAGE' });
+
+describe('narrowPattern', () => {
+  describe('when a pattern begins with a literal scheme://host/owner/repository/', () => {
+    it('compiles it anchored at both ends', () => {
+      const release = pattern('https://github\\.com/acme/models/\\.github/workflows/release\\.yml@refs/tags/v[0-9.]+');
+      expect(release.test(RELEASE)).toBe(true);
+      expect(release.test(`${RELEASE}-evil`)).toBe(false);
+      expect(release.test(`x${RELEASE}`)).toBe(false);
+      expect(release.test('https://github.com/acme/models/.github/workflows/release.yml@refs/heads/main')).toBe(false);
+      // An alternation inside a group after the literal start is fine.
+      expect(pattern('https://github\\.com/acme/models/\\.github/workflows/release\\.ya?ml@refs/(heads/main|tags/v.*)').test(RELEASE)).toBe(true);
+      // A pattern with no metacharacters is an exact value.
+      expect(pattern('alice@example.test'.replace('.', '\\.')).test('alice@example.test')).toBe(true);
+    });
+  });
+
+  describe('when a pattern could match every identity, or another repository', () => {
+    it.each([
+      ['.*', '""'],
+      ['.+', '""'],
+      ['^.*$', '""'],
+      ['(.*)', '""'],
+      ['https://.*', '"https://"'],
+      ['https://github\\.com/.*', '"https://github.com/"'],
+      ['https://github\\.com/acme/.*', '"https://github.com/acme/"'],
+      ['https://github\\.com/acme/models.*', '"https://github.com/acme/models"'],
+      ['https://github\\.com/acme/models/?.*', '"https://github.com/acme/models"'],
+      ['https://github.com/acme/models/.*', '"https://github"'],
+      ['\\w+://github\\.com/acme/models/.*', '""'],
+    ])('refuses %s (its literal start is %s)', (source, start) => {
+      expect(pattern('https://github\\.com/acme/models/.*').test('https://github.com/acme/models/x')).toBe(true);
+      const error = refusal(() => pattern(source), InputError);
+      expect(error.code).toBe('USAGE');
+      expect(error.message).toContain('too broad');
+      expect(error.message).toContain(`its literal start is ${start}`);
+    });
+
+    it('refuses a top-level alternation, empty and invalid patterns', () => {
+      expect(pattern('https://github\\.com/acme/models/x').test('https://github.com/acme/models/x')).toBe(true);
+      expect(refusal(() => pattern('https://github\\.com/acme/models/x|.*'), InputError).message).toContain('alternation');
+      expect(refusal(() => pattern('  '), InputError).message).toContain('empty pattern');
+      expect(refusal(() => pattern('https://github\\.com/acme/models/(x'), InputError).message).toContain('not a valid pattern');
+    });
+
+    it('asks an issuer pattern for a literal scheme://host/', () => {
+      expect(pattern('https://token\\.actions\\.githubusercontent\\.com/[a-z-]+', 'issuer').test('https://token.actions.githubusercontent.com/acme')).toBe(true);
+      expect(refusal(() => pattern('https://token\\.actions\\.githubusercontent\\.com.*', 'issuer'), InputError).message).toContain('scheme://host/');
+    });
+  });
+});
+
+describe('AttestationVerifier', () => {
+  describe('#verifyJSON', () => {
+    describe('when a signer is named by issuer and GitHub certificate extensions', () => {
+      it('accepts any workflow run of the repository that has every required value, and says what it read', async () => {
+        const bundle = await signAs({ ...GITHUB_CLAIMS, sub: RELEASE });
+        const trusted: TrustedIdentity = { issuer: ISSUER, extensions: { githubWorkflowRepository: 'acme/models', githubWorkflowTrigger: 'push', runnerEnvironment: 'github-hosted' } };
+        const verified = verifier([trusted]).verifyJSON(bundle, 'x');
+        expect(verified.signer).toEqual({ kind: 'keyless', issuer: ISSUER, subject: RELEASE });
+        expect(verified.certificate?.extensions).toEqual({
+          githubWorkflowTrigger: 'push',
+          githubWorkflowSha: 'a'.repeat(40),
+          githubWorkflowName: 'Release',
+          githubWorkflowRepository: 'acme/models',
+          githubWorkflowRef: 'refs/tags/v1.2.0',
+          buildSignerURI: 'https://github.com/acme/models/.github/workflows/release.yml@refs/tags/v1.2.0',
+          runnerEnvironment: 'github-hosted',
+          sourceRepositoryURI: 'https://github.com/acme/models',
+          sourceRepositoryDigest: 'a'.repeat(40),
+          sourceRepositoryRef: 'refs/tags/v1.2.0',
+          buildTrigger: 'push',
+        });
+      });
+
+      it.each([
+        ['another repository', { repository: 'acme/models-evil', sub: EVIL }],
+        ['another trigger', { event_name: 'pull_request_target' }],
+        ['a self-hosted runner', { runner_environment: 'self-hosted' }],
+        ['no runner environment at all', { runner_environment: undefined }],
+        ['another issuer', { iss: 'https://gitlab.com' }],
+      ])('refuses a run with %s (UNTRUSTED_IDENTITY)', async (_, change) => {
+        const trusted: TrustedIdentity = { issuer: ISSUER, extensions: { githubWorkflowRepository: 'acme/models', githubWorkflowTrigger: 'push', runnerEnvironment: 'github-hosted' } };
+        expect(verifier([trusted]).verifyJSON(await signAs({ ...GITHUB_CLAIMS, sub: RELEASE }), 'x').signer.kind).toBe('keyless');
+        const claims: Record<string, unknown> = { ...GITHUB_CLAIMS, sub: RELEASE, ...change };
+        for (const key of Object.keys(claims)) if (claims[key] === undefined) delete claims[key];
+        const changed = await signAs(claims);
+        expect(refusal(() => verifier([trusted]).verifyJSON(changed, 'x')).code).toBe('UNTRUSTED_IDENTITY');
+      });
+    });
+
+    describe('when a SAN pattern names the repository', () => {
+      it('accepts its release workflows and refuses the repository sharing its prefix', async () => {
+        const trusted: TrustedIdentity = { issuer: ISSUER, subject: pattern('https://github\\.com/acme/models/\\.github/workflows/release\\.yml@refs/tags/v.*') };
+        expect(verifier([trusted]).verifyJSON(await signAs({ ...GITHUB_CLAIMS, sub: RELEASE }), 'x').signer).toMatchObject({ subject: RELEASE });
+        const evil = await signAs({ ...GITHUB_CLAIMS, repository: 'acme/models-evil', sub: EVIL });
+        expect(verifier([{ issuer: ISSUER, subject: EVIL }]).verifyJSON(evil, 'x').signer).toMatchObject({ subject: EVIL });
+        expect(refusal(() => verifier([trusted]).verifyJSON(evil, 'x')).code).toBe('UNTRUSTED_IDENTITY');
+      });
+    });
+
+    describe('when two trusted roots each trust their own identities', () => {
+      it('accepts a certificate only under the root that trusts its identity', async () => {
+        const bundle = await signAs({ ...GITHUB_CLAIMS, sub: RELEASE });
+        const other = await startOtherRoot();
+        const trust = (identity: TrustedIdentity, elsewhere: TrustedIdentity) =>
+          new AttestationVerifier({ keyless: [{ name: 'other', trustedRoot: other, identities: [identity] }, { name: 'mock', trustedRoot: sigstore.trustedRoot, identities: [elsewhere] }] });
+        const named: TrustedIdentity = { issuer: ISSUER, subject: RELEASE };
+        const nobody: TrustedIdentity = { issuer: ISSUER, subject: EVIL };
+        expect(trust(nobody, named).verifyJSON(bundle, 'x').certificate?.trustedRoot).toBe('mock');
+        // The identity is trusted only under a root that did not issue the certificate.
+        expect(refusal(() => trust(named, nobody).verifyJSON(bundle, 'x')).code).toBe('UNTRUSTED_IDENTITY');
+      });
+    });
+  });
+});
+
+// A trusted root with a CA the mock Fulcio did not use: it verifies nothing the mock signed.
+async function startOtherRoot() {
+  const { TrustedRoot } = await import('@sigstore/protobuf-specs');
+  const json = TrustedRoot.toJSON(sigstore.trustedRoot) as { certificateAuthorities: Array<{ certChain: { certificates: Array<{ rawBytes: string }> } }> };
+  const der = await sigstore.otherCARoot();
+  json.certificateAuthorities[0]!.certChain.certificates = [{ rawBytes: Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64') }];
+  return TrustedRoot.fromJSON(json);
+}
