@@ -41,7 +41,8 @@ await build({
   logLevel: 'warning',
   plugins: [builtinsByRequire],
   // Bundled CommonJS dependencies call require; an ES module has none of its own.
-  banner: { js: "import { createRequire as gatehouseCreateRequire } from 'node:module'; const require = gatehouseCreateRequire(import.meta.url);" },
+  // Every chunk sits in one folder, so they share one (making one per chunk cost a cold start 8 ms).
+  banner: { js: "import { createRequire as gatehouseCreateRequire } from 'node:module'; const require = (globalThis[Symbol.for('gatehouse.require')] ??= gatehouseCreateRequire(import.meta.url));" },
 });
 // The precompiled validators are loaded beside whichever chunk holds the schema module.
 cpSync(join(DIST, 'src', 'schema', 'precompiled'), join(OUT, 'precompiled'), { recursive: true });
