@@ -9,6 +9,7 @@ import { registerGate } from './commands/gate.ts';
 import { registerKeygen } from './commands/keygen.ts';
 import { registerPolicy } from './commands/policy.ts';
 import { registerReplay } from './commands/replay.ts';
+import { registerStore } from './commands/store.ts';
 import { registerSignModel } from './commands/sign-model.ts';
 import { registerVerify } from './commands/verify.ts';
 import { registerVerifyAttestation } from './commands/verify-attestation.ts';
@@ -33,6 +34,7 @@ export function buildProgram(output: Output = processOutput): Command {
   registerVerify(program, output);
   registerReplay(program, output);
   registerApproval(program, output);
+  registerStore(program, output);
   registerDemo(program, output);
   return program;
 }

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { appendFile, readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError, describeThrown } from '../error.ts';
@@ -10,11 +10,17 @@ import { bundleClaims } from './serialize.ts';
 import type { AttestationStore, ListOptions, ListPage, PutResult, StoredBundle, StoreEntry } from './store.ts';
 import { sha256Hex } from '../digest/sha256.ts';
 import { compareCodePoints } from '../canonical/compare.ts';
+import { INVENTORY_GENESIS, checkLinks, inventoryHead, type InventoryCheck, type InventoryHead, type InventoryLink } from './inventory.ts';
+import { decisionInventory } from './decision-claims.ts';
 
 /** Default store location, relative to the working directory. */
 export const DEFAULT_STORE_DIRECTORY = 'attestations';
 
 const BUNDLE_SUFFIX = '.sigstore.json';
+/** The inventory: one line per bundle put (`<bundle sha256> <subject sha256>,…`), only ever appended to. */
+export const INVENTORY_FILE = 'inventory.log';
+/** Where decision records are kept: `<root>/decisions/<record sha256>.sigstore.json`. */
+export const DECISIONS_DIRECTORY = 'decisions';
 const DEFAULT_PAGE = 1000;
 
 // Where an entry sits: in the subject's folder, or loose in the root.
@@ -47,12 +53,22 @@ export class FileSystemAttestationStore implements AttestationStore {
     if (subjects.length === 0) throw new InputError({ code: 'BUNDLE_MALFORMED', message: 'the bundle names no sha256 subject to store it under' });
     const bundleDigest = sha256Hex(data);
     const locations: string[] = [];
+    let added = false;
     for (const subject of subjects) {
       const location = join(this.#directory(`sha256:${subject}`), `${bundleDigest}${BUNDLE_SUFFIX}`);
       // The name is the content's digest: a file already there holds these bytes (or is reported as corrupt when read).
-      if ((await stat(location).catch(() => undefined))?.isFile() !== true) await writeFileAtomic(location, data);
+      if ((await stat(location).catch(() => undefined))?.isFile() !== true) {
+        await writeFileAtomic(location, data);
+        added = true;
+      }
       locations.push(location);
     }
+    // After the files: a writer stopped between the two leaves a bundle the check reports as outside
+    // the inventory, never an entry without its bundle. One short O_APPEND write per bundle: concurrent
+    // writers' lines do not interleave; a bundle two writers raced to add is listed twice, which is harmless.
+    if (added) await appendFile(join(this.root, INVENTORY_FILE), `${bundleDigest} ${subjects.join(',')}\n`).catch((cause: unknown) => {
+      throw this.#failure(cause, join(this.root, INVENTORY_FILE), 'cannot append to the inventory');
+    });
     return { bundleDigest, locations };
   }
 
@@ -99,6 +115,102 @@ export class FileSystemAttestationStore implements AttestationStore {
     return (await this.#rootEntries())
       .filter((name) => /^sha256-[0-9a-f]{64}$/.test(name))
       .map((name) => `sha256:${name.slice('sha256-'.length)}` as ArtifactDigest);
+  }
+
+  async recordDecision(bytes: Uint8Array): Promise<PutResult> {
+    const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (bundleClaims(data, 'decision record').subjects.length === 0) throw new InputError({ code: 'BUNDLE_MALFORMED', message: 'the decision record names no sha256 subject' });
+    const digest = sha256Hex(data);
+    const location = join(this.root, DECISIONS_DIRECTORY, `${digest}${BUNDLE_SUFFIX}`);
+    if ((await stat(location).catch(() => undefined))?.isFile() !== true) await writeFileAtomic(location, data);
+    return { bundleDigest: digest, locations: [location] };
+  }
+
+  async inventoryHead(): Promise<InventoryHead> {
+    const problems: string[] = [];
+    const head = checkLinks(await this.#inventoryLinks(problems), { sequence: 0, head: INVENTORY_GENESIS }, problems);
+    return head;
+  }
+
+  async checkInventory(expected: readonly InventoryHead[] = []): Promise<InventoryCheck> {
+    const problems: string[] = [];
+    const links = await this.#inventoryLinks(problems);
+    const head = checkLinks(links, { sequence: 0, head: INVENTORY_GENESIS }, problems);
+    const heads = new Map(links.map((link) => [link.sequence, link.head]));
+    const inventoried = new Map<string, { sequence: number; subjects: string[] }>();
+    for (const link of links) if (!inventoried.has(link.bundleDigest)) inventoried.set(link.bundleDigest, { sequence: link.sequence, subjects: link.subjects });
+    // Every bundle file in a subject folder, by digest: where it is filed and whether its bytes still match.
+    const filed = new Map<string, string[]>();
+    for (const subject of await this.subjects()) {
+      for (const slot of await this.#subjectSlots(this.#directory(subject))) {
+        const entry = await this.#read(slot);
+        if ('error' in entry) {
+          problems.push(`${entry.location}: ${entry.error.message}: it was rewritten`);
+          continue;
+        }
+        filed.set(entry.bundleDigest, [...(filed.get(entry.bundleDigest) ?? []), digestHex(subject)]);
+      }
+    }
+    for (const [digest, { sequence, subjects }] of inventoried) {
+      const where = filed.get(digest);
+      const entry = `bundle sha256:${digest} (inventory entry ${sequence})`;
+      if (where === undefined) problems.push(`${entry} is gone from the store: it was deleted`);
+      else if ([...where].sort().join() !== [...subjects].sort().join()) problems.push(`${entry} is filed under ${where.length} of the ${subjects.length} subjects it names: a copy was deleted`);
+    }
+    const unlisted = [...filed.keys()].filter((digest) => !inventoried.has(digest)).map((digest) => `sha256:${digest}`);
+    const seen = [...expected];
+    for (const name of await this.#names(join(this.root, DECISIONS_DIRECTORY)).catch(() => [])) {
+      if (isTemporary(name)) continue;
+      const location = join(this.root, DECISIONS_DIRECTORY, name);
+      const bytes = await readBoundedFile(location);
+      if (`${sha256Hex(bytes)}${BUNDLE_SUFFIX}` !== name) {
+        problems.push(`${location}: decision record does not hash to its name: it was rewritten`);
+        continue;
+      }
+      const recorded = decisionInventory(bytes);
+      if (recorded !== null) seen.push(recorded);
+    }
+    for (const recorded of seen) {
+      if (recorded.sequence === 0 ? recorded.head !== INVENTORY_GENESIS : heads.get(recorded.sequence) !== recorded.head) {
+        problems.push(`inventory head ${recorded.sequence}:${recorded.head}, seen by a decision, is not on the chain: entries were deleted or rewritten`);
+      }
+    }
+    return { head, problems: [...new Set(problems)], unlisted };
+  }
+
+  async close(): Promise<void> {
+    // Nothing held open between calls.
+  }
+
+  // The inventory's lines as links; a line that is not one is a problem (and ends the chain's trust from there).
+  async #inventoryLinks(problems: string[]): Promise<Array<InventoryLink & { subjects: string[] }>> {
+    const path = join(this.root, INVENTORY_FILE);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') {
+        await this.#rootEntries();
+        return [];
+      }
+      throw this.#failure(cause, path, 'cannot read the inventory');
+    }
+    const links: Array<InventoryLink & { subjects: string[] }> = [];
+    let previous = INVENTORY_GENESIS;
+    const lines = text.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    for (const [index, line] of lines.entries()) {
+      const match = /^([0-9a-f]{64}) ([0-9a-f]{64}(?:,[0-9a-f]{64})*)$/.exec(line);
+      if (match === null) {
+        problems.push(`${path}: line ${index + 1} is not an inventory entry: it was rewritten`);
+        continue;
+      }
+      const sequence = links.length + 1;
+      const head = inventoryHead(sequence, match[1]!, previous);
+      links.push({ sequence, bundleDigest: match[1]!, subjects: match[2]!.split(','), previous, head });
+      previous = head;
+    }
+    return links;
   }
 
   async #rootEntries(): Promise<string[]> {
