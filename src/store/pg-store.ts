@@ -263,6 +263,9 @@ export class PostgresAttestationStore implements AttestationStore {
     } catch (cause) {
       throw this.#failure(cause);
     }
+    // A connection lost mid-query fails that query; the client's own 'error' event, unheard, would end the process.
+    const ignore = (): void => undefined;
+    client.on('error', ignore);
     let broken: unknown;
     try {
       return await work(client);
@@ -272,6 +275,7 @@ export class PostgresAttestationStore implements AttestationStore {
       throw this.#failure(error);
     } finally {
       // A connection that failed mid-work is not handed to the next query.
+      client.off('error', ignore);
       client.release(broken === undefined ? undefined : true);
     }
   }

@@ -8,24 +8,18 @@ import { FileSystemAttestationStore, INVENTORY_FILE } from '../../src/store/fs-s
 import { PostgresAttestationStore } from '../../src/store/pg-store.ts';
 import { INVENTORY_GENESIS, inventoryHead } from '../../src/store/inventory.ts';
 import { storeEntries, type AttestationStore, type StoreEntry } from '../../src/store/store.ts';
-import { BUNDLES, temporaryDirectory } from '../helpers.ts';
+import { temporaryDirectory } from '../helpers.ts';
+import { claimingBundle } from '../support/claiming.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 
-const template = JSON.parse(readFileSync(join(BUNDLES, 'integrity-ecdsa-p256.sigstore.json'), 'utf8'));
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 const A = 'a1'.repeat(32);
 const B = 'b2'.repeat(32);
-
-/** A bundle whose statement names `subjects` (the store indexes by claims, unverified); `nonce` makes distinct bytes. */
-export function claiming(subjects: string[], nonce: string | number = 0, predicateType = 'https://example.com/p/v1', evaluatedAt?: string): Buffer {
-  const statement = { _type: 'https://in-toto.io/Statement/v1', subject: subjects.map((hex, i) => ({ name: `m${i}`, digest: { sha256: hex } })), predicateType, predicate: { nonce, ...(evaluatedAt === undefined ? {} : { evaluatedAt }) } };
-  return Buffer.from(`${JSON.stringify({ ...template, dsseEnvelope: { ...template.dsseEnvelope, payload: Buffer.from(JSON.stringify(statement)).toString('base64') } })}\n`);
-}
+const claiming = claimingBundle;
 
 // A decision record as a store sees one: a bundle about the artifact whose predicate names the inventory head it saw.
 function decisionRecord(subject: string, head: { sequence: number; head: string }): Buffer {
-  const statement = { _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'm', digest: { sha256: subject } }], predicateType: 'https://slsa.dev/verification_summary/v1', predicate: { gatehouse: { inventory: head } } };
-  return Buffer.from(JSON.stringify({ ...template, dsseEnvelope: { ...template.dsseEnvelope, payload: Buffer.from(JSON.stringify(statement)).toString('base64') } }));
+  return claimingBundle([subject], 'decision', 'https://slsa.dev/verification_summary/v1', undefined, { gatehouse: { inventory: head } });
 }
 
 async function listAll(store: AttestationStore, subject: string, options: { limit?: number; predicateType?: string; since?: Date } = {}): Promise<StoreEntry[]> {
