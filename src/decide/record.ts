@@ -35,6 +35,8 @@ export interface DecisionRecordPredicate {
     result: DecisionResult;
     /** Files that could not be read as bundles when the decision was made. */
     unreadable: string[];
+    /** The store's inventory head the evidence was compared with; absent when the store kept none. */
+    inventory?: { sequence: number; head: string };
   };
 }
 
@@ -72,6 +74,7 @@ export function toDecisionStatement(decision: Decision, artifactName?: string): 
       engine: decision.engine,
       result,
       unreadable: input.attestations.filter((record) => record.id.startsWith(UNREADABLE)).map((record) => record.id.slice(UNREADABLE.length)),
+      ...(decision.inventory === null ? {} : { inventory: { sequence: decision.inventory.sequence, head: decision.inventory.head } }),
     },
   };
   decisionRecordValidator.assert(predicate, '<decision record>', 'decision record');

@@ -10,7 +10,7 @@ import { bundleClaims } from './serialize.ts';
 import type { AttestationStore, ListOptions, ListPage, PutResult, StoredBundle, StoreEntry } from './store.ts';
 import { sha256Hex } from '../digest/sha256.ts';
 import { compareCodePoints } from '../canonical/compare.ts';
-import { INVENTORY_GENESIS, checkLinks, inventoryHead, type InventoryCheck, type InventoryHead, type InventoryLink } from './inventory.ts';
+import { INVENTORY_GENESIS, checkLinks, inventoryHead, type InventoryCheck, type InventoryHead, type InventoryLink, type SubjectInventory } from './inventory.ts';
 import { decisionInventory } from './decision-claims.ts';
 
 /** Default store location, relative to the working directory. */
@@ -130,6 +130,18 @@ export class FileSystemAttestationStore implements AttestationStore {
     const problems: string[] = [];
     const head = checkLinks(await this.#inventoryLinks(problems), { sequence: 0, head: INVENTORY_GENESIS }, problems);
     return head;
+  }
+
+  async inventoryOf(subject: ArtifactDigest, at?: InventoryHead): Promise<SubjectInventory> {
+    const hex = digestHex(parseDigest(subject, 'subject'));
+    const problems: string[] = [];
+    const links = await this.#inventoryLinks(problems);
+    const last = links.at(-1);
+    const head = at ?? (last === undefined ? { sequence: 0, head: INVENTORY_GENESIS } : { sequence: last.sequence, head: last.head });
+    // An inventory with a line that is no entry was rewritten: no head on it is trusted.
+    const onChain = problems.length === 0 && (head.sequence === 0 ? head.head === INVENTORY_GENESIS : links[head.sequence - 1]?.head === head.head);
+    const bundles = new Set(links.filter((link) => link.sequence <= head.sequence && link.subjects.includes(hex)).map((link) => link.bundleDigest));
+    return { head, bundles: [...bundles].sort(), onChain };
   }
 
   async checkInventory(expected: readonly InventoryHead[] = []): Promise<InventoryCheck> {

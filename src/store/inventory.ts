@@ -9,6 +9,17 @@ export interface InventoryHead {
   head: string;
 }
 
+/**
+ * What a store's inventory says about one subject at a head: every bundle put
+ * up to it that names the subject, and whether that head is on the store's
+ * chain now (a head a decision recorded, since cut off or rewritten, is not).
+ */
+export interface SubjectInventory {
+  head: InventoryHead;
+  bundles: string[];
+  onChain: boolean;
+}
+
 /** One link of the inventory: the n-th bundle ever put, and the head it makes. */
 export interface InventoryLink {
   sequence: number;

@@ -39,6 +39,7 @@ CREATE TABLE gatehouse_inventory (
   previous char(64) COLLATE "C" NOT NULL,
   head     char(64) COLLATE "C" NOT NULL UNIQUE
 );
+CREATE INDEX gatehouse_inventory_subjects ON gatehouse_inventory USING gin (subjects);
 
 CREATE TABLE gatehouse_decisions (
   digest         char(64) COLLATE "C" PRIMARY KEY CHECK (digest ~ '^[0-9a-f]{64}$'),

@@ -4,7 +4,7 @@ import { StoreError } from './error.ts';
 import { parseDigest, digestHex, type ArtifactDigest } from '../digest/artifact.ts';
 import { sha256Hex } from '../digest/sha256.ts';
 import { bundleClaims } from './serialize.ts';
-import { INVENTORY_GENESIS, checkLinks, inventoryHead, type InventoryCheck, type InventoryHead, type InventoryLink } from './inventory.ts';
+import { INVENTORY_GENESIS, checkLinks, inventoryHead, type InventoryCheck, type InventoryHead, type InventoryLink, type SubjectInventory } from './inventory.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
 import { decisionInventory } from './decision-claims.ts';
 import type { AttestationStore, ListOptions, ListPage, PutResult, StoredBundle, StoreEntry } from './store.ts';
@@ -156,6 +156,21 @@ export class PostgresAttestationStore implements AttestationStore {
   async inventoryHead(): Promise<InventoryHead> {
     await this.#schema();
     return this.#connected((client) => currentHead(client));
+  }
+
+  async inventoryOf(subject: ArtifactDigest, at?: InventoryHead): Promise<SubjectInventory> {
+    const hex = digestHex(parseDigest(subject, 'subject'));
+    return this.#transaction(async (client) => {
+      await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      const head = at ?? (await currentHead(client));
+      let onChain = head.sequence === 0 && head.head === INVENTORY_GENESIS;
+      if (head.sequence > 0) {
+        const { rows } = await client.query<{ head: string }>('SELECT head FROM gatehouse_inventory WHERE sequence = $1', [head.sequence]);
+        onChain = rows[0]?.head === head.head;
+      }
+      const { rows } = await client.query<{ digest: string }>('SELECT digest FROM gatehouse_inventory WHERE subjects @> ARRAY[$1]::text[] AND sequence <= $2 ORDER BY digest', [hex, head.sequence]);
+      return { head, bundles: rows.map((row) => row.digest), onChain };
+    });
   }
 
   async checkInventory(expected: readonly InventoryHead[] = []): Promise<InventoryCheck> {

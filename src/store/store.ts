@@ -1,6 +1,6 @@
 import type { InputError } from '../error.ts';
 import type { ArtifactDigest } from '../digest/artifact.ts';
-import type { InventoryCheck, InventoryHead } from './inventory.ts';
+import type { InventoryCheck, InventoryHead, SubjectInventory } from './inventory.ts';
 
 /** A stored bundle as read back: where it is, the sha256 (hex) of its bytes, and the exact bytes that were put. */
 export interface StoredBundle {
@@ -68,6 +68,8 @@ export interface AttestationStore {
   recordDecision(bytes: Uint8Array): Promise<PutResult>;
   /** The head of the store's inventory (the hash chain of every bundle ever put) now, or null for a backend that keeps none. */
   inventoryHead(): Promise<InventoryHead | null>;
+  /** What the inventory lists for `subject`, up to `at` (default: its head now); null for a backend that keeps none. */
+  inventoryOf(subject: ArtifactDigest, at?: InventoryHead): Promise<SubjectInventory | null>;
   /**
    * Walks the whole inventory: the chain links up, and every bundle it names is
    * still there with its bytes and subjects, and every head a recorded decision

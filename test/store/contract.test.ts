@@ -218,6 +218,18 @@ describe.each(BACKENDS)('AttestationStore contract: $name', (backend) => {
       expect((await store.checkInventory([{ sequence: 1, head: head1 }]))?.problems).toEqual([]);
     });
 
+    it('lists what it holds about a subject up to a head, and says whether that head is on its chain', async () => {
+      const store = await open();
+      const one = (await store.put(claiming([A], 1))).bundleDigest;
+      const head1 = (await store.inventoryHead())!;
+      const two = (await store.put(claiming([A, B], 2))).bundleDigest;
+      await store.put(claiming([B], 3));
+      expect(await store.inventoryOf(`sha256:${A}`)).toEqual({ head: await store.inventoryHead(), bundles: [one, two].sort(), onChain: true });
+      expect(await store.inventoryOf(`sha256:${A}`, head1)).toEqual({ head: head1, bundles: [one], onChain: true });
+      expect((await store.inventoryOf(`sha256:${A}`, { sequence: 1, head: 'f'.repeat(64) }))?.onChain).toBe(false);
+      expect((await store.inventoryOf(`sha256:${A}`, { sequence: 9, head: head1.head }))?.onChain).toBe(false);
+    });
+
     it('detects the newest bundle deleted (the one that failed), where a listing alone shows nothing wrong', async () => {
       const store = await open();
       await store.put(claiming([A], 'pass'));
