@@ -54,8 +54,12 @@ export function postgresBin(): string {
 
 let databases = 0;
 
-/** Initialises and starts a private cluster on 127.0.0.1. */
-export async function startPostgres(): Promise<TestPostgres> {
+/**
+ * Initialises and starts a private cluster on 127.0.0.1. Tests run it without
+ * fsync (nothing they check survives a power cut); a benchmark asks for
+ * `durable`, so commits reach the disk as the folder store's writes do.
+ */
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<TestPostgres> {
   const bin = postgresBin();
   const directory = await mkdtemp(join(tmpdir(), 'gatehouse-postgres-'));
   const asRoot = userInfo().uid === 0;
@@ -74,7 +78,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     await chmod(directory, 0o700);
     await as('initdb', ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${join(directory, 'password')}`, '-E', 'UTF8', '--locale=C', '--no-sync']);
     const start = async () => {
-      await as('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', '-o', `-p ${port} -k ${sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+      await as('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', '-o', `-p ${port} -k ${sockets} -c listen_addresses=127.0.0.1 -c fsync=${options.durable === true ? 'on' : 'off'} -c max_connections=200`, 'start']);
     };
     await start();
     running.add(data);
