@@ -21,6 +21,8 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
   /** How long to wait for a connection before the backend counts as unavailable (default 10 s). */
   connectTimeoutMs?: number;
+  /** How long one query may take before the backend counts as unavailable (default 120 s): a server that stops answering is not waited on for ever. */
+  queryTimeoutMs?: number;
 }
 
 /**
@@ -46,6 +48,7 @@ export class PostgresAttestationStore implements AttestationStore {
       connectionString,
       max: options.maxConnections ?? 4,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      query_timeout: options.queryTimeoutMs ?? 120_000,
       // A command ends when its work does; idle connections do not hold the process open.
       allowExitOnIdle: true,
     });

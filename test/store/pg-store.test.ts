@@ -233,6 +233,18 @@ describe('PostgresAttestationStore', () => {
           expect(result.stderr).toMatch(/PostgreSQL did not answer/);
           expect(result.stderr).not.toContain(TEST_PASSWORD);
         }
+        // Deciding or checking against the stopped server: exit 3, one line, and no verdict.
+        const keys = join(ROOT, 'examples', 'keys');
+        for (const args of [
+          ['verify', '--subject', `sha256:${SUBJECT}`, '--store', url, '--policy', join(ROOT, 'bundles', 'gatehouse.tar.gz'), '--policy-key', join(keys, 'policy-team.pub'), '--stage', 'development', '--signing-key', join(keys, 'decision-recorder.key')],
+          ['store', 'check', '--store', url],
+        ]) {
+          const result = gatehouse(args);
+          expect(result.status, result.stderr).toBe(3);
+          expect(result.stdout).toBe('');
+          expect(result.stderr).toMatch(/^gatehouse: postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+: PostgreSQL did not answer/m);
+          expect(result.stderr).not.toContain(TEST_PASSWORD);
+        }
       } finally {
         await postgres.start();
       }
