@@ -184,7 +184,7 @@ export class FileSystemAttestationStore implements AttestationStore {
     }
     for (const recorded of seen) {
       if (recorded.sequence === 0 ? recorded.head !== INVENTORY_GENESIS : heads.get(recorded.sequence) !== recorded.head) {
-        problems.push(`inventory head ${recorded.sequence}:${recorded.head}, seen by a decision, is not on the chain: entries were deleted or rewritten`);
+        problems.push(`inventory head ${recorded.sequence}:${recorded.head} is not on the chain (a decision saw it, or it was asked for): entries were deleted or rewritten`);
       }
     }
     return { head, problems: [...new Set(problems)], unlisted };

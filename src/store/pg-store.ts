@@ -218,7 +218,7 @@ export class PostgresAttestationStore implements AttestationStore {
       }
       for (const head of seen) {
         if (head.sequence === 0 ? head.head !== INVENTORY_GENESIS : heads.get(head.sequence) !== head.head) {
-          problems.push(`inventory head ${head.sequence}:${head.head}, seen by a decision, is not on the chain: entries were deleted or rewritten`);
+          problems.push(`inventory head ${head.sequence}:${head.head} is not on the chain (a decision saw it, or it was asked for): entries were deleted or rewritten`);
         }
       }
       return { head: at, problems: [...new Set(problems)], unlisted };

@@ -7,9 +7,11 @@ import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileSystemAttestationStore } from '../../src/store/fs-store.ts';
 import { openStore } from '../../src/store/open.ts';
 import { storeEntries } from '../../src/store/store.ts';
 import { ROOT, gatehouse } from '../helpers.ts';
+import { claimingBundle } from '../support/claiming.ts';
 import { buildTestBundle } from '../support/policy.ts';
 import { TEST_PASSWORD, startPostgres, type TestPostgres } from '../support/postgres.ts';
 
@@ -147,4 +149,23 @@ describe.each(BACKENDS)('the CLI on a $name store', (backend) => {
     expect(decision.allowed).toBe(false);
     expect(decision.violations.map((violation) => violation.code)).toEqual(['inventory_unverified']);
   }, 240_000);
+});
+
+describe('gatehouse store check', () => {
+  it('requires each --head given to be on the chain, and refuses one that is not SEQ:SHA256', async () => {
+    const root = mkdtempSync(join(work, 'check-'));
+    const store = new FileSystemAttestationStore(root);
+    await store.put(claimingBundle(['c3'.repeat(32)], 1));
+    const head = (await store.inventoryHead())!;
+    const ok = gatehouse(['store', 'check', '--store', `file:${root}`, '--head', `${head.sequence}:${head.head}`, '--json']);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, head, problems: [], unlisted: [] });
+    const elsewhere = gatehouse(['store', 'check', '--store', `file:${root}`, '--head', `2:${'ab'.repeat(32)}`]);
+    expect(elsewhere.status).toBe(1);
+    expect(elsewhere.stdout).toMatch(/^TAMPERED: /);
+    expect(elsewhere.stdout).toContain(`inventory head 2:${'ab'.repeat(32)} is not on the chain`);
+    const bogus = gatehouse(['store', 'check', '--store', `file:${root}`, '--head', 'latest']);
+    expect(bogus.status).toBe(2);
+    expect(bogus.stderr).toMatch(/^gatehouse: --head: expected <sequence>:<64 lowercase hex>, got "latest"$/m);
+  });
 });

@@ -257,7 +257,7 @@ describe.each(BACKENDS)('AttestationStore contract: $name', (backend) => {
       expect((await store.checkInventory())?.problems).toEqual([]);
       await backend.truncate(store);
       expect(await store.inventoryHead()).toMatchObject({ sequence: 1 });
-      expect((await store.checkInventory())?.problems).toEqual([`inventory head 2:${seen.head}, seen by a decision, is not on the chain: entries were deleted or rewritten`]);
+      expect((await store.checkInventory())?.problems).toEqual([`inventory head 2:${seen.head} is not on the chain (a decision saw it, or it was asked for): entries were deleted or rewritten`]);
     });
   });
 });
