@@ -1,4 +1,5 @@
-import { appendFile, readdir, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { appendFile, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError, describeThrown } from '../error.ts';
@@ -19,6 +20,14 @@ export const DEFAULT_STORE_DIRECTORY = 'attestations';
 const BUNDLE_SUFFIX = '.sigstore.json';
 /** The inventory: one line per bundle put (`<bundle sha256> <subject sha256>,…`), only ever appended to. */
 export const INVENTORY_FILE = 'inventory.log';
+/**
+ * The head of every inventory entry, 32 bytes each in entry order: a cache a
+ * decision reads instead of hashing the whole chain again. `store check`
+ * hashes the chain afresh and reports a cache that disagrees or outnumbers the
+ * entries (an entry deleted).
+ */
+export const INVENTORY_HEADS_FILE = 'inventory.heads';
+const INVENTORY_LINE = /^[0-9a-f]{64} [0-9a-f]{64}(?:,[0-9a-f]{64})*$/;
 /** Where decision records are kept: `<root>/decisions/<record sha256>.sigstore.json`. */
 export const DECISIONS_DIRECTORY = 'decisions';
 const DEFAULT_PAGE = 1000;
@@ -128,29 +137,46 @@ export class FileSystemAttestationStore implements AttestationStore {
 
   async inventoryHead(): Promise<InventoryHead> {
     const problems: string[] = [];
-    const head = checkLinks(await this.#inventoryLinks(problems), { sequence: 0, head: INVENTORY_GENESIS }, problems);
-    return head;
+    const entries = await this.#inventoryEntries(problems);
+    const { heads } = await this.#heads(entries);
+    return { sequence: entries.length, head: headAt(heads, entries.length) };
   }
 
   async inventoryOf(subject: ArtifactDigest, at?: InventoryHead): Promise<SubjectInventory> {
     const hex = digestHex(parseDigest(subject, 'subject'));
     const problems: string[] = [];
-    const links = await this.#inventoryLinks(problems);
-    const last = links.at(-1);
-    const head = at ?? (last === undefined ? { sequence: 0, head: INVENTORY_GENESIS } : { sequence: last.sequence, head: last.head });
-    // An inventory with a line that is no entry was rewritten: no head on it is trusted.
-    const onChain = problems.length === 0 && (head.sequence === 0 ? head.head === INVENTORY_GENESIS : links[head.sequence - 1]?.head === head.head);
-    const bundles = new Set(links.filter((link) => link.sequence <= head.sequence && link.subjects.includes(hex)).map((link) => link.bundleDigest));
+    const entries = await this.#inventoryEntries(problems);
+    const { heads, shrunk } = await this.#heads(entries);
+    const head = at ?? { sequence: entries.length, head: headAt(heads, entries.length) };
+    // An inventory with a line that is no entry, or fewer entries than heads were cached for, was rewritten: no head on it is trusted.
+    const onChain = problems.length === 0 && !shrunk && head.sequence <= entries.length && headAt(heads, head.sequence) === head.head;
+    const bundles = new Set<string>();
+    for (let index = 0; index < Math.min(head.sequence, entries.length); index++) {
+      const entry = entries[index]!;
+      if (entry.subjects.includes(hex)) bundles.add(entry.bundleDigest);
+    }
     return { head, bundles: [...bundles].sort(), onChain };
   }
 
   async checkInventory(expected: readonly InventoryHead[] = []): Promise<InventoryCheck> {
     const problems: string[] = [];
-    const links = await this.#inventoryLinks(problems);
+    const entries = await this.#inventoryEntries(problems);
+    // The whole chain hashed again, and compared with the heads decisions read from the cache.
+    const links: InventoryLink[] = [];
+    let previous = INVENTORY_GENESIS;
+    for (const [index, entry] of entries.entries()) {
+      const head = inventoryHead(index + 1, entry.bundleDigest, previous);
+      links.push({ sequence: index + 1, bundleDigest: entry.bundleDigest, previous, head });
+      previous = head;
+    }
     const head = checkLinks(links, { sequence: 0, head: INVENTORY_GENESIS }, problems);
+    const cached = await this.#cachedHeads();
+    if (cached.length > links.length * 32) problems.push(`${INVENTORY_HEADS_FILE} holds ${Math.floor(cached.length / 32)} heads but ${INVENTORY_FILE} only ${links.length} entries: entries were deleted`);
+    const differs = links.findIndex((link, index) => index * 32 < cached.length && cached.subarray(index * 32, index * 32 + 32).toString('hex') !== link.head);
+    if (differs !== -1) problems.push(`${INVENTORY_FILE} entry ${differs + 1} does not hash to the head decisions saw for it: an entry was deleted or rewritten`);
     const heads = new Map(links.map((link) => [link.sequence, link.head]));
     const inventoried = new Map<string, { sequence: number; subjects: string[] }>();
-    for (const link of links) if (!inventoried.has(link.bundleDigest)) inventoried.set(link.bundleDigest, { sequence: link.sequence, subjects: link.subjects });
+    for (const [index, entry] of entries.entries()) if (!inventoried.has(entry.bundleDigest)) inventoried.set(entry.bundleDigest, { sequence: index + 1, subjects: entry.subjects.split(',') });
     // Every bundle file in a subject folder, by digest: where it is filed and whether its bytes still match.
     const filed = new Map<string, string[]>();
     for (const subject of await this.subjects()) {
@@ -194,8 +220,8 @@ export class FileSystemAttestationStore implements AttestationStore {
     // Nothing held open between calls.
   }
 
-  // The inventory's lines as links; a line that is not one is a problem (and ends the chain's trust from there).
-  async #inventoryLinks(problems: string[]): Promise<Array<InventoryLink & { subjects: string[] }>> {
+  // The inventory's lines as entries (bundle digest, subjects as written); a line that is not one is a problem, and left out.
+  async #inventoryEntries(problems: string[]): Promise<InventoryEntry[]> {
     const path = join(this.root, INVENTORY_FILE);
     let text: string;
     try {
@@ -207,22 +233,50 @@ export class FileSystemAttestationStore implements AttestationStore {
       }
       throw this.#failure(cause, path, 'cannot read the inventory');
     }
-    const links: Array<InventoryLink & { subjects: string[] }> = [];
-    let previous = INVENTORY_GENESIS;
+    const entries: InventoryEntry[] = [];
     const lines = text.split('\n');
     if (lines.at(-1) === '') lines.pop();
     for (const [index, line] of lines.entries()) {
-      const match = /^([0-9a-f]{64}) ([0-9a-f]{64}(?:,[0-9a-f]{64})*)$/.exec(line);
-      if (match === null) {
+      if (!INVENTORY_LINE.test(line)) {
         problems.push(`${path}: line ${index + 1} is not an inventory entry: it was rewritten`);
         continue;
       }
-      const sequence = links.length + 1;
-      const head = inventoryHead(sequence, match[1]!, previous);
-      links.push({ sequence, bundleDigest: match[1]!, subjects: match[2]!.split(','), previous, head });
-      previous = head;
+      entries.push({ bundleDigest: line.slice(0, 64), subjects: line.slice(65) });
     }
-    return links;
+    return entries;
+  }
+
+  // The head of every entry, 32 bytes each: from the cache as far as it reaches, the rest hashed
+  // and added to it (best effort: a read-only store is hashed each time). `shrunk` when the cache
+  // holds more heads than there are entries.
+  async #heads(entries: readonly InventoryEntry[]): Promise<{ heads: Buffer; shrunk: boolean }> {
+    const cached = await this.#cachedHeads();
+    const shrunk = cached.length > entries.length * 32;
+    const known = shrunk ? 0 : Math.floor(cached.length / 32);
+    const heads = Buffer.alloc(entries.length * 32);
+    cached.copy(heads, 0, 0, known * 32);
+    let previous = headAt(heads, known);
+    for (let index = known; index < entries.length; index++) {
+      previous = inventoryHead(index + 1, entries[index]!.bundleDigest, previous);
+      heads.write(previous, index * 32, 'hex');
+    }
+    if (!shrunk && entries.length > known) {
+      // Positional: two deciders adding the same heads write the same bytes at the same place.
+      await open(join(this.root, INVENTORY_HEADS_FILE), constants.O_WRONLY | constants.O_CREAT)
+        .then(async (handle) => {
+          try {
+            await handle.write(heads, known * 32, (entries.length - known) * 32, known * 32);
+          } finally {
+            await handle.close();
+          }
+        })
+        .catch(() => undefined);
+    }
+    return { heads, shrunk };
+  }
+
+  async #cachedHeads(): Promise<Buffer> {
+    return readFile(join(this.root, INVENTORY_HEADS_FILE)).catch(() => Buffer.alloc(0));
   }
 
   async #rootEntries(): Promise<string[]> {
@@ -302,6 +356,17 @@ export class FileSystemAttestationStore implements AttestationStore {
     // A subject is a digest, never a path: nothing outside the store is listed.
     return join(this.root, `sha256-${digestHex(parseDigest(subject, 'subject'))}`);
   }
+}
+
+// One inventory line: the bundle's digest and the subjects it was filed under, as written (comma-separated).
+interface InventoryEntry {
+  bundleDigest: string;
+  subjects: string;
+}
+
+// The head after `sequence` entries (the genesis before the first).
+function headAt(heads: Buffer, sequence: number): string {
+  return sequence === 0 ? INVENTORY_GENESIS : heads.subarray((sequence - 1) * 32, sequence * 32).toString('hex');
 }
 
 function matches(entry: StoreEntry, options: ListOptions): boolean {

@@ -4,7 +4,7 @@ import { readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileSystemAttestationStore, INVENTORY_FILE } from '../../src/store/fs-store.ts';
+import { FileSystemAttestationStore, INVENTORY_FILE, INVENTORY_HEADS_FILE } from '../../src/store/fs-store.ts';
 import { PostgresAttestationStore } from '../../src/store/pg-store.ts';
 import { INVENTORY_GENESIS, inventoryHead } from '../../src/store/inventory.ts';
 import { storeEntries, type AttestationStore, type StoreEntry } from '../../src/store/store.ts';
@@ -76,6 +76,9 @@ const BACKENDS: Backend[] = [
       const lines = readFileSync(join(root, INVENTORY_FILE), 'utf8').trimEnd().split('\n');
       const last = lines.pop()!.split(' ')[0]!;
       writeFileSync(join(root, INVENTORY_FILE), lines.map((line) => `${line}\n`).join(''));
+      // A thorough hand: the cached heads are cut to match.
+      const heads = readFileSync(join(root, INVENTORY_HEADS_FILE));
+      writeFileSync(join(root, INVENTORY_HEADS_FILE), heads.subarray(0, lines.length * 32));
       await this.deleteBundle(store, last);
     },
   },
