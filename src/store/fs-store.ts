@@ -136,26 +136,20 @@ export class FileSystemAttestationStore implements AttestationStore {
   }
 
   async inventoryHead(): Promise<InventoryHead> {
-    const problems: string[] = [];
-    const entries = await this.#inventoryEntries(problems);
-    const { heads } = await this.#heads(entries);
-    return { sequence: entries.length, head: headAt(heads, entries.length) };
+    const lines = await this.#inventoryLines();
+    const { heads } = await this.#heads(lines);
+    return { sequence: lines.count, head: headAt(heads, lines.count) };
   }
 
   async inventoryOf(subject: ArtifactDigest, at?: InventoryHead): Promise<SubjectInventory> {
     const hex = digestHex(parseDigest(subject, 'subject'));
-    const problems: string[] = [];
-    const entries = await this.#inventoryEntries(problems);
-    const { heads, shrunk } = await this.#heads(entries);
-    const head = at ?? { sequence: entries.length, head: headAt(heads, entries.length) };
-    // An inventory with a line that is no entry, or fewer entries than heads were cached for, was rewritten: no head on it is trusted.
-    const onChain = problems.length === 0 && !shrunk && head.sequence <= entries.length && headAt(heads, head.sequence) === head.head;
-    const bundles = new Set<string>();
-    for (let index = 0; index < Math.min(head.sequence, entries.length); index++) {
-      const entry = entries[index]!;
-      if (entry.subjects.includes(hex)) bundles.add(entry.bundleDigest);
-    }
-    return { head, bundles: [...bundles].sort(), onChain };
+    const lines = await this.#inventoryLines();
+    const { heads, shrunk } = await this.#heads(lines);
+    const head = at ?? { sequence: lines.count, head: headAt(heads, lines.count) };
+    const bundles = lines.naming(hex, Math.min(head.sequence, lines.count));
+    // A line read that is no entry, or fewer entries than heads were cached for: rewritten, and no head on it is trusted.
+    const onChain = lines.problems.length === 0 && !shrunk && head.sequence <= lines.count && headAt(heads, head.sequence) === head.head;
+    return { head, bundles, onChain };
   }
 
   async checkInventory(expected: readonly InventoryHead[] = []): Promise<InventoryCheck> {
@@ -249,23 +243,24 @@ export class FileSystemAttestationStore implements AttestationStore {
   // The head of every entry, 32 bytes each: from the cache as far as it reaches, the rest hashed
   // and added to it (best effort: a read-only store is hashed each time). `shrunk` when the cache
   // holds more heads than there are entries.
-  async #heads(entries: readonly InventoryEntry[]): Promise<{ heads: Buffer; shrunk: boolean }> {
+  async #heads(lines: InventoryLines): Promise<{ heads: Buffer; shrunk: boolean }> {
     const cached = await this.#cachedHeads();
-    const shrunk = cached.length > entries.length * 32;
+    const count = lines.count;
+    const shrunk = cached.length > count * 32;
     const known = shrunk ? 0 : Math.floor(cached.length / 32);
-    const heads = Buffer.alloc(entries.length * 32);
+    const heads = Buffer.alloc(count * 32);
     cached.copy(heads, 0, 0, known * 32);
     let previous = headAt(heads, known);
-    for (let index = known; index < entries.length; index++) {
-      previous = inventoryHead(index + 1, entries[index]!.bundleDigest, previous);
+    for (let index = known; index < count; index++) {
+      previous = inventoryHead(index + 1, lines.entry(index)?.bundleDigest ?? '', previous);
       heads.write(previous, index * 32, 'hex');
     }
-    if (!shrunk && entries.length > known) {
+    if (!shrunk && lines.problems.length === 0 && count > known) {
       // Positional: two deciders adding the same heads write the same bytes at the same place.
       await open(join(this.root, INVENTORY_HEADS_FILE), constants.O_WRONLY | constants.O_CREAT)
         .then(async (handle) => {
           try {
-            await handle.write(heads, known * 32, (entries.length - known) * 32, known * 32);
+            await handle.write(heads, known * 32, (count - known) * 32, known * 32);
           } finally {
             await handle.close();
           }
@@ -273,6 +268,18 @@ export class FileSystemAttestationStore implements AttestationStore {
         .catch(() => undefined);
     }
     return { heads, shrunk };
+  }
+
+  // The inventory read whole, its lines parsed only where asked.
+  async #inventoryLines(): Promise<InventoryLines> {
+    const path = join(this.root, INVENTORY_FILE);
+    try {
+      return new InventoryLines(await readFile(path, 'utf8'), path);
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw this.#failure(cause, path, 'cannot read the inventory');
+      await this.#rootEntries();
+      return new InventoryLines('', path);
+    }
   }
 
   async #cachedHeads(): Promise<Buffer> {
@@ -362,6 +369,58 @@ export class FileSystemAttestationStore implements AttestationStore {
 interface InventoryEntry {
   bundleDigest: string;
   subjects: string;
+}
+
+/**
+ * The inventory's lines, read at once and parsed only where asked: a decision
+ * reads the lines that name its subject and those not yet in the heads cache;
+ * `store check` reads every line. A line asked for that is no entry, or an
+ * unfinished last line, is a problem.
+ */
+class InventoryLines {
+  readonly count: number;
+  readonly problems: string[] = [];
+  readonly #text: string;
+  readonly #path: string;
+  // Where each line starts; one more for the end of the last.
+  readonly #starts: number[] = [0];
+
+  constructor(text: string, path: string) {
+    this.#text = text;
+    this.#path = path;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', end + 1)) this.#starts.push(end + 1);
+    this.count = this.#starts.length - 1;
+    if (this.#starts[this.count] !== text.length) this.problems.push(`${path}: line ${this.count + 1} is unfinished: it was rewritten`);
+  }
+
+  /** Line `index` (from 0) as an entry, or undefined (and a problem) when it is not one. */
+  entry(index: number): InventoryEntry | undefined {
+    const line = this.#text.slice(this.#starts[index], this.#starts[index + 1]! - 1);
+    if (!INVENTORY_LINE.test(line)) {
+      this.problems.push(`${this.#path}: line ${index + 1} is not an inventory entry: it was rewritten`);
+      return undefined;
+    }
+    return { bundleDigest: line.slice(0, 64), subjects: line.slice(65) };
+  }
+
+  /** The bundle digests, sorted and once each, of the first `count` lines that name `hex` as a subject. */
+  naming(hex: string, count: number): string[] {
+    const found = new Set<string>();
+    const end = this.#starts[count]!;
+    for (let at = this.#text.indexOf(hex); at !== -1 && at < end; at = this.#text.indexOf(hex, at + 1)) {
+      // The line holding this occurrence: the last start at or before it.
+      let low = 0;
+      let high = count - 1;
+      while (low < high) {
+        const middle = (low + high + 1) >> 1;
+        if (this.#starts[middle]! <= at) low = middle;
+        else high = middle - 1;
+      }
+      const entry = this.entry(low);
+      if (entry !== undefined && entry.subjects.split(',').includes(hex)) found.add(entry.bundleDigest);
+    }
+    return [...found].sort();
+  }
 }
 
 // The head after `sequence` entries (the genesis before the first).

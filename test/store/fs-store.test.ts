@@ -158,6 +158,21 @@ describe('FileSystemAttestationStore', () => {
     });
   });
 
+  describe('#inventoryOf', () => {
+    it('trusts no head of an inventory with a line that is no entry, or an unfinished last line', async () => {
+      const root = await temporaryDirectory();
+      const store = new FileSystemAttestationStore(root);
+      const { bundleDigest } = await store.put(claiming([SUBJECT.slice(7)]));
+      expect(await store.inventoryOf(SUBJECT)).toMatchObject({ head: { sequence: 1 }, bundles: [bundleDigest], onChain: true });
+      const intact = readFileSync(join(root, INVENTORY_FILE), 'utf8');
+      writeFileSync(join(root, INVENTORY_FILE), `${intact}${bundleDigest}`);
+      expect(await store.inventoryOf(SUBJECT)).toMatchObject({ head: { sequence: 1 }, onChain: false });
+      writeFileSync(join(root, INVENTORY_FILE), `${intact.replace(SUBJECT.slice(7), `${SUBJECT.slice(7)},zz`)}`);
+      expect(await store.inventoryOf(SUBJECT)).toMatchObject({ bundles: [], onChain: false });
+      expect((await store.checkInventory()).problems).toContain(`${join(root, INVENTORY_FILE)}: line 1 is not an inventory entry: it was rewritten`);
+    });
+  });
+
   describe('openStore', () => {
     it('opens file: URIs and plain directories, and refuses schemes it has no backend for', async () => {
       const dir = await temporaryDirectory();
