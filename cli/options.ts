@@ -167,7 +167,7 @@ export interface StoreFlags {
 /** Declares --store: the attestation store a command reads or writes (a URI such as file:DIR, or a directory). */
 export function addStoreOption(command: Command, role: string): Command {
   return command
-    .option('--store <uri>', `${role} (file:DIR or a directory)`, DEFAULT_STORE_DIRECTORY)
+    .option('--store <uri>', `${role} (file:DIR, a directory, or postgres://…; PG* environment variables fill in what the URI leaves out)`, DEFAULT_STORE_DIRECTORY)
     .addOption(new Option('--attestations <dir>', 'the old name of --store').hideHelp().conflicts('store'));
 }
 

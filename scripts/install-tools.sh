@@ -11,7 +11,9 @@
 #   .tools/node  Node.js at the package's engines floor (22.22.2) and one release line below it
 #                (20.19.5), from npm's `node` package, for the install test: the packed package runs
 #                on the oldest Node it claims, and refuses an older one with a clear line
-# chromium and prometheus are the steps outside the repository.
+#   postgresql   Debian's package (initdb, pg_ctl, postgres), for the PostgreSQL store's tests against a
+#                private cluster on loopback; a preinstalled one is reused
+# chromium, prometheus and postgresql are the steps outside the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -99,4 +101,21 @@ if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
   fi
 fi
 
-echo "install-tools: $("$TOOLS/bin/opa" version | head -1); cosign $("$TOOLS/bin/cosign" version --json 2>/dev/null | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p'); regal $REGAL_VERSION; model-signing $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("model-signing"))'); $(/usr/bin/chromium --version 2>/dev/null); $(prometheus --version 2>&1 | head -1)"
+# The tests run initdb and pg_ctl themselves (as the postgres user when run as root); any installed
+# server version will do. Debian's package starts a cluster on port 5432 unless policy-rc.d forbids it
+# (as in most containers): the tests never use it, so stop it and keep it off.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "install-tools: installing Debian's postgresql"
+  as_root=()
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  if [ -d /run/systemd/system ]; then
+    "${as_root[@]}" systemctl disable --now postgresql.service >/dev/null 2>&1 || true
+  elif [ -x /etc/init.d/postgresql ]; then
+    "${as_root[@]}" /etc/init.d/postgresql stop >/dev/null 2>&1 || true
+    "${as_root[@]}" update-rc.d postgresql disable >/dev/null 2>&1 || true
+  fi
+fi
+
+echo "install-tools: $("$TOOLS/bin/opa" version | head -1); cosign $("$TOOLS/bin/cosign" version --json 2>/dev/null | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p'); regal $REGAL_VERSION; model-signing $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("model-signing"))'); $(/usr/bin/chromium --version 2>/dev/null); $(prometheus --version 2>&1 | head -1); $("$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/postgres" --version)"

@@ -38,8 +38,8 @@ export function registerVerify(program: Command, output: Output): void {
     .requiredOption('--stage <name>', 'the stage to promote to')
     .option('--deployed <sha256:hex>', 'the model deployed now (the regression baseline must be this one)')
     .option('--at <rfc3339>', 'evaluation time (default: now)')
-    .option('--decision-out <file>', 'write a signed decision record here')
-    .option('--signing-key <file.key>', 'key that signs the decision record (one of the policy\'s decision_signers)')
+    .option('--decision-out <file>', 'also write the signed decision record here (the store keeps it in any case)')
+    .option('--signing-key <file.key>', 'sign a decision record with this key (one of the policy\'s decision_signers); the store keeps it')
     .addOption(new Option('--decision-key <file.key>', 'the old name of --signing-key').hideHelp().conflicts('signingKey'))
     .option('--tuf-cache-dir <dir>', "cache of TUF metadata and trusted roots, for the policy's keyless signers (default: $XDG_CACHE_HOME/gatehouse/tuf)")
     .option('--json', 'print the decision as JSON')
@@ -47,8 +47,8 @@ export function registerVerify(program: Command, output: Output): void {
     .action(async (flags: VerifyFlags) => {
       const reports = (flags.output ?? []).map(parseReportRequest);
       const signingKey = flags.signingKey ?? flags.decisionKey;
-      if ((flags.decisionOut === undefined) !== (signingKey === undefined)) {
-        throw new InputError({ code: 'USAGE', message: '--decision-out and --signing-key go together' });
+      if (flags.decisionOut !== undefined && signingKey === undefined) {
+        throw new InputError({ code: 'USAGE', message: '--decision-out needs --signing-key, the key that signs the record' });
       }
       // Every file this command will write is checked before deciding, so a bad path cannot leave some written.
       for (const path of [...reports.map((report) => report.path), ...(flags.decisionOut === undefined ? [] : [flags.decisionOut])]) await prepareOutputFile(path);
@@ -58,7 +58,7 @@ export function registerVerify(program: Command, output: Output): void {
       // Signing material is read before deciding, so a bad key cannot leave a decision unrecorded.
       const recordSigner = signingKey === undefined ? undefined : { signer: await (await import('../../src/sign/key/key-signer.ts')).readKeySigner(signingKey), source: signingKey };
       const policy = await loadPolicy(flags, output);
-      const { decision, record } = await decidePromotion({
+      const { decision, record, recordLocation } = await decidePromotion({
         subject: flags.subject,
         stage: flags.stage,
         deployed,
@@ -69,7 +69,8 @@ export function registerVerify(program: Command, output: Output): void {
         ...(flags.tufCacheDir === undefined ? {} : { tufCacheDirectory: flags.tufCacheDir }),
         ...(flags.subject.startsWith('sha256:') ? {} : { onProgress: progressReporter(`digesting ${flags.subject}`, 'bytes') }),
       });
-      let recordPath: string | undefined;
+      // A signed record is always kept by the store; --decision-out also writes it to a file.
+      let recordPath = recordLocation;
       if (record !== undefined && flags.decisionOut !== undefined) {
         const { serializeBundle } = await import('../../src/store/serialize.ts');
         await writeFileAtomic(flags.decisionOut, serializeBundle(record));

@@ -30,7 +30,7 @@ export interface ChainState {
  * works from what a decision would use, never from files it was handed.
  */
 export async function chainState(engine: DecisionEngine, store: AttestationStore, subject: ArtifactDigest, stage: string, deployed: ArtifactDigest | null, at: Date): Promise<ChainState> {
-  const decision = await engine.decide({ artifact: subject, stage, deployed, evaluationTime: at, evaluationTimeSource: 'requested', bundles: storeEntries(store, subject) });
+  const decision = await engine.decide({ artifact: subject, stage, deployed, evaluationTime: at, evaluationTimeSource: 'requested', bundles: storeEntries(store, subject), inventory: () => store.inventoryOf(subject) });
   return { decision, records: decision.input.attestations.filter((record): record is VerifiedRecord => record.verified) };
 }
 

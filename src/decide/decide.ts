@@ -6,6 +6,7 @@ import { PolicyError } from '../policy/error.ts';
 import { OpaWasmEvaluator } from '../policy/evaluator.ts';
 import { compileSchema, type SchemaValidator } from '../schema/validator.ts';
 import type { StoredBundle, UnreadableBundle } from '../store/store.ts';
+import type { InventoryHead, SubjectInventory } from '../store/inventory.ts';
 import { AttestationVerifier } from '../verify/verifier.ts';
 import { ENGINE } from '../version.ts';
 import { buildPolicyInput, inputDigest, type PolicyInput } from './input.ts';
@@ -24,6 +25,8 @@ export interface DecisionRequest {
    */
   evaluationTimeSource: EvaluationTimeSource;
   bundles: Iterable<StoredBundle | UnreadableBundle> | AsyncIterable<StoredBundle | UnreadableBundle>;
+  /** What the store's inventory lists about the artifact, asked once the bundles were read; absent when the store keeps none. */
+  inventory?: () => Promise<SubjectInventory | null>;
 }
 
 /** Where a decision's evaluation time came from. */
@@ -76,6 +79,8 @@ export interface Decision {
   engine: { name: string; version: string };
   /** sha256:<hex> of each trusted root keyless evidence was verified against, by trust root name; absent when the policy has no keyless signers. */
   trustedRoots?: Record<string, string>;
+  /** The inventory head the evidence was compared with, recorded so a replay and `store check` find any later deletion; null without one. */
+  inventory: InventoryHead | null;
 }
 
 const resultValidator: SchemaValidator<DecisionResult> = compileSchema<DecisionResult>(resultSchema);
@@ -114,7 +119,7 @@ export class DecisionEngine {
   }
 
   /** Builds the input for a request (verification happens here, in TypeScript), with where each record was found. */
-  async input(request: DecisionRequest): Promise<{ input: PolicyInput; locations: Map<string, string> }> {
+  async input(request: DecisionRequest): Promise<{ input: PolicyInput; locations: Map<string, string>; inventory: SubjectInventory | null }> {
     return buildPolicyInput({
       artifact: request.artifact,
       stage: request.stage,
@@ -124,17 +129,18 @@ export class DecisionEngine {
       bundles: request.bundles,
       verifier: this.#verifier,
       signers: this.signers,
+      ...(request.inventory === undefined ? {} : { inventory: request.inventory }),
     });
   }
 
   /** Decides a request. */
   async decide(request: DecisionRequest): Promise<Decision> {
-    const { input, locations } = await this.input(request);
-    return this.evaluate(input, request.evaluationTimeSource, locations);
+    const { input, locations, inventory } = await this.input(request);
+    return this.evaluate(input, request.evaluationTimeSource, locations, inventory?.head ?? null);
   }
 
   /** Evaluates a prepared input. */
-  evaluate(input: PolicyInput, evaluationTimeSource: EvaluationTimeSource, locations: ReadonlyMap<string, string> = new Map()): Decision {
+  evaluate(input: PolicyInput, evaluationTimeSource: EvaluationTimeSource, locations: ReadonlyMap<string, string> = new Map(), inventory: InventoryHead | null = null): Decision {
     const result = this.#evaluator.evaluate(input);
     const problem = resultValidator.problem(result);
     if (problem !== undefined) {
@@ -149,6 +155,7 @@ export class DecisionEngine {
       policy: { digest: this.bundle.digest, revision: this.bundle.revision },
       engine: { ...ENGINE },
       ...(Object.keys(this.signers.trustedRoots).length === 0 ? {} : { trustedRoots: { ...this.signers.trustedRoots } }),
+      inventory,
     };
   }
 }

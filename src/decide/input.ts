@@ -8,6 +8,7 @@ import { InputError } from '../error.ts';
 import { parseJSON } from '../io/read.ts';
 import type { PolicySigners } from '../policy/data.ts';
 import type { StoredBundle, UnreadableBundle } from '../store/store.ts';
+import type { SubjectInventory } from '../store/inventory.ts';
 import { instantOf, toRFC3339 } from '../time.ts';
 import { VerificationError } from '../verify/error.ts';
 import { signerName, type SignerIdentity } from '../verify/identity.ts';
@@ -64,6 +65,13 @@ export interface PolicyInput {
   evaluation_time: string;
   evaluation_time_ms: number;
   attestations: AttestationRecord[];
+  /**
+   * Whether the evidence was read from an inventory that accounts for it: the
+   * store's inventory lists every bundle read, intact, and every bundle it
+   * lists about the artifact was read, at a head on its chain. False when the
+   * store keeps no inventory or none was asked for.
+   */
+  inventory: { verified: boolean };
 }
 
 export interface PolicyInputOptions {
@@ -76,6 +84,8 @@ export interface PolicyInputOptions {
   bundles: Iterable<StoredBundle | UnreadableBundle> | AsyncIterable<StoredBundle | UnreadableBundle>;
   verifier: AttestationVerifier;
   signers: PolicySigners;
+  /** What the store's inventory lists about the artifact, asked once every bundle was read; absent: no inventory. */
+  inventory?: () => Promise<SubjectInventory | null>;
 }
 
 /**
@@ -96,7 +106,7 @@ export const MAX_BUNDLES_PER_DECISION = 100_000;
  * always makes the same input wherever and however often it is stored.
  * Beside the input: where each record's bundle was found, for people.
  */
-export async function buildPolicyInput(options: PolicyInputOptions): Promise<{ input: PolicyInput; locations: Map<string, string> }> {
+export async function buildPolicyInput(options: PolicyInputOptions): Promise<{ input: PolicyInput; locations: Map<string, string>; inventory: SubjectInventory | null }> {
   const byId = new Map<string, AttestationRecord>();
   // One record per signed statement and signer: the key is the payload digest and signer name.
   const byStatement = new Map<string, string>();
@@ -105,10 +115,15 @@ export async function buildPolicyInput(options: PolicyInputOptions): Promise<{ i
   const verifiedByContent = new Map<string, VerifiedAttestation | VerificationError | InputError>();
   const locations = new Map<string, string>();
   let count = 0;
+  // What was read, for comparing with the inventory: bundle digests, and whether anything could not be read.
+  const read = new Set<string>();
+  let unreadable = false;
   for await (const bundle of options.bundles) {
     if (++count > MAX_BUNDLES_PER_DECISION) {
       throw new InputError({ code: 'USAGE', message: `more than ${MAX_BUNDLES_PER_DECISION} attestation bundles for one artifact; refusing to decide on a flooded store` });
     }
+    if ('error' in bundle) unreadable = true;
+    else read.add(bundle.bundleDigest);
     // The same bytes under another name are already in: nothing to parse or verify again.
     if ('bundleDigest' in bundle && byId.has(`sha256:${bundle.bundleDigest}`)) continue;
     const { record, statementKey } = toRecord(bundle, options, verifiedByContent);
@@ -131,6 +146,7 @@ export async function buildPolicyInput(options: PolicyInputOptions): Promise<{ i
     const record = byId.get(byStatement.get(key)!);
     if (copies.size > 1 && record?.verified === true) record.aliases = [...copies].sort(compareCodeUnits);
   }
+  const inventory = (await options.inventory?.()) ?? null;
   const input: PolicyInput = {
     artifact: options.artifact,
     stage: options.stage,
@@ -139,8 +155,17 @@ export async function buildPolicyInput(options: PolicyInputOptions): Promise<{ i
     evaluation_time: toRFC3339(options.evaluationTime),
     evaluation_time_ms: options.evaluationTime.getTime(),
     attestations: [...byId.values()].sort((a, b) => compareCodeUnits(a.id, b.id)),
+    inventory: { verified: inventory !== null && inventoryAccountsFor(inventory, read, unreadable) },
   };
-  return { input, locations };
+  return { input, locations, inventory };
+}
+
+// The inventory accounts for what was read: its head is on the chain, nothing read was unreadable
+// (rewritten bytes read as unreadable), and what it lists about the artifact is exactly what was read.
+function inventoryAccountsFor(inventory: SubjectInventory, read: ReadonlySet<string>, unreadable: boolean): boolean {
+  if (!inventory.onChain || unreadable) return false;
+  const listed = new Set(inventory.bundles);
+  return listed.size === read.size && [...read].every((digest) => listed.has(digest));
 }
 
 /** sha256 (hex) of the input's canonical JSON: what a decision record pins. */

@@ -37,6 +37,8 @@ export interface DecisionRecordPredicate {
     unreadable: string[];
     /** sha256:<hex> of each trusted root keyless evidence was verified against, by trust root name: a replay uses exactly these. */
     trustedRoots?: Record<string, string>;
+    /** The store's inventory head the evidence was compared with; absent when the store kept none. */
+    inventory?: { sequence: number; head: string };
   };
 }
 
@@ -75,6 +77,7 @@ export function toDecisionStatement(decision: Decision, artifactName?: string): 
       result,
       unreadable: input.attestations.filter((record) => record.id.startsWith(UNREADABLE)).map((record) => record.id.slice(UNREADABLE.length)),
       ...(decision.trustedRoots === undefined ? {} : { trustedRoots: decision.trustedRoots }),
+      ...(decision.inventory === null ? {} : { inventory: { sequence: decision.inventory.sequence, head: decision.inventory.head } }),
     },
   };
   decisionRecordValidator.assert(predicate, '<decision record>', 'decision record');

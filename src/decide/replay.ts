@@ -78,6 +78,7 @@ export async function replayDecision(record: VerifiedDecisionRecord, engine: Dec
       yield entry;
     }
   }
+  const seen = recorded.gatehouse.inventory;
   const replayed = await engine.decide({
     artifact: record.artifact,
     stage: recorded.gatehouse.stage,
@@ -85,9 +86,17 @@ export async function replayDecision(record: VerifiedDecisionRecord, engine: Dec
     evaluationTime: parseRFC3339(recorded.gatehouse.evaluationTime, 'decision record evaluationTime'),
     evaluationTimeSource: recorded.gatehouse.evaluationTimeSource,
     bundles: recordedBundles(),
+    // The inventory as it stood at the head the decision saw: what it listed then must all still be there.
+    ...(seen === undefined ? {} : { inventory: () => store.inventoryOf(record.artifact, seen) }),
   });
   for (const digest of wanted) {
     if (!found.has(digest)) differences.push(`attestation sha256:${digest} is recorded but not in ${store.uri}`);
+  }
+  if (seen !== undefined) {
+    // The whole store, not only this artifact's bundles: a deletion or rewrite anywhere before the head breaks the chain the record pins.
+    const check = await store.checkInventory([seen]);
+    if (check === null) differences.push(`the record saw inventory head ${seen.sequence}:${seen.head}, but ${store.uri} keeps no inventory`);
+    else differences.push(...check.problems.map((problem) => `inventory of ${store.uri}: ${problem}`));
   }
   const name = record.statement.subject[0]!.name;
   const remade = toDecisionStatement(replayed, name);

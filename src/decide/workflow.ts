@@ -29,18 +29,20 @@ export interface PromotionRequest {
   tufCacheDirectory?: string;
 }
 
-/** A decision and, when asked for, its signed record. */
+/** A decision and, when asked for, its signed record and where the store keeps it. */
 export interface PromotionOutcome {
   decision: Decision;
   subject: { name: string; digest: ArtifactDigest };
   record?: SerializedBundle;
+  recordLocation?: string;
 }
 
 /**
  * The promotion workflow the CLI, the demo and a server share: a record
  * signer the policy would not trust is refused before deciding (its records
  * could never be replayed), the subject is resolved, every bundle the store
- * holds for it is judged, and the decision is signed as a record.
+ * holds for it is judged and compared with the store's inventory, and the
+ * decision is signed as a record, which the store keeps.
  */
 export async function decidePromotion(request: PromotionRequest): Promise<PromotionOutcome> {
   const engine = await DecisionEngine.create(request.policy, request.tufCacheDirectory === undefined ? {} : { tufCacheDirectory: request.tufCacheDirectory });
@@ -59,9 +61,14 @@ export async function decidePromotion(request: PromotionRequest): Promise<Promot
     evaluationTime,
     evaluationTimeSource: request.evaluationTime === undefined ? 'clock' : 'requested',
     bundles: storeEntries(request.store, subject.digest),
+    // Asked after the listing: a bundle put meanwhile is listed but not read, and the evidence is not verified (never the reverse).
+    inventory: () => request.store.inventoryOf(subject.digest),
   });
   if (recorder === undefined) return { decision, subject };
-  return { decision, subject, record: await signDecision(decision, { signer: recorder.signer }, subject.name) };
+  const record = await signDecision(decision, { signer: recorder.signer }, subject.name);
+  const { serializeBundle } = await import('../store/serialize.ts');
+  const stored = await request.store.recordDecision(serializeBundle(record));
+  return { decision, subject, record, recordLocation: stored.locations[0]! };
 }
 
 /** What a replay is asked: this signed record, re-made under this policy over the evidence in this store. */

@@ -156,7 +156,7 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
 
   const engine = await DecisionEngine.create(policy);
   const decide = async (digest: ArtifactDigest, stage: string, when: Date): Promise<Decision> =>
-    engine.decide({ artifact: digest, stage, deployed: models.deployed.digest, evaluationTime: when, evaluationTimeSource: when === now ? 'clock' : 'requested', bundles: storeEntries(store, digest) });
+    engine.decide({ artifact: digest, stage, deployed: models.deployed.digest, evaluationTime: when, evaluationTimeSource: when === now ? 'clock' : 'requested', bundles: storeEntries(store, digest), inventory: () => store.inventoryOf(digest) });
   say();
   say('4. The policy decides on staging (gatehouse verify): candidate A is allowed, candidate B is not:');
   const allowed = await decide(models.A.digest, 'staging', now);

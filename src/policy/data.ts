@@ -17,7 +17,7 @@ import { sha256Hex } from '../digest/sha256.ts';
 
 /** data.gatehouse of a policy bundle. */
 export interface PolicyData {
-  stages: Record<string, { required_gates: string[]; approvals?: number; allowed_verdicts?: Record<string, string[]> }>;
+  stages: Record<string, { required_gates: string[]; approvals?: number; allowed_verdicts?: Record<string, string[]>; require_inventory?: boolean }>;
   gates: Record<string, { predicate_type: string; signers: string[]; max_age_seconds?: number; policy_bound?: boolean; dataset_field?: string; compares_with_deployed?: boolean; follows_approval?: boolean }>;
   signers: Record<string, { kind: 'key'; public_key: string } | KeylessSignerData>;
   decision_signers?: string[];

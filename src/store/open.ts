@@ -1,18 +1,27 @@
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../error.ts';
 import { DEFAULT_STORE_DIRECTORY, FileSystemAttestationStore } from './fs-store.ts';
+import { PostgresAttestationStore } from './pg-store.ts';
 import type { AttestationStore } from './store.ts';
 
 /** The store every command uses when none is named: `file:attestations`. */
 export const DEFAULT_STORE_URI = `file:${DEFAULT_STORE_DIRECTORY}`;
 
+// One opener per URI scheme: a backend (an OCI registry next) is one more entry.
+const BACKENDS: Readonly<Record<string, (location: string) => AttestationStore>> = {
+  postgres: (location) => new PostgresAttestationStore(location),
+  postgresql: (location) => new PostgresAttestationStore(location),
+};
+
 /**
  * Opens the store a `--store` value names: `file:DIR` or `file:///abs/dir`,
- * or a plain directory path. Schemes gatehouse has no backend for are bad
- * input, named in one line, never a fallback to another store.
+ * a plain directory path, or `postgres://…` (`postgresql://…`), whose
+ * credentials come from the URI or libpq's PG* environment variables. Schemes
+ * gatehouse has no backend for are bad input, named in one line, never a
+ * fallback to another store.
  */
 export function openStore(location: string): AttestationStore {
-  if (location === '') throw new InputError({ code: 'USAGE', message: '--store: name a store (file:DIR or a directory)' });
+  if (location === '') throw new InputError({ code: 'USAGE', message: '--store: name a store (file:DIR, a directory or postgres://…)' });
   if (location.startsWith('file://')) {
     try {
       return new FileSystemAttestationStore(fileURLToPath(location));
@@ -23,7 +32,14 @@ export function openStore(location: string): AttestationStore {
   if (location.startsWith('file:')) return new FileSystemAttestationStore(location.slice('file:'.length) || '.');
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1];
   if (scheme !== undefined) {
-    throw new InputError({ code: 'USAGE', message: `--store: no ${scheme}: store backend in this version of gatehouse (stores: file:DIR or a directory)` });
+    const open = BACKENDS[scheme.toLowerCase()];
+    if (open === undefined) throw new InputError({ code: 'USAGE', message: `--store: no ${scheme}: store backend in this version of gatehouse (stores: file:DIR, a directory, postgres://…)` });
+    try {
+      new URL(location);
+    } catch (cause) {
+      throw new InputError({ code: 'USAGE', message: `--store: not a usable ${scheme} URL`, cause });
+    }
+    return open(location);
   }
   return new FileSystemAttestationStore(location);
 }

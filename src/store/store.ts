@@ -1,5 +1,6 @@
 import type { InputError } from '../error.ts';
 import type { ArtifactDigest } from '../digest/artifact.ts';
+import type { InventoryCheck, InventoryHead, SubjectInventory } from './inventory.ts';
 
 /** A stored bundle as read back: where it is, the sha256 (hex) of its bytes, and the exact bytes that were put. */
 export interface StoredBundle {
@@ -63,6 +64,20 @@ export interface AttestationStore {
   list(subject: ArtifactDigest, options?: ListOptions): Promise<ListPage>;
   /** Every subject the store files bundles under, sorted: what an audit of the whole store walks. */
   subjects(): Promise<ArtifactDigest[]>;
+  /** Keeps a signed decision record where records are only ever added; the same record twice is one entry. */
+  recordDecision(bytes: Uint8Array): Promise<PutResult>;
+  /** The head of the store's inventory (the hash chain of every bundle ever put) now, or null for a backend that keeps none. */
+  inventoryHead(): Promise<InventoryHead | null>;
+  /** What the inventory lists for `subject`, up to `at` (default: its head now); null for a backend that keeps none. */
+  inventoryOf(subject: ArtifactDigest, at?: InventoryHead): Promise<SubjectInventory | null>;
+  /**
+   * Walks the whole inventory: the chain links up, and every bundle it names is
+   * still there with its bytes and subjects, and every head a recorded decision
+   * saw (and each of `expected`) is on the chain. Null for a backend that keeps none.
+   */
+  checkInventory(expected?: readonly InventoryHead[]): Promise<InventoryCheck | null>;
+  /** Lets go of connections; the store is not used after. */
+  close(): Promise<void>;
 }
 
 /** Every entry for `subject`, page after page, so a caller holds one page at a time. */

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { FileSystemAttestationStore } from '../../src/store/fs-store.ts';
+import { FileSystemAttestationStore, INVENTORY_FILE, INVENTORY_HEADS_FILE } from '../../src/store/fs-store.ts';
 import { openStore } from '../../src/store/open.ts';
 import { storeEntries, type StoredBundle, type UnreadableBundle } from '../../src/store/store.ts';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
@@ -135,6 +135,44 @@ describe('FileSystemAttestationStore', () => {
     });
   });
 
+  describe('#checkInventory', () => {
+    it('finds an inventory line deleted with its bundle through the heads decisions cached, and a cache rewritten', async () => {
+      const root = await temporaryDirectory();
+      const store = new FileSystemAttestationStore(root);
+      const kept = await store.put(claiming([SUBJECT.slice(7)], 'https://example.com/p/v1', '2026-01-01T00:00:00Z'));
+      const gone = await store.put(claiming([SUBJECT.slice(7)], 'https://example.com/p/v1', '2026-02-01T00:00:00Z'));
+      // A decision reads the head, which caches the heads; the store is intact.
+      const seen = await store.inventoryHead();
+      expect(seen.sequence).toBe(2);
+      expect((await store.inventoryOf(SUBJECT)).bundles).toEqual([kept.bundleDigest, gone.bundleDigest].sort());
+      expect((await store.checkInventory()).problems).toEqual([]);
+      // The newest line and its bundle removed: what is left is a consistent, shorter chain, and the cache is longer than it.
+      const lines = readFileSync(join(root, INVENTORY_FILE), 'utf8').trimEnd().split('\n');
+      writeFileSync(join(root, INVENTORY_FILE), `${lines[0]}\n`);
+      for (const location of gone.locations) rmSync(location);
+      expect((await store.checkInventory()).problems).toEqual([`${INVENTORY_HEADS_FILE} holds 2 heads but ${INVENTORY_FILE} only 1 entries: entries were deleted`]);
+      expect((await store.inventoryOf(SUBJECT)).onChain).toBe(false);
+      // A cache rewritten to match a forged chain disagrees with the entries.
+      writeFileSync(join(root, INVENTORY_HEADS_FILE), Buffer.alloc(32, 7));
+      expect((await store.checkInventory()).problems).toEqual([`${INVENTORY_FILE} entry 1 does not hash to the head decisions saw for it: an entry was deleted or rewritten`]);
+    });
+  });
+
+  describe('#inventoryOf', () => {
+    it('trusts no head of an inventory with a line that is no entry, or an unfinished last line', async () => {
+      const root = await temporaryDirectory();
+      const store = new FileSystemAttestationStore(root);
+      const { bundleDigest } = await store.put(claiming([SUBJECT.slice(7)]));
+      expect(await store.inventoryOf(SUBJECT)).toMatchObject({ head: { sequence: 1 }, bundles: [bundleDigest], onChain: true });
+      const intact = readFileSync(join(root, INVENTORY_FILE), 'utf8');
+      writeFileSync(join(root, INVENTORY_FILE), `${intact}${bundleDigest}`);
+      expect(await store.inventoryOf(SUBJECT)).toMatchObject({ head: { sequence: 1 }, onChain: false });
+      writeFileSync(join(root, INVENTORY_FILE), `${intact.replace(SUBJECT.slice(7), `${SUBJECT.slice(7)},zz`)}`);
+      expect(await store.inventoryOf(SUBJECT)).toMatchObject({ bundles: [], onChain: false });
+      expect((await store.checkInventory()).problems).toContain(`${join(root, INVENTORY_FILE)}: line 1 is not an inventory entry: it was rewritten`);
+    });
+  });
+
   describe('openStore', () => {
     it('opens file: URIs and plain directories, and refuses schemes it has no backend for', async () => {
       const dir = await temporaryDirectory();
@@ -142,7 +180,7 @@ describe('FileSystemAttestationStore', () => {
       expect((openStore(`file:${dir}`) as FileSystemAttestationStore).root).toBe(dir);
       expect((openStore(pathToFileURL(dir).href) as FileSystemAttestationStore).root).toBe(dir);
       expect(openStore(dir).uri).toBe(pathToFileURL(dir).href);
-      for (const uri of ['postgres://db/gatehouse', 'oci://registry.example/models', 'https://example.com/store']) {
+      for (const uri of ['oci://registry.example/models', 'https://example.com/store', 'mysql://db/gatehouse']) {
         expect(() => openStore(uri)).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/no \w+: store backend/) }));
       }
     });

@@ -98,6 +98,13 @@ export async function runDifferential(options: { count: number; seed: number; ba
         cases.push({ data, input: { ...material.base, stage } });
       }
     }
+    // Every stage requiring evidence read from an inventory that verifies, under
+    // the input as built (read from no inventory) and one whose inventory verified.
+    for (const stage of Object.keys(stages)) {
+      const data = structuredClone(material.data);
+      ((data['gatehouse'] as JSONObject)['stages'] as Record<string, JSONObject>)[stage]!['require_inventory'] = true;
+      cases.push({ data, input: { ...material.base, stage } }, { data, input: { ...material.base, stage, inventory: { verified: true } } });
+    }
     // Every string field of the input as built set, in turn, to strings of the
     // input or data that start alike (a key id to another signer's, a digest
     // to the deployed model's): rules that compare two fields fire without luck.

@@ -4,7 +4,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from './net.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -174,14 +174,6 @@ function onPath(name: 'prometheus' | 'promtool'): string {
   throw new Error(`${name} is missing: run npm run tools (npm test does this first)`);
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
 
 async function waitReady(url: string, child: ChildProcess): Promise<boolean> {
   const deadline = Date.now() + 30_000;

@@ -53,6 +53,25 @@ deny contains result if {
 }
 
 # METADATA
+# title: Evidence not accounted for by the store's inventory
+# description: >-
+#   The stage requires evidence read from an inventory that verifies: the
+#   store's hash chain lists every bundle read, intact, and every bundle it
+#   lists about the artifact was read. Without it, a deleted failing
+#   attestation could let an older pass stand. gatehouse computes the flag
+#   from the store; no flag or setting a gate operator chooses sets it.
+# custom:
+#   short_name: inventory_unverified
+#   failure_msg: >-
+#     %s requires evidence the store's inventory accounts for: a bundle was deleted
+#     or rewritten, came from outside the inventory, or the store keeps none
+deny contains result if {
+	lib.stage.require_inventory == true
+	not input.inventory.verified == true
+	result := lib.result_helper(rego.metadata.chain(), [input.stage])
+}
+
+# METADATA
 # title: Safety dataset not pinned
 # description: >-
 #   The stage requires a safety gate but policy data pins no safety dataset,

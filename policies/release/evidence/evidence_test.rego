@@ -38,6 +38,36 @@ test_safety_requires_a_pinned_dataset if {
 	[v.code | some v in denials] == ["safety_dataset_unpinned"]
 }
 
+inventory_required := object.union(
+	f.gatehouse_data,
+	{"stages": {"production": object.union(f.gatehouse_data.stages.production, {"require_inventory": true})}},
+)
+
+test_inventory_required_and_verified_passes if {
+	count(evidence.deny) == 0 with input as f.request("production", f.chain) with data.gatehouse as inventory_required
+}
+
+test_inventory_required_but_unverified if {
+	unverified := object.union(f.request("production", f.chain), {"inventory": {"verified": false}})
+	denials := evidence.deny with input as unverified with data.gatehouse as inventory_required
+	[v.code | some v in denials] == ["inventory_unverified"]
+	[v.msg | some v in denials] == [concat(" ", [
+		"production requires evidence the store's inventory accounts for: a bundle was deleted",
+		"or rewritten, came from outside the inventory, or the store keeps none",
+	])]
+}
+
+test_inventory_required_and_absent_denies if {
+	absent := object.remove(f.request("production", f.chain), ["inventory"])
+	denials := evidence.deny with input as absent with data.gatehouse as inventory_required
+	[v.code | some v in denials] == ["inventory_unverified"]
+}
+
+test_inventory_not_required_ignores_the_flag if {
+	unverified := object.union(f.request("production", f.chain), {"inventory": {"verified": false}})
+	count(evidence.deny) == 0 with input as unverified with data.gatehouse as f.gatehouse_data
+}
+
 test_bound_evidence_passes if {
 	count(evidence.deny) == 0 with input as f.request("production", f.chain) with data.gatehouse as f.gatehouse_data
 }

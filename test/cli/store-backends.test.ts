@@ -1,0 +1,171 @@
+// The CLI over each store backend, folder and PostgreSQL (a private cluster):
+// gates write, verify decides and keeps its signed record in the store, replay
+// and `store check` find a deletion, and a policy that requires evidence read
+// from an inventory that verifies denies once the newest failing attestation
+// is deleted, where without it the older pass would stand.
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileSystemAttestationStore } from '../../src/store/fs-store.ts';
+import { openStore } from '../../src/store/open.ts';
+import { storeEntries } from '../../src/store/store.ts';
+import { ROOT, gatehouse } from '../helpers.ts';
+import { claimingBundle } from '../support/claiming.ts';
+import { buildTestBundle } from '../support/policy.ts';
+import { TEST_PASSWORD, startPostgres, type TestPostgres } from '../support/postgres.ts';
+
+const KEYS = join(ROOT, 'examples', 'keys');
+const POLICY_PUB = join(KEYS, 'policy-team.pub');
+
+let work: string;
+let model: string;
+let digest: string;
+let policy: { path: string; cleanup: () => void };
+let postgres: TestPostgres;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'gatehouse-cli-stores-'));
+  model = join(work, 'model');
+  cpSync(join(ROOT, 'test', 'fixtures', 'model-tree'), model, { recursive: true });
+  rmSync(join(model, 'model.sig'));
+  const { signModelDirectory, modelSigningKeySigner } = await import('../../src/gates/provenance/model-signing.ts');
+  const { readPrivateKey } = await import('../../src/keys/keys.ts');
+  await signModelDirectory(model, { signer: modelSigningKeySigner(await readPrivateKey(join(KEYS, 'training-pipeline.key'))) });
+  digest = gatehouse(['digest', model]).stdout.trim();
+  // The example policy and one more stage: development's gates, from evidence read from an inventory that verifies.
+  policy = await buildTestBundle((data) => {
+    data['stages']['development-inventoried'] = { ...data['stages'].development, require_inventory: true };
+  });
+  postgres = await startPostgres();
+}, 180_000);
+
+afterAll(async () => {
+  policy?.cleanup();
+  await postgres?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface Backend {
+  name: string;
+  store(): Promise<string>;
+  deleteBundle(store: string, bundleDigest: string): Promise<void>;
+}
+
+const BACKENDS: Backend[] = [
+  {
+    name: 'file',
+    store: async () => `file:${mkdtempSync(join(work, 'attestations-'))}`,
+    async deleteBundle(store, bundleDigest) {
+      const root = store.slice('file:'.length);
+      for (const folder of readdirSync(root).filter((name) => name.startsWith('sha256-'))) rmSync(join(root, folder, `${bundleDigest}.sigstore.json`), { force: true });
+    },
+  },
+  {
+    name: 'postgres',
+    async store() {
+      const url = await postgres.createDatabase();
+      const migrated = gatehouse(['store', 'migrate', '--store', url]);
+      expect(migrated.status, migrated.stderr).toBe(0);
+      return url;
+    },
+    // The tables refuse DELETE; a superuser switches the triggers off, as an attacker with the keys to the database could.
+    async deleteBundle(store, bundleDigest) {
+      await postgres.query(store, `SET session_replication_role = replica; DELETE FROM gatehouse_bundle_subjects WHERE digest = '${bundleDigest}'; DELETE FROM gatehouse_bundles WHERE digest = '${bundleDigest}'`);
+    },
+  },
+];
+
+// The bundle digests the store lists for the model.
+async function listed(store: string): Promise<Set<string>> {
+  const opened = openStore(store);
+  try {
+    const out = new Set<string>();
+    for await (const entry of storeEntries(opened, digest as `sha256:${string}`)) if ('bundleDigest' in entry) out.add(entry.bundleDigest);
+    return out;
+  } finally {
+    await opened.close();
+  }
+}
+
+describe.each(BACKENDS)('the CLI on a $name store', (backend) => {
+  it('decides, records, and finds the newest failing attestation deleted', async () => {
+    const store = await backend.store();
+    const gate = (at: string, expected: string) =>
+      gatehouse(['gate', 'integrity', model, '--expected', expected, '--signing-key', join(KEYS, 'integrity-gate.key'), '--store', store, '--at', at, '--json']);
+    const provenance = gatehouse(['gate', 'provenance', model, '--policy', policy.path, '--policy-key', POLICY_PUB, '--signing-key', join(KEYS, 'provenance-gate.key'), '--store', store, '--at', '2026-11-22T09:00:00Z']);
+    expect(provenance.status, provenance.stderr).toBe(0);
+    expect(gate('2026-11-22T09:00:00Z', digest).status).toBe(0);
+    const verify = (stage: string, at: string, out?: string) =>
+      gatehouse([
+        'verify', '--subject', digest, '--store', store, '--policy', policy.path, '--policy-key', POLICY_PUB, '--stage', stage, '--at', at,
+        '--signing-key', join(KEYS, 'decision-recorder.key'), ...(out === undefined ? [] : ['--decision-out', join(work, out)]),
+      ]);
+    const replay = (record: string) => gatehouse(['replay', join(work, record), '--store', store, '--policy', policy.path, '--policy-key', POLICY_PUB]);
+    const check = () => gatehouse(['store', 'check', '--store', store]);
+
+    // Unmodified: allowed under both policies, the record kept by the store, which checks intact; the replay is identical.
+    const first = verify('development', '2026-11-22T10:00:00Z', `${backend.name}-first.json`);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^ALLOWED: /);
+    const kept = verify('development-inventoried', '2026-11-22T10:00:00Z');
+    expect(kept.status, kept.stdout + kept.stderr).toBe(0);
+    expect(kept.stdout).toMatch(/decision record: .*decisions\/[0-9a-f]{64}\.sigstore\.json$/m);
+    expect(kept.stdout + kept.stderr).not.toContain(TEST_PASSWORD);
+    expect(check().status, check().stdout + check().stderr).toBe(0);
+    expect(check().stdout).toMatch(/^intact: .* inventory head 2:[0-9a-f]{64}$/m);
+    expect(replay(`${backend.name}-first.json`).status).toBe(0);
+
+    // A newer integrity attestation fails: denied.
+    const before = await listed(store);
+    const failing = gate('2026-11-22T09:30:00Z', `sha256:${'0f'.repeat(32)}`);
+    expect(failing.status).toBe(1);
+    const denied = verify('development', '2026-11-22T10:00:00Z', `${backend.name}-denied.json`);
+    expect(denied.status, denied.stderr).toBe(1);
+    expect(denied.stdout).toMatch(/^DENIED: /);
+    expect(check().status).toBe(0);
+
+    // Someone deletes the failing attestation: a listing shows nothing wrong, and the older pass stands again.
+    const bundleDigest = [...(await listed(store))].find((one) => !before.has(one));
+    expect(bundleDigest).toMatch(/^[0-9a-f]{64}$/);
+    await backend.deleteBundle(store, bundleDigest!);
+    const reopened = verify('development', '2026-11-22T10:00:00Z', `${backend.name}-after.json`);
+    expect(reopened.status, reopened.stderr).toBe(0);
+    expect(reopened.stdout).toMatch(/^ALLOWED: /);
+
+    // The inventory notices: store check fails, and both records made since the failing attestation replay as different.
+    const tampered = check();
+    expect(tampered.status).toBe(1);
+    expect(tampered.stdout).toContain(`bundle sha256:${bundleDigest} (inventory entry 3) is gone from the store: it was deleted`);
+    for (const record of [`${backend.name}-denied.json`, `${backend.name}-after.json`]) {
+      const replayed = replay(record);
+      expect(replayed.status, record).toBe(1);
+      expect(replayed.stdout).toMatch(new RegExp(`inventory of .*: bundle sha256:${bundleDigest} \\(inventory entry 3\\) is gone from the store`));
+    }
+    // A policy that requires an inventory that verifies denies, naming why.
+    const refused = gatehouse(['verify', '--subject', digest, '--store', store, '--policy', policy.path, '--policy-key', POLICY_PUB, '--stage', 'development-inventoried', '--at', '2026-11-22T10:00:00Z', '--json']);
+    expect(refused.status, refused.stderr).toBe(1);
+    const decision = JSON.parse(refused.stdout) as { allowed: boolean; violations: Array<{ code: string }> };
+    expect(decision.allowed).toBe(false);
+    expect(decision.violations.map((violation) => violation.code)).toEqual(['inventory_unverified']);
+  }, 240_000);
+});
+
+describe('gatehouse store check', () => {
+  it('requires each --head given to be on the chain, and refuses one that is not SEQ:SHA256', async () => {
+    const root = mkdtempSync(join(work, 'check-'));
+    const store = new FileSystemAttestationStore(root);
+    await store.put(claimingBundle(['c3'.repeat(32)], 1));
+    const head = (await store.inventoryHead())!;
+    const ok = gatehouse(['store', 'check', '--store', `file:${root}`, '--head', `${head.sequence}:${head.head}`, '--json']);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, head, problems: [], unlisted: [] });
+    const elsewhere = gatehouse(['store', 'check', '--store', `file:${root}`, '--head', `2:${'ab'.repeat(32)}`]);
+    expect(elsewhere.status).toBe(1);
+    expect(elsewhere.stdout).toMatch(/^TAMPERED: /);
+    expect(elsewhere.stdout).toContain(`inventory head 2:${'ab'.repeat(32)} is not on the chain`);
+    const bogus = gatehouse(['store', 'check', '--store', `file:${root}`, '--head', 'latest']);
+    expect(bogus.status).toBe(2);
+    expect(bogus.stderr).toMatch(/^gatehouse: --head: expected <sequence>:<64 lowercase hex>, got "latest"$/m);
+  });
+});

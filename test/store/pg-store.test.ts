@@ -1,0 +1,262 @@
+// What only the PostgreSQL store has: migrations, a schema it refuses to guess
+// about, tables the database itself keeps append-only, credentials, and many
+// writer processes on one database (a private cluster started for this file).
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classifyError } from '../../src/error-classification.ts';
+import { SCHEMA_VERSION } from '../../src/store/migrations.ts';
+import { PostgresAttestationStore, redactConnectionString } from '../../src/store/pg-store.ts';
+import { openStore } from '../../src/store/open.ts';
+import { storeEntries } from '../../src/store/store.ts';
+import { ROOT, gatehouse } from '../helpers.ts';
+import { claimingBundle } from '../support/claiming.ts';
+import { TEST_PASSWORD, startPostgres, type TestPostgres } from '../support/postgres.ts';
+
+const SUBJECT = 'c3'.repeat(32);
+
+let postgres: TestPostgres;
+const opened: PostgresAttestationStore[] = [];
+beforeAll(async () => {
+  postgres = await startPostgres();
+}, 120_000);
+afterAll(async () => {
+  for (const store of opened) await store.close();
+  await postgres?.stop();
+});
+
+async function freshStore(migrate = true): Promise<{ url: string; store: PostgresAttestationStore }> {
+  const url = await postgres.createDatabase();
+  const store = new PostgresAttestationStore(url);
+  opened.push(store);
+  if (migrate) await store.migrate();
+  return { url, store };
+}
+
+async function allDigests(store: PostgresAttestationStore, subject = SUBJECT): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of storeEntries(store, `sha256:${subject}`)) out.push('bundleDigest' in entry ? entry.bundleDigest : `unreadable ${entry.location}`);
+  return out;
+}
+
+// Runs a program to its end without blocking the test process (the cluster's clients live here too).
+function runAsync(args: string[], env: NodeJS.ProcessEnv = {}): { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, done };
+}
+
+const WRITER = join(ROOT, 'test', 'support', 'pg-writer.ts');
+
+describe('PostgresAttestationStore', () => {
+  describe('#migrate', () => {
+    it('applies the schema once; running it again changes nothing', async () => {
+      const { url, store } = await freshStore(false);
+      expect(await store.migrate()).toEqual([SCHEMA_VERSION]);
+      await store.put(claimingBundle([SUBJECT], 1));
+      expect(await store.migrate()).toEqual([]);
+      expect(await new PostgresAttestationStore(url).migrate()).toEqual([]);
+      const { rows } = await postgres.query(url, 'SELECT version FROM gatehouse_schema_migrations ORDER BY version');
+      expect(rows.map((row) => row.version)).toEqual([SCHEMA_VERSION]);
+      expect(await allDigests(store)).toHaveLength(1);
+    });
+
+    it('migrates from the CLI, concurrently from many processes, to one schema', async () => {
+      const url = await postgres.createDatabase();
+      const runs = await Promise.all(Array.from({ length: 4 }, () => runAsync([join(ROOT, 'cli', 'gatehouse.ts'), 'store', 'migrate', '--store', url, '--json']).done));
+      for (const run of runs) expect(run.code, run.stderr).toBe(0);
+      const applied = runs.map((run) => JSON.parse(run.stdout).applied as number[]);
+      expect(applied.flat()).toEqual([SCHEMA_VERSION]);
+      const again = gatehouse(['store', 'migrate', '--store', url]);
+      expect(again.status, again.stderr).toBe(0);
+      expect(again.stdout).toMatch(/schema version 1, up to date/);
+      // The password the URL carries is never printed.
+      expect(again.stdout + again.stderr + runs.map((run) => run.stdout + run.stderr).join('')).not.toContain(TEST_PASSWORD);
+    }, 60_000);
+
+    it('refuses a folder store: it has no schema', () => {
+      const result = gatehouse(['store', 'migrate', '--store', 'file:/tmp']);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/no schema to migrate/);
+    });
+  });
+
+  describe('a database not at this schema version', () => {
+    it('is refused by every use but migrate, naming the command that fixes it (exit 2, nothing written)', async () => {
+      const { url, store } = await freshStore(false);
+      for (const use of [() => store.put(claimingBundle([SUBJECT])), () => store.list(`sha256:${SUBJECT}`), () => store.get('00'.repeat(32)), () => store.subjects(), () => store.inventoryHead(), () => store.checkInventory()]) {
+        await expect(use()).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/has no gatehouse schema: run gatehouse store migrate --store postgres:\/\/postgres@127\.0\.0\.1/) });
+      }
+      const result = gatehouse(['store', 'check', '--store', url]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/^gatehouse: --store postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+: the database has no gatehouse schema: run gatehouse store migrate --store /);
+      expect(result.stderr).not.toContain(TEST_PASSWORD);
+      expect((await postgres.query(url, "SELECT to_regclass('gatehouse_bundles') AS t")).rows[0].t).toBeNull();
+    });
+
+    it('is refused when newer than this gatehouse knows, by migrate too', async () => {
+      const { url, store } = await freshStore();
+      await postgres.query(url, "INSERT INTO gatehouse_schema_migrations (version, name) VALUES (99, 'from the future')");
+      const later = new PostgresAttestationStore(url);
+      opened.push(later);
+      await expect(later.list(`sha256:${SUBJECT}`)).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/schema version 99, newer than this gatehouse knows \(1\): upgrade gatehouse/) });
+      await expect(later.migrate()).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/newer than this gatehouse knows/) });
+      // The store opened before is refused too once it asks again in a new process.
+      expect(gatehouse(['store', 'check', '--store', url]).status).toBe(2);
+      void store;
+    });
+  });
+
+  describe('append-only tables', () => {
+    it('refuse UPDATE, DELETE and TRUNCATE of decision records, bundles and the inventory, in the database itself', async () => {
+      const { url, store } = await freshStore();
+      await store.put(claimingBundle([SUBJECT], 'kept'));
+      await store.recordDecision(claimingBundle([SUBJECT], 'record', 'https://slsa.dev/verification_summary/v1'));
+      // The unmodified case: rows are there and readable.
+      expect((await postgres.query(url, 'SELECT count(*)::int AS n FROM gatehouse_decisions')).rows[0].n).toBe(1);
+      for (const table of ['gatehouse_decisions', 'gatehouse_bundles', 'gatehouse_bundle_subjects', 'gatehouse_inventory']) {
+        for (const sql of [`UPDATE ${table} SET digest = digest`, `DELETE FROM ${table}`, `TRUNCATE ${table} CASCADE`]) {
+          await expect(postgres.query(url, sql), `${sql}`).rejects.toMatchObject({ code: '42501', message: expect.stringMatching(new RegExp(`gatehouse: ${table} is append-only; (UPDATE|DELETE|TRUNCATE) refused`)) });
+        }
+      }
+      expect((await postgres.query(url, 'SELECT count(*)::int AS n FROM gatehouse_decisions')).rows[0].n).toBe(1);
+      expect(await allDigests(store)).toHaveLength(1);
+      expect((await store.checkInventory()).problems).toEqual([]);
+    });
+  });
+
+  describe('credentials', () => {
+    it('names the store without its password, wherever the URL carries one', () => {
+      expect(redactConnectionString(`postgres://gh:${TEST_PASSWORD}@db.example:5432/evidence?sslmode=require`)).toBe('postgres://gh@db.example:5432/evidence?sslmode=require');
+      expect(redactConnectionString(`postgresql://db.example/evidence?user=gh&password=${TEST_PASSWORD}`)).toBe('postgresql://db.example/evidence?user=gh');
+      expect(openStore(`postgres://gh:${TEST_PASSWORD}@db.example/evidence`).uri).not.toContain(TEST_PASSWORD);
+    });
+
+    it('takes what the URL leaves out from the PG* environment variables', async () => {
+      const url = new URL(await postgres.createDatabase());
+      const env = { PGHOST: '127.0.0.1', PGPORT: String(postgres.port), PGUSER: 'postgres', PGPASSWORD: TEST_PASSWORD };
+      const result = gatehouse(['store', 'migrate', '--store', `postgres:///${url.pathname.slice(1)}`], { env });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/applied migration 1/);
+    });
+
+    it('reports refused credentials as bad input (exit 2) without echoing the password, and a server that does not answer as unavailable (exit 3)', async () => {
+      const url = new URL(await postgres.createDatabase());
+      url.password = 'wrong-Password-42';
+      const refused = gatehouse(['store', 'check', '--store', url.href]);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toMatch(/the database refused the credentials: password authentication failed/);
+      expect(refused.stderr).not.toContain('wrong-Password-42');
+      const nowhere = new PostgresAttestationStore(`postgres://postgres:${TEST_PASSWORD}@127.0.0.1:1/none`, { connectTimeoutMs: 2000 });
+      opened.push(nowhere);
+      const error = await nowhere.list(`sha256:${SUBJECT}`).catch((thrown: unknown) => thrown);
+      expect(classifyError(error)).toMatchObject({ kind: 'unavailable', exitCode: 3, line: expect.stringMatching(/^postgres:\/\/postgres@127\.0\.0\.1:1\/none: PostgreSQL did not answer/) });
+      expect(classifyError(error).line).not.toContain(TEST_PASSWORD);
+    });
+  });
+
+  describe('writer processes', () => {
+    it('16 concurrent writers on one subject lose nothing: every bundle is there once, and the inventory chains each once', async () => {
+      const { url, store } = await freshStore();
+      const writers = Array.from({ length: 16 }, (_, writer) => runAsync([WRITER, url, SUBJECT, String(writer), '25']).done);
+      const results = await Promise.all(writers);
+      const written = new Set<string>();
+      for (const result of results) {
+        expect(result.code, result.stderr).toBe(0);
+        for (const digest of result.stdout.trim().split('\n')) written.add(digest);
+      }
+      // 24 bundles of its own per writer, and one every writer put.
+      expect(written.size).toBe(16 * 24 + 1);
+      expect(new Set(await allDigests(store))).toEqual(written);
+      expect(await allDigests(store)).toHaveLength(written.size);
+      const check = await store.checkInventory();
+      expect(check).toMatchObject({ head: { sequence: written.size }, problems: [], unlisted: [] });
+      expect((await postgres.query(url, 'SELECT count(*)::int AS n FROM gatehouse_inventory')).rows[0].n).toBe(written.size);
+    }, 120_000);
+
+    it('a writer killed (SIGKILL) mid-transaction leaves nothing behind: no bundle, no subject row, no inventory entry', async () => {
+      const { url, store } = await freshStore();
+      await store.put(claimingBundle([SUBJECT], 'before'));
+      // Hold the inventory's append lock so the writer stops inside its transaction, after its bundle row.
+      const { default: pg } = await import('pg');
+      const holder = new pg.Client({ connectionString: url });
+      await holder.connect();
+      try {
+        await holder.query('SELECT pg_advisory_lock($1)', [0x6761_7465]);
+        const writer = runAsync([WRITER, url, SUBJECT, 'killed', '2']);
+        let waiting = 0;
+        for (let attempt = 0; attempt < 300 && waiting === 0; attempt++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          waiting = (await holder.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND state = 'active'")).rows[0].n;
+        }
+        expect(waiting, 'the writer reached the inventory lock inside its transaction').toBe(1);
+        // Inside the writer's transaction its bundle row exists; no other session can see it.
+        expect((await holder.query('SELECT count(*)::int AS n FROM gatehouse_bundles')).rows[0].n).toBe(1);
+        writer.child.kill('SIGKILL');
+        const ended = await writer.done;
+        expect(ended.signal).toBe('SIGKILL');
+        expect(ended.stdout).toBe('');
+      } finally {
+        await holder.query('SELECT pg_advisory_unlock_all()');
+        await holder.end();
+      }
+      // The server rolls the orphaned transaction back once it reads the closed connection.
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const { rows } = await postgres.query(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle' AND pid <> pg_backend_pid()");
+        if (rows[0].n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const counts = (await postgres.query(url, 'SELECT (SELECT count(*) FROM gatehouse_bundles)::int AS bundles, (SELECT count(*) FROM gatehouse_bundle_subjects)::int AS subjects, (SELECT count(*) FROM gatehouse_inventory)::int AS inventory')).rows[0];
+      expect(counts).toEqual({ bundles: 1, subjects: 1, inventory: 1 });
+      expect(await store.checkInventory()).toMatchObject({ head: { sequence: 1 }, problems: [], unlisted: [] });
+      // The same bundle put again later is stored whole.
+      await store.put(claimingBundle([SUBJECT], 'shared'));
+      expect(await store.checkInventory()).toMatchObject({ head: { sequence: 2 }, problems: [] });
+    }, 60_000);
+
+    it('the database stopping mid-run: writers exit 3, and what any writer was told is stored is there, whole, after a restart', async () => {
+      const { url, store } = await freshStore();
+      const writers = Array.from({ length: 8 }, (_, writer) => runAsync([WRITER, url, SUBJECT, String(writer), '400']));
+      // Let them get going, then stop the server as a crash would.
+      const first = new Promise<void>((resolve) => writers[0]!.child.stdout!.once('data', () => resolve()));
+      await first;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await postgres.halt();
+      const results = await Promise.all(writers.map((writer) => writer.done));
+      try {
+        for (const result of results) {
+          expect(result.code, result.stderr).toBe(3);
+          expect(result.stderr).toMatch(/PostgreSQL did not answer/);
+          expect(result.stderr).not.toContain(TEST_PASSWORD);
+        }
+        // Deciding or checking against the stopped server: exit 3, one line, and no verdict.
+        const keys = join(ROOT, 'examples', 'keys');
+        for (const args of [
+          ['verify', '--subject', `sha256:${SUBJECT}`, '--store', url, '--policy', join(ROOT, 'bundles', 'gatehouse.tar.gz'), '--policy-key', join(keys, 'policy-team.pub'), '--stage', 'development', '--signing-key', join(keys, 'decision-recorder.key')],
+          ['store', 'check', '--store', url],
+        ]) {
+          const result = gatehouse(args);
+          expect(result.status, result.stderr).toBe(3);
+          expect(result.stdout).toBe('');
+          expect(result.stderr).toMatch(/^gatehouse: postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+: PostgreSQL did not answer/m);
+          expect(result.stderr).not.toContain(TEST_PASSWORD);
+        }
+      } finally {
+        await postgres.start();
+      }
+      const told = new Set(results.flatMap((result) => result.stdout.trim().split('\n').filter((line) => line !== '')));
+      expect(told.size).toBeGreaterThan(0);
+      const after = new PostgresAttestationStore(url);
+      opened.push(after);
+      const stored = new Set(await allDigests(after));
+      for (const digest of told) expect(stored.has(digest), digest).toBe(true);
+      // Nothing half-written: every bundle has its subject row and its inventory entry, and the chain links.
+      expect(await after.checkInventory()).toMatchObject({ head: { sequence: stored.size }, problems: [], unlisted: [] });
+      void store;
+    }, 120_000);
+  });
+});
