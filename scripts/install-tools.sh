@@ -76,46 +76,37 @@ if [ ! -x .venv/bin/python ] || [ ! -f ".venv/$VENV_STAMP" ]; then
   touch ".venv/$VENV_STAMP"
 fi
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "install-tools: installing Debian's chromium"
-  as_root=()
-  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+# Debian packages are installed as root (through sudo when not root), after refreshing the lists.
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+apt_install() {
+  echo "install-tools: installing Debian's ${*: -1}"
   "${as_root[@]}" apt-get update -qq
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-fi
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+# A server package enables a system service and starts it, unless policy-rc.d forbids that (as in
+# most containers). The tests start their own servers on free ports, so stop it and keep it off.
+keep_service_off() {
+  if [ -d /run/systemd/system ]; then
+    "${as_root[@]}" systemctl disable --now "$1.service" >/dev/null 2>&1 || true
+  elif [ -x "/etc/init.d/$1" ]; then
+    "${as_root[@]}" "/etc/init.d/$1" stop >/dev/null 2>&1 || true
+    "${as_root[@]}" update-rc.d "$1" disable >/dev/null 2>&1 || true
+  fi
+}
+
+[ -x /usr/bin/chromium ] || apt_install chromium
 
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
-  echo "install-tools: installing Debian's prometheus"
-  as_root=()
-  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
-  "${as_root[@]}" apt-get update -qq
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-  # The package enables a system service on port 9090 and starts it, unless
-  # policy-rc.d forbids that (as in most containers). The tests start their own
-  # servers on free ports, so stop and disable the one this install started.
-  if [ -d /run/systemd/system ]; then
-    "${as_root[@]}" systemctl disable --now prometheus.service >/dev/null 2>&1 || true
-  elif [ -x /etc/init.d/prometheus ] && /etc/init.d/prometheus status >/dev/null 2>&1; then
-    "${as_root[@]}" /etc/init.d/prometheus stop >/dev/null || true
-    "${as_root[@]}" update-rc.d prometheus disable >/dev/null 2>&1 || true
-  fi
+  apt_install --no-install-recommends prometheus
+  keep_service_off prometheus
 fi
 
 # The tests run initdb and pg_ctl themselves (as the postgres user when run as root); any installed
-# server version will do. Debian's package starts a cluster on port 5432 unless policy-rc.d forbids it
-# (as in most containers): the tests never use it, so stop it and keep it off.
+# server version will do.
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  echo "install-tools: installing Debian's postgresql"
-  as_root=()
-  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
-  "${as_root[@]}" apt-get update -qq
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
-  if [ -d /run/systemd/system ]; then
-    "${as_root[@]}" systemctl disable --now postgresql.service >/dev/null 2>&1 || true
-  elif [ -x /etc/init.d/postgresql ]; then
-    "${as_root[@]}" /etc/init.d/postgresql stop >/dev/null 2>&1 || true
-    "${as_root[@]}" update-rc.d postgresql disable >/dev/null 2>&1 || true
-  fi
+  apt_install --no-install-recommends postgresql
+  keep_service_off postgresql
 fi
 
 echo "install-tools: $("$TOOLS/bin/opa" version | head -1); cosign $("$TOOLS/bin/cosign" version --json 2>/dev/null | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p'); regal $REGAL_VERSION; model-signing $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("model-signing"))'); $(/usr/bin/chromium --version 2>/dev/null); $(prometheus --version 2>&1 | head -1); $("$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/postgres" --version)"
