@@ -9,7 +9,7 @@ type Register = (program: Command, output: Output) => void;
 // Each top-level command and where it is declared, in the order help lists them.
 // A run loads only the command it names, so a CI step's cold start does not
 // pay for every other command's modules; help and unknown names load all.
-const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
+export const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['keygen', async () => (await import('./commands/keygen.ts')).registerKeygen],
   ['digest', async () => (await import('./commands/digest.ts')).registerDigest],
   ['sign-model', async () => (await import('./commands/sign-model.ts')).registerSignModel],

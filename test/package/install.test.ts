@@ -52,6 +52,11 @@ describe('the packed package, installed outside the checkout', () => {
   it('ships the built library and what it reads, and no private key, test, bench or script', () => {
     const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
     expect(listing).toContain('package/dist/bundle/gatehouse.js');
+    // Each command is one file the bin picks (a cold start loads one module, not dozens).
+    expect(listing).toContain('package/dist/bundle/command-verify-attestation.js');
+    expect(listing).toContain('package/dist/bundle/command-all.js');
+    // The single executable is its own download, never part of the npm package.
+    expect(listing.filter((path) => path.startsWith('package/dist/sea/'))).toEqual([]);
     expect(listing.filter((path) => /^package\/dist\/bundle\/precompiled\/[0-9a-f]{32}\.cjs$/.test(path)).length).toBeGreaterThanOrEqual(30);
     expect(listing).toContain('package/dist/src/index.d.ts');
     expect(listing).toContain('package/bundles/gatehouse.tar.gz');
