@@ -36,10 +36,14 @@ const commonJS = {
   banner: { js: 'const gatehouseModuleURL = require("node:url").pathToFileURL(__filename).href;' },
 } as const;
 
-// Every precompiled validator, required by name, so the bundle carries them all.
+// Every precompiled validator by name, so the bundle carries them all; each is
+// required on first use (a getter), so a command runs only the validators it uses.
 const precompiled = join(DIST, 'src', 'schema', 'precompiled');
 const names = readdirSync(precompiled).filter((name) => name.endsWith('.cjs'));
-writeFileSync(join(OUT, 'precompiled-index.cjs'), `module.exports = {\n${names.map((name) => `  ${JSON.stringify(name)}: require(${JSON.stringify(join(precompiled, name))}),`).join('\n')}\n};\n`);
+writeFileSync(
+  join(OUT, 'precompiled-index.cjs'),
+  names.map((name) => `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => require(${JSON.stringify(join(precompiled, name))}) });`).join('\n') + '\n',
+);
 writeFileSync(
   join(OUT, 'entry.mjs'),
   `import { registerPrecompiledValidators } from ${JSON.stringify(join(DIST, 'src', 'schema', 'validator.js'))};
