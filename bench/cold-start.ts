@@ -1,16 +1,21 @@
-// Cold start of one command, as a CI step runs it: `gatehouse verify-attestation`
-// from the built package and from the sources, beside `cosign
-// verify-blob-attestation` on the same bundle and `node -e 0`, each a fresh
-// process. Prints medians and ratios; never passes or fails.
-//   npm run build && npm run bench:cold-start [-- --runs 21]
+// Cold start, as a CI step runs gatehouse: one process per command. Two ratios:
+// - `gatehouse verify-attestation` from the built package (and the sources, and
+//   the single executable when built) beside `cosign verify-blob-attestation` on
+//   the same bundle, and `node -e 0`;
+// - a seven-gate `gatehouse verify` (ten bundles, record signed) beside the peer
+//   pipeline, 10 x cosign plus `opa eval`, on the same chain (bench/seven-gate.ts).
+// Prints medians and ratios; never passes or fails.
+//   npm run build && npm run bench:cold-start [-- --runs 21 --peer-runs 7]
 // (with `npm run build:sea` first, the single executable too)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from '../test/support/paths.ts';
+import { coldVerify, ENTRY_NAME, peerPipeline, sevenGateChain, summary } from './seven-gate.ts';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, 'peer-runs': { type: 'string', default: '7' } } });
 const runs = Number(values.runs);
 const bundle = join(ROOT, 'test', 'fixtures', 'bundles', 'cosign-attest-blob.sigstore.json');
 const key = join(ROOT, 'test', 'fixtures', 'keys', 'cosign.pub');
@@ -44,3 +49,17 @@ console.log(dist === undefined ? '  gatehouse (built): no dist/ (npm run build)'
 const executable = join(ROOT, 'dist', 'sea', 'gatehouse');
 const sea = existsSync(executable) ? median(executable, ['verify-attestation', bundle, '--trusted-key', key, '--subject', artifact]) : undefined;
 console.log(sea === undefined ? '  gatehouse (single executable): no dist/sea/gatehouse (npm run build:sea)' : `  gatehouse (single executable): ${ms(sea)}  ${(sea / cosign).toFixed(1)}x cosign`);
+
+// The seven-gate decision, cold, against the peer pipeline (the first run of each warms caches).
+const work = mkdtempSync(join(tmpdir(), 'gatehouse-bench-cold-'));
+try {
+  const setup = await sevenGateChain(work);
+  const peerRuns = Number(values['peer-runs']);
+  const verify = summary(coldVerify(setup, peerRuns + 1).slice(1)).p50;
+  const peer = summary((await peerPipeline(setup, peerRuns + 1)).times.slice(1)).p50;
+  console.log(`cold seven-gate verify (${setup.bundles.length} bundles, record signed), median of ${peerRuns} runs each, ${ENTRY_NAME}:`);
+  console.log(`  peer pipeline (${setup.bundles.length} x cosign + opa eval): ${ms(peer)}`);
+  console.log(`  gatehouse verify:             ${ms(verify)}  ${(verify / peer).toFixed(2)}x the peer (target 0.5x)`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -11,18 +11,15 @@
 //   npm run bench:decision                       (2,000 warm, 100,000 for memory, 20 cold, 10 peer, 10,000 flood)
 //   npm run bench:decision -- --warm 5000 --memory 20000 --cold 10 --peer 5 --flood 2000
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DecisionEngine } from '../src/decide/decide.ts';
 import { attestGate } from '../src/gates/gate.ts';
-import { stagePolicySources } from '../src/policy/build.ts';
 import { signDecision } from '../src/decide/record.ts';
-import type { ArtifactDigest } from '../src/digest/artifact.ts';
-import { asStored, chainPredicates, pinChainDatasets, signedChain } from '../test/support/chain.ts';
-import { buildTestBundle, demoSigner, DEMO_KEYS, POLICY_PUB } from '../test/support/policy.ts';
-import { ROOT } from '../test/support/paths.ts';
+import { chainPredicates } from '../test/support/chain.ts';
+import { demoSigner, POLICY_PUB } from '../test/support/policy.ts';
+import { ARTIFACT, AT, coldVerify, DEPLOYED, ENTRY, ENTRY_NAME, ms, peerPipeline, SIGNED_AT, sevenGateChain, summary } from './seven-gate.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,39 +31,13 @@ const { values } = parseArgs({
   },
 });
 
-const ARTIFACT: ArtifactDigest = `sha256:${'c7'.repeat(32)}`;
-const DEPLOYED: ArtifactDigest = `sha256:${'d8'.repeat(32)}`;
-const AT = new Date('2026-11-22T10:00:00Z');
 const work = mkdtempSync(join(tmpdir(), 'gatehouse-bench-decision-'));
-const cosign = join(ROOT, '.tools', 'bin', 'cosign');
-// The cold CLI as users run it: the built package (npm run build) when there is one, else the sources.
-const BUILT = join(ROOT, 'dist', 'bundle', 'gatehouse.js');
-const ENTRY = existsSync(BUILT) ? BUILT : join(ROOT, 'cli', 'gatehouse.ts');
-console.log(`cold CLI: ${ENTRY === BUILT ? 'the built package (dist/bundle, the bin users run)' : 'the TypeScript sources (no dist/: npm run build)'}`);
-const opa = join(ROOT, '.tools', 'bin', 'opa');
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-const summary = (samples: number[]) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-};
-const ms = (value: number) => `${value.toFixed(value < 10 ? 3 : 1)} ms`;
+console.log(`cold CLI: ${ENTRY_NAME}`);
 
 try {
-  const built = await buildTestBundle(pinChainDatasets);
-  const engine = await DecisionEngine.create(built.bundle);
-  const chain = await signedChain(ARTIFACT, DEPLOYED, '2026-11-22T09:00:00Z', built.bundle.digest);
-  const attestations = join(work, 'attestations');
-  mkdirSync(attestations);
-  const bundles = asStored(chain).map((bundle) => {
-    const location = join(attestations, bundle.location);
-    writeFileSync(location, bundle.bytes);
-    return { ...bundle, location };
-  });
-  const request = { artifact: ARTIFACT, stage: 'production', deployed: DEPLOYED, evaluationTime: AT, evaluationTimeSource: 'requested' as const, bundles };
+  const setup = await sevenGateChain(work);
+  const { built, engine, chain, bundles, request } = setup;
   const recorder = await demoSigner('decision-recorder');
-  const first = await engine.decide(request);
-  if (!first.result.allowed) throw new Error(`bench chain is not allowed: ${JSON.stringify(first.result.violations)}`);
   console.log(`decision benchmark: stage production, ${bundles.length} signed attestations (7 gates, with an approval request), one core`);
 
   // Warm: verify every bundle, evaluate the policy, sign the decision record.
@@ -97,41 +68,12 @@ try {
   }
   console.log(`memory over ${total} decisions: ${memory.join('; ')}`);
 
-  // Cold: the CLI as a pipeline step would run it.
-  const cold: number[] = [];
-  const cli = [ENTRY, 'verify', '--subject', ARTIFACT, '--store', attestations, '--policy', built.path, '--policy-key', POLICY_PUB, '--stage', 'production', '--deployed', DEPLOYED, '--at', AT.toISOString(), '--decision-out', join(work, 'decision.json'), '--signing-key', join(DEMO_KEYS, 'decision-recorder.key')];
-  for (let i = 0; i < Number(values.cold); i++) {
-    const started = performance.now();
-    const result = spawnSync(process.execPath, cli, { encoding: 'utf8' });
-    cold.push(performance.now() - started);
-    if (result.status !== 0) throw new Error(`cold run failed: ${result.stderr}`);
-  }
-  const coldSummary = summary(cold);
+  // Cold: the CLI as a pipeline step would run it, and the peer pipeline on the same chain.
+  const coldSummary = summary(coldVerify(setup, Number(values.cold)));
   console.log(`cold CLI (gatehouse verify, record signed): p50 ${ms(coldSummary.p50)}, p99 ${ms(coldSummary.p99)}`);
-
-  // Peer: cosign per bundle + opa eval of the same Rego and data on the same input.
-  // The same Rego sources and data the bundle was built from, for opa eval.
-  const staging = join(work, 'staging');
-  await stagePolicySources(built.policiesDir, staging, { tests: false });
-  const inputPath = join(work, 'input.json');
-  writeFileSync(inputPath, JSON.stringify(first.input));
-  const types = chain.map((bundle) => bundle.predicateType);
-  const keys = chain.map((bundle) => join(DEMO_KEYS, `${bundle.key}.pub`));
-  const peer: number[] = [];
-  let peerAllowed: unknown;
-  for (let i = 0; i < Number(values.peer); i++) {
-    const started = performance.now();
-    chain.forEach((_, index) => {
-      const result = spawnSync(cosign, ['verify-blob-attestation', '--key', keys[index]!, '--bundle', bundles[index]!.location, '--insecure-ignore-tlog', '--type', types[index]!, '--digest', ARTIFACT.slice(7), '--digestAlg', 'sha256'], { encoding: 'utf8' });
-      if (result.status !== 0) throw new Error(`cosign failed: ${result.stderr}`);
-    });
-    const evaluated = spawnSync(opa, ['eval', '--format', 'json', '--data', join(staging, 'policies'), '--input', inputPath, 'data.decision.result.allowed'], { encoding: 'utf8' });
-    if (evaluated.status !== 0) throw new Error(`opa eval failed: ${evaluated.stderr}`);
-    peerAllowed = JSON.parse(evaluated.stdout).result[0].expressions[0].value;
-    peer.push(performance.now() - started);
-  }
-  const peerSummary = summary(peer);
-  console.log(`peer pipeline (${bundles.length} x cosign verify-blob-attestation + opa eval): p50 ${ms(peerSummary.p50)}, p99 ${ms(peerSummary.p99)}, ${(1000 / peerSummary.p50).toFixed(2)} decisions/s; opa says allowed=${String(peerAllowed)}, gatehouse says ${first.result.allowed}`);
+  const peer = await peerPipeline(setup, Number(values.peer));
+  const peerSummary = summary(peer.times);
+  console.log(`peer pipeline (${bundles.length} x cosign verify-blob-attestation + opa eval): p50 ${ms(peerSummary.p50)}, p99 ${ms(peerSummary.p99)}, ${(1000 / peerSummary.p50).toFixed(2)} decisions/s; opa says allowed=${String(peer.allowed)}, gatehouse says ${setup.first.result.allowed}`);
   console.log(`ratios: warm gatehouse ${(warmPerSecond / (1000 / peerSummary.p50)).toFixed(0)}x the peer's throughput; cold CLI p50 is ${(coldSummary.p50 / peerSummary.p50).toFixed(2)}x the peer's time per decision`);
 
   // A flooded store. Whoever can write to it cannot sign, so they add copies
@@ -158,7 +100,7 @@ try {
   const many = join(work, 'many');
   mkdirSync(many);
   chain.forEach(({ bytes }, index) => writeFileSync(join(many, `chain-${index}.json`), bytes));
-  const [integrityGate, integrityKey, integrityPredicate] = chainPredicates(ARTIFACT, DEPLOYED, '2026-11-22T09:00:00Z', built.bundle.digest)[0]!;
+  const [integrityGate, integrityKey, integrityPredicate] = chainPredicates(ARTIFACT, DEPLOYED, SIGNED_AT, built.bundle.digest)[0]!;
   const signing = await demoSigner(integrityKey);
   for (let i = 0; i < flood; i++) {
     const at = new Date(AT.getTime() - 3_600_000 - i * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
