@@ -21,6 +21,8 @@ export interface PromotionRequest {
   evaluationTime?: Date;
   store: AttestationStore;
   policy: VerifiedPolicyBundle;
+  /** An engine already made for `policy` (a server keeps one); absent: one is made for this decision. */
+  engine?: DecisionEngine;
   /** Signs a decision record; it must be one of the policy's decision_signers. `source` names it in errors (its key file). */
   recordSigner?: { signer: Signer & { identity: SignerIdentity }; source: string };
   /** Told the bytes hashed so far when the subject is a path. */
@@ -45,7 +47,7 @@ export interface PromotionOutcome {
  * decision is signed as a record, which the store keeps.
  */
 export async function decidePromotion(request: PromotionRequest): Promise<PromotionOutcome> {
-  const engine = await DecisionEngine.create(request.policy, request.tufCacheDirectory === undefined ? {} : { tufCacheDirectory: request.tufCacheDirectory });
+  const engine = request.engine ?? (await DecisionEngine.create(request.policy, request.tufCacheDirectory === undefined ? {} : { tufCacheDirectory: request.tufCacheDirectory }));
   const recorder = request.recordSigner;
   if (recorder !== undefined && !engine.signers.mayRecordDecisions(recorder.signer.identity)) {
     const identity = recorder.signer.identity;
