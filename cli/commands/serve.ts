@@ -56,8 +56,16 @@ export function registerServe(program: Command, _output: Output): void {
         import('../../src/serve/metrics.ts'),
       ]);
       const recordSigner = flags.decisionKey === undefined ? undefined : { signer: await (await import('../../src/sign/key/key-signer.ts')).readKeySigner(flags.decisionKey), source: flags.decisionKey };
-      const policies = new PolicySource({ path: flags.policy, policyKey: await readPolicyKey(flags.policyKey), verifiedCacheSize: 4096, ...(flags.tufCacheDir === undefined ? {} : { tufCacheDirectory: flags.tufCacheDir }) });
-      await policies.load();
+      const policyKeyObject = await readPolicyKey(flags.policyKey);
+      const policies = new PolicySource({ path: flags.policy, policyKey: policyKeyObject, verifiedCacheSize: 4096, ...(flags.tufCacheDir === undefined ? {} : { tufCacheDirectory: flags.tufCacheDir }) });
+      const loaded = (await policies.load()).policy;
+      const { demoKeysWarning } = await import('../../src/policy/demo-keys.ts');
+      const warning = demoKeysWarning(policyKeyObject, (loaded.engine.bundle.data['gatehouse'] ?? {}) as Parameters<typeof demoKeysWarning>[1]);
+      if (warning !== undefined) stderrLog({ level: 'warn', msg: warning });
+      // A record signer the policy would not trust is refused before serving: its records could never be replayed.
+      if (recordSigner !== undefined && !loaded.engine.signers.mayRecordDecisions(recordSigner.signer.identity)) {
+        throw new InputError({ code: 'KEY_INVALID', message: `not one of the policy's decision_signers (${(loaded.engine.data.decision_signers ?? []).join(', ') || 'none'}); its records could not be replayed`, path: flags.decisionKey });
+      }
       const store = await storeFrom(flags);
       const metrics = new ServeMetrics();
       metrics.reloads.inc({ result: 'loaded' });

@@ -19,6 +19,8 @@ export interface PromotionRequest {
   deployed: ArtifactDigest | null;
   /** The time to judge at; absent means now, and the record says the clock chose it. */
   evaluationTime?: Date;
+  /** The clock "now" is read from when no evaluationTime is asked for (default: the system's; a server's tests move theirs). */
+  clock?: () => Date;
   store: AttestationStore;
   policy: VerifiedPolicyBundle;
   /** An engine already made for `policy` (a server keeps one); absent: one is made for this decision. */
@@ -55,7 +57,7 @@ export async function decidePromotion(request: PromotionRequest): Promise<Promot
     throw new InputError({ code: 'KEY_INVALID', message: `${name} is not one of the policy's decision_signers (${(engine.data.decision_signers ?? []).join(', ') || 'none'}); its records could not be replayed`, path: recorder.source });
   }
   const subject = await resolveSubject(request.subject, request.onProgress === undefined ? {} : { onProgress: request.onProgress });
-  const evaluationTime = request.evaluationTime ?? new Date();
+  const evaluationTime = request.evaluationTime ?? request.clock?.() ?? new Date();
   const decision = await engine.decide({
     artifact: subject.digest,
     stage: request.stage,

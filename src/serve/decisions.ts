@@ -104,7 +104,6 @@ export class DecisionService {
   }
 
   async #make(query: DecisionQuery, policy: LoadedPolicy): Promise<Expiring<ServedDecision>> {
-    const evaluatedAt = this.#now();
     const { decision, recordLocation } = await decidePromotion({
       subject: query.subject,
       stage: query.stage,
@@ -113,11 +112,11 @@ export class DecisionService {
       policy: policy.engine.bundle,
       engine: policy.engine,
       // The clock's time, recorded as the clock's: an admission never rests on a requested time.
-      evaluationTime: evaluatedAt,
+      clock: this.#now,
       ...(this.#options.recordSigner === undefined ? {} : { recordSigner: this.#options.recordSigner }),
     });
-    const summary = { ...decisionSummary(decision, recordLocation ?? null), evaluationTimeSource: 'clock' };
-    const now = evaluatedAt.getTime();
+    const summary = decisionSummary(decision, recordLocation ?? null);
+    const now = decision.input.evaluation_time_ms;
     const ttl = decision.result.allowed ? this.#ttl.maxTTL : this.#ttl.negativeTTL;
     return { value: { summary, result: decision.result, policy: policy.digest }, expiresAt: Math.min(now + ttl, changesAt(decision, policy.engine.data)) };
   }

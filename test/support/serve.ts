@@ -189,3 +189,80 @@ export function podServing(model: string, deployed?: string): Record<string, unk
 export async function putAll(store: AttestationStore, chain: ReadonlyArray<{ bytes: Buffer }>): Promise<void> {
   for (const bundle of chain) await store.put(bundle.bytes);
 }
+
+/** `store` with every read delayed by `delay()` milliseconds (asked each time, so a test can slow it mid-way). */
+export function slowStore(store: AttestationStore, delay: () => number): AttestationStore & { reads: number } {
+  const wait = () => new Promise((resolve) => setTimeout(resolve, delay()));
+  const slowed = {
+    reads: 0,
+    get uri() {
+      return store.uri;
+    },
+    put: (bytes: Uint8Array) => store.put(bytes),
+    get: async (digest: string) => (await wait(), store.get(digest)),
+    list: async (...args: Parameters<AttestationStore['list']>) => {
+      slowed.reads++;
+      await wait();
+      return store.list(...args);
+    },
+    subjects: () => store.subjects(),
+    recordDecision: (bytes: Uint8Array) => store.recordDecision(bytes),
+    inventoryHead: async () => (await wait(), store.inventoryHead()),
+    inventoryOf: (...args: Parameters<AttestationStore['inventoryOf']>) => store.inventoryOf(...args),
+    checkInventory: (...args: Parameters<AttestationStore['checkInventory']>) => store.checkInventory(...args),
+    close: () => store.close(),
+  } satisfies AttestationStore & { reads: number };
+  return slowed;
+}
+
+/** A `gatehouse serve` process, its URL once it logged that it listens, and its log entries so far. */
+export interface ServeProcess {
+  child: import('node:child_process').ChildProcess;
+  url: string;
+  logs: Array<Record<string, unknown>>;
+  /** Resolves with the exit code (or signal) when the process ends. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Waits until a log entry matches. */
+  waitForLog(match: (entry: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+/** Starts `gatehouse serve ARGS` (which should name --listen 127.0.0.1:0) and waits for it to listen. */
+export async function spawnServe(args: string[], options: { https?: boolean } = {}): Promise<ServeProcess> {
+  const { spawn } = await import('node:child_process');
+  const { ROOT } = await import('./paths.ts');
+  const child = spawn(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: Array<Record<string, unknown>> = [];
+  const waiters: Array<() => void> = [];
+  let buffered = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    const lines = buffered.split('\n');
+    buffered = lines.pop()!;
+    for (const line of lines) {
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ text: line });
+      }
+    }
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const waitForLog = (match: (entry: Record<string, unknown>) => boolean, timeoutMs = 60_000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching log entry; logs: ${JSON.stringify(logs)}`)), timeoutMs);
+      const check = () => {
+        const found = logs.find(match);
+        if (found !== undefined) {
+          clearTimeout(timer);
+          resolve(found);
+        } else if (child.exitCode !== null) {
+          clearTimeout(timer);
+          reject(new Error(`gatehouse serve exited ${child.exitCode}; logs: ${JSON.stringify(logs)}`));
+        } else waiters.push(check);
+      };
+      check();
+    });
+  const listening = await waitForLog((entry) => entry['msg'] === 'listening');
+  return { child, url: `${options.https === true ? 'https' : 'http'}://127.0.0.1:${String(listening['port'])}`, logs, exited, waitForLog };
+}
