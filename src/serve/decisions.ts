@@ -1,3 +1,4 @@
+import { BREAK_GLASS_TYPE } from '../approval/statements.ts';
 import { canonicalJSON } from '../canonical/json.ts';
 import type { Decision, DecisionResult } from '../decide/decide.ts';
 import { decisionSummary } from '../decide/reports.ts';
@@ -143,8 +144,7 @@ export function changesAt(decision: Decision, data: PolicyData): number {
     if (record.window_ms !== undefined) [record.window_ms.start, record.window_ms.end].forEach(consider);
     const age = maxAge.get(record.predicate_type);
     if (age !== undefined) consider(record.evaluated_at_ms + age * 1000);
-    // Every record's, not only overrides': shorter than needed, never longer.
-    if (breakGlassAge !== undefined) consider(record.evaluated_at_ms + breakGlassAge * 1000);
+    if (record.predicate_type === BREAK_GLASS_TYPE && breakGlassAge !== undefined) consider(record.evaluated_at_ms + breakGlassAge * 1000);
   }
   return first;
 }
