@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMPLETE, DEPLOYED, PARTIAL, admissionReviewOf, chains, podServing, putAll, send, servePolicy, startServer, type ServePolicy, type ServeWorld } from '../support/serve.ts';
+import { breakGlass } from '../../src/approval/break-glass.ts';
+import { readPolicyBundle, readPolicyKey } from '../../src/policy/bundle.ts';
+import { signedChain } from '../support/chain.ts';
+import { POLICY_PUB, demoSigner } from '../support/policy.ts';
+import { COMPLETE, DEPLOYED, PARTIAL, admissionReviewOf, chainTime, chains, podServing, putAll, send, servePolicy, startServer, type ServePolicy, type ServeWorld } from '../support/serve.ts';
 
 let policy: ServePolicy;
 let world: ServeWorld;
@@ -132,6 +136,23 @@ describe('POST /v1/admission over HTTPS', () => {
       const answer = await admit(podServing(PARTIAL), undefined, { operation: 'DELETE' });
       expect(answer.body.response.allowed).toBe(true);
     });
+  });
+});
+
+describe('admission by break-glass', () => {
+  it('admits with a warning and an audit annotation when an on-call override stands in for approval', async () => {
+    const model = `sha256:${'b6'.repeat(32)}` as const;
+    const chain = await signedChain(model, DEPLOYED, chainTime(), policy.digest);
+    await putAll(world.store, chain.filter(({ gate }) => gate !== 'approval' && gate !== 'approval-request' && gate !== 'canary'));
+    const review = () => admit(podServing(model, DEPLOYED), '/v1/admission/production-canary');
+    const before = await review();
+    expect(before.body.response.allowed).toBe(false);
+    expect(before.body.response.status.message).toContain('approval');
+    await breakGlass({ subject: model, stage: 'production-canary', reason: 'incident 7: rollback', store: world.store, policy: await readPolicyBundle(policy.path, await readPolicyKey(POLICY_PUB)), signing: await demoSigner('oncall-erin'), at: new Date(Date.now() - 60_000) });
+    const after = await review();
+    expect(after.body.response.allowed).toBe(true);
+    expect(after.body.response.warnings).toEqual([expect.stringMatching(/^gatehouse: admitted by a break-glass override of the approval gate, signed by .*: incident 7: rollback$/)]);
+    expect(JSON.parse(after.body.response.auditAnnotations['gatehouse.dev/break-glass'])).toEqual([expect.objectContaining({ reason: 'incident 7: rollback' })]);
   });
 });
 
