@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { InputError } from '../../src/error.ts';
 import { addStoreOption, collect, storeFrom, type StoreFlags } from '../options.ts';
@@ -15,6 +15,7 @@ interface ServeFlags extends StoreFlags {
   maxBodyBytes: string;
   namespaceStage?: string[];
   tufCacheDir?: string;
+  policyPollSeconds?: string;
 }
 
 export function registerServe(program: Command, _output: Output): void {
@@ -33,10 +34,12 @@ export function registerServe(program: Command, _output: Output): void {
     .option('--deadline-ms <ms>', "answer without a decision (a denial at admission) after this long; keep it under the webhook's timeoutSeconds", '8000')
     .option('--max-body-bytes <n>', 'largest request body read; larger ones are answered 413', String(3 * 1024 * 1024))
     .addOption(new Option('--namespace-stage <namespace=stage>', 'the stage of admission requests from a namespace, when the webhook path names none; repeatable').argParser(collect))
+    .option('--policy-poll-seconds <n>', 'also reload the policy when its file changes, looking this often (a ConfigMap update sends no SIGHUP)')
     .option('--tuf-cache-dir <dir>', "cache of TUF metadata and trusted roots, for the policy's keyless signers")
     .action(async (flags: ServeFlags) => {
       const listen = parseListen(flags.listen);
       const deadlineMs = positiveInteger(flags.deadlineMs, '--deadline-ms');
+      const pollSeconds = flags.policyPollSeconds === undefined ? undefined : positiveInteger(flags.policyPollSeconds, '--policy-poll-seconds');
       const maxBodyBytes = positiveInteger(flags.maxBodyBytes, '--max-body-bytes');
       if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new InputError({ code: 'USAGE', message: '--tls-cert and --tls-key go together' });
       const namespaceStages = Object.fromEntries(
@@ -72,10 +75,12 @@ export function registerServe(program: Command, _output: Output): void {
       const decisions = new DecisionService({ policies, store, ...(recordSigner === undefined ? {} : { recordSigner }) });
       const server = new GatehouseServer({ decisions, policies, metrics, log: stderrLog, deadlineMs, maxBodyBytes, namespaceStages, ...(tls === undefined ? {} : { tls }) });
       await server.listen(listen.port, listen.host);
+      const poll = pollSeconds === undefined ? undefined : watchFile(flags.policy, pollSeconds * 1000, () => void server.reload());
       await new Promise<void>((resolve) => {
         const reload = () => void server.reload();
         const stop = () => {
           process.off('SIGHUP', reload);
+          if (poll !== undefined) clearInterval(poll);
           void server.close().then(() => store.close()).then(resolve, resolve);
         };
         process.on('SIGHUP', reload);
@@ -84,6 +89,21 @@ export function registerServe(program: Command, _output: Output): void {
       });
       stderrLog({ level: 'info', msg: 'stopped' });
     });
+}
+
+// Calls `changed` when the file at `path` is replaced or rewritten (its inode, size or modification time differ); a file that cannot be read now is left to the reload to report.
+function watchFile(path: string, intervalMs: number, changed: () => void): NodeJS.Timeout {
+  let last: string | undefined;
+  const look = async () => {
+    const info = await stat(path).catch(() => undefined);
+    const seen = info === undefined ? 'missing' : `${info.ino}:${info.size}:${info.mtimeMs}`;
+    if (last !== undefined && seen !== last) changed();
+    last = seen;
+  };
+  void look();
+  const timer = setInterval(() => void look(), intervalMs);
+  timer.unref();
+  return timer;
 }
 
 // host:port, [v6]:port or :port (all interfaces).

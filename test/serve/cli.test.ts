@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,26 @@ describe('gatehouse serve', () => {
       expect(serve.logs.at(-1)).toMatchObject({ msg: 'stopped' });
     } finally {
       serve.child.kill('SIGKILL');
+    }
+  });
+
+  it('reloads a policy file that changed with --policy-poll-seconds (a ConfigMap update sends no signal)', async () => {
+    const other = await servePolicy((data) => (data.stages.experimental = { required_gates: ['integrity'] }));
+    const work = await temporaryDirectory();
+    const policyPath = join(work, 'policy.tar.gz');
+    await copyFile(policy.path, policyPath);
+    const serve = await spawnServe(['--policy', policyPath, '--policy-key', POLICY_PUB, '--store', `file:${storeDir}`, '--listen', '127.0.0.1:0', '--policy-poll-seconds', '1']);
+    try {
+      expect((await send(`${serve.url}/readyz`)).body.policy).toBe(`sha256:${policy.digest}`);
+      await copyFile(other.path, `${policyPath}.new`);
+      await rename(`${policyPath}.new`, policyPath);
+      await serve.waitForLog((entry) => entry['msg'] === 'policy loaded' && entry['policy'] === `sha256:${other.digest}`, 10_000);
+      expect((await send(`${serve.url}/readyz`)).body.policy).toBe(`sha256:${other.digest}`);
+      serve.child.kill('SIGTERM');
+      expect((await serve.exited).code).toBe(0);
+    } finally {
+      serve.child.kill('SIGKILL');
+      other.cleanup();
     }
   });
 
