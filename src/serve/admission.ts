@@ -27,6 +27,8 @@ export interface AdmissionRequest {
   operation: string;
   namespace: string;
   name: string;
+  /** A dry run: the API server persists nothing, so gatehouse records nothing (sideEffects: NoneOnDryRun). */
+  dryRun: boolean;
 }
 
 /** What an object would serve: the models it names, and the model it replaces (null when none is known). */
@@ -54,6 +56,7 @@ export function admissionRequestOf(body: unknown): AdmissionRequest & { object: 
     operation: typeof request['operation'] === 'string' ? request['operation'] : '',
     namespace: typeof request['namespace'] === 'string' ? request['namespace'] : '',
     name: typeof request['name'] === 'string' ? request['name'] : '',
+    dryRun: request['dryRun'] === true,
     object: request['object'],
     oldObject: request['oldObject'],
   };

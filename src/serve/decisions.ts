@@ -78,11 +78,15 @@ export class DecisionService {
     return policy;
   }
 
-  /** Decides `query`, from the cache when an entry with the same key is fresh; says which. */
-  async decide(query: DecisionQuery): Promise<{ decision: ServedDecision; cache: CacheOutcome | 'uncached' }> {
+  /**
+   * Decides `query`, from the cache when an entry with the same key is fresh; says which.
+   * `record: false` (an admission dry run) keeps no record even with a record signer.
+   */
+  async decide(query: DecisionQuery, options: { record?: boolean } = {}): Promise<{ decision: ServedDecision; cache: CacheOutcome | 'uncached' }> {
     const policy = this.policy();
+    const recorder = options.record === false ? undefined : this.#options.recordSigner;
     const head = await this.#options.store.inventoryHead();
-    if (head === null) return { decision: (await this.#make(query, policy)).value, cache: 'uncached' };
+    if (head === null) return { decision: (await this.#make(query, policy, recorder)).value, cache: 'uncached' };
     const key = sha256Hex(
       canonicalJSON({
         subject: query.subject,
@@ -91,11 +95,11 @@ export class DecisionService {
         policy: policy.digest,
         trust: policy.trustDigest,
         engine: ENGINE.version,
-        recorder: this.#options.recordSigner?.source ?? null,
+        recorder: recorder?.source ?? null,
         inventory: head,
       }),
     );
-    const { value, outcome } = await this.#cache.get(key, () => this.#make(query, policy));
+    const { value, outcome } = await this.#cache.get(key, () => this.#make(query, policy, recorder));
     return { decision: value, cache: outcome };
   }
 
@@ -104,7 +108,7 @@ export class DecisionService {
     return this.#cache.size;
   }
 
-  async #make(query: DecisionQuery, policy: LoadedPolicy): Promise<Expiring<ServedDecision>> {
+  async #make(query: DecisionQuery, policy: LoadedPolicy, recorder: PromotionRequest['recordSigner']): Promise<Expiring<ServedDecision>> {
     const { decision, recordLocation } = await decidePromotion({
       subject: query.subject,
       stage: query.stage,
@@ -114,7 +118,7 @@ export class DecisionService {
       engine: policy.engine,
       // The clock's time, recorded as the clock's: an admission never rests on a requested time.
       clock: this.#now,
-      ...(this.#options.recordSigner === undefined ? {} : { recordSigner: this.#options.recordSigner }),
+      ...(recorder === undefined ? {} : { recordSigner: recorder }),
     });
     const summary = decisionSummary(decision, recordLocation ?? null);
     const now = decision.input.evaluation_time_ms;

@@ -202,7 +202,7 @@ export class GatehouseServer {
         throw new InputError({ code: 'USAGE', message: `no stage for namespace ${JSON.stringify(review.namespace)}: the webhook path names none (/v1/admission/STAGE) and no --namespace-stage maps it` });
       }
       const { models, deployed } = admittedModels(review);
-      const decided = await this.#withinDeadline(Promise.all(models.map(async (subject) => ({ subject, ...(await this.#options.decisions.decide({ subject, stage, deployed })) }))));
+      const decided = await this.#withinDeadline(Promise.all(models.map(async (subject) => ({ subject, ...(await this.#options.decisions.decide({ subject, stage, deployed }, { record: !review.dryRun })) }))));
       const denied = decided.filter(({ decision }) => !decision.result.allowed);
       const policy = decided[0]!.decision.policy;
       const auditAnnotations: Record<string, string> = { 'gatehouse.dev/policy': `sha256:${policy}`, 'gatehouse.dev/stage': stage, 'gatehouse.dev/models': models.join(',') };

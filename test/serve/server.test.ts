@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { readTarGz, writeTarGz } from '../../src/policy/tar.ts';
 import { readKeySigner } from '../../src/sign/key/key-signer.ts';
 import { gatehouseAsync, temporaryDirectory } from '../helpers.ts';
 import { DEMO_KEYS, POLICY_PUB } from '../support/policy.ts';
-import { COMPLETE, DEPLOYED, PARTIAL, chains, putAll, send, servePolicy, slowStore, startServer, type ServePolicy, type ServeWorld } from '../support/serve.ts';
+import { COMPLETE, DEPLOYED, PARTIAL, admissionReviewOf, chains, podServing, putAll, send, servePolicy, slowStore, startServer, type ServePolicy, type ServeWorld } from '../support/serve.ts';
 
 let policy: ServePolicy;
 let other: ServePolicy;
@@ -82,6 +82,14 @@ describe('POST /v1/decisions', () => {
       const replay = await gatehouseAsync(['replay', answer.body.decisionRecord, '--policy', policy.path, '--policy-key', POLICY_PUB, '--store', `file:${world.storeDir}`]);
       expect(replay.status).toBe(0);
       expect(replay.stdout).toMatch(/identical/i);
+      // An admission dry run records nothing (the webhook declares sideEffects: NoneOnDryRun); a real one does.
+      const records = () => readdirSync(join(world.storeDir, 'decisions')).filter((name) => name.endsWith('.sigstore.json')).length;
+      const before = records();
+      const review = (dryRun: boolean) => send(`${recording.url}/v1/admission/staging`, { body: admissionReviewOf(podServing(PARTIAL, DEPLOYED), { dryRun }) });
+      expect((await review(true)).body.response.allowed).toBe(false);
+      expect(records()).toBe(before);
+      expect((await review(false)).body.response.allowed).toBe(false);
+      expect(records()).toBe(before + 1);
     } finally {
       await recording.server.close(100);
     }

@@ -154,7 +154,7 @@ export function send(url: string, options: { method?: string; body?: unknown; ra
 }
 
 /** An AdmissionReview v1 for `object` (a CREATE unless `oldObject` is given). */
-export function admissionReviewOf(object: Record<string, unknown>, options: { uid?: string; namespace?: string; oldObject?: Record<string, unknown>; operation?: string } = {}): Record<string, unknown> {
+export function admissionReviewOf(object: Record<string, unknown>, options: { uid?: string; namespace?: string; oldObject?: Record<string, unknown>; operation?: string; dryRun?: boolean } = {}): Record<string, unknown> {
   const apiVersion = String(object['apiVersion']);
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   return {
@@ -170,7 +170,7 @@ export function admissionReviewOf(object: Record<string, unknown>, options: { ui
       userInfo: { username: 'system:serviceaccount:ci:deployer' },
       object,
       oldObject: options.oldObject ?? null,
-      dryRun: false,
+      dryRun: options.dryRun ?? false,
     },
   };
 }
