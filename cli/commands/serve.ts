@@ -25,7 +25,7 @@ export function registerServe(program: Command, _output: Output): void {
       .description('serve decisions over HTTP(S): a decision API, a Kubernetes admission webhook, progressive-delivery hooks, health and metrics; JSON logs on stderr'),
     'the attestation store the evidence is read from (a fleet of replicas shares a postgres:// store)',
   )
-    .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle (read again on SIGHUP; a bundle that does not verify is refused and the old one keeps serving)')
+    .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle (read again on SIGHUP, with the TLS certificate; a bundle that does not verify is refused and the old one keeps serving)')
     .requiredOption('--policy-key <file.pub>', "the policy team's public key")
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8443')
     .option('--tls-cert <file.pem>', 'serve HTTPS with this certificate (with --tls-key)')
@@ -34,7 +34,7 @@ export function registerServe(program: Command, _output: Output): void {
     .option('--deadline-ms <ms>', "answer without a decision (a denial at admission) after this long; keep it under the webhook's timeoutSeconds", '8000')
     .option('--max-body-bytes <n>', 'largest request body read; larger ones are answered 413', String(3 * 1024 * 1024))
     .addOption(new Option('--namespace-stage <namespace=stage>', 'the stage of admission requests from a namespace, when the webhook path names none; repeatable').argParser(collect))
-    .option('--policy-poll-seconds <n>', 'also reload the policy when its file changes, looking this often (a ConfigMap update sends no SIGHUP)')
+    .option('--policy-poll-seconds <n>', 'also reload the policy (and the TLS certificate) when its file changes, looking this often (a ConfigMap or Secret update sends no SIGHUP)')
     .option('--tuf-cache-dir <dir>', "cache of TUF metadata and trusted roots, for the policy's keyless signers")
     .action(async (flags: ServeFlags) => {
       const listen = parseListen(flags.listen);
@@ -75,12 +75,24 @@ export function registerServe(program: Command, _output: Output): void {
       const decisions = new DecisionService({ policies, store, ...(recordSigner === undefined ? {} : { recordSigner }) });
       const server = new GatehouseServer({ decisions, policies, metrics, log: stderrLog, deadlineMs, maxBodyBytes, namespaceStages, ...(tls === undefined ? {} : { tls }) });
       await server.listen(listen.port, listen.host);
-      const poll = pollSeconds === undefined ? undefined : watchFile(flags.policy, pollSeconds * 1000, () => void server.reload());
+      // A rotated serving certificate is read again with the policy; one that cannot be read or does not load keeps the old.
+      const reloadCertificate = async () => {
+        if (flags.tlsCert === undefined) return;
+        try {
+          server.replaceCertificate({ cert: await readPEM(flags.tlsCert), key: await readPEM(flags.tlsKey!) });
+        } catch (error) {
+          stderrLog({ level: 'error', msg: 'certificate refused; the certificate in use keeps serving', problem: error instanceof InputError ? error.toString() : String(error) });
+        }
+      };
+      const polls = pollSeconds === undefined ? [] : [watchFile(flags.policy, pollSeconds * 1000, () => void server.reload()), ...(flags.tlsCert === undefined ? [] : [watchFile(flags.tlsCert, pollSeconds * 1000, () => void reloadCertificate())])];
       await new Promise<void>((resolve) => {
-        const reload = () => void server.reload();
+        const reload = () => {
+          void server.reload();
+          void reloadCertificate();
+        };
         const stop = () => {
           process.off('SIGHUP', reload);
-          if (poll !== undefined) clearInterval(poll);
+          for (const poll of polls) clearInterval(poll);
           void server.close().then(() => store.close()).then(resolve, resolve);
         };
         process.on('SIGHUP', reload);

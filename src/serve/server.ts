@@ -3,7 +3,8 @@
 // that cannot reach a decision answers without one (an error, a denial at
 // admission, a hold for progressive delivery), never an allow.
 import { createServer as createHTTPServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHTTPSServer } from 'node:https';
+import { createServer as createHTTPSServer, type Server as HTTPSServer } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { parseDigest, type ArtifactDigest } from '../digest/artifact.ts';
 import { InputError, describeThrown } from '../error.ts';
@@ -113,6 +114,24 @@ export class GatehouseServer {
       metrics.reloads.inc({ result: 'refused' });
       this.#log({ level: 'error', msg: 'policy refused; the policy in force keeps serving', problem, policy: before === undefined ? null : `sha256:${before.digest}` });
       return { loaded: false, problem };
+    }
+  }
+
+  /**
+   * Serves new connections with another certificate and key (a rotated
+   * serving certificate); a pair that does not load (unreadable, or a key that
+   * is not the certificate's) is refused and logged, and the old pair keeps serving.
+   */
+  replaceCertificate(tls: { cert: Buffer; key: Buffer }): boolean {
+    if (this.#options.tls === undefined) return false;
+    try {
+      createSecureContext(tls);
+      (this.#server as HTTPSServer).setSecureContext(tls);
+      this.#log({ level: 'info', msg: 'certificate loaded' });
+      return true;
+    } catch (error) {
+      this.#log({ level: 'error', msg: 'certificate refused; the certificate in use keeps serving', problem: describeThrown(error) });
+      return false;
     }
   }
 

@@ -6,7 +6,7 @@ import { readTarGz, writeTarGz } from '../../src/policy/tar.ts';
 import { readKeySigner } from '../../src/sign/key/key-signer.ts';
 import { gatehouseAsync, temporaryDirectory } from '../helpers.ts';
 import { DEMO_KEYS, POLICY_PUB } from '../support/policy.ts';
-import { COMPLETE, DEPLOYED, PARTIAL, admissionReviewOf, chains, podServing, putAll, send, servePolicy, slowStore, startServer, type ServePolicy, type ServeWorld } from '../support/serve.ts';
+import { COMPLETE, DEPLOYED, PARTIAL, admissionReviewOf, chains, podServing, putAll, selfSignedCertificate, send, servePolicy, slowStore, startServer, type ServePolicy, type ServeWorld } from '../support/serve.ts';
 
 let policy: ServePolicy;
 let other: ServePolicy;
@@ -188,5 +188,24 @@ describe('graceful shutdown', () => {
     expect(answer.body.allowed).toBe(true);
     await closed;
     await expect(send(`${stopping.url}/healthz`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('certificate rotation', () => {
+  it('serves new connections with a rotated certificate, and refuses a key that is not the certificate\'s', async () => {
+    const rotating = await startServer({ policyPath: policy.path, store: world.store, tls: true });
+    try {
+      const first = rotating.ca!;
+      expect((await send(`${rotating.url}/healthz`, { ca: first })).status).toBe(200);
+      const [a, b] = [selfSignedCertificate(await temporaryDirectory()), selfSignedCertificate(await temporaryDirectory())];
+      expect(rotating.server.replaceCertificate({ cert: a.cert, key: b.key })).toBe(false);
+      expect(rotating.logs).toContainEqual(expect.objectContaining({ level: 'error', msg: 'certificate refused; the certificate in use keeps serving' }));
+      expect((await send(`${rotating.url}/healthz`, { ca: first })).status).toBe(200);
+      expect(rotating.server.replaceCertificate({ cert: a.cert, key: a.key })).toBe(true);
+      expect((await send(`${rotating.url}/healthz`, { ca: a.cert })).status).toBe(200);
+      await expect(send(`${rotating.url}/healthz`, { ca: first })).rejects.toThrow(/self[- ]signed|certificate/i);
+    } finally {
+      await rotating.server.close(100);
+    }
   });
 });
