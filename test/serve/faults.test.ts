@@ -7,7 +7,7 @@ import { PostgresAttestationStore } from '../../src/store/pg-store.ts';
 import { temporaryDirectory } from '../helpers.ts';
 import { DEMO_KEYS, POLICY_PUB } from '../support/policy.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
-import { COMPLETE, DEPLOYED, admissionReviewOf, chains, podServing, putAll, send, servePolicy, slowStore, spawnServe, startServer, type ServePolicy } from '../support/serve.ts';
+import { COMPLETE, DEPLOYED, PARTIAL, admissionReviewOf, chains, podServing, putAll, send, servePolicy, slowStore, spawnServe, startServer, type ServePolicy } from '../support/serve.ts';
 
 let policy: ServePolicy;
 let signed: Awaited<ReturnType<typeof chains>>;
@@ -31,6 +31,21 @@ describe('when the PostgreSQL store stops', () => {
 
   afterAll(async () => {
     await postgres?.stop();
+  });
+
+  it('lets stateless replicas share it: evidence put after both denied is seen by both at once', async () => {
+    const url = await postgres.createDatabase();
+    const stores = [new PostgresAttestationStore(url), new PostgresAttestationStore(url)];
+    await stores[0]!.migrate();
+    await putAll(stores[0]!, signed.partial);
+    const replicas = await Promise.all(stores.map((store) => startServer({ policyPath: policy.path, store })));
+    try {
+      for (const replica of replicas) expect((await admission(replica.url, PARTIAL)).body.response.allowed).toBe(false);
+      await putAll(stores[1]!, signed.partialRest);
+      for (const replica of replicas) expect((await admission(replica.url, PARTIAL)).body.response.allowed).toBe(true);
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.close()));
+    }
   });
 
   it('denies admission and answers the decisions API 503, the cached allow notwithstanding, and recovers when it is back', async () => {
