@@ -130,9 +130,10 @@ export class DecisionService {
 /**
  * The first moment after the decision's evaluation time at which the same
  * evidence could be judged differently by the clock alone: a fresh
- * attestation growing stale (its evaluatedAt plus its gate's max_age_seconds,
- * a break-glass override its window), or one dated after the evaluation time
- * (judged then as not yet made) coming of age. Infinity when none.
+ * attestation growing stale (its evaluatedAt, or its witnessed signing time,
+ * plus its gate's max_age_seconds; a break-glass override its window), or one
+ * dated or witnessed after the evaluation time (judged then as not yet made)
+ * coming of age. Infinity when none.
  */
 export function changesAt(decision: Decision, data: PolicyData): number {
   const at = decision.input.evaluation_time_ms;
@@ -144,11 +145,16 @@ export function changesAt(decision: Decision, data: PolicyData): number {
   };
   for (const record of decision.input.attestations) {
     if (!record.verified || record.evaluated_at_ms === null) continue;
-    consider(record.evaluated_at_ms);
+    // The policy ages a record from the time it claims or, for some, from the time a witness saw it signed: both count.
+    const bases = record.signed_at_ms === null ? [record.evaluated_at_ms] : [record.evaluated_at_ms, record.signed_at_ms];
+    bases.forEach(consider);
     if (record.window_ms !== undefined) [record.window_ms.start, record.window_ms.end].forEach(consider);
     const age = maxAge.get(record.predicate_type);
-    if (age !== undefined) consider(record.evaluated_at_ms + age * 1000);
-    if (record.predicate_type === BREAK_GLASS_TYPE && breakGlassAge !== undefined) consider(record.evaluated_at_ms + breakGlassAge * 1000);
+    const window = record.predicate_type === BREAK_GLASS_TYPE ? breakGlassAge : undefined;
+    for (const base of bases) {
+      if (age !== undefined) consider(base + age * 1000);
+      if (window !== undefined) consider(base + window * 1000);
+    }
   }
   return first;
 }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decidePromotion } from '../../src/decide/workflow.ts';
 import { readPolicyKey } from '../../src/policy/bundle.ts';
-import { DecisionService, type DecisionQuery } from '../../src/serve/decisions.ts';
+import { BREAK_GLASS_TYPE } from '../../src/approval/statements.ts';
+import { DecisionService, changesAt, type DecisionQuery } from '../../src/serve/decisions.ts';
 import { PolicySource } from '../../src/serve/policy-source.ts';
 import { seededRandom } from '../../src/stats/random.ts';
 import { FileSystemAttestationStore } from '../../src/store/fs-store.ts';
@@ -184,5 +185,28 @@ describe('DecisionService cache property', () => {
     }
     // The walk reached both answers from the cache and fresh.
     expect(outcomes).toEqual(new Set(['hit:true', 'hit:false', 'miss:true', 'miss:false']));
+  });
+});
+
+describe('changesAt', () => {
+  const GATES = { canary: { predicate_type: 'canary/v1', signers: [], max_age_seconds: 100 }, approval: { predicate_type: 'approval/v1', signers: [], max_age_seconds: 1000 } };
+  const data = { gates: GATES, approval: { break_glass: { roles: [], max_age_seconds: 50 } } } as unknown as Parameters<typeof changesAt>[1];
+  const record = (predicate_type: string, evaluated_at_ms: number, signed_at_ms: number | null = null, window_ms?: { start: number; end: number }) => ({ id: `sha256:${predicate_type}`, verified: true as const, signer: { name: 's', ids: [] }, predicate_type, subjects: [], evaluated_at_ms, signed_at_ms, expected_seed: null, predicate: {}, ...(window_ms === undefined ? {} : { window_ms }) });
+  const at = (evaluation_time_ms: number, ...attestations: Array<ReturnType<typeof record>>) => changesAt({ input: { evaluation_time_ms, attestations } } as unknown as Parameters<typeof changesAt>[0], data);
+
+  it('is the earliest freshness expiry after the evaluation time, from the claimed or the witnessed time', () => {
+    expect(at(1_000, record('canary/v1', 500))).toBe(100_500);
+    expect(at(1_000, record('canary/v1', 500), record('approval/v1', 0, 600))).toBe(100_500);
+    expect(at(1_000, record('approval/v1', 900, 300))).toBe(1_000_300);
+    // An expiry already past is no change to come (the record is stale already).
+    expect(at(200_000, record('canary/v1', 500), record('approval/v1', 0))).toBe(1_000_000);
+  });
+
+  it('is when a record dated or witnessed after the evaluation time comes of age, a window bound, or a break-glass window', () => {
+    expect(at(1_000, record('approval/v1', 5_000))).toBe(5_000);
+    expect(at(1_000, record('approval/v1', 0, 3_000))).toBe(3_000);
+    expect(at(1_000, record('other/v1', 0, null, { start: 0, end: 2_000 }))).toBe(2_000);
+    expect(at(1_000, record(BREAK_GLASS_TYPE, 900))).toBe(50_900);
+    expect(at(1_000, record('other/v1', 900))).toBe(Infinity);
   });
 });
