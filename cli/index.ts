@@ -21,6 +21,7 @@ export const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]>
   ['replay', async () => (await import('./commands/replay.ts')).registerReplay],
   ['approval', async () => (await import('./commands/approval.ts')).registerApproval],
   ['store', async () => (await import('./commands/store.ts')).registerStore],
+  ['serve', async () => (await import('./commands/serve.ts')).registerServe],
   ['demo', async () => (await import('./commands/demo.ts')).registerDemo],
 ];
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests and benchmarks run beside gatehouse, at pinned versions,
 # into git-ignored folders, reusing whatever is already built:
-#   .tools/bin   opa, regal, cosign (go install; regal through a pinned tool module)
+#   .tools/bin   opa, regal, cosign (go install; regal through a pinned tool module),
+#                kubecheck (our offline Kubernetes manifest validator, k8s.io/api pinned in its go.mod)
 #   .venv        model-signing and sigstore (the OpenSSF reference implementations),
 #                scipy, numpy, statsmodels and fairlearn (reference statistics for golden fixtures)
 #   chromium     Debian's package, for the browser tests of the approval pages (playwright-core
@@ -20,6 +21,7 @@ cd "$(dirname "$0")/.."
 OPA_VERSION=v1.22.2
 COSIGN_VERSION=v3.1.3
 REGAL_VERSION=v0.35.1   # pinned in scripts/tools/regal/go.mod
+K8S_API_VERSION=v0.36.2 # pinned in scripts/tools/kubecheck/go.mod
 MODEL_SIGNING_VERSION=1.1.1
 SIGSTORE_PY_VERSION=4.5.1
 PYOPENSSL_VERSION=26.4.0
@@ -53,6 +55,14 @@ if ! have regal "$REGAL_VERSION"; then
   echo "install-tools: building regal $REGAL_VERSION"
   (cd scripts/tools/regal && GOBIN="$TOOLS/bin" go install tool)
   stamp regal "$REGAL_VERSION"
+fi
+
+# Rebuilt when its source or pins change: the stamp carries their digest.
+KUBECHECK_STAMP="$K8S_API_VERSION-$(cat scripts/tools/kubecheck/main.go scripts/tools/kubecheck/go.mod scripts/tools/kubecheck/go.sum | sha256sum | cut -c1-12)"
+if ! have kubecheck "$KUBECHECK_STAMP"; then
+  echo "install-tools: building kubecheck (k8s.io/api $K8S_API_VERSION)"
+  (cd scripts/tools/kubecheck && GOBIN="$TOOLS/bin" go install .)
+  stamp kubecheck "$KUBECHECK_STAMP"
 fi
 
 # Keep NODE_FLOOR_VERSION equal to package.json's engines floor (a test checks).

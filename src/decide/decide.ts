@@ -9,7 +9,8 @@ import type { StoredBundle, UnreadableBundle } from '../store/store.ts';
 import type { InventoryHead, SubjectInventory } from '../store/inventory.ts';
 import { AttestationVerifier } from '../verify/verifier.ts';
 import { ENGINE } from '../version.ts';
-import { buildPolicyInput, inputDigest, type PolicyInput } from './input.ts';
+import { BoundedMap } from '../concurrency/bounded-map.ts';
+import { buildPolicyInput, inputDigest, type PolicyInput, type VerificationOutcome } from './input.ts';
 
 /** What is asked: may this artifact be promoted to this stage, judged at this time, on these bundles? */
 export interface DecisionRequest {
@@ -97,20 +98,32 @@ export class DecisionEngine {
   readonly signers: PolicySigners;
   readonly #verifier: AttestationVerifier;
   readonly #evaluator: OpaWasmEvaluator;
+  readonly #verified: Map<string, VerificationOutcome> | undefined;
 
-  private constructor(bundle: VerifiedPolicyBundle, data: PolicyData, signers: PolicySigners, evaluator: OpaWasmEvaluator) {
+  private constructor(bundle: VerifiedPolicyBundle, data: PolicyData, signers: PolicySigners, evaluator: OpaWasmEvaluator, verifiedCacheSize: number) {
     this.bundle = bundle;
     this.data = data;
     this.signers = signers;
     this.#verifier = new AttestationVerifier(signers.trust);
     this.#evaluator = evaluator;
+    this.#verified = verifiedCacheSize > 0 ? new BoundedMap(verifiedCacheSize) : undefined;
   }
 
-  /** An engine for a bundle that verifyPolicyBundle accepted; `options` say where keyless signers' trusted roots come from. */
-  static async create(bundle: VerifiedPolicyBundle, options: PolicySignersOptions = {}): Promise<DecisionEngine> {
+  /**
+   * An engine for a bundle that verifyPolicyBundle accepted; `options` say where
+   * keyless signers' trusted roots come from and, for a long-lived engine (a
+   * server), how many verified bundles to keep so unchanged evidence is not
+   * verified again (its trust is fixed for the engine's life; default none).
+   */
+  static async create(bundle: VerifiedPolicyBundle, options: PolicySignersOptions & { verifiedCacheSize?: number } = {}): Promise<DecisionEngine> {
     const data = policyDataOf(bundle.data, bundle.source);
     const signers = await policySigners(data, bundle.source, options);
-    return new DecisionEngine(bundle, data, signers, await OpaWasmEvaluator.load(bundle));
+    return new DecisionEngine(bundle, data, signers, await OpaWasmEvaluator.load(bundle), options.verifiedCacheSize ?? 0);
+  }
+
+  /** How many verification outcomes the engine keeps now. */
+  get verifiedCached(): number {
+    return this.#verified?.size ?? 0;
   }
 
   /** WebAssembly memory held by the policy instance, for watching that it stays flat. */
@@ -130,6 +143,7 @@ export class DecisionEngine {
       verifier: this.#verifier,
       signers: this.signers,
       ...(request.inventory === undefined ? {} : { inventory: request.inventory }),
+      ...(this.#verified === undefined ? {} : { verified: this.#verified }),
     });
   }
 

@@ -86,7 +86,16 @@ export interface PolicyInputOptions {
   signers: PolicySigners;
   /** What the store's inventory lists about the artifact, asked once every bundle was read; absent: no inventory. */
   inventory?: () => Promise<SubjectInventory | null>;
+  /**
+   * Verification outcomes kept across decisions, by what was verified (the
+   * bundle's canonical content): only for one verifier, whose trust is fixed.
+   * Absent: each decision verifies afresh.
+   */
+  verified?: Map<string, VerificationOutcome>;
 }
+
+/** What verifying one bundle gave: the verified attestation, or why it is evidence of nothing. */
+export type VerificationOutcome = VerifiedAttestation | VerificationError | InputError;
 
 /**
  * How many bundles one decision reads at most. Far beyond any real chain (a
@@ -112,7 +121,7 @@ export async function buildPolicyInput(options: PolicyInputOptions): Promise<{ i
   const byStatement = new Map<string, string>();
   // Every bundle digest of each signed statement and signer, the kept copy's included.
   const aliases = new Map<string, Set<string>>();
-  const verifiedByContent = new Map<string, VerifiedAttestation | VerificationError | InputError>();
+  const verifiedByContent = options.verified ?? new Map<string, VerificationOutcome>();
   const locations = new Map<string, string>();
   let count = 0;
   // What was read, for comparing with the inventory: bundle digests, and whether anything could not be read.
@@ -187,7 +196,7 @@ const SOURCE = 'bundle';
 function toRecord(
   bundle: StoredBundle | UnreadableBundle,
   options: PolicyInputOptions,
-  verifiedByContent: Map<string, VerifiedAttestation | VerificationError | InputError>,
+  verifiedByContent: Map<string, VerificationOutcome>,
 ): RecordOf {
   if ('error' in bundle) {
     return { record: { id: `unreadable:${locationName(bundle.location)}`, verified: false, reason: bundle.error.message, claimed_predicate_type: null } };

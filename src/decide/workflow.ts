@@ -19,8 +19,12 @@ export interface PromotionRequest {
   deployed: ArtifactDigest | null;
   /** The time to judge at; absent means now, and the record says the clock chose it. */
   evaluationTime?: Date;
+  /** The clock "now" is read from when no evaluationTime is asked for (default: the system's; a server's tests move theirs). */
+  clock?: () => Date;
   store: AttestationStore;
   policy: VerifiedPolicyBundle;
+  /** An engine already made for `policy` (a server keeps one); absent: one is made for this decision. */
+  engine?: DecisionEngine;
   /** Signs a decision record; it must be one of the policy's decision_signers. `source` names it in errors (its key file). */
   recordSigner?: { signer: Signer & { identity: SignerIdentity }; source: string };
   /** Told the bytes hashed so far when the subject is a path. */
@@ -45,7 +49,7 @@ export interface PromotionOutcome {
  * decision is signed as a record, which the store keeps.
  */
 export async function decidePromotion(request: PromotionRequest): Promise<PromotionOutcome> {
-  const engine = await DecisionEngine.create(request.policy, request.tufCacheDirectory === undefined ? {} : { tufCacheDirectory: request.tufCacheDirectory });
+  const engine = request.engine ?? (await DecisionEngine.create(request.policy, request.tufCacheDirectory === undefined ? {} : { tufCacheDirectory: request.tufCacheDirectory }));
   const recorder = request.recordSigner;
   if (recorder !== undefined && !engine.signers.mayRecordDecisions(recorder.signer.identity)) {
     const identity = recorder.signer.identity;
@@ -53,7 +57,7 @@ export async function decidePromotion(request: PromotionRequest): Promise<Promot
     throw new InputError({ code: 'KEY_INVALID', message: `${name} is not one of the policy's decision_signers (${(engine.data.decision_signers ?? []).join(', ') || 'none'}); its records could not be replayed`, path: recorder.source });
   }
   const subject = await resolveSubject(request.subject, request.onProgress === undefined ? {} : { onProgress: request.onProgress });
-  const evaluationTime = request.evaluationTime ?? new Date();
+  const evaluationTime = request.evaluationTime ?? request.clock?.() ?? new Date();
   const decision = await engine.decide({
     artifact: subject.digest,
     stage: request.stage,

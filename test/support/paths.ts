@@ -15,7 +15,7 @@ export const MODEL_TREE = join(FIXTURES, 'model-tree');
  * Path of a peer tool installed by scripts/install-tools.sh. Missing tools fail
  * the test instead of skipping it: interop tests must run wherever the suite runs.
  */
-export function tool(relative: '.tools/bin/cosign' | '.tools/bin/opa' | '.venv/bin/model_signing' | '.venv/bin/python'): string {
+export function tool(relative: '.tools/bin/cosign' | '.tools/bin/opa' | '.tools/bin/kubecheck' | '.venv/bin/model_signing' | '.venv/bin/python'): string {
   const path = join(ROOT, relative);
   if (!existsSync(path)) throw new Error(`${relative} is missing: run npm run tools (npm test does this first)`);
   return path;

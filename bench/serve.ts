@@ -1,0 +1,124 @@
+// `gatehouse serve` under load, against the same decisions made by `gatehouse
+// verify` processes. A real server process (the CLI) on loopback over a store
+// holding complete signed production chains; autocannon posts to
+// /v1/decisions from this process. Prints figures; never passes or fails.
+//
+//   cached:   one query, over and over (decision cache hits; each still reads the store's inventory head)
+//   uncached: every request a new key (a new deployed-model digest), so each is a whole
+//             evaluation (the verified-evidence cache stays warm, as in a running server)
+//   verify:   the same decisions, each by a fresh `gatehouse verify` process
+//   memory:   the server's resident memory sampled across --requests cached requests
+//
+//   npm run bench:serve                                  (quick: 50 models, folder store, 5 s runs)
+//   npm run bench:serve -- --store postgres --models 100000 --duration 30 --requests 1000000
+import { spawn } from 'node:child_process';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { mapConcurrent } from '../src/concurrency/map.ts';
+import type { ArtifactDigest } from '../src/digest/artifact.ts';
+import { sha256Hex } from '../src/digest/sha256.ts';
+import { FileSystemAttestationStore } from '../src/store/fs-store.ts';
+import { PostgresAttestationStore } from '../src/store/pg-store.ts';
+import type { AttestationStore } from '../src/store/store.ts';
+import { signedChain } from '../test/support/chain.ts';
+import { ROOT } from '../test/support/paths.ts';
+import { POLICY_PUB } from '../test/support/policy.ts';
+import { startPostgres, type TestPostgres } from '../test/support/postgres.ts';
+import { DEPLOYED, chainTime, servePolicy, spawnServe } from '../test/support/serve.ts';
+
+const { values } = parseArgs({
+  options: {
+    models: { type: 'string', default: '50' },
+    store: { type: 'string', default: 'file' },
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '16' },
+    verifies: { type: 'string', default: '6' },
+    requests: { type: 'string', default: '20000' },
+  },
+});
+const MODELS = Number(values.models);
+const DURATION = Number(values.duration);
+const CONNECTIONS = Number(values.connections);
+const VERIFIES = Number(values.verifies);
+const REQUESTS = Number(values.requests);
+const model = (index: number): ArtifactDigest => `sha256:${sha256Hex(`bench model ${index}`)}`;
+
+const work = mkdtempSync(join(tmpdir(), 'gatehouse-bench-serve-'));
+const policy = await servePolicy();
+let postgres: TestPostgres | undefined;
+let store: AttestationStore;
+let storeURI: string;
+if (values.store === 'postgres') {
+  postgres = await startPostgres({ durable: true });
+  storeURI = await postgres.createDatabase();
+  const pg = new PostgresAttestationStore(storeURI);
+  await pg.migrate();
+  store = pg;
+} else {
+  storeURI = `file:${join(work, 'store')}`;
+  store = new FileSystemAttestationStore(join(work, 'store'));
+}
+try {
+  const at = chainTime();
+  const loadStarted = performance.now();
+  // Eight models signed and put at a time (each model's bundles in order), as the store benchmark's writers do.
+  await mapConcurrent(Array.from({ length: MODELS }, (_, index) => index), 8, async (index) => {
+    for (const bundle of await signedChain(model(index), DEPLOYED, at, policy.digest)) await store.put(bundle.bytes);
+  });
+  await store.close();
+  console.log(`serve benchmark: ${MODELS.toLocaleString('en')} models with complete production chains (10 signed bundles each) in a ${values.store === 'postgres' ? 'PostgreSQL (private cluster, fsync on)' : 'folder'} store, loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
+  console.log(`  server: gatehouse serve (one process, HTTP on loopback); load: autocannon, ${CONNECTIONS} connections, ${DURATION} s a run, from this process`);
+
+  const serve = await spawnServe(['--policy', policy.path, '--policy-key', POLICY_PUB, '--store', storeURI, '--listen', '127.0.0.1:0']);
+  serve.child.stderr!.resume();
+  const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${serve.child.pid}/status`, 'utf8'))![1]) / 1024;
+  try {
+    const body = (deployed: string, index = 0) => JSON.stringify({ subject: model(index % MODELS), stage: 'production', deployed });
+    const run = async (name: string, options: Partial<autocannon.Options>) => {
+      const result = await autocannon({ url: `${serve.url}/v1/decisions`, method: 'POST', headers: { 'content-type': 'application/json' }, connections: CONNECTIONS, duration: DURATION, ...options });
+      const errors = result.errors + result.non2xx;
+      console.log(`  ${name.padEnd(9)} ${result.requests.average.toFixed(0).padStart(6)} decisions/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   (${result.requests.total} requests, ${errors} errors or non-2xx)`);
+      return result;
+    };
+    // Warm the cache for the one cached query, then measure.
+    await fetch(`${serve.url}/v1/decisions`, { method: 'POST', body: body(DEPLOYED) });
+    await run('cached', { body: body(DEPLOYED) });
+    let counter = 0;
+    await run('uncached', {
+      requests: [{ setupRequest: (request) => ({ ...request, body: body(`sha256:${sha256Hex(`deployed ${counter}`)}`, counter++) }) }],
+    });
+    const metrics = await (await fetch(`${serve.url}/metrics`)).text();
+    const cacheLine = (outcome: string) => Number(new RegExp(`^gatehouse_decision_cache_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
+    console.log(`  cache outcomes so far: ${cacheLine('hit')} hits, ${cacheLine('miss')} misses, ${cacheLine('joined')} joined`);
+
+    // The same decisions by `gatehouse verify` processes, one after another.
+    const verifyStarted = performance.now();
+    for (let index = 0; index < VERIFIES; index++) {
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), 'verify', '--subject', model(index % MODELS), '--stage', 'production', '--deployed', DEPLOYED, '--policy', policy.path, '--policy-key', POLICY_PUB, '--store', storeURI, '--json'], { stdio: 'ignore' });
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`verify exited ${code}`))));
+      });
+    }
+    const perVerify = (performance.now() - verifyStarted) / VERIFIES;
+    console.log(`  verify    ${(1000 / perVerify).toFixed(1).padStart(6)} decisions/s   ${perVerify.toFixed(0)} ms a decision (${VERIFIES} gatehouse verify processes, one at a time)`);
+
+    // Memory across many cached requests.
+    const samples = [rss()];
+    const slices = 5;
+    for (let slice = 0; slice < slices; slice++) {
+      await autocannon({ url: `${serve.url}/v1/decisions`, method: 'POST', headers: { 'content-type': 'application/json' }, body: body(DEPLOYED), connections: CONNECTIONS, amount: Math.ceil(REQUESTS / slices) });
+      samples.push(rss());
+    }
+    console.log(`  memory    resident ${samples.map((mb) => mb.toFixed(0)).join(' → ')} MiB across ${REQUESTS.toLocaleString('en')} cached requests`);
+  } finally {
+    serve.child.kill('SIGTERM');
+    await serve.exited;
+  }
+} finally {
+  await postgres?.stop();
+  policy.cleanup();
+  rmSync(work, { recursive: true, force: true });
+}
