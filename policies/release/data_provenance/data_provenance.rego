@@ -8,7 +8,8 @@
 #   (a dataset attestation over that digest, signed by one of
 #   dataset_signers) or from an approved source; every base model is pinned
 #   and carries a model signature over that digest by an approved publisher;
-#   no material has a digest data denies. Signers are mapped to policy ids by
+#   no material has a digest data denies; at the stages that require the
+#   gate. Signers are mapped to policy ids by
 #   TypeScript from the deciding policy's signers (record.named_signers).
 package release.data_provenance
 
@@ -18,6 +19,12 @@ import data.lib
 limits := lib.thresholds("data-provenance")
 
 slsa_provenance_v1 := "https://slsa.dev/provenance/v1"
+
+# The data-provenance evidence judged: that of stages that require the gate.
+judged contains record if {
+	"data-provenance" in lib.required_gates
+	some record in lib.evidence["data-provenance"]
+}
 
 # A signature the record names (by bundle digest) is by a signer with one of these policy ids.
 signed_by(record, digest, ids) if {
@@ -53,7 +60,7 @@ vetted_kinds := {"dataset", "base-model"}
 #   short_name: data_provenance_not_slsa
 #   failure_msg: "data-provenance: the training provenance has predicate type %s, not %s"
 deny contains result if {
-	some record in lib.evidence["data-provenance"]
+	some record in judged
 	record.predicate.provenance.predicateType != slsa_provenance_v1
 	params := [record.predicate.provenance.predicateType, slsa_provenance_v1]
 	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "data-provenance")
@@ -66,7 +73,7 @@ deny contains result if {
 #   short_name: data_provenance_subject_mismatch
 #   failure_msg: "data-provenance: the training provenance is about %s, not %s"
 deny contains result if {
-	some record in lib.evidence["data-provenance"]
+	some record in judged
 	not input.artifact in record.predicate.provenance.subjects
 	params := [record.predicate.provenance.subjects, input.artifact]
 	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "data-provenance")
@@ -79,7 +86,7 @@ deny contains result if {
 #   short_name: data_provenance_builder_not_authorised
 #   failure_msg: "data-provenance: the training provenance %s is not signed by a builder data names (%s)"
 deny contains result if {
-	some record in lib.evidence["data-provenance"]
+	some record in judged
 	not signed_by(record, record.predicate.provenance.bundleDigest, object.get(limits, "builders", []))
 	params := [record.predicate.provenance.bundleDigest, concat(", ", object.get(limits, "builders", []))]
 	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "data-provenance")
@@ -92,7 +99,7 @@ deny contains result if {
 #   short_name: data_provenance_material_unpinned
 #   failure_msg: "data-provenance: %s %s is not pinned by a sha256 digest"
 deny contains result if {
-	some record in lib.evidence["data-provenance"]
+	some record in judged
 	some material in record.predicate.materials
 	material.kind in vetted_kinds
 	material.digest == null
@@ -108,7 +115,7 @@ deny contains result if {
 #   short_name: data_provenance_dataset_unapproved
 #   failure_msg: "data-provenance: dataset %s (%s) is neither signed by the data team (%s) nor from an approved source"
 deny contains result if {
-	some record in lib.evidence["data-provenance"]
+	some record in judged
 	some material in record.predicate.materials
 	material.kind == "dataset"
 	material.digest != null
@@ -125,7 +132,7 @@ deny contains result if {
 #   short_name: data_provenance_material_denied
 #   failure_msg: "data-provenance: %s %s has the denied digest %s (%s)"
 deny contains result if {
-	some record in lib.evidence["data-provenance"]
+	some record in judged
 	some material in record.predicate.materials
 	some entry in object.get(limits, "denied_digests", [])
 	material.digest == entry.digest
@@ -142,7 +149,7 @@ deny contains result if {
 #   short_name: data_provenance_base_model_unsigned
 #   failure_msg: "data-provenance: base model %s (%s) carries no model signature from an approved publisher (%s)"
 deny contains result if {
-	some record in lib.evidence["data-provenance"]
+	some record in judged
 	some material in record.predicate.materials
 	material.kind == "base-model"
 	material.digest != null

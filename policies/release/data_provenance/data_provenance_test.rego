@@ -214,3 +214,10 @@ test_unnamed_material_labelled if {
 	denials := data_provenance.deny with input as request(r) with data.gatehouse as gatehouse_data
 	[v.msg | some v in denials] == ["data-provenance: dataset unnamed is not pinned by a sha256 digest"]
 }
+
+test_judged_only_where_the_stage_requires_it if {
+	unsigned := with_material(0, {"signature": null})
+	denials := data_provenance.deny with input as f.request("staging", array.concat(f.chain, [unsigned]))
+		with data.gatehouse as gatehouse_data
+	count(denials) == 0
+}

@@ -6,7 +6,8 @@
 #   long ago, every finding's severity is on the scale policy data sets, no
 #   finding at or above the blocking severity is open, and every accepted
 #   finding carries a risk acceptance signed by the risk owner it names, a
-#   member of the risk-owner role who is not the model's author. Who may sign
+#   member of the risk-owner role who is not the model's author; at the
+#   stages that require the red team's sign-off. Who may sign
 #   the report (the red-team role) is the gate's signers in data; that they
 #   are not the model's author is the independence rules'.
 package release.redteam
@@ -17,6 +18,13 @@ import data.lib
 limits := lib.thresholds("redteam")
 
 risk_acceptance_type := "https://gatehouse.dev/attestations/risk-acceptance/v1"
+
+# The red team's reports judged: those of stages that require its sign-off
+# (before then a finding may still await its risk owner).
+reports contains record if {
+	"redteam" in lib.required_gates
+	some record in lib.evidence.redteam
+}
 
 # A severity's rank on the scale (lowest first); undefined when it is not on it.
 rank(severity) := i if {
@@ -77,7 +85,7 @@ max_engagement_age_ms := limits.max_engagement_age_seconds * 1000
 #   short_name: redteam_model_not_covered
 #   failure_msg: "redteam: the report covers %s, not %s"
 deny contains result if {
-	some record in lib.evidence.redteam
+	some record in reports
 	record.predicate.model.digest != input.artifact
 	params := [record.predicate.model.digest, input.artifact]
 	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "redteam")
@@ -92,7 +100,7 @@ deny contains result if {
 #   short_name: redteam_open_finding
 #   failure_msg: "redteam: finding %s (%s) is open; open findings at or above %s block"
 deny contains result if {
-	some record in lib.evidence.redteam
+	some record in reports
 	some finding in record.predicate.findings
 	finding.status == "open"
 	blocking(finding)
@@ -107,7 +115,7 @@ deny contains result if {
 #   short_name: redteam_severity_unknown
 #   failure_msg: "redteam: finding %s has severity %s, not on the policy's scale (%s)"
 deny contains result if {
-	some record in lib.evidence.redteam
+	some record in reports
 	some finding in record.predicate.findings
 	not rank(finding.severity)
 	params := [finding.id, finding.severity, concat(", ", object.get(limits, "severities", []))]
@@ -126,7 +134,7 @@ deny contains result if {
 #     redteam: finding %s is marked accepted with risk owner %s, but no risk
 #     acceptance of it is signed by that owner in the risk-owner role (%s)
 deny contains result if {
-	some record in lib.evidence.redteam
+	some record in reports
 	some finding in record.predicate.findings
 	finding.status == "accepted"
 	not accepted(record, finding)
@@ -144,7 +152,7 @@ deny contains result if {
 #   short_name: redteam_engagement_not_over
 #   failure_msg: "redteam: engagement %s runs from %s to %s, which is not over at %s"
 deny contains result if {
-	some record in lib.evidence.redteam
+	some record in reports
 	not engagement_over(record)
 	engagement := record.predicate.engagement
 	params := [engagement.id, engagement.start, engagement.end, input.evaluation_time]
@@ -160,7 +168,7 @@ deny contains result if {
 #   short_name: redteam_engagement_stale
 #   failure_msg: "redteam: engagement %s ended %s, more than %s seconds before %s"
 deny contains result if {
-	some record in lib.evidence.redteam
+	some record in reports
 	input.evaluation_time_ms - record.times_ms.engagement_end > max_engagement_age_ms
 	engagement := record.predicate.engagement
 	max_age := object.get(limits, "max_engagement_age_seconds", "none")

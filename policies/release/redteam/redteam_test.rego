@@ -212,3 +212,8 @@ test_redteam_without_provenance_denied if {
 		"so the red team cannot be checked against the model's author",
 	])]
 }
+
+test_reports_judged_only_where_the_stage_requires_them if {
+	denials := redteam.deny with input as request("staging", [record({})]) with data.gatehouse as gatehouse_data
+	count(denials) == 0
+}
