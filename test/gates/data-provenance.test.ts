@@ -10,6 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/digest/sha256.ts';
 import { cli, COMMITTED_BUNDLE, DEMO_KEYS, POLICY_PUB, statementOf } from '../attacks/world.ts';
 import { run, temporaryDirectory, tool } from '../helpers.ts';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { dataProvenanceGate } from '../../src/gates/data-provenance/index.ts';
+import { fileSink } from '../../src/gates/workflow.ts';
+import type { VerifiedPolicyBundle } from '../../src/policy/bundle.ts';
+import { attestPredicate } from '../../src/sign/attest.ts';
+import { buildTestBundle, demoSigner } from '../support/policy.ts';
+import { ISSUER, SUBJECT, startMockSigstore, type MockSigstore } from '../support/sigstore-mock.ts';
 
 const MODEL = `sha256:${'c7'.repeat(32)}`;
 const OTHER = `sha256:${'0e'.repeat(32)}`;
@@ -202,5 +209,43 @@ describe('gatehouse gate data-provenance', () => {
         expect(existsSync(result.out)).toBe(false);
       }
     });
+  });
+});
+
+describe('dataProvenanceGate with keyless provenance (a Fulcio certificate, a Rekor entry, a timestamp)', () => {
+  let sigstore: MockSigstore;
+  let policy: { bundle: VerifiedPolicyBundle; cleanup: () => void };
+  beforeAll(async () => {
+    sigstore = await startMockSigstore();
+    policy = await buildTestBundle((data) => {
+      data.signers['ci-training'] = { kind: 'keyless', issuer: ISSUER, subject: SUBJECT };
+      data.trusted_root = TrustedRoot.toJSON(sigstore.trustedRoot);
+      data.thresholds['data-provenance'].builders = ['ci-training'];
+    });
+  }, 60_000);
+  afterAll(() => {
+    policy?.cleanup();
+    sigstore?.stop();
+  });
+
+  async function keylessGate(claims?: Record<string, unknown>) {
+    const { bundle } = await attestPredicate({ name: 'model', digest: MODEL as `sha256:${string}` }, SLSA, slsa(dependencies()), sigstore.signing(claims));
+    const provenance = join(await temporaryDirectory(), 'provenance.sigstore.json');
+    writeFileSync(provenance, JSON.stringify(bundle));
+    const request = { subject: MODEL, provenance, datasetAttestations: [datasetAttestation], baseModelSignatures: [baseModel.signature], policy: policy.bundle };
+    const sink = fileSink({ out: join(await temporaryDirectory(), 'out.sigstore.json') });
+    return (await dataProvenanceGate(request, { evaluatedAt: new Date(AT), signing: await demoSigner('data-provenance-gate'), sink })).statement.predicate!;
+  }
+
+  it('verifies it against the keyless builder policy data names, and records the OIDC identity', async () => {
+    const predicate = await keylessGate();
+    expect(predicate.reasons).toEqual([]);
+    expect(predicate.provenance.signer).toEqual({ kind: 'keyless', issuer: ISSUER, subject: SUBJECT });
+  });
+
+  it('fails provenance signed keyless by an identity policy data does not name', async () => {
+    const predicate = await keylessGate({ iss: ISSUER, sub: 'https://github.com/mallory/x/.github/workflows/y.yml@refs/heads/main' });
+    expect(predicate.verdict).toBe('fail');
+    expect(predicate.reasons[0]).toMatch(/^training provenance not verified against the builders \(ci-training\): .*mallory/);
   });
 });
