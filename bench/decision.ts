@@ -67,7 +67,7 @@ try {
   const recorder = await demoSigner('decision-recorder');
   const first = await engine.decide(request);
   if (!first.result.allowed) throw new Error(`bench chain is not allowed: ${JSON.stringify(first.result.violations)}`);
-  console.log(`decision benchmark: stage production, ${bundles.length} signed attestations (7 gates, with an approval request), one core`);
+  console.log(`decision benchmark: stage production, ${bundles.length} signed attestations (${Object.keys(first.result.gates).length} gates, with an approval request), one core`);
 
   // Warm: verify every bundle, evaluate the policy, sign the decision record.
   const warm: number[] = [];
