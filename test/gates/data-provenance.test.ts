@@ -202,12 +202,20 @@ describe('gatehouse gate data-provenance', () => {
     it('refuses it in one line naming the file, exit 2, nothing written', async () => {
       const junk = join(dir, 'junk.json');
       writeFileSync(junk, '{"not": "a bundle"');
-      for (const result of [await gate(junk), await gate(await attest(MODEL, SLSA, slsa(dependencies()), 'training-pipeline'), { datasets: [junk] })]) {
+      const provenance = await attest(MODEL, SLSA, slsa(dependencies()), 'training-pipeline');
+      for (const result of [await gate(junk), await gate(provenance, { datasets: [junk] })]) {
         expect(result.code).toBe(2);
         expect(result.stderr.split('\n')).toHaveLength(1);
         expect(result.stderr).toContain('junk.json');
         expect(existsSync(result.out)).toBe(false);
       }
+    });
+
+    it('refuses a base model signature file that is not there, exit 2', async () => {
+      const result = await gate(await attest(MODEL, SLSA, slsa(dependencies()), 'training-pipeline'), { bases: [join(dir, 'missing', 'model.sig')] });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/missing\/model\.sig/);
+      expect(existsSync(result.out)).toBe(false);
     });
   });
 });

@@ -106,6 +106,8 @@ export async function dataProvenanceGate(request: DataProvenanceGateRequest, con
   }
   const publishers = signers.restrictedTo(thresholds.base_model_publishers);
   for (const path of request.baseModelSignatures ?? []) {
+    // A file named that is not there is bad input, not a signature that failed to verify.
+    await readBoundedFile(path);
     const signature = await readModelSignature(path, publishers);
     const bundleDigest = `sha256:${signature.bundleDigest}`;
     supplied.push({ role: 'base-model-signature', digest: bundleDigest });
