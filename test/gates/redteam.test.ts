@@ -123,6 +123,32 @@ describe('gatehouse gate redteam', () => {
   });
 });
 
+describe('gatehouse redteam report', () => {
+  it('prints the report the gate would sign, unsigned, which gatehouse attest then signs as the red team', async () => {
+    const file = await written('findings.yaml', toYAML(findings()));
+    const out = join(await temporaryDirectory(), 'predicate.json');
+    const report = await cli(['redteam', 'report', file, '--subject', MODEL, '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--at', AT, '--out', out]);
+    expect(report.code, report.stderr).toBe(0);
+    const signed = await redteam(file);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(signed.statement!.predicate);
+    const attestation = join(await temporaryDirectory(), 'redteam.sigstore.json');
+    const attested = await cli(['attest', '--subject', MODEL, '--predicate-type', 'https://gatehouse.dev/attestations/redteam/v1', '--predicate', out, '--signing-key', join(DEMO_KEYS, 'red-team.key'), '--out', attestation]);
+    expect(attested.code, attested.stderr).toBe(0);
+    expect(statementOf(readFileSync(attestation)).predicate).toEqual(signed.statement!.predicate);
+  });
+
+  it('exits 1 with the reasons on stderr when the report would not pass, and 2 on a bad file', async () => {
+    const open = findings((f) => f.findings.push({ id: 'F-4', title: 'exfiltration', severity: 'high', status: 'open', evidence: [] }));
+    const failing = await cli(['redteam', 'report', await written('findings.yaml', toYAML(open)), '--subject', MODEL, '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--at', AT]);
+    expect(failing.code).toBe(1);
+    expect(JSON.parse(failing.stdout).verdict).toBe('fail');
+    expect(failing.stderr).toBe('redteam: finding F-4 (high) is open; open findings at or above high block');
+    const bad = await cli(['redteam', 'report', await written('findings.yaml', 'findings: 3'), '--subject', MODEL, '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^gatehouse: .*findings\.yaml: not a valid red-team findings file/);
+  });
+});
+
 describe('evaluateRedteam', () => {
   const thresholds: RedteamThresholds = { severities: ['low', 'high'], block_at: 'high', risk_owners: [], max_engagement_age_seconds: 86400 * 30 };
   const config = { evaluatedAt: AT, policyDigest: `sha256:${'00'.repeat(32)}`, thresholds };

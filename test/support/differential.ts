@@ -3,7 +3,7 @@
 // staged Rego sources, with the same data, and the whole results compared.
 //
 // The generator knows no rule. It starts from a real policy input (a signed
-// seven-gate chain and some bundles that fail verification, turned into input
+// full production chain and some bundles that fail verification, turned into input
 // by gatehouse itself, so its shape is whatever the input builder makes now)
 // and mutates it blindly: any number becomes a tiny, huge, awkward or boundary
 // value (sums and differences of the numbers found in the input and the data,

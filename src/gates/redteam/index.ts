@@ -1,6 +1,6 @@
 import { parse as parseYAML } from 'yaml';
 import findingsSchema from '../../attest/schemas/redteam-findings.schema.json' with { type: 'json' };
-import type { SubjectReference } from '../../digest/artifact.ts';
+import type { ArtifactDigest, SubjectReference } from '../../digest/artifact.ts';
 import { InputError, describeThrown } from '../../error.ts';
 import { parseJSONText, readTextFile } from '../../io/read.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
@@ -60,12 +60,21 @@ export interface RedteamGateRequest {
   policy: VerifiedPolicyBundle;
 }
 
-/** The red-team gate's entry point: read and check the findings, judge them against policy data, sign as the red team, deliver. */
-export async function redteamGate(request: RedteamGateRequest, context: GateContext): Promise<GateOutcome<RedteamPredicate>> {
+/**
+ * The red team's report on a model, unsigned: the findings file read and
+ * checked, judged against policy data as of `evaluatedAt`. What
+ * `gatehouse redteam report` prints and the gate signs.
+ */
+export async function redteamReport(request: RedteamGateRequest, context: Pick<GateContext, 'evaluatedAt' | 'progress'>): Promise<{ subject: { name: string; digest: ArtifactDigest }; predicate: RedteamPredicate }> {
   const thresholds = redteamThresholdsFrom(request.policy);
   const { report, digest } = await readFindings(request.findings, thresholds);
   const subject = await gateSubject(request.subject, context);
   const { policyDigest, evaluatedAt } = judgingContext(request.policy, context.evaluatedAt);
-  const predicate = evaluateRedteam({ subject: subject.digest, report, reportDigest: digest }, { evaluatedAt, policyDigest, thresholds });
+  return { subject, predicate: evaluateRedteam({ subject: subject.digest, report, reportDigest: digest }, { evaluatedAt, policyDigest, thresholds }) };
+}
+
+/** The red-team gate's entry point: read and check the findings, judge them against policy data, sign as the red team, deliver. */
+export async function redteamGate(request: RedteamGateRequest, context: GateContext): Promise<GateOutcome<RedteamPredicate>> {
+  const { subject, predicate } = await redteamReport(request, context);
   return deliverGateRun(await attestGate(subject, predicate, context.signing), context.sink);
 }
