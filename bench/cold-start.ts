@@ -2,8 +2,9 @@
 // - `gatehouse verify-attestation` from the built package (and the sources, and
 //   the single executable when built) beside `cosign verify-blob-attestation` on
 //   the same bundle, and `node -e 0`;
-// - a seven-gate `gatehouse verify` (ten bundles, record signed) beside the peer
-//   pipeline, 10 x cosign plus `opa eval`, on the same chain (bench/seven-gate.ts).
+// - `gatehouse verify` of the full production chain (record signed) beside the
+//   peer pipeline, cosign per bundle plus `opa eval`, on the same chain
+//   (bench/production-chain.ts).
 // Prints medians and ratios; never passes or fails.
 //   npm run build && npm run bench:cold-start [-- --runs 21 --peer-runs 7]
 // (with `npm run build:sea` first, the single executable too)
@@ -13,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from '../test/support/paths.ts';
-import { coldVerify, ENTRY_NAME, peerPipeline, sevenGateChain, summary } from './seven-gate.ts';
+import { coldVerify, ENTRY_NAME, peerPipeline, productionChain, summary } from './production-chain.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, 'peer-runs': { type: 'string', default: '7' } } });
 const runs = Number(values.runs);
@@ -50,14 +51,14 @@ const executable = join(ROOT, 'dist', 'sea', 'gatehouse');
 const sea = existsSync(executable) ? median(executable, ['verify-attestation', bundle, '--trusted-key', key, '--subject', artifact]) : undefined;
 console.log(sea === undefined ? '  gatehouse (single executable): no dist/sea/gatehouse (npm run build:sea)' : `  gatehouse (single executable): ${ms(sea)}  ${(sea / cosign).toFixed(1)}x cosign`);
 
-// The seven-gate decision, cold, against the peer pipeline (the first run of each warms caches).
+// The production chain's decision, cold, against the peer pipeline (the first run of each warms caches).
 const work = mkdtempSync(join(tmpdir(), 'gatehouse-bench-cold-'));
 try {
-  const setup = await sevenGateChain(work);
+  const setup = await productionChain(work);
   const peerRuns = Number(values['peer-runs']);
   const verify = summary(coldVerify(setup, peerRuns + 1).slice(1)).p50;
   const peer = summary((await peerPipeline(setup, peerRuns + 1)).times.slice(1)).p50;
-  console.log(`cold seven-gate verify (${setup.bundles.length} bundles, record signed), median of ${peerRuns} runs each, ${ENTRY_NAME}:`);
+  console.log(`cold verify of the production chain (${Object.keys(setup.first.result.gates).length} gates, ${setup.bundles.length} bundles, record signed), median of ${peerRuns} runs each, ${ENTRY_NAME}:`);
   console.log(`  peer pipeline (${setup.bundles.length} x cosign + opa eval): ${ms(peer)}`);
   console.log(`  gatehouse verify:             ${ms(verify)}  ${(verify / peer).toFixed(2)}x the peer (target 0.5x)`);
 } finally {

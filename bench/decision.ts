@@ -1,6 +1,6 @@
-// Decision throughput and latency on a seven-gate chain (ten signed
-// attestations: six automated gates, an approval request and three
-// approvals), beside the peer pipeline doing the same checks with the
+// Decision throughput and latency on the full production chain (every gate the
+// stage requires, with an approval request and its approvals; see
+// bench/production-chain.ts), beside the peer pipeline doing the same checks with the
 // reference tools: `cosign verify-blob-attestation` per bundle plus `opa eval`
 // of the same Rego on the same input. Prints figures; never passes or fails.
 //
@@ -19,7 +19,7 @@ import { attestGate } from '../src/gates/gate.ts';
 import { signDecision } from '../src/decide/record.ts';
 import { chainPredicates } from '../test/support/chain.ts';
 import { demoSigner, POLICY_PUB } from '../test/support/policy.ts';
-import { ARTIFACT, AT, coldVerify, DEPLOYED, ENTRY, ENTRY_NAME, ms, peerPipeline, SIGNED_AT, sevenGateChain, summary } from './seven-gate.ts';
+import { ARTIFACT, AT, coldVerify, DEPLOYED, ENTRY, ENTRY_NAME, ms, peerPipeline, SIGNED_AT, productionChain, summary } from './production-chain.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,10 +35,10 @@ const work = mkdtempSync(join(tmpdir(), 'gatehouse-bench-decision-'));
 console.log(`cold CLI: ${ENTRY_NAME}`);
 
 try {
-  const setup = await sevenGateChain(work);
+  const setup = await productionChain(work);
   const { built, engine, chain, bundles, request } = setup;
   const recorder = await demoSigner('decision-recorder');
-  console.log(`decision benchmark: stage production, ${bundles.length} signed attestations (7 gates, with an approval request), one core`);
+  console.log(`decision benchmark: stage production, ${bundles.length} signed attestations (${Object.keys(setup.first.result.gates).length} gates, with an approval request), one core`);
 
   // Warm: verify every bundle, evaluate the policy, sign the decision record.
   const warm: number[] = [];

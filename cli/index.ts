@@ -20,6 +20,7 @@ export const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]>
   ['verify', async () => (await import('./commands/verify.ts')).registerVerify],
   ['replay', async () => (await import('./commands/replay.ts')).registerReplay],
   ['approval', async () => (await import('./commands/approval.ts')).registerApproval],
+  ['redteam', async () => (await import('./commands/redteam.ts')).registerRedteam],
   ['store', async () => (await import('./commands/store.ts')).registerStore],
   ['serve', async () => (await import('./commands/serve.ts')).registerServe],
   ['demo', async () => (await import('./commands/demo.ts')).registerDemo],

@@ -126,6 +126,25 @@ export function registerGate(program: Command, output: Output): void {
       await finish(await biasGate(request, await gateContext(flags)), flags, output);
     });
 
+  policyGateCommand(gate, 'data-provenance', "verify the training run's SLSA provenance and judge every dataset and base model it resolved against the policy's signers, allowlist and denylist")
+    .requiredOption('--subject <path|sha256:hex>', 'the model the provenance must be about')
+    .requiredOption('--provenance <file.sigstore.json>', "the training run's SLSA provenance v1 (a Sigstore bundle, signed by a builder policy data names)")
+    .addOption(new Option('--dataset-attestation <file.sigstore.json>', "a data team's signed dataset attestation (https://gatehouse.dev/attestations/dataset/v1); repeatable").argParser(collect))
+    .addOption(new Option('--base-model-signature <model.sig>', "a base model's OpenSSF model-signing bundle; repeatable").argParser(collect))
+    .action(async (flags: OutputFlags & SigningFlags & PolicyFlags & { subject: string; provenance: string; datasetAttestation?: string[]; baseModelSignature?: string[] }) => {
+      const [policy, { dataProvenanceGate }] = await Promise.all([loadPolicy(flags), import('../../src/gates/data-provenance/index.ts')]);
+      const request = { subject: flags.subject, provenance: flags.provenance, datasetAttestations: flags.datasetAttestation ?? [], baseModelSignatures: flags.baseModelSignature ?? [], policy };
+      await finish(await dataProvenanceGate(request, await gateContext(flags)), flags, output);
+    });
+
+  policyGateCommand(gate, 'redteam', "sign a red team's findings file (JSON or YAML) as its report on the model, judged against the policy's severity scale")
+    .requiredOption('--subject <path|sha256:hex>', 'the model the engagement covered')
+    .requiredOption('--findings <file>', 'the findings file: engagement, model digest, findings (JSON, or YAML ending in .yaml/.yml)')
+    .action(async (flags: OutputFlags & SigningFlags & PolicyFlags & { subject: string; findings: string }) => {
+      const [policy, { redteamGate }] = await Promise.all([loadPolicy(flags), import('../../src/gates/redteam/index.ts')]);
+      await finish(await redteamGate({ subject: flags.subject, findings: flags.findings, policy }, await gateContext(flags)), flags, output);
+    });
+
   judgedGateCommand(gate, 'canary', 'judge the candidate against the deployed model on live traffic, metric by metric from the policy data, and roll back on a critical failure')
     .requiredOption('--subject <path|sha256:hex>', 'the candidate model serving the canary arm')
     .requiredOption('--deployed <sha256:hex>', 'digest of the deployed model serving the baseline arm')
@@ -243,6 +262,18 @@ interface JudgedFlags {
   policy: string;
   policyKey: string;
   reportDir: string;
+}
+
+/** Flags of gates that take their signers and lists from a signed policy bundle. */
+interface PolicyFlags {
+  policy: string;
+  policyKey: string;
+}
+
+function policyGateCommand(parent: Command, name: GateName, description: string): Command {
+  return gateCommand(parent, name, description)
+    .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle whose data names the signers, lists and thresholds applied')
+    .requiredOption('--policy-key <file.pub>', "the policy team's public key");
 }
 
 function judgedGateCommand(parent: Command, name: GateName, description: string): Command {

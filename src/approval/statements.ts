@@ -5,6 +5,8 @@ import { sha256Hex } from '../digest/sha256.ts';
 import { compileSchema, type SchemaValidator } from '../schema/validator.ts';
 import type { DiffExample, RiskAssessment } from './view.ts';
 import '../gates/registry.ts';
+import { DATASET_TYPE, datasetValidator } from '../gates/data-provenance/dataset.ts';
+import { RISK_ACCEPTANCE_TYPE, riskAcceptanceValidator } from '../gates/redteam/risk-acceptance.ts';
 
 /** Predicate type of an approval request: what was put before approvers, signed by the requester. */
 export const APPROVAL_REQUEST_TYPE = 'https://gatehouse.dev/attestations/approval-request/v1';
@@ -60,10 +62,12 @@ export interface BreakGlassPredicate {
   createdAt: string;
 }
 
-/** Workflow statements that are not gate attestations: how a decision checks each and when it was made. */
+/** Signed statements that are not gate attestations (the approval workflow's, risk acceptances, dataset attestations): how a decision checks each and when it was made. */
 export const workflowStatements: ReadonlyMap<string, { validator: SchemaValidator<unknown>; timeField: 'createdAt' }> = new Map([
   [APPROVAL_REQUEST_TYPE, { validator: compileSchema<ApprovalRequestPredicate>(requestSchema), timeField: 'createdAt' as const }],
   [BREAK_GLASS_TYPE, { validator: compileSchema<BreakGlassPredicate>(breakGlassSchema), timeField: 'createdAt' as const }],
+  [RISK_ACCEPTANCE_TYPE, { validator: riskAcceptanceValidator, timeField: 'createdAt' as const }],
+  [DATASET_TYPE, { validator: datasetValidator, timeField: 'createdAt' as const }],
 ]);
 
 /**

@@ -2,7 +2,7 @@ import type { SignerIdentity } from '../verify/identity.ts';
 import type { Interval } from '../stats/intervals.ts';
 
 /** The names of gatehouse's own gates (the registry in src/gates/registry.ts holds what each is, and any other gate registered). */
-export type GateName = 'integrity' | 'provenance' | 'regression' | 'safety' | 'bias' | 'approval' | 'canary';
+export type GateName = 'integrity' | 'provenance' | 'regression' | 'safety' | 'bias' | 'data-provenance' | 'redteam' | 'approval' | 'canary';
 
 /** A gate's answer. Too little evidence is its own answer, never a silent pass. */
 export type GateVerdict = 'pass' | 'fail' | 'insufficient-evidence';

@@ -40,6 +40,10 @@ export type AttestationRecord =
       author?: PolicySigner | null;
       /** Every bundle digest of this signed statement when the store holds re-serialised copies of it (the id is the smallest); absent when it holds one. */
       aliases?: string[];
+      /** For predicates that record other signed evidence (data-provenance): its signers as policy signers, by that evidence's bundle digest; null where it names none. */
+      named_signers?: Record<string, PolicySigner | null>;
+      /** For predicates with times the policy judges (a red-team engagement's start and end), each in milliseconds since the epoch. */
+      times_ms?: Record<string, number>;
       /** For predicates judged over a window of time (canary): its bounds, in milliseconds since the epoch. */
       window_ms?: { start: number; end: number };
       /** For approval requests: the deep-review draw and item ranking re-derived from the nonce. */
@@ -255,6 +259,18 @@ function toRecord(
     const [start, end] = [instantOf(window.start as string), instantOf(window.end as string)];
     if (start === null || end === null || end < start) return reject(`window ${JSON.stringify(window)} cannot be placed in time`);
     record.window_ms = { start, end };
+  }
+  if (validator !== undefined && gate?.times !== undefined) {
+    const times: Record<string, number> = {};
+    for (const [name, text] of Object.entries(gate.times(predicate))) {
+      const ms = instantOf(text);
+      if (ms === null) return reject(`${name} ${JSON.stringify(text)} cannot be placed in time`);
+      times[name] = ms;
+    }
+    record.times_ms = times;
+  }
+  if (validator !== undefined && gate?.namedSigners !== undefined) {
+    record.named_signers = Object.fromEntries(Object.entries(gate.namedSigners(predicate)).map(([digest, signer]) => [digest, signer === null ? null : policySigner(signer, options.signers)]));
   }
   if (statement.predicateType === APPROVAL_REQUEST_TYPE) {
     const request = predicate as unknown as ApprovalRequestPredicate;

@@ -32,6 +32,7 @@ import { serializeBundle } from '../store/serialize.ts';
 import { storeEntries } from '../store/store.ts';
 import { signerName } from '../verify/identity.ts';
 import { writeDemoModel } from './model.ts';
+import { productionEvidence } from './training-evidence.ts';
 import { simulateTraffic, simulatedSource, type ArmTruth } from './canary-traffic.ts';
 import { canaryGate, type CanaryOutcome } from '../gates/canary/index.ts';
 import { exportSource, recordExport } from '../gates/canary/export.ts';
@@ -184,7 +185,9 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
   for (const violation of canaryB.result.violations.filter((v) => v.gate === 'approval')) say(`   [${violation.code}] ${violation.msg}`);
 
   say();
-  say('7. Production: its own approval over the same evidence, then the canary on live traffic (recorded metrics):');
+  say('7. Production: the training data\'s provenance and the red team\'s sign-off, its own approval over all the evidence, then the canary on live traffic (recorded metrics):');
+  const training = await productionEvidence({ dir, model: models.A.digest, policy, store, sink, signing: (name) => key(name).signing, privateKey: (name) => key(name).privateKey, at });
+  report('candidate A', [training.dataProvenance, training.redteam]);
   const productionApproval = await requestApproval({ subject: models.A.digest, stage: 'production', deployed: models.deployed.digest, store, policy, signing: key('release-manager').signing, createdAt: new Date(now.getTime() - 36 * 60_000) });
   say(`   release-manager asks for approval of candidate A for production: risk tier ${productionApproval.predicate.risk.tier}, ${productionApproval.predicate.required.approvals} approvals`);
   await approveAsRequired({ store, policy, signing: (name) => key(name).signing, request: productionApproval, at: new Date(now.getTime() - 35 * 60_000), label: 'candidate A for production', say });

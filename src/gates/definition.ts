@@ -1,4 +1,5 @@
 import type { ArtifactDigest } from '../digest/artifact.ts';
+import type { SignerIdentity } from '../verify/identity.ts';
 
 /**
  * Everything gatehouse needs to know about one gate, in one place: the
@@ -26,6 +27,22 @@ export interface GateDefinition {
   followsApproval?: boolean;
   /** The seed a predicate must record, re-derived from the statement's subject and the digests it names; absent for gates that draw no random numbers. */
   expectedSeed?(subject: ArtifactDigest, predicate: Readonly<Record<string, unknown>>): number;
+  /**
+   * Signers the predicate records of other signed evidence it verified (a
+   * dataset attestation, a base model's signature), by that evidence's bundle
+   * digest: a decision maps each to the policy signer ids it matches
+   * (record.named_signers), so the policy, not the gate, decides whose roles
+   * they hold. Absent for gates that record none.
+   */
+  namedSigners?(predicate: Readonly<Record<string, unknown>>): Record<string, SignerIdentity | null>;
+  /**
+   * Times the predicate records that the policy judges (an engagement's
+   * start and end), by name, as RFC 3339: a decision places each in time
+   * (record.times_ms, milliseconds since the epoch), since the policy's
+   * WebAssembly runtime parses no times. A time that cannot be placed rejects
+   * the record. Absent for gates with none beyond evaluatedAt.
+   */
+  times?(predicate: Readonly<Record<string, unknown>>): Record<string, string>;
 }
 
 /**

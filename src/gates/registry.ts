@@ -4,9 +4,11 @@ import { addSchema, compileSchema, type SchemaValidator } from '../schema/valida
 import { approvalDefinition } from './approval/definition.ts';
 import { biasDefinition } from './bias/definition.ts';
 import { canaryDefinition } from './canary/definition.ts';
+import { dataProvenanceDefinition } from './data-provenance/definition.ts';
 import type { GateDefinition } from './definition.ts';
 import { integrityDefinition } from './integrity/definition.ts';
 import { provenanceDefinition } from './provenance/definition.ts';
+import { redteamDefinition } from './redteam/definition.ts';
 import { regressionDefinition } from './regression/definition.ts';
 import { safetyDefinition } from './safety/definition.ts';
 
@@ -105,6 +107,8 @@ export const gateRegistry = new GateRegistry([
   regressionDefinition,
   safetyDefinition,
   biasDefinition,
+  dataProvenanceDefinition,
+  redteamDefinition,
   approvalDefinition,
   canaryDefinition,
 ]);

@@ -23,6 +23,11 @@ export const DEMO_KEY_FINGERPRINTS: Readonly<Record<string, string>> = {
   'regression-gate': 'SHA256:Z9qbqinHsWFvQIFOLas0d9FmzcgpbQZJhZUtrHw2VhE',
   'safety-gate': 'SHA256:qB7PWJmR3V7b75huL9cenDMre3MpynFyq8jC8E0Vm5g',
   'training-pipeline': 'SHA256:7GAPtEzKiYQqt/2clINeStC8BcLc7QxHi+gKay3GARk',
+  'red-team': 'SHA256:nb8liKSA9qc34JDxgC2921KLMDgICwTcybB5bhEDgOY',
+  'risk-owner': 'SHA256:uYhqcBMXZGIcQI0YMT814KWQ76CpVbljAdgEfdLFSuU',
+  'data-team': 'SHA256:5vRgFkcil+RZ9pn6NiugMvmPGOE/I8491RtVXjZ3c7A',
+  'model-publisher': 'SHA256:LtAPP0DsqAURAq7mUJPu408gHrLiPvcAuub/pEjYigw',
+  'data-provenance-gate': 'SHA256:Bfl1f0YkVpOuYdQF3a9vEkKBUyXPWypFIlD/x8QgZV4',
 };
 
 const DEMO_KEY_NAMES = new Map(Object.entries(DEMO_KEY_FINGERPRINTS).map(([name, fingerprint]) => [fingerprint, name]));

@@ -16,6 +16,7 @@ import { KeySigner } from '../../src/sign/key/key-signer.ts';
 import { main } from '../../cli/index.ts';
 import { canaryPredicate, canaryTimes, signedApprovals } from '../support/chain.ts';
 import { ROOT } from '../support/paths.ts';
+import { RISK_ACCEPTANCE_TYPE } from '../../src/gates/redteam/risk-acceptance.ts';
 
 export const COMMITTED_BUNDLE = join(ROOT, 'bundles', 'gatehouse.tar.gz');
 export const DEMO_KEYS = join(ROOT, 'examples', 'keys');
@@ -49,6 +50,8 @@ export interface World {
   chain: ChainBundle[];
   /** When the demo judged (the chain's evaluatedAt). */
   judgedAt: Date;
+  /** The risk owner's signed acceptances of the red team's accepted findings (production needs them). */
+  riskAcceptances: Buffer[];
   cleanup(): void;
 }
 
@@ -58,6 +61,8 @@ const GATE_KEYS: Record<string, string> = {
   regression: 'regression-gate',
   safety: 'safety-gate',
   bias: 'bias-gate',
+  'data-provenance': 'data-provenance-gate',
+  redteam: 'red-team',
   approval: 'approver-alice',
   canary: 'canary-controller',
 };
@@ -87,9 +92,10 @@ export async function makeWorld(): Promise<World> {
   const other = digestOf('candidate B:');
   const deployed = digestOf('deployed now:');
   const store = join(demo, 'attestations', `sha256-${subject.slice(7)}`);
-  // The automated gates' attestations: the demo's approval workflows and canaries are left out.
-  const chain = readdirSync(store)
-    .map((name) => readFileSync(join(store, name)))
+  // The automated gates' attestations (the production-only ones included): the demo's approval workflows and canaries are left out.
+  const bundles = readdirSync(store).map((name) => readFileSync(join(store, name)));
+  const riskAcceptances = bundles.filter((bytes) => statementOf(bytes).predicateType === RISK_ACCEPTANCE_TYPE);
+  const chain = bundles
     .map((bytes) => {
       const statement = statementOf(bytes);
       const gate = String(statement.predicate!['gate']);
@@ -97,7 +103,7 @@ export async function makeWorld(): Promise<World> {
     })
     .filter((bundle) => bundle.gate !== 'approval' && bundle.gate !== 'canary' && bundle.key !== undefined);
   const judgedAt = new Date(chain[0]!.statement.predicate!['evaluatedAt']);
-  return { dir, subject, deployed, other, chain, judgedAt, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, subject, deployed, other, chain, judgedAt, riskAcceptances, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** The statement a bundle's DSSE envelope carries (not verified: for building attacks). */
@@ -145,7 +151,8 @@ export async function productionEvidence(world: World): Promise<Record<string, B
   const at = world.judgedAt.toISOString();
   const approvals = await signedApprovals({ subject: world.subject, deployed: world.deployed, at, policy: policyDigestOf(world).slice(7), stage: 'production', gates: world.chain });
   const canary = await signWith('canary-controller', canaryStatement(world));
-  return { 'canary.json': canary, ...Object.fromEntries(approvals.map((bundle) => [`${bundle.name.replace('approver-', '')}.json`, bundle.bytes])) };
+  const acceptances = Object.fromEntries(world.riskAcceptances.map((bytes, i) => [`risk-acceptance-${i}.json`, bytes]));
+  return { 'canary.json': canary, ...acceptances, ...Object.fromEntries(approvals.map((bundle) => [`${bundle.name.replace('approver-', '')}.json`, bundle.bytes])) };
 }
 
 /** Signs a statement with a demo key, as an insider holding that key would. */

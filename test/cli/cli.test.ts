@@ -338,6 +338,7 @@ describe('gatehouse CLI', () => {
       expect(result.stdout).toMatch(/canary of candidate A \(.*canary-A\.metrics\.json\): PASS/);
       expect(result.stdout).toMatch(/ROLLBACK of candidate B: error_rate failed/);
       expect(result.stdout).toMatch(/ALLOWED: candidate A to production \(canary pass, score 100\)/);
+      expect(result.stdout).toMatch(/candidate A +data-provenance PASS\n +candidate A +redteam +PASS/);
       expect(result.stdout).toMatch(/candidate A +provenance FAIL/);
       expect(result.stdout).toContain('Demo complete');
     });

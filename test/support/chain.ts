@@ -1,4 +1,4 @@
-// A complete seven-gate chain of real signed attestations from the demo keys,
+// A complete chain (every gate of the example production stage) of real signed attestations from the demo keys,
 // with figures inside the example policy's thresholds, for tests and benchmarks.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import type { CanaryMetricResult, CanaryPredicate, GateName, GatePredicateBase }
 import type { StoredBundle } from '../../src/store/store.ts';
 import type { ArtifactDigest } from '../../src/digest/artifact.ts';
 import { deriveSeed } from '../../src/gates/seed.ts';
-import { base, demoSigner, modelSignerIdentity, signedGate } from './policy.ts';
+import { base, DEMO_KEYS, demoSigner, modelSignerIdentity, signedGate } from './policy.ts';
 import { APPROVAL_REQUEST_TYPE, deepReviewOutcome, reviewItems, type ApprovalRequestPredicate } from '../../src/approval/statements.ts';
 import { packetDigests } from '../../src/approval/state.ts';
 import { sha256Hex } from '../../src/digest/sha256.ts';
@@ -20,6 +20,8 @@ import { ARMS, armMatcher, expandTemplate, expectedSteps, metricTemplates } from
 import { SEQUENTIAL_METHOD } from '../../src/gates/canary/sequential.ts';
 import type { CanaryThresholds } from '../../src/gates/canary/definition.ts';
 import { ROOT } from './paths.ts';
+import { createPublicKey } from 'node:crypto';
+import { keyFingerprint } from '../../src/keys/keys.ts';
 
 export const SAFETY_DATASET: ArtifactDigest = `sha256:${'5a'.repeat(32)}`;
 export const BIAS_DATASET: ArtifactDigest = `sha256:${'b1'.repeat(32)}`;
@@ -141,6 +143,55 @@ export function canaryPredicate(deployed: ArtifactDigest, times: ReturnType<type
   };
 }
 
+/** The identity of a demo key, as verification names its signer. */
+export function demoKeyIdentity(name: string): { kind: 'key'; keyId: string; algorithm: 'ecdsa-p256' } {
+  return { kind: 'key', keyId: keyFingerprint(createPublicKey(readFileSync(join(DEMO_KEYS, `${name}.pub`)))), algorithm: 'ecdsa-p256' };
+}
+
+/** The chain's training data: a dataset the data team signed, one from an approved source, and its training code. */
+export const CHAIN_DATASET: ArtifactDigest = `sha256:${'da'.repeat(32)}`;
+export const CHAIN_APPROVED_DATASET: ArtifactDigest = `sha256:${'ab'.repeat(32)}`;
+/** The base model the chain's model was fine-tuned from, signed by the demo model publisher. */
+export const CHAIN_BASE_MODEL: ArtifactDigest = `sha256:${'ba'.repeat(32)}`;
+
+/**
+ * A data-provenance predicate judged under `policy`: SLSA provenance about
+ * `subject` signed by the demo training pipeline, a dataset vouched for by the
+ * demo data team, one from the example's approved source, a base model signed
+ * by the demo model publisher, and the training code.
+ */
+export function dataProvenancePredicate(subject: ArtifactDigest, at: string, policy: string): GatePredicateBase<GateName> {
+  const bundle = (byte: string) => `sha256:${byte.repeat(32)}`;
+  const vouched = (bundleDigest: string, predicateType: string, signer: string, digest: string) => ({ bundleDigest, predicateType, signer: demoKeyIdentity(signer), subjects: [digest] });
+  return predicate({
+    ...base('data-provenance', at, policy),
+    evidence: [{ role: 'provenance', digest: bundle('01') }, { role: 'dataset-attestation', digest: bundle('02') }, { role: 'base-model-signature', digest: bundle('03') }],
+    provenance: { bundleDigest: bundle('01'), predicateType: 'https://slsa.dev/provenance/v1', subjects: [subject], buildType: 'https://gatehouse.dev/examples/train/v1', builder: 'https://ci.example/trainer', signer: modelSignerIdentity() },
+    materials: [
+      { uri: 'https://data.example/private/chat.jsonl', name: null, kind: 'dataset', digest: CHAIN_DATASET, digests: { sha256: CHAIN_DATASET.slice(7) }, signature: vouched(bundle('02'), 'https://gatehouse.dev/attestations/dataset/v1', 'data-team', CHAIN_DATASET) },
+      { uri: 'https://datasets.gatehouse.dev/approved/wiki.jsonl', name: null, kind: 'dataset', digest: CHAIN_APPROVED_DATASET, digests: { sha256: CHAIN_APPROVED_DATASET.slice(7) }, signature: null },
+      { uri: null, name: 'base-model', kind: 'base-model', digest: CHAIN_BASE_MODEL, digests: { sha256: CHAIN_BASE_MODEL.slice(7) }, signature: vouched(bundle('03'), 'https://model_signing/signature/v1.0', 'model-publisher', CHAIN_BASE_MODEL) },
+      { uri: 'git+https://git.example/train@refs/heads/main', name: null, kind: 'source', digest: null, digests: { gitCommit: 'a'.repeat(40) }, signature: null },
+    ],
+    rejected: [],
+  });
+}
+
+/** A red-team predicate judged under `policy`: an engagement on `subject` that ended a day before `at`, a critical finding mitigated and a medium one open. */
+export function redteamPredicate(subject: ArtifactDigest, at: string, policy: string): GatePredicateBase<GateName> {
+  const end = Date.parse(at) - 86_400_000;
+  return predicate({
+    ...base('redteam', at, policy),
+    evidence: [{ role: 'findings', digest: `sha256:${'f1'.repeat(32)}` }],
+    engagement: { id: 'RT-chain', team: 'red team', scope: ['jailbreak', 'prompt injection'], start: rfc3339(end - 7 * 86_400_000), end: rfc3339(end) },
+    model: { digest: subject },
+    findings: [
+      { id: 'RT-1', title: 'jailbreak by role play', severity: 'critical', status: 'mitigated', evidence: [`sha256:${'e1'.repeat(32)}`] },
+      { id: 'RT-2', title: 'system prompt disclosure', severity: 'medium', status: 'open', evidence: [] },
+    ],
+  });
+}
+
 /**
  * Predicates for every automated gate of the chain (all but approval), with
  * the demo key that signs each, under the policy bundle with sha256 `policy`
@@ -171,6 +222,8 @@ export function chainPredicates(subject: ArtifactDigest, deployed: ArtifactDiges
       groups: [{ name: 'f', n: 30000 }, { name: 'm', n: 30000 }],
       minGroupSize: 100,
     })],
+    ['data-provenance', 'data-provenance-gate', dataProvenancePredicate(subject, at, policy)],
+    ['redteam', 'red-team', redteamPredicate(subject, at, policy)],
     ['canary', 'canary-controller', canaryPredicate(deployed, canaryTimes(at), policy)],
   ];
 }

@@ -3,7 +3,7 @@
 // staged Rego sources, with the same data, and the whole results compared.
 //
 // The generator knows no rule. It starts from a real policy input (a signed
-// seven-gate chain and some bundles that fail verification, turned into input
+// full production chain and some bundles that fail verification, turned into input
 // by gatehouse itself, so its shape is whatever the input builder makes now)
 // and mutates it blindly: any number becomes a tiny, huge, awkward or boundary
 // value (sums and differences of the numbers found in the input and the data,
@@ -297,11 +297,86 @@ function variantsOf(record: JSONObject, requester: { name: string; ids: string[]
   if (record['predicate_type'] === APPROVAL_REQUEST_TYPE) {
     const draw = record['expected_draw'] as { ranking: string[] } & JSONObject;
     const deepReview = { ...(predicate['deepReview'] as JSONObject), draw: 0, selected: true, items: draw.ranking.slice(0, 3) };
-    return [{ ...record, expected_draw: { ...draw, draw: 0 }, predicate: { ...predicate, deepReview } }];
+    // And one whose recorded draw is not the one its nonce derives.
+    const misdrawn = { ...(predicate['deepReview'] as JSONObject), draw: (draw['draw'] as number) + 1 };
+    return [{ ...record, expected_draw: { ...draw, draw: 0 }, predicate: { ...predicate, deepReview } }, { ...record, predicate: { ...predicate, deepReview: misdrawn } }];
   }
-  if (predicate['gate'] === 'bias') return [{ ...record, predicate: { ...predicate, groups: [...(predicate['groups'] as JSONObject[]), { name: 'tiny', n: 3 }] } }];
+  if (predicate['gate'] === 'bias') return biasVariants(record);
+  if (predicate['gate'] === 'regression') {
+    // A slice large enough to be judged that carries no interval.
+    const slices = [...(predicate['slices'] as JSONObject[]), { name: 'capability:code', metric: 'accuracy', n: 900, delta: 0.01 }];
+    // And a metric's interval at another level than policy's.
+    const metrics = (predicate['metrics'] as JSONObject[]).map((m, i) => (i === 0 ? { ...m, ci: { ...(m['ci'] as JSONObject), level: 0.9 } } : m));
+    return [{ ...record, predicate: { ...predicate, slices } }, { ...record, predicate: { ...predicate, metrics } }];
+  }
   if (predicate['gate'] === 'canary') return canaryVariants(record);
+  if (predicate['gate'] === 'safety') {
+    // Over-refusal whose upper bound is beyond the maximum.
+    const overRefusal = { n: 400, refused: 120, rate: 0.3, ci: { low: 0.26, high: 0.35, level: 0.95 }, upperBound: 0.35 };
+    return [{ ...record, predicate: { ...predicate, overRefusal } }];
+  }
+  if (predicate['gate'] === 'redteam') return redteamVariants(record);
+  if (predicate['gate'] === 'data-provenance') return dataProvenanceVariants(record);
   return [];
+}
+
+// Bias records that each break one rule: a group below the minimum size, a
+// gap whose interval ends beyond its maximum, a ratio whose interval ends
+// below its minimum, an interval at another level than policy's.
+function biasVariants(record: JSONObject): JSONObject[] {
+  const predicate = record['predicate'] as JSONObject;
+  const metrics = predicate['metrics'] as JSONObject[];
+  const withMetric = (name: string, ci: JSONObject): JSONObject => ({ ...record, predicate: { ...predicate, metrics: metrics.map((m) => (m['name'] === name ? { ...m, ci } : m)) } });
+  return [
+    { ...record, predicate: { ...predicate, groups: [...(predicate['groups'] as JSONObject[]), { name: 'tiny', n: 3 }] } },
+    withMetric('demographic_parity_difference', { low: 0.005, high: 0.3, level: 0.95 }),
+    withMetric('demographic_parity_ratio', { low: 0.5, high: 1, level: 0.95 }),
+    withMetric('equal_opportunity_difference', { low: 0, high: 0.02, level: 0.5 }),
+  ];
+}
+
+// Red-team records that each break one rule: a report on another model, an
+// open critical finding, a severity off the scale, an accepted finding no
+// risk owner signed, an engagement still running, one long over.
+function redteamVariants(record: JSONObject): JSONObject[] {
+  const predicate = record['predicate'] as JSONObject;
+  const findings = predicate['findings'] as JSONObject[];
+  const withFinding = (finding: JSONObject): JSONObject => ({ ...record, predicate: { ...predicate, findings: [...findings, finding] } });
+  const times = record['times_ms'] as { engagement_start: number; engagement_end: number };
+  const year = 365 * 86_400_000;
+  return [
+    { ...record, predicate: { ...predicate, model: { digest: `sha256:${'0e'.repeat(32)}` } } },
+    withFinding({ id: 'RT-9', title: 'exfiltration', severity: 'critical', status: 'open', evidence: [] }),
+    withFinding({ id: 'RT-9', title: 'odd', severity: 'severe', status: 'mitigated', evidence: [] }),
+    withFinding({ id: 'RT-9', title: 'accepted', severity: 'high', status: 'accepted', riskOwner: 'risk-owner', evidence: [] }),
+    { ...record, times_ms: { ...times, engagement_end: times.engagement_end + year } },
+    { ...record, times_ms: { engagement_start: times.engagement_start - year, engagement_end: times.engagement_end - year } },
+  ];
+}
+
+// Data-provenance records that each break one rule: provenance of another
+// type, about another model, signed by no builder; a dataset unpinned, one
+// neither signed nor approved, one with the example's denied digest; a base
+// model without its publisher's signature.
+function dataProvenanceVariants(record: JSONObject): JSONObject[] {
+  const predicate = record['predicate'] as JSONObject;
+  const provenance = predicate['provenance'] as JSONObject;
+  const materials = predicate['materials'] as JSONObject[];
+  const withProvenance = (change: JSONObject): JSONObject => ({ ...record, predicate: { ...predicate, provenance: { ...provenance, ...change } } });
+  const withMaterial = (kind: string, change: JSONObject): JSONObject => {
+    const index = materials.findIndex((m) => m['kind'] === kind);
+    return { ...record, predicate: { ...predicate, materials: materials.map((m, i) => (i === index ? { ...m, ...change } : m)) } };
+  };
+  const named = record['named_signers'] as JSONObject;
+  return [
+    withProvenance({ predicateType: 'https://slsa.dev/provenance/v0.2' }),
+    withProvenance({ subjects: [`sha256:${'0e'.repeat(32)}`] }),
+    { ...record, named_signers: { ...named, [provenance['bundleDigest'] as string]: null } },
+    withMaterial('dataset', { digest: null, signature: null }),
+    withMaterial('dataset', { signature: null }),
+    withMaterial('dataset', { digest: 'sha256:dbcd3e546df5ebdcbd0de5853424277cc899a3a45b6474c07b62ae5ccc9fc8d6' }),
+    withMaterial('base-model', { signature: null }),
+  ];
 }
 
 // Canary records that each break one rule the canary is re-judged by: a

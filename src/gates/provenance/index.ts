@@ -88,7 +88,8 @@ export async function provenanceGate(request: ProvenanceGateRequest, context: Ga
   return deliverGateRun(run, context.sink);
 }
 
-async function readModelSignature(path: string, trust: TrustPolicy): Promise<ModelSignatureEvidence> {
+/** Reads and verifies a model-signing bundle against `trust`: who signed which manifest, or why it is evidence of nothing. */
+export async function readModelSignature(path: string, trust: TrustPolicy): Promise<ModelSignatureEvidence> {
   let bytes: Buffer;
   try {
     bytes = await readBoundedFile(path);

@@ -1,6 +1,7 @@
-// The seven-gate chain two benchmarks decide (ten signed attestations: six
-// automated gates, an approval request and three approvals, for stage
-// production), the cold CLI deciding it as a pipeline step would, and the peer
+// The full production chain two benchmarks decide (every gate stage production
+// requires: the automated gates, an approval request and its approvals, as
+// test/support/chain.ts signs them), the cold CLI deciding it as a pipeline
+// step would, and the peer
 // pipeline doing the same checks with the reference tools: `cosign
 // verify-blob-attestation` per bundle plus `opa eval` of the same Rego on the
 // same input. Used by bench/decision.ts and bench/cold-start.ts.
@@ -32,7 +33,7 @@ export const summary = (samples: number[]) => {
 export const ms = (value: number) => `${value.toFixed(value < 10 ? 3 : 1)} ms`;
 
 /** The chain's bundles written to `work`/attestations, with the built policy bundle and its engine. */
-export async function sevenGateChain(work: string) {
+export async function productionChain(work: string) {
   const built = await buildTestBundle(pinChainDatasets);
   const engine = await DecisionEngine.create(built.bundle);
   const chain = await signedChain(ARTIFACT, DEPLOYED, SIGNED_AT, built.bundle.digest);
@@ -48,10 +49,10 @@ export async function sevenGateChain(work: string) {
   if (!first.result.allowed) throw new Error(`bench chain is not allowed: ${JSON.stringify(first.result.violations)}`);
   return { work, built, engine, chain, attestations, bundles, request, first };
 }
-export type SevenGateChain = Awaited<ReturnType<typeof sevenGateChain>>;
+export type ProductionChain = Awaited<ReturnType<typeof productionChain>>;
 
 /** Times of `runs` cold `gatehouse verify` processes deciding the chain and signing the record. */
-export function coldVerify(setup: SevenGateChain, runs: number): number[] {
+export function coldVerify(setup: ProductionChain, runs: number): number[] {
   const cli = [ENTRY, 'verify', '--subject', ARTIFACT, '--store', setup.attestations, '--policy', setup.built.path, '--policy-key', POLICY_PUB, '--stage', 'production', '--deployed', DEPLOYED, '--at', AT.toISOString(), '--decision-out', join(setup.work, 'decision.json'), '--signing-key', join(DEMO_KEYS, 'decision-recorder.key')];
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -64,7 +65,7 @@ export function coldVerify(setup: SevenGateChain, runs: number): number[] {
 }
 
 /** Times of `runs` peer decisions (cosign per bundle, then opa eval), and what opa decided. */
-export async function peerPipeline(setup: SevenGateChain, runs: number): Promise<{ times: number[]; allowed: unknown }> {
+export async function peerPipeline(setup: ProductionChain, runs: number): Promise<{ times: number[]; allowed: unknown }> {
   const cosign = join(ROOT, '.tools', 'bin', 'cosign');
   const opa = join(ROOT, '.tools', 'bin', 'opa');
   // The same Rego sources and data the bundle was built from, for opa eval.
