@@ -38,7 +38,10 @@ export async function startReferrersRegistry(options: { referrers?: boolean; aut
     throw new Error('.tools/bin/test-registry is missing: run npm run tools (npm test does this first)');
   }
   const storage = await mkdtemp(join(tmpdir(), 'gatehouse-registry-'));
-  const child = spawn(binary, ['-addr', '127.0.0.1:0', '-blobs', storage, `-referrers=${options.referrers ?? true}`, '-auth', options.auth ?? 'none', '-account', options.account ?? ''], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, ['-addr', '127.0.0.1:0', '-blobs', storage, `-referrers=${options.referrers ?? true}`, '-auth', options.auth ?? 'none', '-account', options.account ?? ''], {
+    // Its request log is not read: a pipe nobody drains while the test process waits in spawnSync would fill and stop the registry.
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const host = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -49,8 +52,6 @@ export async function startReferrersRegistry(options: { referrers?: boolean; aut
     child.once('exit', (code) => reject(new Error(`test-registry exited ${code}`)));
     child.once('error', reject);
   });
-  // Its request log is not needed.
-  child.stderr!.resume();
   return registry('referrers', host, storage, child);
 }
 
@@ -71,8 +72,7 @@ export async function startDistributionRegistry(): Promise<TestRegistry> {
       '',
     ].join('\n'),
   );
-  const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr!.resume();
+  const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
   const host = `127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
