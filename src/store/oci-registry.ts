@@ -140,7 +140,13 @@ export class RegistryClient {
 
   /** Pushes a manifest under a tag or its digest; returns its descriptor and whether the registry took its subject (the OCI-Subject header). */
   async pushManifest(reference: string, bytes: Buffer, mediaType: string): Promise<{ descriptor: Descriptor; subjectAccepted: boolean }> {
-    const answer = await this.#send('PUT', `/manifests/${reference}`, { body: bytes, headers: { 'content-type': mediaType } });
+    let answer = await this.#send('PUT', `/manifests/${reference}`, { body: bytes, headers: { 'content-type': mediaType } });
+    // distribution 2.8 briefly forgets a blob while another client uploads the same one (the empty
+    // config, pushed by every writer): it refuses the manifest as naming an unknown blob. Ask again.
+    for (let attempt = 1; attempt <= 6 && answer.status === 400 && answer.body.includes('MANIFEST_BLOB_UNKNOWN'); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+      answer = await this.#send('PUT', `/manifests/${reference}`, { body: bytes, headers: { 'content-type': mediaType } });
+    }
     this.#expect(answer, [201], `manifest ${reference}`);
     return { descriptor: { mediaType, digest: `sha256:${sha256Hex(bytes)}`, size: bytes.length }, subjectAccepted: answer.headers.has('oci-subject') };
   }
@@ -168,6 +174,7 @@ export class RegistryClient {
   async tags(prefix = ''): Promise<string[]> {
     const out: string[] = [];
     let path = `/tags/list?n=1000`;
+    let last: string | undefined;
     for (;;) {
       const answer = await this.#send('GET', path);
       if (answer.status === 404) return out;
@@ -179,11 +186,15 @@ export class RegistryClient {
         throw this.#unavailable(`the registry's tag list is not JSON`, cause);
       }
       const page = Array.isArray(tags) ? tags.filter((tag): tag is string => typeof tag === 'string') : [];
-      out.push(...page.filter((tag) => tag.startsWith(prefix)));
+      // A registry that ignores `last` would send the first page again and again: only tags past the last seen count.
+      const fresh = page.filter((tag) => last === undefined || tag > last);
+      if (fresh.length === 0) break;
+      last = fresh.at(-1);
+      out.push(...fresh.filter((tag) => tag.startsWith(prefix)));
       // RFC 5988 Link to the next page, as distribution gives it; without one, ask after the last tag.
       const link = /<([^>]+)>;\s*rel="?next"?/.exec(answer.headers.get('link') ?? '')?.[1];
       if (link !== undefined) path = new URL(link, this.#base).href;
-      else if (page.length >= 1000) path = `/tags/list?n=1000&last=${encodeURIComponent(page.at(-1)!)}`;
+      else if (page.length >= 1000) path = `/tags/list?n=1000&last=${encodeURIComponent(last!)}`;
       else break;
     }
     return [...new Set(out)].sort();

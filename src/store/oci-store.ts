@@ -4,6 +4,7 @@ import { sha256Hex } from '../digest/sha256.ts';
 import { bundleClaims } from './serialize.ts';
 import { decisionInventory } from './decision-claims.ts';
 import { INVENTORY_GENESIS, chainLinks, checkLinks, filingProblems, headsOffChain, type InventoryCheck, type InventoryHead, type InventoryLink, type SubjectInventory } from './inventory.ts';
+import { mapConcurrent } from '../concurrency/map.ts';
 import { withLock } from './lock.ts';
 import { OCI_INDEX, OCI_MANIFEST, RegistryClient, isDescriptor, type Descriptor, type RegistryClientOptions } from './oci-registry.ts';
 import { StoreError } from './error.ts';
@@ -30,9 +31,12 @@ export const DECISION_TAG_PREFIX = 'gatehouse-decision-';
 const EMPTY_TYPE = 'application/vnd.oci.empty.v1+json';
 const EMPTY_BYTES = Buffer.from('{}');
 const EMPTY: Descriptor = { mediaType: EMPTY_TYPE, digest: `sha256:${sha256Hex(EMPTY_BYTES)}`, size: 2 };
-const SEGMENT_LINES = 1024;
+// Lines per inventory segment: an append re-uploads the last segment (at most this many lines), a read fetches every segment.
+const SEGMENT_LINES = 256;
 const INVENTORY_LINE = /^[0-9a-f]{64} [0-9a-f]{64}(?:,[0-9a-f]{64})*$/;
 const DEFAULT_PAGE = 1000;
+// Attachments read at once while listing (a manifest, then its blob, each).
+const READ_CONCURRENCY = 8;
 // Read back, and try again, this many times when another writer's tag replaced ours.
 const WRITE_ATTEMPTS = 8;
 
@@ -257,11 +261,11 @@ export class OCIAttestationStore implements AttestationStore {
     const targets = new Set([`sha256:${hex}`, (await this.#target(hex, false)).digest]);
     const descriptors = new Map<string, Descriptor>();
     for (const target of targets) for (const descriptor of await this.#referrersOf(target)) descriptors.set(descriptor.digest, descriptor);
+    // A registry's index may type an attachment by its config (the empty type): read the manifest to know.
+    const candidates = [...descriptors.values()].filter((descriptor) => descriptor.artifactType === undefined || descriptor.artifactType === artifactType || descriptor.artifactType === EMPTY_TYPE);
+    const read = await mapConcurrent(candidates, READ_CONCURRENCY, (descriptor) => this.#attached(this.#location(hex, descriptor.digest.slice('sha256:'.length)), descriptor.digest, artifactType));
     const byDigest = new Map<string, StoreEntry>();
-    for (const descriptor of [...descriptors.values()].sort((a, b) => (a.digest < b.digest ? -1 : 1))) {
-      // A registry's index may type an attachment by its config (the empty type): read the manifest to know.
-      if (descriptor.artifactType !== undefined && descriptor.artifactType !== artifactType && descriptor.artifactType !== EMPTY_TYPE) continue;
-      const entry = await this.#attached(this.#location(hex, descriptor.digest.slice('sha256:'.length)), descriptor.digest, artifactType);
+    for (const entry of read) {
       if (entry === undefined) continue;
       const key = 'error' in entry ? entry.location : entry.bundleDigest;
       if (!byDigest.has(key)) byDigest.set(key, 'error' in entry ? entry : { ...entry, location: this.#location(hex, entry.bundleDigest) });

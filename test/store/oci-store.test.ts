@@ -3,10 +3,10 @@
 // registry with the referrers API and on one without it (docker-registry 2.8,
 // where the sha256-<hex> tag index is a read-modify-write), basic and token
 // auth, and a registry that does not answer.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/digest/sha256.ts';
 import { OCI_MANIFEST } from '../../src/store/oci-registry.ts';
@@ -112,6 +112,25 @@ describe('OCIAttestationStore', () => {
         expect(new Set((await store.inventoryOf(`sha256:${SUBJECT}`)).bundles)).toEqual(written);
       }, 120_000);
     }
+
+    it('takes over a lock whose owner died holding it (kill -9), and waits for one whose owner lives', async () => {
+      const store = new OCIAttestationStore(fallback.repository());
+      const lock = join(tmpdir(), 'gatehouse-locks', `${sha256Hex(`${store.uri}#${INVENTORY_TAG}`)}.lock`);
+      mkdirSync(dirname(lock), { recursive: true });
+      const dead = spawnSync('true').pid;
+      writeFileSync(lock, `${dead}\n`);
+      await store.put(claimingBundle([SUBJECT], 'after a crash'));
+      expect((await store.inventoryHead()).sequence).toBe(1);
+      expect(existsSync(lock)).toBe(false);
+      // A live owner (this process's parent stands for one) is waited for, not overruled.
+      writeFileSync(lock, `${process.ppid}\n`);
+      const waiting = store.put(claimingBundle([SUBJECT], 'waits'));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect((await store.inventoryHead()).sequence).toBe(1);
+      rmSync(lock);
+      await waiting;
+      expect((await store.inventoryHead()).sequence).toBe(2);
+    }, 30_000);
 
     it('in one process, 16 puts at once on the tag fallback lose nothing', async () => {
       const store = new OCIAttestationStore(fallback.repository());
