@@ -176,8 +176,7 @@ export class OCIAttestationStore implements AttestationStore {
     for (const tag of await this.registry.tags(DECISION_TAG_PREFIX)) {
       const digest = tag.slice(DECISION_TAG_PREFIX.length);
       const record = await this.#attached(`${this.uri}:${tag}`, tag, DECISION_ARTIFACT_TYPE);
-      if (record === undefined) continue;
-      if ('error' in record || record.bundleDigest !== digest) {
+      if (record === undefined || 'error' in record || record.bundleDigest !== digest) {
         problems.push(`${this.uri}:${tag}: the decision record is not the one its tag names: it was rewritten`);
         continue;
       }

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/digest/sha256.ts';
 import { OCI_MANIFEST } from '../../src/store/oci-registry.ts';
-import { BUNDLE_ARTIFACT_TYPE, INVENTORY_TAG, OCIAttestationStore, SUBJECT_TAG_PREFIX, subjectManifest } from '../../src/store/oci-store.ts';
+import { BUNDLE_ARTIFACT_TYPE, DECISION_ARTIFACT_TYPE, DECISION_TAG_PREFIX, INVENTORY_TAG, OCIAttestationStore, SUBJECT_TAG_PREFIX, subjectManifest } from '../../src/store/oci-store.ts';
 import { storeEntries, type AttestationStore } from '../../src/store/store.ts';
 import { ROOT, gatehouse } from '../helpers.ts';
 import { claimingBundle } from '../support/claiming.ts';
@@ -87,6 +87,25 @@ describe('OCIAttestationStore', () => {
       expect(index.manifests).toEqual([expect.objectContaining({ artifactType: BUNDLE_ARTIFACT_TYPE, annotations: expect.objectContaining({ 'dev.sigstore.bundle.predicateType': 'https://example.com/p/v1' }) })]);
       expect(await digests(store, hex)).toEqual([bundleDigest]);
       expect(await store.subjects()).toEqual([descriptor.digest]);
+    });
+  });
+
+  describe('#recordDecision', () => {
+    it('attaches the record beside the evidence and tags it by its digest; a tag pointed elsewhere is a rewrite store check names', async () => {
+      const store = new OCIAttestationStore(referrers.repository());
+      await store.put(claimingBundle([SUBJECT], 'evidence'));
+      const record = claimingBundle([SUBJECT], 'decision', 'https://slsa.dev/verification_summary/v1', undefined, { gatehouse: { inventory: await store.inventoryHead() } });
+      const { bundleDigest, locations } = await store.recordDecision(record);
+      expect(locations).toEqual([`${store.uri}#decisions/${bundleDigest}.sigstore.json`]);
+      const tagged = await store.registry.manifest(`${DECISION_TAG_PREFIX}${bundleDigest}`);
+      const subject = `sha256:${sha256Hex(subjectManifest(SUBJECT))}`;
+      expect((await store.registry.referrers(subject))!.map((descriptor) => descriptor.digest)).toContain(tagged!.digest);
+      expect(JSON.parse(tagged!.bytes.toString('utf8'))).toMatchObject({ artifactType: DECISION_ARTIFACT_TYPE, layers: [{ digest: `sha256:${bundleDigest}` }], subject: { digest: subject } });
+      expect(await digests(store)).toHaveLength(1);
+      expect((await store.checkInventory()).problems).toEqual([]);
+      // Someone points the record's tag at another manifest.
+      await store.registry.pushManifest(`${DECISION_TAG_PREFIX}${bundleDigest}`, subjectManifest(SUBJECT), OCI_MANIFEST);
+      expect((await store.checkInventory()).problems).toEqual([`${store.uri}:${DECISION_TAG_PREFIX}${bundleDigest}: the decision record is not the one its tag names: it was rewritten`]);
     });
   });
 
