@@ -59,9 +59,10 @@ const WRITE_ATTEMPTS = 8;
  * `gatehouse-decision-<hex>`; the inventory is one tagged manifest whose
  * layers are segments of its lines, appended under a lock. Locks exclude
  * writers on one machine only: the registry offers no compare-and-swap, so
- * writers on two machines can replace each other's tag index or inventory
- * (the bundles themselves are never lost; a bundle left out of the inventory
- * is reported by `store check` as outside it).
+ * writers on two machines can replace each other's tag index or inventory:
+ * an attachment is never lost, but one dropped from a tag index is listed no
+ * more (and `store check` reports it deleted: fail closed), and one left out
+ * of the inventory is reported as outside it.
  */
 export class OCIAttestationStore implements AttestationStore {
   readonly uri: string;
@@ -95,7 +96,9 @@ export class OCIAttestationStore implements AttestationStore {
 
   async get(bundleDigest: string): Promise<StoredBundle | undefined> {
     if (!/^[0-9a-f]{64}$/.test(bundleDigest)) throw new InputError({ code: 'DIGEST_INVALID', message: `a bundle digest is 64 lowercase hex digits, got ${JSON.stringify(bundleDigest)}` });
-    // A blob is addressed by its digest and checked against it: these are the bytes, wherever they are attached.
+    // A blob is addressed by its digest and checked against it: these are the bytes, wherever they are attached
+    // (or were: a registry keeps a blob whose attachment was deleted until it collects garbage; replay's
+    // inventory check, not this, is what finds such a deletion).
     const bytes = await this.registry.blob(`sha256:${bundleDigest}`);
     return bytes === undefined ? undefined : { location: `${this.uri}@sha256:${bundleDigest}`, bundleDigest, bytes };
   }
