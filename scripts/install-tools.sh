@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the tests and benchmarks run beside gatehouse, at pinned versions,
 # into git-ignored folders, reusing whatever is already built:
-#   .tools/bin   opa, regal, cosign (go install; regal through a pinned tool module),
-#                kubecheck (our offline Kubernetes manifest validator, k8s.io/api pinned in its go.mod)
+#   .tools/bin   opa, regal, cosign, oras (go install; regal through a pinned tool module),
+#                kubecheck (our offline Kubernetes manifest validator, k8s.io/api pinned in its go.mod),
+#                and test-registry: go-containerregistry's registry with the OCI referrers API, for the
+#                OCI store's tests (scripts/tools/registry, go-containerregistry pinned in its go.mod)
 #   .venv        model-signing and sigstore (the OpenSSF reference implementations),
 #                scipy, numpy, statsmodels and fairlearn (reference statistics for golden fixtures)
 #   chromium     Debian's package, for the browser tests of the approval pages (playwright-core
@@ -14,7 +16,9 @@
 #                on the oldest Node it claims, and refuses an older one with a clear line
 #   postgresql   Debian's package (initdb, pg_ctl, postgres), for the PostgreSQL store's tests against a
 #                private cluster on loopback; a preinstalled one is reused
-# chromium, prometheus and postgresql are the steps outside the repository.
+#   docker-registry  Debian's package (distribution 2.8, no referrers API), for the OCI store's
+#                tag-fallback tests; its system service is kept off
+# chromium, prometheus, postgresql and docker-registry are the steps outside the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +26,8 @@ OPA_VERSION=v1.22.2
 COSIGN_VERSION=v3.1.3
 REGAL_VERSION=v0.35.1   # pinned in scripts/tools/regal/go.mod
 K8S_API_VERSION=v0.36.2 # pinned in scripts/tools/kubecheck/go.mod
+ORAS_VERSION=v1.3.6
+GGCR_VERSION=v0.22.1    # pinned in scripts/tools/registry/go.mod
 MODEL_SIGNING_VERSION=1.1.1
 SIGSTORE_PY_VERSION=4.5.1
 PYOPENSSL_VERSION=26.4.0
@@ -63,6 +69,19 @@ if ! have kubecheck "$KUBECHECK_STAMP"; then
   echo "install-tools: building kubecheck (k8s.io/api $K8S_API_VERSION)"
   (cd scripts/tools/kubecheck && GOBIN="$TOOLS/bin" go install .)
   stamp kubecheck "$KUBECHECK_STAMP"
+fi
+
+if ! have oras "$ORAS_VERSION"; then
+  echo "install-tools: building oras $ORAS_VERSION"
+  GOBIN="$TOOLS/bin" go install "oras.land/oras/cmd/oras@$ORAS_VERSION"
+  stamp oras "$ORAS_VERSION"
+fi
+
+TEST_REGISTRY_STAMP="$GGCR_VERSION-$(cat scripts/tools/registry/*.go scripts/tools/registry/go.mod scripts/tools/registry/go.sum | sha256sum | cut -c1-12)"
+if ! have test-registry "$TEST_REGISTRY_STAMP"; then
+  echo "install-tools: building test-registry (go-containerregistry $GGCR_VERSION)"
+  (cd scripts/tools/registry && go build -o "$TOOLS/bin/test-registry" .)
+  stamp test-registry "$TEST_REGISTRY_STAMP"
 fi
 
 # Keep NODE_FLOOR_VERSION equal to package.json's engines floor (a test checks).
@@ -119,4 +138,10 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   keep_service_off postgresql
 fi
 
-echo "install-tools: $("$TOOLS/bin/opa" version | head -1); cosign $("$TOOLS/bin/cosign" version --json 2>/dev/null | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p'); regal $REGAL_VERSION; model-signing $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("model-signing"))'); $(/usr/bin/chromium --version 2>/dev/null); $(prometheus --version 2>&1 | head -1); $("$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/postgres" --version)"
+# The tests start docker-registry themselves, with a config of their own, on a free port.
+if ! command -v docker-registry >/dev/null; then
+  apt_install --no-install-recommends docker-registry
+  keep_service_off docker-registry
+fi
+
+echo "install-tools: $("$TOOLS/bin/opa" version | head -1); cosign $("$TOOLS/bin/cosign" version --json 2>/dev/null | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p'); regal $REGAL_VERSION; oras $ORAS_VERSION; $(docker-registry --version 2>/dev/null | cut -d' ' -f2-); model-signing $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("model-signing"))'); $(/usr/bin/chromium --version 2>/dev/null); $(prometheus --version 2>&1 | head -1); $("$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/postgres" --version)"

@@ -55,37 +55,62 @@ export async function getJSON(request: JSONGetRequest): Promise<unknown> {
   return requestJSON(request, { method: 'GET', headers: { accept: 'application/json', ...request.headers } }, request.explainedStatuses ?? []);
 }
 
-// The one retry loop behind postJSON and getJSON. The whole answer is read
-// inside the attempt, so a timeout or a connection lost while the body
-// arrives is retried like one before the headers.
-async function requestJSON(request: RetryOptions & { url: string; name?: string }, init: RequestInit, explained: readonly number[]): Promise<unknown> {
+/** One HTTP request of any method, retried as postJSON's are: where to, and how errors name the service. */
+export interface HTTPRequest extends RetryOptions {
+  url: string;
+  /** How errors name the service (default: `url`). */
+  name?: string;
+}
+
+/** An answer read whole: its status, headers and body. */
+export interface HTTPAnswer {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+}
+
+/**
+ * Sends one request and reads the whole answer, retrying a timeout, a network
+ * error, 429 or 5xx with exponential backoff (the body given must be
+ * re-sendable: a string or a buffer). Every other answer, 4xx included, is
+ * returned for the caller to judge; running out of attempts fails as
+ * EndpointError REQUEST_FAILED naming the service.
+ */
+export async function requestWithRetry(request: HTTPRequest, init: RequestInit): Promise<HTTPAnswer> {
   const name = request.name ?? request.url;
   const retries = request.retries ?? 3;
   let lastError: unknown;
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, (request.backoffMs ?? 500) * 2 ** (attempt - 1)));
-    let response: Response;
-    let text: string;
     try {
-      response = await fetch(request.url, { ...init, signal: AbortSignal.timeout(request.timeoutMs ?? 60_000) });
+      // The whole answer is read inside the attempt, so a timeout or a connection lost while the body arrives is retried like one before the headers.
+      const response = await fetch(request.url, { ...init, signal: AbortSignal.timeout(request.timeoutMs ?? 60_000) });
       if (response.status === 429 || response.status >= 500) {
         lastError = new Error(`HTTP ${response.status}`);
         await response.body?.cancel();
         continue;
       }
-      text = await response.text();
+      return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
     } catch (error) {
       lastError = error;
-      continue;
-    }
-    if (!response.ok && !explained.includes(response.status)) throw new EndpointError({ code: 'REQUEST_FAILED', message: `${name}: HTTP ${response.status} ${text.slice(0, 200)}` });
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return undefined;
     }
   }
   throw new EndpointError({ code: 'REQUEST_FAILED', message: `${name}: no answer after ${retries + 1} attempts (${describeFetchFailure(lastError)})`, cause: lastError });
+}
+
+// The JSON requests: any refusal but the explained ones fails naming the service.
+async function requestJSON(request: RetryOptions & { url: string; name?: string }, init: RequestInit, explained: readonly number[]): Promise<unknown> {
+  const answer = await requestWithRetry(request, init);
+  // As response.text() would: UTF-8, a byte order mark dropped.
+  const text = new TextDecoder().decode(answer.body);
+  if ((answer.status < 200 || answer.status > 299) && !explained.includes(answer.status)) {
+    throw new EndpointError({ code: 'REQUEST_FAILED', message: `${request.name ?? request.url}: HTTP ${answer.status} ${text.slice(0, 200)}` });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 // fetch rejects with "fetch failed" and keeps the reason (ECONNREFUSED, a

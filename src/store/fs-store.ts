@@ -8,10 +8,10 @@ import { digestHex, parseDigest, type ArtifactDigest } from '../digest/artifact.
 import { TEMP_SUFFIX, writeFileAtomic } from '../io/atomic.ts';
 import { NOT_A_REGULAR_FILE, readBoundedFile } from '../io/read.ts';
 import { bundleClaims } from './serialize.ts';
-import type { AttestationStore, ListOptions, ListPage, PutResult, StoredBundle, StoreEntry } from './store.ts';
+import { matchesListOptions, type AttestationStore, type ListOptions, type ListPage, type PutResult, type StoredBundle, type StoreEntry } from './store.ts';
 import { sha256Hex } from '../digest/sha256.ts';
 import { compareCodePoints } from '../canonical/compare.ts';
-import { INVENTORY_GENESIS, checkLinks, inventoryHead, type InventoryCheck, type InventoryHead, type InventoryLink, type SubjectInventory } from './inventory.ts';
+import { INVENTORY_GENESIS, chainLinks, checkLinks, filingProblems, headsOffChain, inventoryHead, type InventoryCheck, type InventoryHead, type SubjectInventory } from './inventory.ts';
 import { decisionInventory } from './decision-claims.ts';
 
 /** Default store location, relative to the working directory. */
@@ -115,7 +115,7 @@ export class FileSystemAttestationStore implements AttestationStore {
     let index = start;
     for (; index < slots.length && entries.length < limit; index++) {
       const entry = await this.#read(slots[index]!);
-      if (matches(entry, options)) entries.push(entry);
+      if (matchesListOptions(entry, options)) entries.push(entry);
     }
     return index < slots.length ? { entries, next: toCursor(slots[index - 1]!) } : { entries };
   }
@@ -156,13 +156,7 @@ export class FileSystemAttestationStore implements AttestationStore {
     const problems: string[] = [];
     const entries = await this.#inventoryEntries(problems);
     // The whole chain hashed again, and compared with the heads decisions read from the cache.
-    const links: InventoryLink[] = [];
-    let previous = INVENTORY_GENESIS;
-    for (const [index, entry] of entries.entries()) {
-      const head = inventoryHead(index + 1, entry.bundleDigest, previous);
-      links.push({ sequence: index + 1, bundleDigest: entry.bundleDigest, previous, head });
-      previous = head;
-    }
+    const links = chainLinks(entries);
     const head = checkLinks(links, { sequence: 0, head: INVENTORY_GENESIS }, problems);
     const cached = await this.#cachedHeads();
     if (cached.length > links.length * 32) problems.push(`${INVENTORY_HEADS_FILE} holds ${Math.floor(cached.length / 32)} heads but ${INVENTORY_FILE} only ${links.length} entries: entries were deleted`);
@@ -183,12 +177,7 @@ export class FileSystemAttestationStore implements AttestationStore {
         filed.set(entry.bundleDigest, [...(filed.get(entry.bundleDigest) ?? []), digestHex(subject)]);
       }
     }
-    for (const [digest, { sequence, subjects }] of inventoried) {
-      const where = filed.get(digest);
-      const entry = `bundle sha256:${digest} (inventory entry ${sequence})`;
-      if (where === undefined) problems.push(`${entry} is gone from the store: it was deleted`);
-      else if ([...where].sort().join() !== [...subjects].sort().join()) problems.push(`${entry} is filed under ${where.length} of the ${subjects.length} subjects it names: a copy was deleted`);
-    }
+    problems.push(...filingProblems(inventoried, filed));
     const unlisted = [...filed.keys()].filter((digest) => !inventoried.has(digest)).map((digest) => `sha256:${digest}`);
     const seen = [...expected];
     for (const name of await this.#names(join(this.root, DECISIONS_DIRECTORY)).catch(() => [])) {
@@ -202,11 +191,7 @@ export class FileSystemAttestationStore implements AttestationStore {
       const recorded = decisionInventory(bytes);
       if (recorded !== null) seen.push(recorded);
     }
-    for (const recorded of seen) {
-      if (recorded.sequence === 0 ? recorded.head !== INVENTORY_GENESIS : heads.get(recorded.sequence) !== recorded.head) {
-        problems.push(`inventory head ${recorded.sequence}:${recorded.head} is not on the chain (a decision saw it, or it was asked for): entries were deleted or rewritten`);
-      }
-    }
+    problems.push(...headsOffChain(seen, heads));
     return { head, problems: [...new Set(problems)], unlisted };
   }
 
@@ -426,19 +411,6 @@ class InventoryLines {
 // The head after `sequence` entries (the genesis before the first).
 function headAt(heads: Buffer, sequence: number): string {
   return sequence === 0 ? INVENTORY_GENESIS : heads.subarray((sequence - 1) * 32, sequence * 32).toString('hex');
-}
-
-function matches(entry: StoreEntry, options: ListOptions): boolean {
-  if ('error' in entry || (options.predicateType === undefined && options.since === undefined)) return true;
-  let claims;
-  try {
-    claims = bundleClaims(entry.bytes, entry.location);
-  } catch {
-    // What cannot be read is listed, so the decision reports it.
-    return true;
-  }
-  if (options.predicateType !== undefined && claims.predicateType !== options.predicateType) return false;
-  return options.since === undefined || claims.evaluatedAtMs === null || claims.evaluatedAtMs >= options.since.getTime();
 }
 
 // Whether a failed read found something that is not a bundle, rather than failing to read it.

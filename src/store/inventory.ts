@@ -67,3 +67,39 @@ export function checkLinks(links: Iterable<InventoryLink>, from: InventoryHead, 
   }
   return { sequence, head };
 }
+
+/** The heads a recorded decision saw (or a caller asked for) that are not on the chain whose head after each entry is `heads`. */
+export function headsOffChain(seen: readonly InventoryHead[], heads: ReadonlyMap<number, string>): string[] {
+  return seen
+    .filter((recorded) => (recorded.sequence === 0 ? recorded.head !== INVENTORY_GENESIS : heads.get(recorded.sequence) !== recorded.head))
+    .map((recorded) => `inventory head ${recorded.sequence}:${recorded.head} is not on the chain (a decision saw it, or it was asked for): entries were deleted or rewritten`);
+}
+
+/**
+ * What became of each inventoried bundle (digest → its first entry and the
+ * subjects it was put under), given where the store files bundles now
+ * (digest → subjects): gone, or filed under fewer subjects than it names.
+ */
+export function filingProblems(inventoried: ReadonlyMap<string, { sequence: number; subjects: readonly string[] }>, filed: ReadonlyMap<string, readonly string[]>): string[] {
+  const problems: string[] = [];
+  for (const [digest, { sequence, subjects }] of inventoried) {
+    const where = filed.get(digest);
+    const entry = `bundle sha256:${digest} (inventory entry ${sequence})`;
+    if (where === undefined) problems.push(`${entry} is gone from the store: it was deleted`);
+    else if ([...where].sort().join() !== [...subjects].sort().join()) problems.push(`${entry} is filed under ${where.length} of the ${subjects.length} subjects it names: a copy was deleted`);
+  }
+  return problems;
+}
+
+/** The links of a chain of entries in order, numbered from 1, each head hashed afresh from the one before. */
+export function chainLinks(entries: Iterable<{ bundleDigest: string }>): InventoryLink[] {
+  const links: InventoryLink[] = [];
+  let previous = INVENTORY_GENESIS;
+  for (const entry of entries) {
+    const sequence = links.length + 1;
+    const head = inventoryHead(sequence, entry.bundleDigest, previous);
+    links.push({ sequence, bundleDigest: entry.bundleDigest, previous, head });
+    previous = head;
+  }
+  return links;
+}

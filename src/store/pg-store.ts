@@ -4,7 +4,7 @@ import { StoreError } from './error.ts';
 import { parseDigest, digestHex, type ArtifactDigest } from '../digest/artifact.ts';
 import { sha256Hex } from '../digest/sha256.ts';
 import { bundleClaims } from './serialize.ts';
-import { INVENTORY_GENESIS, checkLinks, inventoryHead, type InventoryCheck, type InventoryHead, type InventoryLink, type SubjectInventory } from './inventory.ts';
+import { INVENTORY_GENESIS, checkLinks, headsOffChain, inventoryHead, type InventoryCheck, type InventoryHead, type InventoryLink, type SubjectInventory } from './inventory.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
 import { decisionInventory } from './decision-claims.ts';
 import type { AttestationStore, ListOptions, ListPage, PutResult, StoredBundle, StoreEntry } from './store.ts';
@@ -216,11 +216,7 @@ export class PostgresAttestationStore implements AttestationStore {
         const head = decisionInventory(row.bytes);
         if (head !== null) seen.push(head);
       }
-      for (const head of seen) {
-        if (head.sequence === 0 ? head.head !== INVENTORY_GENESIS : heads.get(head.sequence) !== head.head) {
-          problems.push(`inventory head ${head.sequence}:${head.head} is not on the chain (a decision saw it, or it was asked for): entries were deleted or rewritten`);
-        }
-      }
+      problems.push(...headsOffChain(seen, heads));
       return { head: at, problems: [...new Set(problems)], unlisted };
     });
   }

@@ -1,5 +1,6 @@
 import type { InputError } from '../error.ts';
 import type { ArtifactDigest } from '../digest/artifact.ts';
+import { bundleClaims } from './serialize.ts';
 import type { InventoryCheck, InventoryHead, SubjectInventory } from './inventory.ts';
 
 /** A stored bundle as read back: where it is, the sha256 (hex) of its bytes, and the exact bytes that were put. */
@@ -88,4 +89,22 @@ export async function* storeEntries(store: AttestationStore, subject: ArtifactDi
     yield* page.entries;
     cursor = page.next;
   } while (cursor !== undefined);
+}
+
+/**
+ * Whether an entry is in a listing narrowed by `options`, judged on what its
+ * bundle claims (for backends that narrow after reading). Entries that cannot
+ * be read are always in it, so they are reported.
+ */
+export function matchesListOptions(entry: StoreEntry, options: ListOptions): boolean {
+  if ('error' in entry || (options.predicateType === undefined && options.since === undefined)) return true;
+  let claims;
+  try {
+    claims = bundleClaims(entry.bytes, entry.location);
+  } catch {
+    // What cannot be read is listed, so the decision reports it.
+    return true;
+  }
+  if (options.predicateType !== undefined && claims.predicateType !== options.predicateType) return false;
+  return options.since === undefined || claims.evaluatedAtMs === null || claims.evaluatedAtMs >= options.since.getTime();
 }

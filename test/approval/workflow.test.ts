@@ -3,6 +3,7 @@
 // chain from the demo: requests, k-of-n from roles, independence, veto,
 // revocation, stale packets, expiry, escalation with a webhook, deep review,
 // break-glass, status and audit. Keyless approvers sign through @sigstore/mock.
+// One case runs on an OCI registry store (go-containerregistry's, on loopback).
 import { createServer, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import { COMMITTED_BUNDLE, POLICY_PUB, DEMO_KEYS, cli, makeWorld, resigned, sign
 import { DEMO_KEY_FINGERPRINTS } from '../../src/policy/demo-keys.ts';
 import { buildTestBundle } from '../support/policy.ts';
 import { ISSUER, SUBJECT, startMockSigstore } from '../support/sigstore-mock.ts';
+import { startReferrersRegistry } from '../support/registry.ts';
+import { OCIAttestationStore } from '../../src/store/oci-store.ts';
 
 let world: World;
 
@@ -105,6 +108,24 @@ describe('gatehouse approval', () => {
       expect(allowed.allowed).toBe(true);
       expect(allowed.json.gates.approval.signers).toHaveLength(3);
     });
+
+    it('works the same on an OCI registry store: the chain attached there, request, approvals and decision', async () => {
+      const registry = await startReferrersRegistry();
+      try {
+        const store = registry.repository();
+        const opened = new OCIAttestationStore(store);
+        for (const bundle of world.chain) await opened.put(bundle.bytes);
+        const digest = await request(store, 1);
+        expect((await decide(store, 2)).codes).toEqual(['approvals_insufficient', 'required_gate_missing', 'required_gate_unsatisfied']);
+        for (const [index, approver] of ['approver-alice', 'approver-bob', 'approver-carol'].entries()) expect((await sign(store, digest, approver, 'approve', 3 + index)).code).toBe(0);
+        const allowed = await decide(store, 7);
+        expect(allowed.allowed).toBe(true);
+        expect(allowed.json.gates.approval.signers).toHaveLength(3);
+        expect((await opened.checkInventory()).problems).toEqual([]);
+      } finally {
+        await registry.stop();
+      }
+    }, 120_000);
 
     it('refuses self-approval, author approval and gate-signer approval, storing nothing', async () => {
       const store = storeOf(world);

@@ -53,7 +53,7 @@ describe('gatehouse verify', () => {
     expect(result.stderr).toMatch(/^gatehouse: warning: this policy trusts 20 demo keys whose private halves are published with gatehouse \(examples\/keys\/approver-alice\.pub, .*examples\/keys\/policy-team\.pub, .*\); anyone can sign with them/);
   });
 
-  it('reads the store a --store URI names (file:DIR, file:///abs, a directory, or --attestations, the old flag), and refuses a backend it does not have (postgres:// is tested against a real server in test/store/)', () => {
+  it('reads the store a --store URI names (file:DIR, file:///abs, a directory, or --attestations, the old flag), and refuses a backend it does not have (postgres:// and oci:// are tested against real servers in test/store/)', () => {
     const base = ['verify', '--subject', digest, '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--at', AT, '--stage', 'development'];
     for (const location of [['--store', `file:${store}`], ['--store', pathToFileURL(store).href], ['--attestations', store]]) {
       const result = gatehouse([...base, ...location]);
@@ -62,10 +62,10 @@ describe('gatehouse verify', () => {
     }
     const both = gatehouse([...base, '--store', store, '--attestations', store]);
     expect(both.status).toBe(2);
-    const oci = gatehouse([...base, '--store', 'oci://registry.example/models']);
-    expect(oci.status).toBe(2);
-    expect(oci.stderr).toMatch(/--store: no oci: store backend/);
-    expect(oci.stdout).toBe('');
+    const s3 = gatehouse([...base, '--store', 's3://bucket/models']);
+    expect(s3.status).toBe(2);
+    expect(s3.stderr).toMatch(/--store: no s3: store backend/);
+    expect(s3.stdout).toBe('');
   });
 
   it('still takes --decision-key, the old name of --signing-key, for the record it signs', () => {

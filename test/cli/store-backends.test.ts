@@ -1,4 +1,5 @@
-// The CLI over each store backend, folder and PostgreSQL (a private cluster):
+// The CLI over each store backend, folder, PostgreSQL (a private cluster) and an
+// OCI registry (with the referrers API, and Debian's docker-registry without it):
 // gates write, verify decides and keeps its signed record in the store, replay
 // and `store check` find a deletion, and a policy that requires evidence read
 // from an inventory that verifies denies once the newest failing attestation
@@ -14,6 +15,7 @@ import { ROOT, gatehouse } from '../helpers.ts';
 import { claimingBundle } from '../support/claiming.ts';
 import { buildTestBundle } from '../support/policy.ts';
 import { TEST_PASSWORD, startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { startDistributionRegistry, startReferrersRegistry, tamper, type TestRegistry } from '../support/registry.ts';
 
 const KEYS = join(ROOT, 'examples', 'keys');
 const POLICY_PUB = join(KEYS, 'policy-team.pub');
@@ -23,6 +25,7 @@ let model: string;
 let digest: string;
 let policy: { path: string; cleanup: () => void };
 let postgres: TestPostgres;
+let registries: TestRegistry[] = [];
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'gatehouse-cli-stores-'));
@@ -37,12 +40,13 @@ beforeAll(async () => {
   policy = await buildTestBundle((data) => {
     data['stages']['development-inventoried'] = { ...data['stages'].development, require_inventory: true };
   });
-  postgres = await startPostgres();
+  [postgres, ...registries] = await Promise.all([startPostgres(), startReferrersRegistry(), startDistributionRegistry()]);
 }, 180_000);
 
 afterAll(async () => {
   policy?.cleanup();
   await postgres?.stop();
+  for (const registry of registries) await registry.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -74,6 +78,12 @@ const BACKENDS: Backend[] = [
       await postgres.query(store, `SET session_replication_role = replica; DELETE FROM gatehouse_bundle_subjects WHERE digest = '${bundleDigest}'; DELETE FROM gatehouse_bundles WHERE digest = '${bundleDigest}'`);
     },
   },
+  ...(['referrers', 'tag-fallback'] as const).map((kind) => ({
+    name: `oci (${kind})`,
+    store: async () => registries.find((registry) => registry.kind === kind)!.repository(),
+    // Someone who may push to the repository deletes the attachment (and its line in the tag index).
+    deleteBundle: (store: string, bundleDigest: string) => tamper.deleteBundle(store, bundleDigest),
+  })),
 ];
 
 // The bundle digests the store lists for the model.

@@ -1,5 +1,7 @@
-// The store contract, run against every backend: the folder store and a real
-// PostgreSQL (a private cluster started for this file).
+// The store contract, run against every backend: the folder store, a real
+// PostgreSQL (a private cluster started for this file), and an OCI registry
+// with the referrers API (go-containerregistry's) and one without it (Debian's
+// docker-registry, through the sha256-<hex> tag index).
 import { readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -11,6 +13,8 @@ import { storeEntries, type AttestationStore, type StoreEntry } from '../../src/
 import { temporaryDirectory } from '../helpers.ts';
 import { claimingBundle } from '../support/claiming.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { OCIAttestationStore } from '../../src/store/oci-store.ts';
+import { startDistributionRegistry, startReferrersRegistry, tamper, type TestRegistry } from '../support/registry.ts';
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 const A = 'a1'.repeat(32);
@@ -31,12 +35,27 @@ async function listAll(store: AttestationStore, subject: string, options: { limi
 const digests = (entries: StoreEntry[]) => entries.map((entry) => ('bundleDigest' in entry ? entry.bundleDigest : `unreadable ${entry.location}`));
 
 let postgres: TestPostgres;
+const registries: Record<TestRegistry['kind'], TestRegistry> = {} as Record<TestRegistry['kind'], TestRegistry>;
 beforeAll(async () => {
-  postgres = await startPostgres();
+  [postgres, registries.referrers, registries['tag-fallback']] = await Promise.all([startPostgres(), startReferrersRegistry(), startDistributionRegistry()]);
 }, 120_000);
 afterAll(async () => {
   await postgres?.stop();
+  for (const registry of Object.values(registries)) await registry.stop();
 });
+
+// An OCI backend on one of the test registries; tampering goes through the registry's API, or its disk for bytes.
+function ociBackend(kind: TestRegistry['kind']): Backend {
+  return {
+    name: `oci (${kind})`,
+    open: async () => new OCIAttestationStore(registries[kind].repository()),
+    deleteBundle: (store, digest) => tamper.deleteBundle(store.uri, digest),
+    rewriteBundle: (_store, digest, bytes) => tamper.rewriteBlob(registries[kind], digest, bytes),
+    async truncate(store) {
+      await tamper.truncate(store.uri);
+    },
+  };
+}
 
 interface Backend {
   name: string;
@@ -106,6 +125,8 @@ const BACKENDS: Backend[] = [
       await this.deleteBundle(store, digest);
     },
   },
+  ociBackend('referrers'),
+  ociBackend('tag-fallback'),
 ];
 
 describe.each(BACKENDS)('AttestationStore contract: $name', (backend) => {

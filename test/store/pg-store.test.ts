@@ -50,7 +50,7 @@ function runAsync(args: string[], env: NodeJS.ProcessEnv = {}): { child: ReturnT
   return { child, done };
 }
 
-const WRITER = join(ROOT, 'test', 'support', 'pg-writer.ts');
+const WRITER = join(ROOT, 'test', 'support', 'store-writer.ts');
 
 describe('PostgresAttestationStore', () => {
   describe('#migrate', () => {
