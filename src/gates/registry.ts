@@ -2,12 +2,14 @@ import commonSchema from '../attest/schemas/gate-common.schema.json' with { type
 import type { GatePredicateBase } from '../attest/predicates.ts';
 import { addSchema, compileSchema, type SchemaValidator } from '../schema/validator.ts';
 import { approvalDefinition } from './approval/definition.ts';
+import { backdoorDefinition } from './backdoor/definition.ts';
 import { biasDefinition } from './bias/definition.ts';
 import { canaryDefinition } from './canary/definition.ts';
 import type { GateDefinition } from './definition.ts';
 import { integrityDefinition } from './integrity/definition.ts';
 import { provenanceDefinition } from './provenance/definition.ts';
 import { regressionDefinition } from './regression/definition.ts';
+import { robustnessDefinition } from './robustness/definition.ts';
 import { safetyDefinition } from './safety/definition.ts';
 
 addSchema(commonSchema);
@@ -105,6 +107,8 @@ export const gateRegistry = new GateRegistry([
   regressionDefinition,
   safetyDefinition,
   biasDefinition,
+  robustnessDefinition,
+  backdoorDefinition,
   approvalDefinition,
   canaryDefinition,
 ]);

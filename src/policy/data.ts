@@ -105,7 +105,7 @@ export function policyDataSchema(registry: GateRegistry = gateRegistry, options:
   };
 }
 
-const BUILT_IN_THRESHOLDS = 'regression,safety,bias,canary';
+const BUILT_IN_THRESHOLDS = 'regression,safety,bias,robustness,backdoor,canary';
 
 let compiled: { names: string; validator: SchemaValidator<PolicyData> } | undefined;
 
