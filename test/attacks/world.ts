@@ -58,6 +58,8 @@ const GATE_KEYS: Record<string, string> = {
   regression: 'regression-gate',
   safety: 'safety-gate',
   bias: 'bias-gate',
+  robustness: 'robustness-gate',
+  backdoor: 'backdoor-gate',
   approval: 'approver-alice',
   canary: 'canary-controller',
 };

@@ -50,7 +50,7 @@ describe('gatehouse verify', () => {
     expect(result.stdout).toMatch(/provenance +present +key:SHA256:\S+ \(provenance-gate\) +pass/);
     expect(JSON.parse(readFileSync(record, 'utf8')).dsseEnvelope.payloadType).toBe('application/vnd.in-toto+json');
     // The example bundle is signed with, and trusts, demo keys whose private halves are published.
-    expect(result.stderr).toMatch(/^gatehouse: warning: this policy trusts 15 demo keys whose private halves are published with gatehouse \(examples\/keys\/approver-alice\.pub, .*examples\/keys\/policy-team\.pub, .*\); anyone can sign with them/);
+    expect(result.stderr).toMatch(/^gatehouse: warning: this policy trusts 17 demo keys whose private halves are published with gatehouse \(examples\/keys\/approver-alice\.pub, .*examples\/keys\/policy-team\.pub, .*\); anyone can sign with them/);
   });
 
   it('reads the store a --store URI names (file:DIR, file:///abs, a directory, or --attestations, the old flag), and refuses a backend it does not have (postgres:// is tested against a real server in test/store/)', () => {
@@ -155,7 +155,7 @@ describe('gatehouse verify', () => {
     const tests = gates.length + printed.violations.length;
     expect(junit.stdout).toBe(`${tests} ${failingGates.length + printed.violations.length} ${tests} ${failingGates.length + printed.violations.length}\n${gates.join(' ')}\n${failingGates.join(' ')}\n`);
     // Production with only the two artifact gates: the other five are what blocks it.
-    expect([...failingGates].sort()).toEqual(['approval', 'bias', 'canary', 'regression', 'safety']);
+    expect([...failingGates].sort()).toEqual(['approval', 'backdoor', 'bias', 'canary', 'regression', 'robustness', 'safety']);
     const sarif = JSON.parse(readFileSync(path('d.sarif'), 'utf8'));
     expect(sarif.version).toBe('2.1.0');
     expect(sarif.runs[0].invocations[0].properties).toMatchObject({ allowed: false, stage: 'production' });
