@@ -274,7 +274,7 @@ describe('identities: who signs what', () => {
     const nobody = await resigned(world, 'provenance', (p) => (p['modelSignature'].signer = null));
     denied(await verify(world, storeOf(world, { drop: ['provenance'], extra: { 'provenance.json': nobody } })), 'model_author_unknown');
   });
-  for (const gate of ['regression', 'safety', 'bias']) {
+  for (const gate of ['regression', 'safety', 'bias', 'robustness', 'backdoor']) {
     it(`denies the model's author signing the ${gate} evidence`, async () => {
       const byAuthor = await resigned(world, gate, () => {}, 'training-pipeline');
       denied(await verify(world, storeOf(world, { drop: [gate], extra: { [`${gate}.json`]: byAuthor } })), 'signer_not_authorised');
