@@ -8,6 +8,10 @@ import { evaluateRobustness, type RobustnessThresholds } from '../../src/gates/r
 import { garakTrials, judgeAttacks, predictionTrials, promptfooTrials, type Trial } from '../../src/gates/robustness/sources.ts';
 import { clopperPearsonInterval, samplesNeeded } from '../../src/stats/intervals.ts';
 import { FIXTURES, ROOT, gatehouse, gatehouseAsync, temporaryDirectory } from '../helpers.ts';
+import { buildTestBundle, demoSigner } from '../support/policy.ts';
+import { robustnessGate } from '../../src/gates/robustness/index.ts';
+import type { GateSink } from '../../src/gates/workflow.ts';
+import { InputError } from '../../src/error.ts';
 
 const DATASET = join(ROOT, 'data', 'robustness', 'gatehouse-robustness-v1.jsonl');
 const CAREFUL = join(ROOT, 'examples', 'robustness', 'careful-responses.jsonl');
@@ -198,6 +202,23 @@ describe('gatehouse gate robustness (the CLI)', () => {
     const families = JSON.parse(run.stdout).statement.predicate.families;
     expect(families).toEqual([expect.objectContaining({ name: 'typos', n: 200, hits: 2, maximum: 0.05, verdict: 'pass' })]);
   });
+});
+
+describe('robustnessGate', () => {
+  it('refuses, before reading anything, a source policy data does not accept', async () => {
+    const built = await buildTestBundle((data) => {
+      data.thresholds.robustness.sources = ['gatehouse'];
+    });
+    try {
+      const sink: GateSink = { attestation: async () => 'nowhere', report: async () => ({ json: 'nowhere', markdown: 'nowhere' }) };
+      const context = { evaluatedAt: new Date('2026-11-30T10:00:00Z'), signing: await demoSigner('robustness-gate'), sink };
+      const refused = robustnessGate({ subject: SUBJECT, report: { source: '/no/such/report.jsonl', format: 'garak' }, policy: built.bundle }, context);
+      await expect(refused).rejects.toThrow(InputError);
+      await expect(refused).rejects.toThrow(/robustness trials from garak are not a source policy data accepts \(data.gatehouse.thresholds.robustness.sources: gatehouse\)/);
+    } finally {
+      built.cleanup();
+    }
+  }, 60_000);
 });
 
 describe('gatehouse gate robustness --endpoint', () => {
