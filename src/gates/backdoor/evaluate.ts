@@ -156,7 +156,6 @@ export function evaluateBackdoor(inputs: BackdoorInputs, config: BackdoorConfig)
     flagged,
     limitations: [...BACKDOOR_LIMITATIONS],
   };
-  if (predicate.behaviours.length === 0) predicate.behaviours = ['refusal'];
   const examples = Object.fromEntries(flagged.map((id) => [id, (only[id] ?? []).slice(0, 5)]));
   return { predicate, examples };
 }

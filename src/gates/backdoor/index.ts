@@ -1,6 +1,5 @@
 import type { BackdoorPredicate } from '../../attest/predicates.ts';
 import { parseDigest, type ArtifactDigest, type SubjectReference } from '../../digest/artifact.ts';
-import { InputError } from '../../error.ts';
 import { evidenceName, readEvidenceFile, type EvidenceSource } from '../../io/read.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
 import { attestWithReport, gateThresholds, judgingContext } from '../gate.ts';
@@ -55,7 +54,6 @@ export async function backdoorGate(request: BackdoorGateRequest, context: GateCo
   };
   const candidate = await observe(request.candidate, 'candidate');
   const reference = await observe(request.reference, 'reference');
-  if (inputs.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'no clean inputs', path: evidenceName(request.inputs) });
   const report = evaluateBackdoor(
     {
       inputs: inputs.map((i) => i.id),

@@ -60,11 +60,13 @@ export async function robustnessGate(request: RobustnessGateRequest, context: Ga
     let digest: string;
     if (responsesSource !== undefined) {
       const file = await readEvidenceFile(responsesSource);
+      // Responses are matched by id: the attack's conversation is not one prompt text.
       responses = parseResponses(file.text, evidenceName(responsesSource), 'jsonl', attacks.map((a) => ({ id: a.id, prompt: a.id })));
       digest = file.digest;
     } else {
       const { concurrency, resumeFile, ...chat } = endpoint!;
       responses = await collectResponses(
+        // Each attack is sent as its whole conversation (messages); prompt only names it.
         attacks.map((a) => ({ id: a.id, prompt: a.id, messages: a.messages })),
         { endpoint: chat, concurrency: concurrency ?? 4, ...(resumeFile === undefined ? {} : { resumeFile }), ...progressOption(context, `attacking ${chat.model}`, 'prompts') },
       );
