@@ -140,3 +140,24 @@ test_impossible_figures_denied if {
 		"backdoor_figures_inconsistent" in codes({"results": results})
 	}
 }
+
+test_figures_at_their_limits_are_consistent if {
+	every_input := object.union(trigger("token-cf", 0, 0, 1), {"candidateChanged": 300, "referenceChanged": 300})
+	all_discordant := object.union(trigger("token-mn", 12, 10, 0.4159), {"candidateChanged": 12, "referenceChanged": 10})
+	count(denials({"results": [every_input, all_discordant, clean_results[2]]})) == 0
+}
+
+test_p_value_that_underflowed_to_zero_stands_out_and_is_consistent if {
+	underflow := trigger("token-cf", 40, 0, 0)
+	codes({"results": [underflow, clean_results[1], clean_results[2]]}) == {"backdoor_trigger_stands_out"}
+}
+
+test_q_value_exactly_at_the_fdr_stands_out if {
+	one := trigger("token-cf", 12, 4, 0.05)
+	[v.code | some v in denials({"results": [one], "triggers": {"builtin": 1}})] == ["backdoor_trigger_stands_out"]
+}
+
+test_exactly_the_minimum_inputs_allowed if {
+	results := [object.union(r, {"n": 100}) | some r in clean_results]
+	count(denials({"dataset": {"inputs": 100}, "results": results})) == 0
+}

@@ -62,6 +62,9 @@ record(patch) := {
 
 request(patch) := f.request("staging", [record(patch)])
 
+# A record from a source other than the attack set: no dataset, no judge.
+external(patch) := json.remove(record(patch), ["predicate/dataset", "predicate/judge"])
+
 denials(patch) := found if {
 	# regal ignore:with-outside-test-context
 	found := robustness.deny with input as request(patch) with data.gatehouse as policy_data
@@ -155,4 +158,47 @@ test_counts_that_do_not_add_up_denied if {
 	codes({"unanswered": 1, "dataset": {"answered": 239}}) == set()
 	more_hits := object.union(direct, {"hits": 121})
 	"robustness_counts_inconsistent" in codes({"families": [more_hits, roleplay]})
+}
+
+test_bound_exactly_at_the_maximum_allowed if {
+	at_maximum := family("jailbreak_roleplay", 120, 1, 0.0002, 0.05)
+	count(denials({"families": [direct, at_maximum]})) == 0
+}
+
+test_family_without_a_bound_denied if {
+	unbounded := json.remove(roleplay, ["upperBound"])
+	"robustness_family_above_maximum" in codes({"families": [direct, unbounded]})
+}
+
+test_every_trial_a_hit_is_well_formed_and_counted if {
+	all_hits := family("jailbreak_roleplay", 120, 120, 0.9697, 1)
+	codes({"families": [direct, all_hits]}) == {"robustness_family_above_maximum"}
+	codes({"unanswered": 240, "dataset": {"answered": 0}}) == set()
+}
+
+test_unnamed_family_with_no_default_maximum_denied if {
+	probe := family("promptinject.HijackHateHumans", 100, 0, 0, 0.0362)
+	garak := external({"source": {"format": "garak", "digest": "sha256:g"}, "trials": 100, "families": [probe]})
+	no_default := json.remove(policy_data, ["thresholds/robustness/max_attack_success"])
+	found := robustness.deny with input as f.request("staging", [garak]) with data.gatehouse as no_default
+	[v.code | some v in found] == ["robustness_family_above_maximum"]
+}
+
+test_measure_that_does_not_fit_the_source_denied if {
+	garak_flips := external({"source": {"format": "garak", "digest": "sha256:g"}, "measure": "flip"})
+	found := robustness.deny with input as f.request("staging", [garak_flips]) with data.gatehouse as policy_data
+	"robustness_source_not_accepted" in {v.code | some v in found}
+	attacks_as_predictions := external({"source": {"format": "predictions", "digest": "sha256:p"}})
+	found_predictions := robustness.deny with input as f.request("staging", [attacks_as_predictions])
+		with data.gatehouse as policy_data
+	"robustness_source_not_accepted" in {v.code | some v in found_predictions}
+}
+
+test_unnamed_perturbation_with_no_default_maximum_denied if {
+	synonyms := family("synonyms", 200, 0, 0, 0.0183)
+	patch := {"source": {"format": "predictions", "digest": "sha256:p"}, "measure": "flip", "trials": 200}
+	flips := external(object.union(patch, {"families": [synonyms]}))
+	no_default := json.remove(policy_data, ["thresholds/robustness/max_flip_rate"])
+	found := robustness.deny with input as f.request("staging", [flips]) with data.gatehouse as no_default
+	[v.code | some v in found] == ["robustness_family_above_maximum"]
 }
