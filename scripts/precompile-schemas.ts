@@ -15,7 +15,7 @@ const require = createRequire(import.meta.url);
 
 // Importing the library and every module that defines a schema registers them all.
 await import('../src/index.ts');
-await Promise.all(['../src/decide/decide.ts', '../src/decide/record.ts', '../src/gates/regression/results.ts', '../src/gates/safety/dataset.ts', '../src/gates/redteam/index.ts', '../src/gates/data-provenance/index.ts', '../src/verify/trust.ts'].map((module) => import(module)));
+await Promise.all(['../src/decide/decide.ts', '../src/decide/record.ts', '../src/gates/regression/results.ts', '../src/gates/safety/dataset.ts', '../src/gates/robustness/dataset.ts', '../src/gates/redteam/index.ts', '../src/gates/data-provenance/index.ts', '../src/verify/trust.ts'].map((module) => import(module)));
 // The complete policy data schema is made from the registry when first needed: make it now.
 (await import('../src/policy/data.ts')).policyDataValidator();
 const { COMPILER_OPTIONS, knownSchemas, precompiledModuleName, schemaDigest } = await import('../src/schema/validator.ts');

@@ -72,17 +72,15 @@ export function registerGate(program: Command, output: Output): void {
       await finish(await regressionGate(request, await gateContext(flags)), flags, output);
     });
 
-  judgedGateCommand(gate, 'safety', 'judge the model on the safety dataset pinned in policy data, from responses on file or asked of an endpoint')
-    .requiredOption('--subject <path|sha256:hex>', 'the model')
-    .requiredOption('--dataset <file.jsonl>', 'the safety dataset (its digest must be the one policy data pins)')
-    .option('--responses <file>', 'responses produced elsewhere')
-    .addOption(new Option('--responses-format <format>', 'format of --responses').choices(['jsonl', 'promptfoo', 'garak']).default('jsonl'))
-    .option('--endpoint <url>', 'ask an OpenAI-compatible chat-completions endpoint instead (base URL, e.g. http://127.0.0.1:8000/v1)')
-    .option('--model <name>', 'model name to send to --endpoint')
+  endpointOptions(
+    judgedGateCommand(gate, 'safety', 'judge the model on the safety dataset pinned in policy data, from responses on file or asked of an endpoint')
+      .requiredOption('--subject <path|sha256:hex>', 'the model')
+      .requiredOption('--dataset <file.jsonl>', 'the safety dataset (its digest must be the one policy data pins)')
+      .option('--responses <file>', 'responses produced elsewhere')
+      .addOption(new Option('--responses-format <format>', 'format of --responses').choices(['jsonl', 'promptfoo', 'garak']).default('jsonl')),
+    'ask an OpenAI-compatible chat-completions endpoint instead (base URL, e.g. http://127.0.0.1:8000/v1)',
+  )
     .option('--system <prompt>', 'system prompt sent with every request')
-    .option('--concurrency <n>', 'requests in flight at once', '4')
-    .option('--timeout <ms>', 'milliseconds per request', '60000')
-    .option('--resume <file.jsonl>', 'append responses here as they arrive, and skip those already in it')
     .option('--judge-endpoint <url>', 'judge refusals with an LLM at this endpoint (default: the rule-based judge)')
     .option('--judge-model <name>', 'model name for --judge-endpoint')
     .action(async (flags: OutputFlags & SigningFlags & SafetyFlags) => {
@@ -124,6 +122,70 @@ export function registerGate(program: Command, output: Output): void {
         policy,
       };
       await finish(await biasGate(request, await gateContext(flags)), flags, output);
+    });
+
+  endpointOptions(
+    judgedGateCommand(gate, 'robustness', 'judge the attack success rate per attack family (LLMs) or the prediction flip rate per perturbation family (classifiers) against policy maxima')
+      .requiredOption('--subject <path|sha256:hex>', 'the model')
+      .option('--dataset <file.jsonl>', "gatehouse's attack set (its digest must be the one policy data pins)")
+      .option('--responses <file.jsonl>', 'with --dataset: the responses, {id, response} per line'),
+    'with --dataset: ask an OpenAI-compatible chat-completions endpoint every attack instead',
+  )
+    .option('--garak <report.jsonl>', "a garak report instead: each probe is a family, judged by garak's detectors")
+    .option('--promptfoo <results.json>', "promptfoo red-team results instead: each plugin (and strategy) is a family, judged by promptfoo's graders")
+    .option('--clean <predictions.jsonl>', 'a classifier: its predictions on clean inputs, {id, prediction}')
+    .option('--perturbed <predictions.jsonl>', 'with --clean: its predictions on perturbed inputs, {id, family, prediction}')
+    .action(async (flags: OutputFlags & SigningFlags & RobustnessFlags) => {
+      const sources = [flags.dataset, flags.garak, flags.promptfoo, flags.clean].filter((x) => x !== undefined).length;
+      if (sources !== 1) throw new InputError({ code: 'USAGE', message: 'pass exactly one of --dataset, --garak, --promptfoo and --clean' });
+      if (flags.dataset !== undefined && (flags.responses === undefined) === (flags.endpoint === undefined)) throw new InputError({ code: 'USAGE', message: '--dataset needs exactly one of --responses FILE and --endpoint URL' });
+      if (flags.dataset === undefined && (flags.responses !== undefined || flags.endpoint !== undefined)) throw new InputError({ code: 'USAGE', message: '--responses and --endpoint go with --dataset' });
+      if (flags.endpoint !== undefined && flags.model === undefined) throw new InputError({ code: 'USAGE', message: '--endpoint needs --model' });
+      if ((flags.clean === undefined) !== (flags.perturbed === undefined)) throw new InputError({ code: 'USAGE', message: '--clean and --perturbed go together' });
+      const timeoutMs = wholeNumber(flags.timeout, '--timeout', 1);
+      const concurrency = wholeNumber(flags.concurrency, '--concurrency', 1);
+      const apiKey = process.env['OPENAI_API_KEY'] === undefined ? {} : { apiKey: process.env['OPENAI_API_KEY'] };
+      const [policy, { robustnessGate }] = await Promise.all([loadPolicy(flags), import('../../src/gates/robustness/index.ts')]);
+      const endpoint = flags.endpoint === undefined ? undefined : { url: flags.endpoint, model: flags.model!, timeoutMs, concurrency, ...apiKey, ...(flags.resume === undefined ? {} : { resumeFile: flags.resume }) };
+      const request = {
+        subject: flags.subject,
+        policy,
+        ...(flags.dataset === undefined ? {} : { attacks: { dataset: flags.dataset, ...(flags.responses === undefined ? {} : { responses: flags.responses }), ...(endpoint === undefined ? {} : { endpoint }) } }),
+        ...(flags.garak === undefined ? {} : { report: { source: flags.garak, format: 'garak' as const } }),
+        ...(flags.promptfoo === undefined ? {} : { report: { source: flags.promptfoo, format: 'promptfoo' as const } }),
+        ...(flags.clean === undefined ? {} : { predictions: { clean: flags.clean, perturbed: flags.perturbed! } }),
+      };
+      await finish(await robustnessGate(request, await gateContext(flags)), flags, output);
+    });
+
+  judgedGateCommand(gate, 'backdoor', "scan for backdoor triggers: each trigger's effect on the candidate against its effect on the deployed model, with FDR control across triggers")
+    .requiredOption('--subject <path|sha256:hex>', 'the candidate model')
+    .requiredOption('--deployed <sha256:hex>', 'digest of the deployed model, the reference')
+    .requiredOption('--inputs <file.jsonl>', 'the clean inputs, {id, prompt} per line (their digest must be the one policy data pins)')
+    .option('--triggers <file.jsonl>', 'triggers to scan beside the built-in set, {id, text, position?} per line')
+    .option('--candidate <file.jsonl>', "the candidate's observations, {id, trigger, output?, label?, score?} per line (trigger null when clean)")
+    .option('--reference <file.jsonl>', "the deployed model's observations, in the same form")
+    .option('--candidate-endpoint <url>', 'ask the candidate at this OpenAI-compatible endpoint instead')
+    .option('--candidate-model <name>', 'model name for --candidate-endpoint')
+    .option('--reference-endpoint <url>', 'ask the deployed model at this OpenAI-compatible endpoint instead')
+    .option('--reference-model <name>', 'model name for --reference-endpoint')
+    .option('--concurrency <n>', 'requests in flight at once', '4')
+    .option('--timeout <ms>', 'milliseconds per request', '60000')
+    .action(async (flags: OutputFlags & SigningFlags & BackdoorFlags) => {
+      const timeoutMs = wholeNumber(flags.timeout, '--timeout', 1);
+      const concurrency = wholeNumber(flags.concurrency, '--concurrency', 1);
+      const apiKey = process.env['OPENAI_API_KEY'] === undefined ? {} : { apiKey: process.env['OPENAI_API_KEY'] };
+      const side = (name: 'candidate' | 'reference', file: string | undefined, url: string | undefined, model: string | undefined) => {
+        if ((file === undefined) === (url === undefined)) throw new InputError({ code: 'USAGE', message: `pass exactly one of --${name} FILE and --${name}-endpoint URL` });
+        if ((url === undefined) !== (model === undefined)) throw new InputError({ code: 'USAGE', message: `--${name}-endpoint and --${name}-model go together` });
+        return file !== undefined ? { observations: file } : { endpoint: { url: url!, model: model!, timeoutMs, concurrency, ...apiKey } };
+      };
+      const candidate = side('candidate', flags.candidate, flags.candidateEndpoint, flags.candidateModel);
+      const reference = side('reference', flags.reference, flags.referenceEndpoint, flags.referenceModel);
+      const deployed = parseDigest(flags.deployed, '--deployed');
+      const [policy, { backdoorGate }] = await Promise.all([loadPolicy(flags), import('../../src/gates/backdoor/index.ts')]);
+      const request = { subject: flags.subject, deployed, inputs: flags.inputs, ...(flags.triggers === undefined ? {} : { triggers: flags.triggers }), candidate, reference, policy };
+      await finish(await backdoorGate(request, await gateContext(flags)), flags, output);
     });
 
   policyGateCommand(gate, 'data-provenance', "verify the training run's SLSA provenance and judge every dataset and base model it resolved against the policy's signers, allowlist and denylist")
@@ -223,6 +285,36 @@ function durationSeconds(value: string, flag: string): number {
   return seconds;
 }
 
+interface RobustnessFlags extends JudgedFlags {
+  subject: string;
+  dataset?: string;
+  responses?: string;
+  endpoint?: string;
+  model?: string;
+  concurrency: string;
+  timeout: string;
+  resume?: string;
+  garak?: string;
+  promptfoo?: string;
+  clean?: string;
+  perturbed?: string;
+}
+
+interface BackdoorFlags extends JudgedFlags {
+  subject: string;
+  deployed: string;
+  inputs: string;
+  triggers?: string;
+  candidate?: string;
+  reference?: string;
+  candidateEndpoint?: string;
+  candidateModel?: string;
+  referenceEndpoint?: string;
+  referenceModel?: string;
+  concurrency: string;
+  timeout: string;
+}
+
 interface SafetyFlags extends JudgedFlags {
   subject: string;
   dataset: string;
@@ -272,15 +364,22 @@ interface PolicyFlags {
 
 function policyGateCommand(parent: Command, name: GateName, description: string): Command {
   return gateCommand(parent, name, description)
-    .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle whose data names the signers, lists and thresholds applied')
+    .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle whose data names the thresholds, signers and lists applied')
     .requiredOption('--policy-key <file.pub>', "the policy team's public key");
 }
 
 function judgedGateCommand(parent: Command, name: GateName, description: string): Command {
-  return gateCommand(parent, name, description)
-    .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle the thresholds come from')
-    .requiredOption('--policy-key <file.pub>', "the policy team's public key")
-    .option('--report-dir <dir>', 'where the JSON report and Markdown summary go', 'reports');
+  return policyGateCommand(parent, name, description).option('--report-dir <dir>', 'where the JSON report and Markdown summary go', 'reports');
+}
+
+// The flags of a gate that asks an OpenAI-compatible endpoint with the safety gate's runner.
+function endpointOptions(command: Command, endpoint: string): Command {
+  return command
+    .option('--endpoint <url>', endpoint)
+    .option('--model <name>', 'model name to send to --endpoint')
+    .option('--concurrency <n>', 'requests in flight at once', '4')
+    .option('--timeout <ms>', 'milliseconds per request', '60000')
+    .option('--resume <file.jsonl>', 'append responses here as they arrive, and skip those already in it');
 }
 
 function wholeNumber(value: string, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {

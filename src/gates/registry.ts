@@ -2,6 +2,7 @@ import commonSchema from '../attest/schemas/gate-common.schema.json' with { type
 import type { GatePredicateBase } from '../attest/predicates.ts';
 import { addSchema, compileSchema, type SchemaValidator } from '../schema/validator.ts';
 import { approvalDefinition } from './approval/definition.ts';
+import { backdoorDefinition } from './backdoor/definition.ts';
 import { biasDefinition } from './bias/definition.ts';
 import { canaryDefinition } from './canary/definition.ts';
 import { dataProvenanceDefinition } from './data-provenance/definition.ts';
@@ -10,6 +11,7 @@ import { integrityDefinition } from './integrity/definition.ts';
 import { provenanceDefinition } from './provenance/definition.ts';
 import { redteamDefinition } from './redteam/definition.ts';
 import { regressionDefinition } from './regression/definition.ts';
+import { robustnessDefinition } from './robustness/definition.ts';
 import { safetyDefinition } from './safety/definition.ts';
 
 addSchema(commonSchema);
@@ -107,6 +109,8 @@ export const gateRegistry = new GateRegistry([
   regressionDefinition,
   safetyDefinition,
   biasDefinition,
+  robustnessDefinition,
+  backdoorDefinition,
   dataProvenanceDefinition,
   redteamDefinition,
   approvalDefinition,

@@ -105,7 +105,7 @@ export function policyDataSchema(registry: GateRegistry = gateRegistry, options:
   };
 }
 
-const BUILT_IN_THRESHOLDS = 'regression,safety,bias,data-provenance,redteam,canary';
+const BUILT_IN_THRESHOLDS = 'regression,safety,bias,robustness,backdoor,data-provenance,redteam,canary';
 
 let compiled: { names: string; validator: SchemaValidator<PolicyData> } | undefined;
 

@@ -13,6 +13,8 @@ export const DEMO_KEY_FINGERPRINTS: Readonly<Record<string, string>> = {
   'approver-carol': 'SHA256:z4tjmVN8/RjQnBwBsF4vMz9GpCLW3KXahbbtuD+nAl0',
   'approver-dave': 'SHA256:/UF9hA2fw0Ns+OPMa0Xkhm1CbLk/phXSrNAAStgl4SM',
   'bias-gate': 'SHA256:gbVL/bGeVXqZok2EGavwr4vRbiWgCyIIAGL8ur8b9DU',
+  'robustness-gate': 'SHA256:us05oZcvl05ggs65ySYafJhNr4dainiCcKlC0j/TKdo',
+  'backdoor-gate': 'SHA256:9CiZuzmr6GTnmqVNiAgihkjnn2To/HyQI+svpQx9AwI',
   'canary-controller': 'SHA256:M81r1ovWPEHPpiL7gCw9HeP+YHFfk5Zz9xvHwHuRJsM',
   'decision-recorder': 'SHA256:K8P6JlUAqxo4IBFH+RW3K/vpFm/DDAWBmX34PP0bKvg',
   'oncall-erin': 'SHA256:Fd3/Lxn4+nQJPGzQY94lXIFLMwCC9ecLDohotHrdbhc',

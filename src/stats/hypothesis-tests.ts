@@ -1,4 +1,4 @@
-import { normalCdf, normalQuantile } from './special.ts';
+import { incompleteBeta, normalCdf, normalQuantile } from './special.ts';
 import type { Interval } from './intervals.ts';
 
 /** Mann-Whitney U test (two-sided, normal approximation with tie correction and continuity correction, as scipy's method='asymptotic'); `u` is x's statistic, the pairs with x above y plus half the ties. */
@@ -223,6 +223,20 @@ export function benjaminiHochberg(pValues: readonly number[]): number[] {
     adjusted[index] = Math.min(1, running);
   }
   return adjusted;
+}
+
+/**
+ * The one-sided exact McNemar test on paired binary outcomes: given `more`
+ * pairs where only the first member changed and `fewer` where only the second
+ * did, P(X >= more) for X ~ Binomial(more + fewer, 1/2), the chance of at
+ * least this many under the hypothesis that the first changes no more often
+ * than the second (scipy.stats.binomtest(more, more + fewer, 0.5, 'greater')).
+ * Exact at every n, so valid for the few discordant pairs a trigger gives.
+ */
+export function exactMcNemarGreater(more: number, fewer: number): number {
+  if (!Number.isInteger(more) || !Number.isInteger(fewer) || more < 0 || fewer < 0) throw new RangeError(`need whole counts of discordant pairs, got ${more} and ${fewer}`);
+  if (more === 0) return 1;
+  return Math.min(1, incompleteBeta(0.5, more, fewer + 1));
 }
 
 /** Holm step-down adjusted p-values, in the input order. */

@@ -63,7 +63,7 @@ describe('gatehouse approval', () => {
       expect(review.code).toBe(0);
       expect(review.json.risk.tier).toBe('medium');
       expect(review.json.required.approvals).toBe(2);
-      expect(review.json.gates.map((g: { gate: string }) => g.gate)).toEqual(['integrity', 'provenance', 'regression', 'safety', 'bias']);
+      expect(review.json.gates.map((g: { gate: string }) => g.gate)).toEqual(['integrity', 'provenance', 'regression', 'safety', 'bias', 'robustness', 'backdoor']);
       const again = await cli(['approval', 'request', '--subject', world.subject, '--stage', 'production-canary', '--deployed', world.deployed, '--store', store, ...policy, '--signing-key', key('release-manager'), '--at', at(3)]);
       expect(again.code).toBe(1);
       expect(again.stderr).toContain('already covers this evidence');

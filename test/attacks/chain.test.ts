@@ -25,8 +25,8 @@ function denied(result: Awaited<ReturnType<typeof verify>>, ...expected: string[
   for (const code of expected) expect(codes(result), JSON.stringify(result.json?.violations)).toContain(code);
 }
 
-const STAGING_GATES = ['integrity', 'provenance', 'regression', 'safety', 'bias'];
-const POLICY_BOUND_GATES = ['provenance', 'regression', 'safety', 'bias'];
+const STAGING_GATES = ['integrity', 'provenance', 'regression', 'safety', 'bias', 'robustness', 'backdoor'];
+const POLICY_BOUND_GATES = ['provenance', 'regression', 'safety', 'bias', 'robustness', 'backdoor'];
 
 describe('the legitimate chain', () => {
   it('is allowed to staging through the real CLI with the committed bundle', async () => {
@@ -191,6 +191,10 @@ describe('settings the gate operator chose, and figures the policy re-judges', (
   const judgedSlice = (p: Record<string, any>) => p['slices'].find((s: any) => s.ci !== undefined);
   const cases: Array<[string, string, (p: Record<string, any>) => void, string]> = [
     ['a regression seed chosen instead of derived', 'regression', (p) => (p['seed'] = 42), 'regression_seed_not_derived'],
+    ['a backdoor trigger that stands out recorded as not flagged', 'backdoor', (p) => Object.assign(p['results'][0], { candidateChanged: 200, referenceChanged: 18, candidateOnly: 186, referenceOnly: 4, pValue: 3.4e-50, qValue: 1, flagged: false }), 'backdoor_trigger_stands_out'],
+    ['a backdoor scan on fewer inputs than the policy requires', 'backdoor', (p) => { p['dataset'].inputs = 40; for (const r of p['results']) r.n = 40; }, 'backdoor_too_few_inputs'],
+    ['a robustness family above its maximum marked pass', 'robustness', (p) => Object.assign(p['families'][0], { hits: 12, rate: 0.1, ci: { low: 0.0527, high: 0.1681, level: 0.95 }, upperBound: 0.1681, verdict: 'pass' }), 'robustness_family_above_maximum'],
+    ['a robustness record on the attack set that leaves out its dataset', 'robustness', (p) => delete p['dataset'], 'robustness_source_not_accepted'],
     ['fewer bootstrap resamples than the policy sets', 'regression', (p) => (p['resamples'] = 200), 'regression_resamples_mismatch'],
     ['an interval at a lower level than the policy requires', 'regression', (p) => (metricOf(p, 'accuracy').ci.level = 0.8), 'interval_level_wrong'],
     ['an interval that excludes its own estimate', 'regression', (p) => (metricOf(p, 'quality').delta = 0.5), 'interval_malformed'],
@@ -270,7 +274,7 @@ describe('identities: who signs what', () => {
     const nobody = await resigned(world, 'provenance', (p) => (p['modelSignature'].signer = null));
     denied(await verify(world, storeOf(world, { drop: ['provenance'], extra: { 'provenance.json': nobody } })), 'model_author_unknown');
   });
-  for (const gate of ['regression', 'safety', 'bias']) {
+  for (const gate of ['regression', 'safety', 'bias', 'robustness', 'backdoor']) {
     it(`denies the model's author signing the ${gate} evidence`, async () => {
       const byAuthor = await resigned(world, gate, () => {}, 'training-pipeline');
       denied(await verify(world, storeOf(world, { drop: [gate], extra: { [`${gate}.json`]: byAuthor } })), 'signer_not_authorised');
@@ -319,7 +323,7 @@ describe('identities: approvals', () => {
   it('denies production without a deployed model to compare the canary with', async () => {
     const result = await cli(['verify', '--subject', world.subject, '--store', storeOf(world, { extra: production }), '--policy', COMMITTED_BUNDLE, '--policy-key', POLICY_PUB, '--stage', 'production', '--json']);
     denied(result, 'deployed_model_unknown');
-    expect(result.json.violations.filter((v: { code: string }) => v.code === 'deployed_model_unknown').map((v: { gate: string }) => v.gate).sort()).toEqual(['canary', 'regression']);
+    expect(result.json.violations.filter((v: { code: string }) => v.code === 'deployed_model_unknown').map((v: { gate: string }) => v.gate).sort()).toEqual(['backdoor', 'canary', 'regression']);
   });
 });
 

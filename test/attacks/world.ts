@@ -61,6 +61,8 @@ const GATE_KEYS: Record<string, string> = {
   regression: 'regression-gate',
   safety: 'safety-gate',
   bias: 'bias-gate',
+  robustness: 'robustness-gate',
+  backdoor: 'backdoor-gate',
   'data-provenance': 'data-provenance-gate',
   redteam: 'red-team',
   approval: 'approver-alice',

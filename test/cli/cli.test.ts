@@ -335,6 +335,11 @@ describe('gatehouse CLI', () => {
       expect(result.stdout).toMatch(/ALLOWED: sha256:[0-9a-f]{64} to staging/);
       expect(result.stdout).toMatch(/DENIED: sha256:[0-9a-f]{64} to staging/);
       expect(result.stdout).toMatch(/identical/);
+      // Candidate C: as accurate as A, backdoored; the scan names the trigger and the policy denies it.
+      expect(result.stdout).toMatch(/candidate C +regression PASS/);
+      expect(result.stdout).toMatch(/candidate C +backdoor +FAIL\n +- trigger marker-deployment \(format-marker\)/);
+      expect(result.stdout).toMatch(/\[backdoor_trigger_stands_out\] backdoor: trigger marker-deployment changed the candidate/);
+      expect(result.stdout).toMatch(/candidate A +robustness PASS/);
       expect(result.stdout).toMatch(/canary of candidate A \(.*canary-A\.metrics\.json\): PASS/);
       expect(result.stdout).toMatch(/ROLLBACK of candidate B: error_rate failed/);
       expect(result.stdout).toMatch(/ALLOWED: candidate A to production \(canary pass, score 100\)/);
@@ -351,6 +356,7 @@ describe('gatehouse CLI', () => {
       expect(summary).toMatchObject({ complete: true, dir, policy: join(dir, 'policy.tar.gz'), record: { replayIdentical: true } });
       expect(summary.decisions.candidateAStaging).toEqual({ allowed: true, violations: [] });
       expect(summary.decisions.candidateBStaging.allowed).toBe(false);
+      expect(summary.decisions.candidateCStaging).toEqual({ allowed: false, violations: ['backdoor_trigger_stands_out', 'gate_not_passed'] });
       expect(summary.decisions.candidateAProduction).toEqual({ allowed: true, violations: [] });
       expect(summary.canary).toEqual({ A: 'pass', B: { verdict: 'fail', rolledBack: true } });
       expect(summary.decisions.tamperedStaging.allowed).toBe(false);

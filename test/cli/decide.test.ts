@@ -50,7 +50,7 @@ describe('gatehouse verify', () => {
     expect(result.stdout).toMatch(/provenance +present +key:SHA256:\S+ \(provenance-gate\) +pass/);
     expect(JSON.parse(readFileSync(record, 'utf8')).dsseEnvelope.payloadType).toBe('application/vnd.in-toto+json');
     // The example bundle is signed with, and trusts, demo keys whose private halves are published.
-    expect(result.stderr).toMatch(/^gatehouse: warning: this policy trusts 20 demo keys whose private halves are published with gatehouse \(examples\/keys\/approver-alice\.pub, .*examples\/keys\/policy-team\.pub, .*\); anyone can sign with them/);
+    expect(result.stderr).toMatch(/^gatehouse: warning: this policy trusts 22 demo keys whose private halves are published with gatehouse \(examples\/keys\/approver-alice\.pub, .*examples\/keys\/policy-team\.pub, .*\); anyone can sign with them/);
   });
 
   it('reads the store a --store URI names (file:DIR, file:///abs, a directory, or --attestations, the old flag), and refuses a backend it does not have (postgres:// and oci:// are tested against real servers in test/store/)', () => {
@@ -154,8 +154,8 @@ describe('gatehouse verify', () => {
     const failingGates = gates.filter((gate) => printed.gates[gate].status !== 'present' || printed.violations.some((v: { gate: string }) => v.gate === gate));
     const tests = gates.length + printed.violations.length;
     expect(junit.stdout).toBe(`${tests} ${failingGates.length + printed.violations.length} ${tests} ${failingGates.length + printed.violations.length}\n${gates.join(' ')}\n${failingGates.join(' ')}\n`);
-    // Production with only the two artifact gates: the other seven are what blocks it.
-    expect([...failingGates].sort()).toEqual(['approval', 'bias', 'canary', 'data-provenance', 'redteam', 'regression', 'safety']);
+    // Production with only the two artifact gates: the other nine are what blocks it.
+    expect([...failingGates].sort()).toEqual(['approval', 'backdoor', 'bias', 'canary', 'data-provenance', 'redteam', 'regression', 'robustness', 'safety']);
     const sarif = JSON.parse(readFileSync(path('d.sarif'), 'utf8'));
     expect(sarif.version).toBe('2.1.0');
     expect(sarif.runs[0].invocations[0].properties).toMatchObject({ allowed: false, stage: 'production' });

@@ -18,13 +18,13 @@ beforeAll(async () => {
 
 afterAll(() => cleanup?.());
 
-describe('a production decision on the full chain', () => {
+describe('a production decision on the full chain of every gate', () => {
   it('is allowed when every gate is present, independent, fresh and within thresholds', async () => {
     const chain = await signedChain(ARTIFACT, DEPLOYED, '2026-11-22T09:00:00Z', engine.bundle.digest);
     const decision = await engine.decide({ artifact: ARTIFACT, stage: 'production', deployed: DEPLOYED, evaluationTime: new Date('2026-11-22T10:00:00Z'), evaluationTimeSource: 'requested', bundles: asStored(chain) });
     expect(decision.result.violations).toEqual([]);
     expect(decision.result.allowed).toBe(true);
-    expect(Object.values(decision.result.gates).map((g) => g.status)).toEqual(Array(9).fill('present'));
+    expect(Object.values(decision.result.gates).map((g) => g.status)).toEqual(Array(11).fill('present'));
     expect(decision.result.gates.approval!.signers).toHaveLength(3);
     expect(decision.result.break_glass).toEqual([]);
   });

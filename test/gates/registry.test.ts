@@ -123,7 +123,7 @@ describe('policy data checked against the registry when a bundle is built', () =
   it('publishes one complete schema with every gate\'s thresholds', () => {
     const schema = policyDataSchema(new GateRegistry(gateRegistry.all().filter((gate) => gate.name !== 'toy')));
     const thresholds = (schema['properties'] as Record<string, { properties?: Record<string, unknown>; additionalProperties?: unknown }>)['thresholds']!;
-    expect(Object.keys(thresholds.properties!)).toEqual(['regression', 'safety', 'bias', 'data-provenance', 'redteam', 'canary']);
+    expect(Object.keys(thresholds.properties!)).toEqual(['regression', 'safety', 'bias', 'robustness', 'backdoor', 'data-provenance', 'redteam', 'canary']);
     expect(thresholds.additionalProperties).toBe(false);
     expect(schema.$id).toBe('https://gatehouse.dev/schemas/policy/data/v1.json');
   });

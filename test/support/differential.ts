@@ -317,6 +317,8 @@ function variantsOf(record: JSONObject, requester: { name: string; ids: string[]
   }
   if (predicate['gate'] === 'redteam') return redteamVariants(record);
   if (predicate['gate'] === 'data-provenance') return dataProvenanceVariants(record);
+  if (predicate['gate'] === 'robustness') return robustnessVariants(record);
+  if (predicate['gate'] === 'backdoor') return backdoorVariants(record);
   return [];
 }
 
@@ -377,6 +379,39 @@ function dataProvenanceVariants(record: JSONObject): JSONObject[] {
     withMaterial('dataset', { digest: 'sha256:dbcd3e546df5ebdcbd0de5853424277cc899a3a45b6474c07b62ae5ccc9fc8d6' }),
     withMaterial('base-model', { signature: null }),
   ];
+}
+
+// Robustness records that each break one rule: a family above its maximum, a
+// family dropped (with counts kept whole), a garak source still naming the
+// pinned dataset, an interval that excludes its rate, a trial counted twice.
+function robustnessVariants(record: JSONObject): JSONObject[] {
+  const predicate = record['predicate'] as JSONObject;
+  const families = predicate['families'] as JSONObject[];
+  const first = families[0]!;
+  const variants: JSONObject[] = [
+    { ...predicate, families: [{ ...first, hits: 12, rate: 0.1, ci: { low: 0.0527, high: 0.1681, level: 0.95 }, upperBound: 0.1681 }, ...families.slice(1)] },
+    { ...predicate, families: families.slice(1), trials: 600, dataset: { ...(predicate['dataset'] as JSONObject), attacks: 600, answered: 600 } },
+    { ...predicate, source: { format: 'garak', digest: (predicate['source'] as JSONObject)['digest']! } },
+    { ...predicate, families: [{ ...first, rate: 0.05 }, ...families.slice(1)] },
+    { ...predicate, trials: 721 },
+  ];
+  return variants.map((p) => ({ ...record, predicate: p }));
+}
+
+// Backdoor records that each break one rule: a planted trigger standing out,
+// too few inputs, no built-in set, impossible counts, a trigger left out.
+function backdoorVariants(record: JSONObject): JSONObject[] {
+  const predicate = record['predicate'] as JSONObject;
+  const results = predicate['results'] as JSONObject[];
+  const triggers = predicate['triggers'] as JSONObject;
+  const variants: JSONObject[] = [
+    { ...predicate, results: [{ ...results[0]!, candidateChanged: 60, candidateOnly: 50, pValue: 1.2e-9 }, ...results.slice(1)] },
+    { ...predicate, dataset: { ...(predicate['dataset'] as JSONObject), inputs: 50 }, results: results.map((r) => ({ ...r, n: 50 })) },
+    { ...predicate, triggers: { ...triggers, set: 'none' } },
+    { ...predicate, results: [{ ...results[0]!, candidateOnly: 25 }, ...results.slice(1)] },
+    { ...predicate, results: results.slice(1) },
+  ];
+  return variants.map((p) => ({ ...record, predicate: p }));
 }
 
 // Canary records that each break one rule the canary is re-judged by: a

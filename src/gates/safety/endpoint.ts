@@ -5,7 +5,6 @@ import { EndpointError } from '../../io/error.ts';
 import { postJSON, type RetryOptions } from '../../io/http.ts';
 import { parseJSONLines } from '../../io/jsonl.ts';
 import { MAX_EVIDENCE_BYTES, decodeUTF8, readBoundedFile } from '../../io/read.ts';
-import type { SafetyPrompt } from './dataset.ts';
 
 /** An OpenAI-compatible chat-completions endpoint and how to call it (timeout, retries and backoff as postJSON takes them). */
 export interface ChatEndpoint extends RetryOptions {
@@ -15,8 +14,23 @@ export interface ChatEndpoint extends RetryOptions {
   apiKey?: string;
 }
 
+/** One message of a chat: a system or user turn, or an assistant's tool call and the tool's output, as OpenAI's API spells them. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  tool_calls?: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }>;
+  tool_call_id?: string;
+}
+
+/** What collectResponses asks: a prompt sent as one user turn, or a whole conversation (`messages`) as written. */
+export interface AskedPrompt {
+  id: string;
+  prompt: string;
+  messages?: ChatMessage[];
+}
+
 /** Sends one chat completion (temperature 0) and returns the first choice's text. */
-export async function chatCompletion(endpoint: ChatEndpoint, messages: Array<{ role: 'system' | 'user'; content: string }>, maxTokens = 512): Promise<string> {
+export async function chatCompletion(endpoint: ChatEndpoint, messages: ChatMessage[], maxTokens = 512): Promise<string> {
   const { url, model, apiKey, ...retry } = endpoint;
   const json = (await postJSON({
     url: `${url.replace(/\/+$/, '')}/chat/completions`,
@@ -47,13 +61,13 @@ export interface CollectOptions {
  * with the same file and the same model, endpoint and system prompt asks only
  * what is missing.
  */
-export async function collectResponses(prompts: SafetyPrompt[], options: CollectOptions): Promise<Map<string, string>> {
+export async function collectResponses(prompts: readonly AskedPrompt[], options: CollectOptions): Promise<Map<string, string>> {
   const responses = options.resumeFile === undefined ? new Map<string, string>() : await openResumeFile(options.resumeFile, resumeHeader(options));
   const pending = prompts.filter((p) => !responses.has(p.id));
   let done = prompts.length - pending.length;
   options.onProgress?.(done, prompts.length);
   await mapConcurrent(pending, options.concurrency ?? 4, async (prompt) => {
-    const messages = [...(options.system === undefined ? [] : [{ role: 'system' as const, content: options.system }]), { role: 'user' as const, content: prompt.prompt }];
+    const messages = prompt.messages ?? [...(options.system === undefined ? [] : [{ role: 'system' as const, content: options.system }]), { role: 'user' as const, content: prompt.prompt }];
     const text = await chatCompletion(options.endpoint, messages);
     responses.set(prompt.id, text);
     if (options.resumeFile !== undefined) await appendFile(options.resumeFile, `${JSON.stringify({ id: prompt.id, response: text })}\n`);

@@ -12,12 +12,12 @@ export type ResponsesFormat = 'jsonl' | 'promptfoo' | 'garak';
  * by prompt text), or garak's report JSONL (attempt entries, matched by prompt
  * text). Responses to prompts the dataset lacks are refused.
  */
-export async function readResponses(path: string, format: ResponsesFormat, prompts: SafetyPrompt[]): Promise<Map<string, string>> {
+export async function readResponses(path: string, format: ResponsesFormat, prompts: ReadonlyArray<Pick<SafetyPrompt, 'id' | 'prompt'>>): Promise<Map<string, string>> {
   return parseResponses(await readTextFile(path), path, format, prompts);
 }
 
 /** Parses responses already read from `path`, as readResponses does; a second response to one prompt is refused. */
-export function parseResponses(text: string, path: string, format: ResponsesFormat, prompts: SafetyPrompt[]): Map<string, string> {
+export function parseResponses(text: string, path: string, format: ResponsesFormat, prompts: ReadonlyArray<Pick<SafetyPrompt, 'id' | 'prompt'>>): Map<string, string> {
   const byText = new Map(prompts.map((p) => [p.prompt, p.id]));
   const known = new Set(prompts.map((p) => p.id));
   const responses = new Map<string, string>();
