@@ -9,7 +9,7 @@ const { values } = parseArgs({ options: { count: { type: 'string', default: '500
 const started = performance.now();
 const report = await runDifferential({ count: Number(values.count), seed: Number(values.seed) });
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
-console.log(`differential: ${report.compared} inputs (seed ${values.seed}) in ${seconds} s; ${report.differenceCount} differ; ${report.allowed} allowed; ${report.errors} failed in both runtimes`);
+console.log(`differential: ${report.compared} inputs (${report.fixed} fixed, the rest generated from seed ${values.seed}) in ${seconds} s; ${report.differenceCount} differ; ${report.allowed} allowed; ${report.errors} failed in both runtimes`);
 for (const code of declaredCodes()) console.log(`  ${code.padEnd(36)} ${report.codes[code] ?? 0}`);
 for (const [code, n] of Object.entries(report.codes)) if (!declaredCodes().includes(code)) console.log(`  ${code.padEnd(36)} ${n} (not declared)`);
 for (const difference of report.differences.slice(0, 3)) console.log(JSON.stringify(difference, null, 1).slice(0, 4000));

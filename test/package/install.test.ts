@@ -130,7 +130,7 @@ console.log(JSON.stringify({ predicateType: verified.statement.predicateType, re
     writeFileSync(join(project, 'use.mjs'), `import { decidePromotion, openStore, gateRegistry, ENGINE } from '${NAME}';\nconsole.log(typeof decidePromotion, openStore('attestations').uri.startsWith('file:'), gateRegistry.all().map((g) => g.name).join(','), ENGINE.name);\n`);
     const result = run('node', ['use.mjs']);
     expect(result.stderr).toBe('');
-    expect(result.stdout.trim()).toBe('function true integrity,provenance,regression,safety,bias,approval,canary gatehouse');
+    expect(result.stdout.trim()).toBe('function true integrity,provenance,regression,safety,bias,robustness,backdoor,data-provenance,redteam,approval,canary gatehouse');
   });
 
   // skipLibCheck as most projects set it (sigstore-js's own declarations name modules it does not

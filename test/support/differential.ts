@@ -42,6 +42,8 @@ const DECIDED_AT = new Date('2026-11-22T10:00:00Z');
 /** What a differential run found. */
 export interface DifferentialReport {
   compared: number;
+  /** How many of them were the fixed cases (the rest were generated). */
+  fixed: number;
   /** Inputs whose results differ, with both results (at most the first 20). */
   differences: Array<{ index: number; input: unknown; wasm: unknown; native: unknown }>;
   differenceCount: number;
@@ -62,11 +64,13 @@ interface Material {
 }
 
 /**
- * Evaluates `count` cases (an input under a version of the policy data) from
- * `seed` with OPA-WASM, as gatehouse does, and natively (opa eval over the
- * staged sources, in batches): first every data field near the top removed
- * in turn, then every string field of the built input swapped for its
- * look-alikes, then generated inputs under the example data or mutated data.
+ * Evaluates cases (an input under a version of the policy data) from `seed`
+ * with OPA-WASM, as gatehouse does, and natively (opa eval over the staged
+ * sources, in batches): first the fixed cases (every data field near the top
+ * removed in turn, every string field of the built input swapped for its
+ * look-alikes, every replacement record), then `count` generated inputs under
+ * the example data or mutated data. The fixed cases grow with the policy, so
+ * they never take the generated inputs' place.
  */
 export async function runDifferential(options: { count: number; seed: number; batch?: number }): Promise<DifferentialReport> {
   const built = await buildTestBundle((data) => {
@@ -128,11 +132,12 @@ export async function runDifferential(options: { count: number; seed: number; ba
       cases.push({ data: material.data, input });
     }
     // Then generated inputs, five at a time under one data variant.
-    while (cases.length < options.count) {
+    const fixed = cases.length;
+    while (cases.length < fixed + options.count) {
       const data = dataVariant(material, random);
-      for (let i = 0; i < 5 && cases.length < options.count; i++) cases.push({ data, input: generateInput(material, random) });
+      for (let i = 0; i < 5 && cases.length < fixed + options.count; i++) cases.push({ data, input: generateInput(material, random) });
     }
-    const report: DifferentialReport = { compared: 0, differences: [], differenceCount: 0, codes: {}, allowed: 0, errors: 0 };
+    const report: DifferentialReport = { compared: 0, fixed, differences: [], differenceCount: 0, codes: {}, allowed: 0, errors: 0 };
     const evaluators = new Map<JSONObject, OpaWasmEvaluator>();
     const batch = options.batch ?? 250;
     for (let start = 0; start < cases.length; start += batch) {
