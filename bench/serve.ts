@@ -24,10 +24,10 @@ import { FileSystemAttestationStore } from '../src/store/fs-store.ts';
 import { PostgresAttestationStore } from '../src/store/pg-store.ts';
 import type { AttestationStore } from '../src/store/store.ts';
 import { signedChain } from '../test/support/chain.ts';
-import { ROOT } from '../test/support/paths.ts';
 import { POLICY_PUB } from '../test/support/policy.ts';
 import { startPostgres, type TestPostgres } from '../test/support/postgres.ts';
 import { DEPLOYED, chainTime, servePolicy, spawnServe } from '../test/support/serve.ts';
+import { ENTRY, ENTRY_NAME } from './production-chain.ts';
 
 const { values } = parseArgs({
   options: {
@@ -65,14 +65,17 @@ try {
   const at = chainTime();
   const loadStarted = performance.now();
   // Eight models signed and put at a time (each model's bundles in order), as the store benchmark's writers do.
+  let perModel = 0;
   await mapConcurrent(Array.from({ length: MODELS }, (_, index) => index), 8, async (index) => {
-    for (const bundle of await signedChain(model(index), DEPLOYED, at, policy.digest)) await store.put(bundle.bytes);
+    const chain = await signedChain(model(index), DEPLOYED, at, policy.digest);
+    perModel = chain.length;
+    for (const bundle of chain) await store.put(bundle.bytes);
   });
   await store.close();
-  console.log(`serve benchmark: ${MODELS.toLocaleString('en')} models with complete production chains (10 signed bundles each) in a ${values.store === 'postgres' ? 'PostgreSQL (private cluster, fsync on)' : 'folder'} store, loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
-  console.log(`  server: gatehouse serve (one process, HTTP on loopback); load: autocannon, ${CONNECTIONS} connections, ${DURATION} s a run, from this process`);
+  console.log(`serve benchmark: ${MODELS.toLocaleString('en')} models with complete production chains (${perModel} signed bundles each) in a ${values.store === 'postgres' ? 'PostgreSQL (private cluster, fsync on)' : 'folder'} store, loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
+  console.log(`  server: gatehouse serve from ${ENTRY_NAME}, one process, HTTP on loopback; load: autocannon, ${CONNECTIONS} connections, ${DURATION} s a run, from this process`);
 
-  const serve = await spawnServe(['--policy', policy.path, '--policy-key', POLICY_PUB, '--store', storeURI, '--listen', '127.0.0.1:0']);
+  const serve = await spawnServe(['--policy', policy.path, '--policy-key', POLICY_PUB, '--store', storeURI, '--listen', '127.0.0.1:0'], { entry: ENTRY });
   serve.child.stderr!.resume();
   const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${serve.child.pid}/status`, 'utf8'))![1]) / 1024;
   try {
@@ -98,7 +101,7 @@ try {
     const verifyStarted = performance.now();
     for (let index = 0; index < VERIFIES; index++) {
       await new Promise<void>((resolve, reject) => {
-        const child = spawn(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), 'verify', '--subject', model(index % MODELS), '--stage', 'production', '--deployed', DEPLOYED, '--policy', policy.path, '--policy-key', POLICY_PUB, '--store', storeURI, '--json'], { stdio: 'ignore' });
+        const child = spawn(process.execPath, [ENTRY, 'verify', '--subject', model(index % MODELS), '--stage', 'production', '--deployed', DEPLOYED, '--policy', policy.path, '--policy-key', POLICY_PUB, '--store', storeURI, '--json'], { stdio: 'ignore' });
         child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`verify exited ${code}`))));
       });
     }

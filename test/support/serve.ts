@@ -227,10 +227,10 @@ export interface ServeProcess {
 }
 
 /** Starts `gatehouse serve ARGS` (which should name --listen 127.0.0.1:0) and waits for it to listen. */
-export async function spawnServe(args: string[], options: { https?: boolean } = {}): Promise<ServeProcess> {
+export async function spawnServe(args: string[], options: { https?: boolean; entry?: string } = {}): Promise<ServeProcess> {
   const { spawn } = await import('node:child_process');
   const { ROOT } = await import('./paths.ts');
-  const child = spawn(process.execPath, [join(ROOT, 'cli', 'gatehouse.ts'), 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [options.entry ?? join(ROOT, 'cli', 'gatehouse.ts'), 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Array<Record<string, unknown>> = [];
   const waiters: Array<() => void> = [];
   let buffered = '';
