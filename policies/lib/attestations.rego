@@ -6,14 +6,14 @@
 package lib
 
 # Verified records whose predicate type belongs to a configured gate, keyed by gate.
-candidates[gate] contains record if {
+candidates[gate][record.id] := record if {
 	some record in input.attestations
 	record.verified
 	gate := gate_of_type(record.predicate_type)
 }
 
 # Bundles that failed verification, with the gate they claim (untrusted, for reporting only).
-unverified[gate] contains record if {
+unverified[gate][record.id] := record if {
 	some record in input.attestations
 	not record.verified
 	gate := gate_of_type(record.claimed_predicate_type)
@@ -99,7 +99,7 @@ admissible(gate, record) if {
 }
 
 # Acceptable evidence: admissible and fresh.
-acceptable[gate] contains record if {
+acceptable[gate][record.id] := record if {
 	some gate, records in candidates
 	some record in records
 	admissible(gate, record)
@@ -110,7 +110,7 @@ acceptable[gate] contains record if {
 latest_time[gate] := max({record.evaluated_at_ms | some record in records}) if some gate, records in acceptable
 
 # The newest acceptable attestations of every gate but approval.
-gate_evidence[gate] contains record if {
+gate_evidence[gate][record.id] := record if {
 	some gate, records in acceptable
 	gate != "approval"
 	some record in records
@@ -127,13 +127,13 @@ bound_to(record, request) if {
 }
 
 # Acceptable approvals bound to the approval request being judged.
-bound_approvals contains record if {
+bound_approvals[record.id] := record if {
 	some record in acceptable.approval
 	bound_to(record, approval_request)
 }
 
 # Each approver's bound approvals, approving or rejecting.
-approvals_by[record.signer.name] contains record if some record in bound_approvals
+approvals_by[record.signer.name][record.id] := record if some record in bound_approvals
 
 # The time of each approver's newest bound approval.
 latest_approval_time[name] := max({record.evaluated_at_ms | some record in records}) if {
@@ -144,12 +144,12 @@ latest_approval_time[name] := max({record.evaluated_at_ms | some record in recor
 # approver's newest word on the request being judged, so a later rejection
 # withdraws that approver's earlier approval, and approvals of other requests
 # (another packet: a gate re-run since) do not count.
-evidence[gate] contains record if {
+evidence[gate][record.id] := record if {
 	some gate, records in gate_evidence
 	some record in records
 }
 
-evidence.approval contains record if {
+evidence.approval[record.id] := record if {
 	some record in bound_approvals
 	record.evaluated_at_ms == latest_approval_time[record.signer.name]
 }
@@ -159,7 +159,7 @@ evidence.approval contains record if {
 # it, neither lapsing with the approval window, nor shed by judging another
 # (back-dated) request, nor by re-running a gate so that a new request (or a
 # break-glass override) is judged instead.
-approval_words contains record if {
+approval_words[record.id] := record if {
 	some record in candidates.approval
 	admissible("approval", record)
 	some request in approval_requests
@@ -175,7 +175,7 @@ latest_word_time[record.signer.name] := max({other.evaluated_at_ms |
 }
 
 # Each approver's newest word on this evidence, approving or rejecting.
-newest_words contains record if {
+newest_words[record.id] := record if {
 	some record in approval_words
 	record.evaluated_at_ms == latest_word_time[record.signer.name]
 }

@@ -13,16 +13,18 @@ import data.lib
 # The backdoor thresholds in policy data.
 limits := lib.thresholds("backdoor")
 
-# The Benjamini-Hochberg q-value of p among a record's p-values: the smallest
-# m * p_j / rank(p_j) over the p-values at least p (capped at 1), where a
-# p-value's rank counts the p-values at most it (ties share the highest rank).
-q_value(record, p) := min([min([1, (m * pj) / rank]) |
-	some r in record.predicate.results
-	pj := r.pValue
-	pj >= p
-	rank := count([1 | some s in record.predicate.results; s.pValue <= pj])
-]) if {
-	m := count(record.predicate.results)
+# The Benjamini-Hochberg q-value of each of a record's p-values: the smallest
+# m * p_j / rank(p_j) over the p-values p_j at least p (capped at 1), where a
+# p-value's rank counts the p-values at most it (ties share the highest
+# rank). With the p-values sorted, the one at (0-based) position k has rank
+# at least k + 1, and exactly k + 1 at the last position of its ties, whose
+# adjustment is then the smallest of them: so the minimum over the positions
+# holding a value at least p is that q-value, found in one pass over the
+# sorted adjustments rather than a count for every pair.
+q_values(record) := {p: min([a | some k, a in adjusted; sorted[k] >= p]) | some p in sorted} if {
+	sorted := sort([r.pValue | some r in record.predicate.results])
+	m := count(sorted)
+	adjusted := [min([1, (m * p) / (k + 1)]) | some k, p in sorted]
 }
 
 # A trigger's figures that cannot be: changes beyond the inputs, discordant
@@ -64,8 +66,9 @@ inconsistent(_, r) if {
 #     kept (%s the other way); p %s, q %s is at most the FDR %s
 deny contains result if {
 	some record in lib.evidence.backdoor
+	q_of := q_values(record)
 	some r in record.predicate.results
-	q := q_value(record, r.pValue)
+	q := q_of[r.pValue]
 	q <= limits.fdr
 	params := [r.trigger, r.candidateOnly, r.referenceOnly, r.pValue, q, limits.fdr]
 	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "backdoor")

@@ -17,22 +17,25 @@ settings := lib.thresholds("canary")
 
 # The canary evidence judged: only where the stage requires the canary (a
 # canary that ran for another stage neither helps nor blocks this one).
-judged contains record if {
+judged[record.id] := record if {
 	"canary" in lib.required_gates
 	some record in lib.evidence.canary
 }
 
 # The label matcher that selects an arm, as the gate fills {{arm}} in: the
 # label's value as a PromQL string (backslash, quote and newline escaped).
-arm_matcher(arm) := sprintf("%s=\"%s\"", [settings.arms.label, promql_string(settings.arms[arm])])
+# Rules, so each is formatted once per decision rather than once per query.
+arm_matchers[arm] := sprintf("%s=\"%s\"", [settings.arms.label, promql_string(settings.arms[arm])]) if some arm in arms
+
+arm_matcher(arm) := arm_matchers[arm]
 
 promql_string(value) := replace(replace(replace(value, `\`, `\\`), `"`, `\"`), "\n", `\n`)
 
+# The step as the gate fills {{step}} in.
+step_text := sprintf("%ss", [lib.format_number(settings.step_seconds)])
+
 # A query template as sent for one arm.
-expand(template, arm) := replace(
-	replace(template, "{{arm}}", arm_matcher(arm)),
-	"{{step}}", sprintf("%ss", [lib.format_number(settings.step_seconds)]),
-)
+expand(template, arm) := replace(replace(template, "{{arm}}", arm_matcher(arm)), "{{step}}", step_text)
 
 # The templates of a metric, in the order the gate sends them.
 templates(config) := [config.numerator, config.denominator] if config.kind == "ratio"

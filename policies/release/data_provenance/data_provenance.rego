@@ -21,7 +21,7 @@ limits := lib.thresholds("data-provenance")
 slsa_provenance_v1 := "https://slsa.dev/provenance/v1"
 
 # The data-provenance evidence judged: that of stages that require the gate.
-judged contains record if {
+judged[record.id] := record if {
 	"data-provenance" in lib.required_gates
 	some record in lib.evidence["data-provenance"]
 }

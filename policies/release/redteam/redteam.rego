@@ -21,7 +21,7 @@ risk_acceptance_type := "https://gatehouse.dev/attestations/risk-acceptance/v1"
 
 # The red team's reports judged: those of stages that require its sign-off
 # (before then a finding may still await its risk owner).
-reports contains record if {
+reports[record.id] := record if {
 	"redteam" in lib.required_gates
 	some record in lib.evidence.redteam
 }
@@ -45,7 +45,7 @@ blocking(finding) if not rank(finding.severity)
 # Risk acceptances that count: verified, about this artifact, placed
 # consistently in time, signed by a risk owner data names who is not the
 # model's author.
-acceptances contains record if {
+acceptances[record.id] := record if {
 	some record in input.attestations
 	record.verified
 	record.predicate_type == risk_acceptance_type
