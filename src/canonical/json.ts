@@ -10,6 +10,10 @@ export function canonicalize(value: unknown): string {
     if (!Number.isFinite(value)) throw new TypeError(`cannot canonicalize non-finite number ${value}`);
     return JSON.stringify(value);
   }
+  if (typeof value === 'object') {
+    const kept = frozenTexts.get(value);
+    if (kept !== undefined) return kept;
+  }
   if (Array.isArray(value)) {
     return `[${value.map((item) => (item === undefined ? 'null' : canonicalize(item))).join(',')}]`;
   }
@@ -30,4 +34,23 @@ export function canonicalize(value: unknown): string {
 /** Canonical JSON as UTF-8 bytes. */
 export function canonicalJSON(value: unknown): Buffer {
   return Buffer.from(canonicalize(value), 'utf8');
+}
+
+// The canonical text of values freezeCanonical froze whole: they cannot change, so it is made once.
+const frozenTexts = new WeakMap<object, string>();
+
+/**
+ * Freezes a JSON value deeply (objects and arrays) and keeps its canonical
+ * text, which canonicalize then reuses wherever the value appears: for values
+ * kept and digested again and again, such as a server's verified evidence.
+ */
+export function freezeCanonical<T extends object>(value: T): T {
+  freezeDeeply(value);
+  frozenTexts.set(value, canonicalize(value));
+  return value;
+}
+
+function freezeDeeply(value: object): void {
+  for (const member of Object.values(value)) if (typeof member === 'object' && member !== null) freezeDeeply(member as object);
+  Object.freeze(value);
 }

@@ -10,7 +10,7 @@ import type { InventoryHead, SubjectInventory } from '../store/inventory.ts';
 import { AttestationVerifier } from '../verify/verifier.ts';
 import { ENGINE } from '../version.ts';
 import { BoundedMap } from '../concurrency/bounded-map.ts';
-import { buildPolicyInput, inputDigest, type PolicyInput, type VerificationOutcome } from './input.ts';
+import { buildPolicyInput, inputDigest, type BundleRecord, type PolicyInput, type VerificationOutcome } from './input.ts';
 
 /** What is asked: may this artifact be promoted to this stage, judged at this time, on these bundles? */
 export interface DecisionRequest {
@@ -99,6 +99,7 @@ export class DecisionEngine {
   readonly #verifier: AttestationVerifier;
   readonly #evaluator: OpaWasmEvaluator;
   readonly #verified: Map<string, VerificationOutcome> | undefined;
+  readonly #records: Map<string, BundleRecord> | undefined;
 
   private constructor(bundle: VerifiedPolicyBundle, data: PolicyData, signers: PolicySigners, evaluator: OpaWasmEvaluator, verifiedCacheSize: number) {
     this.bundle = bundle;
@@ -107,13 +108,15 @@ export class DecisionEngine {
     this.#verifier = new AttestationVerifier(signers.trust);
     this.#evaluator = evaluator;
     this.#verified = verifiedCacheSize > 0 ? new BoundedMap(verifiedCacheSize) : undefined;
+    this.#records = verifiedCacheSize > 0 ? new BoundedMap(verifiedCacheSize) : undefined;
   }
 
   /**
    * An engine for a bundle that verifyPolicyBundle accepted; `options` say where
    * keyless signers' trusted roots come from and, for a long-lived engine (a
    * server), how many verified bundles to keep so unchanged evidence is not
-   * verified again (its trust is fixed for the engine's life; default none).
+   * verified or read again (its trust is fixed for the engine's life; default
+   * none).
    */
   static async create(bundle: VerifiedPolicyBundle, options: PolicySignersOptions & { verifiedCacheSize?: number } = {}): Promise<DecisionEngine> {
     const data = policyDataOf(bundle.data, bundle.source);
@@ -144,6 +147,7 @@ export class DecisionEngine {
       signers: this.signers,
       ...(request.inventory === undefined ? {} : { inventory: request.inventory }),
       ...(this.#verified === undefined ? {} : { verified: this.#verified }),
+      ...(this.#records === undefined ? {} : { records: this.#records }),
     });
   }
 

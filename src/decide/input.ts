@@ -1,5 +1,5 @@
 import { APPROVAL_REQUEST_TYPE, deepReviewDraw, reviewItems, workflowStatements, type ApprovalRequestPredicate } from '../approval/statements.ts';
-import { canonicalJSON } from '../canonical/json.ts';
+import { canonicalJSON, freezeCanonical } from '../canonical/json.ts';
 import { gateRegistry } from '../gates/registry.ts';
 import { compareCodeUnits } from '../canonical/compare.ts';
 import { subjectDigests } from '../attest/statement.ts';
@@ -96,6 +96,13 @@ export interface PolicyInputOptions {
    * Absent: each decision verifies afresh.
    */
   verified?: Map<string, VerificationOutcome>;
+  /**
+   * What each bundle made of, kept across decisions by the sha256 of its exact
+   * bytes (hashed here, whatever the store says): only for one verifier and
+   * one set of policy signers, as `verified`. Absent: each decision makes them
+   * afresh. A bundle's record depends on nothing else a request carries.
+   */
+  records?: Map<string, BundleRecord>;
 }
 
 /** What verifying one bundle gave: the verified attestation, or why it is evidence of nothing. */
@@ -139,7 +146,7 @@ export async function buildPolicyInput(options: PolicyInputOptions): Promise<{ i
     else read.add(bundle.bundleDigest);
     // The same bytes under another name are already in: nothing to parse or verify again.
     if ('bundleDigest' in bundle && byId.has(`sha256:${bundle.bundleDigest}`)) continue;
-    const { record, statementKey } = toRecord(bundle, options, verifiedByContent);
+    const { record, statementKey } = recordOf(bundle, options, verifiedByContent);
     if (!locations.has(record.id)) locations.set(record.id, bundle.location);
     if (byId.has(record.id)) continue;
     if (statementKey !== undefined) {
@@ -157,7 +164,8 @@ export async function buildPolicyInput(options: PolicyInputOptions): Promise<{ i
   // as an approval request's packet or an approval may name it: the record lists them all.
   for (const [key, copies] of aliases) {
     const record = byId.get(byStatement.get(key)!);
-    if (copies.size > 1 && record?.verified === true) record.aliases = [...copies].sort(compareCodeUnits);
+    // A copy: records may be kept across decisions, and are never changed.
+    if (copies.size > 1 && record?.verified === true) byId.set(record.id, { ...record, aliases: [...copies].sort(compareCodeUnits) });
   }
   const inventory = (await options.inventory?.()) ?? null;
   const input: PolicyInput = {
@@ -186,11 +194,25 @@ export function inputDigest(input: PolicyInput): string {
   return sha256Hex(canonicalJSON(input));
 }
 
-// What one bundle contributes: its record and, when verified, the key under
-// which copies of the same signed statement by the same signer are one.
-interface RecordOf {
-  record: AttestationRecord;
-  statementKey?: string;
+/**
+ * What one bundle contributes: its record and, when verified, the key under
+ * which copies of the same signed statement by the same signer are one.
+ */
+export interface BundleRecord {
+  readonly record: AttestationRecord;
+  readonly statementKey?: string;
+}
+
+// A bundle's record, kept from an earlier decision when its exact bytes were seen (unreadable ones are never kept).
+function recordOf(bundle: StoredBundle | UnreadableBundle, options: PolicyInputOptions, verifiedByContent: Map<string, VerificationOutcome>): BundleRecord {
+  if (options.records === undefined || 'error' in bundle) return toRecord(bundle, options, verifiedByContent);
+  const key = sha256Hex(bundle.bytes);
+  let made = options.records.get(key);
+  if (made === undefined || made.record.id !== `sha256:${bundle.bundleDigest}`) {
+    made = toRecord(bundle, options, verifiedByContent);
+    if (made.record.id === `sha256:${key}`) options.records.set(key, { ...made, record: freezeCanonical(made.record) });
+  }
+  return made;
 }
 
 // Verification errors name this source; it is stripped from reasons, which
@@ -201,13 +223,13 @@ function toRecord(
   bundle: StoredBundle | UnreadableBundle,
   options: PolicyInputOptions,
   verifiedByContent: Map<string, VerificationOutcome>,
-): RecordOf {
+): BundleRecord {
   if ('error' in bundle) {
     return { record: { id: `unreadable:${locationName(bundle.location)}`, verified: false, reason: bundle.error.message, claimed_predicate_type: null } };
   }
   const id = `sha256:${bundle.bundleDigest}`;
   let json: unknown;
-  const reject = (reason: string): RecordOf => ({ record: { id, verified: false, reason, claimed_predicate_type: claimedType(json) } });
+  const reject = (reason: string): BundleRecord => ({ record: { id, verified: false, reason, claimed_predicate_type: claimedType(json) } });
   try {
     json = parseJSON(bundle.bytes, SOURCE);
   } catch (error) {
