@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { InputError } from '../../src/error.ts';
+import { ExitError, type ExitCode } from '../exit.ts';
 import { addStoreOption, collect, storeFrom, type StoreFlags } from '../options.ts';
 import type { Output } from '../output.ts';
 
@@ -16,6 +17,7 @@ interface ServeFlags extends StoreFlags {
   namespaceStage?: string[];
   tufCacheDir?: string;
   policyPollSeconds?: string;
+  workers: string;
 }
 
 export function registerServe(program: Command, _output: Output): void {
@@ -36,11 +38,13 @@ export function registerServe(program: Command, _output: Output): void {
     .addOption(new Option('--namespace-stage <namespace=stage>', 'the stage of admission requests from a namespace, when the webhook path names none; repeatable').argParser(collect))
     .option('--policy-poll-seconds <n>', 'also reload the policy (and the TLS certificate) when its file changes, looking this often (a ConfigMap or Secret update sends no SIGHUP)')
     .option('--tuf-cache-dir <dir>', "cache of TUF metadata and trusted roots, for the policy's keyless signers")
+    .option('--workers <n>', 'server processes sharing the address, to use that many cores (each a whole server; one that dies is started again; metrics cover them all)', '1')
     .action(async (flags: ServeFlags) => {
       const listen = parseListen(flags.listen);
       const deadlineMs = positiveInteger(flags.deadlineMs, '--deadline-ms');
       const pollSeconds = flags.policyPollSeconds === undefined ? undefined : positiveInteger(flags.policyPollSeconds, '--policy-poll-seconds');
       const maxBodyBytes = positiveInteger(flags.maxBodyBytes, '--max-body-bytes');
+      const workers = positiveInteger(flags.workers, '--workers');
       if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new InputError({ code: 'USAGE', message: '--tls-cert and --tls-key go together' });
       const namespaceStages = Object.fromEntries(
         (flags.namespaceStage ?? []).map((pair) => {
@@ -69,37 +73,64 @@ export function registerServe(program: Command, _output: Output): void {
       if (recordSigner !== undefined && !loaded.engine.signers.mayRecordDecisions(recordSigner.signer.identity)) {
         throw new InputError({ code: 'KEY_INVALID', message: `not one of the policy's decision_signers (${(loaded.engine.data.decision_signers ?? []).join(', ') || 'none'}); its records could not be replayed`, path: flags.decisionKey });
       }
-      const store = await storeFrom(flags);
-      const metrics = new ServeMetrics();
-      metrics.reloads.inc({ result: 'loaded' });
-      const decisions = new DecisionService({ policies, store, ...(recordSigner === undefined ? {} : { recordSigner }) });
-      const server = new GatehouseServer({ decisions, policies, metrics, log: stderrLog, deadlineMs, maxBodyBytes, namespaceStages, ...(tls === undefined ? {} : { tls }) });
-      await server.listen(listen.port, listen.host);
-      // A rotated serving certificate is read again with the policy; one that cannot be read or does not load keeps the old.
-      const reloadCertificate = async () => {
-        if (flags.tlsCert === undefined) return;
-        try {
-          server.replaceCertificate({ cert: await readPEM(flags.tlsCert), key: await readPEM(flags.tlsKey!) });
-        } catch (error) {
-          stderrLog({ level: 'error', msg: 'certificate refused; the certificate in use keeps serving', problem: error instanceof InputError ? error.toString() : String(error) });
-        }
-      };
-      const polls = pollSeconds === undefined ? [] : [watchFile(flags.policy, pollSeconds * 1000, () => void server.reload()), ...(flags.tlsCert === undefined ? [] : [watchFile(flags.tlsCert, pollSeconds * 1000, () => void reloadCertificate())])];
-      await new Promise<void>((resolve) => {
-        const reload = () => {
-          void server.reload();
-          void reloadCertificate();
+      const cluster = workers > 1 ? await import('../../src/serve/cluster.ts') : undefined;
+      if (cluster !== undefined && !cluster.isServeWorker()) {
+        // The primary checked every file above (a bad one is exit 2 before any worker starts); the workers serve.
+        const code = await cluster.runWorkers(workers, stderrLog);
+        if (code !== 0) throw new ExitError(code as ExitCode);
+        stderrLog({ level: 'info', msg: 'stopped' });
+        return;
+      }
+      try {
+        const store = await storeFrom(flags);
+        const metrics = new ServeMetrics();
+        metrics.reloads.inc({ result: 'loaded' });
+        const decisions = new DecisionService({ policies, store, ...(recordSigner === undefined ? {} : { recordSigner }) });
+        const server = new GatehouseServer({
+          decisions,
+          policies,
+          metrics,
+          log: stderrLog,
+          deadlineMs,
+          maxBodyBytes,
+          namespaceStages,
+          ...(tls === undefined ? {} : { tls }),
+          ...(cluster === undefined ? {} : { exposition: cluster.clusterExposition(metrics.registry) }),
+        });
+        await server.listen(listen.port, listen.host);
+        // A rotated serving certificate is read again with the policy; one that cannot be read or does not load keeps the old.
+        const reloadCertificate = async () => {
+          if (flags.tlsCert === undefined) return;
+          try {
+            server.replaceCertificate({ cert: await readPEM(flags.tlsCert), key: await readPEM(flags.tlsKey!) });
+          } catch (error) {
+            stderrLog({ level: 'error', msg: 'certificate refused; the certificate in use keeps serving', problem: error instanceof InputError ? error.toString() : String(error) });
+          }
         };
-        const stop = () => {
-          process.off('SIGHUP', reload);
-          for (const poll of polls) clearInterval(poll);
-          void server.close().then(() => store.close()).then(resolve, resolve);
-        };
-        process.on('SIGHUP', reload);
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
-      });
-      stderrLog({ level: 'info', msg: 'stopped' });
+        const polls = pollSeconds === undefined ? [] : [watchFile(flags.policy, pollSeconds * 1000, () => void server.reload()), ...(flags.tlsCert === undefined ? [] : [watchFile(flags.tlsCert, pollSeconds * 1000, () => void reloadCertificate())])];
+        await new Promise<void>((resolve) => {
+          const reload = () => {
+            void server.reload();
+            void reloadCertificate();
+          };
+          let stopping = false;
+          // Stopping once: a second signal (a worker hears its primary's SIGTERM after the terminal's SIGINT) must not end it abruptly.
+          const stop = () => {
+            if (stopping) return;
+            stopping = true;
+            process.off('SIGHUP', reload);
+            for (const poll of polls) clearInterval(poll);
+            void server.close().then(() => store.close()).then(resolve, resolve);
+          };
+          process.on('SIGHUP', reload);
+          process.on('SIGTERM', stop);
+          process.on('SIGINT', stop);
+        });
+        stderrLog({ level: 'info', msg: 'stopped' });
+      } finally {
+        // A worker leaves its cluster however it ended, or its channel to the primary keeps it running.
+        cluster?.leaveCluster();
+      }
     });
 }
 

@@ -17,5 +17,5 @@ export class ServeMetrics {
   readonly storeErrors = new Counter({ name: 'gatehouse_store_errors_total', help: 'Requests the attestation store failed to answer', registers: [this.registry] });
   readonly deadlines = new Counter({ name: 'gatehouse_deadline_exceeded_total', help: 'Requests answered without a decision because the internal deadline passed', registers: [this.registry] });
   readonly reloads = new Counter({ name: 'gatehouse_policy_reloads_total', help: 'Policy loads by result (loaded, unchanged, refused)', labelNames: ['result'] as const, registers: [this.registry] });
-  readonly policyInfo = new Gauge({ name: 'gatehouse_policy_info', help: 'The policy bundle in force (1) by digest', labelNames: ['digest'] as const, registers: [this.registry] });
+  readonly policyInfo = new Gauge({ name: 'gatehouse_policy_info', help: 'The policy bundle in force, by digest: the number of server processes (--workers) it is in force in', labelNames: ['digest'] as const, registers: [this.registry] });
 }

@@ -42,6 +42,8 @@ export interface ServerOptions {
   tls?: { cert: Buffer; key: Buffer };
   /** The stage of each namespace, for admission requests whose path names none. */
   namespaceStages?: Readonly<Record<string, string>>;
+  /** What /metrics answers (a cluster worker answers for every worker); default: this server's registry. */
+  exposition?: () => Promise<string>;
 }
 
 /** The default internal deadline: 8 s, under the 10 s timeoutSeconds of deploy/kubernetes. */
@@ -84,7 +86,7 @@ export class GatehouseServer {
       });
     });
     const address = this.#server.address() as AddressInfo;
-    this.#log({ level: 'info', msg: 'listening', address: address.address, port: address.port, tls: this.#options.tls !== undefined });
+    this.#log({ level: 'info', msg: 'listening', address: address.address, port: address.port, tls: this.#options.tls !== undefined, pid: process.pid });
     return address;
   }
 
@@ -162,9 +164,10 @@ export class GatehouseServer {
         return send(response, this.ready ? 200 : 503, { ready: this.ready, policy: policy === undefined ? null : `sha256:${policy.digest}` });
       }
       if (request.method === 'GET' && path === '/metrics') {
-        const { registry } = this.#options.metrics;
-        response.writeHead(200, { 'content-type': registry.contentType });
-        response.end(await registry.metrics());
+        const { metrics, exposition } = this.#options;
+        const text = await (exposition ?? (() => metrics.registry.metrics()))();
+        response.writeHead(200, { 'content-type': metrics.registry.contentType });
+        response.end(text);
         return;
       }
       if (request.method === 'POST' && path === '/v1/decisions') return await this.#decisions(request, response);

@@ -79,6 +79,68 @@ describe('gatehouse serve', () => {
     }
   });
 
+  it('runs --workers processes on one address: each answers, metrics cover them all, a killed worker is replaced, SIGHUP and SIGTERM reach every one', async () => {
+    const serve = await spawnServe(['--policy', policy.path, '--policy-key', POLICY_PUB, '--store', `file:${storeDir}`, '--listen', '127.0.0.1:0', '--workers', '2']);
+    const listening = () => serve.logs.filter((entry) => entry['msg'] === 'listening');
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await serve.waitForLog(() => listening().length === 2);
+      const [first, second] = listening();
+      expect(first!['port']).toBe(second!['port']);
+      expect(first!['pid']).not.toBe(second!['pid']);
+      expect([first!['pid'], second!['pid']]).not.toContain(serve.child.pid);
+      const decide = async (index: number) => (await send(`${serve.url}/v1/decisions`, { body: { subject: index % 2 === 0 ? COMPLETE : PARTIAL, stage: 'production', deployed: DEPLOYED } })).body;
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, index) => decide(index)));
+      expect(answers.map((answer) => answer.allowed)).toEqual(Array.from({ length: 20 }, (_, index) => index % 2 === 0));
+      // /metrics, asked of either worker, counts the decisions of both.
+      const counted = (text: string, result: string) => Number(new RegExp(`^gatehouse_decisions_total\\{endpoint="decisions",result="${result}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+      for (let ask = 0; ask < 4; ask++) {
+        const text = await (await fetch(`${serve.url}/metrics`)).text();
+        expect([counted(text, 'allowed'), counted(text, 'denied')]).toEqual([10, 10]);
+      }
+      // A worker killed outright is replaced; the address keeps answering meanwhile.
+      process.kill(first!['pid'] as number, 'SIGKILL');
+      await serve.waitForLog((entry) => entry['msg'] === 'worker died; starting another' && entry['pid'] === first!['pid']);
+      expect((await decide(0)).allowed).toBe(true);
+      await serve.waitForLog(() => listening().length === 3);
+      const replacement = listening()[2]!['pid'] as number;
+      expect((await decide(1)).allowed).toBe(false);
+      // SIGHUP to the primary reaches every worker.
+      serve.child.kill('SIGHUP');
+      await serve.waitForLog(() => serve.logs.filter((entry) => entry['msg'] === 'policy unchanged').length === 2);
+      serve.child.kill('SIGTERM');
+      expect(await serve.exited).toEqual({ code: 0, signal: null });
+      expect(alive(second!['pid'] as number) || alive(replacement)).toBe(false);
+      expect(serve.logs.filter((entry) => entry['msg'] === 'stopped')).toHaveLength(3);
+    } finally {
+      serve.child.kill('SIGKILL');
+    }
+  });
+
+  it('exits with the code of a worker that cannot start, as one process would, leaving none behind', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const base = ['serve', '--policy', policy.path, '--policy-key', POLICY_PUB, '--store', `file:${storeDir}`, '--listen', `127.0.0.1:${port}`];
+      const single = await gatehouseAsync(base);
+      const workers = await gatehouseAsync([...base, '--workers', '2']);
+      expect(single.status).not.toBe(0);
+      expect(workers.status).toBe(single.status);
+      expect(workers.stderr).toContain('EADDRINUSE');
+    } finally {
+      taken.close();
+    }
+  });
+
   it('refuses bad flags and a record signer the policy does not trust with exit 2, before listening', async () => {
     const base = ['serve', '--policy', policy.path, '--policy-key', POLICY_PUB, '--store', `file:${storeDir}`, '--listen', '127.0.0.1:0'];
     const lonely = await gatehouseAsync([...base, '--tls-cert', 'cert.pem']);
@@ -86,6 +148,9 @@ describe('gatehouse serve', () => {
     expect(lonely.stderr).toContain('--tls-cert and --tls-key go together');
     const listen = await gatehouseAsync([...base.slice(0, -1), 'nowhere']);
     expect(listen.status).toBe(2);
+    const workers = await gatehouseAsync([...base, '--workers', '0']);
+    expect(workers.status).toBe(2);
+    expect(workers.stderr).toContain('--workers');
     const untrusted = await gatehouseAsync([...base, '--decision-key', join(DEMO_KEYS, 'approver-alice.key')]);
     expect(untrusted.status).toBe(2);
     expect(untrusted.stderr).toContain("not one of the policy's decision_signers");
