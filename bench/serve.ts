@@ -4,16 +4,20 @@
 // /v1/decisions from this process. Prints figures; never passes or fails.
 //
 //   cached:   one query, over and over (decision cache hits; each still reads the store's inventory head)
-//   uncached: every request a new key (a new deployed-model digest), so each is a whole
-//             evaluation (the verified-evidence cache stays warm, as in a running server)
+//   uncached: every request a new key (a new deployed-model digest) for a model of the working
+//             set (--working-set, each asked once before: its evidence verified and kept, as
+//             in a running server), so each is a whole evaluation over the store's evidence
+//   cold:     (more models than the working set) models never asked about: every bundle is
+//             also verified in the decision
+//   server CPU: the CPU time the server's processes used, per decision (robust to other load)
 //   verify:   the same decisions, each by a fresh `gatehouse verify` process
 //   memory:   the server's resident memory sampled across --requests cached requests
 //
-//   npm run bench:serve                                  (quick: 50 models, folder store, 5 s runs)
+//   npm run bench:serve                                  (quick: 50 models, folder store, 5 s runs, --workers = the cores)
 //   npm run bench:serve -- --store postgres --models 100000 --duration 30 --requests 1000000
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -37,6 +41,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     verifies: { type: 'string', default: '6' },
     requests: { type: 'string', default: '20000' },
+    workers: { type: 'string', default: String(availableParallelism()) },
+    'working-set': { type: 'string', default: '200' },
   },
 });
 const MODELS = Number(values.models);
@@ -44,6 +50,11 @@ const DURATION = Number(values.duration);
 const CONNECTIONS = Number(values.connections);
 const VERIFIES = Number(values.verifies);
 const REQUESTS = Number(values.requests);
+const WORKERS = Number(values.workers);
+// The models the uncached run asks about, each already seen once (its evidence verified), as in a running server.
+const WORKING_SET = Math.min(MODELS, Number(values['working-set']));
+// Linux's USER_HZ, the unit of utime and stime in /proc/PID/stat.
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 const model = (index: number): ArtifactDigest => `sha256:${sha256Hex(`bench model ${index}`)}`;
 
 const work = mkdtempSync(join(tmpdir(), 'gatehouse-bench-serve-'));
@@ -73,26 +84,51 @@ try {
   });
   await store.close();
   console.log(`serve benchmark: ${MODELS.toLocaleString('en')} models with complete production chains (${perModel} signed bundles each) in a ${values.store === 'postgres' ? 'PostgreSQL (private cluster, fsync on)' : 'folder'} store, loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
-  console.log(`  server: gatehouse serve from ${ENTRY_NAME}, one process, HTTP on loopback; load: autocannon, ${CONNECTIONS} connections, ${DURATION} s a run, from this process`);
+  console.log(`  server: gatehouse serve from ${ENTRY_NAME}, --workers ${WORKERS}, HTTP on loopback; load: autocannon, ${CONNECTIONS} connections, ${DURATION} s a run, from this process, on the same ${availableParallelism()} cores`);
 
-  const serve = await spawnServe(['--policy', policy.path, '--policy-key', POLICY_PUB, '--store', storeURI, '--listen', '127.0.0.1:0'], { entry: ENTRY });
+  const serve = await spawnServe(['--policy', policy.path, '--policy-key', POLICY_PUB, '--store', storeURI, '--listen', '127.0.0.1:0', '--workers', String(WORKERS)], { entry: ENTRY });
   serve.child.stderr!.resume();
-  const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${serve.child.pid}/status`, 'utf8'))![1]) / 1024;
+  // The server's processes: the one started and, with workers, its children.
+  const processes = () => {
+    const pid = serve.child.pid!;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return [pid, ...(children === '' ? [] : children.split(' ').map(Number))];
+  };
+  // CPU time the server's processes (all their threads) have used, in milliseconds: what a decision costs whatever else loads the machine.
+  const serverCPU = () =>
+    processes().reduce((sum, pid) => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return sum + ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    }, 0);
+  const rss = () => processes().reduce((sum, pid) => sum + Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024, 0);
   try {
     const body = (deployed: string, index = 0) => JSON.stringify({ subject: model(index % MODELS), stage: 'production', deployed });
     const run = async (name: string, options: Partial<autocannon.Options>) => {
+      const cpuBefore = serverCPU();
       const result = await autocannon({ url: `${serve.url}/v1/decisions`, method: 'POST', headers: { 'content-type': 'application/json' }, connections: CONNECTIONS, duration: DURATION, ...options });
       const errors = result.errors + result.non2xx;
-      console.log(`  ${name.padEnd(9)} ${result.requests.average.toFixed(0).padStart(6)} decisions/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   (${result.requests.total} requests, ${errors} errors or non-2xx)`);
+      const cpu = (serverCPU() - cpuBefore) / result.requests.total;
+      console.log(`  ${name.padEnd(9)} ${result.requests.average.toFixed(0).padStart(6)} decisions/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   server CPU ${cpu.toFixed(2)} ms a decision   (${result.requests.total} requests, ${errors} errors or non-2xx)`);
       return result;
     };
     // Warm the cache for the one cached query, then measure.
     await fetch(`${serve.url}/v1/decisions`, { method: 'POST', body: body(DEPLOYED) });
     await run('cached', { body: body(DEPLOYED) });
+    // Each model of the working set asked once, so its evidence is verified and kept; then a new key each request.
+    await mapConcurrent(Array.from({ length: WORKING_SET * WORKERS }, (_, index) => index), CONNECTIONS, async (index) => {
+      await fetch(`${serve.url}/v1/decisions`, { method: 'POST', body: body(`sha256:${sha256Hex(`warm ${index}`)}`, index % WORKING_SET) });
+    });
     let counter = 0;
     await run('uncached', {
-      requests: [{ setupRequest: (request) => ({ ...request, body: body(`sha256:${sha256Hex(`deployed ${counter}`)}`, counter++) }) }],
+      requests: [{ setupRequest: (request) => ({ ...request, body: body(`sha256:${sha256Hex(`deployed ${counter}`)}`, counter++ % WORKING_SET) }) }],
     });
+    if (MODELS > WORKING_SET) {
+      // Models never asked about: every bundle verified in the decision.
+      let fresh = WORKING_SET;
+      await run('cold', {
+        requests: [{ setupRequest: (request) => ({ ...request, body: body(DEPLOYED, fresh++) }) }],
+      });
+    }
     const metrics = await (await fetch(`${serve.url}/metrics`)).text();
     const cacheLine = (outcome: string) => Number(new RegExp(`^gatehouse_decision_cache_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
     console.log(`  cache outcomes so far: ${cacheLine('hit')} hits, ${cacheLine('miss')} misses, ${cacheLine('joined')} joined`);
