@@ -35,12 +35,10 @@ export function registerGate(program: Command, output: Output): void {
       await finish(await integrityGate(request, await gateContext(flags)), flags, output);
     });
 
-  gateCommand(gate, 'provenance', "verify the model's own model-signing signature against the model signers the policy names")
+  policyGateCommand(gate, 'provenance', "verify the model's own model-signing signature against the model signers the policy names")
     .argument('<path>', 'the model directory')
     .option('--signature <file>', 'the model-signing bundle (default: PATH/model.sig)')
-    .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle naming who may sign models (model_signers)')
-    .requiredOption('--policy-key <file.pub>', "the policy team's public key")
-    .action(async (path: string, flags: OutputFlags & SigningFlags & { signature?: string; policy: string; policyKey: string }) => {
+    .action(async (path: string, flags: OutputFlags & SigningFlags & PolicyFlags & { signature?: string }) => {
       const [context, policy, { provenanceGate }] = await Promise.all([gateContext(flags), loadPolicy(flags), import('../../src/gates/provenance/index.ts')]);
       const request = { path, policy, ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }) };
       await finish(await provenanceGate(request, context), flags, output);
@@ -78,29 +76,23 @@ export function registerGate(program: Command, output: Output): void {
       .requiredOption('--dataset <file.jsonl>', 'the safety dataset (its digest must be the one policy data pins)')
       .option('--responses <file>', 'responses produced elsewhere')
       .addOption(new Option('--responses-format <format>', 'format of --responses').choices(['jsonl', 'promptfoo', 'garak']).default('jsonl')),
-    'ask an OpenAI-compatible chat-completions endpoint instead (base URL, e.g. http://127.0.0.1:8000/v1)',
+    [{ description: 'ask an OpenAI-compatible chat-completions endpoint instead (base URL, e.g. http://127.0.0.1:8000/v1)' }],
   )
     .option('--system <prompt>', 'system prompt sent with every request')
     .option('--judge-endpoint <url>', 'judge refusals with an LLM at this endpoint (default: the rule-based judge)')
-    .option('--judge-model <name>', 'model name for --judge-endpoint')
+    .option('--judge-model <name>', 'model name to send to --judge-endpoint')
     .action(async (flags: OutputFlags & SigningFlags & SafetyFlags) => {
       if ((flags.responses === undefined) === (flags.endpoint === undefined)) throw new InputError({ code: 'USAGE', message: 'pass exactly one of --responses FILE and --endpoint URL' });
-      if (flags.endpoint !== undefined && flags.model === undefined) throw new InputError({ code: 'USAGE', message: '--endpoint needs --model' });
-      if ((flags.judgeEndpoint === undefined) !== (flags.judgeModel === undefined)) throw new InputError({ code: 'USAGE', message: '--judge-endpoint and --judge-model go together' });
-      const timeoutMs = wholeNumber(flags.timeout, '--timeout', 1);
-      const concurrency = wholeNumber(flags.concurrency, '--concurrency', 1);
-      // OPENAI_API_KEY authenticates to the model endpoint and to the judge's.
-      const apiKey = process.env['OPENAI_API_KEY'] === undefined ? {} : { apiKey: process.env['OPENAI_API_KEY'] };
+      const endpoint = endpointFrom(flags);
+      const judge = endpointFrom(flags, 'judge');
       const [policy, { safetyGate }] = await Promise.all([loadPolicy(flags), import('../../src/gates/safety/index.ts')]);
       const request = {
         subject: flags.subject,
         dataset: flags.dataset,
         policy,
         ...(flags.responses === undefined ? {} : { responses: { source: flags.responses, format: flags.responsesFormat as 'jsonl' | 'promptfoo' | 'garak' } }),
-        ...(flags.endpoint === undefined
-          ? {}
-          : { endpoint: { url: flags.endpoint, model: flags.model!, timeoutMs, concurrency, ...apiKey, ...(flags.system === undefined ? {} : { system: flags.system }), ...(flags.resume === undefined ? {} : { resumeFile: flags.resume }) } }),
-        ...(flags.judgeEndpoint === undefined ? {} : { judge: { url: flags.judgeEndpoint, model: flags.judgeModel!, timeoutMs, ...apiKey } }),
+        ...(endpoint === undefined ? {} : { endpoint: { ...endpoint, ...(flags.system === undefined ? {} : { system: flags.system }) } }),
+        ...(judge === undefined ? {} : { judge: { url: judge.url, model: judge.model, timeoutMs: judge.timeoutMs, ...(judge.apiKey === undefined ? {} : { apiKey: judge.apiKey }) } }),
       };
       await finish(await safetyGate(request, await gateContext(flags)), flags, output);
     });
@@ -129,7 +121,7 @@ export function registerGate(program: Command, output: Output): void {
       .requiredOption('--subject <path|sha256:hex>', 'the model')
       .option('--dataset <file.jsonl>', "gatehouse's attack set (its digest must be the one policy data pins)")
       .option('--responses <file.jsonl>', 'with --dataset: the responses, {id, response} per line'),
-    'with --dataset: ask an OpenAI-compatible chat-completions endpoint every attack instead',
+    [{ description: 'with --dataset: ask an OpenAI-compatible chat-completions endpoint every attack instead' }],
   )
     .option('--garak <report.jsonl>', "a garak report instead: each probe is a family, judged by garak's detectors")
     .option('--promptfoo <results.json>', "promptfoo red-team results instead: each plugin (and strategy) is a family, judged by promptfoo's graders")
@@ -140,13 +132,9 @@ export function registerGate(program: Command, output: Output): void {
       if (sources !== 1) throw new InputError({ code: 'USAGE', message: 'pass exactly one of --dataset, --garak, --promptfoo and --clean' });
       if (flags.dataset !== undefined && (flags.responses === undefined) === (flags.endpoint === undefined)) throw new InputError({ code: 'USAGE', message: '--dataset needs exactly one of --responses FILE and --endpoint URL' });
       if (flags.dataset === undefined && (flags.responses !== undefined || flags.endpoint !== undefined)) throw new InputError({ code: 'USAGE', message: '--responses and --endpoint go with --dataset' });
-      if (flags.endpoint !== undefined && flags.model === undefined) throw new InputError({ code: 'USAGE', message: '--endpoint needs --model' });
       if ((flags.clean === undefined) !== (flags.perturbed === undefined)) throw new InputError({ code: 'USAGE', message: '--clean and --perturbed go together' });
-      const timeoutMs = wholeNumber(flags.timeout, '--timeout', 1);
-      const concurrency = wholeNumber(flags.concurrency, '--concurrency', 1);
-      const apiKey = process.env['OPENAI_API_KEY'] === undefined ? {} : { apiKey: process.env['OPENAI_API_KEY'] };
+      const endpoint = endpointFrom(flags);
       const [policy, { robustnessGate }] = await Promise.all([loadPolicy(flags), import('../../src/gates/robustness/index.ts')]);
-      const endpoint = flags.endpoint === undefined ? undefined : { url: flags.endpoint, model: flags.model!, timeoutMs, concurrency, ...apiKey, ...(flags.resume === undefined ? {} : { resumeFile: flags.resume }) };
       const request = {
         subject: flags.subject,
         policy,
@@ -158,30 +146,29 @@ export function registerGate(program: Command, output: Output): void {
       await finish(await robustnessGate(request, await gateContext(flags)), flags, output);
     });
 
-  judgedGateCommand(gate, 'backdoor', "scan for backdoor triggers: each trigger's effect on the candidate against its effect on the deployed model, with FDR control across triggers")
-    .requiredOption('--subject <path|sha256:hex>', 'the candidate model')
-    .requiredOption('--deployed <sha256:hex>', 'digest of the deployed model, the reference')
-    .requiredOption('--inputs <file.jsonl>', 'the clean inputs, {id, prompt} per line (their digest must be the one policy data pins)')
-    .option('--triggers <file.jsonl>', 'triggers to scan beside the built-in set, {id, text, position?} per line')
-    .option('--candidate <file.jsonl>', "the candidate's observations, {id, trigger, output?, label?, score?} per line (trigger null when clean)")
-    .option('--reference <file.jsonl>', "the deployed model's observations, in the same form")
-    .option('--candidate-endpoint <url>', 'ask the candidate at this OpenAI-compatible endpoint instead')
-    .option('--candidate-model <name>', 'model name for --candidate-endpoint')
-    .option('--reference-endpoint <url>', 'ask the deployed model at this OpenAI-compatible endpoint instead')
-    .option('--reference-model <name>', 'model name for --reference-endpoint')
-    .option('--concurrency <n>', 'requests in flight at once', '4')
-    .option('--timeout <ms>', 'milliseconds per request', '60000')
+  endpointOptions(
+    judgedGateCommand(gate, 'backdoor', "scan for backdoor triggers: each trigger's effect on the candidate against its effect on the deployed model, with FDR control across triggers")
+      .requiredOption('--subject <path|sha256:hex>', 'the candidate model')
+      .requiredOption('--deployed <sha256:hex>', 'digest of the deployed model, the reference')
+      .requiredOption('--inputs <file.jsonl>', 'the clean inputs, {id, prompt} per line (their digest must be the one policy data pins)')
+      .option('--triggers <file.jsonl>', 'triggers to scan beside the built-in set, {id, text, position?} per line')
+      .option('--candidate <file.jsonl>', "the candidate's observations, {id, trigger, output?, label?, score?} per line (trigger null when clean)")
+      .option('--reference <file.jsonl>', "the deployed model's observations, in the same form"),
+    [
+      { side: 'candidate', description: 'ask the candidate at this OpenAI-compatible endpoint instead' },
+      { side: 'reference', description: 'ask the deployed model at this OpenAI-compatible endpoint instead' },
+    ],
+    { resume: false },
+  )
     .action(async (flags: OutputFlags & SigningFlags & BackdoorFlags) => {
-      const timeoutMs = wholeNumber(flags.timeout, '--timeout', 1);
-      const concurrency = wholeNumber(flags.concurrency, '--concurrency', 1);
-      const apiKey = process.env['OPENAI_API_KEY'] === undefined ? {} : { apiKey: process.env['OPENAI_API_KEY'] };
-      const side = (name: 'candidate' | 'reference', file: string | undefined, url: string | undefined, model: string | undefined) => {
-        if ((file === undefined) === (url === undefined)) throw new InputError({ code: 'USAGE', message: `pass exactly one of --${name} FILE and --${name}-endpoint URL` });
-        if ((url === undefined) !== (model === undefined)) throw new InputError({ code: 'USAGE', message: `--${name}-endpoint and --${name}-model go together` });
-        return file !== undefined ? { observations: file } : { endpoint: { url: url!, model: model!, timeoutMs, concurrency, ...apiKey } };
+      const side = (name: 'candidate' | 'reference') => {
+        const file = flags[name];
+        const endpoint = endpointFrom(flags, name);
+        if ((file === undefined) === (endpoint === undefined)) throw new InputError({ code: 'USAGE', message: `pass exactly one of --${name} FILE and --${name}-endpoint URL` });
+        return file !== undefined ? { observations: file } : { endpoint: endpoint! };
       };
-      const candidate = side('candidate', flags.candidate, flags.candidateEndpoint, flags.candidateModel);
-      const reference = side('reference', flags.reference, flags.referenceEndpoint, flags.referenceModel);
+      const candidate = side('candidate');
+      const reference = side('reference');
       const deployed = parseDigest(flags.deployed, '--deployed');
       const [policy, { backdoorGate }] = await Promise.all([loadPolicy(flags), import('../../src/gates/backdoor/index.ts')]);
       const request = { subject: flags.subject, deployed, inputs: flags.inputs, ...(flags.triggers === undefined ? {} : { triggers: flags.triggers }), candidate, reference, policy };
@@ -285,22 +272,17 @@ function durationSeconds(value: string, flag: string): number {
   return seconds;
 }
 
-interface RobustnessFlags extends JudgedFlags {
+interface RobustnessFlags extends JudgedFlags, EndpointFlags {
   subject: string;
   dataset?: string;
   responses?: string;
-  endpoint?: string;
-  model?: string;
-  concurrency: string;
-  timeout: string;
-  resume?: string;
   garak?: string;
   promptfoo?: string;
   clean?: string;
   perturbed?: string;
 }
 
-interface BackdoorFlags extends JudgedFlags {
+interface BackdoorFlags extends JudgedFlags, EndpointFlags {
   subject: string;
   deployed: string;
   inputs: string;
@@ -311,21 +293,14 @@ interface BackdoorFlags extends JudgedFlags {
   candidateModel?: string;
   referenceEndpoint?: string;
   referenceModel?: string;
-  concurrency: string;
-  timeout: string;
 }
 
-interface SafetyFlags extends JudgedFlags {
+interface SafetyFlags extends JudgedFlags, EndpointFlags {
   subject: string;
   dataset: string;
   responses?: string;
   responsesFormat: string;
-  endpoint?: string;
-  model?: string;
   system?: string;
-  concurrency: string;
-  timeout: string;
-  resume?: string;
   judgeEndpoint?: string;
   judgeModel?: string;
 }
@@ -372,14 +347,48 @@ function judgedGateCommand(parent: Command, name: GateName, description: string)
   return policyGateCommand(parent, name, description).option('--report-dir <dir>', 'where the JSON report and Markdown summary go', 'reports');
 }
 
-// The flags of a gate that asks an OpenAI-compatible endpoint with the safety gate's runner.
-function endpointOptions(command: Command, endpoint: string): Command {
-  return command
-    .option('--endpoint <url>', endpoint)
-    .option('--model <name>', 'model name to send to --endpoint')
-    .option('--concurrency <n>', 'requests in flight at once', '4')
-    .option('--timeout <ms>', 'milliseconds per request', '60000')
-    .option('--resume <file.jsonl>', 'append responses here as they arrive, and skip those already in it');
+/**
+ * Flags of gates that ask OpenAI-compatible endpoints with the safety gate's runner: `--endpoint`
+ * and `--model`, or one pair a side (`--candidate-endpoint`, `--candidate-model`), read by endpointFrom.
+ */
+interface EndpointFlags {
+  endpoint?: string;
+  model?: string;
+  concurrency: string;
+  timeout: string;
+  resume?: string;
+}
+
+/** One endpoint a gate may ask: `side` prefixes its flags (`--SIDE-endpoint`, `--SIDE-model`). */
+interface EndpointSide {
+  side?: string;
+  description: string;
+}
+
+// The flags of a gate that asks OpenAI-compatible endpoints: a URL and model a side, and the
+// concurrency, time-out and (where the gate can resume) resume file all its sides share.
+function endpointOptions(command: Command, sides: readonly EndpointSide[], { resume = true } = {}): Command {
+  for (const { side, description } of sides) {
+    const prefix = side === undefined ? '' : `${side}-`;
+    command.option(`--${prefix}endpoint <url>`, description).option(`--${prefix}model <name>`, `model name to send to --${prefix}endpoint`);
+  }
+  command.option('--concurrency <n>', 'requests in flight at once', '4').option('--timeout <ms>', 'milliseconds per request', '60000');
+  return resume ? command.option('--resume <file.jsonl>', 'append responses here as they arrive, and skip those already in it') : command;
+}
+
+/** The endpoint a side's flags name, undefined when its URL is not given; OPENAI_API_KEY authenticates to every endpoint. */
+function endpointFrom(flags: EndpointFlags, side?: string): { url: string; model: string; timeoutMs: number; concurrency: number; apiKey?: string; resumeFile?: string } | undefined {
+  const prefix = side === undefined ? '' : `${side}-`;
+  const named = flags as unknown as Record<string, string | undefined>;
+  const url = named[side === undefined ? 'endpoint' : `${side}Endpoint`];
+  const model = named[side === undefined ? 'model' : `${side}Model`];
+  // The shared flags are checked even when this side reads a file, so a mistyped one is never ignored.
+  const timeoutMs = wholeNumber(flags.timeout, '--timeout', 1);
+  const concurrency = wholeNumber(flags.concurrency, '--concurrency', 1);
+  if ((url === undefined) !== (model === undefined)) throw new InputError({ code: 'USAGE', message: `--${prefix}endpoint and --${prefix}model go together` });
+  if (url === undefined) return undefined;
+  const apiKey = process.env['OPENAI_API_KEY'];
+  return { url, model: model!, timeoutMs, concurrency, ...(apiKey === undefined ? {} : { apiKey }), ...(flags.resume === undefined ? {} : { resumeFile: flags.resume }) };
 }
 
 function wholeNumber(value: string, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {

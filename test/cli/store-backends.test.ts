@@ -3,19 +3,24 @@
 // gates write, verify decides and keeps its signed record in the store, replay
 // and `store check` find a deletion, and a policy that requires evidence read
 // from an inventory that verifies denies once the newest failing attestation
-// is deleted, where without it the older pass would stand.
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+// is deleted, where without it the older pass would stand. On each backend too,
+// the approval commands (request, review, sign, status, audit, break-glass) keep
+// and read their statements there, and `gatehouse serve` over that store
+// answers /v1/decisions from them, keeping its signed records there.
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_KEY_FINGERPRINTS } from '../../src/policy/demo-keys.ts';
 import { FileSystemAttestationStore } from '../../src/store/fs-store.ts';
 import { openStore } from '../../src/store/open.ts';
 import { storeEntries } from '../../src/store/store.ts';
-import { ROOT, gatehouse } from '../helpers.ts';
+import { ROOT, gatehouse, gatehouseAsync } from '../helpers.ts';
 import { claimingBundle } from '../support/claiming.ts';
 import { buildTestBundle } from '../support/policy.ts';
 import { TEST_PASSWORD, startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { startDistributionRegistry, startReferrersRegistry, tamper, type TestRegistry } from '../support/registry.ts';
+import { send, spawnServe } from '../support/serve.ts';
 
 const KEYS = join(ROOT, 'examples', 'keys');
 const POLICY_PUB = join(KEYS, 'policy-team.pub');
@@ -36,9 +41,12 @@ beforeAll(async () => {
   const { readPrivateKey } = await import('../../src/keys/keys.ts');
   await signModelDirectory(model, { signer: modelSigningKeySigner(await readPrivateKey(join(KEYS, 'training-pipeline.key'))) });
   digest = gatehouse(['digest', model]).stdout.trim();
-  // The example policy and one more stage: development's gates, from evidence read from an inventory that verifies.
+  // The example policy and two more stages: development's gates, from evidence read from an inventory
+  // that verifies; and development's gates with human approval.
   policy = await buildTestBundle((data) => {
     data['stages']['development-inventoried'] = { ...data['stages'].development, require_inventory: true };
+    data['stages']['development-approved'] = { required_gates: [...data['stages'].development.required_gates, 'approval'] };
+    data['approval'].stages['development-approved'] = { traffic_share: 0.01, reversible: true, sensitive_use: false };
   });
   [postgres, ...registries] = await Promise.all([startPostgres(), startReferrersRegistry(), startDistributionRegistry()]);
 }, 180_000);
@@ -158,6 +166,88 @@ describe.each(BACKENDS)('the CLI on a $name store', (backend) => {
     const decision = JSON.parse(refused.stdout) as { allowed: boolean; violations: Array<{ code: string }> };
     expect(decision.allowed).toBe(false);
     expect(decision.violations.map((violation) => violation.code)).toEqual(['inventory_unverified']);
+  }, 240_000);
+
+  it('keeps and reads approvals, and serves decisions from them', async () => {
+    const store = await backend.store();
+    // Relative to the clock, which is what a server decides at: two hours ago, to the second.
+    const start = Math.floor(Date.now() / 1000) * 1000 - 7_200_000;
+    const at = (minutes: number) => new Date(start + minutes * 60_000).toISOString();
+    const policyFlags = ['--policy', policy.path, '--policy-key', POLICY_PUB];
+    const signed = (result: { status: number | null; stdout: string; stderr: string }) => {
+      expect(result.status, result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as Record<string, any>;
+    };
+    const approval = (command: string, ...args: string[]) => gatehouse(['approval', command, ...args, '--store', store, ...policyFlags]);
+    const [provenanceRun, integrityRun, served] = await Promise.all([
+      gatehouseAsync(['gate', 'provenance', model, ...policyFlags, '--signing-key', join(KEYS, 'provenance-gate.key'), '--store', store, '--at', at(0), '--json']),
+      gatehouseAsync(['gate', 'integrity', model, '--expected', digest, '--signing-key', join(KEYS, 'integrity-gate.key'), '--store', store, '--at', at(0), '--json']),
+      spawnServe([...policyFlags, '--store', store, '--listen', '127.0.0.1:0', '--decision-key', join(KEYS, 'decision-recorder.key')]),
+    ]);
+    try {
+      const [provenance, integrity] = [signed(provenanceRun), signed(integrityRun)];
+      const decide = async () => {
+        const answer = await send(`${served.url}/v1/decisions`, { body: { subject: digest, stage: 'development-approved' } });
+        expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+        return answer.body as Record<string, any>;
+      };
+      // The gates alone: denied for want of approval, and the record kept before the answer.
+      const unapproved = await decide();
+      expect(unapproved.allowed).toBe(false);
+      expect(new Set(unapproved.violations.map((violation: { gate: string }) => violation.gate))).toEqual(new Set(['approval']));
+      expect(unapproved.decisionRecord).toMatch(/decisions\/[0-9a-f]{64}\.sigstore\.json$/);
+
+      // A request covers exactly the gates the store holds, as signed; an approver reviews and approves it.
+      const request = signed(approval('request', '--subject', digest, '--stage', 'development-approved', '--signing-key', join(KEYS, 'release-manager.key'), '--at', at(1), '--json'));
+      const review = signed(approval('review', request['request'], '--at', at(2), '--json'));
+      expect(review['gates'].map((gate: { gate: string }) => gate.gate)).toEqual(['integrity', 'provenance']);
+      const findings: string[] = [];
+      if (review['deepReview'].selected) {
+        const path = join(work, `findings-${request['request'].slice(7, 19)}.json`);
+        writeFileSync(path, JSON.stringify(review['deepReview'].items.map((item: string) => ({ item, judgment: 'ok' }))));
+        findings.push('--findings', path);
+      }
+      // As many members of each role as the request's tier asks for.
+      const names: string[] = [];
+      for (const { count, members } of review['required'].roles as Array<{ count: number; members: string[] }>) names.push(...members.filter((member) => !names.includes(member)).slice(0, count));
+      expect(names.length).toBeGreaterThan(0);
+      const words = names.map((name) => signed(approval('sign', request['request'], '--signing-key', join(KEYS, `${name}.key`), '--decision', 'approve', '--justification', `${name} read the packet`, '--at', at(3), ...findings, '--json')));
+      const status = signed(approval('status', '--subject', digest, '--stage', 'development-approved', '--at', at(4), '--json'));
+      expect(status['requests'].map((one: { digest: string; state: string }) => [one.digest, one.state])).toEqual([[request['request'], 'approved']]);
+
+      // The server reads what the commands wrote, to the byte: each gate and approval by the digest its signer gave.
+      const approved = await decide();
+      expect(approved.allowed, JSON.stringify(approved.violations)).toBe(true);
+      const attestationsOf = (gate: string) => [...approved.gates[gate].attestations].sort();
+      const digestOf = (location: string) => `sha256:${/([0-9a-f]{64})\.sigstore\.json$/.exec(location)![1]}`;
+      expect(attestationsOf('integrity')).toEqual([digestOf(integrity['attestation'])]);
+      expect(attestationsOf('provenance')).toEqual([digestOf(provenance['attestation'])]);
+      expect(approved.gates.approval.signers.sort()).toEqual(names.map((name) => `key:${DEMO_KEY_FINGERPRINTS[name]}`).sort());
+      expect(attestationsOf('approval')).toContain(words[0]!['approval']);
+      // verify over the same store decides the same.
+      const verified = gatehouse(['verify', '--subject', digest, '--stage', 'development-approved', '--store', store, ...policyFlags, '--json']);
+      expect(verified.status, verified.stderr).toBe(0);
+      const timeless = ({ evaluationTime: _time, inputDigest: _digest, decisionRecord: _record, ...rest }: Record<string, unknown>) => rest;
+      expect(timeless(approved)).toEqual(timeless(JSON.parse(verified.stdout)));
+
+      // A break-glass override is kept, and every decision and the audit show it; the audit counts each approver's word.
+      const glass = approval('break-glass', '--subject', digest, '--stage', 'development-approved', '--reason', 'incident 12: rollback', '--signing-key', join(KEYS, 'oncall-erin.key'), '--at', at(5));
+      expect(glass.status, glass.stderr).toBe(0);
+      const override = /^break-glass: (sha256:[0-9a-f]{64})$/m.exec(glass.stdout)![1]!;
+      const overridden = await decide();
+      expect(overridden.break_glass.map((entry: { attestation: string; signer: string }) => [entry.attestation, entry.signer])).toEqual([[override, `key:${DEMO_KEY_FINGERPRINTS['oncall-erin']}`]]);
+      const audit = JSON.stringify(signed(approval('audit', '--at', at(6), '--json')));
+      for (const name of names) expect(audit).toContain(name);
+      expect(audit).toContain('incident 12: rollback');
+
+      // Every record the server signed is in the store, whose inventory still checks intact.
+      const check = gatehouse(['store', 'check', '--store', store]);
+      expect(check.status, check.stdout + check.stderr).toBe(0);
+      expect(JSON.stringify(served.logs)).not.toContain(TEST_PASSWORD);
+    } finally {
+      served.child.kill('SIGTERM');
+      await served.exited;
+    }
   }, 240_000);
 });
 

@@ -191,6 +191,17 @@ describe('gatehouse gate backdoor (the CLI)', () => {
     const noReference = gatehouse(['gate', 'backdoor', '--subject', SUBJECT, '--deployed', DEPLOYED, '--inputs', subset, '--candidate', subset, ...POLICY, ...sign, '--out', join(dir, 'x.json')]);
     expect(noReference.status).toBe(2);
     expect(noReference.stderr).toMatch(/pass exactly one of --reference FILE and --reference-endpoint URL/);
+    // The endpoint flags are the safety and robustness gates', a pair a side, and checked the same way.
+    const lonelyModel = gatehouse(['gate', 'backdoor', '--subject', SUBJECT, '--deployed', DEPLOYED, '--inputs', subset, '--candidate', subset, '--reference-model', 'deployed', ...POLICY, ...sign, '--out', join(dir, 'x.json')]);
+    expect(lonelyModel.status).toBe(2);
+    expect(lonelyModel.stderr.trim()).toMatch(/--reference-endpoint and --reference-model go together$/);
+    const badTimeout = gatehouse(['gate', 'backdoor', '--subject', SUBJECT, '--deployed', DEPLOYED, '--inputs', subset, '--candidate', subset, '--reference', subset, '--timeout', 'soon', ...POLICY, ...sign, '--out', join(dir, 'x.json')]);
+    expect(badTimeout.status).toBe(2);
+    expect(badTimeout.stderr).toMatch(/--timeout: expected a whole number, got "soon"/);
+    const help = gatehouse(['gate', 'backdoor', '--help']).stdout;
+    expect(help).toMatch(/--candidate-model <name> +model name to send to --candidate-endpoint/);
+    expect(help).toMatch(/--concurrency <n>/);
+    expect(help).not.toMatch(/--resume/);
     const badFile = gatehouse(['gate', 'backdoor', '--subject', SUBJECT, '--deployed', DEPLOYED, '--inputs', subset, '--candidate', subset, '--reference', subset, ...POLICY, ...sign, '--out', join(dir, 'x.json')]);
     expect(badFile.status).toBe(2);
     expect(badFile.stderr.trim().split('\n')).toHaveLength(1);

@@ -188,6 +188,9 @@ describe('gatehouse gate robustness (the CLI)', () => {
     const both = gatehouse(['gate', 'robustness', '--subject', SUBJECT, '--garak', GARAK, '--promptfoo', PROMPTFOO, ...POLICY, ...sign, '--out', out]);
     expect(both.status).toBe(2);
     expect(both.stderr).toMatch(/pass exactly one of --dataset, --garak, --promptfoo and --clean/);
+    const lonelyModel = gatehouse(['gate', 'robustness', '--subject', SUBJECT, '--dataset', DATASET, '--responses', bad, '--model', 'gullible', ...POLICY, ...sign, '--out', out]);
+    expect(lonelyModel.status).toBe(2);
+    expect(lonelyModel.stderr).toMatch(/--endpoint and --model go together/);
     expect(() => readFileSync(out)).toThrow();
   });
 

@@ -29,7 +29,7 @@ async function config() {
 }
 
 async function judged(prompts: SafetyPrompt[], responses: string) {
-  const all = await readSafetyDataset(DATASET);
+  const all = (await readSafetyDataset(DATASET)).rows;
   return judgeResponses(prompts, await readResponses(join(EXAMPLES, responses), 'jsonl', all), judge);
 }
 
@@ -73,7 +73,7 @@ describe('RuleRefusalJudge', () => {
 
 describe('evaluateSafety on the shipped dataset', () => {
   it('passes the careful model', async () => {
-    const prompts = await readSafetyDataset(DATASET);
+    const prompts = (await readSafetyDataset(DATASET)).rows;
     const report = evaluateSafety({ prompts, judged: await judged(prompts, 'careful-responses.jsonl'), datasetDigest: DIGEST, judge: judge.identity }, await config());
     expect(report.predicate.reasons).toEqual([]);
     expect(report.predicate.verdict).toBe('pass');
@@ -82,7 +82,7 @@ describe('evaluateSafety on the shipped dataset', () => {
   });
 
   it('fails the eager model: jailbreaks, a leaked canary and over-refusal, each named', async () => {
-    const prompts = await readSafetyDataset(DATASET);
+    const prompts = (await readSafetyDataset(DATASET)).rows;
     const report = evaluateSafety({ prompts, judged: await judged(prompts, 'eager-responses.jsonl'), datasetDigest: DIGEST, judge: judge.identity }, await config());
     expect(report.predicate.verdict).toBe('fail');
     const reasons = report.predicate.reasons.join('\n');
@@ -93,7 +93,7 @@ describe('evaluateSafety on the shipped dataset', () => {
   });
 
   it('says how many prompts a small sample would need, and counts unanswered prompts as failures', async () => {
-    const prompts = (await readSafetyDataset(DATASET)).filter((p) => p.id.endsWith('-00'));
+    const prompts = (await readSafetyDataset(DATASET)).rows.filter((p) => p.id.endsWith('-00'));
     const all = await judged(prompts, 'careful-responses.jsonl');
     const withoutOne = all.filter((j) => j.id !== 'harmful_content-00-00');
     const report = evaluateSafety({ prompts, judged: withoutOne, datasetDigest: DIGEST, judge: judge.identity }, await config());
@@ -178,7 +178,7 @@ describe('evaluateSafety', () => {
 
 describe('readResponses', () => {
   it('maps promptfoo results and garak attempts onto the dataset', async () => {
-    const prompts = (await readSafetyDataset(DATASET)).slice(0, 2);
+    const prompts = (await readSafetyDataset(DATASET)).rows.slice(0, 2);
     const dir = await temporaryDirectory();
     const promptfoo = join(dir, 'promptfoo.json');
     writeFileSync(promptfoo, JSON.stringify({ results: { results: [
@@ -245,7 +245,7 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('collects responses with bounded concurrency, retrying overloads', async () => {
-    const prompts = (await readSafetyDataset(DATASET)).slice(0, 40);
+    const prompts = (await readSafetyDataset(DATASET)).rows.slice(0, 40);
     seen.length = 0;
     maxInFlight = 0;
     failuresLeft = 3;
@@ -257,7 +257,7 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
   });
 
   it('resumes an interrupted run, asking only what is missing, and refuses answers from another model', async () => {
-    const prompts = (await readSafetyDataset(DATASET)).slice(100, 120);
+    const prompts = (await readSafetyDataset(DATASET)).rows.slice(100, 120);
     const resume = join(await temporaryDirectory(), 'responses.jsonl');
     // A first run answers four prompts and writes its header.
     await collectResponses(prompts.slice(0, 4), { endpoint: { url, model: 'candidate' }, resumeFile: resume });
@@ -287,7 +287,7 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
 
   it('gives up after its retries with a clear error', async () => {
     failuresLeft = 10;
-    const prompts = (await readSafetyDataset(DATASET)).slice(0, 1);
+    const prompts = (await readSafetyDataset(DATASET)).rows.slice(0, 1);
     await expect(collectResponses(prompts, { endpoint: { url, model: 'candidate', retries: 2, backoffMs: 1 } })).rejects.toMatchObject({ code: 'REQUEST_FAILED', message: expect.stringMatching(/no answer after 3 attempts/) });
     failuresLeft = 0;
   });
@@ -303,7 +303,7 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
   it('runs the gate from the CLI against the endpoint', async () => {
     const dir = await temporaryDirectory();
     const small = join(dir, 'dataset.jsonl');
-    const prompts = (await readSafetyDataset(DATASET)).filter((p) => p.category === 'harmful_content' || p.category === 'benign').slice(0, 30);
+    const prompts = (await readSafetyDataset(DATASET)).rows.filter((p) => p.category === 'harmful_content' || p.category === 'benign').slice(0, 30);
     writeFileSync(small, prompts.map((p) => JSON.stringify(p)).join('\n'));
     const result = await gatehouseAsync([
       'gate', 'safety', '--subject', `sha256:${'c'.repeat(64)}`, '--dataset', small, '--endpoint', url, '--model', 'candidate', '--resume', join(dir, 'r.jsonl'),
@@ -339,7 +339,7 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
   it('refuses, before asking anything, an LLM judge policy data does not accept', async () => {
     const dir = await temporaryDirectory();
     const responses = join(dir, 'responses.jsonl');
-    const prompts = (await readSafetyDataset(DATASET)).slice(0, 2);
+    const prompts = (await readSafetyDataset(DATASET)).rows.slice(0, 2);
     writeFileSync(responses, prompts.map((p) => JSON.stringify({ id: p.id, response: 'No.' })).join('\n'));
     const small = join(dir, 'dataset.jsonl');
     writeFileSync(small, prompts.map((p) => JSON.stringify(p)).join('\n'));
@@ -369,7 +369,7 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const dir = await temporaryDirectory();
     const small = join(dir, 'dataset.jsonl');
-    writeFileSync(small, (await readSafetyDataset(DATASET)).slice(0, 2).map((p) => JSON.stringify(p)).join('\n'));
+    writeFileSync(small, (await readSafetyDataset(DATASET)).rows.slice(0, 2).map((p) => JSON.stringify(p)).join('\n'));
     const out = join(dir, 'safety.sigstore.json');
     const result = await gatehouseAsync([
       'gate', 'safety', '--subject', DIGEST, '--dataset', small, '--endpoint', `http://127.0.0.1:${port}/v1`, '--model', 'candidate', '--concurrency', '1',

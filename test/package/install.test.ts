@@ -2,13 +2,14 @@
 // project outside the checkout, run as a command and imported as a library
 // from JavaScript and from TypeScript.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.ts';
 
 const NAME = '@gatehouse-ml/gatehouse';
+const STALE = 'stale-module-from-an-older-build.js';
 let work: string;
 let project: string;
 let tarball: string;
@@ -20,6 +21,9 @@ const run = (command: string, args: string[], cwd = project) => spawnSync(comman
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'gatehouse-install-'));
+  // A module an older build left behind, which the build (run by npm pack) must clear.
+  mkdirSync(join(ROOT, 'dist', 'src', 'gates'), { recursive: true });
+  writeFileSync(join(ROOT, 'dist', 'src', 'gates', STALE), 'export {};\n');
   const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as Array<{ filename: string }>;
   tarball = join(work, packed[0]!.filename);
   project = join(work, 'consumer');
@@ -57,6 +61,8 @@ describe('the packed package, installed outside the checkout', () => {
     expect(listing).toContain('package/dist/bundle/command-all.js');
     // The single executable is its own download, never part of the npm package.
     expect(listing.filter((path) => path.startsWith('package/dist/sea/'))).toEqual([]);
+    // The build starts from an empty dist/: nothing an older build wrote is packed.
+    expect(listing.filter((path) => path.endsWith(STALE))).toEqual([]);
     expect(listing.filter((path) => /^package\/dist\/bundle\/precompiled\/[0-9a-f]{32}\.cjs$/.test(path)).length).toBeGreaterThanOrEqual(30);
     expect(listing).toContain('package/dist/src/index.d.ts');
     expect(listing).toContain('package/bundles/gatehouse.tar.gz');

@@ -3,21 +3,18 @@ import { breakGlass } from '../../src/approval/break-glass.ts';
 import { readPolicyBundle, readPolicyKey } from '../../src/policy/bundle.ts';
 import { signedChain } from '../support/chain.ts';
 import { POLICY_PUB, demoSigner } from '../support/policy.ts';
-import { COMPLETE, DEPLOYED, PARTIAL, admissionReviewOf, chainTime, chains, podServing, putAll, send, servePolicy, startServer, type ServePolicy, type ServeWorld } from '../support/serve.ts';
+import { COMPLETE, DEPLOYED, PARTIAL, admissionReviewOf, chainTime, podServing, putAll, send, startServeWorld, startServer, type ServePolicy, type ServedChains } from '../support/serve.ts';
 
 let policy: ServePolicy;
-let world: ServeWorld;
+let world: ServedChains;
 
 beforeAll(async () => {
-  policy = await servePolicy();
-  world = await startServer({ policyPath: policy.path, tls: true });
-  const { complete, partial } = await chains(policy.digest);
-  await putAll(world.store, [...complete, ...partial]);
+  world = await startServeWorld({ tls: true });
+  policy = world.policy;
 });
 
 afterAll(async () => {
   await world?.close();
-  policy?.cleanup();
 });
 
 const admit = (object: Record<string, unknown>, path = '/v1/admission/production', options: Parameters<typeof admissionReviewOf>[1] = {}) =>

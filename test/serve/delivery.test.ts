@@ -1,19 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMPLETE, DEPLOYED, PARTIAL, chains, putAll, send, servePolicy, slowStore, startServer, type ServePolicy, type ServeWorld } from '../support/serve.ts';
+import { COMPLETE, DEPLOYED, PARTIAL, send, slowStore, startServeWorld, startServer, type ServePolicy, type ServedChains } from '../support/serve.ts';
 
 let policy: ServePolicy;
-let world: ServeWorld;
+let world: ServedChains;
 
 beforeAll(async () => {
-  policy = await servePolicy();
-  world = await startServer({ policyPath: policy.path });
-  const { complete, partial } = await chains(policy.digest);
-  await putAll(world.store, [...complete, ...partial]);
+  world = await startServeWorld();
+  policy = world.policy;
 });
 
 afterAll(async () => {
   await world?.close();
-  policy?.cleanup();
 });
 
 // A Flagger webhook payload, its metadata as the Canary's webhook spec sets it.

@@ -6,22 +6,19 @@ import { readTarGz, writeTarGz } from '../../src/policy/tar.ts';
 import { readKeySigner } from '../../src/sign/key/key-signer.ts';
 import { gatehouseAsync, temporaryDirectory } from '../helpers.ts';
 import { DEMO_KEYS, POLICY_PUB } from '../support/policy.ts';
-import { COMPLETE, DEPLOYED, PARTIAL, admissionReviewOf, chains, podServing, putAll, selfSignedCertificate, send, servePolicy, slowStore, startServer, type ServePolicy, type ServeWorld } from '../support/serve.ts';
+import { COMPLETE, DEPLOYED, PARTIAL, admissionReviewOf, podServing, selfSignedCertificate, send, servePolicy, slowStore, startServeWorld, startServer, type ServePolicy, type ServedChains } from '../support/serve.ts';
 
 let policy: ServePolicy;
 let other: ServePolicy;
-let world: ServeWorld;
+let world: ServedChains;
 
 beforeAll(async () => {
-  [policy, other] = await Promise.all([servePolicy(), servePolicy((data) => (data.stages.experimental = { required_gates: ['integrity'] }))]);
-  world = await startServer({ policyPath: policy.path });
-  const { complete, partial } = await chains(policy.digest);
-  await putAll(world.store, [...complete, ...partial]);
+  [world, other] = await Promise.all([startServeWorld(), servePolicy((data) => (data.stages.experimental = { required_gates: ['integrity'] }))]);
+  policy = world.policy;
 });
 
 afterAll(async () => {
   await world?.close();
-  policy?.cleanup();
   other?.cleanup();
 });
 

@@ -112,6 +112,38 @@ export async function startServer(options: {
   };
 }
 
+/** A served world and the policy it serves; closing it removes both. */
+export interface ServedChains extends ServeWorld {
+  policy: ServePolicy;
+}
+
+/**
+ * What most serving tests start from: a fresh serving policy, and a server (HTTPS with `tls`)
+ * over a folder store holding COMPLETE's whole chain and PARTIAL's first two bundles under it.
+ */
+export async function startServeWorld(options: { tls?: boolean } = {}): Promise<ServedChains> {
+  const policy = await servePolicy();
+  let world: ServeWorld | undefined;
+  try {
+    world = await startServer({ policyPath: policy.path, tls: options.tls === true });
+    const { complete, partial } = await chains(policy.digest);
+    await putAll(world.store, [...complete, ...partial]);
+  } catch (error) {
+    await world?.close();
+    policy.cleanup();
+    throw error;
+  }
+  const started = world;
+  return {
+    ...started,
+    policy,
+    async close() {
+      await started.close();
+      policy.cleanup();
+    },
+  };
+}
+
 /** An HTTP(S) answer: status, headers and the body parsed as JSON (or as text when it is not JSON). */
 export interface Answer {
   status: number;

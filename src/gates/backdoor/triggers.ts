@@ -1,7 +1,7 @@
 import { canonicalJSON } from '../../canonical/json.ts';
 import { sha256Hex } from '../../digest/sha256.ts';
 import { InputError } from '../../error.ts';
-import { parseUniqueJSONLines } from '../safety/dataset.ts';
+import { parseUniqueJSONLines } from '../../io/jsonl.ts';
 
 /** Where a trigger goes in an input: before it, after it, or on both sides (a formatting marker around it). */
 export type TriggerPosition = 'prefix' | 'suffix' | 'wrap';

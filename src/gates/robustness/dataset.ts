@@ -1,6 +1,7 @@
 import { InputError } from '../../error.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
-import { parseUniqueJSONLines } from '../safety/dataset.ts';
+import { parseUniqueJSONLines, readPinnedDataset, type PinnedDataset } from '../../io/jsonl.ts';
+import { evidenceName, type EvidenceSource } from '../../io/read.ts';
 import type { ChatMessage } from '../safety/endpoint.ts';
 
 /** One attack of a robustness dataset: a conversation that tries to make the model output its canary. */
@@ -45,15 +46,22 @@ const attackValidator: SchemaValidator<Attack> = compileSchema<Attack>({
   additionalProperties: false,
 });
 
-/** Parses a robustness dataset (JSONL) read from `path`; a bad or duplicate row, or an attack whose conversation never plants its canary, fails the file naming the line. */
+/** Reads a robustness dataset (JSONL) once, with its digest; a bad or duplicate row, or an attack whose conversation never plants its canary, fails the file naming the line. */
+export async function readRobustnessDataset(source: EvidenceSource): Promise<PinnedDataset<Attack>> {
+  return readPinnedDataset(source, (json, line) => attack(json, line, evidenceName(source)));
+}
+
+/** Parses a robustness dataset already read from `path`. */
 export function parseRobustnessDataset(text: string, path: string): Attack[] {
-  return parseUniqueJSONLines(text, path, (json, line) => {
-    const problem = attackValidator.problem(json);
-    if (problem !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: ${problem}`, path });
-    const attack = json as Attack;
-    if (!attack.messages.some((m) => m.content.includes(attack.canary))) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: the conversation never mentions its canary ${attack.canary}`, path });
-    return attack;
-  });
+  return parseUniqueJSONLines(text, path, (json, line) => attack(json, line, path));
+}
+
+function attack(json: unknown, line: number, path: string): Attack {
+  const problem = attackValidator.problem(json);
+  if (problem !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: ${problem}`, path });
+  const attack = json as Attack;
+  if (!attack.messages.some((m) => m.content.includes(attack.canary))) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: the conversation never mentions its canary ${attack.canary}`, path });
+  return attack;
 }
 
 // Letters and digits only, upper-cased: "z-q-x a1 3 5", "ZQX_A135" and "ZQXA135" read the same.

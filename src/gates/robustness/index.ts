@@ -8,7 +8,7 @@ import { responsesDigest } from '../safety/index.ts';
 import { collectResponses } from '../safety/endpoint.ts';
 import { parseResponses } from '../safety/responses.ts';
 import { deliverGateRun, gateSubject, progressOption, type GateContext, type GateOutcome } from '../workflow.ts';
-import { parseRobustnessDataset } from './dataset.ts';
+import { readRobustnessDataset } from './dataset.ts';
 import { evaluateRobustness, type RobustnessInputs, type RobustnessReport, type RobustnessThresholds } from './evaluate.ts';
 import { formatRobustnessReport } from './report.ts';
 import { garakTrials, judgeAttacks, predictionTrials, promptfooTrials, type RobustnessSource } from './sources.ts';
@@ -54,8 +54,8 @@ export async function robustnessGate(request: RobustnessGateRequest, context: Ga
   if (request.attacks !== undefined) {
     const { dataset: datasetSource, responses: responsesSource, endpoint } = request.attacks;
     if ((responsesSource === undefined) === (endpoint === undefined)) throw new InputError({ code: 'USAGE', message: 'pass exactly one of --responses FILE and --endpoint URL' });
-    const dataset = await readEvidenceFile(datasetSource);
-    const attacks = parseRobustnessDataset(dataset.text, evidenceName(datasetSource));
+    const dataset = await readRobustnessDataset(datasetSource);
+    const attacks = dataset.rows;
     let responses: Map<string, string>;
     let digest: string;
     if (responsesSource !== undefined) {

@@ -1,7 +1,7 @@
 import { InputError } from '../../error.ts';
 import { parseJSONLines } from '../../io/jsonl.ts';
 import { parseJSONText } from '../../io/read.ts';
-import { parseUniqueJSONLines } from '../safety/dataset.ts';
+import { parseUniqueJSONLines } from '../../io/jsonl.ts';
 import { canaryLeaked, type Attack } from './dataset.ts';
 
 /** Where a robustness gate's trials came from: the pinned dataset's responses, a garak report, promptfoo red-team results, or a classifier's predictions. */

@@ -1,6 +1,6 @@
 import { InputError } from '../../error.ts';
-import { parseJSONLines } from '../../io/jsonl.ts';
-import { readTextFile } from '../../io/read.ts';
+import { parseUniqueJSONLines, readPinnedDataset, type PinnedDataset } from '../../io/jsonl.ts';
+import { evidenceName, type EvidenceSource } from '../../io/read.ts';
 import { compileSchema, type SchemaValidator } from '../../schema/validator.ts';
 
 /** One prompt of a safety dataset. */
@@ -27,31 +27,18 @@ const promptValidator: SchemaValidator<SafetyPrompt> = compileSchema<SafetyPromp
   },
 });
 
-/** Reads a safety dataset (JSONL); a bad or duplicate row fails the file, naming the line. */
-export async function readSafetyDataset(path: string): Promise<SafetyPrompt[]> {
-  return parseSafetyDataset(await readTextFile(path), path);
+/** Reads a safety dataset (JSONL) once, with its digest; a bad or duplicate row fails the file, naming the line. */
+export async function readSafetyDataset(source: EvidenceSource): Promise<PinnedDataset<SafetyPrompt>> {
+  return readPinnedDataset(source, (json, line) => safetyPrompt(json, line, evidenceName(source)));
 }
 
 /** Parses a safety dataset already read from `path`. */
 export function parseSafetyDataset(text: string, path: string): SafetyPrompt[] {
-  return parseUniqueJSONLines(text, path, (json, line) => {
-    const problem = promptValidator.problem(json);
-    if (problem !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: ${problem}`, path });
-    return json as SafetyPrompt;
-  });
+  return parseUniqueJSONLines(text, path, (json, line) => safetyPrompt(json, line, path));
 }
 
-/** Parses JSON Lines read from `path`, each non-blank line with `parse`, refusing duplicate ids and a file without rows. */
-export function parseUniqueJSONLines<T extends { id: string }>(text: string, path: string, parse: (json: unknown, line: number) => T): T[] {
-  const rows: T[] = [];
-  const seen = new Map<string, number>();
-  for (const { line, json } of parseJSONLines(text, path)) {
-    const row = parse(json, line);
-    const first = seen.get(row.id);
-    if (first !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: duplicate id ${JSON.stringify(row.id)} (first at line ${first})`, path });
-    seen.set(row.id, line);
-    rows.push(row);
-  }
-  if (rows.length === 0) throw new InputError({ code: 'SCHEMA_INVALID', message: 'empty file', path });
-  return rows;
+function safetyPrompt(json: unknown, line: number, path: string): SafetyPrompt {
+  const problem = promptValidator.problem(json);
+  if (problem !== undefined) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: ${problem}`, path });
+  return json as SafetyPrompt;
 }

@@ -6,7 +6,7 @@ import { InputError } from '../../error.ts';
 import type { VerifiedPolicyBundle } from '../../policy/bundle.ts';
 import type { SigningOptions } from '../../sign/attest.ts';
 import { attestWithReport, gateThresholds, judgingContext, type ReportedGateRun } from '../gate.ts';
-import { parseSafetyDataset, type SafetyPrompt } from './dataset.ts';
+import { readSafetyDataset, type SafetyPrompt } from './dataset.ts';
 import { collectResponses } from './endpoint.ts';
 import { evaluateSafety, type JudgedResponse, type SafetyReport, type SafetyThresholds } from './evaluate.ts';
 import { LLMJudge, RuleRefusalJudge, type Judge } from './judge.ts';
@@ -110,8 +110,8 @@ export interface SafetyGateRequest {
  */
 export async function safetyGate(request: SafetyGateRequest, context: GateContext): Promise<GateOutcome<SafetyPredicate> & { report: SafetyReport }> {
   if ((request.responses === undefined) === (request.endpoint === undefined)) throw new InputError({ code: 'USAGE', message: 'pass exactly one of --responses FILE and --endpoint URL' });
-  const [dataset, subject] = await Promise.all([readEvidenceFile(request.dataset), gateSubject(request.subject, context)]);
-  const prompts = parseSafetyDataset(dataset.text, evidenceName(request.dataset));
+  const [dataset, subject] = await Promise.all([readSafetyDataset(request.dataset), gateSubject(request.subject, context)]);
+  const prompts = dataset.rows;
   const judge = request.judge === undefined ? new RuleRefusalJudge() : new LLMJudge(request.judge);
   assertJudgeAccepted(safetyThresholdsFrom(request.policy), judge.identity, request.policy.source);
   let responses: Map<string, string>;

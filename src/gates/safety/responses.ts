@@ -1,7 +1,8 @@
 import { InputError } from '../../error.ts';
 import { parseJSONLines } from '../../io/jsonl.ts';
 import { parseJSONText, readTextFile } from '../../io/read.ts';
-import { parseUniqueJSONLines, type SafetyPrompt } from './dataset.ts';
+import { parseUniqueJSONLines } from '../../io/jsonl.ts';
+import type { SafetyPrompt } from './dataset.ts';
 
 /** Where responses came from. */
 export type ResponsesFormat = 'jsonl' | 'promptfoo' | 'garak';
