@@ -19,7 +19,7 @@ import { signStatement } from '../../src/sign/attest.ts';
 import { OCI_MANIFEST, RegistryClient } from '../../src/store/oci-registry.ts';
 import { openStore } from '../../src/store/open.ts';
 import { serializeBundle } from '../../src/store/serialize.ts';
-import { ROOT, gatehouse } from '../helpers.ts';
+import { ROOT, gatehouse, run } from '../helpers.ts';
 import { freePort } from '../support/net.ts';
 import { startDistributionRegistry, startReferrersRegistry, tamper, type TestRegistry } from '../support/registry.ts';
 
@@ -126,6 +126,25 @@ describe.each(['referrers', 'tag-fallback'] as const)('--subject oci://… on th
     expect(status.status, status.stderr).toBe(0);
     expect(status.stdout).toContain(`no approval requests for ${pushed.manifest} at development`);
   }, 240_000);
+});
+
+describe('--subject oci://… on a model pushed with oras', () => {
+  it("gives the folder's directory digest: oras names each layer by its path as model-signing reads OCI manifests", async () => {
+    const registry = registries.find((one) => one.kind === 'referrers')!;
+    const repository = registry.repository();
+    const model = await signedModel('oras-pushed');
+    const target = `${repository.slice('oci://'.length)}:v1`;
+    const pushed = run(join(ROOT, '.tools', 'bin', 'oras'), ['push', '--plain-http', '--artifact-type', 'application/vnd.example.model.v1', target, ...files(model.path).sort()], { cwd: model.path });
+    expect(pushed.status, pushed.stderr).toBe(0);
+    const manifest = run(join(ROOT, '.tools', 'bin', 'oras'), ['resolve', '--plain-http', target]).stdout.trim();
+    expect(manifest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const gate = integrity(`${repository}@${manifest}`, repository);
+    expect(gate.status, gate.stderr).toBe(0);
+    const { statement } = JSON.parse(gate.stdout) as { statement: { subject: Array<{ digest: { sha256: string } }>; predicate: { verdict: string; artifact: { digest: string } } } };
+    expect(statement.predicate.verdict).toBe('pass');
+    expect(statement.predicate.artifact.digest).toBe(model.digest);
+    expect(statement.subject.map((subject) => `sha256:${subject.digest.sha256}`)).toEqual([manifest, model.digest]);
+  }, 120_000);
 });
 
 describe('--subject oci://… attacks', () => {
