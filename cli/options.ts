@@ -22,6 +22,14 @@ export function resolveSubject(value: string, name?: string): Promise<{ name: st
   return resolveArtifact(value, { ...(name === undefined ? {} : { name }), onProgress: progressReporter(`digesting ${value}`, 'bytes') });
 }
 
+/** A subject named by its digest: sha256:HEX, or oci://REGISTRY/REPOSITORY@sha256:HEX once the registry served a manifest with that digest (never a path: nothing is hashed). */
+export async function pinnedSubject(value: string, what = '--subject'): Promise<ArtifactDigest> {
+  const { isOCIReference, resolveOCISubject } = await import('../src/digest/oci.ts');
+  if (isOCIReference(value)) return (await resolveOCISubject(value, { what })).digest;
+  const { parseDigest } = await import('../src/digest/artifact.ts');
+  return parseDigest(value, what);
+}
+
 export interface SigningFlags {
   signingKey?: string;
   /** The old name of --signing-key, still accepted. */

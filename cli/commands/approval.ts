@@ -3,7 +3,7 @@ import { parseDigest } from '../../src/digest/artifact.ts';
 import { InputError } from '../../src/error.ts';
 import { prepareOutputFile, writeFileAtomic } from '../../src/io/atomic.ts';
 import { ExitError, EXIT } from '../exit.ts';
-import { addSigningOptions, addStoreOption, collect, loadPolicy, parseTime, signingFrom, storeFrom, type SigningFlags, type StoreFlags } from '../options.ts';
+import { addSigningOptions, addStoreOption, collect, loadPolicy, pinnedSubject, parseTime, signingFrom, storeFrom, type SigningFlags, type StoreFlags } from '../options.ts';
 import { printJSON, type Output } from '../output.ts';
 
 // Each command declares its flags and makes one call to the approval workflow in src/approval/.
@@ -20,13 +20,13 @@ export function registerApproval(program: Command, output: Output): void {
   const approval = program.command('approval').description('human approval: signed requests, reviews, decisions, escalation and audit');
 
   policyCommand(approval, 'request', 'ask for approval of a model for a stage: sign a request covering the evidence a decision would use')
-    .requiredOption('--subject <sha256:hex>', 'the model')
+    .requiredOption('--subject <sha256:hex|oci://…@sha256:hex>', 'the model')
     .requiredOption('--stage <name>', 'the stage to promote to (one that requires approval)')
     .option('--deployed <sha256:hex>', 'the model deployed now (default: the baseline the comparison gates name)')
     .option('--risk <file.json>', 'risk factors to declare: {"traffic_share", "reversible", "sensitive_use"}; each can only raise the tier')
     .addOption(new Option('--evidence <file>', 'an evidence file a gate attestation names (per-example results, evaluation set, safety report, responses, dataset), for the diff summary; repeatable').argParser(collect))
     .action(async (flags: PolicyFlags & SigningFlags & { subject: string; stage: string; deployed?: string; risk?: string; evidence?: string[] }) => {
-      const subject = parseDigest(flags.subject, '--subject');
+      const subject = await pinnedSubject(flags.subject);
       const deployed = flags.deployed === undefined ? undefined : parseDigest(flags.deployed, '--deployed');
       const [{ requestApproval }, { declaredRiskOf }, { readJSONFile, readEvidenceBytes }] = await Promise.all([
         import('../../src/approval/request.ts'),
@@ -122,11 +122,11 @@ export function registerApproval(program: Command, output: Output): void {
     });
 
   policyCommand(approval, 'status', 'show where approval requests for a model and stage stand, and who can act; escalate overdue ones to the webhooks', false)
-    .requiredOption('--subject <sha256:hex>', 'the model')
+    .requiredOption('--subject <sha256:hex|oci://…@sha256:hex>', 'the model')
     .requiredOption('--stage <name>', 'the stage')
     .action(async (flags: PolicyFlags & { subject: string; stage: string }) => {
       const { approvalStatus } = await import('../../src/approval/status.ts');
-      const status = await approvalStatus({ subject: parseDigest(flags.subject, '--subject'), stage: flags.stage, store: await storeFrom(flags), policy: await loadPolicy(flags, output), at: timeOf(flags), notify: flags.notify ?? [] });
+      const status = await approvalStatus({ subject: await pinnedSubject(flags.subject), stage: flags.stage, store: await storeFrom(flags), policy: await loadPolicy(flags, output), at: timeOf(flags), notify: flags.notify ?? [] });
       if (flags.json) printJSON(output, status);
       else {
         if (status.requests.length === 0) output.out(`no approval requests for ${status.subject} at ${status.stage}`);
@@ -158,7 +158,7 @@ export function registerApproval(program: Command, output: Output): void {
     });
 
   addSigningOptions(addStoreOption(approval.command('break-glass').description('sign an emergency override of the approval gate (break-glass roles only); every decision and audit shows it'), 'the attestation store'))
-    .requiredOption('--subject <sha256:hex>', 'the model')
+    .requiredOption('--subject <sha256:hex|oci://…@sha256:hex>', 'the model')
     .requiredOption('--stage <name>', 'the stage')
     .requiredOption('--reason <text>', 'why approval cannot wait')
     .option('--incident <id>', 'the incident this override belongs to')
@@ -170,7 +170,7 @@ export function registerApproval(program: Command, output: Output): void {
       const { breakGlass } = await import('../../src/approval/break-glass.ts');
       const signing = await signingFrom(flags);
       const outcome = await breakGlass({
-        subject: parseDigest(flags.subject, '--subject'),
+        subject: await pinnedSubject(flags.subject),
         stage: flags.stage,
         reason: flags.reason,
         ...(flags.incident === undefined ? {} : { incident: flags.incident }),

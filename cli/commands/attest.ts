@@ -18,7 +18,7 @@ export function registerAttest(program: Command, output: Output): void {
     program
       .command('attest')
       .description('sign an in-toto statement about an artifact as a DSSE envelope in a Sigstore bundle')
-      .requiredOption('--subject <path|sha256:hex>', 'the artifact: a file or model directory (hashed now), or its digest')
+      .requiredOption('--subject <path|sha256:hex|oci://…@sha256:hex>', 'the artifact: a file or model directory (hashed now), or its digest')
       .option('--subject-name <name>', 'name recorded for the subject (default: the file or directory name)')
       .requiredOption('--predicate-type <uri>', 'the predicate type URI')
       .requiredOption('--predicate <file.json>', 'the predicate, a JSON object')

@@ -24,11 +24,23 @@ interface OutputFlags extends StoreFlags {
 export function registerGate(program: Command, output: Output): void {
   const gate = program.command('gate').description('run a deployment gate on a model and sign its verdict as an attestation');
 
-  gateCommand(gate, 'integrity', 'hash the artifact and check it against the digest its producer recorded')
-    .argument('<path>', 'the model directory or file')
-    .requiredOption('--expected <sha256:hex>', 'the digest the training pipeline or registry recorded')
+  gateCommand(gate, 'integrity', 'hash the artifact and check it against the digest its producer recorded; or check a model in a registry, every blob against its manifest')
+    .argument('[path]', 'the model directory or file')
+    .option('--expected <sha256:hex>', 'the digest the training pipeline or registry recorded (with PATH)')
     .option('--expected-source <text>', 'where the expected digest came from, recorded in the attestation')
-    .action(async (path: string, flags: OutputFlags & SigningFlags & { expected: string; expectedSource?: string }) => {
+    .option('--subject <oci://REGISTRY/REPOSITORY@sha256:hex>', 'instead of PATH: the model as an OCI artifact, one file per layer; the attestation binds its manifest digest to its model-signing directory digest')
+    .action(async (path: string | undefined, flags: OutputFlags & SigningFlags & { expected?: string; expectedSource?: string; subject?: string }) => {
+      if (flags.subject !== undefined) {
+        if (path !== undefined || flags.expected !== undefined || flags.expectedSource !== undefined) {
+          throw new InputError({ code: 'USAGE', message: '--subject: an OCI reference pins its own digest; give it without PATH, --expected or --expected-source' });
+        }
+        const { isOCIReference } = await import('../../src/digest/oci.ts');
+        if (!isOCIReference(flags.subject)) throw new InputError({ code: 'USAGE', message: `--subject: the integrity gate hashes a PATH, or checks oci://REGISTRY/REPOSITORY@sha256:<hex>; got ${JSON.stringify(flags.subject)}` });
+        const [context, { ociIntegrityGate }] = await Promise.all([gateContext(flags), import('../../src/gates/integrity/oci.ts')]);
+        await finish(await ociIntegrityGate({ subject: flags.subject }, context), flags, output);
+        return;
+      }
+      if (path === undefined || flags.expected === undefined) throw new InputError({ code: 'USAGE', message: 'gate integrity: give PATH and --expected sha256:<hex>, or --subject oci://REGISTRY/REPOSITORY@sha256:<hex>' });
       const expected = parseDigest(flags.expected, '--expected');
       const { integrityGate } = await import('../../src/gates/integrity/index.ts');
       const request = { path, expected, ...(flags.expectedSource === undefined ? {} : { expectedSource: flags.expectedSource }) };
@@ -45,7 +57,7 @@ export function registerGate(program: Command, output: Output): void {
     });
 
   judgedGateCommand(gate, 'regression', "compare the candidate with the deployed model on every example of the pinned evaluation set, against the policy bundle's thresholds")
-    .requiredOption('--subject <path|sha256:hex>', 'the candidate model')
+    .requiredOption('--subject <path|sha256:hex|oci://…@sha256:hex>', 'the candidate model')
     .requiredOption('--candidate <file>', "the candidate's per-example results")
     .requiredOption('--baseline <file>', "the deployed model's per-example results on the same examples")
     .addOption(new Option('--format <format>', 'format of both results files').choices(['gatehouse', 'lm-eval', 'mlflow']).default('gatehouse'))
@@ -72,7 +84,7 @@ export function registerGate(program: Command, output: Output): void {
 
   endpointOptions(
     judgedGateCommand(gate, 'safety', 'judge the model on the safety dataset pinned in policy data, from responses on file or asked of an endpoint')
-      .requiredOption('--subject <path|sha256:hex>', 'the model')
+      .requiredOption('--subject <path|sha256:hex|oci://…@sha256:hex>', 'the model')
       .requiredOption('--dataset <file.jsonl>', 'the safety dataset (its digest must be the one policy data pins)')
       .option('--responses <file>', 'responses produced elsewhere')
       .addOption(new Option('--responses-format <format>', 'format of --responses').choices(['jsonl', 'promptfoo', 'garak']).default('jsonl')),
@@ -98,7 +110,7 @@ export function registerGate(program: Command, output: Output): void {
     });
 
   judgedGateCommand(gate, 'bias', "judge fairness across groups (and intersections) against the policy bundle's thresholds")
-    .requiredOption('--subject <path|sha256:hex>', 'the model')
+    .requiredOption('--subject <path|sha256:hex|oci://…@sha256:hex>', 'the model')
     .requiredOption('--predictions <file>', 'the model\'s predictions: id, and prediction and/or score (CSV or JSONL); joined to the dataset by id')
     .requiredOption('--dataset <file>', 'the labelled evaluation data (CSV or JSONL: id, label, group columns) whose digest policy data pins')
     .addOption(new Option('--group <column>', 'a group attribute column of the dataset; repeat for intersections').argParser(collect).makeOptionMandatory())
@@ -118,7 +130,7 @@ export function registerGate(program: Command, output: Output): void {
 
   endpointOptions(
     judgedGateCommand(gate, 'robustness', 'judge the attack success rate per attack family (LLMs) or the prediction flip rate per perturbation family (classifiers) against policy maxima')
-      .requiredOption('--subject <path|sha256:hex>', 'the model')
+      .requiredOption('--subject <path|sha256:hex|oci://…@sha256:hex>', 'the model')
       .option('--dataset <file.jsonl>', "gatehouse's attack set (its digest must be the one policy data pins)")
       .option('--responses <file.jsonl>', 'with --dataset: the responses, {id, response} per line'),
     [{ description: 'with --dataset: ask an OpenAI-compatible chat-completions endpoint every attack instead' }],
@@ -148,7 +160,7 @@ export function registerGate(program: Command, output: Output): void {
 
   endpointOptions(
     judgedGateCommand(gate, 'backdoor', "scan for backdoor triggers: each trigger's effect on the candidate against its effect on the deployed model, with FDR control across triggers")
-      .requiredOption('--subject <path|sha256:hex>', 'the candidate model')
+      .requiredOption('--subject <path|sha256:hex|oci://…@sha256:hex>', 'the candidate model')
       .requiredOption('--deployed <sha256:hex>', 'digest of the deployed model, the reference')
       .requiredOption('--inputs <file.jsonl>', 'the clean inputs, {id, prompt} per line (their digest must be the one policy data pins)')
       .option('--triggers <file.jsonl>', 'triggers to scan beside the built-in set, {id, text, position?} per line')
@@ -176,7 +188,7 @@ export function registerGate(program: Command, output: Output): void {
     });
 
   policyGateCommand(gate, 'data-provenance', "verify the training run's SLSA provenance and judge every dataset and base model it resolved against the policy's signers, allowlist and denylist")
-    .requiredOption('--subject <path|sha256:hex>', 'the model the provenance must be about')
+    .requiredOption('--subject <path|sha256:hex|oci://…@sha256:hex>', 'the model the provenance must be about')
     .requiredOption('--provenance <file.sigstore.json>', "the training run's SLSA provenance v1 (a Sigstore bundle, signed by a builder policy data names)")
     .addOption(new Option('--dataset-attestation <file.sigstore.json>', "a data team's signed dataset attestation (https://gatehouse.dev/attestations/dataset/v1); repeatable").argParser(collect))
     .addOption(new Option('--base-model-signature <model.sig>', "a base model's OpenSSF model-signing bundle; repeatable").argParser(collect))
@@ -187,7 +199,7 @@ export function registerGate(program: Command, output: Output): void {
     });
 
   policyGateCommand(gate, 'redteam', "sign a red team's findings file (JSON or YAML) as its report on the model, judged against the policy's severity scale")
-    .requiredOption('--subject <path|sha256:hex>', 'the model the engagement covered')
+    .requiredOption('--subject <path|sha256:hex|oci://…@sha256:hex>', 'the model the engagement covered')
     .requiredOption('--findings <file>', 'the findings file: engagement, model digest, findings (JSON, or YAML ending in .yaml/.yml)')
     .action(async (flags: OutputFlags & SigningFlags & PolicyFlags & { subject: string; findings: string }) => {
       const [policy, { redteamGate }] = await Promise.all([loadPolicy(flags), import('../../src/gates/redteam/index.ts')]);
@@ -195,7 +207,7 @@ export function registerGate(program: Command, output: Output): void {
     });
 
   judgedGateCommand(gate, 'canary', 'judge the candidate against the deployed model on live traffic, metric by metric from the policy data, and roll back on a critical failure')
-    .requiredOption('--subject <path|sha256:hex>', 'the candidate model serving the canary arm')
+    .requiredOption('--subject <path|sha256:hex|oci://…@sha256:hex>', 'the candidate model serving the canary arm')
     .requiredOption('--deployed <sha256:hex>', 'digest of the deployed model serving the baseline arm')
     .option('--prometheus <url>', 'ask this Prometheus server (base URL); a bearer token may be given in GATEHOUSE_PROMETHEUS_TOKEN')
     .option('--metrics <file.json>', 'read the answers from a recorded export instead (gatehouse.prometheus-export/v1)')

@@ -21,7 +21,7 @@ export function registerRedteam(program: Command, output: Output): void {
     .command('report')
     .description("turn a findings file (JSON or YAML, schema-checked, severities on the policy's scale) into the red-team report predicate, unsigned; exit 1 when it would not pass")
     .argument('<findings>', 'the findings file: engagement, model digest, findings')
-    .requiredOption('--subject <path|sha256:hex>', 'the model the engagement covered')
+    .requiredOption('--subject <path|sha256:hex|oci://…@sha256:hex>', 'the model the engagement covered')
     .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle whose severity scale and blocking level apply')
     .requiredOption('--policy-key <file.pub>', "the policy team's public key")
     .option('--at <rfc3339>', 'evaluation time the report records (default: now)')

@@ -30,7 +30,7 @@ export function registerVerify(program: Command, output: Output): void {
     program
       .command('verify')
       .description('decide whether an artifact may be promoted to a stage, from its signed attestations and a signed policy bundle')
-      .requiredOption('--subject <path|sha256:hex>', 'the artifact: a file or model directory (hashed now), or its digest'),
+      .requiredOption('--subject <path|sha256:hex|oci://…@sha256:hex>', 'the artifact: a file or model directory (hashed now), or its digest'),
     'the attestation store the evidence is read from',
   )
     .requiredOption('--policy <bundle.tar.gz>', 'the signed policy bundle')

@@ -21,10 +21,70 @@ unverified[gate][record.id] := record if {
 
 # A candidate is about the artifact being decided: a subject names it by its
 # digest (record.subjects lists every "<algorithm>:<hex>" the statement
-# carries), in an algorithm policy data accepts for naming artifacts.
+# carries), in an algorithm policy data accepts for naming artifacts; or, when
+# the artifact is an OCI manifest, a subject is the model-signing directory
+# digest a trusted integrity attestation binds to it.
+about_artifact(record) if names_artifact(record)
+
 about_artifact(record) if {
+	some digest in record.subjects
+	digest in bound_model_digests
+}
+
+# A subject of the record names the artifact itself by its digest.
+names_artifact(record) if {
 	input.artifact in record.subjects
 	digest_algorithm(input.artifact) in rule_data("artifact_digest_algorithms")
+}
+
+# A digest names the model being decided: the artifact itself, or the directory digest bound to it.
+is_model(digest) if digest == input.artifact
+
+is_model(digest) if digest in bound_model_digests
+
+# Integrity attestations claiming to bind a model-signing directory digest to
+# the OCI manifest being decided: about the manifest and the directory digest
+# both, their predicate naming the manifest judged and the directory digest of
+# its content. A claim only: bound_model_digests says which bind.
+integrity_bindings[record.id] := record if {
+	some record in candidates.integrity
+	names_artifact(record)
+	record.predicate.oci.manifestDigest == input.artifact
+	record.predicate.artifact.digest in record.subjects
+}
+
+# The claimed bindings from an authorised integrity signer, placed consistently in time and fresh.
+trusted_bindings[record.id] := record if {
+	some record in integrity_bindings
+	authorised("integrity", record)
+	not from_future(record)
+	not evaluated_after_signing(record)
+	not stale("integrity", record)
+}
+
+latest_binding_ms := max({record.evaluated_at_ms | some record in trusted_bindings})
+
+# The newest trusted binding found a blob that is not what its manifest names.
+newest_binding_failed if {
+	some record in trusted_bindings
+	record.evaluated_at_ms == latest_binding_ms
+	record.predicate.verdict != "pass"
+}
+
+# Directory digests whose evidence counts for the manifest being decided: bound
+# by the newest trusted integrity attestation, which passed (every blob is what
+# the manifest names), so a later failure withdraws an earlier binding.
+bound_model_digests contains record.predicate.artifact.digest if {
+	not newest_binding_failed
+	some record in trusted_bindings
+	record.evaluated_at_ms == latest_binding_ms
+}
+
+# A record is about a digest some integrity attestation in the input claims to
+# bind to the manifest, whether or not that claim is trusted.
+claims_binding(record) if {
+	some binding in integrity_bindings
+	binding.predicate.artifact.digest in record.subjects
 }
 
 # The algorithm of an "<algorithm>:<hex>" digest.

@@ -5,7 +5,8 @@ import type { ArtifactDigest } from '../digest/artifact.ts';
 import { sha256Hex } from '../digest/sha256.ts';
 import { InputError } from '../error.ts';
 import type { ApprovalPolicy } from '../policy/data.ts';
-import { storeEntries, type AttestationStore } from '../store/store.ts';
+import type { AttestationStore } from '../store/store.ts';
+import { artifactEvidence } from '../decide/bound-evidence.ts';
 import { APPROVAL_REQUEST_TYPE, BREAK_GLASS_TYPE, type ApprovalRequestPredicate } from './statements.ts';
 import type { ApprovalPredicate } from '../attest/predicates.ts';
 
@@ -30,7 +31,9 @@ export interface ChainState {
  * works from what a decision would use, never from files it was handed.
  */
 export async function chainState(engine: DecisionEngine, store: AttestationStore, subject: ArtifactDigest, stage: string, deployed: ArtifactDigest | null, at: Date): Promise<ChainState> {
-  const decision = await engine.decide({ artifact: subject, stage, deployed, evaluationTime: at, evaluationTimeSource: 'requested', bundles: storeEntries(store, subject), inventory: () => store.inventoryOf(subject) });
+  // The evidence a decision reads: for an OCI manifest, with the directory digest's bundles an integrity attestation claims.
+  const evidence = artifactEvidence(store, subject);
+  const decision = await engine.decide({ artifact: subject, stage, deployed, evaluationTime: at, evaluationTimeSource: 'requested', bundles: evidence.bundles, inventory: evidence.inventory });
   return { decision, records: decision.input.attestations.filter((record): record is VerifiedRecord => record.verified) };
 }
 

@@ -63,6 +63,23 @@ export interface ArtifactDescription {
 export interface IntegrityPredicate extends GatePredicateBase<'integrity'> {
   artifact: ArtifactDescription;
   expected: { digest: string; source?: string };
+  /**
+   * Present when the model is an OCI artifact: the manifest judged, whose
+   * every blob was checked against its digest; `artifact` is then the
+   * model-signing directory digest of the layers' content, and the statement
+   * is about both digests (the manifest's first).
+   */
+  oci?: OCIModelRecord;
+}
+
+/** The OCI manifest an integrity attestation binds a model-signing directory digest to. */
+export interface OCIModelRecord {
+  reference: string;
+  manifestDigest: string;
+  mediaType: string;
+  artifactType: string | null;
+  /** Layers, one file each. */
+  layers: number;
 }
 
 /** A difference between a model signature's manifest and the files on disk. */

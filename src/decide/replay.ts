@@ -2,7 +2,8 @@ import type { InTotoStatement } from '../attest/statement.ts';
 import { canonicalize } from '../canonical/json.ts';
 import { parseDigest, type ArtifactDigest } from '../digest/artifact.ts';
 import { InputError } from '../error.ts';
-import { storeEntries, type AttestationStore, type StoreEntry } from '../store/store.ts';
+import type { AttestationStore, StoreEntry } from '../store/store.ts';
+import { artifactEvidence } from './bound-evidence.ts';
 import { parseRFC3339 } from '../time.ts';
 import { VerificationError } from '../verify/error.ts';
 import type { TrustPolicy } from '../verify/trust.ts';
@@ -61,9 +62,12 @@ export async function replayDecision(record: VerifiedDecisionRecord, engine: Dec
   const found = new Set<string>();
   // One listing of the artifact's bundles finds what the record names; only a bundle filed
   // elsewhere (under another subject, or loose) is fetched by digest.
+  // The same listing a decision makes (the artifact's bundles and those of the directory digest an
+  // integrity attestation claims to bind to it), so the inventory is asked about the same subjects.
+  const evidence = artifactEvidence(store, record.artifact, recorded.gatehouse.inventory);
   async function* recordedBundles(): AsyncGenerator<StoreEntry> {
     const pending = new Set(wanted);
-    for await (const entry of storeEntries(store, record.artifact)) {
+    for await (const entry of evidence.bundles) {
       if ('error' in entry) {
         if (unreadable.has(locationName(entry.location))) yield entry;
       } else if (pending.delete(entry.bundleDigest)) {
@@ -87,7 +91,7 @@ export async function replayDecision(record: VerifiedDecisionRecord, engine: Dec
     evaluationTimeSource: recorded.gatehouse.evaluationTimeSource,
     bundles: recordedBundles(),
     // The inventory as it stood at the head the decision saw: what it listed then must all still be there.
-    ...(seen === undefined ? {} : { inventory: () => store.inventoryOf(record.artifact, seen) }),
+    ...(seen === undefined ? {} : { inventory: evidence.inventory }),
   });
   for (const digest of wanted) {
     if (!found.has(digest)) differences.push(`attestation sha256:${digest} is recorded but not in ${store.uri}`);

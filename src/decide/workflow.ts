@@ -4,7 +4,8 @@ import { InputError } from '../error.ts';
 import type { ModelDigestOptions } from '../digest/model.ts';
 import type { VerifiedPolicyBundle } from '../policy/bundle.ts';
 import type { Signer } from '../sign/signer.ts';
-import { storeEntries, type AttestationStore } from '../store/store.ts';
+import type { AttestationStore } from '../store/store.ts';
+import { artifactEvidence } from './bound-evidence.ts';
 import type { TrustPolicy } from '../verify/trust.ts';
 import type { SignerIdentity } from '../verify/identity.ts';
 import { DecisionEngine, type Decision } from './decide.ts';
@@ -45,7 +46,9 @@ export interface PromotionOutcome {
  * The promotion workflow the CLI, the demo and a server share: a record
  * signer the policy would not trust is refused before deciding (its records
  * could never be replayed), the subject is resolved, every bundle the store
- * holds for it is judged and compared with the store's inventory, and the
+ * holds for it (and, for an OCI manifest, for the directory digest an
+ * integrity attestation claims to bind to it) is judged and compared with the
+ * store's inventory, and the
  * decision is signed as a record, which the store keeps.
  */
 export async function decidePromotion(request: PromotionRequest): Promise<PromotionOutcome> {
@@ -58,15 +61,16 @@ export async function decidePromotion(request: PromotionRequest): Promise<Promot
   }
   const subject = await resolveSubject(request.subject, request.onProgress === undefined ? {} : { onProgress: request.onProgress });
   const evaluationTime = request.evaluationTime ?? request.clock?.() ?? new Date();
+  const evidence = artifactEvidence(request.store, subject.digest);
   const decision = await engine.decide({
     artifact: subject.digest,
     stage: request.stage,
     deployed: request.deployed,
     evaluationTime,
     evaluationTimeSource: request.evaluationTime === undefined ? 'clock' : 'requested',
-    bundles: storeEntries(request.store, subject.digest),
+    bundles: evidence.bundles,
     // Asked after the listing: a bundle put meanwhile is listed but not read, and the evidence is not verified (never the reverse).
-    inventory: () => request.store.inventoryOf(subject.digest),
+    inventory: evidence.inventory,
   });
   if (recorder === undefined) return { decision, subject };
   const record = await signDecision(decision, { signer: recorder.signer }, subject.name);

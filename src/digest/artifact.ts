@@ -47,15 +47,21 @@ export function digestHex(digest: ArtifactDigest): string {
   return digest.slice('sha256:'.length);
 }
 
-/** An artifact a command names: a path (hashed now) or `sha256:<hex>`, or one already resolved. */
+/** An artifact a command names: a path (hashed now), `sha256:<hex>`, `oci://REGISTRY/REPOSITORY@sha256:<hex>` (its manifest fetched and checked now), or one already resolved. */
 export type SubjectReference = string | { name: string; digest: ArtifactDigest };
 
 /**
  * Resolves a subject to its name and digest: `sha256:<hex>` as given, a path
- * by hashing it (its file or directory name is the default name).
+ * by hashing it (its file or directory name is the default name), an OCI
+ * reference by its manifest digest once the registry served a manifest with
+ * that digest (the reference is the default name; a tag is refused).
  */
 export async function resolveSubject(subject: SubjectReference, options: { name?: string; onProgress?: ModelDigestOptions['onProgress'] } = {}): Promise<{ name: string; digest: ArtifactDigest }> {
   if (typeof subject !== 'string') return { name: subject.name, digest: parseDigest(subject.digest, 'subject') };
+  if (/^oci:\/\//i.test(subject)) {
+    const { resolveOCISubject } = await import('./oci.ts');
+    return resolveOCISubject(subject, options.name === undefined ? {} : { name: options.name });
+  }
   if (subject.startsWith('sha256:')) {
     const digest = parseDigest(subject, '--subject');
     return { name: options.name ?? digest, digest };

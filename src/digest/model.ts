@@ -238,11 +238,39 @@ async function statPath(path: string) {
 
 // Python's PurePosixPath ordering: component lists compared element-wise by
 // code point, then shard start and end as numbers.
-function compareResources(a: PlannedResource, b: PlannedResource): number {
+function compareResources(a: Pick<PlannedResource, 'parts' | 'start' | 'end'>, b: Pick<PlannedResource, 'parts' | 'start' | 'end'>): number {
   const length = Math.min(a.parts.length, b.parts.length);
   for (let i = 0; i < length; i++) {
     const order = compareCodePoints(a.parts[i]!, b.parts[i]!);
     if (order !== 0) return order;
   }
   return a.parts.length - b.parts.length || a.start - b.start || a.end - b.end;
+}
+
+/**
+ * The model-signing manifest of files hashed elsewhere (an OCI artifact's
+ * layers, one file each, verified against their digests): the same ignore
+ * paths, order and digest as hashModelDirectory with the `files`
+ * serialization, so a model folder and the same files pushed to a registry
+ * have one directory digest. `path` is POSIX, relative to the model root.
+ */
+export function manifestOfHashedFiles(modelName: string, files: ReadonlyArray<{ path: string; sha256: string; size: number }>, ignorePathsGiven: readonly string[] = DEFAULT_IGNORE_PATHS): ModelManifest {
+  const ignorePaths = ignorePathsGiven.map(normaliseRelative);
+  const kept = files
+    .map((file) => ({ parts: normaliseRelative(file.path).split('/'), start: 0, end: file.size, file }))
+    .filter((entry) => !isIgnored(entry.parts, ignorePaths))
+    .sort((a, b) => compareResources(a, b));
+  const root256 = createHash('sha256');
+  const resources = kept.map((entry) => {
+    root256.update(Buffer.from(entry.file.sha256, 'hex'));
+    return { name: entry.parts.join('/'), digest: entry.file.sha256 };
+  });
+  return {
+    modelName,
+    serialization: { method: 'files' },
+    ignorePaths,
+    resources,
+    digest: root256.digest('hex'),
+    totalBytes: kept.reduce((sum, entry) => sum + entry.end, 0),
+  };
 }

@@ -21,12 +21,15 @@ export interface GateRun<P extends GatePredicateBase> {
 
 /**
  * The last step every gate shares: wrap its predicate in a statement about the
- * artifact, check the predicate against its schema, and sign it.
+ * artifact, check the predicate against its schema, and sign it. `also` names
+ * further subjects the same statement is about (the integrity gate's
+ * model-signing directory digest beside an OCI manifest's), after the first.
  */
 export async function attestGate<P extends GatePredicateBase>(
   subject: { name: string; digest: ArtifactDigest },
   predicate: P,
   signing: SigningOptions,
+  also: ReadonlyArray<{ name: string; digest: ArtifactDigest }> = [],
 ): Promise<GateRun<P>> {
   const gate = gateRegistry.get(predicate.gate);
   if (gate === undefined) throw new Error(`no gate named ${predicate.gate} is registered`);
@@ -36,7 +39,7 @@ export async function attestGate<P extends GatePredicateBase>(
   const problem = gate.predicateValidator.problem(predicate);
   if (problem !== undefined) throw new Error(`the ${predicate.gate} gate produced a predicate that breaks its schema: ${problem}`);
   const statement = toStatement({
-    subjects: [{ name: subject.name, digest: { sha256: digestHex(subject.digest) } }],
+    subjects: [subject, ...also].map((one) => ({ name: one.name, digest: { sha256: digestHex(one.digest) } })),
     predicateType,
     predicate,
   });

@@ -74,7 +74,7 @@ export async function prepareFileSink(options: { out?: string }): Promise<void> 
 
 /** Resolves a gate's subject, hashing a path with progress. */
 export function gateSubject(subject: SubjectReference, context: Pick<GateContext, 'progress'>): Promise<{ name: string; digest: ArtifactDigest }> {
-  const onProgress = typeof subject === 'string' && !subject.startsWith('sha256:') ? context.progress?.(`digesting ${subject}`, 'bytes') : undefined;
+  const onProgress = typeof subject === 'string' && !subject.startsWith('sha256:') && !/^oci:\/\//i.test(subject) ? context.progress?.(`digesting ${subject}`, 'bytes') : undefined;
   return resolveSubject(subject, onProgress === undefined ? {} : { onProgress });
 }
 

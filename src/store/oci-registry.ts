@@ -91,10 +91,16 @@ export class RegistryClient {
 
   /** The blob's bytes, checked against its digest, or undefined when the registry has none (or serves other bytes). */
   async blob(digest: string): Promise<Buffer | undefined> {
+    const bytes = await this.blobAsServed(digest);
+    return bytes !== undefined && `sha256:${sha256Hex(bytes)}` === digest ? bytes : undefined;
+  }
+
+  /** The bytes the registry serves for a blob, unchecked (for a caller that reports what differs), or undefined when it has none. */
+  async blobAsServed(digest: string): Promise<Buffer | undefined> {
     const answer = await this.#send('GET', `/blobs/${digest}`);
     if (answer.status === 404) return undefined;
     this.#expect(answer, [200], `blob ${digest}`);
-    return `sha256:${sha256Hex(answer.body)}` === digest ? answer.body : undefined;
+    return answer.body;
   }
 
   /** Uploads a blob unless the repository has it; returns its descriptor. */

@@ -131,6 +131,10 @@ export async function runDifferential(options: { count: number; seed: number; ba
       records.splice(index < 0 ? records.length : index, index < 0 ? 0 : 1, structuredClone(replacement));
       cases.push({ data: material.data, input });
     }
+    // The model as an OCI manifest: provenance about its model-signing directory
+    // digest, and an integrity record binding that digest to the manifest, by
+    // an integrity signer (the evidence counts) and by another (it does not).
+    for (const trusted of [true, false]) cases.push({ data: material.data, input: withDirectoryBinding(material.base, trusted) });
     // Then generated inputs, five at a time under one data variant.
     const fixed = cases.length;
     while (cases.length < fixed + options.count) {
@@ -291,6 +295,24 @@ async function materialFrom(engine: DecisionEngine, data: JSONObject): Promise<M
     replacements: [...records.filter((r) => r['verified'] !== true), ...variants],
     data,
   };
+}
+
+// The input with provenance about a directory digest only, and the integrity record
+// binding it to the artifact (an OCI manifest), signed by its signer or by provenance's.
+function withDirectoryBinding(base: JSONObject, trusted: boolean): JSONObject {
+  const input = structuredClone(base);
+  const directory = `sha256:${'c5'.repeat(32)}`;
+  const records = input['attestations'] as JSONObject[];
+  const gateOf = (record: JSONObject) => (record['predicate'] as JSONObject)['gate'];
+  const provenance = records.find((record) => gateOf(record) === 'provenance')!;
+  const integrity = records.find((record) => gateOf(record) === 'integrity')!;
+  provenance['subjects'] = [directory];
+  const predicate = integrity['predicate'] as JSONObject;
+  predicate['artifact'] = { ...(predicate['artifact'] as JSONObject), digest: directory };
+  predicate['oci'] = { reference: `oci://registry.example/model@${String(input['artifact'])}`, manifestDigest: input['artifact']!, mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: null, layers: 3 };
+  integrity['subjects'] = [input['artifact']!, directory];
+  if (!trusted) integrity['signer'] = provenance['signer']!;
+  return input;
 }
 
 // Records of the approval workflow and the bias gate changed where rules look:

@@ -74,7 +74,7 @@ deny contains result if {
 #   failure_msg: "data-provenance: the training provenance is about %s, not %s"
 deny contains result if {
 	some record in judged
-	not input.artifact in record.predicate.provenance.subjects
+	not names_model(record.predicate.provenance.subjects)
 	params := [record.predicate.provenance.subjects, input.artifact]
 	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "data-provenance")
 }
@@ -156,4 +156,10 @@ deny contains result if {
 	not vouched(record, material, "base_model_publishers")
 	params := [label(material), material.digest, concat(", ", object.get(limits, "base_model_publishers", []))]
 	result := lib.result_helper_with_gate(rego.metadata.chain(), params, "data-provenance")
+}
+
+# One of the provenance's subjects is the model being decided (or its bound directory digest).
+names_model(subjects) if {
+	some digest in subjects
+	lib.is_model(digest)
 }

@@ -22,3 +22,29 @@ test_attestation_about_another_artifact_beside_good_evidence_does_not_block if {
 	attestations := f.with_records("integrity", [good, elsewhere])
 	count(subject.deny) == 0 with input as f.request("production", attestations) with data.gatehouse as f.gatehouse_data
 }
+
+test_evidence_about_an_unbound_directory_digest if {
+	directory := "sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+	integrity := f.record("integrity", "integrity-gate")
+	claim := object.union(integrity, {
+		"id": "sha256:claim",
+		"signer": {"name": "key:SHA256:regression-gate", "ids": ["regression-gate"]},
+		"subjects": [f.artifact, directory],
+		"predicate": object.union(integrity.predicate, {
+			"oci": {"manifestDigest": f.artifact},
+			"artifact": {"digest": directory},
+		}),
+	})
+	provenance := object.union(f.record("provenance", "provenance-gate"), {"subjects": [directory]})
+	attestations := array.concat(f.with_records("provenance", [provenance]), [claim])
+	denials := subject.deny with input as f.request("production", attestations) with data.gatehouse as f.gatehouse_data
+	[v.code | some v in denials] == ["subject_unbound"]
+	some v in denials
+	contains(v.msg, directory)
+	contains(v.msg, "no trusted integrity attestation binds")
+
+	# Signed by an integrity signer, the same claim binds: nothing to deny.
+	trusted := object.union(claim, {"signer": integrity.signer})
+	bound := array.concat(f.with_records("provenance", [provenance]), [trusted])
+	count(subject.deny) == 0 with input as f.request("production", bound) with data.gatehouse as f.gatehouse_data
+}
