@@ -7,14 +7,14 @@
 //   uncached: every request a new key (a new deployed-model digest) for a model of the working
 //             set (--working-set, each asked once before: its evidence verified and kept, as
 //             in a running server), so each is a whole evaluation over the store's evidence
-//   cold:     (more models than the working set) models never asked about: every bundle is
+//   cold:     (more --chains than the working set) models never asked about: every bundle is
 //             also verified in the decision
 //   server CPU: the CPU time the server's processes used, per decision (robust to other load)
 //   verify:   the same decisions, each by a fresh `gatehouse verify` process
 //   memory:   the server's resident memory sampled across --requests cached requests
 //
 //   npm run bench:serve                                  (quick: 50 models, folder store, 5 s runs, --workers = the cores)
-//   npm run bench:serve -- --store postgres --models 100000 --duration 30 --requests 1000000
+//   npm run bench:serve -- --store postgres --models 100000 --chains 2000 --duration 30 --requests 1000000
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -27,8 +27,8 @@ import { sha256Hex } from '../src/digest/sha256.ts';
 import { FileSystemAttestationStore } from '../src/store/fs-store.ts';
 import { PostgresAttestationStore } from '../src/store/pg-store.ts';
 import type { AttestationStore } from '../src/store/store.ts';
-import { signedChain } from '../test/support/chain.ts';
-import { POLICY_PUB } from '../test/support/policy.ts';
+import { integrityPredicate, signedChain } from '../test/support/chain.ts';
+import { POLICY_PUB, signedGate } from '../test/support/policy.ts';
 import { startPostgres, type TestPostgres } from '../test/support/postgres.ts';
 import { DEPLOYED, chainTime, servePolicy, spawnServe } from '../test/support/serve.ts';
 import { ENTRY, ENTRY_NAME } from './production-chain.ts';
@@ -43,6 +43,7 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '20000' },
     workers: { type: 'string', default: String(availableParallelism()) },
     'working-set': { type: 'string', default: '200' },
+    chains: { type: 'string' },
   },
 });
 const MODELS = Number(values.models);
@@ -53,6 +54,8 @@ const REQUESTS = Number(values.requests);
 const WORKERS = Number(values.workers);
 // The models the uncached run asks about, each already seen once (its evidence verified), as in a running server.
 const WORKING_SET = Math.min(MODELS, Number(values['working-set']));
+// Models with complete production chains (those the runs ask about come first); the rest of the store's models have an integrity attestation each.
+const CHAINS = Math.min(MODELS, Number(values.chains ?? MODELS));
 // Linux's USER_HZ, the unit of utime and stime in /proc/PID/stat.
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 const model = (index: number): ArtifactDigest => `sha256:${sha256Hex(`bench model ${index}`)}`;
@@ -78,12 +81,17 @@ try {
   // Eight models signed and put at a time (each model's bundles in order), as the store benchmark's writers do.
   let perModel = 0;
   await mapConcurrent(Array.from({ length: MODELS }, (_, index) => index), 8, async (index) => {
+    if (index >= CHAINS) {
+      await store.put(await signedGate('integrity', 'integrity-gate', model(index), integrityPredicate(model(index), at)));
+      return;
+    }
     const chain = await signedChain(model(index), DEPLOYED, at, policy.digest);
     perModel = chain.length;
     for (const bundle of chain) await store.put(bundle.bytes);
   });
   await store.close();
-  console.log(`serve benchmark: ${MODELS.toLocaleString('en')} models with complete production chains (${perModel} signed bundles each) in a ${values.store === 'postgres' ? 'PostgreSQL (private cluster, fsync on)' : 'folder'} store, loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
+  const filler = CHAINS < MODELS ? ` (the other ${(MODELS - CHAINS).toLocaleString('en')} with an integrity attestation each)` : '';
+  console.log(`serve benchmark: ${MODELS.toLocaleString('en')} models, ${CHAINS.toLocaleString('en')} with complete production chains (${perModel} signed bundles each)${filler}, in a ${values.store === 'postgres' ? 'PostgreSQL (private cluster, fsync on)' : 'folder'} store, loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
   console.log(`  server: gatehouse serve from ${ENTRY_NAME}, --workers ${WORKERS}, HTTP on loopback; load: autocannon, ${CONNECTIONS} connections, ${DURATION} s a run, from this process, on the same ${availableParallelism()} cores`);
 
   const serve = await spawnServe(['--policy', policy.path, '--policy-key', POLICY_PUB, '--store', storeURI, '--listen', '127.0.0.1:0', '--workers', String(WORKERS)], { entry: ENTRY });
@@ -122,11 +130,11 @@ try {
     await run('uncached', {
       requests: [{ setupRequest: (request) => ({ ...request, body: body(`sha256:${sha256Hex(`deployed ${counter}`)}`, counter++ % WORKING_SET) }) }],
     });
-    if (MODELS > WORKING_SET) {
-      // Models never asked about: every bundle verified in the decision.
-      let fresh = WORKING_SET;
+    if (CHAINS > WORKING_SET) {
+      // Models with chains never asked about (until they run out): every bundle verified in the decision.
+      let fresh = 0;
       await run('cold', {
-        requests: [{ setupRequest: (request) => ({ ...request, body: body(DEPLOYED, fresh++) }) }],
+        requests: [{ setupRequest: (request) => ({ ...request, body: body(DEPLOYED, WORKING_SET + (fresh++ % (CHAINS - WORKING_SET))) }) }],
       });
     }
     const metrics = await (await fetch(`${serve.url}/metrics`)).text();
