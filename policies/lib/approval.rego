@@ -31,8 +31,8 @@ tier_rank := {"low": 0, "medium": 1, "high": 2}
 
 # Verified statements of the workflow's types about this artifact and for
 # this stage, placed consistently in time, keyed by predicate type.
-workflow_statements[record.predicate_type][record.id] := record if {
-	some record in input.attestations
+workflow_statements[record.predicate_type][i] := record if {
+	some i, record in input.attestations
 	record.verified
 	record.predicate_type in {request_type, break_glass_type}
 	about_artifact(record)
@@ -42,8 +42,8 @@ workflow_statements[record.predicate_type][record.id] := record if {
 }
 
 # Approval requests signed by a requester data names.
-approval_requests[record.id] := record if {
-	some record in workflow_statements[request_type]
+approval_requests[i] := record if {
+	some i, record in workflow_statements[request_type]
 	some id in record.signer.ids
 	id in object.get(approval_data, "requesters", [])
 }
@@ -82,8 +82,8 @@ newest_evidence_ms := max({record.evaluated_at_ms |
 # Requests whose packet is exactly the evidence this decision uses, made no
 # earlier than that evidence (a back-dated request would be overdue, and its
 # escalation roles eligible, before anyone could review it).
-current_requests[record.id] := record if {
-	some record in faithful_requests
+current_requests[i] := record if {
+	some i, record in faithful_requests
 	record_time_ms(record) >= newest_evidence_ms
 }
 
@@ -92,8 +92,8 @@ current_requests[record.id] := record if {
 # what its attestation records: its gate, its verdict and every report and
 # evidence file it names. Approvers review the packet; a packet that
 # misstates the evidence is no request.
-faithful_requests[request.id] := request if {
-	some request in approval_requests
+faithful_requests[i] := request if {
+	some i, request in approval_requests
 	count(request.predicate.packet) == count(reviewable_evidence)
 	{evidence_named(item.attestation) | some item in request.predicate.packet} == reviewable_evidence
 	every item in request.predicate.packet {
@@ -222,8 +222,8 @@ eligible(record) if escalated(record)
 
 # Break-glass: an emergency override, signed by a member of a break-glass role
 # who is not the model's author, for this artifact and stage, within its window.
-break_glass[record.id] := record if {
-	some record in workflow_statements[break_glass_type]
+break_glass[i] := record if {
+	some i, record in workflow_statements[break_glass_type]
 	not authored(record)
 	settings := object.get(approval_data, "break_glass", {})
 	input.evaluation_time_ms - record_time_ms(record) <= object.get(settings, "max_age_seconds", 14400) * 1000

@@ -5,16 +5,19 @@
 # Times are whole milliseconds since the epoch.
 package lib
 
-# Verified records whose predicate type belongs to a configured gate, keyed by gate.
-candidates[gate][record.id] := record if {
-	some record in input.attestations
+# Verified records whose predicate type belongs to a configured gate, keyed by
+# gate and then by the record's position in the input. Evidence is kept in
+# objects, never in sets of records: OPA's WebAssembly hashes a whole record at
+# every step over a set (docs/design.md, "Linear evaluation").
+candidates[gate][i] := record if {
+	some i, record in input.attestations
 	record.verified
 	gate := gate_of_type(record.predicate_type)
 }
 
 # Bundles that failed verification, with the gate they claim (untrusted, for reporting only).
-unverified[gate][record.id] := record if {
-	some record in input.attestations
+unverified[gate][i] := record if {
+	some i, record in input.attestations
 	not record.verified
 	gate := gate_of_type(record.claimed_predicate_type)
 }
@@ -46,16 +49,16 @@ is_model(digest) if digest in bound_model_digests
 # the OCI manifest being decided: about the manifest and the directory digest
 # both, their predicate naming the manifest judged and the directory digest of
 # its content. A claim only: bound_model_digests says which bind.
-integrity_bindings[record.id] := record if {
-	some record in candidates.integrity
+integrity_bindings[i] := record if {
+	some i, record in candidates.integrity
 	names_artifact(record)
 	record.predicate.oci.manifestDigest == input.artifact
 	record.predicate.artifact.digest in record.subjects
 }
 
 # The claimed bindings from an authorised integrity signer, placed consistently in time and fresh.
-trusted_bindings[record.id] := record if {
-	some record in integrity_bindings
+trusted_bindings[i] := record if {
+	some i, record in integrity_bindings
 	authorised("integrity", record)
 	not from_future(record)
 	not evaluated_after_signing(record)
@@ -159,9 +162,9 @@ admissible(gate, record) if {
 }
 
 # Acceptable evidence: admissible and fresh.
-acceptable[gate][record.id] := record if {
+acceptable[gate][i] := record if {
 	some gate, records in candidates
-	some record in records
+	some i, record in records
 	admissible(gate, record)
 	not stale(gate, record)
 }
@@ -170,10 +173,10 @@ acceptable[gate][record.id] := record if {
 latest_time[gate] := max({record.evaluated_at_ms | some record in records}) if some gate, records in acceptable
 
 # The newest acceptable attestations of every gate but approval.
-gate_evidence[gate][record.id] := record if {
+gate_evidence[gate][i] := record if {
 	some gate, records in acceptable
 	gate != "approval"
-	some record in records
+	some i, record in records
 	record.evaluated_at_ms == latest_time[gate]
 }
 
@@ -187,13 +190,13 @@ bound_to(record, request) if {
 }
 
 # Acceptable approvals bound to the approval request being judged.
-bound_approvals[record.id] := record if {
-	some record in acceptable.approval
+bound_approvals[i] := record if {
+	some i, record in acceptable.approval
 	bound_to(record, approval_request)
 }
 
 # Each approver's bound approvals, approving or rejecting.
-approvals_by[record.signer.name][record.id] := record if some record in bound_approvals
+approvals_by[record.signer.name][i] := record if some i, record in bound_approvals
 
 # The time of each approver's newest bound approval.
 latest_approval_time[name] := max({record.evaluated_at_ms | some record in records}) if {
@@ -204,13 +207,13 @@ latest_approval_time[name] := max({record.evaluated_at_ms | some record in recor
 # approver's newest word on the request being judged, so a later rejection
 # withdraws that approver's earlier approval, and approvals of other requests
 # (another packet: a gate re-run since) do not count.
-evidence[gate][record.id] := record if {
+evidence[gate][i] := record if {
 	some gate, records in gate_evidence
-	some record in records
+	some i, record in records
 }
 
-evidence.approval[record.id] := record if {
-	some record in bound_approvals
+evidence.approval[i] := record if {
+	some i, record in bound_approvals
 	record.evaluated_at_ms == latest_approval_time[record.signer.name]
 }
 
@@ -219,8 +222,8 @@ evidence.approval[record.id] := record if {
 # it, neither lapsing with the approval window, nor shed by judging another
 # (back-dated) request, nor by re-running a gate so that a new request (or a
 # break-glass override) is judged instead.
-approval_words[record.id] := record if {
-	some record in candidates.approval
+approval_words[i] := record if {
+	some i, record in candidates.approval
 	admissible("approval", record)
 	some request in approval_requests
 	bound_to(record, request)
@@ -235,8 +238,8 @@ latest_word_time[record.signer.name] := max({other.evaluated_at_ms |
 }
 
 # Each approver's newest word on this evidence, approving or rejecting.
-newest_words[record.id] := record if {
-	some record in approval_words
+newest_words[i] := record if {
+	some i, record in approval_words
 	record.evaluated_at_ms == latest_word_time[record.signer.name]
 }
 

@@ -17,9 +17,9 @@ settings := lib.thresholds("canary")
 
 # The canary evidence judged: only where the stage requires the canary (a
 # canary that ran for another stage neither helps nor blocks this one).
-judged[record.id] := record if {
+judged[i] := record if {
 	"canary" in lib.required_gates
-	some record in lib.evidence.canary
+	some i, record in lib.evidence.canary
 }
 
 # The label matcher that selects an arm, as the gate fills {{arm}} in: the

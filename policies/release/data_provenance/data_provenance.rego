@@ -21,9 +21,9 @@ limits := lib.thresholds("data-provenance")
 slsa_provenance_v1 := "https://slsa.dev/provenance/v1"
 
 # The data-provenance evidence judged: that of stages that require the gate.
-judged[record.id] := record if {
+judged[i] := record if {
 	"data-provenance" in lib.required_gates
-	some record in lib.evidence["data-provenance"]
+	some i, record in lib.evidence["data-provenance"]
 }
 
 # A signature the record names (by bundle digest) is by a signer with one of these policy ids.

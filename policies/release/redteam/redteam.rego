@@ -21,9 +21,9 @@ risk_acceptance_type := "https://gatehouse.dev/attestations/risk-acceptance/v1"
 
 # The red team's reports judged: those of stages that require its sign-off
 # (before then a finding may still await its risk owner).
-reports[record.id] := record if {
+reports[i] := record if {
 	"redteam" in lib.required_gates
-	some record in lib.evidence.redteam
+	some i, record in lib.evidence.redteam
 }
 
 # A severity's rank on the scale (lowest first); undefined when it is not on it.
@@ -45,8 +45,8 @@ blocking(finding) if not rank(finding.severity)
 # Risk acceptances that count: verified, about this artifact, placed
 # consistently in time, signed by a risk owner data names who is not the
 # model's author.
-acceptances[record.id] := record if {
-	some record in input.attestations
+acceptances[i] := record if {
+	some i, record in input.attestations
 	record.verified
 	record.predicate_type == risk_acceptance_type
 	lib.about_artifact(record)
