@@ -204,6 +204,15 @@ describe('AttestationVerifier', () => {
         expectRejected(() => verifier.verifyJSON(relabelled, 'x'), InputError, 'BUNDLE_MALFORMED');
       });
 
+      it('reports a key-signed bundle whose log entry fails as a log failure, not as an untrusted key', async () => {
+        const verifier = await verifierFor('ecdsa-p256');
+        const bundle = golden('ecdsa-p256');
+        expect(verifier.verifyJSON(bundle, 'x').signer.kind).toBe('key');
+        bundle.mediaType = email().mediaType;
+        bundle.verificationMaterial.tlogEntries = email().verificationMaterial.tlogEntries;
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'TLOG_INVALID');
+      });
+
       it('refuses one whose promise does not cover its entry', async () => {
         const verifier = await keyless();
         const bundle = email();
