@@ -1,7 +1,12 @@
 // The test configuration Stryker runs: the project's own, plus a setup file
 // that carries the active mutant and coverage across the child processes tests
-// start (the CLI), so CLI-only tests can kill mutants too.
+// start (the CLI), so CLI-only tests can kill mutants too. A per-folder run
+// (scripts/mutation/folder.ts) names its test files in GATEHOUSE_MUTATION_TESTS.
 import { defineConfig, mergeConfig } from 'vitest/config';
 import base from '../../vitest.config.ts';
 
-export default mergeConfig(base, defineConfig({ test: { setupFiles: ['scripts/mutation/child-processes.ts'] } }));
+const config = mergeConfig(base, defineConfig({ test: { setupFiles: ['scripts/mutation/child-processes.ts'] } }));
+const only = process.env['GATEHOUSE_MUTATION_TESTS'];
+if (only !== undefined) config.test!.include = JSON.parse(only) as string[];
+
+export default config;

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { digestArtifact, parseDigest } from '../../src/digest/artifact.ts';
+import { digestArtifact, parseDigest, resolveSubject } from '../../src/digest/artifact.ts';
 import { DigestError } from '../../src/digest/error.ts';
 import { hashFileRange } from '../../src/digest/hash-range.ts';
 import { hashFile, hashModelDirectory } from '../../src/digest/model.ts';
@@ -223,5 +223,17 @@ describe('parseDigest', () => {
     for (const bad of ['ab'.repeat(32), 'sha256:abc', `sha512:${'ab'.repeat(32)}`, `sha256:${'zz'.repeat(32)}`, `xsha256:${'ab'.repeat(32)}`, `sha256:${'ab'.repeat(32)}0`]) {
       expect(() => parseDigest(bad, '--expected')).toThrow(expect.objectContaining({ code: 'DIGEST_INVALID', message: expect.stringMatching(/^--expected: /) }));
     }
+  });
+});
+
+describe('resolveSubject', () => {
+  it('reports the progress of hashing a subject path to the caller, up to every byte', async () => {
+    const seen: Array<[number, number]> = [];
+    const resolved = await resolveSubject(MODEL_TREE, { onProgress: (done, total) => seen.push([done, total]) });
+    expect(resolved.digest).toBe((await digestArtifact(MODEL_TREE)).digest);
+    expect(seen.length).toBeGreaterThan(1);
+    const [done, total] = seen.at(-1)!;
+    expect(total).toBeGreaterThan(0);
+    expect(done).toBe(total);
   });
 });

@@ -61,6 +61,13 @@ describe.each([
       expect(refusal(() => verifier([{ issuer: ISSUER, subject: /acme\/models/ }]).verifyJSON(bundle, 'x')).code).toBe('UNTRUSTED_IDENTITY');
     });
 
+    it('accepts a signer matching any one of several trusted identities, not only one matching all', async () => {
+      const bundle = await signKeyless();
+      const others = [{ issuer: ISSUER, subject: 'https://github.com/acme/other/.github/workflows/x.yml@refs/heads/main' }, { issuer: 'https://issuer.example', subject: SUBJECT }];
+      expect(refusal(() => verifier(others).verifyJSON(bundle, 'x')).code).toBe('UNTRUSTED_IDENTITY');
+      expect(verifier([...others, { issuer: ISSUER, subject: SUBJECT }]).verifyJSON(bundle, 'x').signer).toEqual({ kind: 'keyless', issuer: ISSUER, subject: SUBJECT });
+    });
+
     it('verifies the RFC 3161 timestamp too, and can require both timestamps', async () => {
       const bundle = await signKeyless(undefined, true);
       expect(verifier(undefined, undefined, 2).verifyJSON(bundle, 'x').signer.kind).toBe('keyless');

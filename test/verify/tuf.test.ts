@@ -4,6 +4,7 @@
 // target) and what the cache answers when the repository does not.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -190,7 +191,7 @@ describe('fetchTUFTrustedRoot', () => {
       const error = await rejection(fetchTUFTrustedRoot({ cacheDirectory, retries: 0, timeoutMs: 2000 }), TrustRootError);
       expect(error.code).toBe('TUF_UNREACHABLE');
       expect(error.message).toContain(PUBLIC_GOOD_TUF_MIRROR);
-      const seeds = JSON.parse(readFileSync('node_modules/@sigstore/tuf/seeds.json', 'utf8')) as Record<string, { 'root.json': string }>;
+      const seeds = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('@sigstore/tuf/seeds.json'), 'utf8')) as Record<string, { 'root.json': string }>;
       const cachedRoot = readFileSync(join(cacheDirectory, encodeURIComponent('tuf-repo-cdn.sigstore.dev'), 'root.json'));
       expect(cachedRoot.equals(Buffer.from(seeds[PUBLIC_GOOD_TUF_MIRROR]!['root.json'], 'base64'))).toBe(true);
     });

@@ -143,6 +143,15 @@ describe('AttestationVerifier', () => {
         expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'STATEMENT_INVALID');
       });
 
+      it('rejects a payload that is not UTF-8, even where the bytes sit inside a JSON string', async () => {
+        const statement = JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'm@', digest: { sha256: 'ab'.repeat(32) } }], predicateType: 'https://e.com/p', predicate: {} });
+        const [before, after] = statement.split('@') as [string, string];
+        const verifier = await verifierFor('ecdsa-p256');
+        expect(verifier.verifyJSON(await sign(Buffer.from(statement), 'application/vnd.in-toto+json'), 'x').statement.subject[0]!.name).toBe('m@');
+        const bundle = await sign(Buffer.concat([Buffer.from(before), Buffer.from([0xff]), Buffer.from(after)]), 'application/vnd.in-toto+json');
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'STATEMENT_INVALID');
+      });
+
       it('rejects a subject without any digest, or with a malformed sha256', async () => {
         const verifier = await verifierFor('ecdsa-p256');
         for (const digest of [{}, { sha256: 'AB'.repeat(32) }, { sha512: 'ab' }]) {
@@ -193,6 +202,15 @@ describe('AttestationVerifier', () => {
         const relabelled = email();
         relabelled.mediaType = 'application/vnd.dev.sigstore.bundle+json;version=0.2';
         expectRejected(() => verifier.verifyJSON(relabelled, 'x'), InputError, 'BUNDLE_MALFORMED');
+      });
+
+      it('reports a key-signed bundle whose log entry fails as a log failure, not as an untrusted key', async () => {
+        const verifier = await verifierFor('ecdsa-p256');
+        const bundle = golden('ecdsa-p256');
+        expect(verifier.verifyJSON(bundle, 'x').signer.kind).toBe('key');
+        bundle.mediaType = email().mediaType;
+        bundle.verificationMaterial.tlogEntries = email().verificationMaterial.tlogEntries;
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'TLOG_INVALID');
       });
 
       it('refuses one whose promise does not cover its entry', async () => {
