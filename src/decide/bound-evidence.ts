@@ -1,6 +1,6 @@
 import { BoundedMap } from '../concurrency/bounded-map.ts';
 import { parseDigest, type ArtifactDigest } from '../digest/artifact.ts';
-import { sha256Hex } from '../digest/sha256.ts';
+import { sha256HexOfRead } from '../digest/sha256.ts';
 import { integrityDefinition } from '../gates/integrity/definition.ts';
 import type { InventoryHead, SubjectInventory } from '../store/inventory.ts';
 import { storeEntries, type AttestationStore, type StoreEntry } from '../store/store.ts';
@@ -16,7 +16,7 @@ import { storeEntries, type AttestationStore, type StoreEntry } from '../store/s
 export function claimedBinding(entry: StoreEntry, artifact: ArtifactDigest): ArtifactDigest | undefined {
   if ('error' in entry) return undefined;
   // What a bundle claims depends on its bytes alone: read once per process (a server reads the same evidence again and again).
-  const key = sha256Hex(entry.bytes);
+  const key = sha256HexOfRead(entry.bytes);
   let claim = claims.get(key);
   if (claim === undefined) {
     claim = claimOf(entry.bytes);

@@ -1,9 +1,9 @@
 import { APPROVAL_REQUEST_TYPE, deepReviewDraw, reviewItems, workflowStatements, type ApprovalRequestPredicate } from '../approval/statements.ts';
-import { canonicalJSON, freezeCanonical } from '../canonical/json.ts';
+import { canonicalJSON, canonicalize, freezeCanonical } from '../canonical/json.ts';
 import { gateRegistry } from '../gates/registry.ts';
 import { compareCodeUnits } from '../canonical/compare.ts';
 import { subjectDigests } from '../attest/statement.ts';
-import { sha256Hex } from '../digest/sha256.ts';
+import { sha256Hex, sha256HexOfRead } from '../digest/sha256.ts';
 import { InputError } from '../error.ts';
 import { parseJSON } from '../io/read.ts';
 import type { PolicySigners } from '../policy/data.ts';
@@ -189,9 +189,9 @@ function inventoryAccountsFor(inventory: SubjectInventory, read: ReadonlySet<str
   return listed.size === read.size && [...read].every((digest) => listed.has(digest));
 }
 
-/** sha256 (hex) of the input's canonical JSON: what a decision record pins. */
-export function inputDigest(input: PolicyInput): string {
-  return sha256Hex(canonicalJSON(input));
+/** sha256 (hex) of the input's canonical JSON (`canonical`, when already made): what a decision record pins. */
+export function inputDigest(input: PolicyInput, canonical: string = canonicalize(input)): string {
+  return sha256Hex(canonical);
 }
 
 /**
@@ -206,7 +206,7 @@ export interface BundleRecord {
 // A bundle's record, kept from an earlier decision when its exact bytes were seen (unreadable ones are never kept).
 function recordOf(bundle: StoredBundle | UnreadableBundle, options: PolicyInputOptions, verifiedByContent: Map<string, VerificationOutcome>): BundleRecord {
   if (options.records === undefined || 'error' in bundle) return toRecord(bundle, options, verifiedByContent);
-  const key = sha256Hex(bundle.bytes);
+  const key = sha256HexOfRead(bundle.bytes);
   let made = options.records.get(key);
   if (made === undefined || made.record.id !== `sha256:${bundle.bundleDigest}`) {
     made = toRecord(bundle, options, verifiedByContent);

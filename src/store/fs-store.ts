@@ -9,7 +9,7 @@ import { TEMP_SUFFIX, writeFileAtomic } from '../io/atomic.ts';
 import { NOT_A_REGULAR_FILE, readBoundedFile } from '../io/read.ts';
 import { bundleClaims } from './serialize.ts';
 import { matchesListOptions, type AttestationStore, type ListOptions, type ListPage, type PutResult, type StoredBundle, type StoreEntry } from './store.ts';
-import { sha256Hex } from '../digest/sha256.ts';
+import { sha256Hex, sha256HexOfRead } from '../digest/sha256.ts';
 import { compareCodePoints } from '../canonical/compare.ts';
 import { INVENTORY_GENESIS, chainLinks, checkLinks, filingProblems, headsOffChain, inventoryHead, type InventoryCheck, type InventoryHead, type SubjectInventory } from './inventory.ts';
 import { decisionInventory } from './decision-claims.ts';
@@ -328,7 +328,7 @@ export class FileSystemAttestationStore implements AttestationStore {
     }
     try {
       const bytes = await readBoundedFile(location);
-      const bundleDigest = sha256Hex(bytes);
+      const bundleDigest = sha256HexOfRead(bytes);
       if (slot.kind === 'subject' && `${bundleDigest}${BUNDLE_SUFFIX}` !== slot.name) {
         return { location, error: new InputError({ code: 'BUNDLE_MALFORMED', message: `content digest ${bundleDigest} does not match the file name`, path: location }) };
       }

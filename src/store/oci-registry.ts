@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { InputError, describeThrown } from '../error.ts';
 import { EndpointError } from '../io/error.ts';
 import { requestWithRetry, type HTTPAnswer } from '../io/http.ts';
-import { sha256Hex } from '../digest/sha256.ts';
+import { sha256Hex, sha256HexOfRead } from '../digest/sha256.ts';
 import { StoreError } from './error.ts';
 
 /** The OCI image manifest media type every manifest gatehouse pushes has. */
@@ -92,7 +92,7 @@ export class RegistryClient {
   /** The blob's bytes, checked against its digest, or undefined when the registry has none (or serves other bytes). */
   async blob(digest: string): Promise<Buffer | undefined> {
     const bytes = await this.blobAsServed(digest);
-    return bytes !== undefined && `sha256:${sha256Hex(bytes)}` === digest ? bytes : undefined;
+    return bytes !== undefined && `sha256:${sha256HexOfRead(bytes)}` === digest ? bytes : undefined;
   }
 
   /** The bytes the registry serves for a blob, unchecked (for a caller that reports what differs), or undefined when it has none. */
