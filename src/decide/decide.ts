@@ -10,6 +10,7 @@ import type { InventoryHead, SubjectInventory } from '../store/inventory.ts';
 import { AttestationVerifier } from '../verify/verifier.ts';
 import { ENGINE } from '../version.ts';
 import { BoundedMap } from '../concurrency/bounded-map.ts';
+import { canonicalize } from '../canonical/json.ts';
 import { buildPolicyInput, inputDigest, type BundleRecord, type PolicyInput, type VerificationOutcome } from './input.ts';
 
 /** What is asked: may this artifact be promoted to this stage, judged at this time, on these bundles? */
@@ -159,7 +160,9 @@ export class DecisionEngine {
 
   /** Evaluates a prepared input. */
   evaluate(input: PolicyInput, evaluationTimeSource: EvaluationTimeSource, locations: ReadonlyMap<string, string> = new Map(), inventory: InventoryHead | null = null): Decision {
-    const result = this.#evaluator.evaluate(input);
+    // The canonical text is both what the policy reads and what the record's input digest is taken of.
+    const canonical = canonicalize(input);
+    const result = this.#evaluator.evaluateJSON(canonical);
     const problem = resultValidator.problem(result);
     if (problem !== undefined) {
       throw new PolicyError({ code: 'EVALUATION_FAILED', message: `${this.bundle.source}: the policy's answer is malformed: ${problem}` });
@@ -169,7 +172,7 @@ export class DecisionEngine {
       input,
       evaluationTimeSource,
       locations,
-      inputDigest: inputDigest(input),
+      inputDigest: inputDigest(input, canonical),
       policy: { digest: this.bundle.digest, revision: this.bundle.revision },
       engine: { ...ENGINE },
       ...(Object.keys(this.signers.trustedRoots).length === 0 ? {} : { trustedRoots: { ...this.signers.trustedRoots } }),

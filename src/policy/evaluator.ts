@@ -46,6 +46,21 @@ export class OpaWasmEvaluator {
 
   /** The entrypoint's value for `input`; a policy that yields no result is an error, never an allow. */
   evaluate(input: unknown): unknown {
+    return this.#evaluate(input);
+  }
+
+  /**
+   * The entrypoint's value for an input already written as JSON text (a
+   * decision's canonical input, which is digested too): serialised once, not
+   * again by the SDK.
+   */
+  evaluateJSON(json: string): unknown {
+    const bytes = new TextEncoder().encode(json);
+    // The SDK reads an ArrayBuffer as the whole input's UTF-8 JSON.
+    return this.#evaluate(bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer);
+  }
+
+  #evaluate(input: unknown): unknown {
     let results: Array<{ result?: unknown }>;
     try {
       results = this.#policy.evaluate(input, this.bundle.entrypoint);
