@@ -5,8 +5,11 @@
 //
 //   cached:   one query, over and over (decision cache hits; each still reads the store's inventory head)
 //   uncached: every request a new key (a new deployed-model digest) for a model of the working
-//             set (--working-set, each asked once before: its evidence verified and kept, as
-//             in a running server), so each is a whole evaluation over the store's evidence
+//             set (--working-set, each asked once before by every worker: its evidence verified
+//             and kept, as in a running server), so each is a whole evaluation over the store's
+//             evidence; the deployed model is not the chain's baseline, so each is a denial
+//   no cache: a second server with --decision-cache 0 asked about the working set with the
+//             chains' deployed model: every request a whole evaluation, each an allow
 //   cold:     (more --chains than the working set) models never asked about: every bundle is
 //             also verified in the decision
 //   server CPU: the CPU time the server's processes used, per decision (robust to other load)
@@ -94,8 +97,12 @@ try {
   console.log(`serve benchmark: ${MODELS.toLocaleString('en')} models, ${CHAINS.toLocaleString('en')} with complete production chains (${perModel} signed bundles each)${filler}, in a ${values.store === 'postgres' ? 'PostgreSQL (private cluster, fsync on)' : 'folder'} store, loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
   console.log(`  server: gatehouse serve from ${ENTRY_NAME}, --workers ${WORKERS}, HTTP on loopback; load: autocannon, ${CONNECTIONS} connections, ${DURATION} s a run, from this process, on the same ${availableParallelism()} cores`);
 
-  const serve = await spawnServe(['--policy', policy.path, '--policy-key', POLICY_PUB, '--store', storeURI, '--listen', '127.0.0.1:0', '--workers', String(WORKERS)], { entry: ENTRY });
-  serve.child.stderr!.resume();
+  const startServer = async (extra: string[] = []) => {
+    const started = await spawnServe(['--policy', policy.path, '--policy-key', POLICY_PUB, '--store', storeURI, '--listen', '127.0.0.1:0', '--workers', String(WORKERS), ...extra], { entry: ENTRY });
+    started.child.stderr!.resume();
+    return started;
+  };
+  let serve = await startServer();
   // The server's processes: the one started and, with workers, its children.
   const processes = () => {
     const pid = serve.child.pid!;
@@ -111,6 +118,20 @@ try {
   const rss = () => processes().reduce((sum, pid) => sum + Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024, 0);
   try {
     const body = (deployed: string, index = 0) => JSON.stringify({ subject: model(index % MODELS), stage: 'production', deployed });
+    // One connection a request, one request at a time: the cluster hands connections to its workers in turn,
+    // so asking about each model as many times in a row as there are workers reaches every worker.
+    const warm = async (deployed: string | null) => {
+      for (let index = 0; index < WORKING_SET * WORKERS; index++) {
+        const model = Math.floor(index / WORKERS);
+        const answer = await fetch(`${serve.url}/v1/decisions`, { method: 'POST', headers: { connection: 'close' }, body: body(deployed ?? `sha256:${sha256Hex(`warm ${index}`)}`, model) });
+        await answer.arrayBuffer();
+      }
+    };
+    // A run's decisions are what the header says (an allow or a denial), checked on one of them.
+    const expectAllowed = async (request: string, allowed: boolean) => {
+      const summary = (await (await fetch(`${serve.url}/v1/decisions`, { method: 'POST', body: request })).json()) as { allowed?: unknown };
+      if (summary.allowed !== allowed) throw new Error(`expected ${allowed ? 'an allow' : 'a denial'}, got ${JSON.stringify(summary)}`);
+    };
     const run = async (name: string, options: Partial<autocannon.Options>) => {
       const cpuBefore = serverCPU();
       const result = await autocannon({ url: `${serve.url}/v1/decisions`, method: 'POST', headers: { 'content-type': 'application/json' }, connections: CONNECTIONS, duration: DURATION, ...options });
@@ -120,12 +141,11 @@ try {
       return result;
     };
     // Warm the cache for the one cached query, then measure.
-    await fetch(`${serve.url}/v1/decisions`, { method: 'POST', body: body(DEPLOYED) });
+    await expectAllowed(body(DEPLOYED), true);
     await run('cached', { body: body(DEPLOYED) });
-    // Each model of the working set asked once, so its evidence is verified and kept; then a new key each request.
-    await mapConcurrent(Array.from({ length: WORKING_SET * WORKERS }, (_, index) => index), CONNECTIONS, async (index) => {
-      await fetch(`${serve.url}/v1/decisions`, { method: 'POST', body: body(`sha256:${sha256Hex(`warm ${index}`)}`, index % WORKING_SET) });
-    });
+    // Each model of the working set asked once by every worker, so its evidence is verified and kept; then a new key each request.
+    await warm(null);
+    await expectAllowed(body(`sha256:${sha256Hex('not the baseline')}`), false);
     let counter = 0;
     await run('uncached', {
       requests: [{ setupRequest: (request) => ({ ...request, body: body(`sha256:${sha256Hex(`deployed ${counter}`)}`, counter++ % WORKING_SET) }) }],
@@ -160,6 +180,15 @@ try {
       samples.push(rss());
     }
     console.log(`  memory    resident ${samples.map((mb) => mb.toFixed(0)).join(' → ')} MiB across ${REQUESTS.toLocaleString('en')} cached requests`);
+
+    // The same server without a decision cache: every request of the working set, allowed, a whole evaluation.
+    serve.child.kill('SIGTERM');
+    await serve.exited;
+    serve = await startServer(['--decision-cache', '0']);
+    await warm(DEPLOYED);
+    await expectAllowed(body(DEPLOYED, 1), true);
+    let next = 0;
+    await run('no cache', { requests: [{ setupRequest: (request) => ({ ...request, body: body(DEPLOYED, next++ % WORKING_SET) }) }] });
   } finally {
     serve.child.kill('SIGTERM');
     await serve.exited;

@@ -18,6 +18,7 @@ interface ServeFlags extends StoreFlags {
   tufCacheDir?: string;
   policyPollSeconds?: string;
   workers: string;
+  decisionCache?: string;
 }
 
 export function registerServe(program: Command, _output: Output): void {
@@ -38,13 +39,16 @@ export function registerServe(program: Command, _output: Output): void {
     .addOption(new Option('--namespace-stage <namespace=stage>', 'the stage of admission requests from a namespace, when the webhook path names none; repeatable').argParser(collect))
     .option('--policy-poll-seconds <n>', 'also reload the policy (and the TLS certificate) when its file changes, looking this often (a ConfigMap or Secret update sends no SIGHUP)')
     .option('--tuf-cache-dir <dir>', "cache of TUF metadata and trusted roots, for the policy's keyless signers")
+    .option('--decision-cache <n>', 'decisions kept per server process, default 10000 (0: none, so each request is decided afresh; identical requests at once still share one)')
     .option('--workers <n>', 'server processes sharing the address, to use that many cores (each a whole server; one that dies is started again; metrics cover them all)', '1')
     .action(async (flags: ServeFlags) => {
       const listen = parseListen(flags.listen);
-      const deadlineMs = positiveInteger(flags.deadlineMs, '--deadline-ms');
-      const pollSeconds = flags.policyPollSeconds === undefined ? undefined : positiveInteger(flags.policyPollSeconds, '--policy-poll-seconds');
-      const maxBodyBytes = positiveInteger(flags.maxBodyBytes, '--max-body-bytes');
-      const workers = positiveInteger(flags.workers, '--workers');
+      const deadlineMs = wholeNumber(flags.deadlineMs, '--deadline-ms');
+      const pollSeconds = flags.policyPollSeconds === undefined ? undefined : wholeNumber(flags.policyPollSeconds, '--policy-poll-seconds');
+      const maxBodyBytes = wholeNumber(flags.maxBodyBytes, '--max-body-bytes');
+      const workers = wholeNumber(flags.workers, '--workers');
+      // 0 keeps no decisions; absent, the service's default.
+      const cacheCapacity = flags.decisionCache === undefined ? undefined : wholeNumber(flags.decisionCache, '--decision-cache', 0);
       if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new InputError({ code: 'USAGE', message: '--tls-cert and --tls-key go together' });
       const namespaceStages = Object.fromEntries(
         (flags.namespaceStage ?? []).map((pair) => {
@@ -55,7 +59,7 @@ export function registerServe(program: Command, _output: Output): void {
       );
       // Everything read from files is read before listening: a bad file is exit 2, never a server half up.
       const tls = flags.tlsCert === undefined ? undefined : { cert: await readPEM(flags.tlsCert), key: await readPEM(flags.tlsKey!) };
-      const [{ readPolicyKey }, { PolicySource }, { DecisionService }, { GatehouseServer, stderrLog }, { ServeMetrics }] = await Promise.all([
+      const [{ readPolicyKey }, { PolicySource }, { DecisionService, DEFAULT_DECISION_CACHE }, { GatehouseServer, stderrLog }, { ServeMetrics }] = await Promise.all([
         import('../../src/policy/bundle.ts'),
         import('../../src/serve/policy-source.ts'),
         import('../../src/serve/decisions.ts'),
@@ -85,7 +89,7 @@ export function registerServe(program: Command, _output: Output): void {
         const store = await storeFrom(flags);
         const metrics = new ServeMetrics();
         metrics.reloads.inc({ result: 'loaded' });
-        const decisions = new DecisionService({ policies, store, ...(recordSigner === undefined ? {} : { recordSigner }) });
+        const decisions = new DecisionService({ policies, store, cache: { ...DEFAULT_DECISION_CACHE, capacity: cacheCapacity ?? DEFAULT_DECISION_CACHE.capacity }, ...(recordSigner === undefined ? {} : { recordSigner }) });
         const server = new GatehouseServer({
           decisions,
           policies,
@@ -157,9 +161,11 @@ function parseListen(value: string): { host: string; port: number } {
   return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
 }
 
-function positiveInteger(value: string, flag: string): number {
+// A flag's whole number, at least `least` (by default 1).
+function wholeNumber(value: string, flag: string, least = 1): number {
   const number = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < 1) throw new InputError({ code: 'USAGE', message: `${flag}: expected a positive whole number, got ${JSON.stringify(value)}` });
+  const expected = least === 0 ? 'a whole number' : 'a positive whole number';
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < least) throw new InputError({ code: 'USAGE', message: `${flag}: expected ${expected}, got ${JSON.stringify(value)}` });
   return number;
 }
 

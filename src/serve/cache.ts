@@ -16,21 +16,23 @@ export interface Expiring<V> {
  * on; the cache adds nothing to it.
  */
 export class ExpiringCache<V> {
-  readonly #entries: BoundedMap<string, Expiring<V>>;
+  // Absent when the capacity is 0: nothing is kept, and concurrent misses still share one making.
+  readonly #entries: BoundedMap<string, Expiring<V>> | undefined;
   readonly #inFlight = new Map<string, Promise<Expiring<V>>>();
   readonly #now: () => number;
 
+  /** `capacity`: entries kept at most (0: none). */
   constructor(options: { capacity: number; now?: () => number }) {
-    this.#entries = new BoundedMap(options.capacity);
+    this.#entries = options.capacity === 0 ? undefined : new BoundedMap(options.capacity);
     this.#now = options.now ?? Date.now;
   }
 
   /** The value for `key`: kept and not expired, or being made, or made now by `make`. */
   async get(key: string, make: () => Promise<Expiring<V>>): Promise<{ value: V; outcome: CacheOutcome }> {
-    const kept = this.#entries.get(key);
+    const kept = this.#entries?.get(key);
     if (kept !== undefined) {
       if (kept.expiresAt > this.#now()) return { value: kept.value, outcome: 'hit' };
-      this.#entries.delete(key);
+      this.#entries!.delete(key);
     }
     const running = this.#inFlight.get(key);
     if (running !== undefined) return { value: (await running).value, outcome: 'joined' };
@@ -38,7 +40,7 @@ export class ExpiringCache<V> {
     this.#inFlight.set(key, making);
     try {
       const made = await making;
-      if (made.expiresAt > this.#now()) this.#entries.set(key, made);
+      if (made.expiresAt > this.#now()) this.#entries?.set(key, made);
       return { value: made.value, outcome: 'miss' };
     } finally {
       this.#inFlight.delete(key);
@@ -47,11 +49,11 @@ export class ExpiringCache<V> {
 
   /** Entries kept now (expired ones included until they are next asked for). */
   get size(): number {
-    return this.#entries.size;
+    return this.#entries?.size ?? 0;
   }
 
   /** Forgets every entry (in-flight makings finish for their callers). */
   clear(): void {
-    this.#entries.clear();
+    this.#entries?.clear();
   }
 }

@@ -48,6 +48,20 @@ async function service(options: { bundles?: ChainBundle[]; store?: (store: Attes
 
 const production: DecisionQuery = { subject: COMPLETE, stage: 'production', deployed: DEPLOYED };
 
+/** A store wrapper that answers each listing 50 ms late and counts the listings (one per decision made). */
+function slowCountedListings() {
+  const counted = {
+    count: 0,
+    store: (store: AttestationStore): AttestationStore => {
+      const slowed = slowStore(store, () => 50);
+      const list = slowed.list;
+      slowed.list = async (...args) => (counted.count++, list(...args));
+      return slowed;
+    },
+  };
+  return counted;
+}
+
 describe('DecisionService cache', () => {
   it('answers the same query from the cache with the same decision', async () => {
     const { decisions } = await service();
@@ -124,19 +138,24 @@ describe('DecisionService cache', () => {
   });
 
   it('runs one evaluation for concurrent misses of one key', async () => {
-    let reads = 0;
-    const { decisions } = await service({
-      store: (store) => {
-        const slowed = slowStore(store, () => 50);
-        const list = slowed.list;
-        slowed.list = async (...args) => (reads++, list(...args));
-        return slowed;
-      },
-    });
+    const listings = slowCountedListings();
+    const { decisions } = await service({ store: listings.store });
     const answers = await Promise.all(Array.from({ length: 10 }, () => decisions.decide(production)));
-    expect(reads).toBe(1);
+    expect(listings.count).toBe(1);
     expect(answers.map((answer) => answer.cache).sort()).toEqual([...Array(9).fill('joined'), 'miss']);
     expect(new Set(answers.map((answer) => JSON.stringify(answer.decision.summary))).size).toBe(1);
+  });
+
+  it('with capacity 0 keeps no decision, and concurrent misses of one key still run one evaluation', async () => {
+    const listings = slowCountedListings();
+    const { decisions } = await service({ cache: { capacity: 0, maxTTL: 60_000, negativeTTL: 5_000 }, store: listings.store });
+    const answers = await Promise.all(Array.from({ length: 4 }, () => decisions.decide(production)));
+    expect(answers.map((answer) => answer.cache).sort()).toEqual(['joined', 'joined', 'joined', 'miss']);
+    expect(listings.count).toBe(1);
+    expect((await decisions.decide(production)).cache).toBe('miss');
+    expect(listings.count).toBe(2);
+    expect(decisions.cached).toBe(0);
+    expect(answers[0]!.decision.summary['allowed']).toBe(true);
   });
 
   it('never caches over a store that keeps no inventory (nothing would show its evidence changed)', async () => {

@@ -151,6 +151,9 @@ describe('gatehouse serve', () => {
     const workers = await gatehouseAsync([...base, '--workers', '0']);
     expect(workers.status).toBe(2);
     expect(workers.stderr).toContain('--workers');
+    const cache = await gatehouseAsync([...base, '--decision-cache', '-1']);
+    expect(cache.status).toBe(2);
+    expect(cache.stderr).toContain('--decision-cache: expected a whole number, got "-1"');
     const untrusted = await gatehouseAsync([...base, '--decision-key', join(DEMO_KEYS, 'approver-alice.key')]);
     expect(untrusted.status).toBe(2);
     expect(untrusted.stderr).toContain("not one of the policy's decision_signers");
