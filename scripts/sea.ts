@@ -49,9 +49,12 @@ writeFileSync(
   `import { registerPrecompiledValidators } from ${JSON.stringify(join(DIST, 'src', 'schema', 'validator.js'))};
 import { runProcess } from ${JSON.stringify(join(DIST, 'cli', 'run.js'))};
 import precompiled from './precompiled-index.cjs';
+import cluster from 'node:cluster';
 
 registerPrecompiledValidators(precompiled);
-runProcess(process.argv.slice(2)).then(
+// The executable's own path stands in process.argv[1]. A \`serve --workers\` worker is forked with the
+// primary's argv[1] (the executable again) as the script to run, which lands in argv[2]: skipped.
+runProcess(process.argv.slice(cluster.isWorker ? 3 : 2)).then(
   (code) => { process.exitCode = code; },
   (error) => { process.stderr.write('gatehouse: ' + String(error) + '\\n'); process.exitCode = 3; },
 );

@@ -1,7 +1,7 @@
 // gatehouse as a user gets it: packed with `npm pack`, installed into a
 // project outside the checkout, run as a command and imported as a library
 // from JavaScript and from TypeScript.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -52,7 +52,8 @@ function signsAndVerifies(command: Command, name: string, model: string): string
   return digest;
 }
 
-describe('the packed package, installed outside the checkout', () => {
+// Each test runs npm, npx and whole CLI commands one after another: minutes on a loaded machine, not a hang.
+describe('the packed package, installed outside the checkout', { timeout: 300_000 }, () => {
   it('ships the built library and what it reads, and no private key, test, bench or script', () => {
     const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
     expect(listing).toContain('package/dist/bundle/gatehouse.js');
@@ -211,5 +212,36 @@ console.log(JSON.stringify({ predicateType: verified.statement.predicateType, re
     const demo = sea('demo', '--dir', join(project, 'sea-demo'));
     expect(demo.status).toBe(2);
     expect(demo.stderr).toMatch(/^gatehouse: gatehouse demo needs the files of gatehouse's npm package .*install @gatehouse-ml\/gatehouse\n$/);
+  });
+
+  it('serves from the single executable with --workers 2: both workers listen, decide, and stop on SIGTERM', async () => {
+    if (demoRun === undefined) throw new Error('the demo test did not run');
+    const { dir, summary } = demoRun;
+    const executable = join(work, 'bin', 'gatehouse');
+    const args = ['serve', '--policy', summary.policy, '--policy-key', join(dir, 'policy-team.pub'), '--store', summary.store, '--listen', '127.0.0.1:0', '--workers', '2'];
+    // Port 0 in a cluster: the primary binds one port and hands it to every worker.
+    const child = spawn(executable, args, { cwd: project, env: {}, stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let logged = '';
+    const listening = () => logged.split('\n').filter((line) => line.includes('"msg":"listening"')).map((line) => JSON.parse(line) as { port: number; pid: number });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`workers did not listen: ${logged}`)), 60_000);
+      child.stderr!.on('data', (chunk: Buffer) => {
+        logged += chunk.toString('utf8');
+        if (listening().length === 2) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.on('exit', () => reject(new Error(`the server exited: ${logged}`)));
+    });
+    const [first, second] = listening();
+    expect(first!.pid).not.toBe(second!.pid);
+    expect(first!.port).toBe(second!.port);
+    const answer = await fetch(`http://127.0.0.1:${first!.port}/v1/decisions`, { method: 'POST', body: JSON.stringify({ subject: summary.models.A, stage: 'production', deployed: summary.models.deployed }) });
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { allowed: boolean }).allowed).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 });
