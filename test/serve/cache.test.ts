@@ -10,6 +10,7 @@ import { seededRandom } from '../../src/stats/random.ts';
 import { FileSystemAttestationStore } from '../../src/store/fs-store.ts';
 import type { AttestationStore } from '../../src/store/store.ts';
 import { AttestationVerifier } from '../../src/verify/verifier.ts';
+import { ENGINE } from '../../src/version.ts';
 import { temporaryDirectory } from '../helpers.ts';
 import { canaryTimes, type ChainBundle } from '../support/chain.ts';
 import { POLICY_PUB } from '../support/policy.ts';
@@ -108,6 +109,27 @@ describe('DecisionService cache', () => {
     expect(swapped.cache).toBe('miss');
     expect(swapped.decision.result.allowed).toBe(true);
     expect(swapped.decision.policy).toBe(other.digest);
+  });
+
+  it('keys by trust material and engine version: the same bundle under other trust, or another engine, decides afresh', async () => {
+    const { decisions: real, store, clock } = await service();
+    const loaded = real.policy();
+    // The policy source as the service reads it: what is in force now, swapped by the test.
+    const source = { current: loaded };
+    const decisions = new DecisionService({ policies: source as unknown as PolicySource, store, now: () => new Date(clock.now) });
+    expect((await decisions.decide(production)).cache).toBe('miss');
+    expect((await decisions.decide(production)).cache).toBe('hit');
+    source.current = { ...loaded, trustDigest: 'f'.repeat(64) };
+    expect((await decisions.decide(production)).cache).toBe('miss');
+    expect((await decisions.decide(production)).cache).toBe('hit');
+    const version = ENGINE.version;
+    try {
+      (ENGINE as { version: string }).version = `${version}-next`;
+      expect((await decisions.decide(production)).cache).toBe('miss');
+    } finally {
+      (ENGINE as { version: string }).version = version;
+    }
+    expect((await decisions.decide(production)).cache).toBe('hit');
   });
 
   it('keeps an allow no longer than its evidence stays fresh (the canary, 24 h after it was judged)', async () => {
