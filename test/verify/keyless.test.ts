@@ -88,6 +88,24 @@ describe('AttestationVerifier', () => {
       });
     });
 
+    describe('when a keyless bundle carries an RFC 3161 timestamp and a Rekor entry', () => {
+      // The mock TSA and Rekor share one clock in whole seconds, so both
+      // witnesses vouch for the integrated time the entry records.
+      it('returns both witnessed times, and no time from an entry whose promise is gone', async () => {
+        const bundle = await signAs(SUBJECT, true);
+        const trusted = verifier([{ issuer: ISSUER, subject: SUBJECT }]);
+        const entry = bundle.verificationMaterial.tlogEntries[0]!;
+        const witnessed = Number(entry.integratedTime) * 1000;
+        const times = (verified: { timestamps: Date[] }) => verified.timestamps.map((time) => time.getTime());
+        expect(times(trusted.verifyJSON(bundle, 'x'))).toEqual([witnessed, witnessed]);
+        // Without its signed promise the entry still verifies by its inclusion
+        // proof, but nothing signs its integrated time: it is no signing time.
+        delete entry.inclusionPromise;
+        entry.integratedTime = String(Date.UTC(2001, 0, 1) / 1000);
+        expect(times(trusted.verifyJSON(bundle, 'x'))).toEqual([witnessed]);
+      });
+    });
+
     describe('when a SAN pattern matches only a prefix of the certificate SAN', () => {
       it('refuses the certificate: another repository may share the prefix', async () => {
         const prefix = [{ issuer: ISSUER, subject: /https:\/\/github\.com\/acme\/models/ }];
