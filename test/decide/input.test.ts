@@ -123,6 +123,16 @@ describe.each([0, 1])('buildPolicyInput (engine %i)', (which) => {
     expect((error as InputError).code).toBe('USAGE');
   });
 
+  it('makes the input an engine that keeps nothing makes after the honest bytes were kept, for bytes a store names by another digest', async () => {
+    await input(engine(), [integrity, provenance, regression]);
+    // The store names the provenance bundle's bytes by the integrity bundle's digest.
+    const misnamed = [{ ...provenance, location: integrity.location, bundleDigest: integrity.bundleDigest }, provenance, regression];
+    const made = await input(engine(), misnamed);
+    expect(made.input).toEqual((await input(engines[0]![1], misnamed)).input);
+    // The digest it was named by is the record's id or one of its aliases (whichever digest is smaller is the id).
+    expect(made.input.attestations.flatMap((record) => [record.id, ...('aliases' in record ? (record.aliases ?? []) : [])])).toContain(id(integrity));
+  });
+
   describe('the inventory', () => {
     const chain = () => [integrity, provenance, regression];
     const listing = (bundles: StoredBundle[], onChain = true): SubjectInventory => ({ head: HEAD, bundles: bundles.map((bundle) => bundle.bundleDigest), onChain });
