@@ -88,7 +88,10 @@ describe('alphaSpentPerLook', () => {
       for (const fractions of [[0], [0.5, 0.5], [0.6, 0.4], [0.5, 1.2], [Number.NaN], [-0.1, 0.5]]) {
         expect(() => alphaSpentPerLook(0.025, pocockSpending, fractions), JSON.stringify(fractions)).toThrow(RangeError);
       }
-      expect(() => alphaSpentPerLook(0, pocockSpending, [0.5])).toThrow(RangeError);
+      // A spending function that checks nothing itself: alphaSpentPerLook's own check must refuse the alpha.
+      const linear = (alpha: number, t: number) => alpha * t;
+      expect(alphaSpentPerLook(0.025, linear, [0.5, 1])).toEqual([0.0125, 0.0125]);
+      for (const alpha of [0, 1, Number.NaN]) expect(() => alphaSpentPerLook(alpha, linear, [0.5]), `alpha ${alpha}`).toThrow(RangeError);
     });
   });
 });
