@@ -72,7 +72,9 @@ def koopman_brentq(x1, n1, x2, n2, level):
 def two_sample():
     rows = []
     cases = [(0, 20, 5, 30), (3, 20, 0, 25), (12, 160, 12, 160), (40, 160, 70, 160), (150, 160, 160, 160),
-             (1, 500, 0, 500), (480, 1000, 520, 1000), (2319, 5000, 2681, 5000), (7, 9, 2, 11), (160, 160, 158, 160)]
+             (1, 500, 0, 500), (480, 1000, 520, 1000), (2319, 5000, 2681, 5000), (7, 9, 2, 11), (160, 160, 158, 160),
+             # A count of 0 beside a large n and a small rate: the search's starting ratio must still lie inside.
+             (0, 1000, 1, 1000), (1, 1000, 0, 1000), (0, 2000, 3, 100), (2, 40, 0, 5000)]
     for x1, n1, x2, n2 in cases:
         for level in LEVELS:
             alpha = 1 - level
