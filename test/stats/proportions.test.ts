@@ -203,10 +203,17 @@ describe('simultaneous bounds', () => {
     });
   });
 
-  describe('#sidakLevel', () => {
+  describe('#sidakLevel, #bonferroniLevel and #pairsOf', () => {
     it('gives per-group levels whose product is the family level', () => {
       close(sidakLevel(0.95, 8) ** 8, 0.95, 1e-12);
       expect(bonferroniLevel(0.95, 28)).toBeCloseTo(1 - 0.05 / 28, 15);
+      // One group makes no pair: the level is left as it is, not divided by zero.
+      expect(bonferroniLevel(0.95, 0)).toBe(0.95);
+      expect(sidakLevel(0.95, 0)).toBe(0.95);
+    });
+
+    it('count the unordered pairs the Bonferroni level is divided among', () => {
+      expect([1, 2, 3, 8, 100].map(pairsOf)).toEqual([0, 1, 3, 28, 4950]);
     });
   });
 });
