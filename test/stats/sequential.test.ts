@@ -83,6 +83,13 @@ describe('alphaSpentPerLook', () => {
     });
   });
 
+  describe('when the spending function suffers rounding (above alpha, or down between looks)', () => {
+    it('never gives more than alpha in all, nor a negative share', () => {
+      const rounded = (alpha: number, t: number) => (t < 0.5 ? alpha * 0.5 : t < 0.8 ? alpha * 0.4 : alpha * (1 + 1e-12));
+      expect(alphaSpentPerLook(0.025, rounded, [0.3, 0.6, 1])).toEqual([0.0125, 0, 0.0125]);
+    });
+  });
+
   describe('when the information fractions are not strictly increasing within (0, 1]', () => {
     it('refuses them', () => {
       for (const fractions of [[0], [0.5, 0.5], [0.6, 0.4], [0.5, 1.2], [Number.NaN], [-0.1, 0.5]]) {
