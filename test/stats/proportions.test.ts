@@ -144,7 +144,7 @@ describe('simultaneous bounds', () => {
     it('is exactly the largest distance from zero and the largest absolute end over every pair, not 1', () => {
       const groups = [{ successes: 30, n: 100 }, { successes: 50, n: 100 }, { successes: 40, n: 100 }, { successes: 45, n: 90 }];
       const level = bonferroniLevel(0.95, pairsOf(4));
-      const pairs = [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]].map(([i, j]) => newcombeInterval(groups[i]!.successes, groups[i]!.n, groups[j]!.successes, groups[j]!.n, level));
+      const pairs = ([[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]] as const).map(([i, j]) => newcombeInterval(groups[i]!.successes, groups[i]!.n, groups[j]!.successes, groups[j]!.n, level));
       const bounds = spreadBounds(groups, level);
       expect(bounds.low).toBe(Math.max(0, ...pairs.map((ci) => Math.max(ci.low, -ci.high))));
       expect(bounds.high).toBe(Math.max(...pairs.map((ci) => Math.max(Math.abs(ci.low), Math.abs(ci.high)))));
@@ -181,7 +181,7 @@ describe('simultaneous bounds', () => {
       const groups = [{ successes: 30, n: 100 }, { successes: 50, n: 100 }, { successes: 40, n: 100 }];
       const level = bonferroniLevel(0.95, pairsOf(3));
       const folded = (r: number) => Math.min(r, 1 / r);
-      const pairs = [[0, 1], [0, 2], [1, 2]].map(([i, j]) => koopmanRatioInterval(groups[i]!.successes, groups[i]!.n, groups[j]!.successes, groups[j]!.n, level));
+      const pairs = ([[0, 1], [0, 2], [1, 2]] as const).map(([i, j]) => koopmanRatioInterval(groups[i]!.successes, groups[i]!.n, groups[j]!.successes, groups[j]!.n, level));
       const bounds = ratioBounds(groups, level);
       close(bounds.estimate!, 0.6, 1e-12);
       expect(bounds.low).toBe(Math.min(...pairs.map((ci) => Math.min(folded(ci.low), folded(ci.high)))));
