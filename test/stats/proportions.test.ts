@@ -52,6 +52,16 @@ describe('single-proportion intervals', () => {
   });
 });
 
+describe('samplesNeeded when the rate or the confidence is not in (0, 1)', () => {
+  it('refuses it, each argument alone, the unmodified call first', () => {
+    expect(samplesNeeded(0.95, 0.975)).toBe(72);
+    for (const [rate, confidence] of [[0, 0.975], [1, 0.975], [-0.5, 0.975], [1.5, 0.975], [Number.NaN, 0.975], [0.95, 0], [0.95, 1], [0.95, -0.5], [0.95, 1.5], [0.95, Number.NaN]] as const) {
+      expect(() => samplesNeeded(rate, confidence), `rate ${rate}, confidence ${confidence}`).toThrow(RangeError);
+      expect(() => samplesNeeded(rate, confidence, 2), `rate ${rate}, confidence ${confidence}, 2 failures`).toThrow(RangeError);
+    }
+  });
+});
+
 describe('two-proportion intervals', () => {
   describe('#newcombeInterval', () => {
     it("matches statsmodels confint_proportions_2indep(method='newcomb')", () => {
