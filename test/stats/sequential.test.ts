@@ -99,6 +99,7 @@ describe('alphaSpentPerLook', () => {
       const linear = (alpha: number, t: number) => alpha * t;
       expect(alphaSpentPerLook(0.025, linear, [0.5, 1])).toEqual([0.0125, 0.0125]);
       for (const alpha of [0, 1, Number.NaN]) expect(() => alphaSpentPerLook(alpha, linear, [0.5]), `alpha ${alpha}`).toThrow(RangeError);
+      for (const fractions of [[0.5, 1.2], [0], [0.5, 0.5]]) expect(() => alphaSpentPerLook(0.025, linear, fractions), JSON.stringify(fractions)).toThrow(RangeError);
     });
   });
 });
