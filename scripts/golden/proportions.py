@@ -12,7 +12,9 @@ Writes test/fixtures/golden/proportions.json:
     the estimate as both limits); every case is also inverted directly with
     scipy's brentq on the same score statistic ("koopman_brentq");
   - exact upper quantiles of weighted sums of half-normals, sum_b a_b |Z_b|, by
-    numerical convolution (numpy), which the calibration bound must never undercut.
+    numerical convolution (numpy), which the calibration bound must never undercut,
+    with the two bounds it takes the smaller of: the Chernoff bound minimised by
+    scipy's bounded minimiser ("chernoff") and the Bonferroni bound ("bonferroni").
 
 Run from the repository root inside the project virtualenv:
     .venv/bin/python scripts/golden/proportions.py
@@ -70,7 +72,9 @@ def koopman_brentq(x1, n1, x2, n2, level):
 def two_sample():
     rows = []
     cases = [(0, 20, 5, 30), (3, 20, 0, 25), (12, 160, 12, 160), (40, 160, 70, 160), (150, 160, 160, 160),
-             (1, 500, 0, 500), (480, 1000, 520, 1000), (2319, 5000, 2681, 5000), (7, 9, 2, 11), (160, 160, 158, 160)]
+             (1, 500, 0, 500), (480, 1000, 520, 1000), (2319, 5000, 2681, 5000), (7, 9, 2, 11), (160, 160, 158, 160),
+             # A count of 0 beside a large n and a small rate: the search's starting ratio must still lie inside.
+             (0, 1000, 1, 1000), (1, 1000, 0, 1000), (0, 2000, 3, 100), (2, 40, 0, 5000)]
     for x1, n1, x2, n2 in cases:
         for level in LEVELS:
             alpha = 1 - level
@@ -100,8 +104,29 @@ def half_normal_quantiles():
             own[0] /= 2
             density = own if density is None else signal.fftconvolve(density, own)[: len(grid)] * step
         cdf = np.cumsum(density) * step
-        rows.append({"scales": scales, "alpha": alpha, "quantile": float(np.interp(1 - alpha, cdf, grid))})
+        rows.append({"scales": scales, "alpha": alpha, "quantile": float(np.interp(1 - alpha, cdf, grid)),
+                     "chernoff": chernoff_bound(scales, alpha), "bonferroni": bonferroni_bound(scales, alpha)})
     return rows
+
+
+def chernoff_bound(scales, alpha):
+    """min over t > 0 of (sum_b log(2 exp(t^2 a_b^2 / 2) Phi(t a_b)) - log alpha) / t, by scipy's bounded minimiser in log t."""
+    positive = [a for a in scales if a > 0]
+
+    def bound(log_t):
+        t = np.exp(log_t)
+        return (sum(stats.norm.logcdf(t * a) + np.log(2) + (t * a) ** 2 / 2 for a in positive) - np.log(alpha)) / t
+
+    norm = np.sqrt(sum(a * a for a in positive))
+    found = optimize.minimize_scalar(bound, bounds=(np.log(1e-3 / norm), np.log(1e3 / norm)), method="bounded",
+                                     options={"xatol": 1e-12, "maxiter": 10000})
+    return float(found.fun)
+
+
+def bonferroni_bound(scales, alpha):
+    """sum_b a_b z_{1 - alpha / 2B}: each |Z_b| beyond its two-sided alpha/B quantile."""
+    positive = [a for a in scales if a > 0]
+    return float(stats.norm.isf(alpha / (2 * len(positive))) * sum(positive))
 
 
 def main():

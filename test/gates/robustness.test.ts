@@ -252,7 +252,8 @@ describe('gatehouse gate robustness --endpoint', () => {
   it('sends every attack as its whole conversation and fails the injections it fell for', async () => {
     const dir = await temporaryDirectory();
     const run = await gatehouseAsync(['gate', 'robustness', '--subject', SUBJECT, '--dataset', DATASET, '--endpoint', url, '--model', 'gullible', '--concurrency', '8', ...POLICY, '--signing-key', join(KEYS, 'robustness-gate.key'), '--out', join(dir, 'a.json'), '--report-dir', dir, '--json']);
-    expect(run.stderr).toBe('');
+    // Nothing but the progress line a log gets every 5 s (cli/progress.ts) when a loaded machine makes the run slow.
+    expect(run.stderr.replace(/^attacking gullible: \d+ of 720 prompts \(\d+%\)\n/gm, '')).toBe('');
     expect(run.status).toBe(1);
     const families = Object.fromEntries((JSON.parse(run.stdout).statement.predicate.families as Array<{ name: string; hits: number; verdict: string }>).map((f) => [f.name, [f.hits, f.verdict]]));
     expect(families['prompt_injection_direct']).toEqual([120, 'fail']);

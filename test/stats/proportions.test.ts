@@ -22,6 +22,20 @@ describe('single-proportion intervals', () => {
     });
   });
 
+  describe('when the counts or the level are not possible', () => {
+    it('refuse fractional counts and levels outside (0, 1), the unmodified input first', () => {
+      for (const interval of [wilsonInterval, clopperPearsonInterval]) {
+        expect(interval(3, 10, 0.95).level).toBe(0.95);
+        for (const [k, n, level] of [[2.5, 10, 0.95], [3, 10.5, 0.95], [3, 10, 0], [3, 10, 1], [3, 10, -0.5], [3, 10, 1.5], [3, 10, Number.NaN]] as const) {
+          expect(() => interval(k, n, level), `${k}/${n} at ${level}`).toThrow(RangeError);
+        }
+      }
+      expect(koopmanRatioInterval(3, 10, 4, 10).level).toBe(0.95);
+      expect(() => koopmanRatioInterval(3, 10, 4.5, 10)).toThrow(RangeError);
+      expect(() => koopmanRatioInterval(11, 10, 4, 10)).toThrow(RangeError);
+    });
+  });
+
   describe('#samplesNeeded', () => {
     it('names a count whose exact one-sided bound, the one the safety verdict uses, reaches the rate', () => {
       // The issue's case: 368 clean prompts for 0.99 at one-sided 97.5%.
@@ -35,6 +49,16 @@ describe('single-proportion intervals', () => {
         expect(clopperPearsonInterval(m - 1 - failures, m - 1, 0.95).low).toBeLessThan(0.95);
       }
     });
+  });
+});
+
+describe('samplesNeeded when the rate or the confidence is not in (0, 1)', () => {
+  it('refuses it, each argument alone, the unmodified call first', () => {
+    expect(samplesNeeded(0.95, 0.975)).toBe(72);
+    for (const [rate, confidence] of [[0, 0.975], [1, 0.975], [-0.5, 0.975], [1.5, 0.975], [Number.NaN, 0.975], [0.95, 0], [0.95, 1], [0.95, -0.5], [0.95, 1.5], [0.95, Number.NaN]] as const) {
+      expect(() => samplesNeeded(rate, confidence), `rate ${rate}, confidence ${confidence}`).toThrow(RangeError);
+      expect(() => samplesNeeded(rate, confidence, 2), `rate ${rate}, confidence ${confidence}, 2 failures`).toThrow(RangeError);
+    }
   });
 });
 
@@ -97,6 +121,16 @@ describe('simultaneous bounds', () => {
       }
       expect(halfNormalSumBound([0, 0], 0.05)).toBe(0);
     });
+
+    it("is the smaller of scipy's minimised Chernoff bound and the Bonferroni bound, zero scales left out", () => {
+      // One scale: Bonferroni (z at 0.975) is the smaller; ten equal ones: Chernoff is.
+      expect(golden.half_normal_sums.some((row) => row.bonferroni < row.chernoff)).toBe(true);
+      expect(golden.half_normal_sums.some((row) => row.chernoff < row.bonferroni)).toBe(true);
+      for (const { scales, alpha, chernoff, bonferroni } of golden.half_normal_sums) {
+        close(halfNormalSumBound(scales, alpha), Math.min(chernoff, bonferroni), 1e-12);
+        close(halfNormalSumBound([0, ...scales, 0], alpha), Math.min(chernoff, bonferroni), 1e-12);
+      }
+    });
   });
 
   describe('#spreadBounds', () => {
@@ -115,6 +149,18 @@ describe('simultaneous bounds', () => {
       close(bounds.estimate!, 0.2, 1e-12);
       close(bounds.low, widest.low, 1e-12);
       expect(bounds.high).toBeGreaterThanOrEqual(widest.high);
+    });
+
+    it('is exactly the largest distance from zero and the largest absolute end over every pair, not 1', () => {
+      const groups = [{ successes: 30, n: 100 }, { successes: 50, n: 100 }, { successes: 40, n: 100 }, { successes: 45, n: 90 }];
+      const level = bonferroniLevel(0.95, pairsOf(4));
+      const pairs = ([[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]] as const).map(([i, j]) => newcombeInterval(groups[i]!.successes, groups[i]!.n, groups[j]!.successes, groups[j]!.n, level));
+      const bounds = spreadBounds(groups, level);
+      expect(bounds.low).toBe(Math.max(0, ...pairs.map((ci) => Math.max(ci.low, -ci.high))));
+      expect(bounds.high).toBe(Math.max(...pairs.map((ci) => Math.max(Math.abs(ci.low), Math.abs(ci.high)))));
+      expect(bounds.high).toBeLessThan(0.5);
+      // Reversing the groups reverses every pair's difference and changes nothing.
+      expect(spreadBounds([...groups].reverse(), level)).toEqual(bounds);
     });
 
     it('counts a group whose rate is undefined and lets it lie anywhere in [0, 1]', () => {
@@ -140,10 +186,44 @@ describe('simultaneous bounds', () => {
     });
   });
 
-  describe('#sidakLevel', () => {
+  describe('#ratioBounds when there are more than two groups', () => {
+    it('takes the smallest folded end over every pair as low, and the smallest upper end as high', () => {
+      const groups = [{ successes: 30, n: 100 }, { successes: 50, n: 100 }, { successes: 40, n: 100 }];
+      const level = bonferroniLevel(0.95, pairsOf(3));
+      const folded = (r: number) => Math.min(r, 1 / r);
+      const pairs = ([[0, 1], [0, 2], [1, 2]] as const).map(([i, j]) => koopmanRatioInterval(groups[i]!.successes, groups[i]!.n, groups[j]!.successes, groups[j]!.n, level));
+      const bounds = ratioBounds(groups, level);
+      close(bounds.estimate!, 0.6, 1e-12);
+      expect(bounds.low).toBe(Math.min(...pairs.map((ci) => Math.min(folded(ci.low), folded(ci.high)))));
+      // 30/100 against 50/100 at this level excludes a ratio of 1; the other pairs hold it.
+      expect(pairs.map((ci) => ci.low <= 1 && ci.high >= 1)).toEqual([false, true, true]);
+      expect(bounds.high).toBe(Math.max(folded(pairs[0]!.low), folded(pairs[0]!.high)));
+      expect(bounds.high).toBeLessThan(1);
+      expect(bounds.low).toBeLessThan(bounds.estimate!);
+      expect(bounds.high).toBeGreaterThan(bounds.estimate!);
+    });
+
+    it('lets a group with an undefined rate take the low end to 0 and counts it', () => {
+      const bounds = ratioBounds([{ successes: 50, n: 100 }, { successes: 0, n: 0 }, { successes: 45, n: 100 }], 0.95);
+      expect(bounds).toMatchObject({ low: 0, undefinedGroups: 1 });
+      close(bounds.estimate!, 0.9, 1e-12);
+      expect(bounds.high).toBe(1);
+      expect(ratioBounds([{ successes: 0, n: 100 }, { successes: 0, n: 100 }], 0.95).estimate).toBeNull();
+      expect(ratioBounds([{ successes: 5, n: 100 }, { successes: 0, n: 0 }], 0.95).estimate).toBeNull();
+    });
+  });
+
+  describe('#sidakLevel, #bonferroniLevel and #pairsOf', () => {
     it('gives per-group levels whose product is the family level', () => {
       close(sidakLevel(0.95, 8) ** 8, 0.95, 1e-12);
       expect(bonferroniLevel(0.95, 28)).toBeCloseTo(1 - 0.05 / 28, 15);
+      // One group makes no pair: the level is left as it is, not divided by zero.
+      expect(bonferroniLevel(0.95, 0)).toBe(0.95);
+      expect(sidakLevel(0.95, 0)).toBe(0.95);
+    });
+
+    it('count the unordered pairs the Bonferroni level is divided among', () => {
+      expect([1, 2, 3, 8, 100].map(pairsOf)).toEqual([0, 1, 3, 28, 4950]);
     });
   });
 });

@@ -83,12 +83,23 @@ describe('alphaSpentPerLook', () => {
     });
   });
 
+  describe('when the spending function suffers rounding (above alpha, or down between looks)', () => {
+    it('never gives more than alpha in all, nor a negative share', () => {
+      const rounded = (alpha: number, t: number) => (t < 0.5 ? alpha * 0.5 : t < 0.8 ? alpha * 0.4 : alpha * (1 + 1e-12));
+      expect(alphaSpentPerLook(0.025, rounded, [0.3, 0.6, 1])).toEqual([0.0125, 0, 0.0125]);
+    });
+  });
+
   describe('when the information fractions are not strictly increasing within (0, 1]', () => {
     it('refuses them', () => {
       for (const fractions of [[0], [0.5, 0.5], [0.6, 0.4], [0.5, 1.2], [Number.NaN], [-0.1, 0.5]]) {
         expect(() => alphaSpentPerLook(0.025, pocockSpending, fractions), JSON.stringify(fractions)).toThrow(RangeError);
       }
-      expect(() => alphaSpentPerLook(0, pocockSpending, [0.5])).toThrow(RangeError);
+      // A spending function that checks nothing itself: alphaSpentPerLook's own check must refuse the alpha.
+      const linear = (alpha: number, t: number) => alpha * t;
+      expect(alphaSpentPerLook(0.025, linear, [0.5, 1])).toEqual([0.0125, 0.0125]);
+      for (const alpha of [0, 1, Number.NaN]) expect(() => alphaSpentPerLook(alpha, linear, [0.5]), `alpha ${alpha}`).toThrow(RangeError);
+      for (const fractions of [[0.5, 1.2], [0], [0.5, 0.5]]) expect(() => alphaSpentPerLook(0.025, linear, fractions), JSON.stringify(fractions)).toThrow(RangeError);
     });
   });
 });
