@@ -184,6 +184,17 @@ describe('simultaneous bounds', () => {
       expect(unequal.high).toBeGreaterThan(0.04);
       expect(unequal.high).toBeLessThan(0.1);
     });
+
+    it('folds a pair whose ratio interval lies above 1 as it folds the same pair the other way round', () => {
+      // The larger rate first: the pair's interval is about (13, 38), above 1, and excludes equality.
+      const above = ratioBounds([{ successes: 500, n: 1000 }, { successes: 20, n: 1000 }], 0.95);
+      const below = ratioBounds([{ successes: 20, n: 1000 }, { successes: 500, n: 1000 }], 0.95);
+      expect(koopmanRatioInterval(500, 1000, 20, 1000, 0.95).low).toBeGreaterThan(1);
+      close(above.estimate!, 0.04, 1e-12);
+      close(above.low, below.low, 1e-9);
+      close(above.high, below.high, 1e-9);
+      expect(above.high).toBeLessThan(0.1);
+    });
   });
 
   describe('#ratioBounds when there are more than two groups', () => {
