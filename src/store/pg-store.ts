@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { BoundedMap } from '../concurrency/bounded-map.ts';
 import { InputError, describeThrown } from '../error.ts';
 import { StoreError } from './error.ts';
 import { parseDigest, digestHex, type ArtifactDigest } from '../digest/artifact.ts';
@@ -11,6 +12,8 @@ import type { AttestationStore, ListOptions, ListPage, PutResult, StoredBundle, 
 
 const DEFAULT_PAGE = 1000;
 const CHECK_PAGE = 2000;
+const HELD_BYTES = 64 * 1024 * 1024;
+const LISTED_PAGES = 8_192;
 // pg_advisory_xact_lock keys: one writer appends to the inventory at a time; one migration runs at a time.
 const INVENTORY_LOCK = 0x6761_7465; // 'gate'
 const MIGRATION_LOCK = 0x686f_7573; // 'hous'
@@ -23,6 +26,8 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** How long one query may take before the backend counts as unavailable (default 120 s): a server that stops answering is not waited on for ever. */
   queryTimeoutMs?: number;
+  /** Bytes of bundles kept in memory so that listing them again sends only their digests (default 64 MiB). */
+  heldBytes?: number;
 }
 
 /**
@@ -41,9 +46,14 @@ export class PostgresAttestationStore implements AttestationStore {
   readonly uri: string;
   readonly #pool: pg.Pool;
   #ready: Promise<void> | undefined;
+  // Bundle bytes read, by their digest (a key's bytes never change: the store is append-only), and
+  // the digests each page of a listing named last: what a listing of the same page need not send again.
+  readonly #bytes: BoundedMap<string, Buffer>;
+  readonly #listed = new BoundedMap<string, string[]>(LISTED_PAGES);
 
   constructor(connectionString: string, options: PostgresStoreOptions = {}) {
     this.uri = redactConnectionString(connectionString);
+    this.#bytes = new BoundedMap(options.heldBytes ?? HELD_BYTES, (bytes) => bytes.byteLength);
     this.#pool = new pg.Pool({
       connectionString,
       max: options.maxConnections ?? 4,
@@ -112,28 +122,80 @@ export class PostgresAttestationStore implements AttestationStore {
   }
 
   async list(subject: ArtifactDigest, options: ListOptions = {}): Promise<ListPage> {
+    return (await this.#page(subject, options, false)).page;
+  }
+
+  async listWithInventory(subject: ArtifactDigest, options: Omit<ListOptions, 'cursor'> = {}): Promise<{ page: ListPage; inventory: SubjectInventory }> {
+    const { page, inventory } = await this.#page(subject, options, true);
+    return { page, inventory: inventory! };
+  }
+
+  // A page of a listing and, when asked for, the subject's inventory at the head now, in one
+  // statement (so one snapshot): the inventory is the row without a digest, its bundles in `content`.
+  async #page(subject: ArtifactDigest, options: ListOptions, withInventory: boolean): Promise<{ page: ListPage; inventory?: SubjectInventory }> {
     const limit = options.limit ?? DEFAULT_PAGE;
     if (!Number.isSafeInteger(limit) || limit < 1) throw new InputError({ code: 'USAGE', message: `a page holds at least one entry, got ${limit}` });
     const hex = digestHex(parseDigest(subject, 'subject'));
     const after = options.cursor === undefined ? null : parseCursor(options.cursor);
-    const { rows } = await this.#prepared<{ digest: string; bytes: Buffer }>(
-      'list',
-      `SELECT b.digest, b.bytes FROM gatehouse_bundle_subjects s JOIN gatehouse_bundles b ON b.digest = s.digest
+    // The bytes this process already holds of what the same page listed last time are not sent again:
+    // PostgreSQL hashes them where they lie, and the listing says whether they still match their key.
+    const key = `${hex} ${after ?? ''}`;
+    const held = new Map<string, Buffer>();
+    for (const digest of this.#listed.get(key) ?? []) {
+      const bytes = this.#bytes.get(digest);
+      if (bytes !== undefined) held.set(digest, bytes);
+    }
+    const listing = `SELECT b.digest,
+              CASE WHEN b.digest = ANY($6::text[]) THEN NULL ELSE b.bytes END AS bytes,
+              CASE WHEN b.digest = ANY($6::text[]) THEN encode(sha256(b.bytes), 'hex') END AS content
+         FROM gatehouse_bundle_subjects s JOIN gatehouse_bundles b ON b.digest = s.digest
         WHERE s.subject = $1
           AND ($2::text IS NULL OR b.predicate_type = $2)
           AND ($3::timestamptz IS NULL OR b.evaluated_at IS NULL OR b.evaluated_at >= $3)
           AND ($4::text IS NULL OR s.digest > $4)
-        ORDER BY s.digest LIMIT $5`,
-      [hex, options.predicateType ?? null, options.since ?? null, after, limit + 1],
+        ORDER BY s.digest LIMIT $5`;
+    const values = [hex, options.predicateType ?? null, options.since ?? null, after, limit + 1, [...held.keys()]];
+    type Row = { digest: string | null; bytes: Buffer | null; content: string | null; sequence?: string | null; head?: string | null };
+    const { rows } = withInventory
+      ? await this.#prepared<Row>(
+          'list_with_inventory',
+          `WITH h AS (SELECT sequence, head FROM gatehouse_inventory ORDER BY sequence DESC LIMIT 1)
+           SELECT * FROM (
+             SELECT NULL::text AS digest, NULL::bytea AS bytes,
+                    (SELECT string_agg(i.digest, ' ' ORDER BY i.digest) FROM gatehouse_inventory i WHERE i.subjects @> ARRAY[$1]::text[] AND i.sequence <= h.sequence) AS content,
+                    h.sequence, h.head
+               FROM h
+             UNION ALL
+             SELECT l.*, NULL, NULL FROM (${listing}) l
+           ) u ORDER BY u.digest COLLATE "C" NULLS FIRST`,
+          values,
+        )
+      : await this.#prepared<Row>('list', listing, values);
+    let inventory: SubjectInventory | undefined;
+    if (withInventory) {
+      const row = rows[0]?.digest === null ? rows.shift()! : undefined;
+      inventory =
+        row === undefined
+          ? { head: { sequence: 0, head: INVENTORY_GENESIS }, bundles: [], onChain: true }
+          : { head: { sequence: Number(row.sequence), head: row.head! }, bundles: digestList(row.content), onChain: true };
+    }
+    const listed = (rows as Array<{ digest: string; bytes: Buffer | null; content: string | null }>).slice(0, limit);
+    this.#listed.set(
+      key,
+      listed.map((row) => row.digest),
     );
-    const entries: StoreEntry[] = rows.slice(0, limit).map((row) => {
+    const entries: StoreEntry[] = listed.map((row) => {
       const location = this.#location(hex, row.digest);
-      if (sha256HexOfRead(row.bytes) !== row.digest) {
-        return { location, error: new InputError({ code: 'BUNDLE_MALFORMED', message: `content digest ${sha256Hex(row.bytes)} does not match the key it is stored under`, path: location }) };
+      const bytes = row.bytes ?? held.get(row.digest)!;
+      const content = row.bytes === null ? row.content! : sha256HexOfRead(row.bytes);
+      if (content !== row.digest) {
+        return { location, error: new InputError({ code: 'BUNDLE_MALFORMED', message: `content digest ${content} does not match the key it is stored under`, path: location }) };
       }
-      return { location, bundleDigest: row.digest, bytes: row.bytes };
+      if (row.bytes !== null) this.#bytes.set(row.digest, row.bytes);
+      return { location, bundleDigest: row.digest, bytes };
     });
-    return rows.length > limit ? { entries, next: toCursor(rows[limit - 1]!.digest) } : { entries };
+    const page = rows.length > limit ? { entries, next: toCursor(rows[limit - 1]!.digest!) } : { entries };
+    return inventory === undefined ? { page } : { page, inventory };
   }
 
   async subjects(): Promise<ArtifactDigest[]> {

@@ -2,6 +2,7 @@
 // about, tables the database itself keeps append-only, credentials, and many
 // writer processes on one database (a private cluster started for this file).
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyError } from '../../src/error-classification.ts';
@@ -14,6 +15,7 @@ import { claimingBundle } from '../support/claiming.ts';
 import { TEST_PASSWORD, startPostgres, type TestPostgres } from '../support/postgres.ts';
 
 const SUBJECT = 'c3'.repeat(32);
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 let postgres: TestPostgres;
 const opened: PostgresAttestationStore[] = [];
@@ -126,6 +128,84 @@ describe('PostgresAttestationStore', () => {
       expect((await postgres.query(url, 'SELECT count(*)::int AS n FROM gatehouse_decisions')).rows[0].n).toBe(1);
       expect(await allDigests(store)).toHaveLength(1);
       expect((await store.checkInventory()).problems).toEqual([]);
+    });
+  });
+
+  describe('listing again', () => {
+    it('sends only the digests of bundles this process holds, and still catches bytes rewritten under their key', async () => {
+      const { url, store } = await freshStore();
+      const x = claimingBundle([SUBJECT], 'x');
+      const y = claimingBundle([SUBJECT], 'y');
+      await store.put(x);
+      await store.put(y);
+      const list = async (from: PostgresAttestationStore) => (await from.list(`sha256:${SUBJECT}`)).entries;
+      const first = await list(store);
+      const second = await list(store);
+      // The same bytes, not sent again: the very buffers of the first listing.
+      expect(second.map((entry) => 'bytes' in entry && entry.bytes)).toEqual(first.map((entry) => 'bytes' in entry && entry.bytes));
+      for (const [index, entry] of second.entries()) expect('bytes' in entry && entry.bytes).toBe('bytes' in first[index]! && first[index].bytes);
+      // Another process holds nothing: it is sent the bytes, equal to the first's.
+      const other = new PostgresAttestationStore(url);
+      opened.push(other);
+      const fresh = await list(other);
+      expect(fresh.map((entry) => 'bytes' in entry && entry.bytes.toString('hex'))).toEqual(first.map((entry) => 'bytes' in entry && entry.bytes.toString('hex')));
+      expect('bytes' in fresh[0]! && 'bytes' in first[0]! && fresh[0].bytes !== first[0].bytes).toBe(true);
+      // A bundle put since is sent; the others are still held.
+      const z = claimingBundle([SUBJECT], 'z');
+      const { bundleDigest: zDigest } = await store.put(z);
+      const third = await list(store);
+      expect(third).toHaveLength(3);
+      const byDigest = new Map(third.map((entry) => ['bundleDigest' in entry ? entry.bundleDigest : '', entry]));
+      expect((byDigest.get(zDigest) as { bytes: Buffer }).bytes.equals(z)).toBe(true);
+      for (const entry of first) expect((byDigest.get((entry as { bundleDigest: string }).bundleDigest) as { bytes: Buffer }).bytes).toBe((entry as { bytes: Buffer }).bytes);
+      // Bytes rewritten under a key this process holds: PostgreSQL's hash of them says so.
+      const { bundleDigest: yDigest } = await store.put(y);
+      const forged = claimingBundle([SUBJECT], 'forged');
+      await postgres.query(url, `SET session_replication_role = replica; UPDATE gatehouse_bundles SET bytes = decode('${forged.toString('hex')}', 'hex') WHERE digest = '${yDigest}'`);
+      const after = await list(store);
+      const rewritten = after.find((entry) => 'error' in entry);
+      expect(rewritten).toMatchObject({ location: expect.stringContaining(yDigest), error: { code: 'BUNDLE_MALFORMED', message: `content digest ${sha256(forged)} does not match the key it is stored under` } });
+      expect(after.filter((entry) => 'bytes' in entry)).toHaveLength(2);
+      // Listed again it is still unreadable (what did not match was not kept).
+      expect((await list(store)).filter((entry) => 'error' in entry)).toHaveLength(1);
+    });
+
+    it('reads a page and the inventory together as list and inventoryOf read them apart', async () => {
+      const { url, store } = await freshStore();
+      // An empty store: no page, the genesis head.
+      expect(await store.listWithInventory(`sha256:${SUBJECT}`)).toEqual({ page: await store.list(`sha256:${SUBJECT}`), inventory: await store.inventoryOf(`sha256:${SUBJECT}`) });
+      const OTHER = 'd4'.repeat(32);
+      for (let i = 0; i < 5; i++) await store.put(claimingBundle([SUBJECT], i));
+      await store.put(claimingBundle([OTHER], 'other'));
+      await store.put(claimingBundle([SUBJECT, OTHER], 'both'));
+      // Another process's view, so that neither read holds bytes the other was sent.
+      const apart = new PostgresAttestationStore(url);
+      opened.push(apart);
+      for (const subject of [SUBJECT, OTHER]) {
+        const together = await store.listWithInventory(`sha256:${subject}`);
+        expect(together.page).toEqual(await apart.list(`sha256:${subject}`));
+        expect(together.inventory).toEqual(await apart.inventoryOf(`sha256:${subject}`));
+        expect(together.inventory.head.sequence).toBe(7);
+      }
+      // A page of a longer listing, with the cursor list gives.
+      const paged = await store.listWithInventory(`sha256:${SUBJECT}`, { limit: 2 });
+      expect(paged.page).toEqual(await apart.list(`sha256:${SUBJECT}`, { limit: 2 }));
+      expect(paged.page.next).toBeTypeOf('string');
+      expect(paged.inventory.bundles).toHaveLength(6);
+      // What the listing narrows, the inventory does not: it lists everything put about the subject.
+      const narrowed = await store.listWithInventory(`sha256:${SUBJECT}`, { predicateType: 'https://example.com/none/v1' });
+      expect(narrowed.page.entries).toEqual([]);
+      expect(narrowed.inventory.bundles).toHaveLength(6);
+    });
+
+    it('holds no more bytes than it is given room for', async () => {
+      const { url, store } = await freshStore();
+      await store.put(claimingBundle([SUBJECT], 'x'));
+      const small = new PostgresAttestationStore(url, { heldBytes: 1 });
+      opened.push(small);
+      const [first] = (await small.list(`sha256:${SUBJECT}`)).entries;
+      const [second] = (await small.list(`sha256:${SUBJECT}`)).entries;
+      expect('bytes' in first! && 'bytes' in second! && first.bytes.equals(second.bytes) && first.bytes !== second.bytes).toBe(true);
     });
   });
 
