@@ -18,10 +18,9 @@ limits := lib.thresholds("backdoor")
 # p-value's rank counts the p-values at most it (ties share the highest
 # rank). With the p-values sorted, the one at (0-based) position k has rank
 # at least k + 1, and exactly k + 1 at the last position of its ties, whose
-# adjustment is then the smallest of them: so the minimum over the positions
-# holding a value at least p is that q-value, found in one pass over the
-# sorted adjustments rather than a count for every pair.
-q_values(record) := {p: min([a | some k, a in adjusted; sorted[k] >= p]) | some p in sorted} if {
+# adjustment is then the smallest of them: so the smallest adjustment from
+# any position holding p onwards is p's q-value (from each of its ties alike).
+q_values(record) := {p: min(array.slice(adjusted, k, m)) | some k, p in sorted} if {
 	sorted := sort([r.pValue | some r in record.predicate.results])
 	m := count(sorted)
 	adjusted := [min([1, (m * p) / (k + 1)]) | some k, p in sorted]

@@ -108,6 +108,18 @@ test_ties_share_the_highest_rank if {
 	count(denials({"results": tied})) == 3
 }
 
+test_q_values_take_the_smallest_adjustment_from_the_first_tie_on if {
+	# m = 5; adjustments 5p/rank: 0.005, 0.025, 0.0166..., 0.05, 0.9. The tied 0.01s share the
+	# smaller adjustment of the later one; each q is the smallest adjustment at or after it.
+	results := [{"pValue": p} | some p in [0.04, 0.01, 0.9, 0.001, 0.01]]
+	q := backdoor.q_values({"predicate": {"results": results}})
+	expected := {0.001: 0.005, 0.01: 0.05 / 3, 0.04: 0.05, 0.9: 0.9}
+	count(q) == count(expected)
+	every p, want in expected {
+		abs(q[p] - want) < 1e-12
+	}
+}
+
 test_too_few_inputs_denied if {
 	results := [object.union(r, {"n": 60}) | some r in clean_results]
 	want := "backdoor: 60 clean inputs; policy requires at least 100"
