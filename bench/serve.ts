@@ -12,7 +12,7 @@
 //             chains' deployed model: every request a whole evaluation, each an allow
 //   cold:     (more --chains than the working set) models never asked about: every bundle is
 //             also verified in the decision
-//   server CPU: the CPU time the server's processes used, per decision (robust to other load)
+//   CPU a decision: the CPU time the server's processes (and PostgreSQL's) used, per decision (robust to other load)
 //   verify:   the same decisions, each by a fresh `gatehouse verify` process
 //   memory:   the server's resident memory sampled across --requests cached requests
 //
@@ -61,6 +61,17 @@ const WORKING_SET = Math.min(MODELS, Number(values['working-set']));
 const CHAINS = Math.min(MODELS, Number(values.chains ?? MODELS));
 // Linux's USER_HZ, the unit of utime and stime in /proc/PID/stat.
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+// The CPU time (milliseconds) a process has used, and with `reaped` that of its children it has waited for.
+const processCPU = (pid: number, reaped = false): number => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
+    return (ticks * 1000) / CLOCK_TICKS;
+  } catch {
+    // Gone between the listing and the read: a connection closed.
+    return 0;
+  }
+};
 const model = (index: number): ArtifactDigest => `sha256:${sha256Hex(`bench model ${index}`)}`;
 
 const work = mkdtempSync(join(tmpdir(), 'gatehouse-bench-serve-'));
@@ -110,11 +121,14 @@ try {
     return [pid, ...(children === '' ? [] : children.split(' ').map(Number))];
   };
   // CPU time the server's processes (all their threads) have used, in milliseconds: what a decision costs whatever else loads the machine.
-  const serverCPU = () =>
-    processes().reduce((sum, pid) => {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return sum + ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-    }, 0);
+  const serverCPU = () => processes().reduce((sum, pid) => sum + processCPU(pid), 0);
+  // PostgreSQL's: the postmaster, its connections now, and those it has reaped.
+  const postgresCPU = () => {
+    if (postgres === undefined) return 0;
+    const pid = postgres.pid();
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return processCPU(pid, true) + (children === '' ? [] : children.split(' ').map(Number)).reduce((sum, child) => sum + processCPU(child), 0);
+  };
   const rss = () => processes().reduce((sum, pid) => sum + Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024, 0);
   try {
     const body = (deployed: string, index = 0) => JSON.stringify({ subject: model(index % MODELS), stage: 'production', deployed });
@@ -134,10 +148,12 @@ try {
     };
     const run = async (name: string, options: Partial<autocannon.Options>) => {
       const cpuBefore = serverCPU();
+      const postgresBefore = postgresCPU();
       const result = await autocannon({ url: `${serve.url}/v1/decisions`, method: 'POST', headers: { 'content-type': 'application/json' }, connections: CONNECTIONS, duration: DURATION, ...options });
       const errors = result.errors + result.non2xx;
       const cpu = (serverCPU() - cpuBefore) / result.requests.total;
-      console.log(`  ${name.padEnd(9)} ${result.requests.average.toFixed(0).padStart(6)} decisions/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   server CPU ${cpu.toFixed(2)} ms a decision   (${result.requests.total} requests, ${errors} errors or non-2xx)`);
+      const database = postgres === undefined ? '' : `, PostgreSQL ${((postgresCPU() - postgresBefore) / result.requests.total).toFixed(2)} ms`;
+      console.log(`  ${name.padEnd(9)} ${result.requests.average.toFixed(0).padStart(6)} decisions/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   CPU a decision: server ${cpu.toFixed(2)} ms${database}   (${result.requests.total} requests, ${errors} errors or non-2xx)`);
       return result;
     };
     // Warm the cache for the one cached query, then measure.

@@ -19,6 +19,8 @@ export const TEST_PASSWORD = 'gatehouse-test-Secret-7';
 /** A running private cluster: a URL per database, and ways to stop it (cleanly, or as a crash) and start it again. */
 export interface TestPostgres {
   port: number;
+  /** The server's process id (its postmaster), while it runs. */
+  pid(): number;
   /** A fresh, empty database; its postgres:// URL (with the superuser's password). */
   createDatabase(): Promise<string>;
   /** Runs SQL as the superuser on the database a URL names. */
@@ -97,6 +99,7 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
     };
     return {
       port,
+      pid: () => Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]),
       async createDatabase() {
         const name = `gatehouse_${process.pid}_${++databases}`;
         await query(`${base}/postgres`, `CREATE DATABASE ${name}`);
