@@ -108,19 +108,24 @@ describe('AttestationVerifier', () => {
         });
       });
 
+      // The refusal names the signer and the extensions a trust policy can
+      // require, as read from the certificate, so the user sees which one differs.
+      const RUN = 'githubWorkflowRepository acme/models, githubWorkflowRef refs/tags/v1.2.0';
       it.each([
-        ['another repository', { repository: 'acme/models-evil', sub: EVIL }],
-        ['another trigger', { event_name: 'pull_request_target' }],
-        ['a self-hosted runner', { runner_environment: 'self-hosted' }],
-        ['no runner environment at all', { runner_environment: undefined }],
-        ['another issuer', { iss: 'https://gitlab.com' }],
-      ])('refuses a run with %s (UNTRUSTED_IDENTITY)', async (_, change) => {
+        ['another repository', { repository: 'acme/models-evil', sub: EVIL }, `${EVIL} (issuer ${ISSUER}, githubWorkflowRepository acme/models-evil, githubWorkflowRef refs/tags/v1.2.0, githubWorkflowTrigger push, runnerEnvironment github-hosted)`],
+        ['another trigger', { event_name: 'pull_request_target' }, `${RELEASE} (issuer ${ISSUER}, ${RUN}, githubWorkflowTrigger pull_request_target, runnerEnvironment github-hosted)`],
+        ['a self-hosted runner', { runner_environment: 'self-hosted' }, `${RELEASE} (issuer ${ISSUER}, ${RUN}, githubWorkflowTrigger push, runnerEnvironment self-hosted)`],
+        ['no runner environment at all', { runner_environment: undefined }, `${RELEASE} (issuer ${ISSUER}, ${RUN}, githubWorkflowTrigger push)`],
+        ['another issuer', { iss: 'https://gitlab.com' }, `${RELEASE} (issuer https://gitlab.com, ${RUN}, githubWorkflowTrigger push, runnerEnvironment github-hosted)`],
+      ])('refuses a run with %s (UNTRUSTED_IDENTITY), saying what it read', async (_, change, read) => {
         const trusted: TrustedIdentity = { issuer: ISSUER, extensions: { githubWorkflowRepository: 'acme/models', githubWorkflowTrigger: 'push', runnerEnvironment: 'github-hosted' } };
         expect(verifier([trusted]).verifyJSON(await signAs({ ...GITHUB_CLAIMS, sub: RELEASE }), 'x').signer.kind).toBe('keyless');
         const claims: Record<string, unknown> = { ...GITHUB_CLAIMS, sub: RELEASE, ...change };
         for (const key of Object.keys(claims)) if (claims[key] === undefined) delete claims[key];
         const changed = await signAs(claims);
-        expect(refusal(() => verifier([trusted]).verifyJSON(changed, 'x')).code).toBe('UNTRUSTED_IDENTITY');
+        const error = refusal(() => verifier([trusted]).verifyJSON(changed, 'run.sigstore.json'));
+        expect(error.code).toBe('UNTRUSTED_IDENTITY');
+        expect(error.message).toContain(`run.sigstore.json: signed by ${read}, which is not a trusted identity`);
       });
     });
 
