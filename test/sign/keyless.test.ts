@@ -87,12 +87,16 @@ describe.each([
     it('refuses to verify keyless bundles without any timestamp requirement', () => {
       expect(verifier(undefined, undefined, 1)).toBeInstanceOf(AttestationVerifier);
       expect(() => verifier(undefined, undefined, 0)).toThrow(RangeError);
+      expect(() => verifier(undefined, undefined, 0)).toThrow('keyless verification needs timestampThreshold >= 1');
     });
 
     it('rejects another identity', async () => {
       const bundle = await signKeyless({ iss: ISSUER, sub: MALLORY });
       expect(verifier([{ issuer: ISSUER, subject: MALLORY }]).verifyJSON(bundle, 'x').signer).toEqual({ kind: 'keyless', issuer: ISSUER, subject: MALLORY });
-      expect(refusal(() => verifier().verifyJSON(bundle, 'x')).code).toBe('UNTRUSTED_IDENTITY');
+      const error = refusal(() => verifier().verifyJSON(bundle, 'mallory.sigstore.json'));
+      expect(error.code).toBe('UNTRUSTED_IDENTITY');
+      // A certificate without GitHub extensions: the refusal names the signer and issuer, nothing more.
+      expect(error.message).toBe(`mallory.sigstore.json: signed by ${MALLORY} (issuer ${ISSUER}), which is not a trusted identity`);
     });
 
     it('rejects the right subject from another issuer', async () => {
@@ -128,7 +132,9 @@ describe.each([
     it('rejects a certificate-signed bundle when only keys are trusted', async () => {
       const bundle = await signKeyless();
       expect(verifier().verifyJSON(bundle, 'x').signer.kind).toBe('keyless');
-      expect(refusal(() => new AttestationVerifier({ keys: [] }).verifyJSON(bundle, 'x')).code).toBe('NO_TRUST_MATERIAL');
+      const error = refusal(() => new AttestationVerifier({ keys: [] }).verifyJSON(bundle, 'keyless.sigstore.json'));
+      expect(error.code).toBe('NO_TRUST_MATERIAL');
+      expect(error.message).toContain('keyless.sigstore.json: certificate-signed bundle, but no trusted root was given');
     });
   });
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toStatement } from '../../src/attest/statement.ts';
 import { InputError } from '../../src/error.ts';
 import { signStatement } from '../../src/sign/attest.ts';
-import { narrowPattern, type TrustedIdentity } from '../../src/verify/certificate.ts';
+import { certificateExtensions, narrowPattern, type TrustedIdentity } from '../../src/verify/certificate.ts';
 import { AttestationVerifier } from '../../src/verify/verifier.ts';
 import { refusal } from '../support/refusal.ts';
 import { ISSUER, startMockSigstore, type MockSigstore } from '../support/sigstore-mock.ts';
@@ -67,20 +67,64 @@ describe('narrowPattern', () => {
       expect(pattern('https://github\\.com/acme/models/.*').test('https://github.com/acme/models/x')).toBe(true);
       const error = refusal(() => pattern(source), InputError);
       expect(error.code).toBe('USAGE');
-      expect(error.message).toContain('too broad');
+      expect(error.message).toContain(`--certificate-identity-regexp: ${source} is too broad: a pattern must begin with a literal scheme://host/owner/repository/ so it names one repository`);
       expect(error.message).toContain(`its literal start is ${start}`);
+      // Only an unescaped dot in the host earns the hint.
+      expect(error.message.endsWith(' (escape the dots in the host: an unescaped . matches any character)')).toBe(source === 'https://github.com/acme/models/.*');
     });
 
     it('refuses a top-level alternation, empty and invalid patterns', () => {
       expect(pattern('https://github\\.com/acme/models/x').test('https://github.com/acme/models/x')).toBe(true);
-      expect(refusal(() => pattern('https://github\\.com/acme/models/x|.*'), InputError).message).toContain('alternation');
-      expect(refusal(() => pattern('  '), InputError).message).toContain('empty pattern');
-      expect(refusal(() => pattern('https://github\\.com/acme/models/(x'), InputError).message).toContain('not a valid pattern');
+      expect(refusal(() => pattern('https://github\\.com/acme/models/x|.*'), InputError).message).toContain('--certificate-identity-regexp: https://github\\.com/acme/models/x|.* has an alternation (|) outside a group');
+      expect(refusal(() => pattern('  '), InputError).message).toBe('--certificate-identity-regexp: empty pattern');
+      // The pattern as given, and the regular expression engine's reason.
+      expect(refusal(() => pattern('https://github\\.com/acme/models/(x'), InputError).message).toMatch(/^--certificate-identity-regexp: not a valid pattern: https:\/\/github\\\.com\/acme\/models\/\(x \(.*Unterminated group\)$/);
+    });
+
+    it('names the policy-data file a pattern came from, when there is one', () => {
+      const source = { what: 'signers.release.subject_regexp', code: 'SCHEMA_INVALID', path: 'policies/data/signers.json' } as const;
+      const error = refusal(() => narrowPattern('.*', 'subject', source), InputError);
+      expect(error.code).toBe('SCHEMA_INVALID');
+      expect(error.toString()).toMatch(/^policies\/data\/signers\.json: signers\.release\.subject_regexp: \.\* is too broad/);
     });
 
     it('asks an issuer pattern for a literal scheme://host/', () => {
       expect(pattern('https://token\\.actions\\.githubusercontent\\.com/[a-z-]+', 'issuer').test('https://token.actions.githubusercontent.com/acme')).toBe(true);
-      expect(refusal(() => pattern('https://token\\.actions\\.githubusercontent\\.com.*', 'issuer'), InputError).message).toContain('scheme://host/');
+      expect(refusal(() => pattern('https://token\\.actions\\.githubusercontent\\.com.*', 'issuer'), InputError).message).toContain('must begin with a literal scheme://host/ so it names one issuer and cannot match every identity');
+    });
+  });
+});
+
+describe('certificateExtensions', () => {
+  const oid = (last: number) => ({ id: [1, 3, 6, 1, 4, 1, 57264, 1, last] });
+  // runnerEnvironment (1.11) is a DER UTF8String; githubWorkflowRepository (1.5) a raw string.
+  const runner = (value: number[] | Buffer) => certificateExtensions([{ oid: oid(11), value: Uint8Array.from(value) }]).runnerEnvironment;
+  const utf8 = (text: string, length: number[]) => Buffer.concat([Buffer.from([0x0c, ...length]), Buffer.from(text)]);
+
+  describe('when the extensions are well formed', () => {
+    it('reads raw strings as they are and DER UTF8Strings in short and long form', () => {
+      expect(certificateExtensions([{ oid: oid(5), value: Buffer.from('acme/models') }, { oid: oid(11), value: utf8('github-hosted', [13]) }])).toEqual({ githubWorkflowRepository: 'acme/models', runnerEnvironment: 'github-hosted' });
+      expect(runner(utf8('', [0]))).toBe('');
+      expect(runner(utf8('x'.repeat(200), [0x81, 200]))).toBe('x'.repeat(200));
+      expect(runner(utf8('y'.repeat(300), [0x82, 0x01, 0x2c]))).toBe('y'.repeat(300));
+      expect(runner(utf8('z', [0x84, 0, 0, 0, 1]))).toBe('z');
+      expect(certificateExtensions([{ value: Buffer.from('no oid') }, { oid: oid(99), value: utf8('unknown', [7]) }])).toEqual({});
+    });
+  });
+
+  describe('when a DER value is malformed', () => {
+    it.each([
+      ['empty', []],
+      ['a tag alone', [0x0c]],
+      ['another tag (PrintableString)', [0x13, 1, 0x61]],
+      ['a length longer than the value', [0x0c, 2, 0x61]],
+      ['a length shorter than the value', [0x0c, 1, 0x61, 0x62]],
+      ['a long-form length of no bytes', [0x0c, 0x80]],
+      ['a long-form length of five bytes', [0x0c, 0x85, 0, 0, 0, 0, 1, 0x61]],
+      ['a long-form length cut short', [0x0c, 0x82, 0x01]],
+      ['a long-form length one short', [0x0c, 0x81, 2, 0x61]],
+    ])('reads %s as absent, so it matches no requirement', (_, bytes) => {
+      expect(runner(bytes)).toBeUndefined();
     });
   });
 });
@@ -108,19 +152,24 @@ describe('AttestationVerifier', () => {
         });
       });
 
+      // The refusal names the signer and the extensions a trust policy can
+      // require, as read from the certificate, so the user sees which one differs.
+      const RUN = 'githubWorkflowRepository acme/models, githubWorkflowRef refs/tags/v1.2.0';
       it.each([
-        ['another repository', { repository: 'acme/models-evil', sub: EVIL }],
-        ['another trigger', { event_name: 'pull_request_target' }],
-        ['a self-hosted runner', { runner_environment: 'self-hosted' }],
-        ['no runner environment at all', { runner_environment: undefined }],
-        ['another issuer', { iss: 'https://gitlab.com' }],
-      ])('refuses a run with %s (UNTRUSTED_IDENTITY)', async (_, change) => {
+        ['another repository', { repository: 'acme/models-evil', sub: EVIL }, `${EVIL} (issuer ${ISSUER}, githubWorkflowRepository acme/models-evil, githubWorkflowRef refs/tags/v1.2.0, githubWorkflowTrigger push, runnerEnvironment github-hosted)`],
+        ['another trigger', { event_name: 'pull_request_target' }, `${RELEASE} (issuer ${ISSUER}, ${RUN}, githubWorkflowTrigger pull_request_target, runnerEnvironment github-hosted)`],
+        ['a self-hosted runner', { runner_environment: 'self-hosted' }, `${RELEASE} (issuer ${ISSUER}, ${RUN}, githubWorkflowTrigger push, runnerEnvironment self-hosted)`],
+        ['no runner environment at all', { runner_environment: undefined }, `${RELEASE} (issuer ${ISSUER}, ${RUN}, githubWorkflowTrigger push)`],
+        ['another issuer', { iss: 'https://gitlab.com' }, `${RELEASE} (issuer https://gitlab.com, ${RUN}, githubWorkflowTrigger push, runnerEnvironment github-hosted)`],
+      ])('refuses a run with %s (UNTRUSTED_IDENTITY), saying what it read', async (_, change, read) => {
         const trusted: TrustedIdentity = { issuer: ISSUER, extensions: { githubWorkflowRepository: 'acme/models', githubWorkflowTrigger: 'push', runnerEnvironment: 'github-hosted' } };
         expect(verifier([trusted]).verifyJSON(await signAs({ ...GITHUB_CLAIMS, sub: RELEASE }), 'x').signer.kind).toBe('keyless');
         const claims: Record<string, unknown> = { ...GITHUB_CLAIMS, sub: RELEASE, ...change };
         for (const key of Object.keys(claims)) if (claims[key] === undefined) delete claims[key];
         const changed = await signAs(claims);
-        expect(refusal(() => verifier([trusted]).verifyJSON(changed, 'x')).code).toBe('UNTRUSTED_IDENTITY');
+        const error = refusal(() => verifier([trusted]).verifyJSON(changed, 'run.sigstore.json'));
+        expect(error.code).toBe('UNTRUSTED_IDENTITY');
+        expect(error.message).toContain(`run.sigstore.json: signed by ${read}, which is not a trusted identity`);
       });
     });
 

@@ -61,6 +61,7 @@ describe('verifyAttestationFile', () => {
       const error = await refused(path, { predicateType: 'https://slsa.dev/provenance/v1' });
       expect(error).toBeInstanceOf(VerificationError);
       expect((error as VerificationError).code).toBe('STATEMENT_INVALID');
+      expect((error as VerificationError).message).toContain(`${path}: predicate type is ${PREDICATE_TYPE}, expected https://slsa.dev/provenance/v1`);
     });
   });
 
@@ -74,6 +75,7 @@ describe('verifyAttestationFile', () => {
       const error = await refused(path, { subject: `sha512:${hex('sha512', OTHER)}` });
       expect(error).toBeInstanceOf(VerificationError);
       expect((error as VerificationError).code).toBe('STATEMENT_INVALID');
+      expect((error as VerificationError).message).toContain(`${path}: not about sha512:${hex('sha512', OTHER)}`);
     });
 
     it('refuses a malformed digest as bad input, naming no file to hash', async () => {
@@ -81,6 +83,8 @@ describe('verifyAttestationFile', () => {
       const error = await refused(path, { subject: 'sha512:not-hex' });
       expect(error).toBeInstanceOf(InputError);
       expect((error as InputError).code).toBe('DIGEST_INVALID');
+      // The value came from the command line, so the refusal names the flag, not a file.
+      expect((error as InputError).message).toMatch(/^--subject: .*got "sha512:not-hex"$/);
     });
   });
 
@@ -94,6 +98,8 @@ describe('verifyAttestationFile', () => {
       const error = await refused(path, { subject: join(dir, 'other.bin') });
       expect(error).toBeInstanceOf(VerificationError);
       expect((error as VerificationError).code).toBe('STATEMENT_INVALID');
+      // A file is hashed in sha256 too (the digest gatehouse's own subjects carry); the refusal names each digest it tried.
+      expect((error as VerificationError).message).toContain(`${path}: not about sha256:${hex('sha256', OTHER)} or sha512:${hex('sha512', OTHER)}`);
     });
 
     it('reads a path that contains an algorithm name and a colon as a path, not as a digest', async () => {

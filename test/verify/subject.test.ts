@@ -24,6 +24,8 @@ describe('parseArtifactDigest', () => {
       expect(() => parseArtifactDigest(value, '--subject'), value).toThrowError(expect.objectContaining({ code: 'DIGEST_INVALID' }));
     }
     expect(() => parseArtifactDigest('sha1:00', '--subject')).toThrowError(InputError);
+    // The refusal names the flag and the value as given, and what is accepted.
+    expect(() => parseArtifactDigest(' sha1:00', '--subject')).toThrowError(/^--subject: expected sha256:, sha384: or sha512: and the hex digest, got " sha1:00"$/);
   });
 });
 

@@ -8,7 +8,7 @@ import { readPrivateKey } from '../../src/keys/keys.ts';
 import { signStatement } from '../../src/sign/attest.ts';
 import { KeySigner } from '../../src/sign/key/key-signer.ts';
 import { VerificationError } from '../../src/verify/error.ts';
-import { readTrustedKeys, readTrustedRoot } from '../../src/verify/trust.ts';
+import { readTrustedKeys, readTrustedRoot, trustedRootFromJSON } from '../../src/verify/trust.ts';
 import { AttestationVerifier } from '../../src/verify/verifier.ts';
 import { DSSEBundleBuilder } from '@sigstore/sign';
 import { bundleToJSON } from '@sigstore/bundle';
@@ -38,7 +38,12 @@ function withPayload(bundle: Record<string, any>, statement: unknown): Record<st
   return copy;
 }
 
-function expectRejected(action: () => unknown, errorClass: typeof VerificationError | typeof InputError, code: string): void {
+/**
+ * Runs `action`, expecting a refusal of `errorClass` with `code` whose user-facing
+ * line (an InputError's "<path>: <problem>") holds each of `says`: a string as
+ * it is, a pattern as it matches.
+ */
+function expectRejected(action: () => unknown, errorClass: typeof VerificationError | typeof InputError, code: string, says: (string | RegExp)[] = []): void {
   let thrown: unknown;
   try {
     action();
@@ -47,6 +52,15 @@ function expectRejected(action: () => unknown, errorClass: typeof VerificationEr
   }
   expect(thrown, 'expected the bundle to be rejected').toBeInstanceOf(errorClass);
   expect((thrown as VerificationError).code).toBe(code);
+  const line = thrown instanceof InputError ? thrown.toString() : (thrown as Error).message;
+  for (const part of says) {
+    if (typeof part === 'string') expect(line).toContain(part);
+    else expect(line).toMatch(part);
+  }
+}
+
+async function fingerprintOf(name: string): Promise<string> {
+  return (await readTrustedKeys([join(KEYS, `${name}.pub`)]))[0]!.fingerprint;
 }
 
 describe('AttestationVerifier', () => {
@@ -77,7 +91,10 @@ describe('AttestationVerifier', () => {
         const statement = payloadOf(bundle);
         statement.predicate.verdict = 'fail';
         const verifier = await verifierFor('ecdsa-p256');
-        expectRejected(() => verifier.verifyJSON(withPayload(bundle, statement), 'x'), VerificationError, 'UNTRUSTED_KEY');
+        // With one trusted key the refusal names it, so the user sees which key was expected.
+        expectRejected(() => verifier.verifyJSON(withPayload(bundle, statement), 'changed.sigstore.json'), VerificationError, 'UNTRUSTED_KEY', [
+          `changed.sigstore.json: signature does not verify with any trusted key (${await fingerprintOf('ecdsa-p256')})`,
+        ]);
       });
 
       it('rejects a changed subject digest', async () => {
@@ -114,14 +131,18 @@ describe('AttestationVerifier', () => {
     });
 
     describe('when the signer is not trusted', () => {
-      it('rejects a valid bundle signed by another key', async () => {
+      it('rejects a valid bundle signed by another key, saying how many keys it tried', async () => {
         const verifier = await verifierFor('untrusted', 'ed25519');
-        expectRejected(() => verifier.verifyJSON(golden('ecdsa-p256'), 'x'), VerificationError, 'UNTRUSTED_KEY');
+        expectRejected(() => verifier.verifyJSON(golden('ecdsa-p256'), 'other.sigstore.json'), VerificationError, 'UNTRUSTED_KEY', [
+          'other.sigstore.json: signature does not verify with any trusted key (2 keys)',
+        ]);
       });
 
       it('rejects a key-signed bundle when no key is trusted', () => {
         const verifier = new AttestationVerifier({ keys: [] });
-        expectRejected(() => verifier.verifyJSON(golden('ecdsa-p256'), 'x'), VerificationError, 'NO_TRUST_MATERIAL');
+        expectRejected(() => verifier.verifyJSON(golden('ecdsa-p256'), 'k.sigstore.json'), VerificationError, 'NO_TRUST_MATERIAL', [
+          'k.sigstore.json: key-signed bundle, but no trusted public key was given',
+        ]);
       });
     });
 
@@ -134,13 +155,21 @@ describe('AttestationVerifier', () => {
       it('rejects another payloadType', async () => {
         const bundle = await sign(Buffer.from('{}'), 'application/vnd.example+json');
         const verifier = await verifierFor('ecdsa-p256');
-        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'PAYLOAD_TYPE_UNSUPPORTED');
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'PAYLOAD_TYPE_UNSUPPORTED', [
+          'x: payloadType is "application/vnd.example+json", expected application/vnd.in-toto+json',
+        ]);
       });
 
       it('rejects a payload that is not a statement', async () => {
         const bundle = await sign(Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [] })), 'application/vnd.in-toto+json');
         const verifier = await verifierFor('ecdsa-p256');
-        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'STATEMENT_INVALID');
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'STATEMENT_INVALID', [/^x: signed payload is not an in-toto v1 statement: .*predicateType/]);
+      });
+
+      it('rejects a payload that is not JSON, with the parser\'s reason', async () => {
+        const bundle = await sign(Buffer.from('{"_type": "https://in-toto.io/Statement/v1",'), 'application/vnd.in-toto+json');
+        const verifier = await verifierFor('ecdsa-p256');
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'STATEMENT_INVALID', [/^x: signed payload is not JSON: not valid JSON \(.+\)$/]);
       });
 
       it('rejects a payload that is not UTF-8, even where the bytes sit inside a JSON string', async () => {
@@ -149,7 +178,8 @@ describe('AttestationVerifier', () => {
         const verifier = await verifierFor('ecdsa-p256');
         expect(verifier.verifyJSON(await sign(Buffer.from(statement), 'application/vnd.in-toto+json'), 'x').statement.subject[0]!.name).toBe('m@');
         const bundle = await sign(Buffer.concat([Buffer.from(before), Buffer.from([0xff]), Buffer.from(after)]), 'application/vnd.in-toto+json');
-        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'STATEMENT_INVALID');
+        // The decoder's failure is not the parser's: the line says what is wrong and stops there.
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'STATEMENT_INVALID', [/^x: signed payload is not JSON$/]);
       });
 
       it('rejects a subject without any digest, or with a malformed sha256', async () => {
@@ -198,10 +228,10 @@ describe('AttestationVerifier', () => {
         const verifier = await keyless();
         const noPromise = email();
         delete noPromise.verificationMaterial.tlogEntries[0].inclusionPromise;
-        expectRejected(() => verifier.verifyJSON(noPromise, 'x'), InputError, 'BUNDLE_MALFORMED');
+        expectRejected(() => verifier.verifyJSON(noPromise, 'v01.json'), InputError, 'BUNDLE_MALFORMED', ['v01.json: not a valid Sigstore bundle: invalid v0.1 bundle']);
         const relabelled = email();
         relabelled.mediaType = 'application/vnd.dev.sigstore.bundle+json;version=0.2';
-        expectRejected(() => verifier.verifyJSON(relabelled, 'x'), InputError, 'BUNDLE_MALFORMED');
+        expectRejected(() => verifier.verifyJSON(relabelled, 'v02.json'), InputError, 'BUNDLE_MALFORMED', ['v02.json: not a valid Sigstore bundle: invalid v0.2 bundle']);
       });
 
       it('reports a key-signed bundle whose log entry fails as a log failure, not as an untrusted key', async () => {
@@ -210,7 +240,7 @@ describe('AttestationVerifier', () => {
         expect(verifier.verifyJSON(bundle, 'x').signer.kind).toBe('key');
         bundle.mediaType = email().mediaType;
         bundle.verificationMaterial.tlogEntries = email().verificationMaterial.tlogEntries;
-        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'TLOG_INVALID');
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'TLOG_INVALID', ['x: inclusion promise could not be verified']);
       });
 
       it('refuses one whose promise does not cover its entry', async () => {
@@ -218,7 +248,14 @@ describe('AttestationVerifier', () => {
         const bundle = email();
         const entry = bundle.verificationMaterial.tlogEntries[0];
         entry.integratedTime = String(Number(entry.integratedTime) + 1);
-        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'TLOG_INVALID');
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), VerificationError, 'TLOG_INVALID', ['x: inclusion promise could not be verified']);
+      });
+
+      it('refuses one whose certificate cannot be read, with the reason', async () => {
+        const bundle = email();
+        bundle.verificationMaterial.x509CertificateChain.certificates[0].rawBytes = 'AAAA';
+        const verifier = await keyless();
+        expectRejected(() => verifier.verifyJSON(bundle, 'cert.json'), InputError, 'BUNDLE_MALFORMED', ['cert.json: unreadable verification material: unsupported tag 0x00']);
       });
     });
 
@@ -227,7 +264,7 @@ describe('AttestationVerifier', () => {
         const bundle = golden('ecdsa-p256');
         bundle.mediaType = 'application/vnd.dev.sigstore.bundle.v0.9+json';
         const verifier = await verifierFor('ecdsa-p256');
-        expectRejected(() => verifier.verifyJSON(bundle, 'x'), InputError, 'BUNDLE_MALFORMED');
+        expectRejected(() => verifier.verifyJSON(bundle, 'x'), InputError, 'BUNDLE_MALFORMED', ['x: not a Sigstore DSSE bundle: at /mediaType: must be equal to one of the allowed values']);
       });
 
       it('rejects an envelope with two signatures', async () => {
@@ -248,7 +285,7 @@ describe('AttestationVerifier', () => {
       it('rejects JSON that is not an object', async () => {
         const verifier = await verifierFor('ecdsa-p256');
         for (const json of [null, 42, 'bundle', [golden('ecdsa-p256')]]) {
-          expectRejected(() => verifier.verifyJSON(json, 'x'), InputError, 'BUNDLE_MALFORMED');
+          expectRejected(() => verifier.verifyJSON(json, 'x'), InputError, 'BUNDLE_MALFORMED', ['x: not a Sigstore DSSE bundle: at document: must be object']);
         }
       });
     });
@@ -288,6 +325,14 @@ describe('AttestationVerifier', () => {
       expect(bundle.dsseEnvelope!.signatures[0]!.keyid).toBe(signer.fingerprint);
       // gatehouse reads v0.1 and v0.2 bundles but writes v0.3 only.
       expect(bundle.mediaType).toBe('application/vnd.dev.sigstore.bundle.v0.3+json');
+    });
+  });
+});
+
+describe('trustedRootFromJSON', () => {
+  describe('when the JSON is not a trusted root', () => {
+    it('refuses it, naming the file and what it should have been', () => {
+      expectRejected(() => trustedRootFromJSON({ mediaType: 42 }, 'root.json'), InputError, 'SCHEMA_INVALID', [/^root\.json: not a valid Sigstore trusted root: \S/]);
     });
   });
 });
