@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -121,6 +121,7 @@ describe('verifyPolicyBundle', () => {
       };
       await expectRefused(await resigned((files) => twice(files, (data) => data.name)), 'SIGNATURE_INVALID', /lists a file twice/);
       await expectRefused(await resigned((files) => twice(files, (data) => data.name.replace(/^\/+/, ''))), 'SIGNATURE_INVALID', /lists a file twice/);
+      await expectRefused(await resigned((files) => twice(files, (data) => `//${data.name.replace(/^\/+/, '')}`)), 'SIGNATURE_INVALID', /lists a file twice/);
     });
   });
 
@@ -139,6 +140,16 @@ describe('verifyPolicyBundle', () => {
     const error = refusal(() => verifyPolicyBundle(readFileSync(COMMITTED), 'x.tar.gz', ed25519), InputError);
     expect(error.code).toBe('KEY_INVALID');
     expect(error.message).toMatch(/ES256, which needs an ECDSA P-256 key; this is an ed25519 key/);
+  });
+
+  it('reads a bundle file of up to 32 MiB (twice the limit of a document), and refuses a larger one as too large', async () => {
+    const dir = await temporaryDirectory();
+    const large = await signedWith({ files: (files) => files.set('blob.bin', randomBytes(17 * 1024 * 1024)) });
+    expect(large.length).toBeGreaterThan(16 * 1024 * 1024);
+    writeFileSync(join(dir, 'large.tar.gz'), large);
+    expect((await readPolicyBundle(join(dir, 'large.tar.gz'), await readPublicKey(POLICY_PUB))).files.get('blob.bin')!.length).toBe(17 * 1024 * 1024);
+    writeFileSync(join(dir, 'over.tar.gz'), Buffer.alloc(32 * 1024 * 1024 + 1));
+    await expect(readPolicyBundle(join(dir, 'over.tar.gz'), await readPublicKey(POLICY_PUB))).rejects.toMatchObject({ code: 'FILE_TOO_LARGE' });
   });
 
   it('refuses something that is not a gzip archive as bad input', async () => {
@@ -225,6 +236,17 @@ describe('verifyPolicyBundle, with the committed files signed again', () => {
       expect((await malformed(await signedWith({ files: manifest((json) => (json['wasm'] = [{ entrypoint: 'decision/result', module: '/absent.wasm' }])) }))).message).toMatch(/\/absent\.wasm is missing/);
     });
 
+    it('reads a module named without a leading slash, in a folder', async () => {
+      const wasm = Buffer.from('\0asm\x01\0\0\0');
+      const archive = await signedWith({
+        files: (files) => {
+          files.set('lib/decision.wasm', wasm);
+          manifest((json) => (json['wasm'] = [{ entrypoint: 'decision/result', module: 'lib/decision.wasm' }]))(files);
+        },
+      });
+      expect((await verified(archive)).wasm.equals(wasm)).toBe(true);
+    });
+
     it('reads an empty revision when the manifest has none', async () => {
       expect((await verified(await signedWith({ files: manifest((json) => delete json['revision']) }))).revision).toBe('');
     });
@@ -291,6 +313,7 @@ describe('writeTarGz, byte for byte', () => {
     expect(field(0, 100)).toBe(`/a.txt${'\0'.repeat(94)}`);
     expect([field(100, 108), field(108, 116), field(116, 124), field(124, 136), field(136, 148)]).toEqual(['0000644\0', '0000000\0', '0000000\0', '00000000005\0', '00000000000\0']);
     expect([field(156, 157), field(257, 263), field(263, 265)]).toEqual(['0', 'ustar\0', '00']);
+    expect(field(148, 156)).toMatch(/^[0-7]{6}\0 $/);
     expect(tar.subarray(512 * 2).equals(Buffer.alloc(1024))).toBe(true);
     const listing = execFileSync('tar', ['--numeric-owner', '-tvzf', '-'], { input: writeTarGz(new Map([['a.txt', Buffer.from('alpha')]])), encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
     expect(listing.trim().split(/\s+/)).toEqual(['-rw-r--r--', '0/0', '5', '1970-01-01', '00:00', '/a.txt']);
@@ -369,10 +392,12 @@ describe('readTarGz', () => {
     expect(readTarGz(archive(['old', 'x', '\0']), 'x')).toEqual(new Map([['old', Buffer.from('x')]]));
   });
 
-  it('refuses a header whose checksum does not match, and a size that is not octal', () => {
+  it('refuses a header whose checksum does not match, and a size that is not octal (and reads one ended by a space)', () => {
     const corrupt = gunzipSync(archive(['ok', 'x'], ['a.rego', 'package a']));
     corrupt[1024] = 'b'.charCodeAt(0);
     expect(refusal(() => readTarGz(gzipSync(corrupt), 'x'), InputError).message).toBe('corrupt tar header at byte 1024');
+    const spaced = gzipSync(Buffer.concat([header('a', '0000000001 '), Buffer.from('a'), Buffer.alloc(511 + 1024)]));
+    expect(readTarGz(spaced, 'x')).toEqual(new Map([['a', Buffer.from('a')]]));
     const badSize = gzipSync(Buffer.concat([header('a', '0000000001x\0'), Buffer.alloc(1536)]));
     expect(refusal(() => readTarGz(badSize, 'x'), InputError).message).toBe('bad size field at byte 0');
   });
