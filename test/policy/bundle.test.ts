@@ -195,6 +195,10 @@ describe('verifyPolicyBundle, with the committed files signed again', () => {
       await expectRefused(await signedWith({ signatures: () => [] }), 'SIGNATURE_INVALID', /exactly one signature, found 0/);
     });
 
+    it('refuses a header naming another algorithm, though the signature is ES256 by the policy key', async () => {
+      await expectRefused(await signedWith({ header: { alg: 'ES384', typ: 'JWT' } }), 'SIGNATURE_INVALID', /signature algorithm "ES384" is not ES256/);
+    });
+
     it('refuses a signature that is not a compact JWS, or whose header is not JSON', async () => {
       await expectRefused(await signedWith({ signatures: (jws) => [jws.split('.').slice(0, 2).join('.')] }), 'SIGNATURE_INVALID', /not a compact JWS/);
       await expectRefused(await signedWith({ signatures: (jws) => [`${jws}.x`] }), 'SIGNATURE_INVALID', /not a compact JWS/);
@@ -400,6 +404,14 @@ describe('readTarGz', () => {
     expect(readTarGz(spaced, 'x')).toEqual(new Map([['a', Buffer.from('a')]]));
     const badSize = gzipSync(Buffer.concat([header('a', '0000000001x\0'), Buffer.alloc(1536)]));
     expect(refusal(() => readTarGz(badSize, 'x'), InputError).message).toBe('bad size field at byte 0');
+    const innerJunk = gzipSync(Buffer.concat([header('a', '00000x00001\0'), Buffer.alloc(1536)]));
+    expect(refusal(() => readTarGz(innerJunk, 'x'), InputError).message).toBe('bad size field at byte 0');
+  });
+
+  it('reads a name that fills its 100 bytes without a NUL', () => {
+    const name = `policies/${'n'.repeat(86)}.rego`;
+    expect(Buffer.byteLength(name)).toBe(100);
+    expect([...readTarGz(archive([name, 'x']), 'x').keys()]).toEqual([name]);
   });
 
   describe('when the archive ends without its two zero blocks', () => {
