@@ -21,8 +21,10 @@ interface Capabilities {
 }
 
 const current = JSON.parse(execFileSync(join(root, '.tools', 'bin', 'opa'), ['capabilities', '--current'], { encoding: 'utf8' })) as Capabilities;
-// The package does not export the file, so read it from the installed package.
-const sdk = JSON.parse(readFileSync(join(root, 'node_modules', '@open-policy-agent', 'opa-wasm', 'capabilities.json'), 'utf8')) as Capabilities;
+// The package does not export the file, so read it beside the entry point Node
+// resolves (not root/node_modules: a Stryker sandbox finds packages further up).
+const sdkRoot = join(dirname(fileURLToPath(import.meta.resolve('@open-policy-agent/opa-wasm'))), '..');
+const sdk = JSON.parse(readFileSync(join(sdkRoot, 'capabilities.json'), 'utf8')) as Capabilities;
 const allowed = new Set([...sdk.builtins.map((b) => b.name), ...COMPILE_TIME]);
 const capabilities = {
   ...current,
