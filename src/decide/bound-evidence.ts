@@ -3,7 +3,7 @@ import { parseDigest, type ArtifactDigest } from '../digest/artifact.ts';
 import { sha256HexOfRead } from '../digest/sha256.ts';
 import { integrityDefinition } from '../gates/integrity/definition.ts';
 import type { InventoryHead, SubjectInventory } from '../store/inventory.ts';
-import { storeEntries, type AttestationStore, type ListPage, type StoreEntry } from '../store/store.ts';
+import { storeEntries, type AttestationStore, type StoreEntry } from '../store/store.ts';
 
 /**
  * The model-signing directory digest an integrity attestation claims to bind
@@ -59,24 +59,14 @@ export interface ArtifactEvidence {
  * OCI manifest, those about the model-signing directory digest of its content
  * that an integrity attestation claims (the provenance gate's, run on the
  * model's folder). The inventory is asked about each subject read, at one
- * head, and accounts for the evidence only if it does for every subject. A
- * backend that can reads the artifact's listing and its inventory together,
- * from one state of the store; that inventory stands when the listing was one
- * page and no other subject was read.
+ * head, and accounts for the evidence only if it does for every subject.
  */
 export function artifactEvidence(store: AttestationStore, artifact: ArtifactDigest, at?: InventoryHead): ArtifactEvidence {
   const subjects: ArtifactDigest[] = [artifact];
-  let together: SubjectInventory | undefined;
   async function* bundles(): AsyncGenerator<StoreEntry> {
     const seen = new Set<string>();
     const bound = new Set<ArtifactDigest>();
-    let first: ListPage | undefined;
-    if (at === undefined && store.listWithInventory !== undefined) {
-      const read = await store.listWithInventory(artifact);
-      first = read.page;
-      if (read.page.next === undefined) together = read.inventory;
-    }
-    for await (const entry of storeEntries(store, artifact, {}, first)) {
+    for await (const entry of storeEntries(store, artifact)) {
       if ('bundleDigest' in entry) seen.add(entry.bundleDigest);
       const directory = claimedBinding(entry, artifact);
       if (directory !== undefined) bound.add(directory);
@@ -93,10 +83,7 @@ export function artifactEvidence(store: AttestationStore, artifact: ArtifactDige
       }
     }
   }
-  return {
-    bundles: bundles(),
-    inventory: async () => (together !== undefined && subjects.length === 1 ? together : inventoryOfAll(store, subjects, at)),
-  };
+  return { bundles: bundles(), inventory: () => inventoryOfAll(store, subjects, at) };
 }
 
 // The inventory of several subjects at one head: the first subject's head (or `at`) pins the

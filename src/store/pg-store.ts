@@ -122,17 +122,6 @@ export class PostgresAttestationStore implements AttestationStore {
   }
 
   async list(subject: ArtifactDigest, options: ListOptions = {}): Promise<ListPage> {
-    return (await this.#page(subject, options, false)).page;
-  }
-
-  async listWithInventory(subject: ArtifactDigest, options: Omit<ListOptions, 'cursor'> = {}): Promise<{ page: ListPage; inventory: SubjectInventory }> {
-    const { page, inventory } = await this.#page(subject, options, true);
-    return { page, inventory: inventory! };
-  }
-
-  // A page of a listing and, when asked for, the subject's inventory at the head now, in one
-  // statement (so one snapshot): the inventory is the row without a digest, its bundles in `content`.
-  async #page(subject: ArtifactDigest, options: ListOptions, withInventory: boolean): Promise<{ page: ListPage; inventory?: SubjectInventory }> {
     const limit = options.limit ?? DEFAULT_PAGE;
     if (!Number.isSafeInteger(limit) || limit < 1) throw new InputError({ code: 'USAGE', message: `a page holds at least one entry, got ${limit}` });
     const hex = digestHex(parseDigest(subject, 'subject'));
@@ -145,7 +134,9 @@ export class PostgresAttestationStore implements AttestationStore {
       const bytes = this.#bytes.get(digest);
       if (bytes !== undefined) held.set(digest, bytes);
     }
-    const listing = `SELECT b.digest,
+    const { rows } = await this.#prepared<{ digest: string; bytes: Buffer | null; content: string | null }>(
+      'list',
+      `SELECT b.digest,
               CASE WHEN b.digest = ANY($6::text[]) THEN NULL ELSE b.bytes END AS bytes,
               CASE WHEN b.digest = ANY($6::text[]) THEN encode(sha256(b.bytes), 'hex') END AS content
          FROM gatehouse_bundle_subjects s JOIN gatehouse_bundles b ON b.digest = s.digest
@@ -153,49 +144,24 @@ export class PostgresAttestationStore implements AttestationStore {
           AND ($2::text IS NULL OR b.predicate_type = $2)
           AND ($3::timestamptz IS NULL OR b.evaluated_at IS NULL OR b.evaluated_at >= $3)
           AND ($4::text IS NULL OR s.digest > $4)
-        ORDER BY s.digest LIMIT $5`;
-    const values = [hex, options.predicateType ?? null, options.since ?? null, after, limit + 1, [...held.keys()]];
-    type Row = { digest: string | null; bytes: Buffer | null; content: string | null; sequence?: string | null; head?: string | null };
-    const { rows } = withInventory
-      ? await this.#prepared<Row>(
-          'list_with_inventory',
-          `WITH h AS (SELECT sequence, head FROM gatehouse_inventory ORDER BY sequence DESC LIMIT 1)
-           SELECT * FROM (
-             SELECT NULL::text AS digest, NULL::bytea AS bytes,
-                    (SELECT string_agg(i.digest, ' ' ORDER BY i.digest) FROM gatehouse_inventory i WHERE i.subjects @> ARRAY[$1]::text[] AND i.sequence <= h.sequence) AS content,
-                    h.sequence, h.head
-               FROM h
-             UNION ALL
-             SELECT l.*, NULL, NULL FROM (${listing}) l
-           ) u ORDER BY u.digest COLLATE "C" NULLS FIRST`,
-          values,
-        )
-      : await this.#prepared<Row>('list', listing, values);
-    let inventory: SubjectInventory | undefined;
-    if (withInventory) {
-      const row = rows[0]?.digest === null ? rows.shift()! : undefined;
-      inventory =
-        row === undefined
-          ? { head: { sequence: 0, head: INVENTORY_GENESIS }, bundles: [], onChain: true }
-          : { head: { sequence: Number(row.sequence), head: row.head! }, bundles: digestList(row.content), onChain: true };
-    }
-    const listed = (rows as Array<{ digest: string; bytes: Buffer | null; content: string | null }>).slice(0, limit);
+        ORDER BY s.digest LIMIT $5`,
+      [hex, options.predicateType ?? null, options.since ?? null, after, limit + 1, [...held.keys()]],
+    );
+    const listed = rows.slice(0, limit);
     this.#listed.set(
       key,
       listed.map((row) => row.digest),
     );
     const entries: StoreEntry[] = listed.map((row) => {
       const location = this.#location(hex, row.digest);
-      const bytes = row.bytes ?? held.get(row.digest)!;
       const content = row.bytes === null ? row.content! : sha256HexOfRead(row.bytes);
       if (content !== row.digest) {
         return { location, error: new InputError({ code: 'BUNDLE_MALFORMED', message: `content digest ${content} does not match the key it is stored under`, path: location }) };
       }
       if (row.bytes !== null) this.#bytes.set(row.digest, row.bytes);
-      return { location, bundleDigest: row.digest, bytes };
+      return { location, bundleDigest: row.digest, bytes: row.bytes ?? held.get(row.digest)! };
     });
-    const page = rows.length > limit ? { entries, next: toCursor(rows[limit - 1]!.digest!) } : { entries };
-    return inventory === undefined ? { page } : { page, inventory };
+    return rows.length > limit ? { entries, next: toCursor(rows[limit - 1]!.digest) } : { entries };
   }
 
   async subjects(): Promise<ArtifactDigest[]> {

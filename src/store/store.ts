@@ -63,12 +63,6 @@ export interface AttestationStore {
   get(bundleDigest: string): Promise<StoredBundle | undefined>;
   /** One page of the bundles stored for `subject`, in a stable order. */
   list(subject: ArtifactDigest, options?: ListOptions): Promise<ListPage>;
-  /**
-   * Optional, for a backend that can: the first page of `list(subject, options)`
-   * and `inventoryOf(subject)` read together, from one state of the store (one
-   * round trip, where a server asks both for every decision).
-   */
-  listWithInventory?(subject: ArtifactDigest, options?: Omit<ListOptions, 'cursor'>): Promise<{ page: ListPage; inventory: SubjectInventory }>;
   /** Every subject the store files bundles under, sorted: what an audit of the whole store walks. */
   subjects(): Promise<ArtifactDigest[]>;
   /** Keeps a signed decision record where records are only ever added; the same record twice is one entry. */
@@ -87,17 +81,14 @@ export interface AttestationStore {
   close(): Promise<void>;
 }
 
-/**
- * Every entry for `subject`, page after page, so a caller holds one page at a
- * time. `first`, when given, is the first page (read already).
- */
-export async function* storeEntries(store: AttestationStore, subject: ArtifactDigest, options: Omit<ListOptions, 'cursor'> = {}, first?: ListPage): AsyncGenerator<StoreEntry> {
-  let page = first ?? (await store.list(subject, options));
-  for (;;) {
+/** Every entry for `subject`, page after page, so a caller holds one page at a time. */
+export async function* storeEntries(store: AttestationStore, subject: ArtifactDigest, options: Omit<ListOptions, 'cursor'> = {}): AsyncGenerator<StoreEntry> {
+  let cursor: string | undefined;
+  do {
+    const page = await store.list(subject, { ...options, ...(cursor === undefined ? {} : { cursor }) });
     yield* page.entries;
-    if (page.next === undefined) return;
-    page = await store.list(subject, { ...options, cursor: page.next });
-  }
+    cursor = page.next;
+  } while (cursor !== undefined);
 }
 
 /**

@@ -1,6 +1,6 @@
 // What a decision reads from a store: the artifact's bundles, those of a
 // directory digest an integrity attestation binds to it, and the inventory
-// that must account for them, read together where the backend can.
+// that must account for them, asked once they are read.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +9,7 @@ import { artifactEvidence } from '../../src/decide/bound-evidence.ts';
 import type { ArtifactDigest } from '../../src/digest/artifact.ts';
 import { integrityDefinition } from '../../src/gates/integrity/definition.ts';
 import { FileSystemAttestationStore } from '../../src/store/fs-store.ts';
-import type { SubjectInventory } from '../../src/store/inventory.ts';
-import type { AttestationStore, ListOptions, ListPage } from '../../src/store/store.ts';
+import type { AttestationStore, ListOptions } from '../../src/store/store.ts';
 import { claimingBundle } from '../support/claiming.ts';
 
 const MANIFEST = 'a1'.repeat(32);
@@ -21,23 +20,18 @@ afterEach(() => {
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 
-// A folder store that also reads a page and the inventory together, counting what it is asked.
+// A folder store whose pages hold at most `pageLimit` entries, counting the inventories it is asked for.
 function countingStore(pageLimit?: number) {
   const folder = mkdtempSync(join(tmpdir(), 'gatehouse-bound-'));
   folders.push(folder);
   const inner = new FileSystemAttestationStore(folder);
-  const asked = { together: 0, inventoryOf: [] as string[] };
+  const asked = { inventoryOf: [] as string[] };
   const limited = (options: ListOptions = {}): ListOptions => (pageLimit === undefined ? options : { ...options, limit: pageLimit });
   const store: AttestationStore = Object.assign(Object.create(inner) as AttestationStore, {
     list: (subject: ArtifactDigest, options?: ListOptions) => inner.list(subject, limited(options)),
     inventoryOf: (subject: ArtifactDigest, at?: Parameters<AttestationStore['inventoryOf']>[1]) => {
       asked.inventoryOf.push(subject);
       return inner.inventoryOf(subject, at);
-    },
-    async listWithInventory(subject: ArtifactDigest): Promise<{ page: ListPage; inventory: SubjectInventory }> {
-      asked.together++;
-      const page = await inner.list(subject, limited());
-      return { page, inventory: (await inner.inventoryOf(subject))! };
     },
   });
   return { inner, store, asked };
@@ -50,25 +44,15 @@ async function drain(evidence: ReturnType<typeof artifactEvidence>): Promise<str
 }
 
 describe('artifactEvidence', () => {
-  it('takes the inventory read with a one-page listing, and asks no more', async () => {
-    const { inner, store, asked } = countingStore();
-    const put = [await inner.put(claimingBundle([MANIFEST], 1)), await inner.put(claimingBundle([MANIFEST], 2))].map((one) => one.bundleDigest).sort();
-    const evidence = artifactEvidence(store, `sha256:${MANIFEST}`);
-    expect(await drain(evidence)).toEqual(put);
-    const inventory = await evidence.inventory();
-    expect(inventory).toEqual(await inner.inventoryOf(`sha256:${MANIFEST}`));
-    expect(asked).toEqual({ together: 1, inventoryOf: [] });
-  });
-
-  it('asks the inventory again, once everything is read, when the listing took more than one page', async () => {
+  it('asks the inventory once everything is read, over however many pages', async () => {
     const { inner, store, asked } = countingStore(1);
     const put = [await inner.put(claimingBundle([MANIFEST], 1)), await inner.put(claimingBundle([MANIFEST], 2))].map((one) => one.bundleDigest).sort();
     const evidence = artifactEvidence(store, `sha256:${MANIFEST}`);
     expect(await drain(evidence)).toEqual(put);
-    // A bundle put after the first page was read: the inventory asked now lists it.
+    // A bundle put after the pages were read: the inventory asked now lists it (and the decision finds it unread).
     await inner.put(claimingBundle([MANIFEST], 3));
     expect((await evidence.inventory())?.bundles).toHaveLength(3);
-    expect(asked).toEqual({ together: 1, inventoryOf: [`sha256:${MANIFEST}`] });
+    expect(asked).toEqual({ inventoryOf: [`sha256:${MANIFEST}`] });
   });
 
   it('asks the inventory of every subject read when an integrity attestation binds a directory digest', async () => {
@@ -80,10 +64,10 @@ describe('artifactEvidence', () => {
     // The binding once, though it is filed under both.
     expect(await drain(evidence)).toEqual([bound, provenance]);
     expect((await evidence.inventory())?.bundles.sort()).toEqual([bound, provenance].sort());
-    expect(asked).toEqual({ together: 1, inventoryOf: [`sha256:${MANIFEST}`, `sha256:${DIRECTORY}`] });
+    expect(asked).toEqual({ inventoryOf: [`sha256:${MANIFEST}`, `sha256:${DIRECTORY}`] });
   });
 
-  it('reads apart at a recorded head (a replay), never together', async () => {
+  it('asks the inventory at a recorded head (a replay)', async () => {
     const { inner, store, asked } = countingStore();
     await inner.put(claimingBundle([MANIFEST], 1));
     const head = (await inner.inventoryHead())!;
@@ -91,6 +75,6 @@ describe('artifactEvidence', () => {
     const evidence = artifactEvidence(store, `sha256:${MANIFEST}`, head);
     expect(await drain(evidence)).toHaveLength(2);
     expect((await evidence.inventory())?.bundles).toHaveLength(1);
-    expect(asked).toEqual({ together: 0, inventoryOf: [`sha256:${MANIFEST}`] });
+    expect(asked).toEqual({ inventoryOf: [`sha256:${MANIFEST}`] });
   });
 });
