@@ -67,6 +67,17 @@ CREATE TRIGGER gatehouse_decisions_append_only BEFORE UPDATE OR DELETE ON gateho
 CREATE TRIGGER gatehouse_decisions_no_truncate BEFORE TRUNCATE ON gatehouse_decisions FOR EACH STATEMENT EXECUTE FUNCTION gatehouse_append_only();
 `,
   },
+  {
+    version: 2,
+    name: 'inventory subject lookups without a GIN pending list',
+    // With fastupdate on, the GIN index defers new entries to a pending list that every lookup
+    // reads whole until a vacuum merges it (up to gin_pending_list_limit, 4 MB): each decision's
+    // inventory question then cost milliseconds after a burst of puts. Entries now go straight in.
+    sql: `
+ALTER INDEX gatehouse_inventory_subjects SET (fastupdate = off);
+SELECT gin_clean_pending_list('gatehouse_inventory_subjects'::regclass);
+`,
+  },
 ];
 
 /** The schema version this gatehouse reads and writes. */
