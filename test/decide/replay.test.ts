@@ -3,6 +3,7 @@
 // differences, what a record keeps of unreadable entries and the subject's
 // name, and a replay against a folder store with an inventory (a bundle put
 // after the record is not a difference, one deleted since is).
+import { createHash } from 'node:crypto';
 import { DSSEBundleBuilder } from '@sigstore/sign';
 import { bundleToJSON } from '@sigstore/bundle';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -151,6 +152,24 @@ describe('the decision record', () => {
     expect(predicate!.gatehouse.unreadable).toEqual(['broken.sigstore.json']);
     expect(predicate!.inputAttestations).toHaveLength(3);
     expect(toDecisionStatement(await decide(asStored(chain))).predicate!.gatehouse.unreadable).toEqual([]);
+  });
+
+  it('is a SLSA verification summary: the verifier and its version, the resource, the policy, each input by its content name, the result', async () => {
+    const decision = await decide(asStored(chain));
+    const { predicateType, predicate } = toDecisionStatement(decision, 'model');
+    expect(predicateType).toBe('https://slsa.dev/verification_summary/v1');
+    expect(predicate!.verifier).toStrictEqual({ id: 'https://gatehouse.dev/verifier', version: { [decision.engine.name]: decision.engine.version } });
+    expect(decision.engine.name).toBe('gatehouse');
+    expect(predicate!.timeVerified).toBe('2026-11-20T12:00:00Z');
+    expect(predicate!.resourceUri).toBe(`gatehouse:${ARTIFACT}`);
+    expect(predicate!.policy).toStrictEqual({ uri: 'gatehouse-policy-bundle', digest: { sha256: engine.bundle.digest } });
+    const digests = chain.map((bundle) => createHash('sha256').update(bundle.bytes).digest('hex')).sort();
+    expect(predicate!.inputAttestations).toStrictEqual(digests.map((hex) => ({ uri: `${hex}.sigstore.json`, digest: { sha256: hex } })));
+    expect(predicate!.verificationResult).toBe(decision.result.allowed ? 'PASSED' : 'FAILED');
+    expect(predicate!.verifiedLevels).toStrictEqual([]);
+    expect(predicate!.slsaVersion).toBe('1.0');
+    expect(predicate!.gatehouse.stage).toBe('test');
+    expect(predicate!.gatehouse.result).toStrictEqual(decision.result);
   });
 
   it('names its subject as the caller does, and not at all when the caller gives no name', async () => {
