@@ -72,6 +72,11 @@ const processCPU = (pid: number, reaped = false): number => {
     return 0;
   }
 };
+// The process ids of the children a process has now.
+const childrenOf = (pid: number): number[] => {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  return children === '' ? [] : children.split(' ').map(Number);
+};
 const model = (index: number): ArtifactDigest => `sha256:${sha256Hex(`bench model ${index}`)}`;
 
 const work = mkdtempSync(join(tmpdir(), 'gatehouse-bench-serve-'));
@@ -115,19 +120,14 @@ try {
   };
   let serve = await startServer();
   // The server's processes: the one started and, with workers, its children.
-  const processes = () => {
-    const pid = serve.child.pid!;
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-    return [pid, ...(children === '' ? [] : children.split(' ').map(Number))];
-  };
+  const processes = () => [serve.child.pid!, ...childrenOf(serve.child.pid!)];
   // CPU time the server's processes (all their threads) have used, in milliseconds: what a decision costs whatever else loads the machine.
   const serverCPU = () => processes().reduce((sum, pid) => sum + processCPU(pid), 0);
   // PostgreSQL's: the postmaster, its connections now, and those it has reaped.
   const postgresCPU = () => {
     if (postgres === undefined) return 0;
     const pid = postgres.pid();
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-    return processCPU(pid, true) + (children === '' ? [] : children.split(' ').map(Number)).reduce((sum, child) => sum + processCPU(child), 0);
+    return processCPU(pid, true) + childrenOf(pid).reduce((sum, child) => sum + processCPU(child), 0);
   };
   const rss = () => processes().reduce((sum, pid) => sum + Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024, 0);
   try {
