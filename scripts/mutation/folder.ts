@@ -13,9 +13,13 @@
 //   what the whole suite detects; docs/testing.md says what the figure means;
 // - reports and the incremental baseline go to reports/mutation/NAME/.
 //
-//   node scripts/mutation/folder.ts --folder NAME [--out DIR] [--list] [STRYKER OPTION]...
+//   node scripts/mutation/folder.ts --folder NAME [--out DIR] [--tests FILES] [--list] [STRYKER OPTION]...
 //
-// --list prints the test files and exits. --out puts the reports in DIR
+// --list prints the test files and exits. --tests runs only those of the
+// folder's test files (comma-separated; each must be in the selection), for a
+// part of a folder whose own tests are a few files (--folder gates --mutate
+// src/gates/safety/judge.ts --tests test/gates/safety.test.ts); the figure is
+// then a lower bound on the folder figure. --out puts the reports in DIR
 // instead (for a run over some files: --mutate src/verify/tuf.ts --out
 // reports/mutation/verify-tuf). Other options (--mutate, --concurrency 2,
 // --incremental, --dryRunOnly) are passed to Stryker. Run it under nice when
@@ -68,12 +72,19 @@ function main(argv: string[]): number {
     console.error(`mutation:folder: --folder must be one of ${FOLDERS.join(', ')}`);
     return 2;
   }
-  const [outOption, rest] = option(afterFolder, 'out');
+  const [outOption, afterOut] = option(afterFolder, 'out');
   if (outOption !== undefined && !outOption.startsWith('reports/')) {
     console.error(`mutation:folder: --out ${outOption} must be under reports/ (git-ignored, and outside Stryker's sandbox copy)`);
     return 2;
   }
-  const tests = testsOf(folder as MutationFolder);
+  const [testsOption, rest] = option(afterOut, 'tests');
+  const selection = testsOf(folder as MutationFolder);
+  const tests = testsOption === undefined ? selection : testsOption.split(',');
+  const outside = tests.find((file) => !selection.includes(file));
+  if (outside !== undefined) {
+    console.error(`mutation:folder: --tests ${outside} is not one of src/${folder}'s test files (--list names them)`);
+    return 2;
+  }
   if (rest.includes('--list')) {
     console.log(tests.join('\n'));
     return 0;
