@@ -88,10 +88,12 @@ export function identityMatches(identity: TrustedIdentity, certificate: Certific
 
 // A pattern matches the whole value, never a part of it: a prefix of one
 // repository's SAN is also a prefix of another's (acme/models, acme/models-evil).
+// A copy is asked, so a global or sticky pattern's lastIndex never carries over.
 function valueMatches(expected: string | RegExp, actual: string): boolean {
   if (typeof expected === 'string') return expected === actual;
-  const match = new RegExp(expected.source, expected.flags.replace(/[gy]/g, '')).exec(actual);
-  return match !== null && match.index === 0 && match[0].length === actual.length;
+  const match = new RegExp(expected).exec(actual);
+  // A match as long as the value can only begin at its start.
+  return match !== null && match[0].length === actual.length;
 }
 
 /** Where a pattern came from, for the one line that refuses it. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toStatement } from '../../src/attest/statement.ts';
 import { InputError } from '../../src/error.ts';
 import { signStatement } from '../../src/sign/attest.ts';
-import { certificateExtensions, narrowPattern, type TrustedIdentity } from '../../src/verify/certificate.ts';
+import { certificateExtensions, identityMatches, narrowPattern, type TrustedIdentity } from '../../src/verify/certificate.ts';
 import { AttestationVerifier } from '../../src/verify/verifier.ts';
 import { refusal } from '../support/refusal.ts';
 import { ISSUER, startMockSigstore, type MockSigstore } from '../support/sigstore-mock.ts';
@@ -92,6 +92,81 @@ describe('narrowPattern', () => {
       expect(pattern('https://token\\.actions\\.githubusercontent\\.com/[a-z-]+', 'issuer').test('https://token.actions.githubusercontent.com/acme')).toBe(true);
       expect(refusal(() => pattern('https://token\\.actions\\.githubusercontent\\.com.*', 'issuer'), InputError).message).toContain('must begin with a literal scheme://host/ so it names one issuer and cannot match every identity');
     });
+  });
+});
+
+describe('narrowPattern, reading the literal start', () => {
+  const MODELS = 'https://github.com/acme/models/';
+  const HINT = ' (escape the dots in the host: an unescaped . matches any character)';
+
+  it.each([
+    // A leading ^ is not part of the literal start.
+    ['^https://github\\.com/acme/models/x', 'subject', `${MODELS}x`],
+    // Escaped metacharacters are literals, and a digit class after the repository is fine.
+    ['https://github\\.com/acme/models/a\\|b', 'subject', `${MODELS}a|b`],
+    ['https://github\\.com/acme/models/\\d+', 'subject', `${MODELS}42`],
+    // A | in a class or a group, or escaped, is no top-level alternation.
+    ['https://github\\.com/acme/models/[|]x', 'subject', `${MODELS}|x`],
+    ['https://github\\.com/acme/models/(a|b)', 'subject', `${MODELS}b`],
+    // A final $ ends an exact value, so an issuer needs no trailing slash.
+    ['^https://token\\.actions\\.githubusercontent\\.com$', 'issuer', 'https://token.actions.githubusercontent.com'],
+    ['https://accounts\\.google\\.com', 'issuer', 'https://accounts.google.com'],
+  ] as const)('accepts %s (%s) and matches %s', (source, role, value) => {
+    expect(pattern(source, role).test(value)).toBe(true);
+  });
+
+  it.each([
+    // Whatever stands before the scheme can match anything.
+    ['.*https://github\\.com/acme/models/', '""'],
+    // \w is a class, not the letter w.
+    ['https://github\\.com/acme\\w/models/', '"https://github.com/acme"'],
+    // A quantifier may make the slash after the repository absent (models-evil), or repeat the last letter.
+    ['https://github\\.com/acme/models/{0}.*', '"https://github.com/acme/models"'],
+    ['https://github\\.com/acme/models/*x', '"https://github.com/acme/models"'],
+    ['https://github\\.com/acme/models+', '"https://github.com/acme/model"'],
+  ])('refuses %s as too broad (its literal start is %s)', (source, start) => {
+    expect(refusal(() => pattern(source), InputError).message).toContain(`is too broad: a pattern must begin with a literal scheme://host/owner/repository/ so it names one repository and cannot match every identity; its literal start is ${start}`);
+  });
+
+  it.each([
+    'https://github\\.com/acme/models/[a]|.*',
+    'https://github\\.com/acme/models/(a)|.*',
+    'https://github\\.com/acme/models/\\[|.*',
+    'https://github\\.com/acme/models/\\(|.*',
+  ])('refuses %s: its alternation, after a closed class or group or an escaped bracket, is at the top level', (source) => {
+    expect(refusal(() => pattern(source), InputError).message).toBe(`--certificate-identity-regexp: ${source} has an alternation (|) outside a group, which lets a branch skip the literal start; put the alternatives in a group after it`);
+  });
+
+  it.each([
+    ['^https://github.com/acme/models/.*', 'subject', true],
+    ['HTTPS://github.com/acme/models/.*', 'subject', true],
+    ['https://gith.b\\.com/acme/models/', 'subject', true],
+    ['https://token.actions.githubusercontent.com', 'issuer', true],
+    // The dot is escaped, or not in the host: the hint would mislead.
+    ['https://[a-z]+\\.com/acme/models/', 'subject', false],
+    ['https://github/acme/models.*', 'subject', false],
+    ['https://[a-z]+/acme/models/via-https://github.com', 'subject', false],
+    ['https://github\\.com.*', 'issuer', false],
+  ] as const)('refuses %s (%s), with the hint about dots: %s', (source, role, hinted) => {
+    const message = refusal(() => pattern(source, role), InputError).message;
+    expect(message).toContain('is too broad');
+    expect(message.endsWith(HINT)).toBe(hinted);
+  });
+});
+
+describe('identityMatches', () => {
+  const identity = (subject: RegExp): TrustedIdentity => ({ issuer: ISSUER, subject });
+  const certificate = (subject: string) => ({ issuer: ISSUER, subject, extensions: {} });
+
+  it('matches a pattern against the whole SAN, asked again with the same pattern', () => {
+    for (const subject of [/https:\/\/github\.com\/acme\/models\/.*/g, /https:\/\/github\.com\/acme\/models\/.*/y]) {
+      expect(identityMatches(identity(subject), certificate(RELEASE))).toBe(true);
+      // A global or sticky pattern keeps a lastIndex; the match must not depend on it.
+      expect(identityMatches(identity(subject), certificate(RELEASE))).toBe(true);
+      expect(subject.lastIndex).toBe(0);
+    }
+    expect(identityMatches(identity(/https:\/\/github\.com\/acme\/models/), certificate(RELEASE))).toBe(false);
+    expect(identityMatches(identity(/acme\/models\/.*/), certificate(RELEASE))).toBe(false);
   });
 });
 
