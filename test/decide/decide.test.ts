@@ -3,7 +3,8 @@ import { DecisionEngine, type Decision, type DecisionRequest } from '../../src/d
 import { signDecision } from '../../src/decide/record.ts';
 import { replayDecision, verifyDecisionRecord } from '../../src/decide/replay.ts';
 import type { ArtifactDigest } from '../../src/digest/artifact.ts';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { PolicyError } from '../../src/policy/error.ts';
 import { join } from 'node:path';
 import type { StoredBundle } from '../../src/store/store.ts';
 import { EVALUATION_SET, asStored, integrityPredicate, provenancePredicate, regressionPredicate } from '../support/chain.ts';
@@ -162,6 +163,38 @@ describe('DecisionEngine', () => {
       const decision = await decide([...chain, await stored(Buffer.from(JSON.stringify(bundle)), 'integrity')]);
       expect(decision.result.allowed).toBe(false);
       expect(decision.input.attestations.find((r) => !r.verified)).toMatchObject({ reason: expect.stringContaining('does not match its schema') });
+    });
+
+    it('refuses a policy whose answer breaks the result schema, naming the bundle and the field', async () => {
+      // The real policy, with one field of its answer changed to a string.
+      const broken = await buildTestBundle(
+        (data) => {
+          data.stages.test = { required_gates: ['integrity', 'provenance', 'regression'] };
+        },
+        (policies) => {
+          const file = join(policies, 'decision', 'decision.rego');
+          const source = readFileSync(file, 'utf8');
+          expect(source).toContain('"allowed": count(violations) == 0,');
+          writeFileSync(file, source.replace('"allowed": count(violations) == 0,', '"allowed": "yes",'));
+          // Its own tests would refuse to build it.
+          rmSync(join(policies, 'decision', 'decision_test.rego'));
+        },
+      );
+      try {
+        const bundles = await completeChain();
+        expect((await decide(bundles)).result.allowed).toBe(true);
+        const request: DecisionRequest = { artifact: ARTIFACT, stage: 'test', deployed: DEPLOYED, evaluationTime: NOW, evaluationTimeSource: 'requested', bundles };
+        const error = await (await DecisionEngine.create(broken.bundle)).decide(request).then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+        expect(error).toBeInstanceOf(PolicyError);
+        expect((error as PolicyError).code).toBe('EVALUATION_FAILED');
+        expect((error as PolicyError).message.startsWith(`${broken.bundle.source}: the policy's answer is malformed: `)).toBe(true);
+        expect((error as PolicyError).message).toContain('allowed');
+      } finally {
+        broken.cleanup();
+      }
     });
 
     it('denies an unknown stage', async () => {

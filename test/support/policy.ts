@@ -23,8 +23,11 @@ export const DEMO_KEYS = join(ROOT, 'examples', 'keys');
 export const POLICY_KEY = join(DEMO_KEYS, 'policy-team.key');
 export const POLICY_PUB = join(DEMO_KEYS, 'policy-team.pub');
 
-/** Builds a bundle from policies/ with its data changed by `patch`; returns the bundle and its path. */
-export async function buildTestBundle(patch: (data: Record<string, any>) => void = () => {}): Promise<{ path: string; policiesDir: string; bundle: VerifiedPolicyBundle; cleanup: () => void }> {
+/**
+ * Builds a bundle from policies/ with its data changed by `patch` (and, for a
+ * test of a broken policy, its copied sources by `edit`); returns the bundle and its path.
+ */
+export async function buildTestBundle(patch: (data: Record<string, any>) => void = () => {}, edit: (policiesDir: string) => void = () => {}): Promise<{ path: string; policiesDir: string; bundle: VerifiedPolicyBundle; cleanup: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-policy-'));
   const policies = join(dir, 'policies');
   cpSync(join(ROOT, 'policies'), policies, { recursive: true });
@@ -36,6 +39,7 @@ export async function buildTestBundle(patch: (data: Record<string, any>) => void
   }
   patch(data);
   writeFileSync(join(dataDir, 'data.yaml'), stringify(data));
+  edit(policies);
   const path = join(dir, 'bundle.tar.gz');
   const bundle = await buildPolicyBundle({ policiesDir: policies, out: path, signingKey: POLICY_KEY, opa: tool('.tools/bin/opa') });
   return { path, policiesDir: policies, bundle, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
