@@ -156,4 +156,49 @@ describe('evaluateRedteam', () => {
     const report = findings((f) => (f.findings = [{ id: 'A', title: 'a', severity: 'low', status: 'open', evidence: [] }, { id: 'B', title: 'b', severity: 'high', status: 'accepted', riskOwner: 'r', evidence: [] }]));
     expect(evaluateRedteam({ subject: MODEL, report, reportDigest: '0'.repeat(64) }, config).verdict).toBe('pass');
   });
+
+  const judged = (change: (file: FindingsFile) => void, at = AT) => {
+    const report = findings((f) => {
+      f.findings = [];
+      change(f);
+    });
+    const predicate = evaluateRedteam({ subject: MODEL, report, reportDigest: 'ab'.repeat(32) }, { ...config, evaluatedAt: at });
+    return [predicate.verdict, predicate.reasons] as const;
+  };
+  const finding = (severity: string, status: 'open' | 'mitigated' | 'accepted') => ({ id: 'F-9', title: 'x', severity, status, evidence: [] });
+
+  it('blocks an open finding at the blocking severity or above, and nothing mitigated', () => {
+    const wide: RedteamThresholds = { ...thresholds, severities: ['info', 'low', 'medium', 'high', 'critical'], block_at: 'medium' };
+    const at = (severity: string, status: 'open' | 'mitigated' = 'open') => {
+      const report = findings((f) => (f.findings = [finding(severity, status)]));
+      return evaluateRedteam({ subject: MODEL, report, reportDigest: 'ab'.repeat(32) }, { ...config, thresholds: wide }).reasons;
+    };
+    expect(at('low')).toEqual([]);
+    expect(at('medium')).toEqual(['finding F-9 (medium) is open; open findings at or above medium block']);
+    expect(at('critical')).toEqual(['finding F-9 (critical) is open; open findings at or above medium block']);
+    expect(at('critical', 'mitigated')).toEqual([]);
+  });
+
+  it('takes an engagement that ended at the evaluation time, or exactly the maximum age before it, and nothing after either', () => {
+    const endingAt = (end: string) => (f: FindingsFile) => (f.engagement.end = end);
+    expect(judged(endingAt(AT))).toEqual(['pass', []]);
+    expect(judged(endingAt('2026-11-30T12:00:00.001Z'))).toEqual(['fail', ['engagement RT-7 ends 2026-11-30T12:00:00.001Z, after the evaluation time']]);
+    // max_engagement_age_seconds is 30 days.
+    expect(judged(endingAt('2026-10-31T12:00:00Z'))).toEqual(['pass', []]);
+    expect(judged(endingAt('2026-10-31T11:59:59Z'))).toEqual(['fail', ['engagement RT-7 ended 2026-10-31T11:59:59Z, more than 2592000 s before the evaluation']]);
+  });
+
+  it('fails a report about another model, naming both', () => {
+    expect(judged((f) => (f.model = OTHER))).toEqual(['fail', [`the report covers model ${OTHER}, not ${MODEL}`]]);
+  });
+
+  it("records the findings file and each finding's evidence by digest", () => {
+    const report = findings();
+    const predicate = evaluateRedteam({ subject: MODEL, report, reportDigest: 'ab'.repeat(32) }, config);
+    expect(predicate.evidence).toEqual([
+      { role: 'findings', digest: `sha256:${'ab'.repeat(32)}` },
+      { role: 'finding-evidence', digest: `sha256:${'e1'.repeat(32)}`, name: 'F-1' },
+    ]);
+    expect([predicate.model, predicate.engagement.id, predicate.findings.length]).toEqual([{ digest: MODEL }, 'RT-7', 3]);
+  });
 });
