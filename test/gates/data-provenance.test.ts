@@ -15,6 +15,9 @@ import { dataProvenanceGate } from '../../src/gates/data-provenance/index.ts';
 import { fileSink } from '../../src/gates/workflow.ts';
 import type { VerifiedPolicyBundle } from '../../src/policy/bundle.ts';
 import { attestPredicate } from '../../src/sign/attest.ts';
+import { approvedSource } from '../../src/gates/data-provenance/evaluate.ts';
+import { dataProvenanceDefinition } from '../../src/gates/data-provenance/definition.ts';
+import { compileSchema } from '../../src/schema/validator.ts';
 import { buildTestBundle, demoSigner } from '../support/policy.ts';
 import { ISSUER, SUBJECT, startMockSigstore, type MockSigstore } from '../support/sigstore-mock.ts';
 
@@ -255,5 +258,54 @@ describe('dataProvenanceGate with keyless provenance (a Fulcio certificate, a Re
     const predicate = await keylessGate({ iss: ISSUER, sub: 'https://github.com/mallory/x/.github/workflows/y.yml@refs/heads/main' });
     expect(predicate.verdict).toBe('fail');
     expect(predicate.reasons[0]).toMatch(/^training provenance not verified against the builders \(ci-training\): .*mallory/);
+  });
+});
+
+describe('approvedSource', () => {
+  const thresholds = (...approved_sources: string[]) => ({ builders: ['b'], dataset_signers: [], base_model_publishers: [], approved_sources, denied_digests: [] });
+  const APPROVED = thresholds('https://datasets.example/approved/');
+
+  it('approves a URI under the source, with dots that are no path segment, or in its query or fragment', () => {
+    for (const uri of [
+      'https://datasets.example/approved/wiki.jsonl',
+      'https://datasets.example/approved/wiki..jsonl',
+      'https://datasets.example/approved/a/.hidden/x.jsonl',
+      'https://datasets.example/approved/x.jsonl?path=../y',
+      'https://datasets.example/approved/x.jsonl#..',
+    ]) {
+      expect([uri, approvedSource(APPROVED, uri)]).toEqual([uri, true]);
+    }
+  });
+
+  it('does not approve a URI that only begins with its text, or one whose path steps out of it', () => {
+    for (const uri of [
+      null,
+      'https://datasets.example/approved',
+      'https://datasets.example/approved-evil/wiki.jsonl',
+      'https://datasets.example/approved/../private/chat.jsonl',
+      'https://datasets.example/approved/sub/..',
+      'https://datasets.example/approved/./../x.jsonl',
+      'https://datasets.example/approved/%2e%2E/private/x.jsonl',
+      'https://datasets.example/approved/.%2e/x.jsonl',
+      'https://datasets.example/approved/..%2Fprivate%2fx.jsonl',
+      'https://datasets.example/approved/..%5Cprivate%5cx.jsonl',
+      'https://datasets.example/approved/./x.jsonl',
+      'https://datasets.example/approved/..\\private\\x.jsonl',
+      'https://datasets.example/approved/..?v=1',
+    ]) {
+      expect([uri, approvedSource(APPROVED, uri)]).toEqual([uri, false]);
+    }
+    // A source without its closing slash names no directory, so it approves nothing.
+    expect(approvedSource(thresholds('https://datasets.example/approved'), 'https://datasets.example/approved-evil/wiki.jsonl')).toBe(false);
+    expect(approvedSource(thresholds('https://datasets.example/approved'), 'https://datasets.example/approved/wiki.jsonl')).toBe(false);
+  });
+
+  it('is refused in policy data unless it is scheme://host/ and a directory', () => {
+    const schema = compileSchema(dataProvenanceDefinition.thresholdsSchema as { $id: string } & Record<string, unknown>);
+    expect(schema.problem(APPROVED)).toBeUndefined();
+    expect(schema.problem(thresholds('s3://bucket/'))).toBeUndefined();
+    for (const source of ['https://datasets.example/approved', 'https://datasets.example', 'datasets.example/approved/', 'https://datasets.example/approved/?x=/', '']) {
+      expect([source, schema.problem(thresholds(source))]).toEqual([source, expect.stringContaining('approved_sources/0')]);
+    }
   });
 });

@@ -68,7 +68,9 @@ describe('the Rego policies', () => {
     // strings from lib.format_number (policies/lib/numbers.rego).
     expect(sprintfVerbs('#   failure_msg: "%s: %d of %v, %.2f, %5.1e, 100%% %x"\nx := sprintf("%s %g", [a, b])')).toEqual(['%d', '%v', '%.2f', '%5.1e', '%x', '%g']);
     expect(sprintfVerbs('# prose about Go\'s %v\nmsg := sprintf("%s is %s (100%%)", [a, lib.format_number(b)])')).toEqual([]);
-    for (const file of regoFiles(POLICIES)) {
+    // Tests run under native opa only, never in the WebAssembly runtime (and write URIs with
+    // percent-encodings such as %2e, which read as verbs here).
+    for (const file of regoFiles(POLICIES).filter((name) => !name.endsWith('_test.rego'))) {
       expect(sprintfVerbs(readFileSync(file, 'utf8')), file).toEqual([]);
     }
   });

@@ -38,12 +38,38 @@ vouched(record, material, role) if {
 	signed_by(record, material.signature.bundleDigest, object.get(limits, role, []))
 }
 
-# A material whose URI starts with a source data approves.
+# A material whose URI is under a source data approves: it begins with the
+# source, a directory (ending in "/", so .../approved-evil/ is not under
+# .../approved/), and its path after it never steps out.
 approved_source(material) if {
 	is_string(material.uri)
 	some prefix in object.get(limits, "approved_sources", [])
+	endswith(prefix, "/")
 	startswith(material.uri, prefix)
+	not steps_out(substring(material.uri, count(prefix), -1))
 }
+
+# A path that could leave the directory it begins in, as a server reads it: a
+# ".." segment, or a "." one (a path not in normal form), plain or
+# percent-encoded, a backslash separating too; or an encoded slash or
+# backslash a server may decode into a separator. Query and fragment aside.
+steps_out(rest) if {
+	some segment in split(replace(uri_path(rest), "\\", "/"), "/")
+	replace(segment, encoded.dot, ".") in {".", ".."}
+}
+
+steps_out(rest) if contains(uri_path(rest), encoded.slash)
+
+steps_out(rest) if contains(uri_path(rest), encoded.backslash)
+
+# Lower-case percent-encodings, written as "%" and the code (a literal such as
+# %2f would read as a format verb to the check on messages).
+encoded[name] := concat("", ["%", code]) if {
+	some name, code in {"dot": "2e", "slash": "2f", "backslash": "5c"}
+}
+
+# The path part of a URI's remainder, lower-cased (percent-encodings alike).
+uri_path(rest) := lower(split(split(rest, "?")[0], "#")[0])
 
 # A material's name in messages: its URI, else its name.
 label(material) := material.uri if is_string(material.uri)

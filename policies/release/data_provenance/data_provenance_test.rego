@@ -187,6 +187,52 @@ test_dataset_not_vouched_for_denied if {
 	}
 }
 
+# URIs that begin with the approved source's text but are not under it: a
+# dot segment (plain, encoded, or before a query), an encoded separator.
+outside_approved := [
+	"https://datasets.example/approved/../private/chat.jsonl",
+	"https://datasets.example/approved/sub/..",
+	"https://datasets.example/approved/./../x.jsonl",
+	"https://datasets.example/approved/%2e%2E/private/x.jsonl",
+	"https://datasets.example/approved/.%2e/x.jsonl",
+	"https://datasets.example/approved/..%2Fprivate%2fx.jsonl",
+	"https://datasets.example/approved/..%5Cprivate%5cx.jsonl",
+	"https://datasets.example/approved/./x.jsonl",
+	"https://datasets.example/approved/..\\private\\x.jsonl",
+	"https://datasets.example/approved/..?v=1",
+]
+
+test_dataset_outside_the_approved_source_denied if {
+	every uri in outside_approved {
+		denials := data_provenance.deny with input as request(with_material(1, {"uri": uri}))
+			with data.gatehouse as gatehouse_data
+		{v.code | some v in denials} == {"data_provenance_dataset_unapproved"}
+	}
+}
+
+test_dataset_under_the_approved_source_allowed if {
+	every uri in [
+		"https://datasets.example/approved/wiki..jsonl",
+		"https://datasets.example/approved/a/.hidden/x.jsonl",
+		"https://datasets.example/approved/x.jsonl?path=../y",
+		"https://datasets.example/approved/x.jsonl#..",
+	] {
+		count(data_provenance.deny) == 0 with input as request(with_material(1, {"uri": uri}))
+			with data.gatehouse as gatehouse_data
+	}
+}
+
+# A source without its closing slash names no directory: nothing is approved by it.
+test_source_that_is_no_directory_approves_nothing if {
+	sources := {"approved_sources": ["https://datasets.example/approved"]}
+	no_slash := object.union(gatehouse_data, {"thresholds": {"data-provenance": sources}})
+	every uri in ["https://datasets.example/approved-evil/wiki.jsonl", "https://datasets.example/approved/wiki.jsonl"] {
+		denials := data_provenance.deny with input as request(with_material(1, {"uri": uri}))
+			with data.gatehouse as no_slash
+		{v.code | some v in denials} == {"data_provenance_dataset_unapproved"}
+	}
+}
+
 test_denied_digest_denied_even_from_an_approved_source if {
 	denials := data_provenance.deny with input as request(with_material(1, {"digest": poisoned}))
 		with data.gatehouse as gatehouse_data

@@ -28,7 +28,9 @@ export const dataProvenanceDefinition: GateDefinition = {
       // Signer ids whose model signature a base model must carry.
       base_model_publishers: { type: 'array', items: { type: 'string', minLength: 1 } },
       // URI prefixes of approved dataset sources: a pinned dataset from one needs no signature.
-      approved_sources: { type: 'array', items: { type: 'string', minLength: 1 } },
+      // Each is scheme://host/ and a path ending in "/", so it names a directory, never a
+      // prefix of a sibling host or folder (…/approved also begins …/approved-evil/).
+      approved_sources: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]+/([^?#]*/)?$' } },
       // Known-poisoned digests: no material may have one.
       denied_digests: {
         type: 'array',

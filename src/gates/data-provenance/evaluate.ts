@@ -88,9 +88,24 @@ export interface DataProvenanceConfig {
   thresholds: DataProvenanceThresholds;
 }
 
-/** Whether a dataset's URI starts with one of the approved sources. */
+/**
+ * Whether a dataset's URI is under one of the approved sources: it begins
+ * with the source (which ends in "/", so …/approved-evil/ is not under
+ * …/approved/), and its path after it never steps out (see STEPS_OUT). The
+ * policy's approved_source rule is the same.
+ */
 export function approvedSource(thresholds: DataProvenanceThresholds, uri: string | null): boolean {
-  return uri !== null && thresholds.approved_sources.some((prefix) => uri.startsWith(prefix));
+  return uri !== null && thresholds.approved_sources.some((prefix) => prefix.endsWith('/') && uri.startsWith(prefix) && !stepsOut(uri.slice(prefix.length)));
+}
+
+// Whether a path could leave the directory it begins in, as a server reads it: a ".."
+// segment, or a "." one (a path not in normal form), plain or percent-encoded, a backslash
+// separating too; or an encoded slash or backslash that a server may decode into a
+// separator. Query and fragment aside.
+function stepsOut(rest: string): boolean {
+  const path = rest.split('?')[0]!.split('#')[0]!.toLowerCase();
+  const dotSegment = path.replaceAll('\\', '/').split('/').some((segment) => ['.', '..'].includes(segment.replaceAll('%2e', '.')));
+  return dotSegment || path.includes('%2f') || path.includes('%5c');
 }
 
 /**
