@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { digestArtifact, parseDigest, resolveSubject } from '../../src/digest/artifact.ts';
+import { digestArtifact, parseDigest, resolveSubject, type ArtifactDigest } from '../../src/digest/artifact.ts';
 import { DigestError } from '../../src/digest/error.ts';
 import { hashFileRange } from '../../src/digest/hash-range.ts';
 import { hashFile, hashModelDirectory } from '../../src/digest/model.ts';
@@ -142,6 +142,37 @@ describe('hashModelDirectory', () => {
       expect((await hashModelDirectory(dir, { ignorePaths: ['.git'] })).resources.map((r) => r.name)).toEqual(['model.sig', 'weights']);
     });
 
+    it('tells a path that does not exist from one that cannot be read', async () => {
+      const dir = await temporaryDirectory();
+      writeFileSync(join(dir, 'weights'), 'w');
+      for (const missing of [() => hashModelDirectory(join(dir, 'absent')), () => hashFile(join(dir, 'absent'))]) {
+        await expect(missing()).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', path: join(dir, 'absent'), message: 'no such file or directory' });
+      }
+      // A path through a file exists no more than a missing one, but the system says ENOTDIR, not ENOENT.
+      const through = join(dir, 'weights', 'model');
+      for (const unreadable of [() => hashModelDirectory(through), () => hashFile(through)]) {
+        await expect(unreadable()).rejects.toMatchObject({ code: 'FILE_UNREADABLE', path: through, message: expect.stringMatching(/^cannot read: .*ENOTDIR/), cause: expect.objectContaining({ code: 'ENOTDIR' }) });
+      }
+    });
+
+    it('refuses a directory it cannot list, naming it', async () => {
+      // Root may list any directory, so listing is made to fail by length: the
+      // tree is built by relative steps, and the seventeenth directory's
+      // absolute path is longer than the system takes (PATH_MAX, 4096).
+      const dir = await temporaryDirectory();
+      const name = 'd'.repeat(250);
+      // fs.rm cannot remove it either: rm(1) does, by relative steps too.
+      try {
+        const build = run(process.execPath, ['-e', "const fs = require('node:fs'); process.chdir(process.argv[1]); for (let i = 0; i < 17; i++) { fs.mkdirSync(process.argv[2]); process.chdir(process.argv[2]); } fs.writeFileSync('weights', 'w');", dir, name]);
+        expect(build.status, build.stderr).toBe(0);
+        const deepest = join(dir, ...Array<string>(17).fill(name));
+        expect(deepest.length).toBeGreaterThan(4096);
+        await expect(hashModelDirectory(dir)).rejects.toMatchObject({ code: 'FILE_UNREADABLE', path: deepest, message: expect.stringMatching(/^cannot list directory: .*ENAMETOOLONG/), cause: expect.objectContaining({ code: 'ENAMETOOLONG' }) });
+      } finally {
+        run('rm', ['-rf', join(dir, name)]);
+      }
+    });
+
     it('leaves out a nested ignored path however it is written, and nothing beside it', async () => {
       const dir = await temporaryDirectory();
       mkdirSync(join(dir, 'sub'));
@@ -227,6 +258,28 @@ describe('parseDigest', () => {
 });
 
 describe('resolveSubject', () => {
+  const hex = 'ab'.repeat(32);
+
+  it('takes a subject already resolved as it is, checking and lower-casing its digest', async () => {
+    await expect(resolveSubject({ name: 'model', digest: `sha256:${hex.toUpperCase()}` as ArtifactDigest })).resolves.toEqual({ name: 'model', digest: `sha256:${hex}` });
+    await expect(resolveSubject({ name: 'model', digest: 'sha256:abc' as ArtifactDigest })).rejects.toMatchObject({ code: 'DIGEST_INVALID', message: expect.stringMatching(/^subject: /) });
+  });
+
+  it('takes a digest as given, named by itself unless a name is given', async () => {
+    await expect(resolveSubject(`sha256:${hex}`)).resolves.toEqual({ name: `sha256:${hex}`, digest: `sha256:${hex}` });
+    await expect(resolveSubject(`sha256:${hex}`, { name: 'model' })).resolves.toEqual({ name: 'model', digest: `sha256:${hex}` });
+    await expect(resolveSubject('sha256:abc')).rejects.toMatchObject({ code: 'DIGEST_INVALID', message: expect.stringMatching(/^--subject: /) });
+  });
+
+  it('hashes a path, named by its file or directory name unless a name is given', async () => {
+    const dir = await temporaryDirectory();
+    writeFileSync(join(dir, 'model.onnx'), 'm');
+    const digest = `sha256:${createHash('sha256').update('m').digest('hex')}`;
+    await expect(resolveSubject(join(dir, 'model.onnx'))).resolves.toEqual({ name: 'model.onnx', digest });
+    await expect(resolveSubject(join(dir, '.', 'model.onnx'), { name: 'classifier' })).resolves.toEqual({ name: 'classifier', digest });
+    await expect(resolveSubject(`${MODEL_TREE}/`)).resolves.toEqual({ name: basename(MODEL_TREE), digest: `sha256:${golden.files.digest}` });
+  });
+
   it('reports the progress of hashing a subject path to the caller, up to every byte', async () => {
     const seen: Array<[number, number]> = [];
     const resolved = await resolveSubject(MODEL_TREE, { onProgress: (done, total) => seen.push([done, total]) });
