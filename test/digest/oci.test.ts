@@ -1,14 +1,18 @@
-// The pieces of an OCI subject that need no registry: the reference's shape, and the
-// model-signing manifest of files hashed elsewhere (an OCI artifact's layers), which
-// must give a folder's own directory digest.
+// The pieces of an OCI subject: the reference's shape, the model-signing manifest of
+// files hashed elsewhere (an OCI artifact's layers), which must give a folder's own
+// directory digest, and the manifest a reference pins, fetched from a real registry
+// on loopback and checked against its digest.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveSubject } from '../../src/digest/artifact.ts';
 import { hashModelDirectory, manifestOfHashedFiles } from '../../src/digest/model.ts';
-import { parseOCIReference } from '../../src/digest/oci.ts';
+import { fetchPinnedManifest, parseOCIReference, resolveOCISubject } from '../../src/digest/oci.ts';
 import { sha256Hex } from '../../src/digest/sha256.ts';
+import { OCI_MANIFEST, RegistryClient } from '../../src/store/oci-registry.ts';
 import golden from '../fixtures/golden/model-signing-digests.json' with { type: 'json' };
 import { MODEL_TREE } from '../helpers.ts';
+import { startReferrersRegistry, type TestRegistry } from '../support/registry.ts';
 
 function files(root: string, dir = root): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(root, join(dir, entry.name)) : [relative(root, join(dir, entry.name)).split('\\').join('/')]));
@@ -50,5 +54,48 @@ describe('parseOCIReference', () => {
     await expect(parseOCIReference('oci://registry.example.com/ml/model')).rejects.toMatchObject({ code: 'DIGEST_INVALID' });
     await expect(parseOCIReference(`oci://registry.example.com/ml/model:v3@sha256:${hex}`)).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/^--subject: .* is not oci:\/\/REGISTRY\/REPOSITORY@sha256:<hex>/) });
     await expect(parseOCIReference('oci://registry.example.com/ml/model@sha256:abc', '--deployed')).rejects.toMatchObject({ code: 'DIGEST_INVALID', message: expect.stringMatching(/^--deployed: /) });
+  });
+});
+
+describe('resolveOCISubject', () => {
+  let registry: TestRegistry;
+  let reference: string;
+  let manifest: { bytes: Buffer; digest: string };
+  const absent = `sha256:${'cd'.repeat(32)}`;
+
+  beforeAll(async () => {
+    registry = await startReferrersRegistry();
+    const repository = registry.repository();
+    const client = new RegistryClient(registry.host, repository.slice(`oci://${registry.host}/`.length));
+    const config = await client.pushBlob(Buffer.from('{}'), 'application/vnd.oci.empty.v1+json');
+    const layer = await client.pushBlob(Buffer.from('weights'), 'application/octet-stream');
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: 'application/vnd.gatehouse.model.v1', config, layers: [{ ...layer, annotations: { 'org.opencontainers.image.title': 'weights' } }] }));
+    await client.pushManifest('v1', bytes, OCI_MANIFEST);
+    manifest = { bytes, digest: `sha256:${sha256Hex(bytes)}` };
+    reference = `${repository}@${manifest.digest}`;
+  }, 120_000);
+
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  it('gives the manifest digest once the registry serves that manifest, named by the reference unless a name is given', async () => {
+    await expect(resolveOCISubject(reference)).resolves.toEqual({ name: reference, digest: manifest.digest });
+    await expect(resolveOCISubject(reference, { name: 'classifier' })).resolves.toEqual({ name: 'classifier', digest: manifest.digest });
+    const pinned = await fetchPinnedManifest(await parseOCIReference(reference));
+    expect(pinned.manifest.bytes.equals(manifest.bytes)).toBe(true);
+    expect(pinned.client.uri).toBe(reference.slice(0, reference.lastIndexOf('@')));
+  });
+
+  it('is what resolveSubject does with an oci:// subject, however the scheme is written', async () => {
+    const shouted = reference.replace(/^oci:/, 'OCI:').replace(manifest.digest, `sha256:${manifest.digest.slice('sha256:'.length).toUpperCase()}`);
+    await expect(resolveSubject(shouted)).resolves.toEqual({ name: reference, digest: manifest.digest });
+    await expect(resolveSubject(reference, { name: 'classifier' })).resolves.toEqual({ name: 'classifier', digest: manifest.digest });
+  });
+
+  it('refuses a digest the registry serves no manifest for, naming the flag and the reference', async () => {
+    const missing = reference.replace(manifest.digest, absent);
+    await expect(resolveOCISubject(missing)).rejects.toMatchObject({ code: 'DIGEST_INVALID', message: `--subject: ${missing}: the registry serves no manifest with that digest` });
+    await expect(resolveOCISubject(missing, { what: '--deployed' })).rejects.toMatchObject({ code: 'DIGEST_INVALID', message: `--deployed: ${missing}: the registry serves no manifest with that digest` });
   });
 });
