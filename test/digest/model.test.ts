@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { digestArtifact, parseDigest, resolveSubject, type ArtifactDigest } from '../../src/digest/artifact.ts';
@@ -53,6 +53,51 @@ describe('hashModelDirectory', () => {
         const inline = await hashModelDirectory(MODEL_TREE, { serialization: { method: 'shards', shardSize: 4096 }, workers: 1 });
         expect(pooled.resources.length).toBeGreaterThan(600);
         expect(pooled).toEqual(inline);
+      } finally {
+        await pool.close();
+      }
+    });
+  });
+
+  describe('on more bytes than are worth hashing inline (64 MiB)', () => {
+    it('hashes on worker threads by default, with the digest hashed inline', async () => {
+      const model = join(await temporaryDirectory(), 'large');
+      mkdirSync(model);
+      // Sparse files: 80 MiB of zeros that take no disk and read fast.
+      const size = 40 * 1024 * 1024;
+      for (const name of ['a.bin', 'b.bin']) {
+        writeFileSync(join(model, name), '');
+        truncateSync(join(model, name), size);
+      }
+      const zeros = createHash('sha256').update(Buffer.alloc(size)).digest('hex');
+      const pooled = await hashModelDirectory(model);
+      expect(pooled.resources).toEqual([
+        { name: 'a.bin', digest: zeros },
+        { name: 'b.bin', digest: zeros },
+      ]);
+      expect(pooled.totalBytes).toBe(2 * size);
+      expect(pooled).toEqual(await hashModelDirectory(model, { workers: 1 }));
+    });
+  });
+
+  describe('when a file shrinks after it was listed', () => {
+    it('refuses the digest, naming the file, inline and on worker threads', async () => {
+      const dir = await temporaryDirectory();
+      for (const name of ['a', 'b']) writeFileSync(join(dir, name), '0123456789');
+      const pool = new HashPool(2);
+      try {
+        for (const where of [{ workers: 1 }, { pool }]) {
+          writeFileSync(join(dir, 'b'), '0123456789');
+          // The first progress report comes after the files were listed and before any is read.
+          const shrink = (done: number) => {
+            if (done === 0) truncateSync(join(dir, 'b'), 1);
+          };
+          await expect(hashModelDirectory(dir, { ...where, onProgress: shrink }), Object.keys(where)[0]).rejects.toMatchObject({
+            code: 'FILE_UNREADABLE',
+            path: join(dir, 'b'),
+            message: 'cannot hash: file ended at byte 1, expected 10 bytes',
+          });
+        }
       } finally {
         await pool.close();
       }

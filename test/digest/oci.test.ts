@@ -35,6 +35,9 @@ describe('manifestOfHashedFiles', () => {
     const changed = (path: string) => hashed.map((file) => (file.path === path ? { ...file, sha256: sha256Hex('other') } : file));
     expect(manifestOfHashedFiles('model-tree', changed(folder.resources[0]!.name)).digest).not.toBe(folder.digest);
     expect(manifestOfHashedFiles('model-tree', [...hashed, { path: 'model.sig', sha256: sha256Hex('sig'), size: 3 }]).digest).toBe(folder.digest);
+    // A file below an ignored directory is left out too (no directory walk skips it here), and one merely named like it is not.
+    expect(manifestOfHashedFiles('model-tree', [...hashed, { path: '.git/config', sha256: sha256Hex('git'), size: 3 }]).digest).toBe(folder.digest);
+    expect(manifestOfHashedFiles('model-tree', [...hashed, { path: '.github-notes/config', sha256: sha256Hex('notes'), size: 5 }]).digest).not.toBe(folder.digest);
   });
 });
 
