@@ -59,6 +59,33 @@ describe('hashModelDirectory', () => {
     });
   });
 
+  describe('on an empty directory, against model_signing run now', () => {
+    it('gives the digest of no resources', async () => {
+      const model = join(await temporaryDirectory(), 'empty');
+      mkdirSync(model);
+      const manifest = await hashModelDirectory(model);
+      expect(manifest.resources).toEqual([]);
+      expect(manifest.digest).toBe(modelSigning(model).digest);
+      expect(manifest.digest).toBe(createHash('sha256').digest('hex'));
+    });
+  });
+
+  describe('on a pool shared by calls running at once', () => {
+    it('leaves the pool open for the others when one call ends', async () => {
+      const dir = await temporaryDirectory();
+      writeFileSync(join(dir, 'weights'), 'w');
+      const shards = { method: 'shards', shardSize: 4096 } as const;
+      const pool = new HashPool(2);
+      try {
+        const [small, large] = await Promise.all([hashModelDirectory(dir, { pool }), hashModelDirectory(MODEL_TREE, { serialization: shards, pool })]);
+        expect(small.resources).toHaveLength(1);
+        expect(large).toEqual(await hashModelDirectory(MODEL_TREE, { serialization: shards, workers: 1 }));
+      } finally {
+        await pool.close();
+      }
+    });
+  });
+
   describe('on more bytes than are worth hashing inline (64 MiB)', () => {
     it('hashes on worker threads by default, with the digest hashed inline', async () => {
       const model = join(await temporaryDirectory(), 'large');

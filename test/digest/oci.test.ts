@@ -41,6 +41,18 @@ describe('manifestOfHashedFiles', () => {
   });
 });
 
+describe('manifestOfHashedFiles', () => {
+  it("orders paths as Python's PurePosixPath does, a file before a folder of its name included", () => {
+    // No folder holds both a file "a" and a folder "a", but an artifact's layer titles can name both.
+    // Sizes that would order "a" after "a/b" if sizes decided.
+    const hashed = ['a0', 'a-b', 'a/b', 'a'].map((path) => ({ path, sha256: sha256Hex(path), size: 10 - path.length }));
+    const manifest = manifestOfHashedFiles('model', hashed);
+    // sorted(PurePosixPath(p) for p in paths), by model_signing's Python.
+    expect(manifest.resources.map((r) => r.name)).toEqual(['a', 'a/b', 'a-b', 'a0']);
+    expect(manifest.totalBytes).toBe(9 + 7 + 7 + 8);
+  });
+});
+
 describe('parseOCIReference', () => {
   const hex = 'ab'.repeat(32);
   it('takes a reference pinned by digest, lower-casing it', async () => {
