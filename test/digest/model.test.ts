@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { digestArtifact, parseDigest, resolveSubject, type ArtifactDigest } from '../../src/digest/artifact.ts';
@@ -128,6 +128,29 @@ describe('hashModelDirectory', () => {
       } finally {
         await pool.close();
       }
+    });
+  });
+
+  describe('when it is done', () => {
+    it('leaves no file open and no worker thread running', async () => {
+      const dir = await temporaryDirectory();
+      const small = join(dir, 'small');
+      mkdirSync(small);
+      for (let i = 0; i < 50; i++) writeFileSync(join(small, `${i}.bin`), String(i));
+      const large = join(dir, 'large');
+      mkdirSync(large);
+      for (const name of ['a.bin', 'b.bin']) {
+        writeFileSync(join(large, name), '');
+        truncateSync(join(large, name), 40 * 1024 * 1024);
+      }
+      // Each open file is a descriptor, and so is each worker thread's event loop.
+      const descriptors = () => readdirSync('/proc/self/fd').length;
+      await hashModelDirectory(large);
+      const before = descriptors();
+      await hashModelDirectory(small);
+      expect(descriptors(), 'inline').toBe(before);
+      await hashModelDirectory(large);
+      expect(descriptors(), 'on worker threads').toBe(before);
     });
   });
 
