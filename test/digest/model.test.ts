@@ -222,7 +222,7 @@ describe('hashModelDirectory', () => {
       writeFileSync(join(dir, 'weights'), 'w');
       expect((await hashModelDirectory(dir, { serialization: { method: 'shards', shardSize: 1 } })).resources).toHaveLength(1);
       for (const shardSize of [0, -1, 1.5, Number.NaN]) {
-        await expect(hashModelDirectory(dir, { serialization: { method: 'shards', shardSize } }), String(shardSize)).rejects.toMatchObject({ code: 'USAGE' });
+        await expect(hashModelDirectory(dir, { serialization: { method: 'shards', shardSize } }), String(shardSize)).rejects.toMatchObject({ code: 'USAGE', message: `shard size must be a positive integer, got ${shardSize}` });
       }
     });
 
@@ -297,7 +297,7 @@ describe('digestArtifact', () => {
 
   it('reports a missing path as bad input naming it', async () => {
     await expect(digestArtifact('/nonexistent/model')).rejects.toBeInstanceOf(DigestError);
-    await expect(digestArtifact('/nonexistent/model')).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', path: '/nonexistent/model' });
+    await expect(digestArtifact('/nonexistent/model')).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', path: '/nonexistent/model', message: 'no such file or directory' });
   });
 });
 
