@@ -64,6 +64,12 @@ describe('parseOCIReference', () => {
     });
   });
 
+  it('takes the digest after the last @, whatever the case of its algorithm', async () => {
+    await expect(parseOCIReference(`oci://registry.example.com/ml/model@SHA256:${hex}`)).resolves.toMatchObject({ digest: `sha256:${hex}` });
+    // An @ before it puts credentials in the reference, which the store refuses: not a digest to check.
+    await expect(parseOCIReference(`oci://user@registry.example.com/ml/model@sha256:${hex}`)).rejects.toMatchObject({ code: 'USAGE' });
+  });
+
   it('refuses a tag, no digest, a tag beside a digest, and a bad digest, naming the flag', async () => {
     await expect(parseOCIReference('oci://registry.example.com/ml/model:v3')).rejects.toMatchObject({ code: 'DIGEST_INVALID', message: expect.stringContaining('names no manifest digest (a tag can move)') });
     await expect(parseOCIReference('oci://registry.example.com/ml/model')).rejects.toMatchObject({ code: 'DIGEST_INVALID' });
