@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { digestArtifact, parseDigest, resolveSubject, type ArtifactDigest } from '../../src/digest/artifact.ts';
+import { digestArtifact, digestHex, parseDigest, resolveSubject, type ArtifactDigest } from '../../src/digest/artifact.ts';
 import { DigestError } from '../../src/digest/error.ts';
 import { hashFileRange } from '../../src/digest/hash-range.ts';
 import { hashFile, hashModelDirectory } from '../../src/digest/model.ts';
@@ -346,6 +346,7 @@ describe('parseDigest', () => {
   it('normalises case and refuses anything but sha256:<64 hex>', () => {
     expect(parseDigest(`sha256:${'AB'.repeat(32)}`, '--expected')).toBe(`sha256:${'ab'.repeat(32)}`);
     expect(parseDigest(`  sha256:${'ab'.repeat(32)}\n`, '--expected')).toBe(`sha256:${'ab'.repeat(32)}`);
+    expect(digestHex(`sha256:${'ab'.repeat(32)}`)).toBe('ab'.repeat(32));
     for (const bad of ['ab'.repeat(32), 'sha256:abc', `sha512:${'ab'.repeat(32)}`, `sha256:${'zz'.repeat(32)}`, `xsha256:${'ab'.repeat(32)}`, `sha256:${'ab'.repeat(32)}0`]) {
       expect(() => parseDigest(bad, '--expected')).toThrow(expect.objectContaining({ code: 'DIGEST_INVALID', message: expect.stringMatching(/^--expected: /) }));
     }
@@ -373,6 +374,8 @@ describe('resolveSubject', () => {
     await expect(resolveSubject(join(dir, 'model.onnx'))).resolves.toEqual({ name: 'model.onnx', digest });
     await expect(resolveSubject(join(dir, '.', 'model.onnx'), { name: 'classifier' })).resolves.toEqual({ name: 'classifier', digest });
     await expect(resolveSubject(`${MODEL_TREE}/`)).resolves.toEqual({ name: basename(MODEL_TREE), digest: `sha256:${golden.files.digest}` });
+    // oci:// only as a prefix names a registry; elsewhere it is part of a path.
+    await expect(resolveSubject(`${dir}/oci://model`)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
   });
 
   it('reports the progress of hashing a subject path to the caller, up to every byte', async () => {

@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveSubject } from '../../src/digest/artifact.ts';
 import { hashModelDirectory, manifestOfHashedFiles } from '../../src/digest/model.ts';
-import { fetchPinnedManifest, parseOCIReference, resolveOCISubject } from '../../src/digest/oci.ts';
+import { fetchPinnedManifest, isOCIReference, parseOCIReference, resolveOCISubject } from '../../src/digest/oci.ts';
 import { sha256Hex } from '../../src/digest/sha256.ts';
 import { OCI_MANIFEST, RegistryClient } from '../../src/store/oci-registry.ts';
 import golden from '../fixtures/golden/model-signing-digests.json' with { type: 'json' };
@@ -62,6 +62,12 @@ describe('parseOCIReference', () => {
       digest: `sha256:${hex}`,
       uri: `oci://registry.example.com:5000/ml/model@sha256:${hex}`,
     });
+  });
+
+  it('refuses a reference that is not oci://, and one whose @ names no digest, saying which', async () => {
+    await expect(parseOCIReference(`x@sha256:${hex}`)).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(parseOCIReference('oci://registry.example.com/ml/model@latest')).rejects.toMatchObject({ code: 'DIGEST_INVALID', message: expect.stringContaining('names no manifest digest') });
+    expect([isOCIReference('OCI://registry.example.com/ml/model'), isOCIReference('models/oci://model')]).toEqual([true, false]);
   });
 
   it('takes the digest after the last @, whatever the case of its algorithm', async () => {
