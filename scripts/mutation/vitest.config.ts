@@ -1,11 +1,23 @@
 // The test configuration Stryker runs: the project's own, plus a setup file
 // that carries the active mutant and coverage across the child processes tests
-// start (the CLI), so CLI-only tests can kill mutants too. A per-folder run
-// (scripts/mutation/folder.ts) names its test files in GATEHOUSE_MUTATION_TESTS.
+// start (the CLI), so CLI-only tests can kill mutants too. The test processes
+// preload child-coverage.mjs only so that the worker threads they start
+// (which inherit their execArgv) preload it: in the test process itself it
+// does nothing, since no coverage folder is named when it loads. A per-folder
+// run (scripts/mutation/folder.ts) names its test files in
+// GATEHOUSE_MUTATION_TESTS.
 import { defineConfig, mergeConfig } from 'vitest/config';
 import base from '../../vitest.config.ts';
 
-const config = mergeConfig(base, defineConfig({ test: { setupFiles: ['scripts/mutation/child-processes.ts'] } }));
+const config = mergeConfig(
+  base,
+  defineConfig({
+    test: {
+      setupFiles: ['scripts/mutation/child-processes.ts'],
+      execArgv: [`--import=${new URL('./child-coverage.mjs', import.meta.url).href}`],
+    },
+  }),
+);
 const only = process.env['GATEHOUSE_MUTATION_TESTS'];
 if (only !== undefined) config.test!.include = JSON.parse(only) as string[];
 

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { digestArtifact, parseDigest, resolveSubject } from '../../src/digest/artifact.ts';
+import { digestArtifact, digestHex, parseDigest, resolveSubject, type ArtifactDigest } from '../../src/digest/artifact.ts';
 import { DigestError } from '../../src/digest/error.ts';
 import { hashFileRange } from '../../src/digest/hash-range.ts';
 import { hashFile, hashModelDirectory } from '../../src/digest/model.ts';
@@ -56,6 +56,101 @@ describe('hashModelDirectory', () => {
       } finally {
         await pool.close();
       }
+    });
+  });
+
+  describe('on an empty directory, against model_signing run now', () => {
+    it('gives the digest of no resources', async () => {
+      const model = join(await temporaryDirectory(), 'empty');
+      mkdirSync(model);
+      const manifest = await hashModelDirectory(model);
+      expect(manifest.resources).toEqual([]);
+      expect(manifest.digest).toBe(modelSigning(model).digest);
+      expect(manifest.digest).toBe(createHash('sha256').digest('hex'));
+    });
+  });
+
+  describe('on a pool shared by calls running at once', () => {
+    it('leaves the pool open for the others when one call ends', async () => {
+      const dir = await temporaryDirectory();
+      writeFileSync(join(dir, 'weights'), 'w');
+      const shards = { method: 'shards', shardSize: 4096 } as const;
+      const pool = new HashPool(2);
+      try {
+        const [small, large] = await Promise.all([hashModelDirectory(dir, { pool }), hashModelDirectory(MODEL_TREE, { serialization: shards, pool })]);
+        expect(small.resources).toHaveLength(1);
+        expect(large).toEqual(await hashModelDirectory(MODEL_TREE, { serialization: shards, workers: 1 }));
+      } finally {
+        await pool.close();
+      }
+    });
+  });
+
+  describe('on more bytes than are worth hashing inline (64 MiB)', () => {
+    it('hashes on worker threads by default, with the digest hashed inline', async () => {
+      const model = join(await temporaryDirectory(), 'large');
+      mkdirSync(model);
+      // Sparse files: 80 MiB of zeros that take no disk and read fast.
+      const size = 40 * 1024 * 1024;
+      for (const name of ['a.bin', 'b.bin']) {
+        writeFileSync(join(model, name), '');
+        truncateSync(join(model, name), size);
+      }
+      const zeros = createHash('sha256').update(Buffer.alloc(size)).digest('hex');
+      const pooled = await hashModelDirectory(model);
+      expect(pooled.resources).toEqual([
+        { name: 'a.bin', digest: zeros },
+        { name: 'b.bin', digest: zeros },
+      ]);
+      expect(pooled.totalBytes).toBe(2 * size);
+      expect(pooled).toEqual(await hashModelDirectory(model, { workers: 1 }));
+    });
+  });
+
+  describe('when a file shrinks after it was listed', () => {
+    it('refuses the digest, naming the file, inline and on worker threads', async () => {
+      const dir = await temporaryDirectory();
+      for (const name of ['a', 'b']) writeFileSync(join(dir, name), '0123456789');
+      const pool = new HashPool(2);
+      try {
+        for (const where of [{ workers: 1 }, { pool }]) {
+          writeFileSync(join(dir, 'b'), '0123456789');
+          // The first progress report comes after the files were listed and before any is read.
+          const shrink = (done: number) => {
+            if (done === 0) truncateSync(join(dir, 'b'), 1);
+          };
+          await expect(hashModelDirectory(dir, { ...where, onProgress: shrink }), Object.keys(where)[0]).rejects.toMatchObject({
+            code: 'FILE_UNREADABLE',
+            path: join(dir, 'b'),
+            message: 'cannot hash: file ended at byte 1, expected 10 bytes',
+          });
+        }
+      } finally {
+        await pool.close();
+      }
+    });
+  });
+
+  describe('when it is done', () => {
+    it('leaves no file open and no worker thread running', async () => {
+      const dir = await temporaryDirectory();
+      const small = join(dir, 'small');
+      mkdirSync(small);
+      for (let i = 0; i < 50; i++) writeFileSync(join(small, `${i}.bin`), String(i));
+      const large = join(dir, 'large');
+      mkdirSync(large);
+      for (const name of ['a.bin', 'b.bin']) {
+        writeFileSync(join(large, name), '');
+        truncateSync(join(large, name), 40 * 1024 * 1024);
+      }
+      // Each open file is a descriptor, and so is each worker thread's event loop.
+      const descriptors = () => readdirSync('/proc/self/fd').length;
+      await hashModelDirectory(large);
+      const before = descriptors();
+      await hashModelDirectory(small);
+      expect(descriptors(), 'inline').toBe(before);
+      await hashModelDirectory(large);
+      expect(descriptors(), 'on worker threads').toBe(before);
     });
   });
 
@@ -127,7 +222,7 @@ describe('hashModelDirectory', () => {
       writeFileSync(join(dir, 'weights'), 'w');
       expect((await hashModelDirectory(dir, { serialization: { method: 'shards', shardSize: 1 } })).resources).toHaveLength(1);
       for (const shardSize of [0, -1, 1.5, Number.NaN]) {
-        await expect(hashModelDirectory(dir, { serialization: { method: 'shards', shardSize } }), String(shardSize)).rejects.toMatchObject({ code: 'USAGE' });
+        await expect(hashModelDirectory(dir, { serialization: { method: 'shards', shardSize } }), String(shardSize)).rejects.toMatchObject({ code: 'USAGE', message: `shard size must be a positive integer, got ${shardSize}` });
       }
     });
 
@@ -140,6 +235,37 @@ describe('hashModelDirectory', () => {
       writeFileSync(join(dir, 'model.sig'), 'sig');
       expect((await hashModelDirectory(dir)).digest).toBe(before.digest);
       expect((await hashModelDirectory(dir, { ignorePaths: ['.git'] })).resources.map((r) => r.name)).toEqual(['model.sig', 'weights']);
+    });
+
+    it('tells a path that does not exist from one that cannot be read', async () => {
+      const dir = await temporaryDirectory();
+      writeFileSync(join(dir, 'weights'), 'w');
+      for (const missing of [() => hashModelDirectory(join(dir, 'absent')), () => hashFile(join(dir, 'absent'))]) {
+        await expect(missing()).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', path: join(dir, 'absent'), message: 'no such file or directory' });
+      }
+      // A path through a file exists no more than a missing one, but the system says ENOTDIR, not ENOENT.
+      const through = join(dir, 'weights', 'model');
+      for (const unreadable of [() => hashModelDirectory(through), () => hashFile(through)]) {
+        await expect(unreadable()).rejects.toMatchObject({ code: 'FILE_UNREADABLE', path: through, message: expect.stringMatching(/^cannot read: .*ENOTDIR/), cause: expect.objectContaining({ code: 'ENOTDIR' }) });
+      }
+    });
+
+    it('refuses a directory it cannot list, naming it', async () => {
+      // Root may list any directory, so listing is made to fail by length: the
+      // tree is built by relative steps, and the seventeenth directory's
+      // absolute path is longer than the system takes (PATH_MAX, 4096).
+      const dir = await temporaryDirectory();
+      const name = 'd'.repeat(250);
+      // fs.rm cannot remove it either: rm(1) does, by relative steps too.
+      try {
+        const build = run(process.execPath, ['-e', "const fs = require('node:fs'); process.chdir(process.argv[1]); for (let i = 0; i < 17; i++) { fs.mkdirSync(process.argv[2]); process.chdir(process.argv[2]); } fs.writeFileSync('weights', 'w');", dir, name]);
+        expect(build.status, build.stderr).toBe(0);
+        const deepest = join(dir, ...Array<string>(17).fill(name));
+        expect(deepest.length).toBeGreaterThan(4096);
+        await expect(hashModelDirectory(dir)).rejects.toMatchObject({ code: 'FILE_UNREADABLE', path: deepest, message: expect.stringMatching(/^cannot list directory: .*ENAMETOOLONG/), cause: expect.objectContaining({ code: 'ENAMETOOLONG' }) });
+      } finally {
+        run('rm', ['-rf', join(dir, name)]);
+      }
     });
 
     it('leaves out a nested ignored path however it is written, and nothing beside it', async () => {
@@ -171,7 +297,7 @@ describe('digestArtifact', () => {
 
   it('reports a missing path as bad input naming it', async () => {
     await expect(digestArtifact('/nonexistent/model')).rejects.toBeInstanceOf(DigestError);
-    await expect(digestArtifact('/nonexistent/model')).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', path: '/nonexistent/model' });
+    await expect(digestArtifact('/nonexistent/model')).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', path: '/nonexistent/model', message: 'no such file or directory' });
   });
 });
 
@@ -220,6 +346,7 @@ describe('parseDigest', () => {
   it('normalises case and refuses anything but sha256:<64 hex>', () => {
     expect(parseDigest(`sha256:${'AB'.repeat(32)}`, '--expected')).toBe(`sha256:${'ab'.repeat(32)}`);
     expect(parseDigest(`  sha256:${'ab'.repeat(32)}\n`, '--expected')).toBe(`sha256:${'ab'.repeat(32)}`);
+    expect(digestHex(`sha256:${'ab'.repeat(32)}`)).toBe('ab'.repeat(32));
     for (const bad of ['ab'.repeat(32), 'sha256:abc', `sha512:${'ab'.repeat(32)}`, `sha256:${'zz'.repeat(32)}`, `xsha256:${'ab'.repeat(32)}`, `sha256:${'ab'.repeat(32)}0`]) {
       expect(() => parseDigest(bad, '--expected')).toThrow(expect.objectContaining({ code: 'DIGEST_INVALID', message: expect.stringMatching(/^--expected: /) }));
     }
@@ -227,6 +354,30 @@ describe('parseDigest', () => {
 });
 
 describe('resolveSubject', () => {
+  const hex = 'ab'.repeat(32);
+
+  it('takes a subject already resolved as it is, checking and lower-casing its digest', async () => {
+    await expect(resolveSubject({ name: 'model', digest: `sha256:${hex.toUpperCase()}` as ArtifactDigest })).resolves.toEqual({ name: 'model', digest: `sha256:${hex}` });
+    await expect(resolveSubject({ name: 'model', digest: 'sha256:abc' as ArtifactDigest })).rejects.toMatchObject({ code: 'DIGEST_INVALID', message: expect.stringMatching(/^subject: /) });
+  });
+
+  it('takes a digest as given, named by itself unless a name is given', async () => {
+    await expect(resolveSubject(`sha256:${hex}`)).resolves.toEqual({ name: `sha256:${hex}`, digest: `sha256:${hex}` });
+    await expect(resolveSubject(`sha256:${hex}`, { name: 'model' })).resolves.toEqual({ name: 'model', digest: `sha256:${hex}` });
+    await expect(resolveSubject('sha256:abc')).rejects.toMatchObject({ code: 'DIGEST_INVALID', message: expect.stringMatching(/^--subject: /) });
+  });
+
+  it('hashes a path, named by its file or directory name unless a name is given', async () => {
+    const dir = await temporaryDirectory();
+    writeFileSync(join(dir, 'model.onnx'), 'm');
+    const digest = `sha256:${createHash('sha256').update('m').digest('hex')}`;
+    await expect(resolveSubject(join(dir, 'model.onnx'))).resolves.toEqual({ name: 'model.onnx', digest });
+    await expect(resolveSubject(join(dir, '.', 'model.onnx'), { name: 'classifier' })).resolves.toEqual({ name: 'classifier', digest });
+    await expect(resolveSubject(`${MODEL_TREE}/`)).resolves.toEqual({ name: basename(MODEL_TREE), digest: `sha256:${golden.files.digest}` });
+    // oci:// only as a prefix names a registry; elsewhere it is part of a path.
+    await expect(resolveSubject(`${dir}/oci://model`)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+  });
+
   it('reports the progress of hashing a subject path to the caller, up to every byte', async () => {
     const seen: Array<[number, number]> = [];
     const resolved = await resolveSubject(MODEL_TREE, { onProgress: (done, total) => seen.push([done, total]) });
