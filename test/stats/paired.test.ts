@@ -119,6 +119,12 @@ describe('pairedProportionEvidence', () => {
     for (const level of [0, 1, Number.NaN, -0.5, 1.5]) expect(() => evidence.interval(level), `${level}`).toThrow(RangeError);
   });
 
+  it('names its method, which the regression gate records beside each interval', () => {
+    expect(pairedProportionEvidence({ n: 20, improved: 2, worsened: 1 }).method).toBe('tango-score');
+    expect(pairedMeanEvidence([0.1, 0.3], 1).method).toBe('pseudo-pair-t');
+    expect((logRatioEvidence([96, 96.4], [100, 100.5]) as { method: string }).method).toBe('welch-log-t');
+  });
+
   it('counts the discordant pairs of two 0/1 columns', () => {
     expect(pairedCounts([1, 0, 1, 1, 0], [0, 0, 1, 0, 1])).toEqual({ n: 5, improved: 2, worsened: 1 });
     expect(() => pairedCounts([1, 0], [1, 0, 1])).toThrow(RangeError);
