@@ -170,6 +170,73 @@ def pseudo_pair_t():
     return cases
 
 
+def welch_log_ratio_tests():
+    # One-sided Welch tests of "the ratio is at most (at least) 1 + margin" on
+    # log run figures: scipy's ttest_ind on log(candidate) - log1p(margin)
+    # against log(baseline), alternative "greater" ("less").
+    cases = []
+    for candidate, baseline in [([41.8, 42.2, 41.6], [41.2, 41.6, 41.0]), ([96, 96.4], [100, 100.5]), ([10, 12, 11, 13, 9], [11, 11.5]), ([5.0, 5.5, 6.1, 5.2], [6.0, 6.6, 5.9, 6.3, 6.4, 6.2])]:
+        for margin in (-0.1, -0.02, 0.0, 0.03):
+            shifted = np.log(candidate) - np.log1p(margin)
+            above = stats.ttest_ind(shifted, np.log(baseline), equal_var=False, alternative="greater")
+            below = stats.ttest_ind(shifted, np.log(baseline), equal_var=False, alternative="less")
+            cases.append({"candidate": candidate, "baseline": baseline, "margin": margin, "p_above": float(above.pvalue), "p_below": float(below.pvalue)})
+    return cases
+
+
+def geometric_means():
+    return [{"values": values, "gmean": float(stats.gmean(values))} for values in ([1.0, 4.0, 16.0], [41.8, 42.2, 41.6], [14.2e9, 14.2e9, 14.23e9], [0.5, 2.0], [7.0])]
+
+
+def runs_needed():
+    # The smallest k (2 <= k <= limit) whose Welch interval half-width, at the
+    # observed log variances with k runs of each model, is below the distance
+    # between the observed log ratio and log1p(margin), by trying every k with
+    # scipy's t quantile; None when no k up to the limit does.
+    cases = []
+    for candidate, baseline, margin, level, limit in [
+        ([96, 96.4], [100, 100.5], -0.05, 0.95, 1000),
+        ([96, 96.4], [100, 100.5], -0.05, 0.99, 1000),
+        ([96, 96.4], [100, 100.5], -0.035, 0.95, 1000),
+        ([96, 96.4], [100, 100.5], -0.035, 0.95, 10),
+        ([96, 96.4], [100, 100.5], -0.05, 0.8, 1000),
+        ([41.8, 42.2, 41.6], [41.2, 41.6, 41.0], 0.0, 0.95, 1000),
+        ([41.8, 42.2, 41.6], [41.2, 41.6, 41.0], 0.0, 0.95, 3),
+        ([41.8, 42.2, 41.6], [41.2, 41.6, 41.0], 0.0, 0.95, 4),
+        ([10, 12, 11, 13, 9], [11, 11.5], -0.2, 0.95, 1000),
+        ([10, 12, 11, 13, 9], [11, 11.5], 0.1, 0.9, 1000),
+        ([100, 101], [50, 50.5], 0.0, 0.95, 1000),
+        ([100, 100], [90, 91], 0.05, 0.95, 1000),
+        ([50, 60], [55, 58], -0.01, 0.95, 1000),
+        ([50, 60], [55, 58], -0.024, 0.95, 5000),
+    ]:
+        sc = np.var(np.log(candidate), ddof=1)
+        sb = np.var(np.log(baseline), ddof=1)
+        gap = abs(np.mean(np.log(candidate)) - np.mean(np.log(baseline)) - np.log1p(margin))
+        z = stats.norm.ppf(1 - (1 - level) / 2)
+        needed = None
+        for k in range(2, limit + 1):
+            df = (k - 1) * (sc + sb) ** 2 / (sc**2 + sb**2)
+            if stats.t.ppf(1 - (1 - level) / 2, df) * np.sqrt((sc + sb) / k) < gap:
+                needed = k
+                break
+        cases.append({"candidate": candidate, "baseline": baseline, "margin": margin, "level": level, "limit": limit, "runs": needed})
+    return cases
+
+
+def pseudo_pair_t_tests():
+    # One-sided p-values of the pseudo-pair t: scipy's t survival function
+    # at (mean - margin) / se with n + 1 degrees of freedom.
+    cases = []
+    for d, r in [(rng.normal(0.01, 0.07, 40), 1.0), (np.full(5, 0.3), 1.0), (rng.uniform(-30, 40, 12), 100.0)]:
+        augmented = np.concatenate([d, [r, -r]])
+        se = augmented.std(ddof=1) / np.sqrt(augmented.size)
+        for margin in (-0.05, 0.0, 0.2, 5.0):
+            t = (d.mean() - margin) / se
+            cases.append({"differences": d.tolist(), "range": r, "margin": margin, "p_above": float(stats.t.sf(t, d.size + 1)), "p_below": float(stats.t.cdf(t, d.size + 1))})
+    return cases
+
+
 def main():
     golden = {
         "generator": f"scipy {importlib.metadata.version('scipy')}, numpy {importlib.metadata.version('numpy')}, statsmodels {importlib.metadata.version('statsmodels')} via scripts/golden/stats.py",
@@ -186,6 +253,10 @@ def main():
         "student_t": student_t(),
         "welch_log_ratio": welch_log_ratio(),
         "pseudo_pair_t": pseudo_pair_t(),
+        "welch_log_ratio_tests": welch_log_ratio_tests(),
+        "geometric_means": geometric_means(),
+        "runs_needed": runs_needed(),
+        "pseudo_pair_t_tests": pseudo_pair_t_tests(),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(golden, indent=1) + "\n")

@@ -3,7 +3,7 @@ import { bootstrapQuantileChange, pairedBootstrapMeans } from '../../src/stats/b
 import { clopperPearsonInterval, wilsonInterval } from '../../src/stats/intervals.ts';
 import { pairedCounts, pairedMeanEvidence, pairedProportionEvidence, tangoStatistic } from '../../src/stats/paired.ts';
 import { seededRandom } from '../../src/stats/random.ts';
-import { logRatioEvidence, runsNeeded } from '../../src/stats/ratio.ts';
+import { geometricMean, logRatioEvidence, runsNeeded } from '../../src/stats/ratio.ts';
 import { normalQuantile, studentTCdf, studentTQuantile } from '../../src/stats/special.ts';
 import { cohensDz, hodgesLehmannShift, mannWhitneyNullCdf } from '../../src/stats/hypothesis-tests.ts';
 import golden from '../fixtures/golden/stats.json' with { type: 'json' };
@@ -47,6 +47,40 @@ describe('pairedProportionEvidence', () => {
     });
   });
 
+  describe('#pAbove and #pBelow', () => {
+    it("are McNemar's one-sided p-values at a difference of 0 (half statsmodels' two-sided p)", () => {
+      for (const { b, c, n, p } of golden.paired_proportions.mcnemar) {
+        const evidence = pairedProportionEvidence({ n, improved: b, worsened: c });
+        close(Math.min(evidence.pAbove(0), evidence.pBelow(0)), p / 2, 1e-9);
+        close(evidence.pAbove(0) + evidence.pBelow(0), 1, 1e-12);
+      }
+    });
+
+    it('give 0.5 at a difference of 0 when no pair is discordant', () => {
+      const evidence = pairedProportionEvidence({ n: 20, improved: 0, worsened: 0 });
+      expect(evidence.pAbove(0)).toBe(0.5);
+      expect(evidence.pBelow(0)).toBe(0.5);
+    });
+
+    it('are certain at and beyond the ends of [-1, 1], even when every pair changed one way', () => {
+      for (const counts of [
+        { n: 10, improved: 3, worsened: 2 },
+        { n: 10, improved: 0, worsened: 10 },
+        { n: 10, improved: 10, worsened: 0 },
+      ]) {
+        const evidence = pairedProportionEvidence(counts);
+        for (const margin of [-1, -1.5]) {
+          expect(evidence.pAbove(margin), `pAbove(${margin}) for ${JSON.stringify(counts)}`).toBe(0);
+          expect(evidence.pBelow(margin), `pBelow(${margin}) for ${JSON.stringify(counts)}`).toBe(1);
+        }
+        for (const margin of [1, 1.5]) {
+          expect(evidence.pAbove(margin), `pAbove(${margin}) for ${JSON.stringify(counts)}`).toBe(1);
+          expect(evidence.pBelow(margin), `pBelow(${margin}) for ${JSON.stringify(counts)}`).toBe(0);
+        }
+      }
+    });
+  });
+
   it("is McNemar's test at a difference of 0 (statsmodels mcnemar, no correction)", () => {
     for (const { b, c, n, chi2, tango_at_0 } of golden.paired_proportions.mcnemar) {
       close(tangoStatistic({ n, improved: b, worsened: c }, 0) ** 2, chi2, 1e-12);
@@ -54,13 +88,46 @@ describe('pairedProportionEvidence', () => {
     }
   });
 
+  it('has the statistic infinite at a difference of 1 or -1 the table rules out, 0 where the table is all there is', () => {
+    // At delta0 = 1 every pair must be improved: one that is not makes it impossible.
+    expect(tangoStatistic({ n: 10, improved: 3, worsened: 1 }, 1)).toBe(-Infinity);
+    expect(tangoStatistic({ n: 10, improved: 3, worsened: 1 }, -1)).toBe(Infinity);
+    expect(tangoStatistic({ n: 10, improved: 10, worsened: 0 }, 1)).toBe(0);
+    expect(tangoStatistic({ n: 10, improved: 0, worsened: 10 }, -1)).toBe(0);
+    expect(tangoStatistic({ n: 10, improved: 0, worsened: 0 }, 0)).toBe(0);
+  });
+
   it('refuses counts that are not a paired table', () => {
     expect(() => pairedProportionEvidence({ n: 10, improved: 6, worsened: 5 })).toThrow(RangeError);
     expect(() => pairedProportionEvidence({ n: 0, improved: 0, worsened: 0 })).toThrow(RangeError);
+    for (const counts of [
+      { n: 10.5, improved: 1, worsened: 1 },
+      { n: 10, improved: 1.5, worsened: 1 },
+      { n: 10, improved: 1, worsened: 1.5 },
+      { n: 10, improved: -1, worsened: 1 },
+      { n: 10, improved: 1, worsened: -1 },
+    ]) {
+      expect(() => pairedProportionEvidence(counts), JSON.stringify(counts)).toThrow(RangeError);
+    }
+    // The largest tables that are one: every pair discordant, and a single pair.
+    expect(pairedProportionEvidence({ n: 10, improved: 6, worsened: 4 }).estimate).toBe(0.2);
+    expect(pairedProportionEvidence({ n: 1, improved: 0, worsened: 0 }).estimate).toBe(0);
+  });
+
+  it('refuses a confidence level outside (0, 1)', () => {
+    const evidence = pairedProportionEvidence({ n: 50, improved: 4, worsened: 1 });
+    for (const level of [0, 1, Number.NaN, -0.5, 1.5]) expect(() => evidence.interval(level), `${level}`).toThrow(RangeError);
+  });
+
+  it('names its method, which the regression gate records beside each interval', () => {
+    expect(pairedProportionEvidence({ n: 20, improved: 2, worsened: 1 }).method).toBe('tango-score');
+    expect(pairedMeanEvidence([0.1, 0.3], 1).method).toBe('pseudo-pair-t');
+    expect((logRatioEvidence([96, 96.4], [100, 100.5]) as { method: string }).method).toBe('welch-log-t');
   });
 
   it('counts the discordant pairs of two 0/1 columns', () => {
     expect(pairedCounts([1, 0, 1, 1, 0], [0, 0, 1, 0, 1])).toEqual({ n: 5, improved: 2, worsened: 1 });
+    expect(() => pairedCounts([1, 0], [1, 0, 1])).toThrow(RangeError);
   });
 });
 
@@ -71,6 +138,29 @@ describe('pairedMeanEvidence', () => {
       close(interval.low, ci[0]!, 1e-10);
       close(interval.high, ci[1]!, 1e-10);
     }
+  });
+
+  it("gives one-sided p-values from scipy's t distribution (n + 1 degrees of freedom)", () => {
+    for (const { differences, range, margin, p_above, p_below } of golden.pseudo_pair_t_tests) {
+      const evidence = pairedMeanEvidence(Float64Array.from(differences), range);
+      close(evidence.pAbove(margin), p_above, 1e-9);
+      close(evidence.pBelow(margin), p_below, 1e-9);
+    }
+  });
+
+  it('agrees with its interval: the p-value at either end is (1 - level)/2', () => {
+    const evidence = pairedMeanEvidence(Float64Array.from(golden.pseudo_pair_t[0]!.differences), 1);
+    const { low, high } = evidence.interval(0.9);
+    close(evidence.pAbove(low), 0.05, 1e-9);
+    close(evidence.pBelow(high), 0.05, 1e-9);
+  });
+
+  it('refuses no differences, a range that is not a positive number, and a level outside (0, 1)', () => {
+    expect(() => pairedMeanEvidence([], 1)).toThrow(RangeError);
+    for (const range of [0, -1, Infinity, Number.NaN]) expect(() => pairedMeanEvidence([0.1, 0.2], range), `${range}`).toThrow(RangeError);
+    expect(pairedMeanEvidence([0.5], 1).estimate).toBe(0.5);
+    const evidence = pairedMeanEvidence([0.1, 0.2], 1);
+    for (const level of [0, 1, Number.NaN]) expect(() => evidence.interval(level), `${level}`).toThrow(RangeError);
   });
 
   it('never collapses to a point when every difference is equal', () => {
@@ -94,9 +184,55 @@ describe('logRatioEvidence', () => {
     }
   });
 
+  it("gives one-sided p-values from scipy's Welch t-test on log figures against log(1 + margin)", () => {
+    for (const { candidate, baseline, margin, p_above, p_below } of golden.welch_log_ratio_tests) {
+      const evidence = logRatioEvidence(candidate, baseline);
+      if (typeof evidence === 'string') throw new Error(evidence);
+      close(evidence.pAbove(margin), p_above, 1e-9);
+      close(evidence.pBelow(margin), p_below, 1e-9);
+    }
+  });
+
+  it('is certain about a change of -100% or less: no figure can fall that far', () => {
+    const evidence = logRatioEvidence([96, 96.4], [100, 100.5]);
+    if (typeof evidence === 'string') throw new Error(evidence);
+    for (const margin of [-1, -2]) {
+      expect(evidence.pAbove(margin)).toBe(0);
+      expect(evidence.pBelow(margin)).toBe(1);
+    }
+  });
+
+  it('holds its level in simulation: at the true ratio each one-sided p-value is below 0.05 about 5% of the time', () => {
+    // Five lognormal runs of each model, the candidate's 3% faster in geometric mean.
+    const random = seededRandom(29);
+    const lognormal = (scale: number) => scale * Math.exp(0.04 * normalQuantile(random.next() * (1 - 2e-12) + 1e-12));
+    const runs = 4000;
+    let above = 0;
+    let below = 0;
+    for (let r = 0; r < runs; r++) {
+      const evidence = logRatioEvidence(Array.from({ length: 5 }, () => lognormal(103)), Array.from({ length: 5 }, () => lognormal(100)));
+      if (typeof evidence === 'string') throw new Error(evidence);
+      if (evidence.pAbove(0.03) < 0.05) above++;
+      if (evidence.pBelow(0.03) < 0.05) below++;
+    }
+    // Welch's test is exact up to its degrees of freedom here; 4 standard errors of 4000 draws is 0.014.
+    for (const count of [above, below]) expect(Math.abs(count / runs - 0.05)).toBeLessThan(4 * Math.sqrt((0.05 * 0.95) / runs));
+  });
+
   it('needs two runs of each model and some variation', () => {
     expect(logRatioEvidence([1], [1, 2])).toBe('too-few-runs');
+    expect(logRatioEvidence([1, 2], [1])).toBe('too-few-runs');
     expect(logRatioEvidence([5, 5], [4, 4])).toBe('no-variation');
+  });
+
+  it('refuses run figures that are not positive numbers, and a level outside (0, 1)', () => {
+    for (const bad of [0, -3, Number.NaN, Infinity]) {
+      expect(() => logRatioEvidence([5, bad], [4, 4.1]), `${bad}`).toThrow(RangeError);
+      expect(() => logRatioEvidence([5, 5.1], [bad, 4.1]), `${bad}`).toThrow(RangeError);
+    }
+    const evidence = logRatioEvidence([96, 96.4], [100, 100.5]);
+    if (typeof evidence === 'string') throw new Error(evidence);
+    for (const level of [0, 1, Number.NaN]) expect(() => evidence.interval(level), `${level}`).toThrow(RangeError);
   });
 
   it('says how many runs would decide, and more runs do', () => {
@@ -111,6 +247,33 @@ describe('logRatioEvidence', () => {
     expect(decided.interval(0.95).low).toBeGreaterThan(-0.05);
     // A change sitting on the margin: no number of runs decides it.
     expect(runsNeeded([95, 96], [100, 101], Math.sqrt((95 * 96) / (100 * 101)) - 1, 0.95)).toBeNull();
+  });
+});
+
+describe('geometricMean', () => {
+  it('matches scipy.stats.gmean', () => {
+    for (const { values, gmean } of golden.geometric_means) close(geometricMean(values), gmean, 1e-14);
+  });
+});
+
+describe('runsNeeded', () => {
+  it('is the smallest k up to the limit that scipy finds by trying every k', () => {
+    for (const { candidate, baseline, margin, level, limit, runs } of golden.runs_needed) {
+      expect(runsNeeded(candidate, baseline, margin, level, limit), JSON.stringify({ candidate, baseline, margin, level, limit })).toBe(runs);
+    }
+  });
+
+  it('is null without two runs of each model, a margin above -100%, or any variation', () => {
+    expect(runsNeeded([96], [100, 100.5], -0.05, 0.95)).toBeNull();
+    expect(runsNeeded([96, 96.4], [100], -0.05, 0.95)).toBeNull();
+    expect(runsNeeded([96, 96.4], [100, 100.5], -1, 0.95)).toBeNull();
+    expect(runsNeeded([96, 96], [100, 100], -0.05, 0.95)).toBeNull();
+  });
+
+  it('plans for 1000 runs at most unless told otherwise', () => {
+    const beyond = golden.runs_needed.find(({ runs }) => runs !== null && runs > 1000)!;
+    expect(runsNeeded(beyond.candidate, beyond.baseline, beyond.margin, beyond.level)).toBeNull();
+    expect(runsNeeded(beyond.candidate, beyond.baseline, beyond.margin, beyond.level, 5000)).toBe(beyond.runs);
   });
 });
 

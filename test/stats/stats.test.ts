@@ -4,7 +4,7 @@ import { clopperPearsonInterval, samplesNeeded, wilsonInterval } from '../../src
 import { binomial, seededRandom } from '../../src/stats/random.ts';
 import { runBootstraps } from '../../src/stats/parallel.ts';
 import { betaQuantile, normalCdf, normalQuantile } from '../../src/stats/special.ts';
-import { benjaminiHochberg, cohensD, cohensDz, hodgesLehmannShift, holm, mannWhitneyU } from '../../src/stats/hypothesis-tests.ts';
+import { benjaminiHochberg, cohensD, cohensDz, exactMcNemarGreater, hodgesLehmannShift, holm, mannWhitneyU } from '../../src/stats/hypothesis-tests.ts';
 import golden from '../fixtures/golden/stats.json' with { type: 'json' };
 
 // Tolerances: closed forms and special functions agree with scipy to 1e-9
@@ -89,13 +89,43 @@ describe('effect sizes', () => {
     close(cohensD(x, y), cohens_d, 1e-12);
     close(cohensDz(differences), cohens_dz, 1e-12);
   });
+
+  it('refuses fewer than two values in a sample: no variance to scale by', () => {
+    expect(() => cohensDz([0.3])).toThrow(RangeError);
+    expect(() => cohensD([1], [2, 3])).toThrow(RangeError);
+    expect(cohensDz([0.2, 0.4])).toBeCloseTo(0.3 / Math.sqrt(0.02), 12);
+  });
 });
 
 describe('multiple testing', () => {
   it('Benjamini-Hochberg matches scipy.stats.false_discovery_control and Holm matches its definition', () => {
     const { p, bh, holm: expectedHolm } = golden.multiple_testing;
-    benjaminiHochberg(p).forEach((q, i) => close(q, bh[i]!, 1e-12));
-    holm(p).forEach((q, i) => close(q, expectedHolm[i]!, 1e-12));
+    // Over the expected values: forEach over the result would skip the holes of an unfilled array.
+    const adjusted = benjaminiHochberg(p);
+    bh.forEach((q, i) => close(adjusted[i]!, q, 1e-12));
+    const stepDown = holm(p);
+    expectedHolm.forEach((q, i) => close(stepDown[i]!, q, 1e-12));
+  });
+});
+
+describe('exactMcNemarGreater', () => {
+  it('is P(X >= more) for X ~ Binomial(more + fewer, 1/2): 1 with none, 2^-more with no pair the other way', () => {
+    expect(exactMcNemarGreater(0, 7)).toBe(1);
+    expect(exactMcNemarGreater(0, 0)).toBe(1);
+    close(exactMcNemarGreater(5, 0), 1 / 32, 1e-12);
+    // P(X >= 3 | n = 4) = (4 + 1) / 16.
+    close(exactMcNemarGreater(3, 1), 5 / 16, 1e-12);
+  });
+
+  it('refuses counts that are not whole and non-negative', () => {
+    for (const [more, fewer] of [
+      [1.5, 2],
+      [2, 1.5],
+      [-1, 2],
+      [2, -1],
+    ] as const) {
+      expect(() => exactMcNemarGreater(more, fewer), `${more}, ${fewer}`).toThrow(RangeError);
+    }
   });
 });
 
