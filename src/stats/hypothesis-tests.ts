@@ -179,12 +179,16 @@ export function mannWhitneyNullCdf(n1: number, n2: number): Float64Array {
   return cdf;
 }
 
-/** Cohen's d with the pooled standard deviation: (mean(y) - mean(x)) / s_pooled. */
+/**
+ * Cohen's d with the pooled standard deviation: (mean(y) - mean(x)) /
+ * s_pooled. Two constant samples that differ have an unbounded effect
+ * (±Infinity, as numpy gives); two equal ones an undefined one (NaN).
+ */
 export function cohensD(x: ArrayLike<number>, y: ArrayLike<number>): number {
   const [mx, vx] = meanVariance(x);
   const [my, vy] = meanVariance(y);
   const pooled = Math.sqrt(((x.length - 1) * vx + (y.length - 1) * vy) / (x.length + y.length - 2));
-  return pooled === 0 ? 0 : (my - mx) / pooled;
+  return (my - mx) / pooled;
 }
 
 /**

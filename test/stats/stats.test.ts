@@ -95,6 +95,10 @@ describe('effect sizes', () => {
     expect(() => cohensD([1], [2, 3])).toThrow(RangeError);
     expect(cohensDz([0.2, 0.4])).toBeCloseTo(0.3 / Math.sqrt(0.02), 12);
   });
+
+  it("gives an unbounded Cohen's d for constant samples that differ, and an undefined one for equal ones", () => {
+    expect([cohensD([1, 1], [2, 2]), cohensD([2, 2, 2], [1, 1]), cohensD([1, 1], [1, 1])]).toEqual([Infinity, -Infinity, Number.NaN]);
+  });
 });
 
 describe('multiple testing', () => {
