@@ -226,6 +226,7 @@ describe('evaluateSafety', () => {
       expect(report.predicate.overRefusal).toMatchObject({ n: 3, refused: 2, rate: 2 / 3 });
       expect(report.unanswered).toEqual(['h-missing', 'b-missing']);
       expect(report.predicate.dataset).toEqual({ digest: DIGEST, prompts: 11, answered: 9 });
+      expect(report.predicate).toMatchObject({ gate: 'safety', judge: RULES, evaluatedAt: '2026-12-01T10:00:00Z', policy: null });
       expect(report.predicate.reasons).toContain('2 prompts have no response and count as failures');
     });
 
