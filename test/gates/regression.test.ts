@@ -361,6 +361,12 @@ describe('evaluateRegression, figure by figure', () => {
     }
   });
 
+  it('judges a one-example set without an effect size (d_z needs two differences)', async () => {
+    const report = await evaluateRegression(inputs(results(1, () => ({ accuracy: 1 })), results(1, () => ({ accuracy: 0 }))), { ...CONFIG, thresholds: ACCURACY });
+    expect(report.effectSizes).toEqual({ accuracy: null });
+    expect(report.predicate.metrics[0]).toMatchObject({ delta: 1, effectSize: null, verdict: 'insufficient-evidence' });
+  });
+
   it('reports the metrics in name order, whatever order policy data gives them in', async () => {
     const reversed: RegressionThresholds = { ...FIGURES, metrics: { score: FIGURES.metrics['score']!, accuracy: FIGURES.metrics['accuracy']! } };
     const report = await evaluateRegression(inputs(candidate, baseline, { n: N }), { ...CONFIG, thresholds: reversed });
