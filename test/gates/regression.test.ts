@@ -367,6 +367,15 @@ describe('evaluateRegression, figure by figure', () => {
     expect(report.predicate.metrics[0]).toMatchObject({ delta: 1, effectSize: null, verdict: 'insufficient-evidence' });
   });
 
+  it('refuses a value below the range policy data gives the metric, naming the file and example', async () => {
+    const thresholds: RegressionThresholds = { metrics: { bleu: { direction: 'higher', tolerance: 1, range: [0, 100] } } };
+    const scored = results(10, () => ({ bleu: 35 }));
+    // The unmodified input is judged; one value below 0 is refused.
+    expect((await evaluateRegression(inputs(scored, scored), { ...CONFIG, thresholds })).predicate.metrics).toHaveLength(1);
+    const below = scored.map((r, i) => (i === 4 ? { ...r, metrics: { bleu: -1 } } : r));
+    await expect(evaluateRegression(inputs(scored, below), { ...CONFIG, thresholds })).rejects.toMatchObject({ code: 'SCHEMA_INVALID', path: 'baseline.jsonl', message: 'example "e4": bleu = -1 is outside the range [0, 100] policy data gives it' });
+  });
+
   it('reports the metrics in name order, whatever order policy data gives them in', async () => {
     const reversed: RegressionThresholds = { ...FIGURES, metrics: { score: FIGURES.metrics['score']!, accuracy: FIGURES.metrics['accuracy']! } };
     const report = await evaluateRegression(inputs(candidate, baseline, { n: N }), { ...CONFIG, thresholds: reversed });
@@ -425,6 +434,8 @@ describe('evaluateRegression, figure by figure', () => {
         { name: 'peak_memory', candidate: geometricMean(c.peakMemoryBytes), baseline: geometricMean(b.peakMemoryBytes), scale: 'relative', tolerance: 0.1, n: 6, method: 'welch-log-t', runs: { candidate: 3, baseline: 3 }, delta: evidence.estimate, ci: evidence.interval(0.95), verdict: 'fail' },
       ]);
       expect(report.predicate.verdict).toBe('fail');
+      // Runs are advised only for an undecided figure.
+      expect(report.runsNeeded).toEqual({});
       // The same memory both times passes.
       expect((await evaluateRegression(inputs(one, one, { runs: runs([1e9, 1.001e9, 0.999e9], [1e9, 1.001e9, 0.999e9]) }), { ...CONFIG, thresholds: MEMORY })).predicate.verdict).toBe('pass');
     });
