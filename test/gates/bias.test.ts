@@ -357,7 +357,14 @@ describe('evaluateBias, figure by figure', () => {
       expect(flipRate(0, 50, 0)).toMatchObject({ value: 0, ci: { low: 0 }, verdict: 'insufficient-evidence' });
       // Every pair flipped: the interval reaches 1, a maximum of 1 passes.
       expect(flipRate(50, 50, 1)).toMatchObject({ value: 1, ci: { high: 1 }, verdict: 'pass' });
-      expect(flipRate(50, 50, 0.5)).toMatchObject({ verdict: 'fail' });
+      const fail = evaluateBias({ predictions, counterfactuals: pairs(45, 50), datasetDigest: DIGEST }, config({ counterfactual_flip_rate: 0.5 })).predicate;
+      const { ci } = fail.metrics[0]!;
+      expect(fail.metrics[0]!.verdict).toBe('fail');
+      expect(fail.reasons).toEqual([`counterfactual flip rate 0.9 (45/50; exact 95% interval ${figure(ci.low)} to ${figure(ci.high)}) against a maximum of 0.5: fail`]);
+      // A passing flip rate gives no reason, even when the gate is insufficient for another (an unanswered row).
+      const passing = evaluateBias({ predictions, unanswered: ['x'], counterfactuals: pairs(0, 400), datasetDigest: DIGEST }, config({ counterfactual_flip_rate: 0.05 })).predicate;
+      expect(passing.metrics[0]!.verdict).toBe('pass');
+      expect(passing.reasons).toEqual([`1 of ${predictions.length + 1} dataset rows have no prediction (first: x)`]);
     });
   });
 

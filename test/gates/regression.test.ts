@@ -376,6 +376,21 @@ describe('evaluateRegression, figure by figure', () => {
     await expect(evaluateRegression(inputs(scored, below), { ...CONFIG, thresholds })).rejects.toMatchObject({ code: 'SCHEMA_INVALID', path: 'baseline.jsonl', message: 'example "e4": bleu = -1 is outside the range [0, 100] policy data gives it' });
   });
 
+  it('takes the width of a range that does not start at 0 as max - min', async () => {
+    const thresholds: RegressionThresholds = { metrics: { likert: { direction: 'higher', tolerance: 0.2, range: [1, 5] } } };
+    const c = results(40, (i) => ({ likert: 1 + (i % 5) }));
+    const b = results(40, (i) => ({ likert: 1 + ((i + 1) % 5) }));
+    const differences = Float64Array.from(c, (r, i) => r.metrics['likert']! - b[i]!.metrics['likert']!);
+    const report = await evaluateRegression(inputs(c, b), { ...CONFIG, thresholds });
+    expect(report.predicate.metrics[0]!.ci).toEqual(pairedMeanEvidence(differences, 4).interval(0.95));
+  });
+
+  it('judges p99 on exactly the fewest timed pairs a distribution-free interval needs', async () => {
+    const few = results(368, () => ({ accuracy: 1 }), (i) => 100 + (i % 100));
+    const report = await evaluateRegression(inputs(few, few), { ...CONFIG, thresholds: { metrics: { latency_p99: { direction: 'lower', tolerance: 0.1 } }, resamples: 100 } });
+    expect(report.predicate.metrics.map((m) => [m.name, m.n])).toEqual([['latency_p99', 368]]);
+  });
+
   it('reports the metrics in name order, whatever order policy data gives them in', async () => {
     const reversed: RegressionThresholds = { ...FIGURES, metrics: { score: FIGURES.metrics['score']!, accuracy: FIGURES.metrics['accuracy']! } };
     const report = await evaluateRegression(inputs(candidate, baseline, { n: N }), { ...CONFIG, thresholds: reversed });
