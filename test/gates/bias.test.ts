@@ -8,6 +8,8 @@ import { readPublicKey } from '../../src/keys/keys.ts';
 import { readPolicyBundle } from '../../src/policy/bundle.ts';
 import { joinPredictions, parseBiasDataset, parseCounterfactuals, type Prediction } from '../../src/gates/bias/predictions.ts';
 import { seededRandom } from '../../src/stats/random.ts';
+import { bonferroniLevel, halfNormalSumBound, pairsOf, ratioBounds, sidakLevel, spreadBounds } from '../../src/stats/simultaneous.ts';
+import { figure } from '../../src/gates/gate.ts';
 import golden from '../fixtures/golden/bias/metrics.json' with { type: 'json' };
 import { FIXTURES, ROOT, gatehouse, temporaryDirectory } from '../helpers.ts';
 
@@ -211,6 +213,177 @@ describe('evaluateBias', () => {
     it('gives the same predicate: nothing is random', () => {
       const run = () => evaluateBias({ predictions: goldenPredictions(['gender', 'age']), datasetDigest: DIGEST }, config({ equal_opportunity_difference: 0.2, calibration_error_difference: 0.1 })).predicate;
       expect(run()).toEqual(run());
+    });
+  });
+});
+
+describe('evaluateBias, figure by figure', () => {
+  const SPECS = [
+    { name: 'a', n: 300, positives: 150, truePositives: 120, falsePositives: 30 },
+    { name: 'b', n: 250, positives: 100, truePositives: 60, falsePositives: 40 },
+    { name: 'c', n: 200, positives: 120, truePositives: 100, falsePositives: 10 },
+  ];
+
+  it('bounds each rate metric by Newcombe or Koopman intervals over every pair, at its Bonferroni level', () => {
+    const thresholds = { equalized_odds_difference: 0.2, equal_opportunity_difference: 0.05, demographic_parity_ratio: 0.6, demographic_parity_difference: 0.4 };
+    const report = evaluateBias({ predictions: exactGroups(SPECS), datasetDigest: DIGEST }, config(thresholds));
+    const pairs = bonferroniLevel(0.95, pairsOf(3));
+    const selection = SPECS.map((g) => ({ successes: g.truePositives + g.falsePositives, n: g.n }));
+    const tpr = SPECS.map((g) => ({ successes: g.truePositives, n: g.positives }));
+    const fpr = SPECS.map((g) => ({ successes: g.falsePositives, n: g.n - g.positives }));
+    const odds = [spreadBounds(tpr, bonferroniLevel(0.95, 2 * pairsOf(3))), spreadBounds(fpr, bonferroniLevel(0.95, 2 * pairsOf(3)))];
+    const metric = (name: string, bounds: { estimate: number | null; low: number; high: number }, verdict: string, method = 'newcombe-pairwise-bonferroni') => ({ name, value: bounds.estimate, ci: { low: bounds.low, high: bounds.high, level: 0.95 }, verdict, method, undefinedGroups: 0 });
+    expect(report.predicate.metrics).toEqual([
+      metric('demographic_parity_difference', spreadBounds(selection, pairs), 'pass'),
+      metric('demographic_parity_ratio', ratioBounds(selection, pairs), 'insufficient-evidence', 'koopman-pairwise-bonferroni'),
+      metric('equal_opportunity_difference', spreadBounds(tpr, pairs), 'fail'),
+      metric('equalized_odds_difference', { estimate: Math.max(odds[0]!.estimate!, odds[1]!.estimate!), low: Math.max(odds[0]!.low, odds[1]!.low), high: Math.max(odds[0]!.high, odds[1]!.high) }, 'insufficient-evidence'),
+    ]);
+    expect(report.predicate.verdict).toBe('fail');
+    expect(report.predicate.reasons).toEqual(
+      report.predicate.metrics.filter((m) => m.verdict !== 'pass').map((m) => `${m.name} is ${figure(m.value)} (95% simultaneous interval ${figure(m.ci.low)} to ${figure(m.ci.high)}) against a ${m.name === 'demographic_parity_ratio' ? 'minimum' : 'maximum'} of ${thresholds[m.name as keyof typeof thresholds]}: ${m.verdict}`),
+    );
+  });
+
+  it.each([
+    ['groups of 200 to 300', SPECS, 0.4],
+    // Small groups: an ECE minus its bound would fall below 0, and is clamped there.
+    ['groups of 40 to 60', SPECS.map((g) => ({ ...g, n: g.n / 5, positives: g.positives / 5, truePositives: g.truePositives / 5, falsePositives: g.falsePositives / 5 })), 0.9],
+  ])('bounds the calibration error gap by each group\'s ECE plus or minus its Šidák share, a score of 1 in the top bin: %s', (_, specs, limit) => {
+    const predictions = [...exactGroups(specs), ...['a', 'b', 'c'].flatMap((g) => [0, 1].map((label) => ({ id: `${g}-one-${label}`, label: label as 0 | 1, prediction: 1 as const, score: 1, groups: { g } })))];
+    const report = evaluateBias({ predictions, datasetDigest: DIGEST }, config({ calibration_error_difference: limit }, { min_group_size: 1 }));
+    const alpha = 1 - sidakLevel(0.95, 3);
+    const intervals = ['a', 'b', 'c'].map((name) => {
+      const rows = predictions.filter((p) => p.groups['g'] === name);
+      const gaps = new Float64Array(10);
+      const squares = new Float64Array(10);
+      const variances = new Float64Array(10);
+      for (const p of rows) {
+        const bin = p.score === 1 ? 9 : Math.floor(p.score! * 10);
+        gaps[bin]! += p.score! - p.label;
+        squares[bin]! += (p.score! - p.label) ** 2;
+        variances[bin]! += p.score! * (1 - p.score!);
+      }
+      const ece = gaps.reduce((sum, gap) => sum + Math.abs(gap), 0) / rows.length;
+      const c = halfNormalSumBound(Array.from(gaps, (_, bin) => Math.sqrt(Math.max(squares[bin]!, variances[bin]!)) / rows.length), alpha);
+      expect(report.groups.intersectional.find((g) => g.name === name)!.calibrationError).toBeCloseTo(ece, 12);
+      return { ece, c, low: Math.max(0, ece - c), high: Math.min(1, ece + c) };
+    });
+    const eces = intervals.map((i) => i.ece);
+    if (specs !== SPECS) expect(intervals.some((i) => i.ece - i.c < 0)).toBe(true);
+    const [metric] = report.predicate.metrics;
+    expect(metric!.name).toBe('calibration_error_difference');
+    expect(metric!.method).toBe('ece-l1-bound-sidak');
+    expect(metric!.value).toBeCloseTo(Math.max(...eces) - Math.min(...eces), 12);
+    expect(metric!.ci.low).toBeCloseTo(Math.max(0, Math.max(...intervals.map((i) => i.low)) - Math.min(...intervals.map((i) => i.high))), 12);
+    expect(metric!.ci.high).toBeCloseTo(Math.min(1, Math.max(...intervals.map((i) => i.high)) - Math.min(...intervals.map((i) => i.low))), 12);
+    expect(metric!.verdict).toBe('pass');
+  });
+
+  it('keeps each group\'s calibration interval within [0, 1] before taking the gap', () => {
+    // A group scored 0.97 and always negative (ECE 0.97, its upper end past 1 before clamping) beside one off by 0.1.
+    const bad = Array.from({ length: 200 }, (_, i): Prediction => ({ id: `bad-${i}`, label: 0, prediction: 1, score: 0.97, groups: { g: 'bad' } }));
+    const off = Array.from({ length: 2000 }, (_, i): Prediction => ({ id: `off-${i}`, label: i < 800 ? 1 : 0, prediction: 1, score: 0.5, groups: { g: 'off' } }));
+    const [metric] = evaluateBias({ predictions: [...bad, ...off], datasetDigest: DIGEST }, config({ calibration_error_difference: 0.5 }, { min_group_size: 1 })).predicate.metrics;
+    close(metric!.value, 0.97 - 0.1);
+    expect(metric!.verdict).toBe('fail');
+    // The gap is at most 1 minus the lower end of the better group's ECE, which is above 0.
+    expect(metric!.ci.high).toBeLessThan(0.99);
+  });
+
+  it('reports per-group figures: a rate with no positives or no negatives is null, a score of 1 falls in the top bin', () => {
+    const row = (id: string, g: string, label: 0 | 1, prediction: 0 | 1, score: number): Prediction => ({ id, label, prediction, score, groups: { g } });
+    const predictions = [row('x1', 'x', 0, 1, 1), row('x2', 'x', 0, 1, 0.95), row('x3', 'x', 0, 0, 0.2), row('x4', 'x', 0, 0, 0), row('y1', 'y', 1, 1, 1), row('y2', 'y', 1, 0, 0.45)];
+    const report = evaluateBias({ predictions, datasetDigest: DIGEST }, config({ equalized_odds_difference: 0.1 }, { min_group_size: 1 }));
+    const [x, y] = report.groups.intersectional;
+    expect(x).toEqual({ name: 'x', n: 4, selectionRate: 0.5, truePositiveRate: null, falsePositiveRate: 0.5, calibrationError: expect.closeTo((1 + 0.95 + 0.2) / 4, 12), brier: expect.closeTo((1 + 0.9025 + 0.04) / 4, 12) });
+    expect(y).toEqual({ name: 'y', n: 2, selectionRate: 0.5, truePositiveRate: 0.5, falsePositiveRate: null, calibrationError: expect.closeTo(0.55 / 2, 12), brier: expect.closeTo(0.3025 / 2, 12) });
+    expect(report.groups.byAttribute).toEqual({ g: [x, y] });
+    // Neither group has both labels: equalized odds is defined in neither.
+    expect(report.predicate.metrics).toEqual([]);
+    expect(report.predicate.reasons).toEqual(['equalized_odds_difference cannot be computed on these predictions (defined in fewer than two groups)']);
+  });
+
+  it('counts a group with only positives, or none, as undefined for equalized odds', () => {
+    const onlyPositives = { name: 'd', n: 100, positives: 100, truePositives: 90, falsePositives: 0 };
+    const report = evaluateBias({ predictions: exactGroups([...SPECS, onlyPositives]), datasetDigest: DIGEST }, config({ equalized_odds_difference: 0.9 }));
+    expect(report.predicate.metrics[0]).toMatchObject({ undefinedGroups: 1, ci: { high: 1 }, verdict: 'insufficient-evidence' });
+    const noPositives = { name: 'e', n: 100, positives: 0, truePositives: 0, falsePositives: 20 };
+    expect(evaluateBias({ predictions: exactGroups([...SPECS, onlyPositives, noPositives]), datasetDigest: DIGEST }, config({ equalized_odds_difference: 0.9 })).predicate.metrics[0]!.undefinedGroups).toBe(2);
+  });
+
+  it('says why a metric policy sets cannot be computed, and is insufficient evidence', () => {
+    const noScores = exactGroups(SPECS).map(({ score: _, ...p }, i) => (i % 2 === 0 ? p : { ...p, score: 0.5 }));
+    for (const [predictions, metric, why] of [
+      [exactGroups(SPECS), 'made_up_gap', 'unknown metric'],
+      [exactGroups([SPECS[0]!]), 'demographic_parity_difference', 'fewer than two groups of the minimum size'],
+      [noScores, 'calibration_error_difference', 'no scores'],
+      [exactGroups([SPECS[0]!, { ...SPECS[1]!, positives: 0, truePositives: 0 }]), 'equal_opportunity_difference', 'defined in fewer than two groups'],
+      // The TPR is defined in both groups, the FPR only in the first (the second has no negatives).
+      [exactGroups([SPECS[0]!, { name: 'd', n: 100, positives: 100, truePositives: 90, falsePositives: 0 }]), 'equalized_odds_difference', 'defined in fewer than two groups'],
+    ] as const) {
+      const report = evaluateBias({ predictions: [...predictions], datasetDigest: DIGEST }, config({ [metric]: 0.5 }));
+      expect(report.predicate.metrics).toEqual([]);
+      expect(report.predicate.verdict).toBe('insufficient-evidence');
+      expect(report.predicate.reasons).toEqual([`${metric} cannot be computed on these predictions (${why})`]);
+    }
+  });
+
+  it('judges the metrics in name order, whatever order policy data gives them in', () => {
+    const report = evaluateBias({ predictions: exactGroups(SPECS), datasetDigest: DIGEST }, config({ equal_opportunity_difference: 1, demographic_parity_ratio: 0, demographic_parity_difference: 1 }));
+    expect(report.predicate.metrics.map((m) => m.name)).toEqual(['demographic_parity_difference', 'demographic_parity_ratio', 'equal_opportunity_difference']);
+  });
+
+  describe('at the ends of an interval', () => {
+    const predictions = exactGroups(SPECS);
+    const run = (metric: string, limit: number) => evaluateBias({ predictions, datasetDigest: DIGEST }, config({ [metric]: limit })).predicate.metrics[0]!;
+
+    it('passes a maximum its interval reaches, and does not fail one its interval starts at', () => {
+      const { ci } = run('demographic_parity_difference', 1);
+      expect(run('demographic_parity_difference', ci.high).verdict).toBe('pass');
+      expect(run('demographic_parity_difference', ci.low).verdict).toBe('insufficient-evidence');
+    });
+
+    it('passes a minimum its interval starts at, and does not fail one its interval reaches', () => {
+      const { ci } = run('demographic_parity_ratio', 0);
+      expect(run('demographic_parity_ratio', ci.low).verdict).toBe('pass');
+      expect(run('demographic_parity_ratio', ci.high).verdict).toBe('insufficient-evidence');
+    });
+
+    it('judges the counterfactual flip rate the same way', () => {
+      const pairs = (flips: number, n: number) => Array.from({ length: n }, (_, i) => ({ id: `c${i}`, outputA: 'yes', outputB: i < flips ? 'no' : 'yes' }));
+      const flipRate = (flips: number, n: number, maximum: number) => evaluateBias({ predictions, counterfactuals: pairs(flips, n), datasetDigest: DIGEST }, config({ counterfactual_flip_rate: maximum })).predicate.metrics[0]!;
+      // No flips of 50: the exact interval starts at 0, which a maximum of 0 does not exceed.
+      expect(flipRate(0, 50, 0)).toMatchObject({ value: 0, ci: { low: 0 }, verdict: 'insufficient-evidence' });
+      // Every pair flipped: the interval reaches 1, a maximum of 1 passes.
+      expect(flipRate(50, 50, 1)).toMatchObject({ value: 1, ci: { high: 1 }, verdict: 'pass' });
+      const fail = evaluateBias({ predictions, counterfactuals: pairs(45, 50), datasetDigest: DIGEST }, config({ counterfactual_flip_rate: 0.5 })).predicate;
+      const { ci } = fail.metrics[0]!;
+      expect(fail.metrics[0]!.verdict).toBe('fail');
+      expect(fail.reasons).toEqual([`counterfactual flip rate 0.9 (45/50; exact 95% interval ${figure(ci.low)} to ${figure(ci.high)}) against a maximum of 0.5: fail`]);
+      // A passing flip rate gives no reason, even when the gate is insufficient for another (an unanswered row).
+      const passing = evaluateBias({ predictions, unanswered: ['x'], counterfactuals: pairs(0, 400), datasetDigest: DIGEST }, config({ counterfactual_flip_rate: 0.05 })).predicate;
+      expect(passing.metrics[0]!.verdict).toBe('pass');
+      expect(passing.reasons).toEqual([`1 of ${predictions.length + 1} dataset rows have no prediction (first: x)`]);
+    });
+  });
+
+  describe('the report', () => {
+    it('judges a group of exactly the minimum size, and names the first five unanswered rows and keeps the first 1,000', () => {
+      const specs = SPECS.map((g) => ({ ...g, n: 100, positives: 50, truePositives: 40, falsePositives: 10 }));
+      const unanswered = Array.from({ length: 1001 }, (_, i) => `u${i}`);
+      const report = evaluateBias({ predictions: exactGroups(specs), unanswered, datasetDigest: DIGEST, predictionsDigest: `sha256:${'e'.repeat(64)}` }, config({ demographic_parity_difference: 1 }, { score_threshold: 0.3 }));
+      expect(report.predicate.reasons).toEqual(['1001 of 1301 dataset rows have no prediction (first: u0, u1, u2, u3, u4)']);
+      expect(report.unanswered).toEqual(unanswered.slice(0, 1000));
+      expect(report.predicate.metrics[0]!.verdict).toBe('pass');
+      expect(report.predicate).toMatchObject({ verdict: 'insufficient-evidence', answered: 300, dataset: { digest: DIGEST, rows: 1301 }, scoreThreshold: 0.3, minGroupSize: 100 });
+      expect(report.predicate.evidence).toEqual([{ role: 'dataset', digest: DIGEST }, { role: 'predictions', digest: `sha256:${'e'.repeat(64)}` }]);
+      expect(evaluateBias({ predictions: exactGroups(specs), datasetDigest: DIGEST }, config({ demographic_parity_difference: 1 })).predicate).toMatchObject({ verdict: 'pass', scoreThreshold: 0.5 });
+    });
+
+    it('lists groups below the minimum size with their size', () => {
+      const report = evaluateBias({ predictions: exactGroups(SPECS), datasetDigest: DIGEST }, config({ demographic_parity_difference: 1 }, { min_group_size: 251 }));
+      expect(report.predicate.reasons).toEqual(['groups below the minimum size 251 are not judged: b (n = 250), c (n = 200)', 'demographic_parity_difference cannot be computed on these predictions (fewer than two groups of the minimum size)']);
     });
   });
 });

@@ -1,11 +1,16 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { attestGate } from '../../src/gates/gate.ts';
-import { evaluateRegression, nonInferiority, type RegressionInputs, type RegressionThresholds } from '../../src/gates/regression/evaluate.ts';
+import { attestGate, figure } from '../../src/gates/gate.ts';
+import { evaluateRegression, nonInferiority, regressionSettings, type RegressionInputs, type RegressionThresholds } from '../../src/gates/regression/evaluate.ts';
 import { MAX_EXAMPLES, readEvaluationSet, readExampleResults, readResultsEvidence, readRunEvidence, type EvaluationExample, type EvidenceFile, type ExampleResult, type RunFigures } from '../../src/gates/regression/results.ts';
 import { deriveSeed } from '../../src/gates/seed.ts';
 import { InputError } from '../../src/error.ts';
+import { cohensDz } from '../../src/stats/hypothesis-tests.ts';
+import { pairedCounts, pairedMeanEvidence, pairedProportionEvidence } from '../../src/stats/paired.ts';
+import { geometricMean, logRatioEvidence, runsNeeded } from '../../src/stats/ratio.ts';
+import { bonferroniLevel } from '../../src/stats/simultaneous.ts';
+import { mean } from '../../src/stats/bootstrap.ts';
 import { ROOT, gatehouse, temporaryDirectory } from '../helpers.ts';
 import { exampleRegressionThresholds } from '../support/policy.ts';
 
@@ -249,6 +254,7 @@ describe('evaluateRegression', () => {
       expect(s0.qValue).toBeGreaterThan(0.025);
       expect(s0.qValue).toBeCloseTo(4 * s0.pValue!, 12);
       expect(s0.verdict).toBe('insufficient-evidence');
+      expect(report.predicate.reasons).toContain(`slice slice:s0: accuracy changed by -0.015 (simultaneous 98.75% CI ${figure(s0.ci!.low)} to ${figure(s0.ci!.high)}, non-inferiority q = ${figure(s0.qValue)}) against a tolerance of 0.05: insufficient-evidence`);
       expect(report.predicate.slices!.filter((s) => s.name !== 'slice:s0').every((s) => s.verdict === 'pass')).toBe(true);
     });
 
@@ -312,6 +318,247 @@ describe('evaluateRegression', () => {
   });
 });
 
+describe('evaluateRegression, figure by figure', () => {
+  const N = 60;
+  // Each model's column as the gate should read it: a missing answer is the candidate's worst value and the baseline's best.
+  const column = (rows: ExampleResult[], name: string, fallback: number) => {
+    const byId = new Map(rows.map((r) => [r.id, r.metrics[name]!]));
+    return Float64Array.from({ length: N }, (_, i) => byId.get(`e${i}`) ?? fallback);
+  };
+  const differences = (c: Float64Array, b: Float64Array) => Float64Array.from(c, (value, i) => value - b[i]!);
+  // The candidate answers all but e0 to e2, in reverse order; the baseline all but e3.
+  const candidate = results(N, (i) => ({ accuracy: i % 4 === 0 ? 0 : 1, score: (i % 7) + 4 })).filter((_, i) => i > 2).reverse();
+  const baseline = results(N, (i) => ({ accuracy: i % 5 === 0 ? 0 : 1, score: (i % 6) + 2 })).filter((_, i) => i !== 3);
+  const FIGURES: RegressionThresholds = { metrics: { accuracy: { direction: 'higher', tolerance: 0.01 }, score: { direction: 'lower', tolerance: 0.5, range: [0, 10] } }, level: 0.9 };
+
+  it('reports each quality metric as its paired evidence gives it, a missing answer scored against the candidate', async () => {
+    const report = await evaluateRegression(inputs(candidate, baseline, { n: N }), { ...CONFIG, thresholds: FIGURES });
+    const c = { accuracy: column(candidate, 'accuracy', 0), score: column(candidate, 'score', 10) };
+    const b = { accuracy: column(baseline, 'accuracy', 1), score: column(baseline, 'score', 0) };
+    const tango = pairedProportionEvidence(pairedCounts(c.accuracy, b.accuracy));
+    const t = pairedMeanEvidence(differences(c.score, b.score), 10);
+    const missing = { candidate: 3, baseline: 1 };
+    expect(report.predicate.metrics).toEqual([
+      { name: 'accuracy', candidate: mean(c.accuracy), baseline: mean(b.accuracy), delta: tango.estimate, scale: 'absolute', ci: tango.interval(0.9), tolerance: 0.01, effectSize: cohensDz(differences(c.accuracy, b.accuracy)), verdict: 'insufficient-evidence', n: N, method: 'tango-score', missing },
+      { name: 'score', candidate: mean(c.score), baseline: mean(b.score), delta: t.estimate, scale: 'absolute', ci: t.interval(0.9), tolerance: 0.5, effectSize: cohensDz(differences(c.score, b.score)), verdict: 'fail', n: N, method: 'pseudo-pair-t', missing },
+    ]);
+    expect(report.effectSizes).toEqual({ accuracy: cohensDz(differences(c.accuracy, b.accuracy)), score: cohensDz(differences(c.score, b.score)) });
+    expect(report.missingIds).toEqual({ candidate: ['e0', 'e1', 'e2'], baseline: ['e3'] });
+    expect(report.predicate.missing).toEqual(missing);
+    expect(report.predicate.verdict).toBe('fail');
+    expect(report.predicate.reasons).toEqual([
+      '3 examples of the evaluation set have no candidate result and 1 no baseline result; each is scored against the candidate',
+      ...report.predicate.metrics.map((m) => `${m.name}: change ${figure(m.delta)} (90% CI ${figure(m.ci.low)} to ${figure(m.ci.high)}) against a tolerance of ${m.tolerance}: ${m.verdict}`),
+    ]);
+  });
+
+  it('judges a metric as 0/1 only when both models\' values are 0 or 1', async () => {
+    const binary = results(N, (i) => ({ score: i % 2 }));
+    const graded = results(N, (i) => ({ score: i % 2 === 0 ? 0.5 : 1 }));
+    const thresholds: RegressionThresholds = { metrics: { score: { direction: 'higher', tolerance: 0.05 } } };
+    for (const [c, b, method] of [[binary, binary, 'tango-score'], [binary, graded, 'pseudo-pair-t'], [graded, binary, 'pseudo-pair-t']] as const) {
+      expect((await evaluateRegression(inputs(c, b), { ...CONFIG, thresholds })).predicate.metrics[0]!.method).toBe(method);
+    }
+  });
+
+  it('judges a one-example set without an effect size (d_z needs two differences)', async () => {
+    const report = await evaluateRegression(inputs(results(1, () => ({ accuracy: 1 })), results(1, () => ({ accuracy: 0 }))), { ...CONFIG, thresholds: ACCURACY });
+    expect(report.effectSizes).toEqual({ accuracy: null });
+    expect(report.predicate.metrics[0]).toMatchObject({ delta: 1, effectSize: null, verdict: 'insufficient-evidence' });
+  });
+
+  it('refuses a value below the range policy data gives the metric, naming the file and example', async () => {
+    const thresholds: RegressionThresholds = { metrics: { bleu: { direction: 'higher', tolerance: 1, range: [0, 100] } } };
+    const scored = results(10, () => ({ bleu: 35 }));
+    // The unmodified input is judged; one value below 0 is refused.
+    expect((await evaluateRegression(inputs(scored, scored), { ...CONFIG, thresholds })).predicate.metrics).toHaveLength(1);
+    const below = scored.map((r, i) => (i === 4 ? { ...r, metrics: { bleu: -1 } } : r));
+    await expect(evaluateRegression(inputs(scored, below), { ...CONFIG, thresholds })).rejects.toMatchObject({ code: 'SCHEMA_INVALID', path: 'baseline.jsonl', message: 'example "e4": bleu = -1 is outside the range [0, 100] policy data gives it' });
+  });
+
+  it('takes the width of a range that does not start at 0 as max - min', async () => {
+    const thresholds: RegressionThresholds = { metrics: { likert: { direction: 'higher', tolerance: 0.2, range: [1, 5] } } };
+    const c = results(40, (i) => ({ likert: 1 + (i % 5) }));
+    const b = results(40, (i) => ({ likert: 1 + ((i + 1) % 5) }));
+    const differences = Float64Array.from(c, (r, i) => r.metrics['likert']! - b[i]!.metrics['likert']!);
+    const report = await evaluateRegression(inputs(c, b), { ...CONFIG, thresholds });
+    expect(report.predicate.metrics[0]!.ci).toEqual(pairedMeanEvidence(differences, 4).interval(0.95));
+  });
+
+  it('judges p99 on exactly the fewest timed pairs a distribution-free interval needs', async () => {
+    const few = results(368, () => ({ accuracy: 1 }), (i) => 100 + (i % 100));
+    const report = await evaluateRegression(inputs(few, few), { ...CONFIG, thresholds: { metrics: { latency_p99: { direction: 'lower', tolerance: 0.1 } }, resamples: 100 } });
+    expect(report.predicate.metrics.map((m) => [m.name, m.n])).toEqual([['latency_p99', 368]]);
+  });
+
+  it('reports the metrics in name order, whatever order policy data gives them in', async () => {
+    const reversed: RegressionThresholds = { ...FIGURES, metrics: { score: FIGURES.metrics['score']!, accuracy: FIGURES.metrics['accuracy']! } };
+    const report = await evaluateRegression(inputs(candidate, baseline, { n: N }), { ...CONFIG, thresholds: reversed });
+    expect(report.predicate.metrics.map((m) => m.name)).toEqual(['accuracy', 'score']);
+  });
+
+  it('joins results given in another order as in set order', async () => {
+    const inOrder = await evaluateRegression(inputs([...candidate].reverse(), baseline, { n: N }), { ...CONFIG, thresholds: FIGURES });
+    const reversed = await evaluateRegression(inputs(candidate, [...baseline].reverse(), { n: N }), { ...CONFIG, thresholds: FIGURES });
+    expect(reversed.predicate.metrics).toEqual(inOrder.predicate.metrics);
+  });
+
+  it('says which model never reports a metric policy requires, and is insufficient evidence without it', async () => {
+    const same = results(2000, (i) => ({ accuracy: i % 3 === 0 ? 0 : 1 }));
+    const scored = results(2000, (i) => ({ accuracy: i % 3 === 0 ? 0 : 1, quality: 0.5 }));
+    const thresholds: RegressionThresholds = { metrics: { ...ACCURACY.metrics, quality: { direction: 'higher', tolerance: 0.01 } } };
+    // The unmodified input passes: both models report both metrics.
+    expect((await evaluateRegression(inputs(scored, scored), { ...CONFIG, thresholds })).predicate.verdict).toBe('pass');
+    for (const [c, b, side] of [[scored, same, 'the baseline'], [same, scored, 'the candidate']] as const) {
+      const report = await evaluateRegression(inputs(c, b), { ...CONFIG, thresholds });
+      expect(report.predicate.metrics.map((m) => [m.name, m.verdict])).toEqual([['accuracy', 'pass']]);
+      expect(report.predicate.verdict).toBe('insufficient-evidence');
+      expect(report.predicate.reasons).toEqual([`metric quality, which policy requires, is in no result of ${side}`]);
+    }
+  });
+
+  it('refuses more examples than it judges before reading any result', async () => {
+    const huge = (length: number): RegressionInputs => ({ ...inputs([], []), evaluationSet: inMemory(new Array<EvaluationExample>(length), 'set.jsonl') });
+    await expect(evaluateRegression(huge(MAX_EXAMPLES + 1), { ...CONFIG, thresholds: ACCURACY })).rejects.toMatchObject({ code: 'SCHEMA_INVALID', path: 'set.jsonl', message: '2500001 examples; the regression gate judges at most 2500000' });
+    // The largest set is judged (here it holds no example a model answered).
+    const largest = await evaluateRegression(huge(MAX_EXAMPLES), { ...CONFIG, thresholds: ACCURACY });
+    expect(largest.predicate.evaluationSet.examples).toBe(MAX_EXAMPLES);
+    expect(largest.predicate.reasons).toEqual(['metric accuracy, which policy requires, is in no result of the candidate']);
+  });
+
+  it('takes level, resamples, runs and slice size from policy data, each with its default', () => {
+    expect(regressionSettings({ metrics: {} })).toEqual({ level: 0.95, resamples: 2000, minRuns: 2, minSliceSize: 30 });
+    expect(regressionSettings({ metrics: {}, level: 0.9, resamples: 300, min_runs: 4, slices: { min_size: 50 } })).toEqual({ level: 0.9, resamples: 300, minRuns: 4, minSliceSize: 50 });
+    expect(regressionSettings({ metrics: {}, slices: {} }).minSliceSize).toBe(30);
+  });
+
+  describe('run figures', () => {
+    const one = results(10, () => ({ accuracy: 1 }));
+    const runs = (candidateMemory: number[], baselineMemory: number[]): [RunFigures, RunFigures] => [
+      { throughput: candidateMemory.map(() => 100), peakMemoryBytes: candidateMemory },
+      { throughput: baselineMemory.map(() => 100), peakMemoryBytes: baselineMemory },
+    ];
+    const MEMORY: RegressionThresholds = { metrics: { peak_memory: { direction: 'lower', tolerance: 0.1 } } };
+
+    it('judges peak memory from the memory figures, lower being better', async () => {
+      const [c, b] = runs([2e9, 2.1e9, 1.9e9], [1e9, 1.05e9, 0.95e9]);
+      const report = await evaluateRegression(inputs(one, one, { runs: [c, b] }), { ...CONFIG, thresholds: MEMORY });
+      const evidence = logRatioEvidence(c.peakMemoryBytes, b.peakMemoryBytes);
+      if (typeof evidence === 'string') throw new Error(evidence);
+      expect(report.predicate.metrics).toEqual([
+        { name: 'peak_memory', candidate: geometricMean(c.peakMemoryBytes), baseline: geometricMean(b.peakMemoryBytes), scale: 'relative', tolerance: 0.1, n: 6, method: 'welch-log-t', runs: { candidate: 3, baseline: 3 }, delta: evidence.estimate, ci: evidence.interval(0.95), verdict: 'fail' },
+      ]);
+      expect(report.predicate.verdict).toBe('fail');
+      // Runs are advised only for an undecided figure.
+      expect(report.runsNeeded).toEqual({});
+      // The same memory both times passes.
+      expect((await evaluateRegression(inputs(one, one, { runs: runs([1e9, 1.001e9, 0.999e9], [1e9, 1.001e9, 0.999e9]) }), { ...CONFIG, thresholds: MEMORY })).predicate.verdict).toBe('pass');
+    });
+
+    it('advises how many runs would decide a lower-is-better figure, against its tolerance above zero', async () => {
+      const [c, b] = runs([1.04e9, 1.12e9], [1e9, 1.03e9]);
+      const report = await evaluateRegression(inputs(one, one, { runs: [c, b] }), { ...CONFIG, thresholds: { ...MEMORY, min_runs: 2 } });
+      const needed = runsNeeded(c.peakMemoryBytes, b.peakMemoryBytes, 0.1, 0.95)!;
+      expect(needed).toBeGreaterThan(2);
+      expect(needed).not.toBe(runsNeeded(c.peakMemoryBytes, b.peakMemoryBytes, -0.1, 0.95));
+      expect(report.predicate.metrics[0]!.verdict).toBe('insufficient-evidence');
+      expect(report.runsNeeded).toEqual({ peak_memory: needed });
+      expect(report.predicate.reasons).toContain(`peak_memory: about ${needed} runs of each model would decide at the observed run-to-run variation`);
+      // Never fewer than policy's minimum.
+      const strict = await evaluateRegression(inputs(one, one, { runs: [c, b] }), { ...CONFIG, thresholds: { ...MEMORY, min_runs: needed + 5 } });
+      expect(strict.runsNeeded).toEqual({ peak_memory: needed + 5 });
+    });
+
+    it('gives runs without variation the widest interval around the observed change, and says why', async () => {
+      const figures = (throughput: number[]): RunFigures => ({ throughput, peakMemoryBytes: throughput.map(() => 1e9) });
+      const report = await evaluateRegression(inputs(one, one, { runs: [figures([110, 110]), figures([100, 100])] }), { ...CONFIG, thresholds: { metrics: { throughput: { direction: 'higher', tolerance: 0.05 } } } });
+      const [metric] = report.predicate.metrics;
+      expect(metric!.delta).toBeCloseTo(0.1, 12);
+      expect(metric!.ci).toEqual({ low: -1, high: Number.MAX_VALUE, level: 0.95 });
+      expect(report.runsNeeded).toEqual({ throughput: null });
+      expect(report.predicate.reasons.slice(0, 2)).toEqual([
+        'throughput: the runs show no run-to-run variation, so its size cannot be estimated',
+        'throughput: no number of runs would decide at the observed change and run-to-run variation',
+      ]);
+      // One run is too few, and says so without claiming no variation.
+      const single = await evaluateRegression(inputs(one, one, { runs: [figures([110]), figures([100, 101])] }), { ...CONFIG, thresholds: { metrics: { throughput: { direction: 'higher', tolerance: 0.05 } } } });
+      expect(single.predicate.reasons.slice(0, 2)).toEqual(['throughput: 1 candidate and 2 baseline runs; policy needs at least 2 of each', 'throughput: no number of runs would decide at the observed change and run-to-run variation']);
+    });
+
+    it('is insufficient evidence when run figures are missing, and records only the files it judged', async () => {
+      const report = await evaluateRegression(inputs(one, one), { ...CONFIG, thresholds: { metrics: { throughput: { direction: 'higher', tolerance: 0.05 } } } });
+      expect(report.predicate.verdict).toBe('insufficient-evidence');
+      expect(report.predicate.metrics).toEqual([]);
+      expect(report.predicate.reasons).toEqual(['metric throughput needs run figures for both models']);
+      expect(report.predicate.evidence.map((e) => e.role)).toEqual(['baseline-model', 'evaluation-set', 'candidate-results', 'baseline-results']);
+    });
+  });
+
+  describe('latency', () => {
+    it('judges the pairs timed for both models, saying how many were not, and compares candidate with baseline', async () => {
+      const n = 500;
+      const baseline = results(n, () => ({ accuracy: 1 }), (i) => (i % 10 === 1 ? undefined : 100 + (i % 50)));
+      const candidate = results(n, () => ({ accuracy: 1 }), (i) => (i % 10 === 2 ? undefined : 2 * (100 + (i % 50))));
+      const report = await evaluateRegression(inputs(candidate, baseline), { ...CONFIG, thresholds: { metrics: { latency_p50: { direction: 'lower', tolerance: 0.1 } }, resamples: 101 } });
+      expect(report.predicate.timing).toEqual({ timed: 400, untimed: 100 });
+      const [p50] = report.predicate.metrics;
+      expect(p50).toMatchObject({ name: 'latency_p50', n: 400, scale: 'relative', tolerance: 0.1, verdict: 'fail', method: 'paired-bootstrap-percentile' });
+      expect(p50!.candidate).toBeCloseTo(2 * p50!.baseline!, 12);
+      expect(p50!.delta).toBeCloseTo(1, 12);
+      expect(report.predicate.resamples).toBe(101);
+      expect(report.predicate.reasons[0]).toBe('100 of 500 examples lack a latency for one model or both; latency is judged on the 400 timed pairs');
+      // Every pair timed: nothing to say about untimed pairs.
+      const timed = (scale: number) => results(n, () => ({ accuracy: 1 }), (i) => scale * (100 + (i % 50)));
+      const allTimed = await evaluateRegression(inputs(timed(2), timed(1)), { ...CONFIG, thresholds: { metrics: { latency_p50: { direction: 'lower', tolerance: 0.1 } }, resamples: 101 } });
+      expect(allTimed.predicate.verdict).toBe('fail');
+      expect(allTimed.predicate.reasons).toHaveLength(1);
+      expect(allTimed.predicate.reasons[0]).toMatch(/^latency_p50: change 1 /);
+    });
+  });
+
+  describe('slices', () => {
+    // 400 examples; slice:a (its tag written twice) the first 100, capability:b the next 120, slice:tiny the first 10.
+    const n = 400;
+    const tags = (i: number) => [...(i < 100 ? ['slice:a', 'slice:a'] : []), ...(i >= 100 && i < 220 ? ['capability:b'] : []), ...(i < 10 ? ['slice:tiny'] : [])];
+    const baseline = results(n, (i) => ({ accuracy: 1, score: 2 + (i % 3) }));
+    // On slice:a the candidate scores much worse (lower is better); on capability:b it misses 2 of 120.
+    const candidate = results(n, (i) => ({ accuracy: i >= 100 && i < 102 ? 0 : 1, score: i < 100 ? 7 + (i % 3) : 2 + (i % 3) }));
+    const SLICED: RegressionThresholds = { metrics: { accuracy: { direction: 'higher', tolerance: 0.05 }, score: { direction: 'lower', tolerance: 0.5, range: [0, 10] } }, slices: { tolerances: { accuracy: 0.1 } } };
+
+    it('judges each slice of min_size on its simultaneous interval, with p and q = min(1, m·p) for its direction', async () => {
+      const report = await evaluateRegression(inputs(candidate, baseline, { tags }), { ...CONFIG, thresholds: SLICED });
+      const level = bonferroniLevel(0.95, 4);
+      const expected = (name: string, from: number, to: number, metric: 'accuracy' | 'score') => {
+        const c = Float64Array.from(candidate.slice(from, to), (r) => r.metrics[metric]!);
+        const b = Float64Array.from(baseline.slice(from, to), (r) => r.metrics[metric]!);
+        const evidence = metric === 'accuracy' ? pairedProportionEvidence(pairedCounts(c, b)) : pairedMeanEvidence(differences(c, b), 10);
+        const tolerance = metric === 'accuracy' ? 0.1 : 0.5;
+        const ci = evidence.interval(level);
+        const pValue = metric === 'accuracy' ? evidence.pAbove(-tolerance) : evidence.pBelow(tolerance);
+        return { name, metric, n: to - from, delta: evidence.estimate, ci, tolerance, pValue, qValue: Math.min(1, 4 * pValue), verdict: nonInferiority(ci, metric === 'accuracy' ? 'higher' : 'lower', tolerance) };
+      };
+      const slices = [expected('capability:b', 100, 220, 'accuracy'), expected('capability:b', 100, 220, 'score'), expected('slice:a', 0, 100, 'accuracy'), expected('slice:a', 0, 100, 'score')];
+      expect(slices.map((s) => s.verdict)).toEqual(['pass', 'pass', 'pass', 'fail']);
+      expect(slices[3]!.qValue).toBe(1);
+      expect(report.predicate.slices).toEqual([...slices, { name: 'slice:tiny', metric: 'accuracy', n: 10, delta: 0 }, { name: 'slice:tiny', metric: 'score', n: 10, delta: 5 }]);
+      expect(report.smallSlices).toEqual([{ name: 'slice:tiny', n: 10 }]);
+      const a = slices[3]!;
+      const score = report.predicate.metrics[1]!;
+      expect(score.verdict).toBe('fail');
+      expect(report.predicate.reasons).toEqual([`score: change 1.25 (95% CI ${figure(score.ci.low)} to ${figure(score.ci.high)}) against a tolerance of 0.5: fail`, `slice slice:a: score changed by 5 (simultaneous ${figure(level * 100)}% CI ${figure(a.ci.low)} to ${figure(a.ci.high)}, non-inferiority q = 1) against a tolerance of 0.5: fail`]);
+    });
+
+    it('judges a slice of exactly min_size, and lists one smaller unjudged', async () => {
+      const judged = async (minSize: number) => {
+        const report = await evaluateRegression(inputs(candidate, baseline, { tags }), { ...CONFIG, thresholds: { ...SLICED, slices: { ...SLICED.slices, min_size: minSize } } });
+        return { judged: report.predicate.slices!.filter((s) => s.verdict !== undefined).map((s) => `${s.name} ${s.metric}`), small: report.smallSlices };
+      };
+      expect(await judged(100)).toEqual({ judged: ['capability:b accuracy', 'capability:b score', 'slice:a accuracy', 'slice:a score'], small: [{ name: 'slice:tiny', n: 10 }] });
+      expect(await judged(101)).toEqual({ judged: ['capability:b accuracy', 'capability:b score'], small: [{ name: 'slice:a', n: 100 }, { name: 'slice:tiny', n: 10 }] });
+    });
+  });
+});
+
 describe('nonInferiority', () => {
   it.each([
     ['higher', { low: -0.005, high: 0.02 }, 'pass'],
@@ -323,6 +570,7 @@ describe('nonInferiority', () => {
     ['lower', { low: -0.02, high: 0.005 }, 'pass'],
     ['lower', { low: 0.005, high: 0.02 }, 'insufficient-evidence'],
     ['lower', { low: -0.02, high: 0.01 }, 'insufficient-evidence'],
+    ['lower', { low: 0.01, high: 0.05 }, 'insufficient-evidence'],
     ['lower', { low: 0.0101, high: 0.05 }, 'fail'],
   ] as const)('judges a %s-is-better interval %j against a tolerance of 0.01: %s', (direction, ci, verdict) => {
     expect(nonInferiority(ci, direction, 0.01)).toBe(verdict);
@@ -376,6 +624,48 @@ describe('readExampleResults', () => {
       { id: 'q1', metrics: { exact_match: 1 }, tags: [], latencyMs: 120.5 },
       { id: 'q2', metrics: { exact_match: 0 }, tags: [], latencyMs: 98 },
     ]);
+  });
+
+  it('names an lm-evaluation-harness sample by its doc_id and filter, and refuses a listed metric without a numeric value', async () => {
+    const sample = (extra: object) => `${JSON.stringify({ doc_id: 7, metrics: ['exact_match'], exact_match: 1, ...extra })}\n`;
+    expect(await readExampleResults(await write(sample({ filter: 'strict-match' })), 'lm-eval')).toEqual([{ id: '7/strict-match', metrics: { exact_match: 1 }, tags: [] }]);
+    expect(await readExampleResults(await write(sample({ filter: 3 })), 'lm-eval')).toEqual([{ id: '7', metrics: { exact_match: 1 }, tags: [] }]);
+    for (const [extra, message] of [
+      [{ exact_match: '1' }, 'line 1: metric exact_match is listed but has no numeric value'],
+      [{ exact_match: undefined }, 'line 1: metric exact_match is listed but has no numeric value'],
+      [{ metrics: [] }, /^line 1: not an lm-evaluation-harness sample: at \/metrics: must NOT have fewer than 1 items$/],
+    ] as const) {
+      const path = await write(sample(extra));
+      await expect(readExampleResults(path, 'lm-eval')).rejects.toMatchObject({ code: 'SCHEMA_INVALID', path, message: typeof message === 'string' ? message : expect.stringMatching(message) });
+    }
+  });
+
+  it('reads numeric ids of an MLflow table as ids, never as metrics, and refuses each malformed table with its row', async () => {
+    const table = (value: object) => write(JSON.stringify(value), 'table.json');
+    expect(await readExampleResults(await table({ columns: ['exact_match', 'id'], data: [[1, 101], [0, 102]] }), 'mlflow')).toEqual([
+      { id: '101', metrics: { exact_match: 1 }, tags: [] },
+      { id: '102', metrics: { exact_match: 0 }, tags: [] },
+    ]);
+    for (const [value, code, message] of [
+      [{ columns: ['exact_match'], data: [[1]] }, 'SCHEMA_INVALID', 'the table has no "id" column'],
+      [{ columns: ['id', 'exact_match'], data: [['q1', 1], ['q2']] }, 'SCHEMA_INVALID', 'row 2: 1 values for 2 columns'],
+      [{ columns: ['id', 'exact_match', 'latency_ms'], data: [['q1', 1, 12], ['q2', 0, '12']] }, 'SCHEMA_INVALID', 'row 2: latency_ms is not a number'],
+    ] as const) {
+      const path = await table(value);
+      await expect(readExampleResults(path, 'mlflow')).rejects.toMatchObject({ code, path, message });
+    }
+    const broken = await write('{"columns": ["id"], "data": [', 'table.json');
+    await expect(readExampleResults(broken, 'mlflow')).rejects.toMatchObject({ code: 'JSON_INVALID', path: broken, message: expect.stringMatching(/^not valid JSON \(.+\)$/) });
+  });
+});
+
+describe('readRunEvidence', () => {
+  it('reads one figure or one per run, each as a list of runs', async () => {
+    const path = join(await temporaryDirectory(), 'run.json');
+    writeFileSync(path, '{"throughput": 41.5, "peak_memory_bytes": [1e9, 2e9]}');
+    expect((await readRunEvidence(path)).content).toEqual({ throughput: [41.5], peakMemoryBytes: [1e9, 2e9] });
+    writeFileSync(path, '{"throughput": [40, 41], "peak_memory_bytes": 3e9}');
+    expect((await readRunEvidence(path)).content).toEqual({ throughput: [40, 41], peakMemoryBytes: [3e9] });
   });
 });
 
