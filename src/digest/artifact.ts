@@ -1,8 +1,7 @@
-import { lstat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { InputError } from '../error.ts';
 import { DigestError } from './error.ts';
-import { hashFile, hashModelDirectory, type ModelDigestOptions, type ModelManifest } from './model.ts';
+import { hashFile, hashModelDirectory, statPath, type ModelDigestOptions, type ModelManifest } from './model.ts';
 
 /** A `sha256:<64 hex>` digest string. */
 export type ArtifactDigest = `sha256:${string}`;
@@ -19,12 +18,7 @@ export interface ArtifactDigestResult {
 
 /** Hashes a file or a model directory. */
 export async function digestArtifact(path: string, options: ModelDigestOptions = {}): Promise<ArtifactDigestResult> {
-  let info;
-  try {
-    info = await lstat(path);
-  } catch (cause) {
-    throw new DigestError({ code: 'FILE_NOT_FOUND', message: 'no such file or directory', path, cause });
-  }
+  const info = await statPath(path);
   if (info.isDirectory()) {
     const manifest = await hashModelDirectory(path, options);
     return { digest: `sha256:${manifest.digest}`, kind: 'directory', manifest };

@@ -226,7 +226,8 @@ function normaliseRelative(path: string): string {
   return path.split(/[\\/]+/).filter((part) => part !== '' && part !== '.').join('/');
 }
 
-async function statPath(path: string) {
+/** lstat of a path, refused as FILE_NOT_FOUND when it is missing and FILE_UNREADABLE, with the reason, otherwise. */
+export async function statPath(path: string) {
   try {
     return await lstat(path);
   } catch (cause) {

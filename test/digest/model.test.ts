@@ -299,6 +299,13 @@ describe('digestArtifact', () => {
     await expect(digestArtifact('/nonexistent/model')).rejects.toBeInstanceOf(DigestError);
     await expect(digestArtifact('/nonexistent/model')).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', path: '/nonexistent/model', message: 'no such file or directory' });
   });
+
+  it('reports a path it cannot read as unreadable, with the reason, not as missing', async () => {
+    const dir = await temporaryDirectory();
+    writeFileSync(join(dir, 'weights'), 'w');
+    const through = join(dir, 'weights', 'model');
+    await expect(digestArtifact(through)).rejects.toMatchObject({ code: 'FILE_UNREADABLE', path: through, message: expect.stringMatching(/^cannot read: .*ENOTDIR/) });
+  });
 });
 
 describe('hashFileRange', () => {
