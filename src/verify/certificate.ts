@@ -137,7 +137,7 @@ export function narrowPattern(pattern: string, role: 'subject' | 'issuer', sourc
   const required = role === 'subject' ? SUBJECT_PREFIX : ISSUER_PREFIX;
   if (!whole && !required.test(prefix)) {
     const shape = role === 'subject' ? 'scheme://host/owner/repository/' : 'scheme://host/';
-    const dots = /^[a-z]+:\/\/[^/.\\]*$/i.test(prefix) && /^\^?[a-z]+:\/\/[^/]*[^\\]\./i.test(pattern) ? ' (escape the dots in the host: an unescaped . matches any character)' : '';
+    const dots = /^[a-z][a-z0-9-]*:\/\/[^/.\\]*$/i.test(prefix) && /^\^?[a-z][a-z0-9-]*:\/\/[^/]*[^\\]\./i.test(pattern) ? ' (escape the dots in the host: an unescaped . matches any character)' : '';
     refuse(`${pattern} is too broad: a pattern must begin with a literal ${shape} so it names one ${role === 'subject' ? 'repository' : 'issuer'} and cannot match every identity; its literal start is ${JSON.stringify(prefix)}${dots}`);
   }
   return compiled;

@@ -107,6 +107,7 @@ describe('narrowPattern, reading the literal start', () => {
     ['https://github\\.com/acme/models/\\d+', 'subject', `${MODELS}42`],
     // A | in a class or a group, or escaped, is no top-level alternation.
     ['https://github\\.com/acme/models/[|]x', 'subject', `${MODELS}|x`],
+    ['https://github\\.com/acme/models/[ab|]x', 'subject', `${MODELS}|x`],
     ['https://github\\.com/acme/models/(a|b)', 'subject', `${MODELS}b`],
     // A final $ ends an exact value, so an issuer needs no trailing slash.
     ['^https://token\\.actions\\.githubusercontent\\.com$', 'issuer', 'https://token.actions.githubusercontent.com'],
@@ -142,15 +143,19 @@ describe('narrowPattern, reading the literal start', () => {
     ['HTTPS://github.com/acme/models/.*', 'subject', true],
     ['https://gith.b\\.com/acme/models/', 'subject', true],
     ['https://token.actions.githubusercontent.com', 'issuer', true],
+    ['git-ssh://github.com/acme/models/.*', 'subject', true],
     // The dot is escaped, or not in the host: the hint would mislead.
     ['https://[a-z]+\\.com/acme/models/', 'subject', false],
     ['https://github/acme/models.*', 'subject', false],
     ['https://[a-z]+/acme/models/via-https://github.com', 'subject', false],
     ['https://github\\.com.*', 'issuer', false],
+    // No scheme: the hint is not what is wrong.
+    ['_x://github.com/acme/models/.*', 'subject', false],
   ] as const)('refuses %s (%s), with the hint about dots: %s', (source, role, hinted) => {
     const message = refusal(() => pattern(source, role), InputError).message;
     expect(message).toContain('is too broad');
     expect(message.endsWith(HINT)).toBe(hinted);
+    if (!hinted) expect(message).toMatch(/its literal start is "[^"]*"$/);
   });
 });
 
@@ -166,6 +171,10 @@ describe('identityMatches', () => {
       expect(subject.lastIndex).toBe(0);
     }
     expect(identityMatches(identity(/https:\/\/github\.com\/acme\/models/), certificate(RELEASE))).toBe(false);
+    // A SAN given as a string is an exact value: its dots match dots only.
+    const exact: TrustedIdentity = { issuer: ISSUER, subject: RELEASE };
+    expect(identityMatches(exact, certificate(RELEASE))).toBe(true);
+    expect(identityMatches(exact, certificate(RELEASE.replace('github.com', 'githubXcom')))).toBe(false);
     expect(identityMatches(identity(/acme\/models\/.*/), certificate(RELEASE))).toBe(false);
   });
 });
