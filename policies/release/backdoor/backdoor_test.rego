@@ -126,6 +126,14 @@ test_too_few_inputs_denied if {
 	[v.msg | some v in denials({"dataset": {"inputs": 60}, "results": results})] == [want]
 }
 
+# A scan that records no input count is held to have compared none.
+test_missing_input_count_denied if {
+	r := json.remove(record({}), ["predicate/dataset/inputs"])
+	one := object.union(policy_data, {"thresholds": {"backdoor": {"min_inputs": 1}}})
+	found := backdoor.deny with input as f.request("staging", [r]) with data.gatehouse as one
+	"backdoor: 0 clean inputs; policy requires at least 1" in {v.msg | some v in found}
+}
+
 test_scan_without_the_builtin_set_denied if {
 	codes({"triggers": {"set": "none", "builtin": 0, "user": 3}}) == {"backdoor_trigger_set_missing"}
 	codes({"triggers": {"set": "other-triggers-v2"}}) == {"backdoor_trigger_set_missing"}
