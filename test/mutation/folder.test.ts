@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,5 +25,19 @@ describe('testsOf (per-folder mutation runs)', () => {
     expect(digest).not.toContain('test/store/oci-store.test.ts');
     expect(digest).toContain('test/cli/progress.test.ts');
     expect(testsOf('stats')).toContain('test/gates/backdoor.test.ts');
+  });
+});
+
+describe('mutation:folder --tests', () => {
+  const folder = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'scripts', 'mutation', 'folder.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
+
+  it('runs only the named files of the folder\'s tests', () => {
+    const listed = folder('--folder', 'gates', '--tests', 'test/gates/safety.test.ts,test/gates/bias.test.ts', '--list');
+    expect([listed.status, listed.stdout]).toEqual([0, 'test/gates/safety.test.ts\ntest/gates/bias.test.ts\n']);
+  });
+
+  it('refuses a file that is not one of the folder\'s tests, naming it (exit 2)', () => {
+    const refused = folder('--folder', 'gates', '--tests', 'test/gates/safety.test.ts,test/stats/stats.test.ts', '--list');
+    expect([refused.status, refused.stdout, refused.stderr]).toEqual([2, '', "mutation:folder: --tests test/stats/stats.test.ts is not one of src/gates's test files (--list names them)\n"]);
   });
 });
