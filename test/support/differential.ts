@@ -146,15 +146,17 @@ export async function runDifferential(options: { count: number; seed: number; ba
     const batch = options.batch ?? 250;
     for (let start = 0; start < cases.length; start += batch) {
       const slice = cases.slice(start, start + batch);
-      const native = evaluateNatively(staging, slice);
-      for (const [i, { data, input }] of slice.entries()) {
+      const wasm: Outcome[] = [];
+      for (const { data, input } of slice) {
         let evaluator = evaluators.get(data);
         if (evaluator === undefined) {
           evaluator = await OpaWasmEvaluator.load({ ...built.bundle, data });
           evaluators.set(data, evaluator);
         }
-        compare(report, { input, data }, outcome(() => evaluator.evaluate(input)), native[i]!);
+        wasm.push(outcome(() => evaluator.evaluate(input)));
       }
+      const native = evaluateNatively(staging, slice, wasm);
+      for (const [i, { data, input }] of slice.entries()) compare(report, { input, data }, wasm[i]!, native[i]!);
       evaluators.clear();
     }
     return report;
@@ -208,9 +210,11 @@ function sortedKeys(value: unknown): unknown {
 // One opa eval for a whole batch: each case binds its input and data with
 // `with`. The batch file is written with JSON.stringify, as the SDK passes
 // input and data to WebAssembly, so both runtimes read the same number
-// literals. When the batch fails, each case is evaluated alone to find which
-// one the runtime cannot evaluate.
-function evaluateNatively(staging: string, cases: Case[]): Outcome[] {
+// literals. One case the runtime cannot evaluate fails the whole query, so the
+// cases WebAssembly could not evaluate are each evaluated alone from the start;
+// when a batch of the others fails, it is split until the case that fails
+// natively alone (a difference) is found.
+function evaluateNatively(staging: string, cases: Case[], wasm: Outcome[]): Outcome[] {
   const batchFile = join(staging, 'batch.json');
   // Keyed by position: a case without a result (undefined, as when the data
   // names no stages) is missing from the object rather than shifting the rest.
@@ -223,13 +227,18 @@ function evaluateNatively(staging: string, cases: Case[]): Outcome[] {
   };
   // A failed batch is split until the cases the runtime cannot evaluate are alone.
   const bisect = (list: Case[]): Outcome[] => {
+    if (list.length === 0) return [];
     const results = evaluate(list);
     if (results !== undefined) return results;
     if (list.length === 1) return [{ error: true }];
     const half = Math.ceil(list.length / 2);
     return [...bisect(list.slice(0, half)), ...bisect(list.slice(half))];
   };
-  return bisect(cases);
+  const outcomes: Outcome[] = new Array(cases.length);
+  const batched = [...cases.keys()].filter((i) => !('error' in wasm[i]!));
+  for (const i of cases.keys()) if ('error' in wasm[i]!) outcomes[i] = bisect([cases[i]!])[0]!;
+  for (const [n, result] of bisect(batched.map((i) => cases[i]!)).entries()) outcomes[batched[n]!] = result;
+  return outcomes;
 }
 
 type OpaEvalOutput = { result: Array<{ bindings?: Record<string, unknown>; expressions?: Array<{ value: unknown }> }> };

@@ -91,7 +91,7 @@ export interface DataProvenanceConfig {
 /**
  * Whether a dataset's URI is under one of the approved sources: it begins
  * with the source (which ends in "/", so …/approved-evil/ is not under
- * …/approved/), and its path after it never steps out (see STEPS_OUT). The
+ * …/approved/), and its path after it never steps out (see stepsOut). The
  * policy's approved_source rule is the same.
  */
 export function approvedSource(thresholds: DataProvenanceThresholds, uri: string | null): boolean {
