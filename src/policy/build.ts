@@ -268,12 +268,18 @@ function firstLines(text: string): string {
   return (usage === -1 ? lines : lines.slice(0, usage)).slice(0, 10).join(' ');
 }
 
+// Every regular file under root, relative to it. A symbolic link that could hold
+// a policy (a .rego name, or a folder) is refused rather than left out: a rule
+// file left out of the bundle would be a deny that silently never runs.
 async function listFiles(root: string, prefix = ''): Promise<string[]> {
   const entries = await readdir(join(root, prefix), { withFileTypes: true });
   const nested = await Promise.all(
     entries.map(async (entry) => {
       const path = prefix === '' ? entry.name : join(prefix, entry.name);
       if (entry.isDirectory()) return listFiles(root, path);
+      if (entry.isSymbolicLink() && (path.endsWith('.rego') || (await stat(join(root, path)).catch(() => undefined))?.isDirectory() === true)) {
+        throw new InputError({ code: 'USAGE', message: 'is a symbolic link: policy sources are read as regular files and folders only (copy it in)', path: join(root, path) });
+      }
       return entry.isFile() ? [path] : [];
     }),
   );
