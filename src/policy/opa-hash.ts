@@ -59,7 +59,8 @@ function walk(value: Value, hash: Hash): void {
 }
 
 // encoding/json with SetEscapeHTML(false): quotes, backslash and control
-// characters escaped, U+2028 and U+2029 escaped, everything else verbatim.
+// characters escaped, U+2028 and U+2029 escaped, everything else verbatim. Go
+// writes a lone surrogate as U+FFFD; so does hash.update, encoding to UTF-8.
 function goString(value: string): string {
   let out = '"';
   for (const char of value) {
@@ -72,7 +73,6 @@ function goString(value: string): string {
     else if (char === '\b') out += '\\b';
     else if (char === '\f') out += '\\f';
     else if (code < 0x20 || code === 0x2028 || code === 0x2029) out += `\\u${code.toString(16).padStart(4, '0')}`;
-    else if (code >= 0xd800 && code <= 0xdfff) out += '\ufffd';
     else out += char;
   }
   return `${out}"`;
@@ -127,12 +127,14 @@ class JSONReader {
       if (this.#text[this.#at] !== '"') this.#fail('expected a key');
       const key = this.#string();
       this.#space();
-      if (this.#text[this.#at++] !== ':') this.#fail('expected :');
+      if (this.#text[this.#at] !== ':') this.#fail('expected :');
+      this.#at++;
       members.push([key, this.#value()]);
       this.#space();
-      const next = this.#text[this.#at++];
+      const next = this.#text[this.#at];
+      if (next !== ',' && next !== '}') this.#fail('expected , or }');
+      this.#at++;
       if (next === '}') return { kind: 'object', members };
-      if (next !== ',') this.#fail('expected , or }');
     }
   }
 
@@ -147,9 +149,10 @@ class JSONReader {
     for (;;) {
       items.push(this.#value());
       this.#space();
-      const next = this.#text[this.#at++];
+      const next = this.#text[this.#at];
+      if (next !== ',' && next !== ']') this.#fail('expected , or ]');
+      this.#at++;
       if (next === ']') return { kind: 'array', items };
-      if (next !== ',') this.#fail('expected , or ]');
     }
   }
 
