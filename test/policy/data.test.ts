@@ -1,8 +1,13 @@
+import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/error.ts';
-import { keylessIdentity, policyDataOf, type KeylessSignerData } from '../../src/policy/data.ts';
+import { keylessIdentity, policyDataOf, policySigners, type KeylessSignerData, type PolicyData } from '../../src/policy/data.ts';
+import { canonicalize } from '../../src/canonical/json.ts';
+import { sha256Hex } from '../../src/digest/sha256.ts';
+import { keyFingerprint, readPublicKey } from '../../src/keys/keys.ts';
+import { TrustRootError } from '../../src/verify/error.ts';
 import { readTarGz } from '../../src/policy/tar.ts';
 import { ROOT } from '../helpers.ts';
 import { refusal } from '../support/refusal.ts';
@@ -132,4 +137,115 @@ describe('keylessIdentity', () => {
     expect(error.message).toMatch(/^signers\.ci: extensions\.github_workflow_colour is not an extension gatehouse reads \(github_workflow_trigger, github_workflow_sha, .*source_repository_uri/);
     expect(error.path).toBe('signers.yaml');
   });
+});
+
+describe('policySigners', () => {
+  const ISSUER = 'https://token.actions.githubusercontent.com';
+  const SUBJECT = 'https://github.com/acme/models/.github/workflows/release.yml@refs/heads/main';
+  const TRUST = join(ROOT, 'test', 'fixtures', 'real-world', 'trust');
+  const root = (name: string) => JSON.parse(readFileSync(join(TRUST, `${name}.trusted_root.json`), 'utf8')) as Record<string, unknown>;
+  const digestOf = (name: string) => `sha256:${sha256Hex(canonicalize(root(name)))}`;
+
+  // The committed signers, one key listed under a second id, and one keyless
+  // signer per embedded root, both for the same workflow.
+  function data(change: (g: Record<string, any>) => void = () => {}): PolicyData {
+    const { gatehouse } = committedData();
+    gatehouse.signers['integrity-alias'] = { ...gatehouse.signers['integrity-gate'] };
+    gatehouse.signers['ci-good'] = { kind: 'keyless', issuer: ISSUER, subject: SUBJECT, trust_roots: ['good'] };
+    gatehouse.signers['ci-staging'] = { kind: 'keyless', issuer: ISSUER, subject: SUBJECT, trust_roots: ['staging'] };
+    gatehouse.trust_roots = { good: { trusted_root: root('public-good') }, staging: { trusted_root: root('staging') } };
+    gatehouse.decision_signers = ['integrity-alias'];
+    change(gatehouse);
+    return gatehouse as PolicyData;
+  }
+
+  const fingerprint = async (name: string) => keyFingerprint(await readPublicKey(join(ROOT, 'examples', 'keys', `${name}.pub`)));
+
+  it('trusts each key once however many ids list it, and each keyless identity under the roots it names', async () => {
+    const policy = data();
+    const signers = await policySigners(policy, 'b');
+    const keySigners = Object.values(policy.signers).filter((signer) => signer.kind === 'key');
+    const distinct = new Set(keySigners.map((signer) => (signer as { public_key: string }).public_key));
+    expect(distinct.size).toBe(keySigners.length - 1);
+    const fingerprints = Object.keys(policy.signers).filter((id) => policy.signers[id]!.kind === 'key').map((id) => fingerprintOf(policy, id));
+    expect(signers.trust.keys!.map((key) => key.fingerprint).sort()).toEqual([...new Set(fingerprints)].sort());
+    expect((signers.trust.keyless as Array<{ name: string; identities: unknown[] }>).map((root) => [root.name, root.identities])).toEqual([
+      ['good', [{ issuer: ISSUER, subject: SUBJECT }]],
+      ['staging', [{ issuer: ISSUER, subject: SUBJECT }]],
+    ]);
+    expect(signers.trustedRoots).toEqual({ good: digestOf('public-good'), staging: digestOf('staging') });
+  });
+
+  it('restricts trust to the ids asked for, keeping only roots that still have an identity', async () => {
+    const signers = await policySigners(data(), 'b');
+    const integrity = signers.restrictedTo(['integrity-alias']);
+    expect(integrity.keys!.map((key) => key.fingerprint)).toEqual([await fingerprint('integrity-gate')]);
+    expect(integrity).not.toHaveProperty('keyless');
+    const staging = signers.restrictedTo(['ci-staging']);
+    expect(staging.keys).toEqual([]);
+    expect((staging.keyless as Array<{ name: string }>).map((root) => root.name)).toEqual(['staging']);
+    expect(signers.restrictedTo([])).toEqual({ keys: [] });
+  });
+
+  it('maps a verified identity back to every id whose entry it matches, sorted, and a keyless one only under the root it was verified with', async () => {
+    const signers = await policySigners(data(), 'b');
+    const keyId = await fingerprint('integrity-gate');
+    expect(signers.idsFor({ kind: 'key', keyId, algorithm: 'ecdsa-p256' })).toEqual(['integrity-alias', 'integrity-gate']);
+    expect(signers.idsFor({ kind: 'key', keyId: `${keyId.slice(0, -1)}0`, algorithm: 'ecdsa-p256' })).toEqual([]);
+    const keyless = { kind: 'keyless', issuer: ISSUER, subject: SUBJECT } as const;
+    expect(signers.idsFor(keyless)).toEqual(['ci-good', 'ci-staging']);
+    expect(signers.idsFor(keyless, { trustedRoot: 'staging', extensions: {} } as never)).toEqual(['ci-staging']);
+    expect(signers.idsFor(keyless, { trustedRoot: 'elsewhere', extensions: {} } as never)).toEqual([]);
+    expect(signers.idsFor({ ...keyless, subject: `${SUBJECT}x` })).toEqual([]);
+    // A key identity is never a keyless entry's, whatever its key id says.
+    expect(signers.idsFor({ kind: 'key', keyId: SUBJECT, algorithm: 'ecdsa-p256' })).toEqual([]);
+  });
+
+  it('lets only a decision signer record decisions, by any id its identity has', async () => {
+    const signers = await policySigners(data(), 'b');
+    expect(signers.mayRecordDecisions({ kind: 'key', keyId: await fingerprint('integrity-gate'), algorithm: 'ecdsa-p256' })).toBe(true);
+    expect(signers.mayRecordDecisions({ kind: 'key', keyId: await fingerprint('bias-gate'), algorithm: 'ecdsa-p256' })).toBe(false);
+    const none = await policySigners(data((g) => delete g.decision_signers), 'b');
+    expect(none.mayRecordDecisions({ kind: 'key', keyId: await fingerprint('integrity-gate'), algorithm: 'ecdsa-p256' })).toBe(false);
+  });
+
+  it('honours a pinned root digest exactly and refuses another, naming both', async () => {
+    const pinned = await policySigners(data(), 'b', { pinnedTrustRoots: { good: digestOf('public-good') } });
+    expect(pinned.trustedRoots['good']).toBe(digestOf('public-good'));
+    const other = `sha256:${'0'.repeat(64)}`;
+    const error = await policySigners(data(), 'b', { pinnedTrustRoots: { staging: other } }).then(accepted, (thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(TrustRootError);
+    expect([(error as TrustRootError).code, (error as TrustRootError).message]).toEqual(['TRUSTED_ROOT_UNPINNED', `the decision record pins trust root staging at ${other}, but the policy embeds ${digestOf('staging')}`]);
+  });
+
+  it('reads the legacy embedded root for a keyless signer that names no root, and names the root that does not parse', async () => {
+    const legacy = await policySigners(
+      data((g) => {
+        g.trusted_root = root('staging');
+        g.signers['ci-legacy'] = { kind: 'keyless', issuer: ISSUER, subject: SUBJECT };
+      }),
+      'b',
+    );
+    expect(legacy.trustedRoots['trusted_root']).toBe(digestOf('staging'));
+    expect(legacy.idsFor({ kind: 'keyless', issuer: ISSUER, subject: SUBJECT }, { trustedRoot: 'trusted_root', extensions: {} } as never)).toEqual(['ci-legacy']);
+    const broken = { mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: 'no' };
+    const named = await policySigners(data((g) => (g.trust_roots.good = { trusted_root: broken })), 'b').then(accepted, (thrown: unknown) => thrown as InputError);
+    expect((named as InputError).path).toBe('b:data.json: trust_roots.good.trusted_root');
+    const legacyBroken = await policySigners(data((g) => ((g.trusted_root = broken), (g.signers['ci-legacy'] = { kind: 'keyless', issuer: ISSUER, subject: SUBJECT }))), 'b').then(accepted, (thrown: unknown) => thrown as InputError);
+    expect((legacyBroken as InputError).path).toBe('b:data.json: trusted_root');
+  });
+
+  it('refuses a key signer whose key does not parse, naming it', async () => {
+    const error = await policySigners(data((g) => (g.signers['bias-gate'].public_key = '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')), 'b').then(accepted, (thrown: unknown) => thrown as InputError);
+    expect(error).toBeInstanceOf(InputError);
+    expect([error.code, error.path, error.message.startsWith('signer bias-gate: ')]).toEqual(['KEY_INVALID', 'b:data.json', true]);
+  });
+
+  function accepted(): never {
+    throw new Error('expected a refusal');
+  }
+
+  function fingerprintOf(policy: PolicyData, id: string): string {
+    return keyFingerprint(createPublicKey((policy.signers[id] as { public_key: string }).public_key));
+  }
 });
