@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/error.ts';
-import { keylessIdentity, policyDataOf, policySigners, type KeylessSignerData, type PolicyData } from '../../src/policy/data.ts';
+import { keylessIdentity, policyDataOf, policyDataSchema, policySigners, withGateFacts, type KeylessSignerData, type PolicyData } from '../../src/policy/data.ts';
 import { canonicalize } from '../../src/canonical/json.ts';
 import { sha256Hex } from '../../src/digest/sha256.ts';
 import { keyFingerprint, readPublicKey } from '../../src/keys/keys.ts';
 import { TrustRootError } from '../../src/verify/error.ts';
+import { GateRegistry, gateRegistry } from '../../src/gates/registry.ts';
 import { readTarGz } from '../../src/policy/tar.ts';
 import { ROOT } from '../helpers.ts';
 import { refusal } from '../support/refusal.ts';
@@ -85,7 +86,9 @@ describe('policyDataOf', () => {
       expect(policyDataOf(withSigner({ issuer: ISSUER, subject: SUBJECT }), 'b').signers.ci).toBeDefined();
       expect(policyDataOf(withSigner({ issuer: ISSUER, extensions: { github_workflow_repository: 'acme/models' }, trust_roots: ['public-good'] }), 'b').signers.ci).toBeDefined();
       // The public-good mirror, written with a trailing slash, needs no initial root.
-      expect(policyDataOf(withSigner({ issuer: ISSUER, subject: SUBJECT, trust_roots: ['sigstore'] }, (g) => (g.trust_roots = { sigstore: { tuf_mirror: 'https://tuf-repo-cdn.sigstore.dev/' } })), 'b').trust_roots).toBeDefined();
+      for (const mirror of ['https://tuf-repo-cdn.sigstore.dev/', 'https://tuf-repo-cdn.sigstore.dev//']) {
+        expect(policyDataOf(withSigner({ issuer: ISSUER, subject: SUBJECT, trust_roots: ['sigstore'] }, (g) => (g.trust_roots = { sigstore: { tuf_mirror: mirror } })), 'b').trust_roots, mirror).toBeDefined();
+      }
     });
 
     it('accepts a signer under the legacy embedded trusted_root, and another mirror with its initial root', () => {
@@ -248,4 +251,40 @@ describe('policySigners', () => {
   function fingerprintOf(policy: PolicyData, id: string): string {
     return keyFingerprint(createPublicKey((policy.signers[id] as { public_key: string }).public_key));
   }
+});
+
+describe('withGateFacts', () => {
+  it("fills in each registered gate's facts, accepts a fact stated as the registry has it, and keeps what it cannot read as written", () => {
+    const facts = gateRegistry.facts();
+    const filled = withGateFacts({ integrity: { signers: ['a'] }, custom: { signers: ['b'] }, regression: null, safety: ['x'] }, 'gates.yaml') as Record<string, unknown>;
+    expect(filled).toEqual({ integrity: { signers: ['a'], ...facts['integrity'] }, custom: { signers: ['b'] }, regression: null, safety: ['x'] });
+    const stated = withGateFacts({ integrity: { signers: ['a'], predicate_type: facts['integrity']!['predicate_type'] } }, 'gates.yaml');
+    expect(stated).toEqual({ integrity: { signers: ['a'], ...facts['integrity'] } });
+    for (const gates of [null, ['integrity'], 'integrity', 3]) expect(withGateFacts(gates, 'gates.yaml')).toBe(gates);
+  });
+
+  it('refuses a fact stated otherwise than the registry has it, naming the file', () => {
+    const error = refusal(() => withGateFacts({ integrity: { predicate_type: 'https://example.com/x/v1' } }, 'gates.yaml'), InputError);
+    expect([error.code, error.path]).toEqual(['SCHEMA_INVALID', 'gates.yaml']);
+    expect(error.message).toMatch(/^gates\.integrity\.predicate_type is "https:\/\/example\.com\/x\/v1", but gatehouse's integrity gate has "https:\/\/gatehouse\.dev\/.+" \(leave it out: the build fills it in\)$/);
+  });
+});
+
+describe('policyDataSchema', () => {
+  it('has the published $id for the built-in gates, and its own for other registries or open thresholds', () => {
+    const published = (policyDataSchema() as { $id: string }).$id;
+    expect(published).not.toContain('?');
+    expect(policyDataSchema(gateRegistry, { unknownThresholds: 'refuse' }).$id).toBe(published);
+    expect(policyDataSchema(gateRegistry, { unknownThresholds: 'allow' }).$id).toBe(`${published}?thresholds=open`);
+    const fewer = new GateRegistry(gateRegistry.all().filter((gate) => gate.name !== 'bias'));
+    const names = fewer.all().filter((gate) => gate.thresholdsSchema !== undefined).map((gate) => gate.name).join(',');
+    const gates = `gates=${sha256Hex(names).slice(0, 16)}`;
+    expect(policyDataSchema(fewer).$id).toBe(`${published}?${gates}`);
+    expect(policyDataSchema(fewer, { unknownThresholds: 'allow' }).$id).toBe(`${published}?${gates}&thresholds=open`);
+    // Open thresholds admit a gate no registry knows; closed ones refuse it.
+    const thresholds = (schema: Record<string, unknown>) => (schema['properties'] as { thresholds: { additionalProperties: boolean; properties: Record<string, unknown> } }).thresholds;
+    expect(thresholds(policyDataSchema(gateRegistry, { unknownThresholds: 'allow' })).additionalProperties).toBe(true);
+    expect(thresholds(policyDataSchema()).additionalProperties).toBe(false);
+    expect(Object.keys(thresholds(policyDataSchema(fewer)).properties)).toEqual(names.split(','));
+  });
 });

@@ -29,4 +29,20 @@ describe('demo keys', () => {
     expect(demoKeysTrusted(own(), { signers: { broken: { kind: 'key', public_key: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n' } } })).toEqual([]);
     expect(demoKeysWarning(own(), oneDemoSigner)).toMatch(/^warning: this policy trusts 1 demo key whose private halves are published with gatehouse \(examples\/keys\/bias-gate\.pub\)/);
   });
+
+  it('lists several in name order, counts them in the warning, and passes over a key a keyless signer carries (never trusted)', async () => {
+    const own = () => createPublicKey(createPrivateKey(generateKeyPair().privateKeyPEM));
+    const pem = async (name: string) => (await readPublicKey(join(DEMO_KEYS, `${name}.pub`))).export({ type: 'spki', format: 'pem' }).toString();
+    const data = {
+      signers: {
+        z: { kind: 'key', public_key: await pem('safety-gate') },
+        a: { kind: 'key', public_key: await pem('bias-gate') },
+        ci: { kind: 'keyless', public_key: await pem('integrity-gate') },
+      },
+    };
+    expect(demoKeysTrusted(own(), data)).toEqual(['examples/keys/bias-gate.pub', 'examples/keys/safety-gate.pub']);
+    expect(demoKeysWarning(own(), data)).toBe(
+      'warning: this policy trusts 2 demo keys whose private halves are published with gatehouse (examples/keys/bias-gate.pub, examples/keys/safety-gate.pub); anyone can sign with them, so use your own keys outside the demo',
+    );
+  });
 });
