@@ -9,6 +9,7 @@ import { sha256Hex } from '../../src/digest/sha256.ts';
 import { keyFingerprint, readPublicKey } from '../../src/keys/keys.ts';
 import { TrustRootError } from '../../src/verify/error.ts';
 import { GateRegistry, gateRegistry } from '../../src/gates/registry.ts';
+import { toyDefinition } from '../fixtures/toy-gate/definition.ts';
 import { readTarGz } from '../../src/policy/tar.ts';
 import { ROOT } from '../helpers.ts';
 import { refusal } from '../support/refusal.ts';
@@ -256,8 +257,8 @@ describe('policySigners', () => {
 describe('withGateFacts', () => {
   it("fills in each registered gate's facts, accepts a fact stated as the registry has it, and keeps what it cannot read as written", () => {
     const facts = gateRegistry.facts();
-    const filled = withGateFacts({ integrity: { signers: ['a'] }, custom: { signers: ['b'] }, regression: null, safety: ['x'] }, 'gates.yaml') as Record<string, unknown>;
-    expect(filled).toEqual({ integrity: { signers: ['a'], ...facts['integrity'] }, custom: { signers: ['b'] }, regression: null, safety: ['x'] });
+    const filled = withGateFacts({ integrity: { signers: ['a'] }, custom: { signers: ['b'] }, regression: null, safety: ['x'], bias: 'x' }, 'gates.yaml') as Record<string, unknown>;
+    expect(filled).toEqual({ integrity: { signers: ['a'], ...facts['integrity'] }, custom: { signers: ['b'] }, regression: null, safety: ['x'], bias: 'x' });
     const stated = withGateFacts({ integrity: { signers: ['a'], predicate_type: facts['integrity']!['predicate_type'] } }, 'gates.yaml');
     expect(stated).toEqual({ integrity: { signers: ['a'], ...facts['integrity'] } });
     for (const gates of [null, ['integrity'], 'integrity', 3]) expect(withGateFacts(gates, 'gates.yaml')).toBe(gates);
@@ -286,5 +287,19 @@ describe('policyDataSchema', () => {
     expect(thresholds(policyDataSchema(gateRegistry, { unknownThresholds: 'allow' })).additionalProperties).toBe(true);
     expect(thresholds(policyDataSchema()).additionalProperties).toBe(false);
     expect(Object.keys(thresholds(policyDataSchema(fewer)).properties)).toEqual(names.split(','));
+  });
+});
+
+// Last in this file: it registers a gate in the process-wide registry.
+describe('policyDataOf, as the registry grows', () => {
+  it("leaves a gate's thresholds to the bundle's own Rego while gatehouse does not know the gate, and checks them once it is registered", () => {
+    const data = committedData();
+    data.gatehouse.thresholds.toy = { max_wobble: 'lots' };
+    expect(policyDataOf(data, 'b').thresholds).toHaveProperty('toy');
+    gateRegistry.register(toyDefinition);
+    const error = refusal(() => policyDataOf(data, 'b'), InputError);
+    expect([error.code, error.message]).toEqual(['SCHEMA_INVALID', 'not a valid gatehouse policy data: at /thresholds/toy/max_wobble: must be number']);
+    data.gatehouse.thresholds.toy = { max_wobble: 0.5 };
+    expect(policyDataOf(data, 'b').thresholds).toHaveProperty('toy');
   });
 });
