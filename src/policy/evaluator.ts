@@ -55,9 +55,10 @@ export class OpaWasmEvaluator {
    * again by the SDK.
    */
   evaluateJSON(json: string): unknown {
-    const bytes = new TextEncoder().encode(json);
-    // The SDK reads an ArrayBuffer as the whole input's UTF-8 JSON.
-    return this.#evaluate(bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer);
+    // The SDK reads an ArrayBuffer as the whole input's UTF-8 JSON; encode()
+    // returns a view of a new buffer of exactly the encoded bytes (Encoding
+    // Standard), so that buffer is the input.
+    return this.#evaluate(new TextEncoder().encode(json).buffer);
   }
 
   #evaluate(input: unknown): unknown {
