@@ -149,6 +149,7 @@ describe('formatDecisionMarkdown', () => {
     expect(listed(text).at(-1)).toBe('- sha256\\:49\\: bad');
     expect(text.endsWith('- … and 3 more (every one is in the JSON report)\n')).toBe(true);
     expect(formatDecisionMarkdown(decision({ allowed: true }))).not.toContain('**');
+    expect(formatDecisionMarkdown(decision({ allowed: true })).split('\n')[0]).toBe(`### ALLOWED: sha256\\:${'a1'.repeat(32)} to production`);
   });
 });
 

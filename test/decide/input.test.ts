@@ -11,7 +11,7 @@ import { InputError } from '../../src/error.ts';
 import type { SubjectInventory } from '../../src/store/inventory.ts';
 import type { StoredBundle, UnreadableBundle } from '../../src/store/store.ts';
 import { EVALUATION_SET, integrityPredicate, provenancePredicate, regressionPredicate } from '../support/chain.ts';
-import { buildTestBundle, signedGate } from '../support/policy.ts';
+import { buildTestBundle, modelSignerIdentity, signedGate } from '../support/policy.ts';
 
 const ARTIFACT: ArtifactDigest = `sha256:${'a1'.repeat(32)}`;
 const DEPLOYED: ArtifactDigest = `sha256:${'d3'.repeat(32)}`;
@@ -131,6 +131,19 @@ describe.each([0, 1])('buildPolicyInput (engine %i)', (which) => {
     expect(made.input).toEqual((await input(engines[0]![1], misnamed)).input);
     // The digest it was named by is the record's id or one of its aliases (whichever digest is smaller is the id).
     expect(made.input.attestations.flatMap((record) => [record.id, ...('aliases' in record ? (record.aliases ?? []) : [])])).toContain(id(integrity));
+  });
+
+  it('names the model author a provenance predicate records, with the policy ids of its key, on that record only', async () => {
+    const made = await input(engine(), [integrity, provenance, regression]);
+    expect(verified(made.input, id(provenance))!.author).toEqual({ name: `key:${modelSignerIdentity().keyId}`, ids: ['training-pipeline'] });
+    expect(verified(made.input, id(integrity))).not.toHaveProperty('author');
+    expect(verified(made.input, id(regression))).not.toHaveProperty('author');
+    // A provenance predicate whose model signature names nobody has a null author.
+    const anonymous = provenancePredicate(ARTIFACT, EARLIER, built.bundle.digest) as unknown as { modelSignature: { signer: unknown } };
+    anonymous.modelSignature.signer = null;
+    const unsigned = stored('s/anonymous.sigstore.json', await signedGate('provenance', 'provenance-gate', ARTIFACT, anonymous as never));
+    const record = (await input(engine(), [unsigned])).input.attestations[0]!;
+    expect(record.verified && record.author).toBeNull();
   });
 
   describe('the inventory', () => {

@@ -1,0 +1,82 @@
+// decidePromotion, the workflow the CLI, the demo and the server share, in
+// process: who may sign its record, where the evaluation time comes from, and
+// a subject given as a path. test/decide/replay.test.ts records and replays
+// with it; test/cli and test/serve run it end to end.
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DecisionEngine } from '../../src/decide/decide.ts';
+import { decidePromotion } from '../../src/decide/workflow.ts';
+import { InputError } from '../../src/error.ts';
+import { keyFingerprint, readPublicKey } from '../../src/keys/keys.ts';
+import { readPolicyBundle, type VerifiedPolicyBundle } from '../../src/policy/bundle.ts';
+import { FileSystemAttestationStore } from '../../src/store/fs-store.ts';
+import { ROOT, temporaryDirectory } from '../helpers.ts';
+import { DEMO_KEYS, demoSigner, POLICY_PUB } from '../support/policy.ts';
+
+const ARTIFACT = `sha256:${'c7'.repeat(32)}` as const;
+const NOW = new Date('2026-11-20T12:00:00Z');
+
+let policy: VerifiedPolicyBundle;
+let engine: DecisionEngine;
+
+beforeAll(async () => {
+  policy = await readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPublicKey(POLICY_PUB));
+  engine = await DecisionEngine.create(policy);
+});
+
+async function emptyStore(): Promise<{ dir: string; store: FileSystemAttestationStore }> {
+  const dir = await temporaryDirectory();
+  return { dir, store: new FileSystemAttestationStore(dir) };
+}
+
+describe('decidePromotion', () => {
+  it('refuses a record signer the policy would not trust before deciding, naming its key and the decision signers', async () => {
+    const { dir, store } = await emptyStore();
+    const recorder = { signer: (await demoSigner('integrity-gate')).signer, source: 'integrity-gate.key' };
+    const keyId = keyFingerprint(await readPublicKey(join(DEMO_KEYS, 'integrity-gate.pub')));
+    const refusal = (await decidePromotion({ subject: ARTIFACT, stage: 'development', deployed: null, evaluationTime: NOW, store, policy, engine, recordSigner: recorder }).catch((error: unknown) => error)) as InputError;
+    expect(refusal).toBeInstanceOf(InputError);
+    expect([refusal.code, refusal.path, refusal.message]).toEqual(['KEY_INVALID', 'integrity-gate.key', `${keyId} is not one of the policy's decision_signers (decision-recorder); its records could not be replayed`]);
+    expect(readdirSync(dir)).toEqual([]);
+
+    // A policy with no decision signers says so, and makes its own engine when none is given.
+    const { decision_signers: _, ...data } = policy.data['gatehouse'] as Record<string, unknown>;
+    const none = { ...policy, data: { ...policy.data, gatehouse: data } };
+    const unsigned = (await decidePromotion({ subject: ARTIFACT, stage: 'development', deployed: null, evaluationTime: NOW, store, policy: none, recordSigner: recorder }).catch((error: unknown) => error)) as InputError;
+    expect(unsigned.message).toBe(`${keyId} is not one of the policy's decision_signers (none); its records could not be replayed`);
+  });
+
+  it('signs the record with a decision signer and keeps it in the store', async () => {
+    const { store } = await emptyStore();
+    const outcome = await decidePromotion({ subject: ARTIFACT, stage: 'development', deployed: null, evaluationTime: NOW, store, policy, engine, recordSigner: { signer: (await demoSigner('decision-recorder')).signer, source: 'decision-recorder.key' } });
+    expect(outcome.decision.result.allowed).toBe(false);
+    expect(outcome.record).toBeDefined();
+    expect(outcome.recordLocation).toMatch(/\.json$/);
+  });
+
+  it("says the clock chose the time when none was asked for, reading the request's clock, and 'requested' otherwise", async () => {
+    const { store } = await emptyStore();
+    const clocked = await decidePromotion({ subject: ARTIFACT, stage: 'development', deployed: null, clock: () => NOW, store, policy, engine });
+    expect([clocked.decision.evaluationTimeSource, clocked.decision.input.evaluation_time]).toEqual(['clock', '2026-11-20T12:00:00Z']);
+    expect(clocked.record).toBeUndefined();
+    const asked = await decidePromotion({ subject: ARTIFACT, stage: 'development', deployed: null, evaluationTime: new Date('2026-11-21T08:00:00Z'), clock: () => NOW, store, policy, engine });
+    expect([asked.decision.evaluationTimeSource, asked.decision.input.evaluation_time]).toEqual(['requested', '2026-11-21T08:00:00Z']);
+    const now = await decidePromotion({ subject: ARTIFACT, stage: 'development', deployed: null, store, policy, engine });
+    expect(now.decision.evaluationTimeSource).toBe('clock');
+    expect(Math.abs(Date.parse(now.decision.input.evaluation_time) - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('hashes a subject given as a path, telling the progress callback', async () => {
+    const { store } = await emptyStore();
+    const model = join(await temporaryDirectory(), 'model');
+    mkdirSync(model);
+    writeFileSync(join(model, 'weights.bin'), Buffer.alloc(4096, 7));
+    const told: Array<[number, number]> = [];
+    const outcome = await decidePromotion({ subject: model, stage: 'development', deployed: null, evaluationTime: NOW, store, policy, engine, onProgress: (done, total) => told.push([done, total]) });
+    expect(outcome.subject.name).toBe('model');
+    expect(outcome.subject.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(told.length).toBeGreaterThan(0);
+    expect(told.at(-1)).toEqual([4096, 4096]);
+  });
+});
