@@ -2,10 +2,11 @@
 // process: who may sign its record, where the evaluation time comes from, and
 // a subject given as a path. test/decide/replay.test.ts records and replays
 // with it; test/cli and test/serve run it end to end.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DecisionEngine } from '../../src/decide/decide.ts';
+import { verifyDecisionRecord } from '../../src/decide/replay.ts';
 import { decidePromotion } from '../../src/decide/workflow.ts';
 import { InputError } from '../../src/error.ts';
 import { keyFingerprint, readPublicKey } from '../../src/keys/keys.ts';
@@ -13,6 +14,7 @@ import { readPolicyBundle, type VerifiedPolicyBundle } from '../../src/policy/bu
 import { FileSystemAttestationStore } from '../../src/store/fs-store.ts';
 import { ROOT, temporaryDirectory } from '../helpers.ts';
 import { DEMO_KEYS, demoSigner, POLICY_PUB } from '../support/policy.ts';
+import { rejection } from '../support/refusal.ts';
 
 const ARTIFACT = `sha256:${'c7'.repeat(32)}` as const;
 const NOW = new Date('2026-11-20T12:00:00Z');
@@ -35,15 +37,14 @@ describe('decidePromotion', () => {
     const { dir, store } = await emptyStore();
     const recorder = { signer: (await demoSigner('integrity-gate')).signer, source: 'integrity-gate.key' };
     const keyId = keyFingerprint(await readPublicKey(join(DEMO_KEYS, 'integrity-gate.pub')));
-    const refusal = (await decidePromotion({ subject: ARTIFACT, stage: 'development', deployed: null, evaluationTime: NOW, store, policy, engine, recordSigner: recorder }).catch((error: unknown) => error)) as InputError;
-    expect(refusal).toBeInstanceOf(InputError);
+    const refusal = await rejection(decidePromotion({ subject: ARTIFACT, stage: 'development', deployed: null, evaluationTime: NOW, store, policy, engine, recordSigner: recorder }), InputError);
     expect([refusal.code, refusal.path, refusal.message]).toEqual(['KEY_INVALID', 'integrity-gate.key', `${keyId} is not one of the policy's decision_signers (decision-recorder); its records could not be replayed`]);
     expect(readdirSync(dir)).toEqual([]);
 
     // A policy with no decision signers says so, and makes its own engine when none is given.
     const { decision_signers: _, ...data } = policy.data['gatehouse'] as Record<string, unknown>;
     const none = { ...policy, data: { ...policy.data, gatehouse: data } };
-    const unsigned = (await decidePromotion({ subject: ARTIFACT, stage: 'development', deployed: null, evaluationTime: NOW, store, policy: none, recordSigner: recorder }).catch((error: unknown) => error)) as InputError;
+    const unsigned = await rejection(decidePromotion({ subject: ARTIFACT, stage: 'development', deployed: null, evaluationTime: NOW, store, policy: none, recordSigner: recorder }), InputError);
     expect(unsigned.message).toBe(`${keyId} is not one of the policy's decision_signers (none); its records could not be replayed`);
   });
 
@@ -51,8 +52,12 @@ describe('decidePromotion', () => {
     const { store } = await emptyStore();
     const outcome = await decidePromotion({ subject: ARTIFACT, stage: 'development', deployed: null, evaluationTime: NOW, store, policy, engine, recordSigner: { signer: (await demoSigner('decision-recorder')).signer, source: 'decision-recorder.key' } });
     expect(outcome.decision.result.allowed).toBe(false);
-    expect(outcome.record).toBeDefined();
-    expect(outcome.recordLocation).toMatch(/\.json$/);
+    // The record verifies against the policy's decision signers, is about this decision, and is the one the store keeps.
+    const bytes = Buffer.from(JSON.stringify(outcome.record));
+    const record = verifyDecisionRecord(bytes, 'record.json', engine.signers.restrictedTo(['decision-recorder']));
+    expect(record.artifact).toBe(ARTIFACT);
+    expect(record.predicate.gatehouse.inputDigest).toBe(`sha256:${outcome.decision.inputDigest}`);
+    expect(JSON.parse(readFileSync(outcome.recordLocation!, 'utf8'))).toEqual(outcome.record);
   });
 
   it("says the clock chose the time when none was asked for, reading the request's clock, and 'requested' otherwise", async () => {

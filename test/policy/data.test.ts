@@ -12,7 +12,7 @@ import { GateRegistry, gateRegistry } from '../../src/gates/registry.ts';
 import { toyDefinition } from '../fixtures/toy-gate/definition.ts';
 import { readTarGz } from '../../src/policy/tar.ts';
 import { ROOT } from '../helpers.ts';
-import { refusal } from '../support/refusal.ts';
+import { refusal, rejection } from '../support/refusal.ts';
 
 // The committed bundle's data, as a starting point each test changes in one place.
 function committedData(): Record<string, any> {
@@ -217,9 +217,8 @@ describe('policySigners', () => {
     const pinned = await policySigners(data(), 'b', { pinnedTrustRoots: { good: digestOf('public-good') } });
     expect(pinned.trustedRoots['good']).toBe(digestOf('public-good'));
     const other = `sha256:${'0'.repeat(64)}`;
-    const error = await policySigners(data(), 'b', { pinnedTrustRoots: { staging: other } }).then(accepted, (thrown: unknown) => thrown);
-    expect(error).toBeInstanceOf(TrustRootError);
-    expect([(error as TrustRootError).code, (error as TrustRootError).message]).toEqual(['TRUSTED_ROOT_UNPINNED', `the decision record pins trust root staging at ${other}, but the policy embeds ${digestOf('staging')}`]);
+    const error = await rejection(policySigners(data(), 'b', { pinnedTrustRoots: { staging: other } }), TrustRootError);
+    expect([error.code, error.message]).toEqual(['TRUSTED_ROOT_UNPINNED', `the decision record pins trust root staging at ${other}, but the policy embeds ${digestOf('staging')}`]);
   });
 
   it('reads the legacy embedded root for a keyless signer that names no root, and names the root that does not parse', async () => {
@@ -233,21 +232,16 @@ describe('policySigners', () => {
     expect(legacy.trustedRoots['trusted_root']).toBe(digestOf('staging'));
     expect(legacy.idsFor({ kind: 'keyless', issuer: ISSUER, subject: SUBJECT }, { trustedRoot: 'trusted_root', extensions: {} } as never)).toEqual(['ci-legacy']);
     const broken = { mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: 'no' };
-    const named = await policySigners(data((g) => (g.trust_roots.good = { trusted_root: broken })), 'b').then(accepted, (thrown: unknown) => thrown as InputError);
-    expect((named as InputError).path).toBe('b:data.json: trust_roots.good.trusted_root');
-    const legacyBroken = await policySigners(data((g) => ((g.trusted_root = broken), (g.signers['ci-legacy'] = { kind: 'keyless', issuer: ISSUER, subject: SUBJECT }))), 'b').then(accepted, (thrown: unknown) => thrown as InputError);
-    expect((legacyBroken as InputError).path).toBe('b:data.json: trusted_root');
+    const named = await rejection(policySigners(data((g) => (g.trust_roots.good = { trusted_root: broken })), 'b'), InputError);
+    expect(named.path).toBe('b:data.json: trust_roots.good.trusted_root');
+    const legacyBroken = await rejection(policySigners(data((g) => ((g.trusted_root = broken), (g.signers['ci-legacy'] = { kind: 'keyless', issuer: ISSUER, subject: SUBJECT }))), 'b'), InputError);
+    expect(legacyBroken.path).toBe('b:data.json: trusted_root');
   });
 
   it('refuses a key signer whose key does not parse, naming it', async () => {
-    const error = await policySigners(data((g) => (g.signers['bias-gate'].public_key = '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')), 'b').then(accepted, (thrown: unknown) => thrown as InputError);
-    expect(error).toBeInstanceOf(InputError);
+    const error = await rejection(policySigners(data((g) => (g.signers['bias-gate'].public_key = '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')), 'b'), InputError);
     expect([error.code, error.path, error.message.startsWith('signer bias-gate: ')]).toEqual(['KEY_INVALID', 'b:data.json', true]);
   });
-
-  function accepted(): never {
-    throw new Error('expected a refusal');
-  }
 
   function fingerprintOf(policy: PolicyData, id: string): string {
     return keyFingerprint(createPublicKey((policy.signers[id] as { public_key: string }).public_key));

@@ -10,6 +10,7 @@ import { InputError } from '../../src/error.ts';
 import { generateKeyPair } from '../../src/keys/keys.ts';
 import { initPolicyRepository, SHIPPED_POLICIES } from '../../src/policy/init.ts';
 import { temporaryDirectory } from '../helpers.ts';
+import { rejection } from '../support/refusal.ts';
 
 // The package's policies, with a keyless signer beside the shipped key signers
 // (the shipped data has none), in a copy that stands for the installed package.
@@ -121,8 +122,7 @@ describe('initPolicyRepository', () => {
 
     const occupied = await temporaryDirectory();
     writeFileSync(join(occupied, 'notes.txt'), 'mine');
-    const refusal = (await initPolicyRepository(occupied).catch((error: unknown) => error)) as InputError;
-    expect(refusal).toBeInstanceOf(InputError);
+    const refusal = await rejection(initPolicyRepository(occupied), InputError);
     expect([refusal.code, refusal.path, refusal.message]).toEqual(['USAGE', occupied, 'is not empty: policy init scaffolds a new repository']);
     expect(filesUnder(occupied)).toEqual(['notes.txt']);
 
@@ -131,7 +131,7 @@ describe('initPolicyRepository', () => {
     await expect(initPolicyRepository(hidden)).rejects.toThrow('is not empty');
 
     const file = join(occupied, 'notes.txt');
-    const notFolder = (await initPolicyRepository(file).catch((error: unknown) => error)) as InputError;
+    const notFolder = await rejection(initPolicyRepository(file), InputError);
     expect([notFolder.code, notFolder.path, notFolder.message]).toEqual(['USAGE', file, 'is a file: policy init scaffolds a new directory']);
     expect(readFileSync(file, 'utf8')).toBe('mine');
   });

@@ -11,3 +11,14 @@ export function refusal<E extends Error = VerificationError>(run: () => unknown,
   }
   throw new Error(`expected a ${kind.name}, but nothing was refused`);
 }
+
+/** The error of class `kind` that `pending` rejects with; anything else, or a result, fails the test. */
+export async function rejection<E extends Error>(pending: Promise<unknown>, kind: abstract new (...args: never[]) => E): Promise<E> {
+  try {
+    await pending;
+  } catch (error) {
+    if (error instanceof kind) return error;
+    throw error;
+  }
+  throw new Error(`expected a ${kind.name}, but nothing was refused`);
+}
