@@ -1,17 +1,36 @@
 // The decision input as buildPolicyInput makes it (through DecisionEngine.input,
 // no policy evaluated): copies of one bundle and of one signed statement,
 // unreadable entries, the flood limit, and the inventory comparison, with and
-// without the engine's kept records.
+// without the engine's kept records; and what each record carries beside its
+// predicate (times placed, windows, named signers, when it was signed), called
+// directly with a verifier that counts or adds witness times.
 import { createHash } from 'node:crypto';
+import { bundleToJSON } from '@sigstore/bundle';
+import { DSSEBundleBuilder } from '@sigstore/sign/dist/bundler/dsse.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DecisionEngine, type DecisionRequest } from '../../src/decide/decide.ts';
-import { MAX_BUNDLES_PER_DECISION, type AttestationRecord, type PolicyInput } from '../../src/decide/input.ts';
+import { MAX_BUNDLES_PER_DECISION, buildPolicyInput, type AttestationRecord, type BundleRecord, type PolicyInput, type VerificationOutcome } from '../../src/decide/input.ts';
 import type { ArtifactDigest } from '../../src/digest/artifact.ts';
 import { InputError } from '../../src/error.ts';
+import { DATASET_TYPE } from '../../src/gates/data-provenance/dataset.ts';
+import { signStatement } from '../../src/sign/attest.ts';
+import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE, toStatement } from '../../src/attest/statement.ts';
+import { AttestationVerifier, type VerifiedAttestation } from '../../src/verify/verifier.ts';
 import type { SubjectInventory } from '../../src/store/inventory.ts';
 import type { StoredBundle, UnreadableBundle } from '../../src/store/store.ts';
-import { EVALUATION_SET, integrityPredicate, provenancePredicate, regressionPredicate } from '../support/chain.ts';
-import { buildTestBundle, modelSignerIdentity, signedGate } from '../support/policy.ts';
+import {
+  EVALUATION_SET,
+  canaryPredicate,
+  canaryTimes,
+  dataProvenancePredicate,
+  demoKeyIdentity,
+  integrityPredicate,
+  provenancePredicate,
+  redteamPredicate,
+  regressionPredicate,
+} from '../support/chain.ts';
+import { buildTestBundle, demoSigner, modelSignerIdentity, signedGate } from '../support/policy.ts';
+import { rejection } from '../support/refusal.ts';
 
 const ARTIFACT: ArtifactDigest = `sha256:${'a1'.repeat(32)}`;
 const DEPLOYED: ArtifactDigest = `sha256:${'d3'.repeat(32)}`;
@@ -115,12 +134,9 @@ describe.each([0, 1])('buildPolicyInput (engine %i)', (which) => {
     }
     const made = await input(engine(), flood(MAX_BUNDLES_PER_DECISION));
     expect(made.input.attestations).toHaveLength(3);
-    const error = await input(engine(), flood(MAX_BUNDLES_PER_DECISION + 1)).then(
-      () => undefined,
-      (thrown: unknown) => thrown,
-    );
-    expect(error).toBeInstanceOf(InputError);
-    expect((error as InputError).code).toBe('USAGE');
+    const error = await rejection(input(engine(), flood(MAX_BUNDLES_PER_DECISION + 1)), InputError);
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toBe(`more than ${MAX_BUNDLES_PER_DECISION} attestation bundles for one artifact; refusing to decide on a flooded store`);
   });
 
   it('makes the input an engine that keeps nothing makes after the honest bytes were kept, for bytes a store names by another digest', async () => {
@@ -207,5 +223,203 @@ describe.each([0, 1])('buildPolicyInput (engine %i)', (which) => {
       expect(order).toEqual([...chain().map((bundle) => bundle.location), 'inventory']);
       expect(made.input.inventory.verified).toBe(true);
     });
+  });
+});
+
+// A statement about ARTIFACT of any predicate type, signed with demo key `keyName`, as stored.
+async function signedStatement(location: string, keyName: string, predicateType: string, predicate: object): Promise<StoredBundle> {
+  const statement = toStatement({ subjects: [{ name: 'model', digest: { sha256: ARTIFACT.slice(7) } }], predicateType, predicate });
+  return stored(location, Buffer.from(JSON.stringify(await signStatement(statement, await demoSigner(keyName)))));
+}
+
+/** A verifier that counts what it verifies and can add witness times to what verifies. */
+class WitnessingVerifier extends AttestationVerifier {
+  calls = 0;
+  readonly witnessed: Date[];
+  constructor(witnessed: Date[] = []) {
+    super(engines[0]![1].signers.trust);
+    this.witnessed = witnessed;
+  }
+  override verifyJSON(json: unknown, source: string): VerifiedAttestation {
+    this.calls += 1;
+    const verified = super.verifyJSON(json, source);
+    return { ...verified, timestamps: [...verified.timestamps, ...this.witnessed] };
+  }
+}
+
+function direct(bundles: Array<StoredBundle | UnreadableBundle>, verifier = new WitnessingVerifier(), verified?: Map<string, VerificationOutcome>, records?: Map<string, BundleRecord>) {
+  return buildPolicyInput({
+    artifact: ARTIFACT,
+    stage: 'test',
+    deployed: DEPLOYED,
+    evaluationTime: NOW,
+    policyDigest: built.bundle.digest,
+    bundles,
+    verifier,
+    signers: engines[0]![1].signers,
+    ...(verified === undefined ? {} : { verified }),
+    ...(records === undefined ? {} : { records }),
+  });
+}
+
+async function onlyRecord(bundle: StoredBundle, verifier?: WitnessingVerifier): Promise<AttestationRecord> {
+  const made = await direct([bundle], verifier);
+  expect(made.input.attestations).toHaveLength(1);
+  return made.input.attestations[0]!;
+}
+
+const LEAP_SECOND = '2026-11-20T23:59:60Z';
+const ms = (text: string) => Date.parse(text);
+
+describe('each record', () => {
+  it('places evaluatedAt in time, and rejects a gate predicate whose evaluatedAt its schema accepts but no instant is (a leap second)', async () => {
+    const placed = await onlyRecord(integrity);
+    expect(placed.verified && placed.evaluated_at_ms).toBe(ms(EARLIER));
+    const leap = stored('s/leap.sigstore.json', await signedGate('integrity', 'integrity-gate', ARTIFACT, integrityPredicate(ARTIFACT, LEAP_SECOND)));
+    expect(await onlyRecord(leap)).toEqual({ id: id(leap), verified: false, reason: `evaluatedAt "${LEAP_SECOND}" cannot be placed in time`, claimed_predicate_type: 'https://gatehouse.dev/attestations/integrity/v1' });
+  });
+
+  it("places an approval workflow statement by its createdAt, naming that field when it cannot", async () => {
+    const dataset = await signedStatement('s/dataset.sigstore.json', 'data-team', DATASET_TYPE, { name: 'chat', createdAt: EARLIER });
+    const record = await onlyRecord(dataset);
+    expect(record.verified && record.evaluated_at_ms).toBe(ms(EARLIER));
+    const leap = await signedStatement('s/dataset-leap.sigstore.json', 'data-team', DATASET_TYPE, { name: 'chat', createdAt: LEAP_SECOND });
+    expect(await onlyRecord(leap)).toMatchObject({ verified: false, reason: `createdAt "${LEAP_SECOND}" cannot be placed in time` });
+  });
+
+  it('takes from a predicate of a type gatehouse does not know nothing but the predicate: no time, window, author or seed', async () => {
+    // Fields a gatehouse predicate would be read for, none of them placeable.
+    const foreign = { gate: 'provenance', evaluatedAt: LEAP_SECOND, window: { start: EARLIER, end: '2026-11-20T10:00:00Z' }, modelSignature: { signer: modelSignerIdentity() } };
+    const record = await onlyRecord(await signedStatement('s/foreign.sigstore.json', 'integrity-gate', 'https://example.org/foreign/v1', foreign));
+    expect(record.verified).toBe(true);
+    expect(record).toMatchObject({ predicate_type: 'https://example.org/foreign/v1', evaluated_at_ms: null, expected_seed: null, predicate: foreign });
+    for (const field of ['window_ms', 'times_ms', 'named_signers', 'author', 'expected_draw']) expect(record).not.toHaveProperty(field);
+  });
+
+  it("places a canary's window, one of no length included, and rejects one that ends before it starts or cannot be placed", async () => {
+    const times = canaryTimes(EARLIER);
+    const canary = async (window: { start: string; end: string }) => {
+      const predicate = { ...canaryPredicate(DEPLOYED, times, built.bundle.digest), window };
+      return onlyRecord(stored('s/canary.sigstore.json', await signedGate('canary', 'canary-controller', ARTIFACT, predicate as never)));
+    };
+    expect(await canary(times.window)).toMatchObject({ verified: true, window_ms: { start: ms(times.window.start), end: ms(times.window.end) }, evaluated_at_ms: ms(times.evaluatedAt) });
+    expect(await canary({ start: EARLIER, end: EARLIER })).toMatchObject({ verified: true, window_ms: { start: ms(EARLIER), end: ms(EARLIER) } });
+    // The reason quotes the window as signed (canonical JSON: keys sorted).
+    expect(await canary({ start: EARLIER, end: '2026-11-20T10:59:59Z' })).toMatchObject({ verified: false, reason: `window {"end":"2026-11-20T10:59:59Z","start":"${EARLIER}"} cannot be placed in time` });
+    expect(await canary({ start: EARLIER, end: LEAP_SECOND })).toMatchObject({ verified: false, reason: `window {"end":"${LEAP_SECOND}","start":"${EARLIER}"} cannot be placed in time` });
+    // Other gates have no window.
+    expect(await onlyRecord(integrity)).not.toHaveProperty('window_ms');
+  });
+
+  it("places the times a gate names (a red-team engagement's), naming the one that cannot be placed", async () => {
+    const predicate = redteamPredicate(ARTIFACT, EARLIER, built.bundle.digest) as unknown as { engagement: { start: string; end: string } };
+    const record = await onlyRecord(stored('s/redteam.sigstore.json', await signedGate('redteam', 'red-team', ARTIFACT, predicate as never)));
+    expect(record.verified && record.times_ms).toEqual({ engagement_start: ms(predicate.engagement.start), engagement_end: ms(predicate.engagement.end) });
+    predicate.engagement.end = LEAP_SECOND;
+    const leap = await onlyRecord(stored('s/redteam-leap.sigstore.json', await signedGate('redteam', 'red-team', ARTIFACT, predicate as never)));
+    expect(leap).toMatchObject({ verified: false, reason: `engagement_end "${LEAP_SECOND}" cannot be placed in time` });
+    expect(await onlyRecord(integrity)).not.toHaveProperty('times_ms');
+  });
+
+  it('maps the signers a data-provenance predicate names, by the bundle each signed, to their policy ids; nobody stays null', async () => {
+    const predicate = dataProvenancePredicate(ARTIFACT, EARLIER, built.bundle.digest) as unknown as { provenance: { signer: unknown } };
+    const record = await onlyRecord(stored('s/data.sigstore.json', await signedGate('data-provenance', 'data-provenance-gate', ARTIFACT, predicate as never)));
+    const key = (name: string) => `key:${demoKeyIdentity(name).keyId}`;
+    expect(record.verified && record.named_signers).toEqual({
+      [`sha256:${'01'.repeat(32)}`]: { name: key('training-pipeline'), ids: ['training-pipeline'] },
+      [`sha256:${'02'.repeat(32)}`]: { name: key('data-team'), ids: ['data-team'] },
+      [`sha256:${'03'.repeat(32)}`]: { name: key('model-publisher'), ids: ['model-publisher'] },
+    });
+    predicate.provenance.signer = null;
+    const anonymous = await onlyRecord(stored('s/data-anonymous.sigstore.json', await signedGate('data-provenance', 'data-provenance-gate', ARTIFACT, predicate as never)));
+    expect(anonymous.verified && anonymous.named_signers?.[`sha256:${'01'.repeat(32)}`]).toBeNull();
+    expect(await onlyRecord(integrity)).not.toHaveProperty('named_signers');
+  });
+
+  it("derives the seed a gate's evaluation must have used from the subject's sha256, and none for a subject named by another digest", async () => {
+    const predicate = regressionPredicate(DEPLOYED, EARLIER, built.bundle.digest, ARTIFACT);
+    // The seed the gate recorded is the one derived from what it judged.
+    const record = await onlyRecord(regression);
+    expect(record.verified && record.expected_seed).toBe((predicate as unknown as { seed: number }).seed);
+    // As another producer may sign: the subject by sha512 only (gatehouse itself never signs that).
+    const statement = { _type: IN_TOTO_STATEMENT_TYPE, subject: [{ name: 'model', digest: { sha512: 'ab'.repeat(64) } }], predicateType: 'https://gatehouse.dev/attestations/regression/v1', predicate };
+    const builder = new DSSEBundleBuilder({ ...(await demoSigner('regression-gate')), witnesses: [] });
+    const bytes = Buffer.from(JSON.stringify(bundleToJSON(await builder.create({ data: Buffer.from(JSON.stringify(statement)), type: IN_TOTO_PAYLOAD_TYPE }))));
+    const sha512Only = await onlyRecord(stored('s/sha512.sigstore.json', bytes));
+    expect(sha512Only).toMatchObject({ verified: true, subjects: [`sha512:${'ab'.repeat(64)}`], expected_seed: null });
+  });
+
+  it('records when a bundle was signed as the earliest time a witness vouches for, and none without a witness', async () => {
+    const record = await onlyRecord(integrity);
+    expect(record.verified && record.signed_at_ms).toBeNull();
+    const witnessed = new WitnessingVerifier([new Date('2026-11-20T11:00:05Z'), new Date('2026-11-20T11:00:01Z'), new Date('2026-11-20T11:00:03Z')]);
+    const signed = await onlyRecord(integrity, witnessed);
+    expect(signed.verified && signed.signed_at_ms).toBe(ms('2026-11-20T11:00:01Z'));
+  });
+
+  it('verifies re-serialised copies of one bundle once, and again in the next decision unless outcomes are kept', async () => {
+    const bundles = [integrity, reformatted, provenance];
+    const afresh = new WitnessingVerifier();
+    const first = await direct(bundles, afresh);
+    expect(afresh.calls).toBe(2);
+    expect(await direct(bundles, afresh)).toEqual(first);
+    expect(afresh.calls).toBe(4);
+    const kept = new WitnessingVerifier();
+    const outcomes = new Map<string, VerificationOutcome>();
+    expect(await direct(bundles, kept, outcomes)).toEqual(first);
+    expect(await direct(bundles, kept, outcomes)).toEqual(first);
+    expect(kept.calls).toBe(2);
+    expect(outcomes.size).toBe(2);
+  });
+
+  it('keeps records across decisions by the sha256 of their bytes, reused without verifying again, never one a store misnamed', async () => {
+    const verifier = new WitnessingVerifier();
+    const records = new Map<string, BundleRecord>();
+    const first = await direct([integrity, provenance], verifier, undefined, records);
+    expect([...records.keys()].sort()).toEqual([integrity.bundleDigest, provenance.bundleDigest].sort());
+    expect(await direct([integrity, provenance], verifier, undefined, records)).toEqual(first);
+    expect(verifier.calls).toBe(2);
+    // The provenance bundle's bytes under the regression bundle's digest: recorded under the name given, kept under none.
+    const misnamed = { ...provenance, bundleDigest: regression.bundleDigest };
+    const kept = new Map<string, BundleRecord>();
+    const twice = new WitnessingVerifier();
+    for (let i = 0; i < 2; i++) expect(ids((await direct([misnamed], twice, undefined, kept)).input)).toEqual([id(regression)]);
+    expect(kept.size).toBe(0);
+    expect(twice.calls).toBe(2);
+  });
+
+  it('rejects bytes that are no bundle with what the reader or verifier says, and no claimed type', async () => {
+    const notBundle = 'not a Sigstore DSSE bundle: at document: must';
+    const cases: Array<[string, string]> = [
+      ['null', `${notBundle} be object`],
+      ['42', `${notBundle} be object`],
+      ['[]', `${notBundle} be object`],
+      ['{}', `${notBundle} have required property 'mediaType'`],
+      ['{"dsseEnvelope": null}', `${notBundle} have required property 'mediaType'`],
+    ];
+    for (const [text, reason] of cases) {
+      const bundle = stored('s/odd.sigstore.json', Buffer.from(text));
+      expect(await onlyRecord(bundle), text).toEqual({ id: id(bundle), verified: false, reason, claimed_predicate_type: null });
+    }
+    const garbled = await onlyRecord(stored('s/garbled.sigstore.json', Buffer.from('{"mediaType": ')));
+    expect(garbled).toMatchObject({ verified: false, claimed_predicate_type: null });
+    expect(garbled.verified === false && garbled.reason).toMatch(/^not valid JSON \(/);
+  });
+
+  it("states why a bundle does not verify without naming the source it was verified under", async () => {
+    const json = JSON.parse(integrity.bytes.toString('utf8')) as { dsseEnvelope: { signatures: Array<{ sig: string }> } };
+    const signature = Buffer.from(json.dsseEnvelope.signatures[0]!.sig, 'base64');
+    signature[signature.length - 1]! ^= 1;
+    json.dsseEnvelope.signatures[0]!.sig = signature.toString('base64');
+    const tampered = stored('s/tampered.sigstore.json', Buffer.from(JSON.stringify(json)));
+    const record = await onlyRecord(tampered);
+    let said = '';
+    try {
+      new AttestationVerifier(engines[0]![1].signers.trust).verifyJSON(JSON.parse(tampered.bytes.toString('utf8')), 'bundle');
+    } catch (error) {
+      said = (error as Error).message;
+    }
+    expect(said.startsWith('bundle: ')).toBe(true);
+    expect(record).toEqual({ id: id(tampered), verified: false, reason: said.slice('bundle: '.length), claimed_predicate_type: 'https://gatehouse.dev/attestations/integrity/v1' });
   });
 });
