@@ -4,11 +4,13 @@
 // with it; test/cli and test/serve run it end to end.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DecisionEngine } from '../../src/decide/decide.ts';
 import { verifyDecisionRecord } from '../../src/decide/replay.ts';
-import { decidePromotion } from '../../src/decide/workflow.ts';
+import { decidePromotion, replayRecord } from '../../src/decide/workflow.ts';
 import { InputError } from '../../src/error.ts';
+import type { Signer } from '../../src/sign/signer.ts';
+import { VerificationError } from '../../src/verify/error.ts';
 import { keyFingerprint, readPublicKey } from '../../src/keys/keys.ts';
 import { readPolicyBundle, type VerifiedPolicyBundle } from '../../src/policy/bundle.ts';
 import { FileSystemAttestationStore } from '../../src/store/fs-store.ts';
@@ -32,6 +34,10 @@ async function emptyStore(): Promise<{ dir: string; store: FileSystemAttestation
   return { dir, store: new FileSystemAttestationStore(dir) };
 }
 
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
 describe('decidePromotion', () => {
   it('refuses a record signer the policy would not trust before deciding, naming its key and the decision signers', async () => {
     const { dir, store } = await emptyStore();
@@ -46,6 +52,26 @@ describe('decidePromotion', () => {
     const none = { ...policy, data: { ...policy.data, gatehouse: data } };
     const unsigned = await rejection(decidePromotion({ subject: ARTIFACT, stage: 'development', deployed: null, evaluationTime: NOW, store, policy: none, recordSigner: recorder }), InputError);
     expect(unsigned.message).toBe(`${keyId} is not one of the policy's decision_signers (none); its records could not be replayed`);
+
+    // Several decision signers are listed; a keyless signer is named by its issuer and subject, and never asked to sign.
+    const two = { ...policy, data: { ...policy.data, gatehouse: { ...data, decision_signers: ['decision-recorder', 'release-manager'] } } };
+    const identity = { kind: 'keyless' as const, issuer: 'https://token.actions.githubusercontent.com', subject: 'https://github.com/acme/models/.github/workflows/decide.yml@refs/heads/main' };
+    const sign = vi.fn();
+    const keyless = { signer: { identity, sign } as unknown as Signer & { identity: typeof identity }, source: 'keyless' };
+    const named = await rejection(decidePromotion({ subject: ARTIFACT, stage: 'development', deployed: null, evaluationTime: NOW, store, policy: two, recordSigner: keyless }), InputError);
+    expect([named.path, named.message]).toEqual(['keyless', `${identity.issuer}|${identity.subject} is not one of the policy's decision_signers (decision-recorder, release-manager); its records could not be replayed`]);
+    expect(sign).not.toHaveBeenCalled();
+  });
+
+  it('makes its engine with the TUF cache directory it is given, and the default without one', async () => {
+    const { store } = await emptyStore();
+    const create = vi.spyOn(DecisionEngine, 'create');
+    await decidePromotion({ subject: ARTIFACT, stage: 'development', deployed: null, evaluationTime: NOW, store, policy, tufCacheDirectory: '/tmp/gatehouse-tuf-cache' });
+    await decidePromotion({ subject: ARTIFACT, stage: 'development', deployed: null, evaluationTime: NOW, store, policy });
+    expect(create.mock.calls).toEqual([
+      [policy, { tufCacheDirectory: '/tmp/gatehouse-tuf-cache' }],
+      [policy, {}],
+    ]);
   });
 
   it('signs the record with a decision signer and keeps it in the store', async () => {
@@ -83,5 +109,29 @@ describe('decidePromotion', () => {
     expect(outcome.subject.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(told.length).toBeGreaterThan(0);
     expect(told.at(-1)).toEqual([4096, 4096]);
+  });
+});
+
+describe('replayRecord', () => {
+  // A record whose signature does not verify: what it pins is read before it is verified, then it is refused.
+  function unverifiable(trustedRoots: unknown): Buffer {
+    const statement = { _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'model', digest: { sha256: ARTIFACT.slice(7) } }], predicateType: 'https://gatehouse.dev/attestations/decision/v1', predicate: { gatehouse: { trustedRoots } } };
+    const envelope = { payloadType: 'application/vnd.in-toto+json', payload: Buffer.from(JSON.stringify(statement)).toString('base64'), signatures: [{ keyid: '', sig: Buffer.from('not a signature').toString('base64') }] };
+    return Buffer.from(JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', verificationMaterial: { publicKey: { hint: 'x' } }, dsseEnvelope: envelope }));
+  }
+
+  it('makes its engine with the trust roots a record pins (strings only) and the TUF cache it is given, before refusing a record it cannot verify', async () => {
+    const { store } = await emptyStore();
+    const create = vi.spyOn(DecisionEngine, 'create');
+    const pin = `sha256:${'ab'.repeat(32)}`;
+    const request = (trustedRoots: unknown, tufCacheDirectory?: string) => replayRecord({ record: unverifiable(trustedRoots), source: 'decision.json', store, policy, ...(tufCacheDirectory === undefined ? {} : { tufCacheDirectory }) });
+    await rejection(request({ ci: pin, broken: 7, nothing: null }, '/tmp/gatehouse-tuf-cache'), VerificationError);
+    await rejection(request(['ci', pin]), VerificationError);
+    await rejection(request(null), VerificationError);
+    expect(create.mock.calls).toEqual([
+      [policy, { tufCacheDirectory: '/tmp/gatehouse-tuf-cache', pinnedTrustRoots: { ci: pin } }],
+      [policy, {}],
+      [policy, {}],
+    ]);
   });
 });
