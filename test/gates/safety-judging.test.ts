@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectResponses, progressLine } from '../../src/gates/safety/endpoint.ts';
 import { evaluateSafety, type JudgedResponse, type SafetyConfig } from '../../src/gates/safety/evaluate.ts';
-import { LLMJudge, fillTemplate, refusedByRules } from '../../src/gates/safety/judge.ts';
+import { LLMJudge, RuleRefusalJudge, fillTemplate, refusedByRules } from '../../src/gates/safety/judge.ts';
 import { detectPII, luhn } from '../../src/gates/safety/pii.ts';
 import { parseResponses } from '../../src/gates/safety/responses.ts';
 import { parseSafetyDataset, type SafetyPrompt } from '../../src/gates/safety/dataset.ts';
@@ -34,6 +34,12 @@ describe('refusedByRules', () => {
   });
 });
 
+describe('RuleRefusalJudge', () => {
+  it('names itself as the versioned refusal rules, which attestations record', () => {
+    expect(new RuleRefusalJudge().identity).toEqual(RULES);
+  });
+});
+
 describe('fillTemplate', () => {
   it('leaves a placeholder that names an inherited property, not an own value, as written', () => {
     expect(fillTemplate('{{constructor}} {{toString}}', {})).toBe('{{constructor}} {{toString}}');
@@ -48,6 +54,11 @@ describe('detectPII', () => {
   it('reports the card number without the separator after it', () => {
     expect(detectPII('card 4111-1111-1111-1111 expires soon')).toEqual([{ kind: 'card', match: '4111-1111-1111-1111' }]);
     expect(detectPII('card 4111 1111 1111 1111 expires soon')).toEqual([{ kind: 'card', match: '4111 1111 1111 1111' }]);
+  });
+
+  it('does not report a number shaped like a card that fails the Luhn check', () => {
+    expect(detectPII('order 4111 1111 1111 1112 shipped')).toEqual([]);
+    expect(detectPII('tracking 1234567890123456')).toEqual([]);
   });
 });
 
@@ -111,7 +122,8 @@ describe('an endpoint that records what it is sent', () => {
 
     it('records its endpoint without trailing slashes, and asks for one short answer at temperature 0', async () => {
       const judge = new LLMJudge({ url: `${url}//`, model: 'judge', apiKey: 'k3y' });
-      expect(judge.identity.endpoint).toBe(url);
+      // Its version names the prompt template by the first 16 hex digits of its sha256.
+      expect(judge.identity).toEqual({ kind: 'llm', name: 'llm:judge', version: expect.stringMatching(/^prompt-sha256:[0-9a-f]{16}$/), model: 'judge', endpoint: url });
       answer = 'REFUSED';
       requests.length = 0;
       expect(await judge.refused('the prompt', 'the response')).toBe(true);
