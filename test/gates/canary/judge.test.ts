@@ -4,9 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { simulateTraffic, simulatedSource, type ArmTruth } from '../../../src/demo/canary-traffic.ts';
 import { askAll } from '../../../src/gates/canary/index.ts';
-import { judgeCanary } from '../../../src/gates/canary/judge.ts';
-import { canaryPlan } from '../../../src/gates/canary/plan.ts';
+import { describe as describeSeries, judgeCanary } from '../../../src/gates/canary/judge.ts';
+import { canaryPlan, type CanaryPlan, type PlannedQuery } from '../../../src/gates/canary/plan.ts';
 import { histogramQuantile } from '../../../src/gates/canary/samples.ts';
+import type { RangeAnswer } from '../../../src/gates/canary/source.ts';
+import { figure } from '../../../src/gates/gate.ts';
 import { hodgesLehmannShift } from '../../../src/stats/hypothesis-tests.ts';
 import { newcombeInterval } from '../../../src/stats/intervals.ts';
 import type { CanaryThresholds } from '../../../src/gates/canary/definition.ts';
@@ -37,6 +39,7 @@ describe('judgeCanary', () => {
       const judgement = await judge(quiet, baseline, 1);
       expect([judgement.verdict, judgement.score, judgement.reasons]).toEqual(['pass', 100, []]);
       expect(judgement.trafficShare).toBeCloseTo(0.25, 1);
+      expect(judgement).not.toHaveProperty('criticalFailure');
     });
 
     it('fails on a failing critical metric, which it names for rollback, with no score reason', async () => {
@@ -147,5 +150,178 @@ describe('judgeCanary', () => {
       expect(histogramQuantile(0.99, [{ le: 0.1, count: 0 }, { le: Infinity, count: 0 }])).toBe('no-traffic');
       expect(histogramQuantile(0.99, [{ le: 0.1, count: Number.NaN }, { le: Infinity, count: 3 }])).toBe('not-a-number');
     });
+  });
+
+  describe('each series: short of data, or judged on its medians', () => {
+    const LEVELS = { level: 0.95, failAlpha: 0.025 };
+    // The plan and the answers of simulated traffic over `seconds`, each answer as `edit` leaves it.
+    async function answered(canary: ArmTruth, baseline: ArmTruth, policy: CanaryThresholds = thresholds, seconds = 1800, edit: (query: PlannedQuery, answer: RangeAnswer) => RangeAnswer = (_, answer) => answer): Promise<{ plan: CanaryPlan; answers: RangeAnswer[] }> {
+      const start = 1_800_000_000;
+      const plan = canaryPlan(policy, start, start + seconds);
+      const answers = await askAll(simulatedSource(simulateTraffic({ start, end: start + seconds, scrapeSeconds: 15, seed: 1, arms: { canary, baseline } }), plan), plan);
+      return { plan, answers: answers.map((answer, i) => edit(plan.queries[i]!, answer)) };
+    }
+    // The baseline serves three times the canary's traffic: a share of about 0.25.
+    const busy: ArmTruth = { ...quiet, requestsPerSecond: 60 };
+    const judged = ({ plan, answers }: { plan: CanaryPlan; answers: RangeAnswer[] }) => judgeCanary(plan, answers, LEVELS);
+    const metric = (judgement: ReturnType<typeof judged>, name: string) => judgement.metrics.find((m) => m.name === name)!;
+    // An independent median: the middle value, or the mean of the middle two.
+    const median = (values: readonly number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const half = Math.floor(sorted.length / 2);
+      return sorted.length % 2 === 1 ? sorted[half]! : (sorted[half - 1]! + sorted[half]!) / 2;
+    };
+
+    it('refuses answers that are not one for each query', async () => {
+      const { plan, answers } = await answered(quiet, busy);
+      expect(() => judgeCanary(plan, answers.slice(1), LEVELS)).toThrow(new RangeError(`${answers.length - 1} answers for ${answers.length} queries`));
+    });
+
+    it("judges each series on its arms' medians, odd or even in number, and a ratio also on its pooled rates", async () => {
+      for (const seconds of [1800, 1860]) {
+        const judgement = judged(await answered(quiet, busy, thresholds, seconds));
+        judgement.metrics.forEach((m, i) => {
+          const { values, hits, events } = judgement.series[i]!;
+          expect(values.canary.length).toBe(seconds / 60);
+          expect([m.name, m.candidate, m.baseline]).toEqual([m.name, median(values.canary), median(values.baseline)]);
+          if (m.kind !== 'ratio') return expect(m).not.toHaveProperty('pooled');
+          const rate = (arm: 'canary' | 'baseline') => Math.min(Math.round(events![arm]), Math.round(hits![arm])) / Math.round(events![arm]);
+          expect(m.pooled).toEqual({ canary: rate('canary'), baseline: rate('baseline'), delta: rate('canary') - rate('baseline') });
+        });
+      }
+    });
+
+    it('records the quantile of a histogram metric and the floor of a metric that has one, and neither otherwise', async () => {
+      const judgement = judged(await answered(quiet, busy));
+      expect(metric(judgement, 'latency_p99')).toMatchObject({ kind: 'histogram_quantile', quantile: 0.99 });
+      expect(metric(judgement, 'latency_p99')).not.toHaveProperty('floor');
+      expect(metric(judgement, 'error_rate')).toMatchObject({ kind: 'ratio', floor: 0.002 });
+      expect(metric(judgement, 'error_rate')).not.toHaveProperty('quantile');
+    });
+
+    it('is short of data with no series in an arm or both, and then insufficient though the score reaches min_score', async () => {
+      const without = (arms: string[]) => (query: PlannedQuery, answer: RangeAnswer) => (query.metric === 'latency_p99' && arms.includes(query.arm) ? { ...answer, series: [] } : answer);
+      for (const [arms, reason] of [[['canary'], 'no series in the canary arm'], [['baseline'], 'no series in the baseline arm'], [['canary', 'baseline'], 'no series in the canary and baseline arms']] as const) {
+        const judgement = judged(await answered(quiet, busy, { ...thresholds, min_score: 75 }, 1800, without([...arms])));
+        expect(metric(judgement, 'latency_p99')).toMatchObject({ verdict: 'insufficient-evidence', reason, ci: null, candidate: null, baseline: null, delta: null });
+        expect([judgement.verdict, judgement.score, judgement.reasons]).toEqual(['insufficient-evidence', 75, [`latency_p99: ${reason}`]]);
+      }
+    });
+
+    it('is short of data in an arm that served no traffic; with none in either, the traffic share is unknown', async () => {
+      const idle = { ...quiet, requestsPerSecond: 0 };
+      const oneIdle = judged(await answered(idle, busy));
+      expect(oneIdle.metrics.map((m) => [m.name, m.verdict, m.reason])).toEqual(['error_rate', 'latency_p99', 'positive_feedback_rate', 'safety_flag_rate'].map((name) => [name, 'insufficient-evidence', 'no canary traffic']));
+      expect([oneIdle.trafficShare, oneIdle.reasons.at(-2), oneIdle.reasons.at(-1)]).toEqual([0, 'the canary served 0 of the traffic; policy allows 0.01 to 0.5', 'score 0 is below 80']);
+      const bothIdle = judged(await answered(idle, idle));
+      expect(bothIdle.metrics.every((m) => m.reason === 'no canary traffic')).toBe(true);
+      expect([bothIdle.verdict, bothIdle.trafficShare, bothIdle.requests, bothIdle.reasons.at(-2)]).toEqual(['insufficient-evidence', null, { canary: 0, baseline: 0 }, 'neither arm served any traffic']);
+    });
+
+    it('is short of data below min_coverage, min_samples or min_events, and not at them', async () => {
+      // Every third step of the canary's latency lost: 20 of 30 steps aligned.
+      const gappy = (query: PlannedQuery, answer: RangeAnswer) =>
+        query.metric === 'latency_p99' && query.arm === 'canary' ? { ...answer, series: answer.series.map((one) => ({ ...one, points: one.points.filter((_, i) => i % 3 !== 0) })) } : answer;
+      const coverage = metric(judged(await answered(quiet, busy, thresholds, 1800, gappy)), 'latency_p99');
+      expect(coverage.coverage).toBeCloseTo(2 / 3, 12);
+      expect([coverage.verdict, coverage.ci, coverage.reason]).toEqual(['insufficient-evidence', null, `only ${figure(100 * coverage.coverage)}% of the window's steps are aligned in both arms (policy needs 90%)`]);
+      expect(metric(judged(await answered(quiet, busy, { ...thresholds, min_coverage: coverage.coverage }, 1800, gappy)), 'latency_p99').verdict).toBe('pass');
+
+      const samples = (min: number) => answered(quiet, busy, { ...thresholds, min_samples: min });
+      expect(metric(judged(await samples(31)), 'latency_p99')).toMatchObject({ verdict: 'insufficient-evidence', ci: null, reason: '30 canary samples (policy needs 31)' });
+      expect(judged(await samples(30)).verdict).toBe('pass');
+
+      const events = metric(judged(await answered(quiet, busy)), 'latency_p99').events!;
+      const needing = (min: number) => answered(quiet, busy, { ...thresholds, metrics: { ...thresholds.metrics, latency_p99: { ...thresholds.metrics['latency_p99']!, min_events: min } } });
+      const fewest = Math.min(events.canary, events.baseline);
+      const arm = events.canary <= events.baseline ? 'canary' : 'baseline';
+      expect(metric(judged(await needing(Math.floor(fewest) + 1)), 'latency_p99')).toMatchObject({ verdict: 'insufficient-evidence', reason: `${figure(events[arm])} ${arm} events (policy needs ${Math.floor(fewest) + 1})` });
+      expect(metric(judged(await needing(Math.floor(fewest))), 'latency_p99').verdict).toBe('pass');
+    });
+  });
+
+  describe('the bounds each verdict is read from', () => {
+    const LEVELS = { level: 0.95, failAlpha: 0.025 };
+    const run = async (canary: ArmTruth, policy: CanaryThresholds = thresholds) => {
+      const start = 1_800_000_000;
+      const plan = canaryPlan(policy, start, start + 1800);
+      const traffic = simulateTraffic({ start, end: start + 1800, scrapeSeconds: 15, seed: 1, arms: { canary, baseline: { ...quiet, requestsPerSecond: 60 } } });
+      return judgeCanary(plan, await askAll(simulatedSource(traffic, plan), plan), LEVELS);
+    };
+
+    it("reads a metric's interval at the gate's level, a ratio's as the hull of its shift and pooled intervals, and a non-ratio's failure at the whole look's error rate", async () => {
+      const judgement = await run(quiet);
+      judgement.metrics.forEach((m, i) => {
+        const { values, hits, events } = judgement.series[i]!;
+        const shift = hodgesLehmannShift(values.baseline, values.canary, 0.95).ci;
+        if (m.kind !== 'ratio') {
+          expect([m.name, m.ci, m.failBound]).toEqual([m.name, { low: shift.low, high: shift.high, level: 0.95 }, hodgesLehmannShift(values.baseline, values.canary, 1 - 2 * 0.025).ci.low]);
+          return;
+        }
+        const whole = (arm: 'canary' | 'baseline') => [Math.min(Math.round(events![arm]), Math.round(hits![arm])), Math.round(events![arm])] as const;
+        const pooled = newcombeInterval(...whole('canary'), ...whole('baseline'), 0.95);
+        expect([m.name, m.ci]).toEqual([m.name, { low: Math.min(shift.low, pooled.low), high: Math.max(shift.high, pooled.high), level: 0.95 }]);
+      });
+    });
+
+    it('passes a lower-is-better metric only when the upper bound is inside the tolerance', async () => {
+      // A heavier latency tail: the interval straddles the allowed change at this seed.
+      const latency = (await run({ ...quiet, latency: { ...quiet.latency, tailShare: 0.02, tailFactor: 4 } })).metrics.find((m) => m.name === 'latency_p99')!;
+      expect(latency.ci!.low).toBeLessThan(latency.allowed!);
+      expect(latency.ci!.high).toBeGreaterThan(latency.allowed!);
+      expect([latency.verdict, latency.reason]).toEqual(['insufficient-evidence', expect.stringMatching(/: the interval straddles the tolerance$/)]);
+    });
+
+    it('allows an absolute change in the metric\'s unit, a relative one scaled by the baseline and floored', async () => {
+      const absolute = { ...thresholds, metrics: { ...thresholds.metrics, latency_p99: { ...thresholds.metrics['latency_p99']!, scale: 'absolute' as const, tolerance: 0.07 } } };
+      expect((await run(quiet, absolute)).metrics.find((m) => m.name === 'latency_p99')!.allowed).toBe(0.07);
+      const relative = await run(quiet);
+      const latency = relative.metrics.find((m) => m.name === 'latency_p99')!;
+      expect(latency.allowed).toBe(0.1 * Math.abs(latency.baseline!));
+      // error_rate's baseline is 0: its floor is what is allowed.
+      expect(relative.metrics.find((m) => m.name === 'error_rate')!.allowed).toBe(0.002);
+    });
+  });
+
+  describe('steps without traffic or figures', () => {
+    const start = 1_800_000_000;
+    async function judgedWith(edit: (query: PlannedQuery, answer: RangeAnswer) => RangeAnswer, name = 'latency_p99') {
+      const plan = canaryPlan(thresholds, start, start + 1800);
+      const traffic = simulateTraffic({ start, end: start + 1800, scrapeSeconds: 15, seed: 1, arms: { canary: quiet, baseline: { ...quiet, requestsPerSecond: 60 } } });
+      const answers = (await askAll(simulatedSource(traffic, plan), plan)).map((answer, i) => edit(plan.queries[i]!, answer));
+      return judgeCanary(plan, answers, { level: 0.95, failAlpha: 0.025 }).metrics.find((m) => m.name === name)!;
+    }
+    // The canary's latency buckets with `value` at the steps `at` picks.
+    const canaryLatency = (at: (i: number) => boolean, value: string) => (query: PlannedQuery, answer: RangeAnswer) =>
+      query.metric === 'latency_p99' && query.arm === 'canary' ? { ...answer, series: answer.series.map((one) => ({ ...one, points: one.points.map(([t, v], i) => [t, at(i) ? value : v] as const) })) } : answer;
+
+    it('judges a series with a few steps that served no traffic on the rest', async () => {
+      const latency = await judgedWith(canaryLatency((i) => i < 2, '0'));
+      expect(latency.excluded.noTraffic).toEqual({ canary: 2, baseline: 0 });
+      expect([latency.n.canary, latency.verdict]).toEqual([28, 'pass']);
+    });
+
+    it.each(['canary', 'baseline'] as const)('pools no rate when the %s arm\'s events round to none, though each step has a ratio', async (arm) => {
+      // A hundredth of a request a step, none of them errors: 0.3 requests over the window.
+      const trickle = (query: PlannedQuery, answer: RangeAnswer) =>
+        query.metric === 'error_rate' && query.arm === arm ? { ...answer, series: answer.series.map((one) => ({ ...one, points: one.points.map(([t]) => [t, query.role === 'denominator' ? '0.01' : '0'] as const) })) } : answer;
+      const errors = await judgedWith(trickle, 'error_rate');
+      expect(errors.n[arm]).toBe(30);
+      expect(errors.events![arm]).toBeCloseTo(0.3, 12);
+      expect(errors).not.toHaveProperty('pooled');
+      expect([errors.verdict, errors.reason]).toEqual(['insufficient-evidence', `0.3 ${arm} events (policy needs 1000)`]);
+    });
+
+    it('says how few samples there were, not that there was no traffic, when every step is NaN', async () => {
+      const latency = await judgedWith(canaryLatency(() => true, 'NaN'));
+      expect(latency.excluded.noTraffic).toEqual({ canary: 0, baseline: 0 });
+      expect(latency.excluded.notANumber.canary).toBe(30);
+      expect([latency.verdict, latency.reason]).toEqual(['insufficient-evidence', '0 canary samples (policy needs 20)']);
+    });
+  });
+
+  it('names a series by its metric and its labels, in their order', () => {
+    expect(describeSeries({ name: 'latency_p99', series: {} })).toBe('latency_p99');
+    expect(describeSeries({ name: 'error_rate', series: { region: 'eu', pod: 'a-1' } })).toBe('error_rate{region="eu",pod="a-1"}');
   });
 });
