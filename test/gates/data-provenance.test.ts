@@ -15,7 +15,7 @@ import { dataProvenanceGate } from '../../src/gates/data-provenance/index.ts';
 import { fileSink } from '../../src/gates/workflow.ts';
 import type { VerifiedPolicyBundle } from '../../src/policy/bundle.ts';
 import { attestPredicate } from '../../src/sign/attest.ts';
-import { approvedSource } from '../../src/gates/data-provenance/evaluate.ts';
+import { approvedSource, evaluateDataProvenance, materialKind, type Material } from '../../src/gates/data-provenance/evaluate.ts';
 import { dataProvenanceDefinition } from '../../src/gates/data-provenance/definition.ts';
 import { compileSchema } from '../../src/schema/validator.ts';
 import { buildTestBundle, demoSigner } from '../support/policy.ts';
@@ -295,6 +295,11 @@ describe('approvedSource', () => {
     ]) {
       expect([uri, approvedSource(APPROVED, uri)]).toEqual([uri, false]);
     }
+    // Only the path after the source is read for steps out: a source may itself hold an encoded slash.
+    expect(approvedSource(thresholds('https://datasets.example/team%2Fshared/'), 'https://datasets.example/team%2Fshared/x.jsonl')).toBe(true);
+    // A URI elsewhere, whatever its length after the source's would be.
+    expect(approvedSource(APPROVED, 'https://elsewhere.example/data/x.jsonl')).toBe(false);
+    expect(approvedSource(APPROVED, 'https://elsewhere.example/approved/x.jsonl')).toBe(false);
     // A source without its closing slash names no directory, so it approves nothing.
     expect(approvedSource(thresholds('https://datasets.example/approved'), 'https://datasets.example/approved-evil/wiki.jsonl')).toBe(false);
     expect(approvedSource(thresholds('https://datasets.example/approved'), 'https://datasets.example/approved/wiki.jsonl')).toBe(false);
@@ -307,5 +312,41 @@ describe('approvedSource', () => {
     for (const source of ['https://datasets.example/approved', 'https://datasets.example', 'datasets.example/approved/', 'https://datasets.example/approved/?x=/', '']) {
       expect([source, schema.problem(thresholds(source))]).toEqual([source, expect.stringContaining('approved_sources/0')]);
     }
+  });
+});
+
+describe('materialKind', () => {
+  it('takes the kind a dependency declares, and otherwise a source for a git URI and a dataset for anything else', () => {
+    for (const kind of ['dataset', 'base-model', 'source'] as const) {
+      expect(materialKind({ uri: 'https://x.example/a', annotations: { kind } })).toBe(kind);
+      expect(materialKind({ uri: 'git+https://git.example/data', annotations: { kind } })).toBe(kind);
+    }
+    expect(materialKind({ uri: 'git+https://git.example/train', annotations: { kind: 'model' } })).toBe('source');
+    expect(materialKind({ uri: 'https://x.example/weights.bin', annotations: { kind: 'weights' } })).toBe('dataset');
+    expect(materialKind({})).toBe('dataset');
+  });
+});
+
+describe('evaluateDataProvenance', () => {
+  const thresholds = { builders: ['b'], dataset_signers: [], base_model_publishers: [], approved_sources: ['https://datasets.example/approved/', 'https://mirror.example/vetted/'], denied_digests: [] };
+  const provenance = { bundleDigest: `sha256:${'01'.repeat(32)}`, predicateType: 'https://slsa.dev/provenance/v1', subjects: [MODEL], buildType: 'https://example/train/v1', builder: 'https://ci.example', signer: null };
+  const material = (fields: Partial<Material>): Material => ({ uri: null, name: null, kind: 'dataset', digest: `sha256:${'da'.repeat(32)}`, digests: {}, signature: null, ...fields });
+  const judge = (materials: Material[], about = provenance) => evaluateDataProvenance({ subject: MODEL, provenance: about, materials, rejected: [], supplied: [] }, { evaluatedAt: AT, policyDigest: `sha256:${'77'.repeat(32)}`, thresholds });
+
+  it('passes datasets from any approved source', () => {
+    const report = judge([material({ uri: 'https://datasets.example/approved/a.jsonl' }), material({ uri: 'https://mirror.example/vetted/b.jsonl' })]);
+    expect([report.verdict, report.reasons]).toEqual(['pass', []]);
+  });
+
+  it('names each material by its URI, its name, or as unnamed, and a base model not pinned by sha256', () => {
+    const report = judge([material({ name: 'base', kind: 'base-model', digest: null }), material({ kind: 'base-model', digest: null }), material({ uri: 'https://x.example/d.jsonl' })]);
+    expect([report.verdict, report.reasons]).toEqual([
+      'fail',
+      ['base model base is not pinned by a sha256 digest', 'base model (unnamed) is not pinned by a sha256 digest', 'dataset https://x.example/d.jsonl is neither signed by the data team nor from an approved source'],
+    ]);
+  });
+
+  it('says which models the provenance is about when it is not this one', () => {
+    expect(judge([], { ...provenance, subjects: [OTHER, `sha256:${'0f'.repeat(32)}`] }).reasons).toEqual([`the provenance is about ${OTHER}, sha256:${'0f'.repeat(32)}, not the model ${MODEL}`]);
   });
 });
