@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { classifyError } from '../../../src/error-classification.ts';
+import type { InputError } from '../../../src/error.ts';
 import { exportSource, exportSourceFromBytes, recordExport, PROMETHEUS_EXPORT_FORMAT } from '../../../src/gates/canary/export.ts';
 import { prometheusSource } from '../../../src/gates/canary/prometheus.ts';
 import type { MetricsSource, RangeAnswer, RangeQuery } from '../../../src/gates/canary/source.ts';
@@ -245,6 +246,41 @@ describe('prometheusSource against answers a real server rarely gives', () => {
     const { url, requests } = await serve(json(200, matrix([])));
     await prometheusSource(url, { headers: { Authorization: 'Bearer t0ken' } }).queryRange(ARMS);
     expect(requests[0]?.headers.authorization).toBe('Bearer t0ken');
+    // An Authorization header given outright wins over credentials in the URL, whatever its case.
+    await prometheusSource(url.replace('http://', 'http://reader:s3cret@'), { headers: { AUTHORIZATION: 'Bearer t0ken' } }).queryRange(ARMS);
+    expect(requests[1]?.headers.authorization).toBe('Bearer t0ken');
+    // A URL with a user name alone, or a password alone, is sent as basic auth.
+    await prometheusSource(url.replace('http://', 'http://reader@')).queryRange(ARMS);
+    await prometheusSource(url.replace('http://', 'http://:s3cret@')).queryRange(ARMS);
+    expect([requests[2]?.headers.authorization, requests[3]?.headers.authorization]).toEqual([`Basic ${Buffer.from('reader:').toString('base64')}`, `Basic ${Buffer.from(':s3cret').toString('base64')}`]);
+  });
+
+  it('sends no Authorization header when the URL carries no credentials and none is given', async () => {
+    const { url, requests } = await serve(json(200, matrix([])));
+    await prometheusSource(`${url}/`, { headers: { 'x-scope-orgid': 'tenant-1' } }).queryRange(ARMS);
+    expect(requests[0]?.headers.authorization).toBeUndefined();
+    expect(requests[0]?.headers['x-scope-orgid']).toBe('tenant-1');
+  });
+
+  it('refuses, as usage (exit 2), a URL that is no http(s) base URL and a maxPoints that is no positive whole number', () => {
+    const refusal = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        return [(error as InputError).code, (error as Error).message];
+      }
+      return undefined;
+    };
+    expect(refusal(() => prometheusSource('not a url'))).toEqual(['USAGE', 'not a Prometheus URL: "not a url"']);
+    expect(refusal(() => prometheusSource('ftp://prometheus.example/'))).toEqual(['USAGE', 'a Prometheus URL is http or https, got ftp:']);
+    for (const url of ['http://prometheus.example/?x=1', 'http://prometheus.example/#top']) {
+      expect(refusal(() => prometheusSource(url))).toEqual(['USAGE', 'a Prometheus URL is a base URL, without a query string or fragment']);
+    }
+    expect(prometheusSource('https://prometheus.example//').description).toEqual({ kind: 'prometheus', url: 'https://prometheus.example' });
+    for (const maxPoints of [0, -1, 1.5, Number.NaN]) {
+      expect(refusal(() => prometheusSource('http://prometheus.example', { maxPoints }))).toEqual(['USAGE', `maxPoints must be a positive whole number or Infinity, got ${maxPoints}`]);
+    }
+    for (const maxPoints of [1, Infinity]) expect(refusal(() => prometheusSource('http://prometheus.example', { maxPoints }))).toBeUndefined();
   });
 
   it('reports warnings and infos', async () => {
