@@ -150,6 +150,14 @@ describe('judgeCanary', () => {
       expect(histogramQuantile(0.99, [{ le: 0.1, count: 0 }, { le: Infinity, count: 0 }])).toBe('no-traffic');
       expect(histogramQuantile(0.99, [{ le: 0.1, count: Number.NaN }, { le: Infinity, count: 3 }])).toBe('not-a-number');
     });
+
+    it('interpolates the first bucket from 0 when its bound is positive, and reads its bound when it is not; one bucket alone gives nothing', () => {
+      expect(histogramQuantile(0.25, [{ le: 0.1, count: 50 }, { le: 0.5, count: 100 }, { le: Infinity, count: 100 }])).toEqual({ value: 0.1 * (25 / 50), events: 100 });
+      const negative = [{ le: -1, count: 10 }, { le: 1, count: 20 }, { le: Infinity, count: 20 }];
+      expect(histogramQuantile(0.25, negative)).toEqual({ value: -1, events: 20 });
+      expect(histogramQuantile(0.75, negative)).toEqual({ value: -1 + 2 * (5 / 10), events: 20 });
+      expect(histogramQuantile(0.5, [{ le: Infinity, count: 7 }])).toBe('not-a-number');
+    });
   });
 
   describe('each series: short of data, or judged on its medians', () => {
