@@ -6,7 +6,7 @@ import { simulateTraffic, simulatedSource, type ArmTruth } from '../../../src/de
 import { askAll } from '../../../src/gates/canary/index.ts';
 import { describe as describeSeries, judgeCanary } from '../../../src/gates/canary/judge.ts';
 import { canaryPlan, type CanaryPlan, type PlannedQuery } from '../../../src/gates/canary/plan.ts';
-import { histogramQuantile } from '../../../src/gates/canary/samples.ts';
+import { histogramQuantile, trafficRequests } from '../../../src/gates/canary/samples.ts';
 import type { RangeAnswer } from '../../../src/gates/canary/source.ts';
 import { figure } from '../../../src/gates/gate.ts';
 import { hodgesLehmannShift } from '../../../src/stats/hypothesis-tests.ts';
@@ -318,6 +318,54 @@ describe('judgeCanary', () => {
       expect(errors.events![arm]).toBeCloseTo(0.3, 12);
       expect(errors).not.toHaveProperty('pooled');
       expect([errors.verdict, errors.reason]).toEqual(['insufficient-evidence', `0.3 ${arm} events (policy needs 1000)`]);
+    });
+
+    // The answers of one metric's queries for one arm, edited series by series.
+    const editSeries = (metric: string, arm: string, edit: (series: RangeAnswer['series'], query: PlannedQuery) => RangeAnswer['series']) => (query: PlannedQuery, answer: RangeAnswer) =>
+      query.metric === metric && query.arm === arm ? { ...answer, series: edit(answer.series, query) } : answer;
+
+    it("counts each arm's steps the other arm lacks as unaligned", async () => {
+      const latency = await judgedWith(editSeries('latency_p99', 'canary', (series) => series.map((one) => ({ ...one, points: one.points.slice(2) }))));
+      expect([latency.excluded.unaligned, latency.n]).toEqual([{ canary: 0, baseline: 2 }, { canary: 28, baseline: 28 }]);
+      const errors = await judgedWith(editSeries('error_rate', 'baseline', (series) => series.map((one) => ({ ...one, points: one.points.slice(0, -3) }))), 'error_rate');
+      expect([errors.excluded.unaligned, errors.n]).toEqual([{ canary: 3, baseline: 0 }, { canary: 27, baseline: 27 }]);
+    });
+
+    it('reads a ratio step with an infinite or NaN part as no figure', async () => {
+      const errors = await judgedWith(editSeries('error_rate', 'canary', (series, query) => (query.role === 'numerator' ? series.map((one) => ({ ...one, points: one.points.map(([t, v], i) => [t, i === 0 ? '+Inf' : i === 1 ? 'NaN' : v] as const) })) : series)), 'error_rate');
+      expect([errors.excluded.notANumber, errors.n.canary]).toEqual([{ canary: 2, baseline: 0 }, 28]);
+    });
+
+    it('reads bucket series in any order, skips a step missing a bucket or the +Inf bucket, and refuses two buckets with one le', async () => {
+      const judged = await judgedWith((_, answer) => answer);
+      expect(await judgedWith(editSeries('latency_p99', 'canary', (series) => [...series].reverse()))).toEqual(judged);
+      const gap = await judgedWith(editSeries('latency_p99', 'canary', (series) => series.map((one, i) => (i === 0 ? { ...one, points: one.points.slice(1) } : one))));
+      expect([gap.n.canary, gap.excluded.unaligned.baseline]).toEqual([29, 1]);
+      const noInf = await judgedWith(editSeries('latency_p99', 'canary', (series) => series.filter((one) => one.labels['le'] !== '+Inf')));
+      expect([noInf.n.canary, noInf.verdict]).toEqual([0, 'insufficient-evidence']);
+      await expect(judgedWith(editSeries('latency_p99', 'canary', (series) => [...series, series[0]!]))).rejects.toThrow(/latency_p99, canary arm: two bucket series with the same le answer/);
+    });
+
+    it("matches series across arms without the arm label, and refuses two series that differ only in it", async () => {
+      const labelled = (query: PlannedQuery, answer: RangeAnswer) => ({ ...answer, series: answer.series.map((one) => ({ ...one, labels: { ...one.labels, track: query.arm } })) });
+      for (const name of ['error_rate', 'latency_p99']) expect(await judgedWith(labelled, name)).toEqual(await judgedWith((_, answer) => answer, name));
+      const twice = editSeries('error_rate', 'canary', (series, query) => (query.role === 'denominator' ? [...series.map((one) => ({ ...one, labels: { track: 'canary' } })), ...series.map((one) => ({ ...one, labels: { track: 'canary-2' } }))] : series));
+      await expect(judgedWith(twice, 'error_rate')).rejects.toThrow(/error_rate, canary arm: two series answer with the labels \{\}: the query must aggregate over the arm label/);
+    });
+
+    it("sums each arm's traffic over its finite, positive steps", async () => {
+      const plan = canaryPlan(thresholds, start, start + 1800);
+      const traffic = simulateTraffic({ start, end: start + 1800, scrapeSeconds: 15, seed: 1, arms: { canary: quiet, baseline: { ...quiet, requestsPerSecond: 60 } } });
+      const answers = await askAll(simulatedSource(traffic, plan), plan);
+      const requests = trafficRequests(plan, answers);
+      expect(requests.baseline / requests.canary).toBeCloseTo(3, 1);
+      const index = plan.queries.findIndex((q) => q.role === 'traffic' && q.arm === 'canary');
+      const points = answers[index]!.series[0]!.points;
+      const dropped = points.slice(0, 3).reduce((sum, [, v]) => sum + Number(v), 0);
+      const edited = answers.map((answer, i) => (i === index ? { ...answer, series: [{ ...answer.series[0]!, points: points.map(([t, v], j) => [t, ['NaN', '-5', '+Inf'][j] ?? v] as const) }] } : answer));
+      const after = trafficRequests(plan, edited);
+      expect(after.canary).toBeCloseTo(requests.canary - dropped, 6);
+      expect(after.baseline).toBe(requests.baseline);
     });
 
     it('says how few samples there were, not that there was no traffic, when every step is NaN', async () => {
