@@ -5,16 +5,13 @@
 // predicate (times placed, windows, named signers, when it was signed), called
 // directly with a verifier that counts or adds witness times.
 import { createHash } from 'node:crypto';
-import { bundleToJSON } from '@sigstore/bundle';
-import { DSSEBundleBuilder } from '@sigstore/sign/dist/bundler/dsse.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DecisionEngine, type DecisionRequest } from '../../src/decide/decide.ts';
 import { MAX_BUNDLES_PER_DECISION, buildPolicyInput, type AttestationRecord, type BundleRecord, type PolicyInput, type VerificationOutcome } from '../../src/decide/input.ts';
 import type { ArtifactDigest } from '../../src/digest/artifact.ts';
 import { InputError } from '../../src/error.ts';
 import { DATASET_TYPE } from '../../src/gates/data-provenance/dataset.ts';
-import { signStatement } from '../../src/sign/attest.ts';
-import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE, toStatement } from '../../src/attest/statement.ts';
+import { IN_TOTO_STATEMENT_TYPE, toStatement } from '../../src/attest/statement.ts';
 import { AttestationVerifier, type VerifiedAttestation } from '../../src/verify/verifier.ts';
 import type { SubjectInventory } from '../../src/store/inventory.ts';
 import type { StoredBundle, UnreadableBundle } from '../../src/store/store.ts';
@@ -29,8 +26,9 @@ import {
   redteamPredicate,
   regressionPredicate,
 } from '../support/chain.ts';
-import { buildTestBundle, demoSigner, modelSignerIdentity, signedGate } from '../support/policy.ts';
-import { rejection } from '../support/refusal.ts';
+import { buildTestBundle, modelSignerIdentity, signedGate } from '../support/policy.ts';
+import { signRawPayload, signWith } from '../attacks/world.ts';
+import { refusal, rejection } from '../support/refusal.ts';
 
 const ARTIFACT: ArtifactDigest = `sha256:${'a1'.repeat(32)}`;
 const DEPLOYED: ArtifactDigest = `sha256:${'d3'.repeat(32)}`;
@@ -228,8 +226,7 @@ describe.each([0, 1])('buildPolicyInput (engine %i)', (which) => {
 
 // A statement about ARTIFACT of any predicate type, signed with demo key `keyName`, as stored.
 async function signedStatement(location: string, keyName: string, predicateType: string, predicate: object): Promise<StoredBundle> {
-  const statement = toStatement({ subjects: [{ name: 'model', digest: { sha256: ARTIFACT.slice(7) } }], predicateType, predicate });
-  return stored(location, Buffer.from(JSON.stringify(await signStatement(statement, await demoSigner(keyName)))));
+  return stored(location, await signWith(keyName, toStatement({ subjects: [{ name: 'model', digest: { sha256: ARTIFACT.slice(7) } }], predicateType, predicate })));
 }
 
 /** A verifier that counts what it verifies and can add witness times to what verifies. */
@@ -343,8 +340,7 @@ describe('each record', () => {
     expect(record.verified && record.expected_seed).toBe((predicate as unknown as { seed: number }).seed);
     // As another producer may sign: the subject by sha512 only (gatehouse itself never signs that).
     const statement = { _type: IN_TOTO_STATEMENT_TYPE, subject: [{ name: 'model', digest: { sha512: 'ab'.repeat(64) } }], predicateType: 'https://gatehouse.dev/attestations/regression/v1', predicate };
-    const builder = new DSSEBundleBuilder({ ...(await demoSigner('regression-gate')), witnesses: [] });
-    const bytes = Buffer.from(JSON.stringify(bundleToJSON(await builder.create({ data: Buffer.from(JSON.stringify(statement)), type: IN_TOTO_PAYLOAD_TYPE }))));
+    const bytes = await signRawPayload('regression-gate', JSON.stringify(statement));
     const sha512Only = await onlyRecord(stored('s/sha512.sigstore.json', bytes));
     expect(sha512Only).toMatchObject({ verified: true, subjects: [`sha512:${'ab'.repeat(64)}`], expected_seed: null });
   });
@@ -413,12 +409,7 @@ describe('each record', () => {
     json.dsseEnvelope.signatures[0]!.sig = signature.toString('base64');
     const tampered = stored('s/tampered.sigstore.json', Buffer.from(JSON.stringify(json)));
     const record = await onlyRecord(tampered);
-    let said = '';
-    try {
-      new AttestationVerifier(engines[0]![1].signers.trust).verifyJSON(JSON.parse(tampered.bytes.toString('utf8')), 'bundle');
-    } catch (error) {
-      said = (error as Error).message;
-    }
+    const said = refusal(() => new AttestationVerifier(engines[0]![1].signers.trust).verifyJSON(JSON.parse(tampered.bytes.toString('utf8')), 'bundle')).message;
     expect(said.startsWith('bundle: ')).toBe(true);
     expect(record).toEqual({ id: id(tampered), verified: false, reason: said.slice('bundle: '.length), claimed_predicate_type: 'https://gatehouse.dev/attestations/integrity/v1' });
   });

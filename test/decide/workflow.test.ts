@@ -64,12 +64,13 @@ describe('decidePromotion', () => {
   });
 
   it('makes its engine with the TUF cache directory it is given, and the default without one', async () => {
-    const { store } = await emptyStore();
+    const { dir, store } = await emptyStore();
+    const cache = join(dir, 'tuf-cache');
     const create = vi.spyOn(DecisionEngine, 'create');
-    await decidePromotion({ subject: ARTIFACT, stage: 'development', deployed: null, evaluationTime: NOW, store, policy, tufCacheDirectory: '/tmp/gatehouse-tuf-cache' });
+    await decidePromotion({ subject: ARTIFACT, stage: 'development', deployed: null, evaluationTime: NOW, store, policy, tufCacheDirectory: cache });
     await decidePromotion({ subject: ARTIFACT, stage: 'development', deployed: null, evaluationTime: NOW, store, policy });
     expect(create.mock.calls).toEqual([
-      [policy, { tufCacheDirectory: '/tmp/gatehouse-tuf-cache' }],
+      [policy, { tufCacheDirectory: cache }],
       [policy, {}],
     ]);
   });
@@ -121,15 +122,16 @@ describe('replayRecord', () => {
   }
 
   it('makes its engine with the trust roots a record pins (strings only) and the TUF cache it is given, before refusing a record it cannot verify', async () => {
-    const { store } = await emptyStore();
+    const { dir, store } = await emptyStore();
+    const cache = join(dir, 'tuf-cache');
     const create = vi.spyOn(DecisionEngine, 'create');
     const pin = `sha256:${'ab'.repeat(32)}`;
     const request = (trustedRoots: unknown, tufCacheDirectory?: string) => replayRecord({ record: unverifiable(trustedRoots), source: 'decision.json', store, policy, ...(tufCacheDirectory === undefined ? {} : { tufCacheDirectory }) });
-    await rejection(request({ ci: pin, broken: 7, nothing: null }, '/tmp/gatehouse-tuf-cache'), VerificationError);
+    await rejection(request({ ci: pin, broken: 7, nothing: null }, cache), VerificationError);
     await rejection(request(['ci', pin]), VerificationError);
     await rejection(request(null), VerificationError);
     expect(create.mock.calls).toEqual([
-      [policy, { tufCacheDirectory: '/tmp/gatehouse-tuf-cache', pinnedTrustRoots: { ci: pin } }],
+      [policy, { tufCacheDirectory: cache, pinnedTrustRoots: { ci: pin } }],
       [policy, {}],
       [policy, {}],
     ]);

@@ -12,6 +12,7 @@ import { InputError } from '../../src/error.ts';
 import { TrustRootError } from '../../src/verify/error.ts';
 import { PUBLIC_GOOD_TUF_MIRROR, defaultTUFCacheDirectory, fetchTUFTrustedRoot, readPinnedTrustedRoot, type TUFTrustedRootOptions } from '../../src/verify/tuf.ts';
 import { clearMock, mockRepo } from '@tufjs/repo-mock';
+import { rejection } from '../support/refusal.ts';
 import { TUFTestRepository } from '../support/tuf-repository.ts';
 
 const PUBLIC_GOOD_ROOT = readFileSync('test/fixtures/real-world/trust/public-good.trusted_root.json');
@@ -36,16 +37,6 @@ afterEach(async () => {
 });
 
 const options = (cache = 'cache'): TUFTrustedRootOptions => ({ mirrorURL: repository.url, rootPath, cacheDirectory: join(directory, cache), retries: 0, timeoutMs: 2000 });
-
-async function rejection<E extends Error>(promise: Promise<unknown>, kind: abstract new (...args: never[]) => E): Promise<E> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof kind) return error;
-    throw error;
-  }
-  throw new Error(`expected a ${kind.name}, but nothing was refused`);
-}
 
 describe('fetchTUFTrustedRoot', () => {
   describe('when the repository serves a signed trusted root', () => {
