@@ -221,11 +221,11 @@ describe('prometheusSource against answers a real server rarely gives', () => {
       one.close();
     }
   });
-  async function serve(answer: (response: ServerResponse) => void): Promise<{ url: string; requests: IncomingMessage[] }> {
+  async function serve(answer: (response: ServerResponse, request: IncomingMessage) => void): Promise<{ url: string; requests: IncomingMessage[] }> {
     const requests: IncomingMessage[] = [];
     const stand = createServer((request, response) => {
       requests.push(request);
-      answer(response);
+      answer(response, request);
     });
     await new Promise<void>((resolve) => stand.listen(0, '127.0.0.1', resolve));
     servers.push(stand);
@@ -254,6 +254,9 @@ describe('prometheusSource against answers a real server rarely gives', () => {
     await prometheusSource(url.replace('http://', 'http://reader@')).queryRange(ARMS);
     await prometheusSource(url.replace('http://', 'http://:s3cret@')).queryRange(ARMS);
     expect([requests[2]?.headers.authorization, requests[3]?.headers.authorization]).toEqual([`Basic ${Buffer.from('reader:').toString('base64')}`, `Basic ${Buffer.from(':s3cret').toString('base64')}`]);
+    // Other headers leave the URL's credentials to be sent.
+    await prometheusSource(url.replace('http://', 'http://reader:s3cret@'), { headers: { 'x-scope-orgid': 'tenant-1' } }).queryRange(ARMS);
+    expect([requests[4]?.headers.authorization, requests[4]?.headers['x-scope-orgid']]).toEqual([`Basic ${Buffer.from('reader:s3cret').toString('base64')}`, 'tenant-1']);
   });
 
   it('sends no Authorization header when the URL carries no credentials and none is given', async () => {
@@ -304,6 +307,80 @@ describe('prometheusSource against answers a real server rarely gives', () => {
   ])('throws EndpointError BAD_RESPONSE for %s', async (_, answer, message) => {
     const { url } = await serve(answer);
     await expect(prometheusSource(url).queryRange(ARMS)).rejects.toMatchObject({ name: 'EndpointError', code: 'BAD_RESPONSE', message: expect.stringMatching(message) });
+  });
+
+  // A stand-in answering one series with a point at every step of the range asked (start + k·step ≤ end), the value its time.
+  const onGrid = (response: ServerResponse, request: IncomingMessage) => {
+    const params = new URL(request.url!, 'http://stand-in').searchParams;
+    const [start, end, step] = ['start', 'end', 'step'].map((name) => Number(params.get(name)));
+    const values: Array<[number, string]> = [];
+    for (let k = 0; start! + k * step! <= end! + 1e-9; k++) values.push([start! + k * step!, String(start! + k * step!)]);
+    json(200, matrix([{ metric: { a: '1' }, values }]))(response);
+  };
+  const asked = (requests: IncomingMessage[]) => requests.map((request) => ['start', 'end'].map((name) => Number(new URL(request.url!, 'http://stand-in').searchParams.get(name))));
+
+  it('splits a range of a whole number of chunks into exactly those, the last ending at the query’s own end, and joins their points', async () => {
+    const { url, requests } = await serve(onGrid);
+    // Six points at three a request: two requests, none past the end.
+    const six = await prometheusSource(url, { maxPoints: 3 }).queryRange({ query: 'x', start: 100, end: 105, step: 1 });
+    expect(asked(requests)).toEqual([[100, 102], [103, 105]]);
+    expect(six.series).toEqual([{ labels: { a: '1' }, points: [100, 101, 102, 103, 104, 105].map((t) => [t, String(t)]) }]);
+    // An end off the step grid: the last chunk asks up to that end, as one request would.
+    requests.length = 0;
+    const offGrid = await prometheusSource(url, { maxPoints: 3 }).queryRange({ query: 'x', start: 100, end: 105.5, step: 1 });
+    expect(asked(requests)).toEqual([[100, 102], [103, 105.5]]);
+    expect(offGrid.series[0]?.points.map(([t]) => t)).toEqual([100, 101, 102, 103, 104, 105]);
+    // Exactly maxPoints points: one request.
+    requests.length = 0;
+    await prometheusSource(url, { maxPoints: 3 }).queryRange({ query: 'x', start: 100, end: 102, step: 1 });
+    expect(asked(requests)).toEqual([[100, 102]]);
+  });
+
+  it('keeps a point that two chunks both answer once, and a series first answered empty gets the later chunks’ points', async () => {
+    // A server that answers every chunk with the same points, whatever its range, and a series with none in the first.
+    let call = 0;
+    const { url } = await serve((response) => {
+      call += 1;
+      json(200, matrix([{ metric: { a: '1' }, values: [[100, '1'], [101, '2'], [102, '3']] }, { metric: { a: '2' }, values: call === 1 ? [] : [[103, '9']] }]))(response);
+    });
+    const answer = await prometheusSource(url, { maxPoints: 3 }).queryRange({ query: 'x', start: 100, end: 105, step: 1 });
+    expect(answer.series).toEqual([
+      { labels: { a: '1' }, points: [[100, '1'], [101, '2'], [102, '3']] },
+      { labels: { a: '2' }, points: [[103, '9']] },
+    ]);
+  });
+
+  it('refuses, as usage naming the query and before asking, a start, end or step that is no range', async () => {
+    const { url, requests } = await serve(json(200, matrix([])));
+    const source = prometheusSource(url);
+    const range = (start: number, end: number) => `range query "up": start and end must be Unix seconds with end not before start, got ${start} and ${end}`;
+    for (const [start, end] of [[Number.NaN, 10], [0, Number.POSITIVE_INFINITY], [Number.NEGATIVE_INFINITY, 10], [10, 9]] as const) {
+      await expect(source.queryRange({ query: 'up', start, end, step: 1 })).rejects.toMatchObject({ name: 'InputError', code: 'USAGE', message: range(start, end) });
+    }
+    for (const step of [0.0015, 0.0004, -1, Number.NaN]) {
+      await expect(source.queryRange({ query: 'up', start: 0, end: 10, step })).rejects.toMatchObject({ name: 'InputError', code: 'USAGE', message: `range query "up": step must be a positive whole number of milliseconds in seconds, got ${step}` });
+    }
+    expect(requests).toHaveLength(0);
+    // A step of one millisecond, and a start equal to the end, are ranges.
+    await source.queryRange({ query: 'up', start: 10, end: 10, step: 0.001 });
+    expect(requests[0]?.url).toBe('/api/v1/query_range?query=up&start=10&end=10&step=0.001');
+  });
+
+  it('throws EndpointError REQUEST_FAILED, not a query error, when the server refuses for a reason of its own', async () => {
+    const { url } = await serve(json(422, { status: 'error', errorType: 'internal', error: 'storage unavailable' }));
+    await expect(prometheusSource(url, { retries: 0 }).queryRange({ query: 'up', start: 0, end: 10, step: 1 })).rejects.toMatchObject({
+      name: 'EndpointError',
+      code: 'REQUEST_FAILED',
+      message: `Prometheus at ${url}: internal answering "up": storage unavailable`,
+    });
+  });
+
+  it('waits two minutes for an attempt by default, as Prometheus’s own query timeout, and the time it is given otherwise', async () => {
+    const { url } = await serve(json(200, matrix([])));
+    const timeouts = vi.spyOn(AbortSignal, 'timeout');
+    await prometheusSource(url).queryRange(ARMS);
+    await prometheusSource(url, { timeoutMs: 5_000 }).queryRange(ARMS);
+    expect(timeouts.mock.calls).toEqual([[120_000], [5_000]]);
   });
 
   it('retries a server error and then throws EndpointError REQUEST_FAILED', async () => {
