@@ -649,7 +649,13 @@ describe('readExampleResults', () => {
     for (const [value, code, message] of [
       [{ columns: ['exact_match'], data: [[1]] }, 'SCHEMA_INVALID', 'the table has no "id" column'],
       [{ columns: ['id', 'exact_match'], data: [['q1', 1], ['q2']] }, 'SCHEMA_INVALID', 'row 2: 1 values for 2 columns'],
-      [{ columns: ['id', 'exact_match', 'latency_ms'], data: [['q1', 1, 12], ['q2', 0, '12']] }, 'SCHEMA_INVALID', 'row 2: latency_ms is not a number'],
+      [{ columns: ['id', 'exact_match', 'latency_ms'], data: [['q1', 1, 12], ['q2', 0, '12']] }, 'SCHEMA_INVALID', 'row 2: latency_ms is not a number of at least 0'],
+      [{ columns: ['id', 'exact_match', 'latency_ms'], data: [['q1', 1, 0], ['q2', 0, -1]] }, 'SCHEMA_INVALID', 'row 2: latency_ms is not a number of at least 0'],
+      // An id that is no string or whole number would be read as "null", "true" or "1.5".
+      [{ columns: ['id', 'exact_match'], data: [['q1', 1], [null, 0]] }, 'SCHEMA_INVALID', 'row 2: id is null, not a string or a whole number'],
+      [{ columns: ['id', 'exact_match'], data: [[true, 1]] }, 'SCHEMA_INVALID', 'row 1: id is true, not a string or a whole number'],
+      [{ columns: ['id', 'exact_match'], data: [[1.5, 1]] }, 'SCHEMA_INVALID', 'row 1: id is 1.5, not a string or a whole number'],
+      [{ columns: ['id', 'exact_match'], data: [[['q1'], 1]] }, 'SCHEMA_INVALID', 'row 1: id is ["q1"], not a string or a whole number'],
     ] as const) {
       const path = await table(value);
       await expect(readExampleResults(path, 'mlflow')).rejects.toMatchObject({ code, path, message });

@@ -236,8 +236,11 @@ function fromTable(text: string, path: string): ExampleResult[] {
         metrics[column] = value;
       }
     });
+    // The id and latency hold what the gatehouse format allows them: an id is a string or a whole number, a latency a number of at least 0.
+    const id = values[idColumn];
+    if (!(typeof id === 'string' || Number.isSafeInteger(id))) throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 1}: id is ${JSON.stringify(id)}, not a string or a whole number`, path });
     const latency = latencyColumn === -1 ? undefined : values[latencyColumn];
-    if (latency !== undefined && typeof latency !== 'number') throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 1}: latency_ms is not a number`, path });
-    return { id: String(values[idColumn]), metrics, tags: [], ...(latency === undefined ? {} : { latencyMs: latency }) };
+    if (latency !== undefined && !(typeof latency === 'number' && latency >= 0)) throw new InputError({ code: 'SCHEMA_INVALID', message: `row ${index + 1}: latency_ms is not a number of at least 0`, path });
+    return { id: String(id), metrics, tags: [], ...(latency === undefined ? {} : { latencyMs: latency }) };
   });
 }
