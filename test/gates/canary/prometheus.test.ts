@@ -9,6 +9,7 @@ import { InputError } from '../../../src/error.ts';
 import { refusal } from '../../support/refusal.ts';
 import { exportSource, exportSourceFromBytes, recordExport, PROMETHEUS_EXPORT_FORMAT } from '../../../src/gates/canary/export.ts';
 import { prometheusSource } from '../../../src/gates/canary/prometheus.ts';
+import { readQueryRangeBody } from '../../../src/gates/canary/query-range.ts';
 import type { MetricsSource, RangeAnswer, RangeQuery } from '../../../src/gates/canary/source.ts';
 import { temporaryDirectory } from '../../helpers.ts';
 import { startPrometheus, type PrometheusSeries, type TestPrometheus } from '../../support/prometheus.ts';
@@ -158,6 +159,18 @@ describe('prometheusSource', () => {
   });
 });
 
+describe('readQueryRangeBody', () => {
+  it('reads every value Prometheus writes, and refuses text that is no number though Number() reads it', () => {
+    const values = ['0', '-0.5', '12.', '.5', '1e+06', '2.5E-3', 'NaN', '+Inf', '-Inf'];
+    const body = { status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: values.map((value, i) => [i, value]) }] } };
+    expect(readQueryRangeBody(body)).toEqual({ ok: true, series: [{ labels: {}, points: values.map((value, i) => [i, value]) }], warnings: [] });
+    for (const value of ['', ' 1', '1 ', '0x10', '0b1', 'Infinity', 'inf', 'nan', '+', '.', '1e', '1,5']) {
+      const refused = readQueryRangeBody({ ...body, data: { ...body.data, result: [{ metric: {}, values: [[0, value]] }] } });
+      expect(refused).toEqual({ ok: false, problem: 'malformed', message: `data.result[0].values[0] value ${JSON.stringify(value)} is not a number` });
+    }
+  });
+});
+
 describe('recordExport and exportSource', () => {
   it('replay a recorded live answer exactly, and any aligned part of it', async () => {
     const path = join(await temporaryDirectory(), 'canary.prometheus.json');
@@ -192,6 +205,12 @@ describe('recordExport and exportSource', () => {
         JSON.stringify({ format: PROMETHEUS_EXPORT_FORMAT, answers: [{ query: 'up', start: 0, end: 60, step: 15, response: { status: 'success', data: { resultType: 'vector', result: [] } } }] }),
         'SCHEMA_INVALID',
         /^bad\.json: .*answers\[0\] \("up"\): response resultType is "vector"; a range query answers "matrix"$/,
+      ],
+      [
+        'a value that is no number',
+        JSON.stringify({ format: PROMETHEUS_EXPORT_FORMAT, answers: [{ query: 'up', start: 0, end: 60, step: 15, response: { status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: [[0, '']] }] } } }] }),
+        'SCHEMA_INVALID',
+        /^bad\.json: .*answers\[0\] \("up"\): response data\.result\[0\]\.values\[0\] value "" is not a number$/,
       ],
       [
         'a recorded refusal',
@@ -303,6 +322,8 @@ describe('prometheusSource against answers a real server rarely gives', () => {
     ['a page that is not JSON', (response: ServerResponse) => response.writeHead(200, { 'content-type': 'text/html' }).end('<html>login</html>'), /\(not JSON\)$/],
     ['the same labels twice', json(200, matrix([{ metric: { a: '1' }, values: [] }, { metric: { a: '1' }, values: [] }])), /repeats the labels \{"a":"1"\}/],
     ['points out of order', json(200, matrix([{ metric: {}, values: [[2, '1'], [1, '1']] }])), /values\[1\] is not after the sample before it/],
+    ['an empty value, which Number() reads as 0', json(200, matrix([{ metric: {}, values: [[1, '1'], [2, '']] }])), /values\[1\] value "" is not a number\)$/],
+    ['a hexadecimal value', json(200, matrix([{ metric: {}, values: [[1, '0x10']] }])), /values\[0\] value "0x10" is not a number\)$/],
     ['a 400 that is not Prometheus', json(400, { message: 'bad gateway config' }), /status is undefined/],
   ])('throws EndpointError BAD_RESPONSE for %s', async (_, answer, message) => {
     const { url } = await serve(answer);
