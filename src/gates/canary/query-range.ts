@@ -74,9 +74,15 @@ export function seriesKey(labels: Readonly<Record<string, string>>): string {
   return canonicalize(labels);
 }
 
-// A sample value as Prometheus writes it: a decimal (an exponent allowed, as
-// other servers of its API write large values), NaN, +Inf or -Inf.
-const SAMPLE_VALUE = /^(?:NaN|[+-]Inf|[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)$/;
+/**
+ * Whether `text` is a number as Prometheus writes a sample value or a bucket
+ * bound: a decimal (an exponent allowed, as other servers of its API write
+ * large values), NaN, +Inf or -Inf. Text such as "" or "0x10", which Number()
+ * would still read as 0 or 16, is not.
+ */
+export function isPrometheusNumber(text: string): boolean {
+  return /^(?:NaN|[+-]Inf|[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)$/.test(text);
+}
 
 // Samples as [Unix seconds, value text], strictly in time order; a problem is returned as text.
 function readPoints(values: unknown, where: string): Array<readonly [number, string]> | string {
@@ -89,9 +95,7 @@ function readPoints(values: unknown, where: string): Array<readonly [number, str
     if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== 'number' || !Number.isFinite(value[0]) || typeof value[1] !== 'string') {
       return `${where}[${index}] is not a [Unix seconds, "value"] pair`;
     }
-    // A value is a number as Prometheus writes one; text such as "" or "0x10" that
-    // Number() would still read as 0 or 16 is no sample value.
-    if (!SAMPLE_VALUE.test(value[1])) return `${where}[${index}] value ${JSON.stringify(value[1])} is not a number`;
+    if (!isPrometheusNumber(value[1])) return `${where}[${index}] value ${JSON.stringify(value[1])} is not a number`;
     if (value[0] <= last) return `${where}[${index}] is not after the sample before it`;
     last = value[0];
     points.push([value[0], value[1]]);

@@ -1,6 +1,7 @@
 import { canonicalize } from '../../canonical/json.ts';
 import { InputError } from '../../error.ts';
 import { ARMS, expectedSteps, type Arm, type CanaryPlan, type QueryRole } from './plan.ts';
+import { isPrometheusNumber } from './query-range.ts';
 import type { RangeAnswer, RangeSeries } from './source.ts';
 import type { CanaryMetricConfig } from './definition.ts';
 
@@ -183,6 +184,8 @@ function histogramSteps(series: readonly RangeSeries[], armLabel: string, quanti
   for (const one of series) {
     const leText = one.labels['le'];
     if (leText === undefined) throw new RangeError('a histogram_quantile query must answer bucket series with an le label (e.g. sum by (le) (increase(x_bucket{…}[…])))');
+    // A bound is a number or +Inf: "", NaN or -Inf bounds no bucket.
+    if (!isPrometheusNumber(leText) || leText === 'NaN' || leText === '-Inf') throw new RangeError(`a bucket series has le=${JSON.stringify(leText)}, which is no bucket bound`);
     const labels = Object.fromEntries(Object.entries(one.labels).filter(([name]) => name !== armLabel && name !== 'le'));
     const key = canonicalize(labels);
     const group = groups.get(key) ?? { labels, buckets: [] };
