@@ -468,6 +468,98 @@ describe('joinPredictions', () => {
   });
 });
 
+describe('joinPredictions, row by row', () => {
+  const dataset = () => parseBiasDataset('id,label,g\na,1,x\nb,0,y\nc,1,y\n', 'dataset.csv', ['g']);
+  const refused = (text: string, path = 'p.jsonl') => {
+    try {
+      joinPredictions(dataset(), text, path, 0.5);
+    } catch (error) {
+      return [(error as { code: string }).code, (error as Error).message];
+    }
+    return undefined;
+  };
+
+  it('decides a score exactly at the operating point as positive, accepts scores of 0 and 1, and keeps no score where none is given', () => {
+    const joined = joinPredictions(dataset(), 'id,score,prediction\na,0.5,\nb,0,\nc,1,0\n', 'p.csv', 0.5);
+    expect(joined.predictions.map((p) => [p.prediction, p.score])).toEqual([[1, 0.5], [0, 0], [0, 1]]);
+    const unscored = joinPredictions(dataset(), 'id,prediction\na,1\n', 'p.csv', 0.5).predictions[0]!;
+    expect(Object.keys(unscored)).toEqual(['id', 'label', 'prediction', 'groups']);
+  });
+
+  it('refuses a score outside [0, 1] or no number, naming its line', () => {
+    for (const score of ['1.5', '-0.1', 'NaN', 'Infinity', 'abc']) {
+      expect(refused(`id,score\na,0.5\nb,${score}\n`, 'p.csv')).toEqual(['SCHEMA_INVALID', `line 3: score must be a number in [0, 1], got ${JSON.stringify(score)}`]);
+    }
+  });
+
+  it('reads JSONL by a .jsonl or .ndjson name, with true and false for 1 and 0, and CSV otherwise', () => {
+    const lines = '{"id": "a", "prediction": true, "label": true}\n{"id": "b", "prediction": false, "label": "false"}\n';
+    for (const path of ['p.jsonl', 'p.ndjson']) expect(joinPredictions(dataset(), lines, path, 0.5).predictions.map((p) => [p.id, p.prediction])).toEqual([['a', 1], ['b', 0]]);
+    expect(() => joinPredictions(dataset(), lines, 'p.ndjson.csv', 0.5)).toThrow(/^line 1: /);
+    expect(joinPredictions(dataset(), 'id,prediction\nc,true\n', 'p.csv', 0.5).predictions[0]!.prediction).toBe(1);
+  });
+
+  it('refuses a JSONL line that is no object, a field that is null or an object, and a line without an id, naming each line', () => {
+    for (const [line, what] of [['[1]', 'an array'], ['null', 'null'], ['"a"', 'string'], ['3', 'number']]) {
+      expect(refused(`{"id": "a", "prediction": 1}\n\n${line}\n`)).toEqual(['SCHEMA_INVALID', `line 3: expected a JSON object, got ${what}`]);
+    }
+    expect(refused('{"id": "a", "prediction": null}\n')).toEqual(['SCHEMA_INVALID', 'line 1: prediction must be a string, number or boolean']);
+    expect(refused('{"id": "a", "prediction": 1, "extra": {"x": 1}}\n')).toEqual(['SCHEMA_INVALID', 'line 1: extra must be a string, number or boolean']);
+    // The id is the first column, which the second line lacks.
+    expect(refused('{"id": "a", "prediction": 1}\n\n{"prediction": 0}\n')).toEqual(['SCHEMA_INVALID', 'line 3: missing id']);
+    expect(refused('id,prediction\na,1\n,0\n', 'p.csv')).toEqual(['SCHEMA_INVALID', 'line 3: missing id']);
+  });
+});
+
+describe('parseCounterfactuals', () => {
+  it('reads each pair, then refuses a pair lacking a field, a duplicate id and a file of none, naming each line', () => {
+    const pair = (id: string, a = 'yes', b = 'no') => JSON.stringify({ id, output_a: a, output_b: b });
+    expect(parseCounterfactuals(`${pair('p1')}\n${pair('p2', 'x', 'x')}\n`, 'pairs.jsonl')).toEqual([
+      { id: 'p1', outputA: 'yes', outputB: 'no' },
+      { id: 'p2', outputA: 'x', outputB: 'x' },
+    ]);
+    for (const [text, message] of [
+      [`${pair('p1')}\n{"output_a": "a", "output_b": "b"}\n`, 'line 2: needs id, output_a and output_b'],
+      [`${pair('p1')}\n{"id": "p2", "output_b": "b"}\n`, 'line 2: needs id, output_a and output_b'],
+      [`${pair('p1')}\n{"id": "p2", "output_a": "a"}\n`, 'line 2: needs id, output_a and output_b'],
+      [`${pair('p1')}\n${pair('p2')}\n${pair('p1')}\n`, 'line 3: duplicate id "p1"'],
+      ['\n', 'no counterfactual pairs in file'],
+    ] as const) {
+      expect(() => parseCounterfactuals(text, 'pairs.jsonl'), message).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID', path: 'pairs.jsonl', message }));
+    }
+  });
+});
+
+describe('parseBiasDataset, row by row', () => {
+  it('refuses no group column as usage', () => {
+    expect(() => parseBiasDataset('id,label,g\na,1,x\n', 'd.csv', [])).toThrow(expect.objectContaining({ code: 'USAGE', path: 'd.csv', message: 'name at least one group column' }));
+  });
+
+  it('gives the rows of one group one groups object, over two attributes', () => {
+    const rows = parseBiasDataset('id,label,g,h\na,1,x,p\nb,0,y,p\nc,1,x,p\nd,0,x,q\n', 'd.csv', ['g', 'h']);
+    expect(rows.map((row) => row.groups)).toEqual([{ g: 'x', h: 'p' }, { g: 'y', h: 'p' }, { g: 'x', h: 'p' }, { g: 'x', h: 'q' }]);
+    expect(rows[0]!.groups).toBe(rows[2]!.groups);
+    expect(rows[0]!.groups).not.toBe(rows[3]!.groups);
+  });
+
+  it('refuses a row without an id, and names the first duplicate id, also past the first 1,024 rows', () => {
+    expect(() => parseBiasDataset('id,label,g\na,1,x\n,0,y\n', 'd.csv', ['g'])).toThrow(expect.objectContaining({ message: 'line 3: missing id' }));
+    expect(() => parseBiasDataset('id,label,g\na,1,x\nb,0,y\na,0,y\nb,1,x\n', 'd.csv', ['g'])).toThrow(expect.objectContaining({ message: 'line 4: duplicate id "a"' }));
+    // 1,100 rows, the 1,050th repeating the 10th: the line of a record read before the line table grew.
+    const ids = Array.from({ length: 1100 }, (_, i) => (i === 1049 ? 'r9' : `r${i}`));
+    expect(() => parseBiasDataset(`id,label,g\n${ids.map((id) => `${id},1,x`).join('\n')}\n`, 'd.csv', ['g'])).toThrow(expect.objectContaining({ message: 'line 1051: duplicate id "r9"' }));
+  });
+
+  it('reads a line holding only "" as a record of one empty field, not a blank line', () => {
+    expect(() => parseBiasDataset('id,label,g\na,1,x\n""\nb,0,y\n', 'd.csv', ['g'])).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID', message: 'line 3: 1 fields for 3 columns' }));
+  });
+
+  it('names the line of a record after blank lines and a quoted field with line breaks', () => {
+    const text = 'id,label,g\n\n\n"a\nb\nc",1,x\n\nd,1,"y\nz"\ne,7,x\n';
+    expect(() => parseBiasDataset(text, 'd.csv', ['g'])).toThrow(expect.objectContaining({ message: 'line 10: label must be 0 or 1, got "7"' }));
+  });
+});
+
 describe('parseBiasDataset', () => {
   describe('when the CSV is malformed', () => {
     it('refuses a quote in the middle of a field, quoted or not, naming the line', () => {

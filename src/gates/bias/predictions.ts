@@ -236,8 +236,8 @@ function jsonlTable(text: string, path: string): Table {
   const indices = new Map<string, number>();
   const records: Array<Array<string | undefined>> = [];
   const lines: number[] = [];
+  // parseJSONLines refuses a line that is no object.
   for (const { line, json } of parseJSONLines(text, path)) {
-    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: not an object`, path });
     const record: Array<string | undefined> = [];
     for (const [key, value] of Object.entries(json)) {
       if (value === null || typeof value === 'object') throw new InputError({ code: 'SCHEMA_INVALID', message: `line ${line}: ${key} must be a string, number or boolean`, path });
@@ -282,7 +282,6 @@ function csvTable(text: string, path: string): Table {
   const forEach: Table['forEach'] = (visit) => {
     let r = 0;
     parseCSV(text, path, afterHeader.copy(), { from: 2 }, (values, line) => {
-      if (values.length === 1 && values[0] === '') return;
       if (r === starts.length) {
         const grown = new Int32Array(starts.length * 2);
         grown.set(starts);
