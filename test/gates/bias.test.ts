@@ -545,9 +545,9 @@ describe('parseBiasDataset, row by row', () => {
   it('refuses a row without an id, and names the first duplicate id, also past the first 1,024 rows', () => {
     expect(() => parseBiasDataset('id,label,g\na,1,x\n,0,y\n', 'd.csv', ['g'])).toThrow(expect.objectContaining({ message: 'line 3: missing id' }));
     expect(() => parseBiasDataset('id,label,g\na,1,x\nb,0,y\na,0,y\nb,1,x\n', 'd.csv', ['g'])).toThrow(expect.objectContaining({ message: 'line 4: duplicate id "a"' }));
-    // 1,100 rows, the 1,050th repeating the 10th: the line of a record read before the line table grew.
-    const ids = Array.from({ length: 1100 }, (_, i) => (i === 1049 ? 'r9' : `r${i}`));
-    expect(() => parseBiasDataset(`id,label,g\n${ids.map((id) => `${id},1,x`).join('\n')}\n`, 'd.csv', ['g'])).toThrow(expect.objectContaining({ message: 'line 1051: duplicate id "r9"' }));
+    // 1,100 rows, the 501st repeating the 10th: the line of a record read before the table of lines grew.
+    const ids = Array.from({ length: 1100 }, (_, i) => (i === 500 ? 'r9' : `r${i}`));
+    expect(() => parseBiasDataset(`id,label,g\n${ids.map((id) => `${id},1,x`).join('\n')}\n`, 'd.csv', ['g'])).toThrow(expect.objectContaining({ message: 'line 502: duplicate id "r9"' }));
   });
 
   it('reads a line holding only "" as a record of one empty field, not a blank line', () => {
