@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { attestGate, figure } from '../../src/gates/gate.ts';
@@ -595,6 +595,7 @@ describe('readExampleResults', () => {
     writeFileSync(path, text);
     return path;
   };
+  const table = (value: object) => write(JSON.stringify(value), 'table.json');
 
   it.each([
     ['an empty file', '', /no results in file/],
@@ -619,8 +620,8 @@ describe('readExampleResults', () => {
       { id: '0', metrics: { acc: 1, acc_norm: 0 }, tags: [] },
       { id: '1', metrics: { acc: 0 }, tags: [] },
     ]);
-    const table = await write(JSON.stringify({ columns: ['id', 'inputs', 'exact_match', 'latency_ms'], data: [['q1', 'what?', 1, 120.5], ['q2', 'why?', 0, 98]] }), 'table.json');
-    expect(await readExampleResults(table, 'mlflow')).toEqual([
+    const mlflow = await table({ columns: ['id', 'inputs', 'exact_match', 'latency_ms'], data: [['q1', 'what?', 1, 120.5], ['q2', 'why?', 0, 98]] });
+    expect(await readExampleResults(mlflow, 'mlflow')).toEqual([
       { id: 'q1', metrics: { exact_match: 1 }, tags: [], latencyMs: 120.5 },
       { id: 'q2', metrics: { exact_match: 0 }, tags: [], latencyMs: 98 },
     ]);
@@ -641,7 +642,6 @@ describe('readExampleResults', () => {
   });
 
   it('reads numeric ids of an MLflow table as ids, never as metrics, and refuses each malformed table with its row', async () => {
-    const table = (value: object) => write(JSON.stringify(value), 'table.json');
     expect(await readExampleResults(await table({ columns: ['exact_match', 'id'], data: [[1, 101], [0, 102]] }), 'mlflow')).toEqual([
       { id: '101', metrics: { exact_match: 1 }, tags: [] },
       { id: '102', metrics: { exact_match: 0 }, tags: [] },
@@ -663,9 +663,81 @@ describe('readExampleResults', () => {
     const broken = await write('{"columns": ["id"], "data": [', 'table.json');
     await expect(readExampleResults(broken, 'mlflow')).rejects.toMatchObject({ code: 'JSON_INVALID', path: broken, message: expect.stringMatching(/^not valid JSON \(.+\)$/) });
   });
+
+  it('keeps a latency only where one is given, in either format, from whichever column holds it', async () => {
+    const lines = await readExampleResults(await write('{"id": 1, "metrics": {"x": 1}, "latency_ms": 0}\n{"id": "b", "metrics": {"x": 0}}\n'));
+    expect(lines).toEqual([{ id: '1', metrics: { x: 1 }, tags: [], latencyMs: 0 }, { id: 'b', metrics: { x: 0 }, tags: [] }]);
+    expect(Object.keys(lines[1]!)).toEqual(['id', 'metrics', 'tags']);
+    const second = await readExampleResults(await table({ columns: ['id', 'latency_ms', 'x'], data: [['a', 12, 1]] }), 'mlflow');
+    expect(second).toEqual([{ id: 'a', metrics: { x: 1 }, tags: [], latencyMs: 12 }]);
+    const none = await readExampleResults(await table({ columns: ['id', 'x'], data: [['a', 1]] }), 'mlflow');
+    expect(Object.keys(none[0]!)).toEqual(['id', 'metrics', 'tags']);
+  });
+
+  it('refuses each gatehouse line that breaks its schema, naming the line', async () => {
+    for (const [line, problem] of [
+      ['{"metrics": {"x": 1}}', "at document: must have required property 'id'"],
+      ['{"id": 1.5, "metrics": {"x": 1}}', 'at /id: must be string,integer'],
+      ['{"id": "a", "metrics": {}}', 'at /metrics: must NOT have fewer than 1 properties'],
+      ['{"id": "a", "metrics": [1]}', 'at /metrics: must be object'],
+      ['{"id": "a", "metrics": {"x": true}}', 'at /metrics/x: must be number'],
+      ['{"id": "a", "metrics": {"x": 1}, "capability": ""}', 'at /capability: must NOT have fewer than 1 characters'],
+      ['{"id": "a", "metrics": {"x": 1}, "slices": "long"}', 'at /slices: must be array'],
+      ['{"id": "a", "metrics": {"x": 1}, "slices": [""]}', 'at /slices/0: must NOT have fewer than 1 characters'],
+      ['{"id": "a", "metrics": {"x": 1}, "latency_ms": -1}', 'at /latency_ms: must be >= 0'],
+      ['{"id": "a", "metrics": {"x": 1}, "latency_ms": "1"}', 'at /latency_ms: must be number'],
+    ] as const) {
+      const path = await write(`{"id": "z", "metrics": {"x": 1}}\n${line}\n`);
+      await expect(readExampleResults(path), line).rejects.toMatchObject({ code: 'SCHEMA_INVALID', path, message: `line 2: ${problem}` });
+    }
+  });
+
+  it('refuses each lm-evaluation-harness sample that breaks its schema, naming the line', async () => {
+    for (const [line, problem] of [
+      ['{"metrics": ["acc"], "acc": 1}', "at document: must have required property 'doc_id'"],
+      ['{"doc_id": 1.5, "metrics": ["acc"], "acc": 1}', 'at /doc_id: must be integer,string'],
+      ['{"doc_id": 1, "acc": 1}', "at document: must have required property 'metrics'"],
+      ['{"doc_id": 1, "metrics": "acc", "acc": 1}', 'at /metrics: must be array'],
+      ['{"doc_id": 1, "metrics": [1], "acc": 1}', 'at /metrics/0: must be string'],
+    ] as const) {
+      const path = await write(`${line}\n`);
+      await expect(readExampleResults(path, 'lm-eval'), line).rejects.toMatchObject({ code: 'SCHEMA_INVALID', path, message: `line 1: not an lm-evaluation-harness sample: ${problem}` });
+    }
+  });
+
+  it('refuses an MLflow table that breaks its schema or holds a figure too large for a double, naming the row', async () => {
+    for (const [value, problem] of [
+      [{ columns: ['id'] }, "at document: must have required property 'data'"],
+      [{ data: [] }, "at document: must have required property 'columns'"],
+      [{ columns: [], data: [] }, 'at /columns: must NOT have fewer than 1 items'],
+      [{ columns: ['id', 1], data: [] }, 'at /columns/1: must be string'],
+      [{ columns: ['id'], data: ['a'] }, 'at /data/0: must be array'],
+    ] as const) {
+      const path = await table(value);
+      await expect(readExampleResults(path, 'mlflow'), JSON.stringify(value)).rejects.toMatchObject({ code: 'SCHEMA_INVALID', path, message: `not a valid MLflow evaluation table: ${problem}` });
+    }
+    const path = await write('{"columns": ["id", "x"], "data": [["a", 1], ["b", 1e400]]}', 'table.json');
+    await expect(readExampleResults(path, 'mlflow')).rejects.toMatchObject({ code: 'SCHEMA_INVALID', path, message: 'row 2: x is not finite' });
+  });
 });
 
 describe('readRunEvidence', () => {
+  it('refuses run figures that break the schema, naming the file', async () => {
+    const path = join(await temporaryDirectory(), 'run.json');
+    for (const [body, problem] of [
+      ['{"peak_memory_bytes": 1}', "at document: must have required property 'throughput'"],
+      ['{"throughput": 1}', "at document: must have required property 'peak_memory_bytes'"],
+      ['{"throughput": 0, "peak_memory_bytes": 1}', 'at /throughput: must be > 0'],
+      ['{"throughput": 1, "peak_memory_bytes": -5}', 'at /peak_memory_bytes: must be > 0'],
+      ['{"throughput": [1, 0], "peak_memory_bytes": 1}', 'at /throughput: must be number'],
+      ['{"throughput": 1, "peak_memory_bytes": []}', 'at /peak_memory_bytes: must be number'],
+      ['{"throughput": 1, "peak_memory_bytes": [1, 0]}', 'at /peak_memory_bytes: must be number'],
+    ] as const) {
+      writeFileSync(path, body);
+      await expect(readRunEvidence(path), body).rejects.toMatchObject({ code: 'SCHEMA_INVALID', path, message: `not a valid run figures file: ${problem}` });
+    }
+  });
+
   it('reads one figure or one per run, each as a list of runs', async () => {
     const path = join(await temporaryDirectory(), 'run.json');
     writeFileSync(path, '{"throughput": 41.5, "peak_memory_bytes": [1e9, 2e9]}');
@@ -685,6 +757,15 @@ describe('readEvaluationSet', () => {
     expect(set.digest).toBe(`sha256:${createHash('sha256').update(readFileSync(path)).digest('hex')}`);
   });
 
+  it('reads a set larger than a document may be, up to the evidence limit', async () => {
+    // 18,000 examples with 1 KiB prompts: about 18.6 MB, past the 16 MiB limit of other documents.
+    const path = join(await temporaryDirectory(), 'set.jsonl');
+    const prompt = 'p'.repeat(1024);
+    writeFileSync(path, Array.from({ length: 18_000 }, (_, i) => `{"id": ${i}, "prompt": "${prompt}"}\n`).join(''));
+    expect(statSync(path).size).toBeGreaterThan(16 * 1024 * 1024);
+    expect((await readEvaluationSet(path)).content).toHaveLength(18_000);
+  });
+
   it('refuses a set larger than the gate judges before parsing it', async () => {
     const path = join(await temporaryDirectory(), 'set.jsonl');
     writeFileSync(path, '\n'.repeat(MAX_EXAMPLES));
@@ -696,6 +777,10 @@ describe('readEvaluationSet', () => {
   it.each([
     ['a duplicate id', '{"id": "a"}\n{"id": "a"}\n', 'row 2: duplicate id "a" (first at row 1)'],
     ['an example without an id', '{"prompt": "p"}\n', "line 1: not an evaluation example: at document: must have required property 'id'"],
+    ['an id that is no string or whole number', '{"id": "a"}\n{"id": 1.5}\n', 'line 2: not an evaluation example: at /id: must be string,integer'],
+    ['an empty capability', '{"id": "a", "capability": ""}\n', 'line 1: not an evaluation example: at /capability: must NOT have fewer than 1 characters'],
+    ['slices that are no list', '{"id": "a", "slices": "long"}\n', 'line 1: not an evaluation example: at /slices: must be array'],
+    ['an empty slice', '{"id": "a", "slices": ["long", ""]}\n', 'line 1: not an evaluation example: at /slices/1: must NOT have fewer than 1 characters'],
     ['an empty set', '\n', 'no examples in the evaluation set'],
   ])('refuses %s', async (_, text, message) => {
     const path = join(await temporaryDirectory(), 'set.jsonl');
