@@ -26,7 +26,7 @@
 import { sha256Hex } from '../../digest/sha256.ts';
 import { InputError } from '../../error.ts';
 import { MAX_EVIDENCE_BYTES, parseJSON, readBoundedFile } from '../../io/read.ts';
-import { readQueryRangeBody, toQueryRangeBody } from './query-range.ts';
+import { isRecord, readQueryRangeBody, toQueryRangeBody } from './query-range.ts';
 import type { MetricsSource, RangeAnswer, RangeQuery, RangeSeries } from './source.ts';
 
 /** The `format` of a recorded Prometheus export, naming this version of the layout above. */
@@ -143,8 +143,4 @@ function covers(recorded: Range, wanted: Range): boolean {
 
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -109,7 +109,8 @@ function textList(value: unknown, prefix: string): string[] | undefined {
   return value.map((item: string) => `${prefix}${item}`);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** Whether `value` is a JSON object (not null, not a list). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -161,13 +161,53 @@ describe('prometheusSource', () => {
 
 describe('readQueryRangeBody', () => {
   it('reads every value Prometheus writes, and refuses text that is no number though Number() reads it', () => {
-    const values = ['0', '-0.5', '12.', '.5', '1e+06', '2.5E-3', 'NaN', '+Inf', '-Inf'];
+    const values = ['0', '-0.5', '12.', '.25', '1e+06', '1e6', '2.5E-3', 'NaN', '+Inf', '-Inf'];
     const body = { status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: values.map((value, i) => [i, value]) }] } };
     expect(readQueryRangeBody(body)).toEqual({ ok: true, series: [{ labels: {}, points: values.map((value, i) => [i, value]) }], warnings: [] });
     for (const value of ['', ' 1', '1 ', '0x10', '0b1', 'Infinity', 'inf', 'nan', '+', '.', '1e', '1,5']) {
       const refused = readQueryRangeBody({ ...body, data: { ...body.data, result: [{ metric: {}, values: [[0, value]] }] } });
       expect(refused).toEqual({ ok: false, problem: 'malformed', message: `data.result[0].values[0] value ${JSON.stringify(value)} is not a number` });
     }
+  });
+
+  it('reads a refusal with or without its errorType and error text', () => {
+    expect(readQueryRangeBody({ status: 'error', errorType: 'bad_data', error: 'parse error' })).toEqual({ ok: false, problem: 'refused', errorType: 'bad_data', message: 'parse error' });
+    expect(readQueryRangeBody({ status: 'error', errorType: 4, error: ['x'] })).toEqual({ ok: false, problem: 'refused', errorType: 'unknown', message: '(no error text)' });
+  });
+
+  it('reads a series without values as one with no points, and matches warnings and infos in order', () => {
+    expect(readQueryRangeBody({ status: 'success', warnings: ['w1', 'w2'], infos: ['i'], data: { resultType: 'matrix', result: [{ metric: { a: '1' } }] } })).toEqual({
+      ok: true,
+      series: [{ labels: { a: '1' }, points: [] }],
+      warnings: ['w1', 'w2', 'info: i'],
+    });
+  });
+
+  const matrix = (result: unknown) => ({ status: 'success', data: { resultType: 'matrix', result } });
+  it.each([
+    ['a list', [], 'the answer is not a JSON object'],
+    ['null', null, 'the answer is not a JSON object'],
+    ['text', 'ok', 'the answer is not a JSON object'],
+    ['another status', { status: 'pending' }, 'status is "pending", neither "success" nor "error"'],
+    ['no status', { data: {} }, 'status is undefined, neither "success" nor "error"'],
+    ['warnings that are no list', { ...matrix([]), warnings: 'w' }, 'warnings and infos must be lists of strings'],
+    ['a warning that is no text', { ...matrix([]), warnings: ['w', 1] }, 'warnings and infos must be lists of strings'],
+    ['an info that is no text', { ...matrix([]), infos: [null] }, 'warnings and infos must be lists of strings'],
+    ['data that is no object', { status: 'success', data: [] }, 'data is not an object'],
+    ['a result that is no list', { status: 'success', data: { resultType: 'matrix', result: {} } }, 'data.result is not a list'],
+    ['a series that is no object', matrix([{ metric: {}, values: [] }, []]), 'data.result[1] is not an object'],
+    ['labels that are no object', matrix([{ metric: [], values: [] }]), 'data.result[0].metric is not an object of label values'],
+    ['a label value that is no text', matrix([{ metric: { a: 1 }, values: [] }]), 'data.result[0].metric is not an object of label values'],
+    ['the same labels in another order', matrix([{ metric: { a: '1', b: '2' } }, { metric: { b: '2', a: '1' } }]), 'data.result[1] repeats the labels {"a":"1","b":"2"}'],
+    ['values that are no list', matrix([{ metric: {}, values: {} }]), 'data.result[0].values is not a list'],
+    ['a point that is no list', matrix([{ metric: {}, values: [[0, '1'], 5] }]), 'data.result[0].values[1] is not a [Unix seconds, "value"] pair'],
+    ['a point of three parts', matrix([{ metric: {}, values: [[0, '1', '2']] }]), 'data.result[0].values[0] is not a [Unix seconds, "value"] pair'],
+    ['a time that is text', matrix([{ metric: {}, values: [['0', '1']] }]), 'data.result[0].values[0] is not a [Unix seconds, "value"] pair'],
+    ['a time that is not finite', matrix([{ metric: {}, values: [[Number.POSITIVE_INFINITY, '1']] }]), 'data.result[0].values[0] is not a [Unix seconds, "value"] pair'],
+    ['a value that is a number', matrix([{ metric: {}, values: [[0, 1]] }]), 'data.result[0].values[0] is not a [Unix seconds, "value"] pair'],
+    ['two points at one time', matrix([{ metric: {}, values: [[0, '1'], [0, '2']] }]), 'data.result[0].values[1] is not after the sample before it'],
+  ])('refuses %s as malformed, saying where', (_, body, message) => {
+    expect(readQueryRangeBody(body)).toEqual({ ok: false, problem: 'malformed', message });
   });
 });
 
@@ -181,6 +221,58 @@ describe('recordExport and exportSource', () => {
     for (const query of queries) expect(await replay.queryRange(query)).toEqual(await live.queryRange(query));
     const part: RangeQuery = { ...PER_SERIES, start: PER_SERIES.start + 120, end: PER_SERIES.start + 300 };
     expect(await replay.queryRange(part)).toEqual(await live.queryRange(part));
+  });
+
+  it('replays the warnings recorded, leaves out a series with no point in the range asked, and records no warnings or answers as none', async () => {
+    const recorded: MetricsSource = {
+      description: { kind: 'prometheus', url: 'http://stand-in' },
+      queryRange: async (query) => ({
+        query,
+        series: [
+          { labels: { a: 'early' }, points: [[100, '1'], [110, '2']] },
+          { labels: { a: 'late' }, points: [[110, '3'], [120, '4']] },
+        ],
+        warnings: query.query === 'warned' ? ['partial answer'] : [],
+      }),
+    };
+    const text = await recordExport(recorded, [
+      { query: 'warned', start: 100, end: 120, step: 10 },
+      { query: 'quiet', start: 100, end: 120, step: 10 },
+    ]);
+    expect(JSON.parse(text).answers.map((answer: { response: object }) => 'warnings' in answer.response)).toEqual([true, false]);
+    const replay = exportSourceFromBytes(Buffer.from(text), 'recorded.json');
+    expect((await replay.queryRange({ query: 'warned', start: 100, end: 120, step: 10 })).warnings).toEqual(['partial answer']);
+    expect(await replay.queryRange({ query: 'quiet', start: 120, end: 120, step: 10 })).toEqual({ query: { query: 'quiet', start: 120, end: 120, step: 10 }, series: [{ labels: { a: 'late' }, points: [[120, '4']] }], warnings: [] });
+    expect(await recordExport(recorded, [])).toBe(`{"format":"${PROMETHEUS_EXPORT_FORMAT}","answers":[]}\n`);
+  });
+
+  it('answers only from a recorded range at the same step, starting on its grid, that covers the range asked', async () => {
+    const text = await recordExport(live, [PER_SERIES]);
+    const replay = exportSourceFromBytes(Buffer.from(text), 'recorded.json');
+    // Held: the whole range, and a part of it starting on its grid.
+    await expect(replay.queryRange(PER_SERIES)).resolves.toBeDefined();
+    await expect(replay.queryRange({ ...PER_SERIES, start: PER_SERIES.start + 60, end: PER_SERIES.end - 60 })).resolves.toBeDefined();
+    // Not held: another step (its grid the same), a start before, an end after, a start off the grid.
+    for (const query of [{ ...PER_SERIES, step: 120 }, { ...PER_SERIES, start: PER_SERIES.start - 60 }, { ...PER_SERIES, end: PER_SERIES.end + 60 }, { ...PER_SERIES, start: PER_SERIES.start + 30 }]) {
+      await expect(replay.queryRange(query), JSON.stringify(query)).rejects.toMatchObject({ code: 'USAGE' });
+    }
+  });
+
+  it('lists every range it holds of a query it cannot answer, and none for a query it does not hold', async () => {
+    const replay = exportSourceFromBytes(Buffer.from(await recordExport(live, [ARMS, { ...ARMS, step: 120 }])), 'recorded.json');
+    await expect(replay.queryRange({ ...ARMS, step: 30 })).rejects.toMatchObject({
+      message: `holds no answer for PromQL ${JSON.stringify(ARMS.query)} every 30 s over [${ARMS.start}, ${ARMS.end}] (it holds that query every 60 s over [${ARMS.start}, ${ARMS.end}], every 120 s over [${ARMS.start}, ${ARMS.end}])`,
+    });
+    await expect(replay.queryRange({ ...ARMS, query: 'up' })).rejects.toMatchObject({ message: `holds no answer for PromQL "up" every 60 s over [${ARMS.start}, ${ARMS.end}]` });
+  });
+
+  it('reads an export larger than a document may be, up to the evidence limit', async () => {
+    // One query 17 MiB long: past the 16 MiB limit of other documents.
+    const query = `sum(x)${' '.repeat(17 * 1024 * 1024)}`;
+    const path = join(await temporaryDirectory(), 'large.prometheus.json');
+    await writeFile(path, JSON.stringify({ format: PROMETHEUS_EXPORT_FORMAT, answers: [{ query, start: 0, end: 10, step: 10, response: { status: 'success', data: { resultType: 'matrix', result: [] } } }] }));
+    const replay = await exportSource(path);
+    expect(await replay.queryRange({ query, start: 0, end: 10, step: 10 })).toEqual({ query: { query, start: 0, end: 10, step: 10 }, series: [], warnings: [] });
   });
 
   describe('when the export does not hold the query', () => {
@@ -206,6 +298,24 @@ describe('recordExport and exportSource', () => {
         'SCHEMA_INVALID',
         /^bad\.json: .*answers\[0\] \("up"\): response resultType is "vector"; a range query answers "matrix"$/,
       ],
+      ['a list', '[]', 'SCHEMA_INVALID', /^bad\.json: not a gatehouse\.prometheus-export\/v1 file: not a JSON object$/],
+      ['answers that are no list', `{"format": "${PROMETHEUS_EXPORT_FORMAT}", "answers": {}}`, 'SCHEMA_INVALID', /^bad\.json: not a gatehouse\.prometheus-export\/v1 file: answers is not a list$/],
+      ['an answer that is no object', `{"format": "${PROMETHEUS_EXPORT_FORMAT}", "answers": [[]]}`, 'SCHEMA_INVALID', /^bad\.json: not a gatehouse\.prometheus-export\/v1 file: answers\[0\] is not an object$/],
+      ['a query that is no text', `{"format": "${PROMETHEUS_EXPORT_FORMAT}", "answers": [{"query": 1}]}`, 'SCHEMA_INVALID', /^bad\.json: not a gatehouse\.prometheus-export\/v1 file: answers\[0\]\.query is not a string$/],
+      ...(
+        [
+          ['a start that is text', { start: '0' }],
+          ['an end that is text', { end: '60' }],
+          ['a step of 0', { step: 0 }],
+          ['a negative step', { step: -15 }],
+          ['an end before the start', { start: 60, end: 0 }],
+        ] as const
+      ).map(([what, range]): [string, string, string, RegExp] => [
+        what,
+        JSON.stringify({ format: PROMETHEUS_EXPORT_FORMAT, answers: [{ query: 'up', start: 0, end: 60, step: 15, ...range, response: {} }] }),
+        'SCHEMA_INVALID',
+        /^bad\.json: not a gatehouse\.prometheus-export\/v1 file: answers\[0\] \("up"\): start, end and step must be numbers of seconds, step positive, end not before start$/,
+      ]),
       [
         'a value that is no number',
         JSON.stringify({ format: PROMETHEUS_EXPORT_FORMAT, answers: [{ query: 'up', start: 0, end: 60, step: 15, response: { status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: [[0, '']] }] } } }] }),
