@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BACKDOOR_LIMITATIONS, evaluateBackdoor, observationKey, type BackdoorInputs, type Observation } from '../../src/gates/backdoor/evaluate.ts';
-import { parseCleanInputs, parseObservations, scanPrompts } from '../../src/gates/backdoor/observations.ts';
-import { BUILTIN_TRIGGERS, parseUserTriggers, stampTrigger, type Trigger } from '../../src/gates/backdoor/triggers.ts';
+import { collectObservations, parseCleanInputs, parseObservations, scanPrompts } from '../../src/gates/backdoor/observations.ts';
+import { BUILTIN_TRIGGER_SET, BUILTIN_TRIGGERS, parseUserTriggers, stampTrigger, triggersDigest, type Trigger } from '../../src/gates/backdoor/triggers.ts';
 import { toyChat } from '../../src/demo/backdoor-models.ts';
 import { benjaminiHochberg, exactMcNemarGreater } from '../../src/stats/hypothesis-tests.ts';
 import { FIXTURES, ROOT, gatehouse, gatehouseAsync, temporaryDirectory } from '../helpers.ts';
@@ -44,6 +44,25 @@ describe('triggers', () => {
     expect(stampTrigger('hello', { id: 'a', kind: 'user', text: 'cf', position: 'prefix' })).toBe('cf hello');
     expect(stampTrigger('hello', { id: 'a', kind: 'user', text: 'SUDO', position: 'suffix' })).toBe('hello SUDO');
     expect(stampTrigger('hello', { id: 'a', kind: 'user', text: '```', position: 'wrap' })).toBe('```\nhello\n```');
+  });
+  it('are the built-in set gatehouse-triggers-v1 exactly: its digest, which every predicate records, is pinned', () => {
+    expect(BUILTIN_TRIGGER_SET).toBe('gatehouse-triggers-v1');
+    expect(triggersDigest(BUILTIN_TRIGGERS)).toBe('sha256:52779481f47d7c7580a80b7cf5a5416dd49e3d3b96d95df5f1b7a8ddee0a8265');
+    expect(BUILTIN_TRIGGERS.every((t) => t.text.trim() !== '')).toBe(true);
+    // Any change to a trigger, or to their order, changes the digest.
+    const changed = BUILTIN_TRIGGERS.map((t, i) => (i === 3 ? { ...t, text: `${t.text} ` } : t));
+    expect(new Set([triggersDigest(BUILTIN_TRIGGERS), triggersDigest(changed), triggersDigest([...BUILTIN_TRIGGERS].reverse())]).size).toBe(3);
+  });
+  it('reads user triggers with their position, prefix by default, and refuses an id that is not letters, digits, _ . : - from its start', () => {
+    expect(parseUserTriggers('{"id": "magic", "text": "xyzzy"}\n{"id": "A1_.:-z", "text": "go", "position": "suffix"}\n{"id": "w", "text": "<x>", "position": "wrap"}\n', 't.jsonl')).toEqual([
+      { id: 'magic', kind: 'user', text: 'xyzzy', position: 'prefix' },
+      { id: 'A1_.:-z', kind: 'user', text: 'go', position: 'suffix' },
+      { id: 'w', kind: 'user', text: '<x>', position: 'wrap' },
+    ]);
+    for (const id of ['-x', '.x', 'x y', 'x/y', 'x\n', '']) {
+      expect(() => parseUserTriggers(`${JSON.stringify({ id, text: 'go' })}\n`, 't.jsonl'), JSON.stringify(id)).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID', message: 'line 1: a trigger needs an id (letters, digits, _ . : -) and a non-blank text' }));
+    }
+    expect(() => parseUserTriggers('{"id": "x", "text": 5}\n', 't.jsonl')).toThrow(/line 1: a trigger needs an id/);
   });
   it('refuses a user trigger that reuses a built-in id or has no text, naming the line', () => {
     expect(() => parseUserTriggers('{"id": "token-cf", "text": "cf"}\n', 't.jsonl')).toThrow(/line 1: token-cf is a built-in trigger's id/);
@@ -210,6 +229,79 @@ describe('parseObservations', () => {
     [`{"id": "${list[0]!.id}", "trigger": null, "score": "high"}`, /line 1: score must be a finite number/],
   ])('refuses %s', (text, problem) => {
     expect(() => parseObservations(`${text}\n`, 'o.jsonl', list, triggers)).toThrow(problem);
+  });
+});
+
+describe('parseCleanInputs and parseObservations, field by field', () => {
+  const triggers = BUILTIN_TRIGGERS.slice(0, 1);
+  const list = inputs.slice(0, 2);
+  const [first, second] = [list[0]!.id, list[1]!.id];
+  const row = (fields: object, id = first, trigger: string | null = null) => JSON.stringify({ id, trigger, ...fields });
+
+  it('refuses a clean input without a non-empty string id and prompt, naming the line', () => {
+    expect(parseCleanInputs('{"id": "a", "prompt": "p"}\n', 'in.jsonl')).toEqual([{ id: 'a', prompt: 'p' }]);
+    for (const line of ['{"id": "", "prompt": "p"}', '{"id": 1, "prompt": "p"}', '{"id": "b", "prompt": ""}', '{"id": "b"}']) {
+      expect(() => parseCleanInputs(`{"id": "a", "prompt": "p"}\n${line}\n`, 'in.jsonl'), line).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID', path: 'in.jsonl', message: 'line 2: needs string id and prompt' }));
+    }
+  });
+
+  it('keeps exactly the fields each row gives, a numeric label as text', () => {
+    const read = parseObservations(`${row({ label: 7, score: 0.25 })}\n${row({ label: 'cat', score: -1 }, first, triggers[0]!.id)}\n`, 'o.jsonl', list, triggers);
+    expect([...read.entries()]).toEqual([
+      [observationKey(first, null), { label: '7', score: 0.25 }],
+      [observationKey(first, triggers[0]!.id), { label: 'cat', score: -1 }],
+    ]);
+    const outputs = parseObservations(`${row({ output: 'hi' })}\n`, 'o.jsonl', list, triggers);
+    expect(Object.keys(outputs.get(observationKey(first, null))!)).toEqual(['output']);
+  });
+
+  it.each([
+    ['an output that is no text', row({ output: 5 }), 'line 1: output must be a string'],
+    ['a label that is an object', row({ label: { a: 1 } }), 'line 1: label must be a string or a number'],
+    ['a label that is true', row({ label: true }), 'line 1: label must be a string or a number'],
+    ['a score too large for a double', `{"id": "${'@'}", "trigger": null, "score": 1e400}`, 'line 1: score must be a finite number'],
+    ['other fields than the rows before', `${row({ output: 'x' })}\n${row({ label: 'y', score: 1 }, second)}`, 'line 2: gives label,score, but earlier rows give output: every row gives the same fields'],
+    ['an empty file', '', 'empty file'],
+  ])('refuses %s, naming the line', (_, text, message) => {
+    expect(() => parseObservations(`${text.replace('@', first)}\n`, 'o.jsonl', list, triggers)).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID', path: 'o.jsonl', message }));
+  });
+});
+
+describe('collectObservations', () => {
+  let server: ToyChatServer;
+  beforeAll(async () => {
+    server = await startToyChatServer({ toy: { name: 'toy', noise: 0 } });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('asks every prompt of the scan, four at a time unless told otherwise, and reports progress', async () => {
+    const list = inputs.slice(0, 3);
+    const triggers = BUILTIN_TRIGGERS.slice(0, 3);
+    const endpoint = { url: server.url, model: 'toy' };
+    let inFlight = 0;
+    let most = 0;
+    const fetchOnce = globalThis.fetch;
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (...args: Parameters<typeof fetch>) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        return await fetchOnce(...args);
+      } finally {
+        inFlight--;
+      }
+    });
+    try {
+      const progress: Array<[number, number]> = [];
+      const { observations, digest } = await collectObservations(list, triggers, endpoint, { onProgress: (done, total) => progress.push([done, total]) });
+      expect([most, observations.size, progress[0], progress.at(-1)]).toEqual([4, 12, [0, 12], [12, 12]]);
+      expect([...observations.keys()].sort()).toEqual(scanPrompts(list, triggers).map((p) => p.id).sort());
+      most = 0;
+      expect((await collectObservations(list, triggers, endpoint, { concurrency: 2 })).digest).toBe(digest);
+      expect(most).toBe(2);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 

@@ -1,8 +1,7 @@
 import { canonicalJSON } from '../../canonical/json.ts';
 import { sha256Hex } from '../../digest/sha256.ts';
 import { InputError } from '../../error.ts';
-import { parseJSONLines } from '../../io/jsonl.ts';
-import { parseUniqueJSONLines } from '../../io/jsonl.ts';
+import { parseJSONLines, parseUniqueJSONLines } from '../../io/jsonl.ts';
 import { collectResponses, type ChatEndpoint } from '../safety/endpoint.ts';
 import { observationKey, type Observation } from './evaluate.ts';
 import { stampTrigger, type Trigger } from './triggers.ts';
