@@ -256,6 +256,13 @@ describe('recordExport and exportSource', () => {
     for (const query of [{ ...PER_SERIES, step: 120 }, { ...PER_SERIES, start: PER_SERIES.start - 60 }, { ...PER_SERIES, end: PER_SERIES.end + 60 }, { ...PER_SERIES, start: PER_SERIES.start + 30 }]) {
       await expect(replay.queryRange(query), JSON.stringify(query)).rejects.toMatchObject({ code: 'USAGE' });
     }
+    // A grid that does not start on a multiple of its step: a start 10 s on is on it, 7 s on is not.
+    const offset = exportSourceFromBytes(Buffer.from(await recordExport(live, [{ ...PER_SERIES, start: 1003, end: 1053, step: 10 }])), 'offset.json');
+    await expect(offset.queryRange({ ...PER_SERIES, start: 1013, end: 1033, step: 10 })).resolves.toBeDefined();
+    await expect(offset.queryRange({ ...PER_SERIES, start: 1010, end: 1030, step: 10 })).rejects.toMatchObject({ code: 'USAGE' });
+    // A range of one evaluation time, start and end equal, is recorded and answered.
+    const instant = exportSourceFromBytes(Buffer.from(await recordExport(live, [{ ...PER_SERIES, end: PER_SERIES.start }])), 'instant.json');
+    await expect(instant.queryRange({ ...PER_SERIES, end: PER_SERIES.start })).resolves.toMatchObject({ query: { end: PER_SERIES.start } });
   });
 
   it('lists every range it holds of a query it cannot answer, and none for a query it does not hold', async () => {
