@@ -251,6 +251,7 @@ describe('parseCleanInputs and parseObservations, field by field', () => {
       [observationKey(first, null), { label: '7', score: 0.25 }],
       [observationKey(first, triggers[0]!.id), { label: 'cat', score: -1 }],
     ]);
+    expect(Object.keys(read.get(observationKey(first, null))!)).toEqual(['label', 'score']);
     const outputs = parseObservations(`${row({ output: 'hi' })}\n`, 'o.jsonl', list, triggers);
     expect(Object.keys(outputs.get(observationKey(first, null))!)).toEqual(['output']);
   });
