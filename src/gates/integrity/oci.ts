@@ -42,7 +42,7 @@ export async function inspectOCIModel(client: RegistryClient, reference: OCIRefe
   if (INDEX_TYPES.has(mediaType) || INDEX_TYPES.has(manifest.mediaType)) {
     throw new InputError({ code: 'ARTIFACT_INVALID', message: `--subject: ${reference.uri} is an index of manifests; pin the one manifest that holds the model` });
   }
-  if (!isDescriptor(parsed.config) || !Array.isArray(parsed.layers) || !parsed.layers.every(isDescriptor)) {
+  if (!isDescriptor(parsed?.config) || !Array.isArray(parsed.layers) || !parsed.layers.every(isDescriptor)) {
     throw new InputError({ code: 'ARTIFACT_INVALID', message: `--subject: ${reference.uri}: the manifest has no config and layers descriptors (sha256) to check` });
   }
   const layers = parsed.layers as Descriptor[];
