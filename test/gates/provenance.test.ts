@@ -1,10 +1,15 @@
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gateRegistry } from '../../src/gates/registry.ts';
 import { compareManifests } from '../../src/gates/provenance/evaluate.ts';
-import { runProvenanceGate } from '../../src/gates/provenance/index.ts';
-import { modelSigningKeySigner, signModelDirectory } from '../../src/gates/provenance/model-signing.ts';
+import { provenanceGate, runProvenanceGate } from '../../src/gates/provenance/index.ts';
+import { MODEL_SIGNING_PREDICATE_TYPE, modelSigningKeySigner, signModelDirectory, toModelSigningStatement } from '../../src/gates/provenance/model-signing.ts';
+import type { Statement } from '../../src/attest/statement.ts';
+import { DEFAULT_IGNORE_PATHS, hashModelDirectory } from '../../src/digest/model.ts';
+import { InputError } from '../../src/error.ts';
+import { signStatement } from '../../src/sign/attest.ts';
+import { rejection } from '../support/refusal.ts';
 import { keyFingerprint, readPrivateKey, readPublicKey } from '../../src/keys/keys.ts';
 import { KeySigner } from '../../src/sign/key/key-signer.ts';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
@@ -177,6 +182,145 @@ describe('runProvenanceGate', () => {
       const unsigned = gatehouse(['sign-model', model]);
       expect([unsigned.status, unsigned.stderr]).toEqual([2, 'gatehouse: pass exactly one of --signing-key FILE and --keyless\n']);
     });
+  });
+});
+
+describe('runProvenanceGate with a model signature crafted field by field', () => {
+  // The committed tree, signed by the trusted model signer over the statement `craft` makes of its manifest.
+  async function crafted(craft: (statement: Statement<Record<string, any>>) => void = () => {}, options: { extraFiles?: number } = {}): Promise<string> {
+    const model = join(await temporaryDirectory(), 'model');
+    cpSync(MODEL_TREE, model, { recursive: true });
+    rmSync(join(model, 'model.sig'));
+    const statement = structuredClone(toModelSigningStatement(await hashModelDirectory(model, { ignorePaths: DEFAULT_IGNORE_PATHS }))) as Statement<Record<string, any>>;
+    craft(statement);
+    const bundle = await signStatement(statement, { signer: modelSigningKeySigner(await readPrivateKey(join(KEYS, 'model-signer.key'))) });
+    writeFileSync(join(model, 'model.sig'), JSON.stringify(bundle));
+    for (let i = 0; i < (options.extraFiles ?? 0); i += 1) writeFileSync(join(model, `extra-${i}.bin`), `${i}\n`);
+    return model;
+  }
+  const failure = async (model: string) => {
+    const predicate = (await gate(model)).statement.predicate!;
+    expect(predicate.verdict).toBe('fail');
+    return predicate;
+  };
+
+  it('passes the signature as crafted unchanged (the baseline of the cases below)', async () => {
+    const predicate = (await gate(await crafted())).statement.predicate!;
+    expect([predicate.verdict, predicate.reasons]).toEqual(['pass', []]);
+    expect(predicate.modelSignature).toMatchObject({ predicateType: MODEL_SIGNING_PREDICATE_TYPE, serialization: { method: 'files', hash_type: 'sha256' }, manifestDigest: `sha256:${golden.files.digest}` });
+  });
+
+  it('fails a signed statement of another predicate type, recording no signer', async () => {
+    const predicate = await failure(await crafted((statement) => (statement.predicateType = 'https://slsa.dev/provenance/v1')));
+    expect(predicate.reasons).toEqual([`model signature has predicate type https://slsa.dev/provenance/v1, expected ${MODEL_SIGNING_PREDICATE_TYPE}`]);
+    expect(predicate.modelSignature).toMatchObject({ signer: null, predicateType: null, serialization: null, manifestDigest: null });
+    expect(predicate.mismatches).toEqual([]);
+  });
+
+  it('fails a predicate that is not a model-signing predicate', async () => {
+    const predicate = await failure(await crafted((statement) => delete statement.predicate!['resources']));
+    expect(predicate.reasons).toHaveLength(1);
+    expect(predicate.reasons[0]).toMatch(/^model signature predicate is malformed: .*resources/);
+  });
+
+  it('fails shard serialization without a whole-number shard size', async () => {
+    for (const shard of [undefined, 2 ** 60]) {
+      const predicate = await failure(
+        await crafted((statement) => {
+          statement.predicate!['serialization'] = { method: 'shards', hash_type: 'sha256', ...(shard === undefined ? {} : { shard_size: shard }) };
+          for (const resource of statement.predicate!['resources']) resource.algorithm = `sha256-sharded-${shard}`;
+        }),
+      );
+      expect(predicate.reasons).toEqual(['model signature uses shard serialization without a whole-number shard size']);
+    }
+  });
+
+  it('fails a manifest hashed with anything but sha256, naming the algorithm', async () => {
+    const byHashType = await failure(await crafted((statement) => (statement.predicate!['serialization'].hash_type = 'blake2')));
+    expect(byHashType.reasons).toEqual(['model signature hashes with blake2; gatehouse verifies sha256 manifests']);
+    const byResource = await failure(await crafted((statement) => (statement.predicate!['resources'].at(-1).algorithm = 'sha512')));
+    expect(byResource.reasons).toEqual(['model signature hashes with sha512; gatehouse verifies sha256 manifests']);
+    // Files serialization names each resource "sha256"; a sharded name under it is foreign too.
+    const sharded = await failure(await crafted((statement) => (statement.predicate!['resources'][0].algorithm = 'sha256-sharded-1048576')));
+    expect(sharded.reasons).toEqual(['model signature hashes with sha256-sharded-1048576; gatehouse verifies sha256 manifests']);
+  });
+
+  it('fails a subject named by no sha256 digest, and one whose digest is not its own manifest', async () => {
+    // gatehouse's signer writes no such statement, so the payload is replaced and signed again by the same key.
+    const model = await crafted();
+    const bundle = JSON.parse(readFileSync(join(model, 'model.sig'), 'utf8'));
+    const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8'));
+    statement.subject[0].digest = { sha512: 'ab'.repeat(64) };
+    const payload = Buffer.from(JSON.stringify(statement));
+    const type = bundle.dsseEnvelope.payloadType as string;
+    const pae = Buffer.concat([Buffer.from(`DSSEv1 ${type.length} ${type} ${payload.length} `), payload]);
+    bundle.dsseEnvelope.payload = payload.toString('base64');
+    bundle.dsseEnvelope.signatures[0].sig = (await modelSigningKeySigner(await readPrivateKey(join(KEYS, 'model-signer.key'))).sign(pae)).signature.toString('base64');
+    writeFileSync(join(model, 'model.sig'), JSON.stringify(bundle));
+    const noSha = await failure(model);
+    expect(noSha.reasons).toEqual(['model signature names its subject by no sha256 digest']);
+    const other = 'cd'.repeat(32);
+    const mismatched = await failure(await crafted((statement) => (statement.subject[0]!.digest = { sha256: other })));
+    expect(mismatched.reasons).toEqual([`signature subject digest sha256:${other} does not match its own manifest (sha256:${golden.files.digest})`]);
+    // The signature itself verified: its signer and manifest are recorded beside the failure.
+    expect(mismatched.modelSignature.signer).not.toBeNull();
+    expect(mismatched.modelSignature.manifestDigest).toBe(`sha256:${golden.files.digest}`);
+  });
+
+  it('names the first five differing files and counts the rest', async () => {
+    const five = await failure(await crafted(undefined, { extraFiles: 5 }));
+    expect(five.reasons).toEqual([`model files differ from the signed manifest: ${[0, 1, 2, 3, 4].map((i) => `extra-${i}.bin (not-in-signature)`).join(', ')}`]);
+    const seven = await failure(await crafted(undefined, { extraFiles: 7 }));
+    expect(seven.reasons).toEqual([`model files differ from the signed manifest: ${[0, 1, 2, 3, 4].map((i) => `extra-${i}.bin (not-in-signature)`).join(', ')}, and 2 more`]);
+    expect(seven.mismatches).toHaveLength(7);
+  });
+
+  it('reads a signature kept elsewhere, and leaves out only a signature kept inside the model', async () => {
+    const model = await crafted();
+    const outside = join(await temporaryDirectory(), 'elsewhere.sig');
+    cpSync(join(model, 'model.sig'), outside);
+    rmSync(join(model, 'model.sig'));
+    const away = (await runProvenanceGate({ path: model, signaturePath: outside, policy: policies['model-signer']!.bundle, evaluatedAt: at, signing: { signer: new KeySigner(await readPrivateKey(join(KEYS, 'ed25519.key'))) } })).statement;
+    expect([away.predicate!.verdict, away.predicate!.reasons]).toEqual(['pass', []]);
+    expect(away.subject[0]!.digest.sha256).toBe(golden.files.digest);
+
+    // In a folder of the model: that file is left out of what must match, but the subject is the model's default digest, which holds it.
+    mkdirSync(join(model, 'signatures'));
+    cpSync(outside, join(model, 'signatures', 'model.sig'));
+    const inside = (await runProvenanceGate({ path: model, signaturePath: join(model, 'signatures', 'model.sig'), policy: policies['model-signer']!.bundle, evaluatedAt: at, signing: { signer: new KeySigner(await readPrivateKey(join(KEYS, 'ed25519.key'))) } })).statement;
+    expect([inside.predicate!.verdict, inside.predicate!.reasons]).toEqual(['pass', []]);
+    const withSignature = await hashModelDirectory(model, { ignorePaths: DEFAULT_IGNORE_PATHS });
+    expect(inside.subject[0]!.digest.sha256).toBe(withSignature.digest);
+    expect(withSignature.digest).not.toBe(golden.files.digest);
+    expect(inside.predicate!.artifact).toMatchObject({ kind: 'directory', digest: `sha256:${withSignature.digest}`, ignorePaths: DEFAULT_IGNORE_PATHS });
+  });
+
+  it('refuses a path that is no directory, and one that does not exist', async () => {
+    const file = await rejection(gate(join(MODEL_TREE, 'a.txt')), InputError);
+    expect([file.code, file.message, file.path]).toEqual(['ARTIFACT_INVALID', 'the provenance gate takes a model directory', join(MODEL_TREE, 'a.txt')]);
+    const missing = await rejection(gate(join(MODEL_TREE, 'no-such-model')), InputError);
+    expect(missing.code).toBe('FILE_NOT_FOUND');
+    expect(missing.message).toMatch(/no such model directory/);
+  });
+
+  it('provenanceGate: reports the digest of the folder as progress and delivers the signed run to the sink', async () => {
+    const model = await crafted();
+    const kept: Buffer[] = [];
+    const labels: string[] = [];
+    let last = 0;
+    const outcome = await provenanceGate(
+      { path: model, policy: policies['model-signer']!.bundle },
+      {
+        evaluatedAt: at,
+        signing: { signer: new KeySigner(await readPrivateKey(join(KEYS, 'ed25519.key'))) },
+        sink: { attestation: async (bytes) => (kept.push(bytes), 'memory'), report: async () => Promise.reject(new Error('no report')) },
+        progress: (label, unit) => (labels.push(`${label} (${unit})`), (done) => (last = done)),
+      },
+    );
+    expect(outcome.statement.predicate!.verdict).toBe('pass');
+    expect(kept).toEqual([outcome.bytes]);
+    expect(labels).toEqual([`digesting ${model} (bytes)`]);
+    expect(last).toBeGreaterThan(0);
   });
 });
 
