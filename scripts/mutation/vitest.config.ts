@@ -15,6 +15,9 @@ const config = mergeConfig(
     test: {
       setupFiles: ['scripts/mutation/child-processes.ts'],
       execArgv: [`--import=${new URL('./child-coverage.mjs', import.meta.url).href}`],
+      // Instrumented code runs several times slower, most in the dry run that counts coverage per
+      // test: the worker-thread bootstrap of test/stats/stats.test.ts (1.4 s plain) passed 60 s there.
+      testTimeout: 300_000,
     },
   }),
 );
