@@ -38,7 +38,7 @@ export async function triggerRollback(action: RollbackAction, event: RollbackEve
     child.on('error', (error) => reject(new EndpointError({ code: 'REQUEST_FAILED', message: `rollback command: ${error.message}`, cause: error })));
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new EndpointError({ code: 'REQUEST_FAILED', message: `rollback command exited ${signal ?? code}${stderr.trim() === '' ? '' : `: ${stderr.trim().split('\n').at(-1)}`}` }));
+      else reject(new EndpointError({ code: 'REQUEST_FAILED', message: `rollback command exited ${signal ?? code}${stderr.trim() === '' ? '' : `: ${stderr.trim().split('\n').at(-1)!.trim()}`}` }));
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(`${JSON.stringify(event)}\n`);
