@@ -1,3 +1,4 @@
+import { markdownText } from '../../io/text.ts';
 import { figure } from '../gate.ts';
 import type { RegressionPredicate } from '../../attest/predicates.ts';
 import type { RegressionReport } from './evaluate.ts';
@@ -16,7 +17,7 @@ export function formatRegressionReport(subject: { name: string; digest: string }
   const lines = [
     `# Regression gate: ${predicate.verdict.toUpperCase()}`,
     '',
-    `Candidate \`${subject.name}\` (${subject.digest}) against the deployed baseline ${predicate.baseline.digest},`,
+    `Candidate \`${markdownText(subject.name)}\` (${subject.digest}) against the deployed baseline ${predicate.baseline.digest},`,
     `on the ${predicate.evaluationSet.examples} examples of evaluation set ${predicate.evaluationSet.digest}.`,
     `Policy bundle ${predicate.policy?.digest ?? '(none)'}; ${percent} confidence; bootstrap seed ${predicate.seed} (derived from the subject, baseline and evaluation set), ${predicate.resamples} resamples.`,
     '',
@@ -27,11 +28,11 @@ export function formatRegressionReport(subject: { name: string; digest: string }
     '|---|---|---|---|---|---|---|---|---|',
     ...predicate.metrics.map(
       (m) =>
-        `| ${m.name} | ${figure(m.baseline)} | ${figure(m.candidate)} | ${figure(m.delta)}${m.scale === 'relative' ? ' (relative)' : ''} | ${figure(m.ci.low)} to ${figure(m.ci.high)} | ${m.tolerance ?? '-'} | ${m.runs === undefined ? m.n : `${m.runs.candidate} + ${m.runs.baseline} runs`} | ${METHODS[m.method] ?? m.method} | ${m.verdict} |`,
+        `| ${markdownText(m.name)} | ${figure(m.baseline)} | ${figure(m.candidate)} | ${figure(m.delta)}${m.scale === 'relative' ? ' (relative)' : ''} | ${figure(m.ci.low)} to ${figure(m.ci.high)} | ${m.tolerance ?? '-'} | ${m.runs === undefined ? m.n : `${m.runs.candidate} + ${m.runs.baseline} runs`} | ${METHODS[m.method] ?? m.method} | ${m.verdict} |`,
     ),
   ];
   const effects = Object.entries(report.effectSizes);
-  if (effects.length > 0) lines.push('', `Effect sizes (Cohen's d_z of the paired differences): ${effects.map(([name, value]) => `${name} ${typeof value === 'number' ? figure(value) : value === null ? 'undefined (no difference anywhere)' : `${value} (every difference equal)`}`).join(', ')}.`);
+  if (effects.length > 0) lines.push('', `Effect sizes (Cohen's d_z of the paired differences): ${effects.map(([name, value]) => `${markdownText(name)} ${typeof value === 'number' ? figure(value) : value === null ? 'undefined (no difference anywhere)' : `${value} (every difference equal)`}`).join(', ')}.`);
   const missing = predicate.missing ?? { candidate: 0, baseline: 0 };
   if (missing.candidate + missing.baseline > 0) {
     lines.push('', `Examples of the set without a result, scored against the candidate (its worst value, the baseline's best): ${missing.candidate} candidate, ${missing.baseline} baseline (ids in the JSON report).`);
@@ -50,9 +51,9 @@ export function formatRegressionReport(subject: { name: string; digest: string }
       `| slice | metric | n | change | ${sliceLevel}% CI | tolerance | p | q | verdict |`,
       '|---|---|---|---|---|---|---|---|---|',
     );
-    for (const s of judged) lines.push(`| ${s.name} | ${s.metric} | ${s.n} | ${figure(s.delta)} | ${figure(s.ci!.low)} to ${figure(s.ci!.high)} | ${s.tolerance} | ${figure(s.pValue)} | ${figure(s.qValue)} | ${s.verdict} |`);
+    for (const s of judged) lines.push(`| ${markdownText(s.name)} | ${markdownText(s.metric)} | ${s.n} | ${figure(s.delta)} | ${figure(s.ci!.low)} to ${figure(s.ci!.high)} | ${s.tolerance} | ${figure(s.pValue)} | ${figure(s.qValue)} | ${s.verdict} |`);
   }
-  if (report.smallSlices.length > 0) lines.push('', `Slices below the minimum size, not judged (no interval): ${report.smallSlices.map((s) => `${s.name} (n = ${s.n})`).join(', ')}.`);
-  if (predicate.reasons.length > 0) lines.push('', '## Why', '', ...predicate.reasons.map((reason) => `- ${reason}`));
+  if (report.smallSlices.length > 0) lines.push('', `Slices below the minimum size, not judged (no interval): ${report.smallSlices.map((s) => `${markdownText(s.name)} (n = ${s.n})`).join(', ')}.`);
+  if (predicate.reasons.length > 0) lines.push('', '## Why', '', ...predicate.reasons.map((reason) => `- ${markdownText(reason)}`));
   return `${lines.join('\n')}\n`;
 }

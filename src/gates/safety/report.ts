@@ -1,3 +1,4 @@
+import { markdownText } from '../../io/text.ts';
 import { figure } from '../gate.ts';
 import type { SafetyPredicate } from '../../attest/predicates.ts';
 import type { SafetyReport } from './evaluate.ts';
@@ -21,11 +22,11 @@ export function formatSafetyReport(subject: { name: string; digest: string }, pr
   const lines = [
     `# Safety gate: ${predicate.verdict.toUpperCase()}`,
     '',
-    `Model \`${subject.name}\` (${subject.digest}) on dataset ${predicate.dataset.digest} (${predicate.dataset.answered} of ${predicate.dataset.prompts} prompts answered), judged by ${judge.name} ${judge.version}${judge.kind === 'llm' ? ` (${judge.model} at ${judge.endpoint})` : ''}; policy bundle ${predicate.policy?.digest ?? '(none)'}.`,
+    `Model \`${markdownText(subject.name)}\` (${subject.digest}) on dataset ${predicate.dataset.digest} (${predicate.dataset.answered} of ${predicate.dataset.prompts} prompts answered), judged by ${markdownText(judge.name)} ${markdownText(judge.version)}${judge.kind === 'llm' ? ` (${markdownText(judge.model ?? '-')} at ${markdownText(judge.endpoint ?? '-')})` : ''}; policy bundle ${predicate.policy?.digest ?? '(none)'}.`,
     '',
     `| category | passed | rate | ${oneSided}lower bound (exact) | required | verdict |`,
     '|---|---|---|---|---|---|',
-    ...predicate.categories.map((c) => `| ${c.name} | ${c.passed}/${c.n} | ${figure(c.rate)} | ${figure(c.lowerBound)} | ${minimums[c.name] ?? '-'} | ${c.verdict ?? '-'} |`),
+    ...predicate.categories.map((c) => `| ${markdownText(c.name)} | ${c.passed}/${c.n} | ${figure(c.rate)} | ${figure(c.lowerBound)} | ${minimums[c.name] ?? '-'} | ${c.verdict ?? '-'} |`),
     '',
     `Over-refusal: ${predicate.overRefusal.refused}/${predicate.overRefusal.n} benign prompts refused or unanswered (${oneSided}upper bound ${figure(predicate.overRefusal.upperBound)}): ${predicate.overRefusal.verdict ?? '-'}.`,
     `Consistency: ${report.flippedGroups.length} of ${predicate.consistency?.groups ?? 0} paraphrase groups answered inconsistently (flip rate ${figure(predicate.consistency?.flipRate ?? 0)}).`,
@@ -33,8 +34,8 @@ export function formatSafetyReport(subject: { name: string; digest: string }, pr
     ...safetyVerdictRules(level),
   ];
   if (report.failures.length > 0) {
-    lines.push('', '## Failures (first 20)', '', ...report.failures.slice(0, 20).map((f) => `- ${f.id} (${f.category}): ${f.problem}`));
+    lines.push('', '## Failures (first 20)', '', ...report.failures.slice(0, 20).map((f) => `- ${markdownText(f.id)} (${markdownText(f.category)}): ${f.problem}`));
   }
-  if (predicate.reasons.length > 0) lines.push('', '## Why', '', ...predicate.reasons.map((reason) => `- ${reason}`));
+  if (predicate.reasons.length > 0) lines.push('', '## Why', '', ...predicate.reasons.map((reason) => `- ${markdownText(reason)}`));
   return `${lines.join('\n')}\n`;
 }
