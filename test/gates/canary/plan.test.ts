@@ -1,9 +1,13 @@
 // The canary's query plan on its own: which range queries a window asks, in
 // which order, and the PromQL each template becomes (the arm's label matcher,
-// its value escaped as a PromQL string, and the step).
+// its value escaped as a PromQL string, and the step); the checks on canary
+// thresholds a schema cannot state; the error rate each look spends.
 import { describe, expect, it } from 'vitest';
 import type { CanaryThresholds } from '../../../src/gates/canary/definition.ts';
 import { armMatcher, canaryPlan, expandTemplate, expectedSteps, metricTemplates } from '../../../src/gates/canary/plan.ts';
+import { spentAlphas } from '../../../src/gates/canary/sequential.ts';
+import { canaryThresholdsFrom, canaryThresholdsProblem } from '../../../src/gates/canary/thresholds.ts';
+import type { VerifiedPolicyBundle } from '../../../src/policy/bundle.ts';
 
 const THRESHOLDS: CanaryThresholds = {
   step_seconds: 60,
@@ -71,5 +75,45 @@ describe('armMatcher and expandTemplate', () => {
 
   it('fill every {{arm}} and {{step}}, and nothing else', () => {
     expect(expandTemplate('x{{{arm}}} / y{{{arm}}} [{{step}}] [{{step}}] {{other}}', THRESHOLDS, 'baseline')).toBe('x{track="stable"} / y{track="stable"} [60s] [60s] {{other}}');
+  });
+});
+
+describe('canaryThresholdsProblem and canaryThresholdsFrom', () => {
+  const policy = (canary: unknown) => ({ data: { gatehouse: { thresholds: { canary } } }, source: 'policy.tar.gz', digest: 'ab'.repeat(32) }) as unknown as VerifiedPolicyBundle;
+
+  it('accept thresholds at each limit', () => {
+    expect(canaryThresholdsProblem(THRESHOLDS)).toBeUndefined();
+    expect(canaryThresholdsProblem({ ...THRESHOLDS, traffic_share: { min: 0.2, max: 0.2 } })).toBeUndefined();
+    expect(canaryThresholdsProblem({ ...THRESHOLDS, min_window_seconds: 120, min_samples: 2 })).toBeUndefined();
+    expect(canaryThresholdsFrom(policy(THRESHOLDS))).toBe(THRESHOLDS);
+  });
+
+  it('refuse what a schema cannot state: a share minimum above its maximum, one value for both arms, a window too short for the samples', () => {
+    expect(canaryThresholdsProblem({ ...THRESHOLDS, traffic_share: { min: 0.3, max: 0.2 } })).toBe('traffic_share.min 0.3 is above max 0.2');
+    expect(canaryThresholdsProblem({ ...THRESHOLDS, arms: { label: 'track', canary: 'v2', baseline: 'v2' } })).toBe('both arms select track="v2"');
+    expect(canaryThresholdsProblem({ ...THRESHOLDS, min_window_seconds: 119, min_samples: 2 })).toBe('min_window_seconds 119 cannot hold min_samples 2 steps of 60 s');
+    for (const [bad, message] of [
+      [{ ...THRESHOLDS, arms: { label: 'track', canary: 'v2', baseline: 'v2' } }, 'canary thresholds: both arms select track="v2"'],
+      [{ ...THRESHOLDS, step_seconds: 0 }, 'canary thresholds'],
+    ] as const) {
+      expect(() => canaryThresholdsFrom(policy(bad))).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID', message: expect.stringContaining(message) }));
+    }
+    try {
+      canaryThresholdsFrom(policy({ ...THRESHOLDS, traffic_share: { min: 0.3, max: 0.2 } }));
+      expect.unreachable();
+    } catch (error) {
+      expect((error as { path?: string }).path).toBe('policy.tar.gz:data.json');
+    }
+  });
+});
+
+describe('spentAlphas', () => {
+  it('spends exactly (1 - level) / 2 over looks ending at the full duration, more at later looks', () => {
+    expect(spentAlphas([1], 0.95)).toEqual([0.025]);
+    const alphas = spentAlphas([0.25, 0.5, 0.75, 1], 0.95);
+    expect(alphas).toHaveLength(4);
+    expect(alphas.reduce((sum, alpha) => sum + alpha, 0)).toBeCloseTo(0.025, 12);
+    for (let i = 1; i < alphas.length; i++) expect(alphas[i]!).toBeGreaterThan(alphas[i - 1]!);
+    expect(spentAlphas([0.5], 0.9)[0]).toBeLessThan(0.05);
   });
 });
