@@ -15,12 +15,13 @@ import { integrityGate } from '../../src/gates/integrity/index.ts';
 import { GateRegistry, gateRegistry } from '../../src/gates/registry.ts';
 import { gateReport, gateSummary } from '../../src/gates/reports.ts';
 import { deriveSeed, SEED_BITS } from '../../src/gates/seed.ts';
-import { deliverGateRun, fileSink, gateSubject, prepareFileSink, progressOption, type GateOutcome, type GateSink } from '../../src/gates/workflow.ts';
+import { deliverGateRun, fileSink, gateSubject, prepareFileSink, progressOption, type GateOutcome } from '../../src/gates/workflow.ts';
 import { generateKeyPair } from '../../src/keys/keys.ts';
 import type { VerifiedPolicyBundle } from '../../src/policy/bundle.ts';
 import { KeySigner } from '../../src/sign/key/key-signer.ts';
 import { FileSystemAttestationStore } from '../../src/store/fs-store.ts';
 import { MODEL_TREE, ROOT, temporaryDirectory } from '../helpers.ts';
+import { memorySink } from '../support/sink.ts';
 import golden from '../fixtures/golden/model-signing-digests.json' with { type: 'json' };
 
 const AT = '2026-11-22T10:00:00Z';
@@ -29,23 +30,6 @@ const FILE = join(ROOT, 'package.json');
 const FILE_DIGEST = `sha256:${createHash('sha256').update(readFileSync(FILE)).digest('hex')}` as const;
 const OTHER = `sha256:${'ee'.repeat(32)}` as const;
 
-// A sink keeping everything in memory.
-function memorySink(): GateSink & { kept: Buffer[]; reports: Array<[string, string, string]> } {
-  const kept: Buffer[] = [];
-  const reports: Array<[string, string, string]> = [];
-  return {
-    kept,
-    reports,
-    async attestation(bytes) {
-      kept.push(bytes);
-      return `memory:${kept.length - 1}`;
-    },
-    async report(name, json, markdown) {
-      reports.push([name, json, markdown]);
-      return { json: `memory:${name}.json`, markdown: `memory:${name}.md` };
-    },
-  };
-}
 
 const integrityOutcome = async (expected: `sha256:${string}`) => integrityGate({ path: FILE, expected }, { evaluatedAt: new Date(AT), signing, sink: memorySink() });
 /** An outcome whose predicate is changed (for verdicts and reasons the integrity gate does not give). */
@@ -290,7 +274,7 @@ describe('workflow', () => {
     expect(sink.reports).toEqual([[`integrity-${FILE_DIGEST.slice(7, 19)}-${reportDigest.slice(0, 12)}`, run.reportJSON, '# s\n']]);
     expect(outcome.reportFiles).toEqual({ json: `memory:${sink.reports[0]![0]}.json`, markdown: `memory:${sink.reports[0]![0]}.md` });
     expect(outcome.markdown).toBe('# s\n');
-    expect(sink.kept).toEqual([outcome.bytes]);
+    expect(sink.attestations).toEqual([outcome.bytes]);
     expect(outcome.subject).toBe(FILE_DIGEST);
     // Without a report: no report files, and the verdict's own summary.
     const plain = await deliverGateRun({ statement: run.statement, bundle: run.bundle }, memorySink());

@@ -13,7 +13,6 @@ import { sha256Hex } from '../../src/digest/sha256.ts';
 import { evaluateOCIIntegrity, inspectOCIModel, ociIntegrityGate, TITLE_ANNOTATION } from '../../src/gates/integrity/oci.ts';
 import { InputError } from '../../src/error.ts';
 import { gateRegistry } from '../../src/gates/registry.ts';
-import type { GateSink } from '../../src/gates/workflow.ts';
 import { readPrivateKey } from '../../src/keys/keys.ts';
 import { KeySigner } from '../../src/sign/key/key-signer.ts';
 import { OCI_INDEX, OCI_MANIFEST, RegistryClient, type Descriptor } from '../../src/store/oci-registry.ts';
@@ -21,6 +20,7 @@ import { readTrustedKeys } from '../../src/verify/trust.ts';
 import { AttestationVerifier } from '../../src/verify/verifier.ts';
 import golden from '../fixtures/golden/model-signing-digests.json' with { type: 'json' };
 import { rejection } from '../support/refusal.ts';
+import { memorySink } from '../support/sink.ts';
 import { startReferrersRegistry, type TestRegistry } from '../support/registry.ts';
 import { KEYS, MODEL_TREE } from '../helpers.ts';
 
@@ -211,30 +211,16 @@ describe('evaluateOCIIntegrity', () => {
 });
 
 describe('ociIntegrityGate', () => {
-  // A sink keeping the attestation in memory.
-  const sink = (): GateSink & { kept: Buffer[] } => {
-    const kept: Buffer[] = [];
-    return {
-      kept,
-      async attestation(bytes) {
-        kept.push(bytes);
-        return `memory:${kept.length - 1}`;
-      },
-      async report() {
-        throw new Error('the integrity gate writes no report');
-      },
-    };
-  };
   const signing = async () => ({ signer: new KeySigner(await readPrivateKey(join(KEYS, 'ecdsa-p256.key'))) });
 
   it('signs one statement about the manifest digest and the directory digest of its content, named by the repository', async () => {
     const bytes = Buffer.from(JSON.stringify(modelManifest()));
     await client.pushManifest('v1', bytes, OCI_MANIFEST);
     const subject = `oci://${registry.host}/${repository}@sha256:${sha256Hex(bytes).toUpperCase()}`;
-    const out = sink();
+    const out = memorySink();
     const outcome = await ociIntegrityGate({ subject }, { evaluatedAt: new Date(AT), signing: await signing(), sink: out });
     expect(outcome.attestation).toBe('memory:0');
-    expect(out.kept).toEqual([outcome.bytes]);
+    expect(out.attestations).toEqual([outcome.bytes]);
     expect(outcome.subject).toBe(`sha256:${sha256Hex(bytes)}`);
     const verified = new AttestationVerifier({ keys: await readTrustedKeys([join(KEYS, 'ecdsa-p256.pub')]) }).verifyJSON(outcome.bundle, 'integrity');
     const modelName = repository.split('/').at(-1)!;
@@ -246,9 +232,9 @@ describe('ociIntegrityGate', () => {
   });
 
   it('refuses a reference the registry serves no manifest for, signing nothing', async () => {
-    const out = sink();
+    const out = memorySink();
     const error = await rejection(ociIntegrityGate({ subject: `oci://${registry.host}/${repository}@sha256:${'cd'.repeat(32)}` }, { evaluatedAt: new Date(AT), signing: await signing(), sink: out }), InputError);
     expect(error.code).toBe('DIGEST_INVALID');
-    expect(out.kept).toEqual([]);
+    expect(out.attestations).toEqual([]);
   });
 });

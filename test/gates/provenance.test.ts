@@ -10,6 +10,7 @@ import { DEFAULT_IGNORE_PATHS, hashModelDirectory } from '../../src/digest/model
 import { InputError } from '../../src/error.ts';
 import { signStatement } from '../../src/sign/attest.ts';
 import { rejection } from '../support/refusal.ts';
+import { memorySink } from '../support/sink.ts';
 import { keyFingerprint, readPrivateKey, readPublicKey } from '../../src/keys/keys.ts';
 import { KeySigner } from '../../src/sign/key/key-signer.ts';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
@@ -305,7 +306,7 @@ describe('runProvenanceGate with a model signature crafted field by field', () =
 
   it('provenanceGate: reports the digest of the folder as progress and delivers the signed run to the sink', async () => {
     const model = await crafted();
-    const kept: Buffer[] = [];
+    const sink = memorySink();
     const labels: string[] = [];
     let last = 0;
     const outcome = await provenanceGate(
@@ -313,12 +314,13 @@ describe('runProvenanceGate with a model signature crafted field by field', () =
       {
         evaluatedAt: at,
         signing: { signer: new KeySigner(await readPrivateKey(join(KEYS, 'ed25519.key'))) },
-        sink: { attestation: async (bytes) => (kept.push(bytes), 'memory'), report: async () => Promise.reject(new Error('no report')) },
+        sink,
         progress: (label, unit) => (labels.push(`${label} (${unit})`), (done) => (last = done)),
       },
     );
     expect(outcome.statement.predicate!.verdict).toBe('pass');
-    expect(kept).toEqual([outcome.bytes]);
+    expect(sink.attestations).toEqual([outcome.bytes]);
+    expect(sink.reports).toEqual([]);
     expect(labels).toEqual([`digesting ${model} (bytes)`]);
     expect(last).toBeGreaterThan(0);
   });

@@ -3,33 +3,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { integrityGate } from '../../src/gates/integrity/index.ts';
-import type { GateSink } from '../../src/gates/workflow.ts';
 import { readPrivateKey } from '../../src/keys/keys.ts';
 import { KeySigner } from '../../src/sign/key/key-signer.ts';
 import { FileSystemAttestationStore } from '../../src/store/fs-store.ts';
 import { serializeBundle } from '../../src/store/serialize.ts';
 import { storeEntries } from '../../src/store/store.ts';
 import { ROOT, temporaryDirectory } from '../helpers.ts';
+import { memorySink } from '../support/sink.ts';
 
 const signing = async () => ({ signer: new KeySigner(await readPrivateKey(join(ROOT, 'examples', 'keys', 'integrity-gate.key'))) });
 
-// A sink that keeps everything in memory, as a server answering over HTTP would.
-function memorySink(): GateSink & { attestations: Buffer[]; reports: string[] } {
-  const attestations: Buffer[] = [];
-  const reports: string[] = [];
-  return {
-    attestations,
-    reports,
-    async attestation(bytes) {
-      attestations.push(bytes);
-      return `memory:${attestations.length - 1}`;
-    },
-    async report(name, json) {
-      reports.push(json);
-      return { json: `memory:${name}.json`, markdown: `memory:${name}.md` };
-    },
-  };
-}
 
 describe('gate entry points', () => {
   it('hand the sink the one serialisation of the signed bundle, and a store keeps those bytes exactly', async () => {
@@ -71,7 +54,7 @@ describe('gate entry points', () => {
     const asBytes = (path: string) => ({ name: path, bytes: new Uint8Array(readFileSync(path)) });
     const fromBytes = await biasGate({ subject, dataset: asBytes(dataset), predictions: asBytes(predictions), groups: ['gender', 'age'], policy }, context);
     expect(fromBytes.statement).toEqual(fromFiles.statement);
-    expect(context.sink.reports[1]).toBe(context.sink.reports[0]);
+    expect(context.sink.reports[1]![1]).toBe(context.sink.reports[0]![1]);
     expect(fromFiles.statement.predicate!.evidence.find((e) => e.role === 'dataset')?.digest).toBe(`sha256:${createHash('sha256').update(readFileSync(dataset)).digest('hex')}`);
     const huge = { name: 'upload.csv', bytes: new Uint8Array(513 * 1024 * 1024) };
     await expect(biasGate({ subject, dataset: huge, predictions, groups: ['gender'], policy }, context)).rejects.toMatchObject({ code: 'FILE_TOO_LARGE', path: 'upload.csv' });
