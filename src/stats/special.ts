@@ -163,18 +163,33 @@ function betaContinuedFraction(x: number, a: number, b: number): number {
   return f;
 }
 
-/** The p-quantile of the Beta(a, b) distribution, by bisection on I_x(a, b) (to 1e-15). */
+/**
+ * The p-quantile of the Beta(a, b) distribution: the smallest double x in
+ * [0, 1] with I_x(a, b) >= p, by bisection over the doubles in order (their
+ * bit patterns), so a quantile near 0 keeps its relative precision as one
+ * near 1 does (a bisection on the value stops at an absolute width).
+ */
 export function betaQuantile(p: number, a: number, b: number): number {
   if (p <= 0) return 0;
   if (p >= 1) return 1;
-  let low = 0;
-  let high = 1;
-  for (let i = 0; i < 200 && high - low > 1e-16; i++) {
-    const mid = (low + high) / 2;
-    if (incompleteBeta(mid, a, b) < p) low = mid;
+  // For doubles in [0, 1] the bit pattern is an integer in the same order: 0 for 0, ONE_BITS for 1.
+  let low = 0n;
+  let high = ONE_BITS;
+  while (high - low > 1n) {
+    const mid = (low + high) >> 1n;
+    if (incompleteBeta(doubleOfBits(mid), a, b) < p) low = mid;
     else high = mid;
   }
-  return (low + high) / 2;
+  return doubleOfBits(high);
+}
+
+const bitsView = new Float64Array(1);
+const bitsWord = new BigUint64Array(bitsView.buffer);
+bitsView[0] = 1;
+const ONE_BITS = bitsWord[0]!;
+function doubleOfBits(bits: bigint): number {
+  bitsWord[0] = bits;
+  return bitsView[0]!;
 }
 
 /** Student t CDF with df degrees of freedom (df > 0), from the incomplete beta function. */
@@ -182,8 +197,16 @@ export function studentTCdf(t: number, df: number): number {
   if (!(df > 0)) throw new RangeError(`Student t needs df > 0, got ${df}`);
   if (t === Infinity) return 1;
   if (t === -Infinity) return 0;
-  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
-  return t >= 0 ? 1 - tail : tail;
+  return t >= 0 ? 1 - studentTTail(t, df) : studentTTail(t, df);
+}
+
+// P(T > |t|) = I_x(df/2, 1/2) / 2 with x = df / (df + t^2). Where incompleteBeta would take
+// the complement 1 - I_{1-x}(1/2, df/2) (x past (a + 1)/(a + b + 2)), it is taken here, with
+// 1 - x = t^2 / (df + t^2) computed directly: x itself rounds to 1 when t^2 is small beside df.
+function studentTTail(t: number, df: number): number {
+  const t2 = t * t;
+  const y = t2 / (df + t2);
+  return y < 1.5 / (df / 2 + 2.5) ? 0.5 * (1 - incompleteBeta(y, 0.5, df / 2)) : 0.5 * incompleteBeta(df / (df + t2), df / 2, 0.5);
 }
 
 /**
@@ -199,31 +222,33 @@ export function studentTQuantile(p: number, df: number): number {
     if (p === 1) return Infinity;
     throw new RangeError(`t quantile needs 0 <= p <= 1, got ${p}`);
   }
-  if (p < 0.5) return -studentTQuantile(1 - p, df);
   if (p === 0.5) return 0;
-  if (df === 1) return Math.tan(Math.PI * (p - 0.5));
-  if (df === 2) return (2 * p - 1) / Math.sqrt(2 * p * (1 - p));
-  const z = normalQuantile(p);
+  // The upper tail's quantile for the smaller tail probability, taken as given (1 - p would round a tiny p away).
+  const sign = p < 0.5 ? -1 : 1;
+  const tail = p < 0.5 ? p : 1 - p;
+  if (df === 1) return sign / Math.tan(Math.PI * tail);
+  if (df === 2) return (sign * (1 - 2 * tail)) / Math.sqrt(2 * tail * (1 - tail));
+  const z = -normalQuantile(tail);
   const z2 = z * z;
   const expansion = z + (z * (z2 + 1)) / (4 * df) + (z * ((5 * z2 + 16) * z2 + 3)) / (96 * df * df) + (z * (((3 * z2 + 19) * z2 + 17) * z2 - 15)) / (384 * df ** 3);
-  if (df > 1e4) return expansion;
-  // Newton steps t -= (F(t) - p) / f(t); the upper tail is computed directly so p near 1 keeps its precision.
+  if (df > 1e4) return sign * expansion;
+  // Newton steps t -= (F(t) - p) / f(t) on the upper tail, so a tail near 0 keeps its precision.
   const logNorm = logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI);
   let t = expansion;
   let step = Infinity;
   for (let i = 0; i < 30; i++) {
-    const upper = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+    const upper = studentTTail(t, df);
     const density = Math.exp(logNorm - ((df + 1) / 2) * Math.log1p((t * t) / df));
-    const next = t - (1 - p - upper) / density;
+    const next = t - (tail - upper) / density;
     if (!Number.isFinite(next) || next <= 0) break;
     const previous = step;
     step = Math.abs(next - t);
     t = next;
     // Converged, or down to the CDF's own rounding (the steps stop shrinking).
-    if (step <= 1e-15 * t || (step >= previous && step <= 1e-12 * t)) return t;
+    if (step <= 1e-15 * t || (step >= previous && step <= 1e-12 * t)) return sign * t;
   }
-  if (step <= 1e-12 * t) return t;
-  // P(|T| > t) = I_{df/(df+t^2)}(df/2, 1/2) = 2(1 - p).
-  const x = betaQuantile(2 * (1 - p), df / 2, 0.5);
-  return Math.sqrt((df * (1 - x)) / x);
+  if (step <= 1e-12 * t) return sign * t;
+  // P(|T| > t) = I_{df/(df+t^2)}(df/2, 1/2) = 2 · tail.
+  const x = betaQuantile(2 * tail, df / 2, 0.5);
+  return sign * Math.sqrt((df * (1 - x)) / x);
 }

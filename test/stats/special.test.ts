@@ -1,0 +1,56 @@
+// The special functions under every interval and test, against scipy at points
+// chosen to reach each branch of src/stats/special.ts and its far tails
+// (scripts/golden/special.py writes the goldens). Tolerances are relative to
+// the value: what each function holds across the whole table.
+import { describe, expect, it } from 'vitest';
+import { betaQuantile, erfc, incompleteBeta, logGamma, normalCdf, normalQuantile, studentTCdf, studentTQuantile } from '../../src/stats/special.ts';
+import golden from '../fixtures/golden/special.json' with { type: 'json' };
+
+const within = (actual: number, expected: number, relative: number, what: string) => {
+  if (actual === expected) return;
+  expect(Math.abs(actual - expected), `${what}: ${actual} vs scipy ${expected}`).toBeLessThanOrEqual(relative * Math.abs(expected));
+};
+
+describe('special functions against scipy', () => {
+  it('erfc on both sides of 2 (series and continued fraction) and for negative x, to 1e-13', () => {
+    for (const { x, erfc: expected } of golden.erfc) within(erfc(x), expected, 1e-13, `erfc(${x})`);
+  });
+
+  it('the normal CDF into the far tails (to 5e-308), to 2e-13', () => {
+    for (const { z, cdf } of golden.normal_cdf) within(normalCdf(z), cdf, 2e-13, `normalCdf(${z})`);
+  });
+
+  it("the normal quantile in each region of Wichura's AS 241, down to 1e-300, to 2e-15", () => {
+    for (const { p, ppf } of golden.normal_quantile) within(normalQuantile(p), ppf, 2e-15, `normalQuantile(${p})`);
+  });
+
+  it('log-gamma below 1/2 (reflection) and up to 1e8, to 1e-14 (absolute below 1)', () => {
+    for (const { x, gammaln } of golden.log_gamma) {
+      const actual = logGamma(x);
+      expect(Math.abs(actual - gammaln), `logGamma(${x}): ${actual} vs ${gammaln}`).toBeLessThanOrEqual(1e-14 * Math.max(1, Math.abs(gammaln)));
+    }
+  });
+
+  it('the regularised incomplete beta function either side of its symmetry switch, to 1e-12', () => {
+    for (const { x, a, b, betainc } of golden.incomplete_beta) within(incompleteBeta(x, a, b), betainc, 1e-12, `I_${x}(${a}, ${b})`);
+    expect([incompleteBeta(0, 2, 3), incompleteBeta(-1, 2, 3), incompleteBeta(1, 2, 3), incompleteBeta(2, 2, 3)]).toEqual([0, 0, 1, 1]);
+  });
+
+  it('the beta quantile with full relative precision near 0, to 1e-12', () => {
+    for (const { p, a, b, ppf } of golden.beta_quantile) within(betaQuantile(p, a, b), ppf, 1e-12, `betaQuantile(${p}, ${a}, ${b})`);
+    expect([betaQuantile(0, 2, 3), betaQuantile(-1, 2, 3), betaQuantile(1, 2, 3), betaQuantile(2, 2, 3)]).toEqual([0, 0, 1, 1]);
+  });
+
+  it("Student's t CDF near 0 at large df and far into the tails, to 1e-9", () => {
+    for (const { t, df, cdf } of golden.t_cdf) within(studentTCdf(t, df), cdf, 1e-9, `studentTCdf(${t}, ${df})`);
+    expect([studentTCdf(Infinity, 3), studentTCdf(-Infinity, 3)]).toEqual([1, 0]);
+    expect(() => studentTCdf(1, 0)).toThrow(RangeError);
+  });
+
+  it("Student's t quantile for tiny tails on either side, every df from 1/2 to 10^5, to 1e-11", () => {
+    for (const { p, df, ppf } of golden.t_quantile) within(studentTQuantile(p, df), ppf, 1e-11, `studentTQuantile(${p}, ${df})`);
+    expect([studentTQuantile(0, 3), studentTQuantile(1, 3), studentTQuantile(0.5, 3)]).toEqual([-Infinity, Infinity, 0]);
+    expect(() => studentTQuantile(1.5, 3)).toThrow(RangeError);
+    expect(() => studentTQuantile(0.5, -1)).toThrow(RangeError);
+  });
+});
