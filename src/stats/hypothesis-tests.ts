@@ -1,4 +1,5 @@
 import { incompleteBeta, normalCdf, normalQuantile } from './special.ts';
+import { fromOrderedKey, orderedKey } from './doubles.ts';
 import type { Interval } from './intervals.ts';
 
 /** Mann-Whitney U test (two-sided, normal approximation with tie correction and continuity correction, as scipy's method='asymptotic'); `u` is x's statistic, the pairs with x above y plus half the ties. */
@@ -122,21 +123,6 @@ function countAtMost(x: Float64Array, y: Float64Array, t: number): number {
   nearest[0] = below;
   nearest[1] = above;
   return count;
-}
-
-// Doubles as integers in the same order: the bit pattern for +0 and above,
-// its negation below (so -0 and +0 share key 0, as they compare equal).
-const keyBits = new Float64Array(1);
-const keyWord = new BigUint64Array(keyBits.buffer);
-const SIGN_BIT = 1n << 63n;
-function orderedKey(value: number): bigint {
-  keyBits[0] = value;
-  const word = keyWord[0]!;
-  return word < SIGN_BIT ? word : SIGN_BIT - word;
-}
-function fromOrderedKey(key: bigint): number {
-  keyWord[0] = key >= 0n ? key : SIGN_BIT - key;
-  return keyBits[0]!;
 }
 
 const EXACT_U_LIMIT = 60;

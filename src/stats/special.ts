@@ -1,5 +1,6 @@
 // Special functions the intervals and tests need: the normal distribution,
 // log-gamma and the regularised incomplete beta function with its inverse.
+import { fromOrderedKey, orderedKey } from './doubles.ts';
 
 /** Standard normal CDF, via erfc for accuracy in the tails. */
 export function normalCdf(z: number): number {
@@ -172,25 +173,18 @@ function betaContinuedFraction(x: number, a: number, b: number): number {
 export function betaQuantile(p: number, a: number, b: number): number {
   if (p <= 0) return 0;
   if (p >= 1) return 1;
-  // For doubles in [0, 1] the bit pattern is an integer in the same order: 0 for 0, ONE_BITS for 1.
+  // The answer's key lies in (low, high]: I_0 = 0 < p <= 1 = I_1.
   let low = 0n;
-  let high = ONE_BITS;
+  let high = ONE_KEY;
   while (high - low > 1n) {
     const mid = (low + high) >> 1n;
-    if (incompleteBeta(doubleOfBits(mid), a, b) < p) low = mid;
+    if (incompleteBeta(fromOrderedKey(mid), a, b) < p) low = mid;
     else high = mid;
   }
-  return doubleOfBits(high);
+  return fromOrderedKey(high);
 }
 
-const bitsView = new Float64Array(1);
-const bitsWord = new BigUint64Array(bitsView.buffer);
-bitsView[0] = 1;
-const ONE_BITS = bitsWord[0]!;
-function doubleOfBits(bits: bigint): number {
-  bitsWord[0] = bits;
-  return bitsView[0]!;
-}
+const ONE_KEY = orderedKey(1);
 
 /** Student t CDF with df degrees of freedom (df > 0), from the incomplete beta function. */
 export function studentTCdf(t: number, df: number): number {
