@@ -6,7 +6,8 @@
 #                and test-registry: go-containerregistry's registry with the OCI referrers API, for the
 #                OCI store's tests (scripts/tools/registry, go-containerregistry pinned in its go.mod)
 #   .venv        model-signing and sigstore (the OpenSSF reference implementations),
-#                scipy, numpy, statsmodels and fairlearn (reference statistics for golden fixtures)
+#                scipy, numpy, statsmodels and fairlearn (reference statistics for golden fixtures),
+#                mpmath (40-digit arithmetic, where scipy's own double precision is not enough)
 #   chromium     Debian's package, for the browser tests of the approval pages (playwright-core
 #                drives the system browser, it downloads none)
 #   prometheus   Debian's package (prometheus and promtool), for the canary gate's tests against a
@@ -35,6 +36,7 @@ SCIPY_VERSION=1.17.1
 NUMPY_VERSION=2.4.6
 FAIRLEARN_VERSION=0.15.0
 STATSMODELS_VERSION=0.15.0
+MPMATH_VERSION=1.4.1
 
 TOOLS="$PWD/.tools"
 mkdir -p "$TOOLS/bin" "$TOOLS/stamps"
@@ -94,13 +96,13 @@ for version in "$NODE_FLOOR_VERSION" "$NODE_BELOW_FLOOR_VERSION"; do
   fi
 done
 
-VENV_STAMP="model-signing-$MODEL_SIGNING_VERSION-sigstore-$SIGSTORE_PY_VERSION-pyopenssl-$PYOPENSSL_VERSION-scipy-$SCIPY_VERSION-numpy-$NUMPY_VERSION-fairlearn-$FAIRLEARN_VERSION-statsmodels-$STATSMODELS_VERSION"
+VENV_STAMP="model-signing-$MODEL_SIGNING_VERSION-sigstore-$SIGSTORE_PY_VERSION-pyopenssl-$PYOPENSSL_VERSION-scipy-$SCIPY_VERSION-numpy-$NUMPY_VERSION-fairlearn-$FAIRLEARN_VERSION-statsmodels-$STATSMODELS_VERSION-mpmath-$MPMATH_VERSION"
 if [ ! -x .venv/bin/python ] || [ ! -f ".venv/$VENV_STAMP" ]; then
   echo "install-tools: creating .venv with model-signing $MODEL_SIGNING_VERSION"
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check \
     "model-signing==$MODEL_SIGNING_VERSION" "sigstore==$SIGSTORE_PY_VERSION" "pyopenssl==$PYOPENSSL_VERSION" \
-    "scipy==$SCIPY_VERSION" "numpy==$NUMPY_VERSION" "fairlearn==$FAIRLEARN_VERSION" "statsmodels==$STATSMODELS_VERSION"
+    "scipy==$SCIPY_VERSION" "numpy==$NUMPY_VERSION" "fairlearn==$FAIRLEARN_VERSION" "statsmodels==$STATSMODELS_VERSION" "mpmath==$MPMATH_VERSION"
   rm -f .venv/model-signing-*
   touch ".venv/$VENV_STAMP"
 fi
