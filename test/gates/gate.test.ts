@@ -3,7 +3,7 @@
 // judged, the sink and progress plumbing of workflow.ts, and a verdict in
 // each report format (reports.ts).
 import { createHash, createPrivateKey } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYAML } from 'yaml';
@@ -132,7 +132,7 @@ describe('gateReport and gateSummary', () => {
   it('summarise a verdict in JSON and YAML, naming the report only when one was written', async () => {
     const outcome = await integrityOutcome(FILE_DIGEST);
     const summary = { gate: 'integrity', verdict: 'pass', subject: FILE_DIGEST, predicateType: gateRegistry.get('integrity')!.predicateType, evaluatedAt: AT, policy: null, reasons: [], attestation: 'memory:0' };
-    expect(gateSummary(outcome)).toEqual(summary);
+    expect(gateSummary(outcome)).toStrictEqual(summary);
     expect(JSON.parse(await gateReport(outcome, 'json'))).toEqual(summary);
     expect(await gateReport(outcome, 'json')).toMatch(/^\{\n {2}"gate"[^]*\}\n$/);
     expect(parseYAML(await gateReport(outcome, 'yaml'))).toEqual(summary);
@@ -211,7 +211,7 @@ describe('GateRegistry', () => {
       definition('full', undefined, { policyBound: true, datasetField: 'dataset', comparesWithDeployed: true, followsApproval: true }),
       definition('off', undefined, { comparesWithDeployed: false, followsApproval: false }),
     ]);
-    expect(registry.facts()).toEqual({
+    expect(registry.facts()).toStrictEqual({
       bare: { predicate_type: 'https://example.com/bare/v1', policy_bound: false, compares_with_deployed: false },
       full: { predicate_type: 'https://example.com/full/v1', policy_bound: true, dataset_field: 'dataset', compares_with_deployed: true, follows_approval: true },
       off: { predicate_type: 'https://example.com/off/v1', policy_bound: false, compares_with_deployed: false },
@@ -285,16 +285,28 @@ describe('workflow', () => {
 
   it('gateSubject reports progress only while hashing a path, and progressOption passes a callback only when there is one', async () => {
     const labels: string[] = [];
-    const context = { progress: (label: string, unit: 'bytes' | 'prompts') => (labels.push(`${label}|${unit}`), () => {}) };
+    const told: number[] = [];
+    const context = { progress: (label: string, unit: 'bytes' | 'prompts') => (labels.push(`${label}|${unit}`), (done: number) => void told.push(done)) };
     expect(await gateSubject(FILE, context)).toEqual({ name: 'package.json', digest: FILE_DIGEST });
     expect(await gateSubject(FILE_DIGEST, context)).toEqual({ name: FILE_DIGEST, digest: FILE_DIGEST });
     expect(await gateSubject({ name: 'n', digest: FILE_DIGEST }, context)).toEqual({ name: 'n', digest: FILE_DIGEST });
     expect(labels).toEqual([`digesting ${FILE}|bytes`]);
+    // The callback is the one hashing a directory is told of.
+    expect(await gateSubject(MODEL_TREE, context)).toEqual({ name: 'model-tree', digest: `sha256:${golden.files.digest}` });
+    expect(told.at(-1)).toBeGreaterThan(0);
+    labels.pop();
     expect(await gateSubject(FILE, {})).toEqual({ name: 'package.json', digest: FILE_DIGEST });
+    // A path that holds "oci://" further on is a path, hashed with progress like any other.
+    const dir = await temporaryDirectory();
+    mkdirSync(join(dir, 'oci:'));
+    writeFileSync(join(dir, 'oci:', 'model.bin'), 'weights');
+    const odd = `${dir}/oci://model.bin`;
+    expect((await gateSubject(odd, context)).name).toBe('model.bin');
+    expect(labels.at(-1)).toBe(`digesting ${odd}|bytes`);
 
     const base = { evaluatedAt: new Date(AT), signing, sink: memorySink() };
-    expect(progressOption(base, 'x', 'bytes')).toEqual({});
-    expect(progressOption({ ...base, progress: () => undefined }, 'x', 'bytes')).toEqual({});
+    expect(progressOption(base, 'x', 'bytes')).toStrictEqual({});
+    expect(progressOption({ ...base, progress: () => undefined }, 'x', 'bytes')).toStrictEqual({});
     const callback = () => {};
     const asked: string[] = [];
     expect(progressOption({ ...base, progress: (label, unit) => (asked.push(`${label}|${unit}`), callback) }, 'judging', 'prompts')).toEqual({ onProgress: callback });

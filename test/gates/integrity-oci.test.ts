@@ -214,18 +214,22 @@ describe('ociIntegrityGate', () => {
   const signing = async () => ({ signer: new KeySigner(await readPrivateKey(join(KEYS, 'ecdsa-p256.key'))) });
 
   it('signs one statement about the manifest digest and the directory digest of its content, named by the repository', async () => {
+    // A repository three levels deep: the model is named by its last part.
+    const deep = `${repository}/models/sentiment`;
+    const deepClient = new RegistryClient(registry.host, deep);
+    for (const descriptor of [config, ...layers]) await deepClient.pushBlob((await client.blob(descriptor.digest))!, descriptor.mediaType);
     const bytes = Buffer.from(JSON.stringify(modelManifest()));
-    await client.pushManifest('v1', bytes, OCI_MANIFEST);
-    const subject = `oci://${registry.host}/${repository}@sha256:${sha256Hex(bytes).toUpperCase()}`;
+    await deepClient.pushManifest('v1', bytes, OCI_MANIFEST);
+    const subject = `oci://${registry.host}/${deep}@sha256:${sha256Hex(bytes).toUpperCase()}`;
     const out = memorySink();
     const outcome = await ociIntegrityGate({ subject }, { evaluatedAt: new Date(AT), signing: await signing(), sink: out });
     expect(outcome.attestation).toBe('memory:0');
     expect(out.attestations).toEqual([outcome.bytes]);
     expect(outcome.subject).toBe(`sha256:${sha256Hex(bytes)}`);
     const verified = new AttestationVerifier({ keys: await readTrustedKeys([join(KEYS, 'ecdsa-p256.pub')]) }).verifyJSON(outcome.bundle, 'integrity');
-    const modelName = repository.split('/').at(-1)!;
+    const modelName = 'sentiment';
     expect(verified.statement.subject).toEqual([
-      { name: `oci://${registry.host}/${repository}@sha256:${sha256Hex(bytes)}`, digest: { sha256: sha256Hex(bytes) } },
+      { name: `oci://${registry.host}/${deep}@sha256:${sha256Hex(bytes)}`, digest: { sha256: sha256Hex(bytes) } },
       { name: modelName, digest: { sha256: golden.files.digest } },
     ]);
     expect(verified.statement.predicate).toMatchObject({ verdict: 'pass', evaluatedAt: AT, artifact: { name: modelName }, oci: { layers: layers.length } });

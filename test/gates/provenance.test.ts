@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gateRegistry } from '../../src/gates/registry.ts';
-import { compareManifests } from '../../src/gates/provenance/evaluate.ts';
+import { compareManifests, evaluateProvenance } from '../../src/gates/provenance/evaluate.ts';
 import { provenanceGate, runProvenanceGate } from '../../src/gates/provenance/index.ts';
 import { MODEL_SIGNING_PREDICATE_TYPE, modelSigningKeySigner, signModelDirectory, toModelSigningStatement } from '../../src/gates/provenance/model-signing.ts';
 import type { Statement } from '../../src/attest/statement.ts';
@@ -142,8 +143,11 @@ describe('runProvenanceGate', () => {
       ].join('\n');
       const signed = run(tool('.venv/bin/python'), ['-c', script, model, join(KEYS, 'model-signer.key')]);
       expect(signed.status, signed.stderr).toBe(0);
-      const passed = (await gate(model)).statement.predicate!;
+      const passedRun = await gate(model);
+      const passed = passedRun.statement.predicate!;
       expect(passed.modelSignature.serialization).toMatchObject({ method: 'shards', shard_size: 1048576 });
+      // The subject is the model's default (files) digest, not the digest of the shard manifest the signature used.
+      expect(passedRun.statement.subject[0]!.digest.sha256).toBe(golden.files.digest);
       expect(passed.verdict).toBe('pass');
       const weights = join(model, 'weights', 'layer-0.bin');
       const bytes = readFileSync(weights);
@@ -206,8 +210,12 @@ describe('runProvenanceGate with a model signature crafted field by field', () =
   };
 
   it('passes the signature as crafted unchanged (the baseline of the cases below)', async () => {
-    const predicate = (await gate(await crafted())).statement.predicate!;
+    const model = await crafted();
+    const predicate = (await gate(model)).statement.predicate!;
     expect([predicate.verdict, predicate.reasons]).toEqual(['pass', []]);
+    const signatureDigest = `sha256:${createHash('sha256').update(readFileSync(join(model, 'model.sig'))).digest('hex')}`;
+    expect(predicate.evidence).toEqual([{ role: 'model-signature', digest: signatureDigest }]);
+    expect(predicate.modelSignature.bundleDigest).toBe(signatureDigest);
     expect(predicate.modelSignature).toMatchObject({ predicateType: MODEL_SIGNING_PREDICATE_TYPE, serialization: { method: 'files', hash_type: 'sha256' }, manifestDigest: `sha256:${golden.files.digest}` });
   });
 
@@ -294,6 +302,23 @@ describe('runProvenanceGate with a model signature crafted field by field', () =
     expect(inside.subject[0]!.digest.sha256).toBe(withSignature.digest);
     expect(withSignature.digest).not.toBe(golden.files.digest);
     expect(inside.predicate!.artifact).toMatchObject({ kind: 'directory', digest: `sha256:${withSignature.digest}`, ignorePaths: DEFAULT_IGNORE_PATHS });
+  });
+
+  it('refuses a signature path it cannot read, rather than judging the model unsigned', async () => {
+    const model = await crafted();
+    const error = await rejection(runProvenanceGate({ path: model, signaturePath: MODEL_TREE, policy: policies['model-signer']!.bundle, evaluatedAt: at, signing: { signer: new KeySigner(await readPrivateKey(join(KEYS, 'ed25519.key'))) } }), InputError);
+    expect(error.code).not.toBe('FILE_NOT_FOUND');
+  });
+
+  it('fails, without comparing, a verified signature whose files were not hashed', () => {
+    const predicate = evaluateProvenance(
+      {
+        artifact: { name: 'm', digest: `sha256:${golden.files.digest}`, kind: 'directory' },
+        signature: { bundleDigest: 'ab'.repeat(32), verified: true, signer: { kind: 'key', keyId: 'k', algorithm: 'ecdsa-p256' }, predicateType: MODEL_SIGNING_PREDICATE_TYPE, serialization: { method: 'files' }, subjectDigest: golden.files.digest, manifestDigest: golden.files.digest, resources: [] },
+      },
+      { evaluatedAt: '2026-11-22T10:00:00Z', policyDigest: `sha256:${'cd'.repeat(32)}` },
+    );
+    expect([predicate.verdict, predicate.reasons, predicate.mismatches]).toEqual(['fail', ['files on disk were not hashed'], []]);
   });
 
   it('refuses a path that is no directory, and one that does not exist', async () => {

@@ -39,7 +39,7 @@ describe('triggerRollback', () => {
   });
 
   it('refuses a command that exits non-zero, with the last line it wrote to stderr', async () => {
-    const noisy = await rejection(triggerRollback({ command: 'cat > /dev/null; echo first >&2; echo "  kubectl: not allowed  " >&2; exit 3' }, EVENT), EndpointError);
+    const noisy = await rejection(triggerRollback({ command: 'cat > /dev/null; echo first >&2; echo second >&2; echo "  kubectl: not allowed  " >&2; exit 3' }, EVENT), EndpointError);
     expect([noisy.code, noisy.message]).toEqual(['REQUEST_FAILED', 'rollback command exited 3: kubectl: not allowed']);
     const quiet = await rejection(triggerRollback({ command: 'exit 7' }, EVENT), EndpointError);
     expect(quiet.message).toBe('rollback command exited 7');
@@ -55,8 +55,10 @@ describe('triggerRollback', () => {
     expect(killed.message).toBe('rollback command exited SIGTERM');
   });
 
-  it('does not fail when a command that succeeds never reads its stdin', async () => {
+  it('does not fail when a command that succeeds never reads its stdin, and does not stall on what it prints', async () => {
     await triggerRollback({ command: 'exit 0' }, { ...EVENT, reason: 'x'.repeat(1 << 20) });
+    // Its stdout goes nowhere: a pipe nobody reads would fill and stop it.
+    await triggerRollback({ command: 'cat > /dev/null; head -c 1000000 /dev/zero' }, EVENT);
   });
 
   it('POSTs the event to a webhook as JSON, retrying a server error until it is accepted', async () => {
@@ -76,6 +78,13 @@ describe('triggerRollback', () => {
       await triggerRollback({ webhook: url, backoffMs: 1 }, EVENT);
       expect(received).toEqual([503, 503, 200].map((status) => ({ status, type: 'application/json', body: EVENT })));
 
+      // By default five retries, with a backoff starting at half a second.
+      received.length = 0;
+      const started = Date.now();
+      await triggerRollback({ webhook: url }, EVENT);
+      expect(received.map((one) => one.status)).toEqual([503, 503, 200]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+
       // A webhook that never accepts: the rollback did not happen.
       received.length = 0;
       const always = createServer((_request, response) => response.writeHead(500).end());
@@ -84,6 +93,9 @@ describe('triggerRollback', () => {
         const failing = `http://127.0.0.1:${(always.address() as AddressInfo).port}/rollback`;
         const error = await rejection(triggerRollback({ webhook: failing, retries: 1, backoffMs: 1 }, EVENT), EndpointError);
         expect(error.message).toContain(`rollback webhook ${failing}`);
+        expect(error.message).toContain('no answer after 2 attempts');
+        const defaults = await rejection(triggerRollback({ webhook: failing, backoffMs: 1 }, EVENT), EndpointError);
+        expect(defaults.message).toContain('no answer after 6 attempts');
       } finally {
         always.close();
       }
