@@ -307,7 +307,7 @@ describe('runProvenanceGate with a model signature crafted field by field', () =
   it('refuses a signature path it cannot read, rather than judging the model unsigned', async () => {
     const model = await crafted();
     const error = await rejection(runProvenanceGate({ path: model, signaturePath: MODEL_TREE, policy: policies['model-signer']!.bundle, evaluatedAt: at, signing: { signer: new KeySigner(await readPrivateKey(join(KEYS, 'ed25519.key'))) } }), InputError);
-    expect(error.code).not.toBe('FILE_NOT_FOUND');
+    expect([error.code, error.message]).toEqual(['FILE_UNREADABLE', 'not a regular file']);
   });
 
   it('fails, without comparing, a verified signature whose files were not hashed', () => {

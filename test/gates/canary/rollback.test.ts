@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CanaryMetricResult } from '../../../src/attest/predicates.ts';
 import { triggerRollback, type RollbackEvent } from '../../../src/gates/canary/rollback.ts';
 import { EndpointError } from '../../../src/io/error.ts';
@@ -78,12 +78,18 @@ describe('triggerRollback', () => {
       await triggerRollback({ webhook: url, backoffMs: 1 }, EVENT);
       expect(received).toEqual([503, 503, 200].map((status) => ({ status, type: 'application/json', body: EVENT })));
 
-      // By default five retries, with a backoff starting at half a second.
+      // By default five retries, with a backoff starting at half a second, each attempt given 10 s.
       received.length = 0;
+      const timeouts = vi.spyOn(AbortSignal, 'timeout');
       const started = Date.now();
-      await triggerRollback({ webhook: url }, EVENT);
+      try {
+        await triggerRollback({ webhook: url }, EVENT);
+        expect(timeouts.mock.calls).toEqual([[10_000], [10_000], [10_000]]);
+      } finally {
+        timeouts.mockRestore();
+      }
       expect(received.map((one) => one.status)).toEqual([503, 503, 200]);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
 
       // A webhook that never accepts: the rollback did not happen.
       received.length = 0;
