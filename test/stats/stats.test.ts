@@ -216,9 +216,13 @@ describe('bootstrap', () => {
 
 describe('runBootstraps', () => {
   it('gives on worker threads exactly what each job gives inline: results depend on seeds, not threads', async () => {
+    // runBootstraps prices a job at values x resamples (here 60 million, past
+    // the 50 million it runs inline), while a 0/1 column is drawn as a
+    // binomial per resample: threads are used, yet the test stays fast even
+    // under mutation testing's instrumentation.
     const random = seededRandom(17);
-    const column = Float64Array.from({ length: 100_000 }, () => random.next());
-    const jobs = [1, 2, 3].map((seed) => ({ columns: [column], options: { seed, resamples: 300 } }));
+    const column = Float64Array.from({ length: 100_000 }, () => (random.next() < 0.3 ? 1 : 0));
+    const jobs = [1, 2, 3].map((seed) => ({ columns: [column], options: { seed, resamples: 600 } }));
     const threaded = await runBootstraps(jobs);
     jobs.forEach((job, i) => expect(threaded[i]!.means[0]!.ci).toEqual(pairedBootstrap(job.columns, undefined, job.options).means[0]!.ci));
   });
