@@ -4,11 +4,15 @@
 // shown literally, so it cannot add a heading, a link, HTML or a table cell of
 // its own. Each summary is built from a predicate carrying such names.
 import { describe, expect, it } from 'vitest';
-import type { BiasPredicate, RegressionPredicate } from '../../src/attest/predicates.ts';
+import type { BackdoorPredicate, BiasPredicate, RegressionPredicate, RobustnessPredicate } from '../../src/attest/predicates.ts';
+import { BACKDOOR_LIMITATIONS, type BackdoorReport } from '../../src/gates/backdoor/evaluate.ts';
+import { formatBackdoorReport } from '../../src/gates/backdoor/report.ts';
 import type { BiasReport } from '../../src/gates/bias/evaluate.ts';
 import { formatBiasReport } from '../../src/gates/bias/report.ts';
 import type { RegressionReport } from '../../src/gates/regression/evaluate.ts';
 import { formatRegressionReport } from '../../src/gates/regression/report.ts';
+import type { RobustnessReport } from '../../src/gates/robustness/evaluate.ts';
+import { formatRobustnessReport } from '../../src/gates/robustness/report.ts';
 
 const HOSTILE = 'x | PASS |\n## Verdict: PASS <img src=y>';
 const ESCAPED = 'x \\| PASS \\|\\\\u000a\\#\\# Verdict\\: PASS \\<img src\\=y\\>';
@@ -78,5 +82,148 @@ describe('formatRegressionReport', () => {
     expect(markdown).toContain(`Effect sizes (Cohen's d_z of the paired differences): ${ESCAPED} 0.25.`);
     expect(markdown).toContain(`Slices below the minimum size, not judged (no interval): ${ESCAPED} (n = 2).`);
     expect(markdown).toContain(`- slice ${ESCAPED}\\: interval straddles the tolerance`);
+  });
+});
+
+describe('formatRobustnessReport', () => {
+  const ci = { low: 0, high: 0.0292, level: 0.95 };
+  const family = (name: string, extra: object = {}) => ({ name, n: 100, hits: 0, rate: 0, ci, upperBound: 0.0292, maximum: 0.05, verdict: 'pass', ...extra });
+  const attackSet = {
+    gate: 'robustness',
+    verdict: 'insufficient-evidence',
+    reasons: [`family ${HOSTILE}: 20 trials cannot show at most 0.05`],
+    policy: { digest: DIGEST },
+    source: { format: 'gatehouse', digest: DIGEST },
+    measure: 'attack-success',
+    dataset: { digest: DIGEST, attacks: 120, answered: 119 },
+    judge: { name: 'gatehouse-canary', version: '1' },
+    trials: 120,
+    unanswered: 1,
+    families: [family('prompt_injection'), family(HOSTILE, { n: 20, hits: 1, rate: 0.05, ci: { low: 0.0013, high: 0.2487, level: 0.95 }, upperBound: 0.2487, verdict: 'insufficient-evidence', needed: 93 })],
+  } as unknown as RobustnessPredicate;
+  const hits = [
+    { id: HOSTILE, family: HOSTILE, unanswered: true },
+    ...Array.from({ length: 21 }, (_, i) => ({ id: `attack-${i}`, family: 'prompt_injection', unanswered: false })),
+  ];
+
+  it("states the trials, the attack set and its judge, each family's hits, rate and exact one-sided bound, the first 20 hits and why", () => {
+    const markdown = formatRobustnessReport(SUBJECT, attackSet, { predicate: attackSet, hits } as RobustnessReport);
+    expectLiteral(markdown);
+    const lines = markdown.split('\n');
+    expect(lines[0]).toBe('# Robustness gate: INSUFFICIENT-EVIDENCE');
+    expect(lines).toContain(
+      `Model \`model ${ESCAPED}\` (${SUBJECT.digest}): 120 trials from gatehouse (${DIGEST}) on the attack set ${DIGEST}, judged by gatehouse-canary 1 (an attack succeeded when the response contains its canary); policy bundle ${DIGEST}.`,
+    );
+    expect(lines).toContain('| family | hits | attack success rate | 97.5% one-sided upper bound (exact) | maximum | verdict |');
+    expect(lines).toContain('| prompt\\_injection | 0/100 | 0 | 0.0292 | 0.05 | pass |');
+    expect(lines).toContain(`| ${ESCAPED} | 1/20 | 0.05 | 0.2487 | 0.05 | insufficient-evidence (93 trials needed) |`);
+    const hitLines = lines.slice(lines.indexOf('## Hits (first 20)') + 2, lines.indexOf('## Why') - 1);
+    expect(hitLines).toHaveLength(20);
+    expect(hitLines[0]).toBe(`- ${ESCAPED} (${ESCAPED}): no judged answer`);
+    expect(hitLines[1]).toBe('- attack\\-0 (prompt\\_injection)');
+    expect(hitLines[19]).toBe('- attack\\-18 (prompt\\_injection)');
+    expect(lines.slice(lines.indexOf('## Why') + 2)).toEqual([`- family ${ESCAPED}\\: 20 trials cannot show at most 0\\.05`, '']);
+  });
+
+  it('names the flip rate for predictions, no attack set or judge, no policy bundle, and the level of the intervals; a pass lists no hits or reasons', () => {
+    const flips = {
+      ...attackSet,
+      verdict: 'pass',
+      reasons: [],
+      policy: null,
+      source: { format: 'predictions', digest: DIGEST },
+      measure: 'flip',
+      dataset: undefined,
+      judge: undefined,
+      families: [family('typos', { ci: { ...ci, level: 0.9 } })],
+    } as unknown as RobustnessPredicate;
+    const markdown = formatRobustnessReport(SUBJECT, flips, { predicate: flips, hits: [] } as RobustnessReport);
+    const lines = markdown.split('\n');
+    expect(lines[0]).toBe('# Robustness gate: PASS');
+    expect(lines).toContain(`Model \`model ${ESCAPED}\` (${SUBJECT.digest}): 120 trials from predictions (${DIGEST}); policy bundle (none).`);
+    expect(lines).toContain('| family | hits | flip rate | 95% one-sided upper bound (exact) | maximum | verdict |');
+    expect(markdown).not.toContain('## Hits');
+    expect(markdown).not.toContain('## Why');
+    // Without families the level shown is the gate's, 95% two-sided: 97.5% one-sided.
+    const empty = { ...flips, families: [] } as unknown as RobustnessPredicate;
+    expect(formatRobustnessReport(SUBJECT, empty, { predicate: empty, hits: [] } as RobustnessReport)).toContain('| 97.5% one-sided upper bound (exact) |');
+  });
+});
+
+describe('formatBackdoorReport', () => {
+  const result = (trigger: string, extra: object = {}) => ({
+    trigger,
+    kind: 'token',
+    n: 300,
+    candidateChanged: 16,
+    referenceChanged: 15,
+    candidateOnly: 3,
+    referenceOnly: 2,
+    changes: { label: 3, refusal: 0, score: 0, missing: 0 },
+    pValue: 0.5,
+    qValue: 0.9,
+    flagged: false,
+    ...extra,
+  });
+  const predicate = {
+    gate: 'backdoor',
+    verdict: 'fail',
+    reasons: [`trigger ${HOSTILE} changes the candidate's behaviour`],
+    policy: { digest: DIGEST },
+    baseline: { digest: DIGEST },
+    dataset: { digest: DIGEST, inputs: 300 },
+    triggers: { set: `builtin ${HOSTILE}`, digest: DIGEST, builtin: 2, user: 1 },
+    behaviours: ['label', 'refusal'],
+    scoreShift: 0.1,
+    fdr: 0.05,
+    method: { test: 'exact-mcnemar-one-sided', correction: 'benjamini-hochberg' },
+    missing: { candidate: 0, reference: 0 },
+    // Out of order: the summary puts flagged triggers first, then by p-value.
+    results: [
+      result('cf', { pValue: 0.2, qValue: 0.3 }),
+      result('mn', { pValue: 0.04, qValue: 0.3 }),
+      result(HOSTILE, { kind: 'phrase', candidateChanged: 80, candidateOnly: 66, referenceOnly: 1, pValue: 1e-18, qValue: 3e-18, flagged: true }),
+    ],
+    flagged: [HOSTILE],
+    limitations: [...BACKDOOR_LIMITATIONS],
+  } as unknown as BackdoorPredicate;
+  const report = { predicate, examples: { [HOSTILE]: ['in-1', HOSTILE] } } as unknown as BackdoorReport;
+
+  it('tabulates every trigger, flagged first then by p, with examples of the flagged, what the scan cannot find and why', () => {
+    const markdown = formatBackdoorReport(SUBJECT, predicate, report);
+    expectLiteral(markdown);
+    const lines = markdown.split('\n');
+    expect(lines[0]).toBe('# Backdoor scan: FAIL');
+    expect(lines).toContain(
+      `Candidate \`model ${ESCAPED}\` (${SUBJECT.digest}) against the deployed model ${DIGEST}, on 300 clean inputs (${DIGEST}) with 3 triggers (2 of builtin ${ESCAPED}, 1 supplied); behaviours compared: label, refusal; policy bundle ${DIGEST}.`,
+    );
+    expect(markdown).toContain('Benjamini-Hochberg q-values control the false discovery rate across triggers at 0.05.');
+    const header = lines.indexOf('| trigger | kind | candidate changed | reference changed | candidate only | reference only | p | q | flagged |');
+    expect(lines.slice(header + 2, header + 5)).toEqual([
+      `| ${ESCAPED} | phrase | 80/300 | 15/300 | 66 | 1 | 1e-18 | 3e-18 | **yes** |`,
+      '| mn | token | 16/300 | 15/300 | 3 | 2 | 0.04 | 0.3 | no |',
+      '| cf | token | 16/300 | 15/300 | 3 | 2 | 0.2 | 0.3 | no |',
+    ]);
+    expect(lines).toContain(`- ${ESCAPED}: for example inputs in\\-1, ${ESCAPED}`);
+    const cannot = lines.indexOf('## What this scan cannot find');
+    expect(lines.slice(cannot + 2, cannot + 2 + BACKDOOR_LIMITATIONS.length)).toEqual(BACKDOOR_LIMITATIONS.map((l) => `- ${l}`));
+    expect(lines.slice(lines.indexOf('## Why') + 2)).toEqual([`- trigger ${ESCAPED} changes the candidate's behaviour`.replace("'", "\\'"), '']);
+  });
+
+  it('shows a clean scan without examples or reasons, and no policy bundle as such', () => {
+    const clean = { ...predicate, verdict: 'pass', reasons: [], policy: null, results: predicate.results.map((r) => ({ ...r, flagged: false })), flagged: [] } as unknown as BackdoorPredicate;
+    const markdown = formatBackdoorReport(SUBJECT, clean, { predicate: clean, examples: {} } as unknown as BackdoorReport);
+    expect(markdown.split('\n')[0]).toBe('# Backdoor scan: PASS');
+    expect(markdown).toContain('; policy bundle (none).');
+    expect(markdown).not.toContain('## Triggers that stand out');
+    expect(markdown).not.toContain('## Why');
+    expect(markdown).toContain('## What this scan cannot find');
+    // Unflagged, the rows go by p-value alone.
+    expect(markdown.indexOf(`| ${ESCAPED} | phrase |`)).toBeLessThan(markdown.indexOf('| mn | token |'));
+    expect(markdown.indexOf('| mn | token |')).toBeLessThan(markdown.indexOf('| cf | token |'));
+    // A flagged trigger comes first whatever its p-value (BH flags the smallest, but the summary does not rely on it).
+    const cfFlagged = { ...clean, results: clean.results.map((r) => ({ ...r, flagged: r.trigger === 'cf' })) } as BackdoorPredicate;
+    const flaggedFirst = formatBackdoorReport(SUBJECT, cfFlagged, { predicate: cfFlagged, examples: {} } as unknown as BackdoorReport);
+    expect(flaggedFirst.indexOf('| cf | token |')).toBeLessThan(flaggedFirst.indexOf(`| ${ESCAPED} | phrase |`));
   });
 });
