@@ -255,9 +255,18 @@ export function studentTQuantile(p: number, df: number): number {
   const z2 = z * z;
   const expansion = z + (z * (z2 + 1)) / (4 * df) + (z * ((5 * z2 + 16) * z2 + 3)) / (96 * df * df) + (z * (((3 * z2 + 19) * z2 + 17) * z2 - 15)) / (384 * df ** 3);
   if (df > 1e4) return sign * expansion;
-  // Newton steps t -= (F(t) - p) / f(t) on the upper tail, so a tail near 0 keeps its precision.
+  return sign * (tailQuantileByNewton(tail, df, expansion) ?? tailQuantileByBeta(tail, df));
+}
+
+/**
+ * The t with P(T > t) = tail (0 < tail < 1/2) by Newton's method on the upper
+ * tail from `start`, so a tail near 0 keeps its precision; undefined when it
+ * does not converge to 1e-12 relative. Exported for its tests (studentTQuantile
+ * falls back to tailQuantileByBeta, so a broken Newton step would only be slower).
+ */
+export function tailQuantileByNewton(tail: number, df: number, start: number): number | undefined {
   const logNorm = logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI);
-  let t = expansion;
+  let t = start;
   let step = Infinity;
   for (let i = 0; i < 30; i++) {
     const upper = studentTTail(t, df);
@@ -268,10 +277,13 @@ export function studentTQuantile(p: number, df: number): number {
     step = Math.abs(next - t);
     t = next;
     // Converged, or down to the CDF's own rounding (the steps stop shrinking).
-    if (step <= 1e-15 * t || (step >= previous && step <= 1e-12 * t)) return sign * t;
+    if (step <= 1e-15 * t || (step >= previous && step <= 1e-12 * t)) return t;
   }
-  if (step <= 1e-12 * t) return sign * t;
-  // P(|T| > t) = I_{df/(df+t^2)}(df/2, 1/2) = 2 · tail.
+  return step <= 1e-12 * t ? t : undefined;
+}
+
+/** The t with P(T > t) = tail (0 < tail < 1/2) by inverting the incomplete beta function: P(|T| > t) = I_{df/(df+t^2)}(df/2, 1/2) = 2 · tail. */
+export function tailQuantileByBeta(tail: number, df: number): number {
   const x = betaQuantile(2 * tail, df / 2, 0.5);
-  return sign * Math.sqrt((df * (1 - x)) / x);
+  return Math.sqrt((df * (1 - x)) / x);
 }
