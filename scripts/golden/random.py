@@ -93,8 +93,11 @@ def main():
     rejecting = [long_draws.below(REJECTING) for _ in range(200_000)]
     wide = Generator(13)
     wide_draws = [wide.below(3_000_000_019) for _ in range(2_000)]
-    after = Generator(5)
-    filled = [after.below(10) for _ in range(3)]
+    after_fill = []
+    for seed, n in [(5, 10), (6, 3_000_000_019)]:
+        after = Generator(seed)
+        filled = [after.below(n) for _ in range(3)]
+        after_fill.append({"seed": seed, "range": n, "filled": filled, "then_uint32": [after.uint32() for _ in range(4)]})
     golden = {
         "generator": "scripts/golden/random.py (an independent implementation in Python integers)",
         "streams": [{"seed": seed, "uint32": [g.uint32() for _ in range(6)]} for seed in SEEDS for g in [Generator(seed)]],
@@ -108,7 +111,7 @@ def main():
             "sha256": stream_digest(rejecting),
         },
         "wide": {"seed": 13, "n": 3_000_000_019, "count": len(wide_draws), "first": wide_draws[:6], "sha256": stream_digest(wide_draws)},
-        "after_fill": {"seed": 5, "range": 10, "filled": filled, "then_uint32": [after.uint32() for _ in range(4)]},
+        "after_fill": after_fill,
     }
     assert golden["rejecting"]["rejections"] > 0, "the rejecting stream must reject"
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -107,6 +107,9 @@ describe('hodgesLehmannShift', () => {
         [[2], [5]],
         [[-0], [0]],
         [[0], [-0]],
+        // -0 sorts before +0, and a difference is -0 only as (-0) - (+0): here twelve of sixteen.
+        [[-0, 0, 0, 0], [-0, -0, -0, -0]],
+        [[0, -0, 0, -0, 0], [-0, 1, -0, -1, 0]],
         [[1e308], [-1e308]],
       ] as const) {
         for (const level of [0.9, 0.95]) {
@@ -129,9 +132,10 @@ describe('hodgesLehmannShift', () => {
 
   describe('when a sample is empty or not finite', () => {
     it('refuses it', () => {
-      expect(() => hodgesLehmannShift([], [1])).toThrow(RangeError);
-      expect(() => hodgesLehmannShift([1, Number.NaN], [1])).toThrow(RangeError);
-      expect(() => hodgesLehmannShift([1], [Infinity])).toThrow(RangeError);
+      expect(() => hodgesLehmannShift([], [1])).toThrow('Hodges-Lehmann needs two non-empty samples');
+      expect(() => hodgesLehmannShift([1], [])).toThrow('Hodges-Lehmann needs two non-empty samples');
+      expect(() => hodgesLehmannShift([1, Number.NaN], [1])).toThrow('Hodges-Lehmann needs finite values, got NaN');
+      expect(() => hodgesLehmannShift([1], [Infinity])).toThrow('Hodges-Lehmann needs finite values, got Infinity');
     });
   });
 });
@@ -160,7 +164,39 @@ describe('mannWhitneyU', () => {
   });
 
   it('refuses empty and non-finite samples', () => {
-    expect(() => mannWhitneyU([1], [])).toThrow(RangeError);
-    expect(() => mannWhitneyU([1, Number.NaN], [2])).toThrow(RangeError);
+    expect(() => mannWhitneyU([1], [])).toThrow('Mann-Whitney U needs two non-empty samples');
+    expect(() => mannWhitneyU([], [1])).toThrow('Mann-Whitney U needs two non-empty samples');
+    expect(() => mannWhitneyU([1, Number.NaN], [2])).toThrow('Mann-Whitney U needs finite values, got NaN');
+    expect(() => mannWhitneyU([1], [2, -Infinity])).toThrow('Mann-Whitney U needs finite values, got -Infinity');
+  });
+});
+
+describe('mannWhitneyNullCdf', () => {
+  // U counts the pairs with x above y: every way of placing n1 x's among n1 + n2 ranks, counted.
+  function enumerated(n1: number, n2: number): number[] {
+    const counts = new Array<number>(n1 * n2 + 1).fill(0);
+    const place = (start: number, left: number, chosen: number[]) => {
+      if (left === 0) {
+        // The x at rank r (0-based) is above the y's ranked below it: r minus the x's below it.
+        counts[chosen.reduce((u, rank, i) => u + rank - i, 0)]!++;
+        return;
+      }
+      for (let rank = start; rank <= n1 + n2 - left; rank++) place(rank + 1, left - 1, [...chosen, rank]);
+    };
+    place(0, n1, []);
+    const total = counts.reduce((a, b) => a + b, 0);
+    let running = 0;
+    return counts.map((count) => (running += count) / total);
+  }
+
+  it('is the cumulative distribution of U over every arrangement of the ranks, ending at exactly 1', () => {
+    expect(Array.from(mannWhitneyNullCdf(2, 3))).toEqual([0.1, 0.2, 0.4, 0.6, 0.8, 0.9, 1]);
+    for (const [n1, n2] of [[1, 1], [1, 5], [4, 4], [3, 7], [6, 5], [8, 9]] as const) {
+      const cdf = mannWhitneyNullCdf(n1, n2);
+      expect(cdf).toHaveLength(n1 * n2 + 1);
+      const expected = enumerated(n1, n2);
+      cdf.forEach((value, u) => expect(Math.abs(value - expected[u]!), `${n1}x${n2} P(U <= ${u})`).toBeLessThanOrEqual(1e-15));
+      expect(cdf[n1 * n2]).toBe(1);
+    }
   });
 });

@@ -57,13 +57,17 @@ describe('seededRandom against an independent implementation', () => {
     expect(digest(bulk)).toBe(sha256);
   });
 
-  it('goes on with the same stream after a bulk fill', () => {
-    const { seed, range, filled, then_uint32 } = golden.after_fill;
-    const random = seededRandom(seed);
-    const out = new Uint32Array(filled.length);
-    random.fillIndices(out, range);
-    expect(Array.from(out)).toEqual(filled);
-    expect(then_uint32.map(() => random.next() * 2 ** 32)).toEqual(then_uint32);
+  it('goes on with the same stream after a bulk fill, below 2^21 and above', () => {
+    for (const { seed, range, filled, then_uint32 } of golden.after_fill) {
+      const random = seededRandom(seed);
+      const out = new Uint32Array(filled.length);
+      random.fillIndices(out, range);
+      expect(Array.from(out), `fillIndices(${range})`).toEqual(filled);
+      expect(
+        then_uint32.map(() => random.next() * 2 ** 32),
+        `after fillIndices(${range})`,
+      ).toEqual(then_uint32);
+    }
   });
 });
 
@@ -78,7 +82,7 @@ describe('seededRandom', () => {
   });
 
   it('refuses a seed that is negative, fractional or past 2^53, and a range outside 1..2^32 or fractional', () => {
-    for (const seed of [-1, 0.5, 2 ** 53, Number.NaN]) expect(() => seededRandom(seed), `seed ${seed}`).toThrow(RangeError);
+    for (const seed of [-1, 0.5, 2 ** 53, Number.NaN]) expect(() => seededRandom(seed), `seed ${seed}`).toThrow(`seed must be a non-negative integer, got ${seed}`);
     const random = seededRandom(1);
     for (const n of [0, -3, 1.5, 2 ** 32 + 1, Number.POSITIVE_INFINITY]) {
       expect(() => random.int(n), `int(${n})`).toThrow(`integer range must be 1..${2 ** 32}, got ${n}`);
@@ -165,6 +169,22 @@ describe('binomial', () => {
     expect(binomial(10, 1, none)).toBe(10);
     expect(binomial(10, 1.5, none)).toBe(10);
     expect(none.next()).toBe(0.5);
+  });
+
+  it('walks past an exhausted end: deep in one tail it gives the value there, not the mode', () => {
+    // Binomial(100, 0.2): the walk from the mode (20) reaches 0 when it has covered 0..40, which
+    // hold all but 1.3e-6; u = 1 - 1e-9 lies further up the upper tail.
+    const exact = pmf(100, 0.2);
+    let below = 0;
+    let inverse = 0;
+    while (below + exact[inverse]! < 1 - 1e-9) below += exact[inverse++]!;
+    expect(inverse).toBeGreaterThan(40);
+    expect(binomial(100, 0.2, { ...grid(1), next: () => 1 - 1e-9 })).toBe(inverse);
+  });
+
+  it('stops at n when rounding leaves the summed probabilities short of u (inversion from zero)', () => {
+    // Binomial(10, 0.3)'s eleven probabilities sum to 1 - 2^-52 here: u = 1 - 2^-53 is past them all.
+    expect(binomial(10, 0.3, { ...grid(1), next: () => 1 - 2 ** -53 })).toBe(10);
   });
 
   it('returns the mode when rounding leaves a sliver of probability past both ends', () => {
