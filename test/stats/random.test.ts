@@ -192,5 +192,8 @@ describe('binomial', () => {
     // mode, fall 4e-15 short of it, so the walk reaches both ends with some left.
     const almostOne: SeededRandom = { ...grid(1), next: () => 1 - 2 ** -53 };
     expect(binomial(40, 0.5, almostOne)).toBe(20);
+    // Binomial(300, 0.1) falls 4e-14 short, and its walk reaches 0 (from 30) long before 300:
+    // the exhausted lower end must stay at 0 while the upper end walks on.
+    expect(binomial(300, 0.1, almostOne)).toBe(30);
   });
 });
