@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { RankedSample, bootstrapQuantileChange, bootstrapQuantileChanges, drawCounts, pairedBootstrap, pairedBootstrapMeans, quantileOfSorted } from '../../src/stats/bootstrap.ts';
 import { clopperPearsonInterval, samplesNeeded, wilsonInterval } from '../../src/stats/intervals.ts';
@@ -223,8 +224,16 @@ describe('runBootstraps', () => {
     const random = seededRandom(17);
     const column = Float64Array.from({ length: 100_000 }, () => (random.next() < 0.3 ? 1 : 0));
     const jobs = [1, 2, 3].map((seed) => ({ columns: [column], options: { seed, resamples: 600 } }));
+    // The process's worker threads (vitest runs this file in a forked process of its own).
+    const threads = () => (process.report.getReport() as unknown as { workers: unknown[] }).workers.length;
+    // Small work runs inline: 10 million does not pay for starting threads.
+    const small = await runBootstraps([{ columns: [column], options: { seed: 4, resamples: 100 } }]);
+    expect(small[0]!.means[0]!.ci).toEqual(pairedBootstrap([column], undefined, { seed: 4, resamples: 100 }).means[0]!.ci);
+    expect(threads()).toBe(0);
     const threaded = await runBootstraps(jobs);
     jobs.forEach((job, i) => expect(threaded[i]!.means[0]!.ci).toEqual(pairedBootstrap(job.columns, undefined, job.options).means[0]!.ci));
+    // One thread per job up to the cores (none on a single core).
+    expect(threads()).toBe(availableParallelism() < 2 ? 0 : Math.min(jobs.length, availableParallelism()));
   });
 });
 
