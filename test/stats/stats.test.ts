@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RankedSample, bootstrapQuantileChange, bootstrapQuantileChanges, drawCounts, pairedBootstrap, pairedBootstrapMeans, quantileOfSorted } from '../../src/stats/bootstrap.ts';
 import { clopperPearsonInterval, samplesNeeded, wilsonInterval } from '../../src/stats/intervals.ts';
 import { binomial, seededRandom } from '../../src/stats/random.ts';
-import { runBootstraps } from '../../src/stats/parallel.ts';
+import { runBootstraps, type BootstrapJob } from '../../src/stats/parallel.ts';
 import { betaQuantile, normalCdf, normalQuantile } from '../../src/stats/special.ts';
 import { benjaminiHochberg, cohensD, cohensDz, exactMcNemarGreater, hodgesLehmannShift, holm, mannWhitneyU } from '../../src/stats/hypothesis-tests.ts';
 import golden from '../fixtures/golden/stats.json' with { type: 'json' };
@@ -216,24 +216,50 @@ describe('bootstrap', () => {
 });
 
 describe('runBootstraps', () => {
+  // runBootstraps prices a job at values x (columns + 3 per quantile bootstrap) x
+  // resamples, and starts threads from 50 million. A 0/1 column is drawn as a
+  // binomial per resample, so these jobs cost little to run whatever their price:
+  // the tests stay fast, also under mutation testing's instrumentation.
+  const random = seededRandom(17);
+  const column = Float64Array.from({ length: 100_000 }, () => (random.next() < 0.3 ? 1 : 0));
+  const meanJob = (length: number, resamples: number, seed = 1): BootstrapJob => ({ columns: [column.subarray(0, length)], options: { seed, resamples } });
+  // The process's worker threads (vitest runs each file in a process or thread of its own).
+  const threads = () => (process.report.getReport() as unknown as { workers: unknown[] }).workers.length;
+  // Threads a fresh copy of the module (a pool of its own) starts for these jobs, and its results.
+  async function run(jobs: BootstrapJob[]) {
+    vi.resetModules();
+    const { runBootstraps: fresh } = await import('../../src/stats/parallel.ts');
+    const before = threads();
+    const results = await fresh(jobs);
+    return { started: threads() - before, results };
+  }
+  const onThreads = (jobs: number) => (availableParallelism() < 2 ? 0 : Math.min(jobs, availableParallelism()));
+
   it('gives on worker threads exactly what each job gives inline: results depend on seeds, not threads', async () => {
-    // runBootstraps prices a job at values x resamples (here 60 million, past
-    // the 50 million it runs inline), while a 0/1 column is drawn as a
-    // binomial per resample: threads are used, yet the test stays fast even
-    // under mutation testing's instrumentation.
-    const random = seededRandom(17);
-    const column = Float64Array.from({ length: 100_000 }, () => (random.next() < 0.3 ? 1 : 0));
-    const jobs = [1, 2, 3].map((seed) => ({ columns: [column], options: { seed, resamples: 600 } }));
-    // The process's worker threads (vitest runs this file in a forked process of its own).
-    const threads = () => (process.report.getReport() as unknown as { workers: unknown[] }).workers.length;
-    // Small work runs inline: 10 million does not pay for starting threads.
-    const small = await runBootstraps([{ columns: [column], options: { seed: 4, resamples: 100 } }]);
-    expect(small[0]!.means[0]!.ci).toEqual(pairedBootstrap([column], undefined, { seed: 4, resamples: 100 }).means[0]!.ci);
-    expect(threads()).toBe(0);
-    const threaded = await runBootstraps(jobs);
-    jobs.forEach((job, i) => expect(threaded[i]!.means[0]!.ci).toEqual(pairedBootstrap(job.columns, undefined, job.options).means[0]!.ci));
-    // One thread per job up to the cores (none on a single core).
-    expect(threads()).toBe(availableParallelism() < 2 ? 0 : Math.min(jobs.length, availableParallelism()));
+    const jobs = [1, 2, 3].map((seed) => meanJob(100_000, 600, seed));
+    const { started, results } = await run(jobs);
+    expect(started).toBe(onThreads(3));
+    jobs.forEach((job, i) => expect(results[i]!.means[0]!.ci).toEqual(pairedBootstrap(job.columns, undefined, job.options).means[0]!.ci));
+    expect((await runBootstraps(jobs)).map((r) => r.means[0]!.ci)).toEqual(results.map((r) => r.means[0]!.ci));
+  });
+
+  it('runs work below 50 million inline, and from exactly 50 million on threads', async () => {
+    expect((await run([meanJob(100_000, 100)])).started).toBe(0);
+    // 25,000,000 + 24,999,750: one job too few values.
+    const below = await run([meanJob(100_000, 250), meanJob(99_999, 250, 2)]);
+    expect(below.started).toBe(0);
+    expect(below.results[1]!.means[0]!.ci).toEqual(pairedBootstrap([column.subarray(0, 99_999)], undefined, { seed: 2, resamples: 250 }).means[0]!.ci);
+    expect((await run([meanJob(100_000, 250), meanJob(100_000, 250, 2)])).started).toBe(onThreads(2));
+  });
+
+  it('prices a quantile bootstrap at three columns (baseline, candidate and their change)', async () => {
+    // Two jobs of 100,000 paired latencies and 100 resamples: 30 million each, only through the quantiles.
+    const latency = Float64Array.from({ length: 100_000 }, (_, i) => 100 + (i % 997));
+    const quantileJob = (seed: number): BootstrapJob => ({ columns: [], quantiles: { baseline: latency, candidate: latency, qs: [0.5] }, options: { seed, resamples: 100 } });
+    const { started, results } = await run([quantileJob(1), quantileJob(2)]);
+    expect(started).toBe(onThreads(2));
+    expect(results[0]!.quantiles[0]!.relativeChange.estimate).toBe(0);
+    expect((await run([quantileJob(1)])).started).toBe(0);
   });
 });
 
