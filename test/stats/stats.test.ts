@@ -250,6 +250,8 @@ describe('runBootstraps', () => {
     expect(below.started).toBe(0);
     expect(below.results[1]!.means[0]!.ci).toEqual(pairedBootstrap([column.subarray(0, 99_999)], undefined, { seed: 2, resamples: 250 }).means[0]!.ci);
     expect((await run([meanJob(100_000, 250), meanJob(100_000, 250, 2)])).started).toBe(onThreads(2));
+    // One job, however large, runs inline: a thread would only add its start.
+    expect((await run([meanJob(100_000, 600)])).started).toBe(0);
   });
 
   it('prices a quantile bootstrap at three columns (baseline, candidate and their change)', async () => {
