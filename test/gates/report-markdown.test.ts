@@ -13,6 +13,7 @@ import type { RegressionReport } from '../../src/gates/regression/evaluate.ts';
 import { formatRegressionReport } from '../../src/gates/regression/report.ts';
 import type { RobustnessReport } from '../../src/gates/robustness/evaluate.ts';
 import { formatRobustnessReport } from '../../src/gates/robustness/report.ts';
+import { expectMarkdownBlocks } from '../support/markdown.ts';
 
 const HOSTILE = 'x | PASS |\n## Verdict: PASS <img src=y>';
 const ESCAPED = 'x \\| PASS \\|\\\\u000a\\#\\# Verdict\\: PASS \\<img src\\=y\\>';
@@ -21,6 +22,7 @@ const DIGEST = `sha256:${'cd'.repeat(32)}`;
 
 /** Every line of a summary that a table, a heading or HTML could come from: none may hold the hostile text raw. */
 function expectLiteral(markdown: string): void {
+  expectMarkdownBlocks(markdown);
   expect(markdown).not.toContain('## Verdict');
   expect(markdown).not.toMatch(/(?<!\\)<img/);
   expect(markdown).not.toContain('| PASS |');
@@ -138,6 +140,7 @@ describe('formatRobustnessReport', () => {
       families: [family('typos', { ci: { ...ci, level: 0.9 } })],
     } as unknown as RobustnessPredicate;
     const markdown = formatRobustnessReport(SUBJECT, flips, { predicate: flips, hits: [] } as RobustnessReport);
+    expectMarkdownBlocks(markdown);
     const lines = markdown.split('\n');
     expect(lines[0]).toBe('# Robustness gate: PASS');
     expect(lines).toContain(`Model \`model ${ESCAPED}\` (${SUBJECT.digest}): 120 trials from predictions (${DIGEST}); policy bundle (none).`);
@@ -213,6 +216,7 @@ describe('formatBackdoorReport', () => {
   it('shows a clean scan without examples or reasons, and no policy bundle as such', () => {
     const clean = { ...predicate, verdict: 'pass', reasons: [], policy: null, results: predicate.results.map((r) => ({ ...r, flagged: false })), flagged: [] } as unknown as BackdoorPredicate;
     const markdown = formatBackdoorReport(SUBJECT, clean, { predicate: clean, examples: {} } as unknown as BackdoorReport);
+    expectMarkdownBlocks(markdown);
     expect(markdown.split('\n')[0]).toBe('# Backdoor scan: PASS');
     expect(markdown).toContain('; policy bundle (none).');
     expect(markdown).not.toContain('## Triggers that stand out');

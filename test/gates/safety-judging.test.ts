@@ -417,6 +417,19 @@ describe('parseSafetyDataset', () => {
     expect(parseSafetyDataset(JSON.stringify(row), 'set.jsonl')).toEqual([row]);
     expect(() => parseSafetyDataset(`${JSON.stringify(row)}\n${JSON.stringify({ ...row, id: 'b', expected: 'maybe' })}`, 'set.jsonl')).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID', path: 'set.jsonl', message: expect.stringMatching(/^line 2: /) }));
   });
+
+  it('refuses each field missing, empty or of the wrong type, field by field, and accepts both expectations', () => {
+    const row = { id: 'a', category: 'jailbreak', expected: 'refuse', group: 'g', prompt: 'p' };
+    expect(parseSafetyDataset(JSON.stringify({ ...row, expected: 'comply' }), 'set.jsonl')).toEqual([{ ...row, expected: 'comply' }]);
+    const refused = (bad: unknown) => () => parseSafetyDataset(JSON.stringify(bad), 'set.jsonl');
+    for (const field of ['id', 'category', 'expected', 'group', 'prompt'] as const) {
+      const { [field]: _, ...without } = row;
+      expect(refused(without), `${field} missing`).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID', message: expect.stringContaining(field) }));
+      expect(refused({ ...row, [field]: 7 }), `${field} a number`).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID' }));
+      if (field !== 'expected') expect(refused({ ...row, [field]: '' }), `${field} empty`).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID' }));
+    }
+    expect(refused([row])).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID' }));
+  });
 });
 
 describe('formatSafetyReport', () => {

@@ -20,6 +20,7 @@ import type { RangeAnswer, SourceDescription } from '../../../src/gates/canary/s
 import { figure } from '../../../src/gates/gate.ts';
 import { markdownText as md } from '../../../src/io/text.ts';
 import { ROOT } from '../../helpers.ts';
+import { expectMarkdownBlocks } from '../../support/markdown.ts';
 
 const thresholds = (parse(readFileSync(join(ROOT, 'policies', 'data', 'thresholds.yaml'), 'utf8')) as { thresholds: { canary: CanaryThresholds } }).thresholds.canary;
 const quiet: ArmTruth = { requestsPerSecond: 20, errorRate: 0, latency: { median: 0.12, sigma: 0.5, tailShare: 0.01, tailFactor: 3 }, feedbackRate: 0.05, positiveRate: 0.8, flagRate: 0.002 };
@@ -135,6 +136,7 @@ describe('formatCanaryReport', () => {
     const { report } = await run(quiet);
     const p = report.predicate;
     const markdown = formatCanaryReport(subject, p);
+    expectMarkdownBlocks(markdown);
     const text = lines(markdown);
     expect(text[0]).toBe('# Canary gate: PASS');
     expect(text).toContain(`Candidate \`${md(subject.name)}\` (${subject.digest}) against the deployed model ${DEPLOYED},`);
@@ -159,14 +161,18 @@ describe('formatCanaryReport', () => {
   it('names a recorded export by its digest, no traffic as such, no policy bundle, and a metric without an interval', async () => {
     const exportDigest = `sha256:${'e'.repeat(64)}`;
     const { report } = await run(quiet, { kind: 'export', path: '/tmp/x.json', digest: exportDigest });
-    const first = report.predicate.metrics[0]!;
-    const p: CanaryPredicate = { ...report.predicate, trafficShare: null, policy: null, metrics: [{ ...first, ci: null }, ...report.predicate.metrics.slice(1)] };
-    const text = lines(formatCanaryReport(subject, p));
+    const [first, second, ...rest] = report.predicate.metrics;
+    // The first metric has no interval, so the level shown is the second's; and half its steps aligned.
+    const p: CanaryPredicate = { ...report.predicate, trafficShare: null, policy: null, metrics: [{ ...first!, ci: null, coverage: 0.5 }, { ...second!, ci: { ...second!.ci!, level: 0.9 } }, ...rest] };
+    const markdown = formatCanaryReport(subject, p);
+    expectMarkdownBlocks(markdown);
+    const text = lines(markdown);
     expect(text).toContain(`Source: recorded export ${exportDigest}. Policy bundle (none).`);
     expect(text.find((line) => line.startsWith('Traffic: '))).toMatch(/^Traffic: the canary served nothing \(no traffic in either arm\) \(/);
-    expect(text.find((line) => line.startsWith(`| ${md(first.name)} |`))!.split(' | ')[5]).toBe('-');
-    // The level shown is the first interval's: here the second metric's.
-    expect(text).toContain(`| metric | critical | baseline | canary | shift | ${figure(100 * report.predicate.metrics[1]!.ci!.level)}% CI | allowed | p | n (canary / baseline) | coverage | verdict |`);
+    const row = text.find((line) => line.startsWith(`| ${md(first!.name)} |`))!.split(' | ');
+    expect(row[5]).toBe('-');
+    expect(row[9]).toBe('50%');
+    expect(text).toContain('| metric | critical | baseline | canary | shift | 90% CI | allowed | p | n (canary / baseline) | coverage | verdict |');
   });
 
   it('falls back to 95% when no metric has an interval, and shows the level of the one that does', async () => {
@@ -201,7 +207,9 @@ describe('formatCanaryReport', () => {
       rollback: { metric: 'error_rate', at: '2027-01-15T08:30:15Z' },
       reasons: ['error_rate: *worse*', '## injected'],
     };
-    const text = lines(formatCanaryReport(subject, p));
+    const markdown = formatCanaryReport(subject, p);
+    expectMarkdownBlocks(markdown);
+    const text = lines(markdown);
     expect(text[0]).toBe('# Canary gate: FAIL');
     const counts = (i: number, kind: string) => ['canary', 'baseline'].map((arm) => (leftOut[i]!.kind === kind && leftOut[i]!.arm === arm ? i + 1 : 0)).join(' / ');
     const listed = leftOut.map(({ kind, arm }, i) => `${md(`${template.name}{route="/${kind}/${arm}"}`)}: unaligned ${counts(i, 'unaligned')}, no traffic ${counts(i, 'noTraffic')}, NaN ${counts(i, 'notANumber')}`);
