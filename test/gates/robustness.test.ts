@@ -76,7 +76,7 @@ describe('parseRobustnessDataset, field by field', () => {
   it('refuses each field missing, and an id or group empty, naming the line', () => {
     for (const field of ['id', 'family', 'group', 'canary', 'messages'] as const) {
       const { [field]: _, ...without } = attack;
-      expect(refused(without), `${field} missing`).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID', path: 'attacks.jsonl', message: expect.stringMatching(new RegExp(`^line 1: .*${field}`)) }));
+      expect(refused(without), `${field} missing`).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID', path: 'attacks.jsonl', message: `line 1: at document: must have required property '${field}'` }));
     }
     expect(refused({ ...attack, id: '' })).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID' }));
     expect(refused({ ...attack, group: '' })).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID' }));

@@ -424,7 +424,7 @@ describe('parseSafetyDataset', () => {
     const refused = (bad: unknown) => () => parseSafetyDataset(JSON.stringify(bad), 'set.jsonl');
     for (const field of ['id', 'category', 'expected', 'group', 'prompt'] as const) {
       const { [field]: _, ...without } = row;
-      expect(refused(without), `${field} missing`).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID', message: expect.stringContaining(field) }));
+      expect(refused(without), `${field} missing`).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID', message: `line 1: at document: must have required property '${field}'` }));
       expect(refused({ ...row, [field]: 7 }), `${field} a number`).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID' }));
       if (field !== 'expected') expect(refused({ ...row, [field]: '' }), `${field} empty`).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID' }));
     }
