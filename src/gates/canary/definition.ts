@@ -49,7 +49,7 @@ const unit = { type: 'number', minimum: 0, maximum: 1 };
 export const canaryThresholdsSchema: Record<string, unknown> = {
   $id: 'https://gatehouse.dev/schemas/canary/thresholds.json',
   type: 'object',
-  required: ["", 'min_window_seconds', 'min_samples', 'min_coverage', 'min_score', 'arms', 'traffic', 'traffic_share', 'metrics'],
+  required: ['step_seconds', 'min_window_seconds', 'min_samples', 'min_coverage', 'min_score', 'arms', 'traffic', 'traffic_share', 'metrics'],
   additionalProperties: false,
   properties: {
     step_seconds: { type: 'integer', minimum: 1, maximum: 86400 },

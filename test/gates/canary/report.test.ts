@@ -153,6 +153,7 @@ describe('formatCanaryReport', () => {
     expect(p.metrics.some((m) => m.critical) && p.metrics.some((m) => !m.critical)).toBe(true);
     expect(text).toContain(`Looks (${md("O'Brien-Fleming | spending")}): 2027-01-15T08:15:00Z at 50%, alpha 0.0015; 2027-01-15T08:30:15Z at 100%, alpha 0.0245.`);
     expect(markdown).toContain(`Latency quantiles: ${QUANTILE_METHOD}.`);
+    expect(text).toContain('Each metric compares the per-step samples of the two arms: Mann-Whitney U, and the Hodges-Lehmann shift (canary - baseline) with its distribution-free interval.');
     expect(markdown.endsWith('affects both arms alike only when they share it.\n')).toBe(true);
     // A pass has nothing left out, no warnings, no rollback and no reasons.
     for (const absent of ['Steps left out', 'The metrics source warned', 'Rolled back', '## Why']) expect(markdown).not.toContain(absent);
