@@ -5,12 +5,14 @@
 // text before it), which assertions on single lines cannot see.
 import { expect } from 'vitest';
 
-const cells = (row: string) => row.split('|').length - 2;
+// Cells of a table row; an escaped pipe (\|) is text, not a border.
+const cells = (row: string) => row.replace(/\\\|/g, '').split('|').length - 2;
 
 export function expectMarkdownBlocks(markdown: string): void {
   expect(markdown.endsWith('\n'), 'ends with a newline').toBe(true);
   const lines = markdown.slice(0, -1).split('\n');
   expect(lines[0], 'the first line is the title').toMatch(/^# \S/);
+  let header = 0;
   lines.forEach((line, i) => {
     const before = lines[i - 1];
     const after = lines[i + 1];
@@ -19,15 +21,18 @@ export function expectMarkdownBlocks(markdown: string): void {
       expect(after, `${where}: a heading is followed by a blank line`).toBe('');
       if (i > 0) expect(before, `${where}: a heading follows a blank line`).toBe('');
     }
-    const row = line.startsWith('|');
-    if (row && !before?.startsWith('|')) {
-      expect(before, `${where}: a table follows a blank line`).toBe('');
-      expect(after, `${where}: a table's header is followed by its separator`).toBe(`|${'---|'.repeat(cells(line))}`);
+    if (line.startsWith('|')) {
+      if (!before?.startsWith('|')) {
+        header = cells(line);
+        expect(before, `${where}: a table follows a blank line`).toBe('');
+        expect(after, `${where}: a table's header is followed by its separator`).toBe(`|${'---|'.repeat(header)}`);
+      }
+      expect(cells(line), `${where}: a row has as many cells as its header`).toBe(header);
+      if (after !== undefined && !after.startsWith('|')) expect(after, `${where}: a table is followed by a blank line`).toBe('');
     }
-    if (row && after !== undefined && !after.startsWith('|')) expect(after, `${where}: a table is followed by a blank line`).toBe('');
-    if (row) expect(cells(line.replace(/\\\|/g, '')), `${where}: a row has as many cells as its header`).toBe(cells(lines.slice(0, i + 1).reverse().find((l, j, rest) => l.startsWith('|') && !rest[j + 1]?.startsWith('|'))!));
-    const item = line.startsWith('- ');
-    if (item && before !== undefined && !before.startsWith('- ')) expect(before, `${where}: a list follows a blank line`).toBe('');
-    if (item && after !== undefined && !after.startsWith('- ')) expect(after, `${where}: a list is followed by a blank line`).toBe('');
+    if (line.startsWith('- ')) {
+      if (before !== undefined && !before.startsWith('- ')) expect(before, `${where}: a list follows a blank line`).toBe('');
+      if (after !== undefined && !after.startsWith('- ')) expect(after, `${where}: a list is followed by a blank line`).toBe('');
+    }
   });
 }
