@@ -162,15 +162,17 @@ type TUFFailureKind = 'unreachable' | 'expired' | 'refused';
 // does not recognise) is a refusal.
 function tufFailureKind(failure: unknown): TUFFailureKind {
   const chain = causes(failure);
-  if (chain.some((error) => error.constructor.name === 'ExpiredMetadataError')) return 'expired';
+  // tuf-js folds what went wrong with snapshot and targets into a RuntimeError's message, without a cause.
+  const folded = (error: Error, pattern: RegExp) => error.constructor.name === 'RuntimeError' && pattern.test(error.message);
+  if (chain.some((error) => error.constructor.name === 'ExpiredMetadataError' || folded(error, /^Unable to load (snapshot metadata|targets) error Error: \S+\.json is expired$/))) return 'expired';
   const unreachable = chain.some(
     (error) =>
       error.constructor.name === 'DownloadHTTPError' ||
       error.name === 'AbortError' ||
       error.name === 'TimeoutError' ||
-      (error instanceof TypeError && error.message === 'fetch failed') ||
-      // tuf-js folds snapshot and targets download failures into a message.
-      (error.constructor.name === 'RuntimeError' && /fetch failed|Failed to download|TimeoutError|aborted/.test(error.message)),
+      // undici: no connection ("fetch failed"), or the connection closed before the whole body came ("terminated").
+      (error instanceof TypeError && (error.message === 'fetch failed' || error.message === 'terminated')) ||
+      folded(error, /fetch failed|Failed to download|TimeoutError|aborted|terminated/),
   );
   return unreachable ? 'unreachable' : 'refused';
 }

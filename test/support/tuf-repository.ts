@@ -2,7 +2,8 @@
 // global fetch, which nock 13 does not intercept). Keys come from
 // @tufjs/repo-mock, metadata from @tufjs/models (what tuf-js itself reads);
 // each method publishes a new state a real repository could be in, or an
-// attack on it: a root rotation, expiry, a rollback, a tampered target.
+// attack on it: a root rotation, expiry, a rollback, a tampered target, or a
+// file the server fails to deliver.
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,9 @@ const DAY = 24 * 60 * 60 * 1000;
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 const json = (metadata: Metadata<Root | Timestamp | Snapshot | Targets>) => Buffer.from(JSON.stringify(metadata.toJSON()));
 
+/** How the server fails a request: an HTTP error status, no answer at all, the connection closed before any answer, or closed halfway through the body. */
+export type ServerFailure = { status: number } | 'no answer' | 'connection closed' | 'body cut short';
+
 /** A TUF repository on a loopback port, whose every published state is kept so it can be served again. */
 export class TUFTestRepository {
   readonly url: string;
@@ -20,6 +24,7 @@ export class TUFTestRepository {
   readonly initialRoot: Buffer;
   #server: Server;
   #served = new Map<string, Buffer>();
+  #failures = new Map<string, ServerFailure>();
   #rootKeys: KeyPair[];
   #roleKeys: KeyPair;
   #rootVersion = 1;
@@ -37,29 +42,48 @@ export class TUFTestRepository {
     this.initialRoot = this.#served.get('1.root.json')!;
   }
 
-  /** Starts the server with an initial root and no targets. */
-  static async start(): Promise<TUFTestRepository> {
+  /** Starts the server with an initial root and no targets, at the server's root or under `path` (such as "/tuf"). */
+  static async start(options: { path?: string } = {}): Promise<TUFTestRepository> {
+    const prefix = `${options.path ?? ''}/`;
     let repository: TUFTestRepository | undefined;
     const server = createServer((request, response) => {
-      const path = decodeURIComponent((request.url ?? '/').replace(/^\//, ''));
+      const requested = decodeURIComponent(request.url ?? '/');
+      const path = requested.startsWith(prefix) ? requested.slice(prefix.length) : requested;
       repository?.requests.push(path);
-      const body = repository === undefined ? undefined : repository.#served.get(path);
-      if (body === undefined) {
-        response.writeHead(404).end();
+      const failure = repository === undefined ? undefined : repository.#failures.get(path);
+      if (failure === 'no answer') return;
+      if (failure === 'connection closed') {
+        request.socket.destroy();
+        return;
+      }
+      const body = repository === undefined || !requested.startsWith(prefix) ? undefined : repository.#served.get(path);
+      const status = typeof failure === 'object' ? failure.status : body === undefined ? 404 : 200;
+      if (status !== 200 || body === undefined) {
+        response.writeHead(status).end();
+        return;
+      }
+      if (failure === 'body cut short') {
+        // The headers promise the whole file; half of it comes, then the connection closes.
+        response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+        response.write(body.subarray(0, body.length >> 1), () => request.socket.destroy());
         return;
       }
       response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    repository = new TUFTestRepository(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    repository = new TUFTestRepository(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}${options.path ?? ''}`);
     return repository;
   }
 
-  /** Publishes targets with new targets, snapshot and timestamp versions; `expires` applies to all three (default: in a week). */
-  publish(targets: Record<string, Buffer | string>, options: { expires?: Date; timestampExpires?: Date } = {}): void {
+  /**
+   * Publishes targets with new targets, snapshot and timestamp versions; `expires` applies to all three (default: in a week),
+   * unless one role's own expiry is given.
+   */
+  publish(targets: Record<string, Buffer | string>, options: { expires?: Date; timestampExpires?: Date; snapshotExpires?: Date; targetsExpires?: Date } = {}): void {
     this.#version += 1;
     const expires = (options.expires ?? new Date(Date.now() + 7 * DAY)).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const targetsMeta = new Metadata(new Targets({ version: this.#version, specVersion: '1.0.31', expires }));
+    const expiry = (own: Date | undefined) => (own === undefined ? expires : own.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    const targetsMeta = new Metadata(new Targets({ version: this.#version, specVersion: '1.0.31', expires: expiry(options.targetsExpires) }));
     for (const [name, content] of Object.entries(targets)) {
       const bytes = Buffer.from(content);
       targetsMeta.signed.addTarget(new TargetFile({ path: name, length: bytes.length, hashes: { sha256: sha256(bytes) } }));
@@ -67,11 +91,10 @@ export class TUFTestRepository {
     }
     this.#sign(targetsMeta, [this.#roleKeys]);
     const targetsBytes = json(targetsMeta);
-    const snapshot = new Metadata(new Snapshot({ version: this.#version, specVersion: '1.0.31', expires, meta: { 'targets.json': new MetaFile({ version: this.#version, length: targetsBytes.length, hashes: { sha256: sha256(targetsBytes) } }) } }));
+    const snapshot = new Metadata(new Snapshot({ version: this.#version, specVersion: '1.0.31', expires: expiry(options.snapshotExpires), meta: { 'targets.json': new MetaFile({ version: this.#version, length: targetsBytes.length, hashes: { sha256: sha256(targetsBytes) } }) } }));
     this.#sign(snapshot, [this.#roleKeys]);
     const snapshotBytes = json(snapshot);
-    const timestampExpires = options.timestampExpires === undefined ? expires : options.timestampExpires.toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const timestamp = new Metadata(new Timestamp({ version: this.#version, specVersion: '1.0.31', expires: timestampExpires, snapshotMeta: new MetaFile({ version: this.#version, length: snapshotBytes.length, hashes: { sha256: sha256(snapshotBytes) } }) }));
+    const timestamp = new Metadata(new Timestamp({ version: this.#version, specVersion: '1.0.31', expires: expiry(options.timestampExpires), snapshotMeta: new MetaFile({ version: this.#version, length: snapshotBytes.length, hashes: { sha256: sha256(snapshotBytes) } }) }));
     this.#sign(timestamp, [this.#roleKeys]);
     this.#served.set('targets.json', targetsBytes);
     this.#served.set('snapshot.json', snapshotBytes);
@@ -100,6 +123,16 @@ export class TUFTestRepository {
   /** Serves other bytes for a target than its signed hash names. */
   tamperTarget(name: string, content: Buffer | string): void {
     this.#served.set(`targets/${name}`, Buffer.from(content));
+  }
+
+  /** Serves other bytes for a metadata file ("timestamp.json", "snapshot.json") than its signer signed. */
+  tamperMetadata(name: string, content: Buffer | string): void {
+    this.#served.set(name, Buffer.from(content));
+  }
+
+  /** Fails every request for `path` ("timestamp.json", "targets/trusted_root.json") from now on, while the rest is served. */
+  fail(path: string, failure: ServerFailure): void {
+    this.#failures.set(path, failure);
   }
 
   /** Stops answering (the server is closed): the repository is unreachable. */
