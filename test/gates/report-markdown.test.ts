@@ -57,6 +57,63 @@ describe('formatBiasReport', () => {
     expect(markdown).toContain(`- groups below the minimum size 30 are not judged\\: ${ESCAPED} \\(n \\= 3\\)`);
     expect(markdown).toContain('| demographic\\_parity\\_difference | 0.03 | 0.01 to 0.05 | at most 0.1 | pass | newcombe |');
   });
+
+  it("states the rows answered, the operating point and minimum group size, each metric against its limit, the rules at the intervals' level, each group's figures, the counterfactual pairs and the first 20 unanswered rows", () => {
+    const figures = (name: string, n: number) => ({ name, n, selectionRate: 0.41234, truePositiveRate: 0.8, falsePositiveRate: 0.1, calibrationError: 0.03, brier: 0.12 });
+    const full = {
+      ...predicate,
+      verdict: 'insufficient-evidence',
+      reasons: ['demographic_parity_ratio: the interval straddles 0.8'],
+      policy: null,
+      thresholds: { metrics: { demographic_parity_ratio: 0.8 } },
+      dataset: { digest: DIGEST, rows: 250 },
+      answered: 225,
+      scoreThreshold: 0.7,
+      minGroupSize: 30,
+      counterfactual: { pairs: 40, flips: 3, flipRate: 0.075 },
+      metrics: [
+        { name: 'demographic_parity_ratio', value: 0.8123, ci: { low: 0.7, high: 0.9, level: 0.9 }, verdict: 'insufficient-evidence', method: 'koopman', undefinedGroups: 0 },
+        { name: 'equal_opportunity_difference', value: 0.02, ci: { low: 0, high: 0.04, level: 0.9 }, verdict: 'pass', method: 'newcombe', undefinedGroups: 2 },
+      ],
+    } as unknown as BiasPredicate;
+    const unanswered = Array.from({ length: 25 }, (_, i) => `row-${i}`);
+    const groups = { intersectional: [figures('f young', 30), figures('m young', 29)], byAttribute: { sex: [figures('f', 120), figures('m', 130)], age: [figures('young', 59)] } };
+    const markdown = formatBiasReport(SUBJECT, full, { predicate: full, groups, unanswered } as unknown as BiasReport);
+    expectMarkdownBlocks(markdown);
+    const lines = markdown.split('\n');
+    expect(lines[0]).toBe('# Bias gate: INSUFFICIENT-EVIDENCE');
+    expect(lines).toContain(`Model \`model ${ESCAPED}\` (${SUBJECT.digest}) on evaluation data ${DIGEST}: 225 of 250 rows answered; operating point 0.7; policy bundle (none); minimum group size 30.`);
+    expect(lines).toContain('| metric | value | 90% simultaneous interval | limit | verdict | method |');
+    // The parity ratio is a minimum; a metric policy data sets no limit for shows none.
+    expect(lines).toContain('| demographic\\_parity\\_ratio | 0.8123 | 0.7 to 0.9 | at least 0.8 | insufficient-evidence | koopman |');
+    expect(lines).toContain('| equal\\_opportunity\\_difference | 0.02 | 0 to 0.04 | at most - | pass | newcombe; undefined in 2 group(s) |');
+    expect(lines.find((line) => line.startsWith('- **pass**'))).toContain('its whole 90% interval on the fair side');
+    expect(lines.filter((line) => /^- \*\*(pass|fail|insufficient evidence)\*\*/.test(line))).toHaveLength(3);
+    const section = (heading: string) => lines.slice(lines.indexOf(heading) + 2, lines.indexOf('', lines.indexOf(heading) + 2));
+    expect(section('## Intersectional groups')).toEqual([
+      '| group | n | selection rate | TPR | FPR | ECE | Brier |',
+      '|---|---|---|---|---|---|---|',
+      '| f young | 30 | 0.4123 | 0.8 | 0.1 | 0.03 | 0.12 |',
+      '| m young | 29 (too small: not judged) | 0.4123 | 0.8 | 0.1 | 0.03 | 0.12 |',
+    ]);
+    expect(section('## By sex').slice(2)).toEqual(['| f | 120 | 0.4123 | 0.8 | 0.1 | 0.03 | 0.12 |', '| m | 130 | 0.4123 | 0.8 | 0.1 | 0.03 | 0.12 |']);
+    expect(section('## By age').slice(2)).toEqual(['| young | 59 | 0.4123 | 0.8 | 0.1 | 0.03 | 0.12 |']);
+    expect(lines.indexOf('## By sex')).toBeLessThan(lines.indexOf('## By age'));
+    expect(lines).toContain('Counterfactual pairs: 40, outputs changed in 3 (7.5%).');
+    expect(lines).toContain(`Rows without a prediction (25; first 20): ${unanswered.slice(0, 20).map((id) => id.replace('-', '\\-')).join(', ')}`);
+    expect(lines.slice(lines.indexOf('## Why') + 2)).toEqual(['- demographic\\_parity\\_ratio\\: the interval straddles 0\\.8', '']);
+  });
+
+  it('shows a pass with every row answered and no counterfactuals without those lines or reasons, at 95% when no metric gives a level', () => {
+    const pass = { ...predicate, verdict: 'pass', reasons: [], metrics: [], answered: 12 } as unknown as BiasPredicate;
+    const markdown = formatBiasReport(SUBJECT, pass, { predicate: pass, groups: { intersectional: [], byAttribute: {} }, unanswered: [] } as unknown as BiasReport);
+    expectMarkdownBlocks(markdown);
+    expect(markdown.split('\n')[0]).toBe('# Bias gate: PASS');
+    expect(markdown).toContain('| metric | value | 95% simultaneous interval | limit | verdict | method |');
+    expect(markdown).toContain('its whole 95% interval');
+    for (const absent of ['Counterfactual pairs', 'Rows without a prediction', '## Why', '## By ']) expect(markdown).not.toContain(absent);
+    expect(markdown.endsWith('|---|---|---|---|---|---|---|\n')).toBe(true);
+  });
 });
 
 describe('formatRegressionReport', () => {
@@ -84,6 +141,73 @@ describe('formatRegressionReport', () => {
     expect(markdown).toContain(`Effect sizes (Cohen's d_z of the paired differences): ${ESCAPED} 0.25.`);
     expect(markdown).toContain(`Slices below the minimum size, not judged (no interval): ${ESCAPED} (n = 2).`);
     expect(markdown).toContain(`- slice ${ESCAPED}\\: interval straddles the tolerance`);
+  });
+
+  it("states the baseline, the evaluation set, the seed and resamples, each metric's change and interval against its tolerance with its method, and each judged slice's p and q", () => {
+    const full = {
+      ...predicate,
+      verdict: 'fail',
+      reasons: ['latency_p99: the whole interval lies beyond the tolerance'],
+      policy: null,
+      evaluationSet: { digest: DIGEST, examples: 500 },
+      seed: 123456789,
+      resamples: 4000,
+      missing: { candidate: 2, baseline: 1 },
+      timing: { timed: 480, untimed: 20 },
+      metrics: [
+        { name: 'accuracy', baseline: 0.91234, candidate: 0.9, delta: -0.01234, scale: 'absolute', ci: { low: -0.03, high: 0.005, level: 0.9 }, tolerance: 0.01, n: 500, method: 'tango-score', verdict: 'insufficient-evidence' },
+        { name: 'latency_p99', baseline: 120, candidate: 150, delta: 0.25, scale: 'relative', ci: { low: 0.2, high: 0.3, level: 0.9 }, tolerance: 0.1, n: 480, method: 'paired-bootstrap-percentile', verdict: 'fail' },
+        { name: 'throughput', baseline: 100, candidate: 99, delta: -0.01, scale: 'relative', ci: { low: -0.02, high: 0, level: 0.9 }, n: 6, runs: { candidate: 3, baseline: 3 }, method: 'welch-log-t', verdict: 'pass' },
+        { name: 'quality', baseline: 4, candidate: 4.1, delta: 0.1, scale: 'absolute', ci: { low: 0, high: 0.2, level: 0.9 }, tolerance: 0.2, n: 500, method: 'pseudo-pair-t', verdict: 'pass' },
+        { name: 'other', baseline: 1, candidate: 1, delta: 0, scale: 'absolute', ci: { low: 0, high: 0, level: 0.9 }, tolerance: 0, n: 500, method: 'exact', verdict: 'pass' },
+      ],
+      slices: [
+        { name: 'code', metric: 'accuracy', n: 60, delta: -0.02, ci: { low: -0.06, high: 0.02, level: 0.975 }, tolerance: 0.05, pValue: 0.004, qValue: 0.008, verdict: 'pass' },
+        { name: 'tiny', metric: 'accuracy', n: 10, delta: 0, tolerance: 0.05, verdict: 'insufficient-evidence' },
+        { name: 'math', metric: 'accuracy', n: 80, delta: -0.1, ci: { low: -0.15, high: -0.05, level: 0.975 }, tolerance: 0.05, pValue: 0.6, qValue: 1, verdict: 'fail' },
+      ],
+    } as unknown as RegressionPredicate;
+    const report = { predicate: full, missingIds: { candidate: ['a', 'b'], baseline: ['c'] }, effectSizes: { accuracy: -0.123456, quality: null, throughput: 'Infinity' }, smallSlices: [{ name: 'tiny', n: 10 }, { name: 'rare', n: 3 }], runsNeeded: {} } as unknown as RegressionReport;
+    const markdown = formatRegressionReport(SUBJECT, full, report);
+    expectMarkdownBlocks(markdown);
+    const lines = markdown.split('\n');
+    expect(lines[0]).toBe('# Regression gate: FAIL');
+    expect(lines.slice(2, 5)).toEqual([
+      `Candidate \`model ${ESCAPED}\` (${SUBJECT.digest}) against the deployed baseline ${DIGEST},`,
+      `on the 500 examples of evaluation set ${DIGEST}.`,
+      'Policy bundle (none); 90% confidence; bootstrap seed 123456789 (derived from the subject, baseline and evaluation set), 4000 resamples.',
+    ]);
+    expect(lines).toContain('| metric | baseline | candidate | change | 90% CI | tolerance | n | method | verdict |');
+    const table = lines.slice(lines.indexOf('| metric | baseline | candidate | change | 90% CI | tolerance | n | method | verdict |') + 2, lines.indexOf('| metric | baseline | candidate | change | 90% CI | tolerance | n | method | verdict |') + 7);
+    expect(table).toEqual([
+      "| accuracy | 0.9123 | 0.9 | -0.01234 | -0.03 to 0.005 | 0.01 | 500 | Tango's score interval for paired proportions | insufficient-evidence |",
+      '| latency\\_p99 | 120 | 150 | 0.25 (relative) | 0.2 to 0.3 | 0.1 | 480 | paired bootstrap, percentile | fail |',
+      "| throughput | 100 | 99 | -0.01 (relative) | -0.02 to 0 | - | 3 + 3 runs | Welch's t on log run figures | pass |",
+      '| quality | 4 | 4.1 | 0.1 | 0 to 0.2 | 0.2 | 500 | t-interval with two pseudo-pairs at the ends of the range | pass |',
+      '| other | 1 | 1 | 0 | 0 to 0 | 0 | 500 | exact | pass |',
+    ]);
+    expect(lines).toContain("Effect sizes (Cohen's d_z of the paired differences): accuracy -0.1235, quality undefined (no difference anywhere), throughput Infinity (every difference equal).");
+    expect(lines).toContain("Examples of the set without a result, scored against the candidate (its worst value, the baseline's best): 2 candidate, 1 baseline (ids in the JSON report).");
+    expect(lines).toContain('Latency judged on 480 timed pairs; 20 examples lacked a latency for one model or both.');
+    expect(lines).toContain('Judged like the metrics, against the slice tolerance, on simultaneous intervals: each at 97.5% so that all 2 slice tests hold together at 90% (Bonferroni).');
+    expect(lines).toContain('q is the one-sided p-value of "inferior by the tolerance" multiplied by the number of slice tests; a slice passes only when q is below 0.05.');
+    const slices = lines.slice(lines.indexOf('| slice | metric | n | change | 97.5% CI | tolerance | p | q | verdict |') + 2, lines.indexOf('| slice | metric | n | change | 97.5% CI | tolerance | p | q | verdict |') + 4);
+    expect(slices).toEqual(['| code | accuracy | 60 | -0.02 | -0.06 to 0.02 | 0.05 | 0.004 | 0.008 | pass |', '| math | accuracy | 80 | -0.1 | -0.15 to -0.05 | 0.05 | 0.6 | 1 | fail |']);
+    expect(lines).toContain('Slices below the minimum size, not judged (no interval): tiny (n = 10), rare (n = 3).');
+    expect(lines.slice(lines.indexOf('## Why') + 2)).toEqual(['- latency\\_p99\\: the whole interval lies beyond the tolerance', '']);
+  });
+
+  it('leaves out what a clean run lacks: effect sizes, missing results, untimed pairs, slices and reasons; 95% when no metric gives a level', () => {
+    const clean = { ...predicate, verdict: 'pass', reasons: [], metrics: [], slices: [{ name: 'tiny', metric: 'accuracy', n: 10, delta: 0, tolerance: 0.05, verdict: 'insufficient-evidence' }], missing: { candidate: 0, baseline: 0 }, timing: { timed: 100, untimed: 0 } } as unknown as RegressionPredicate;
+    const markdown = formatRegressionReport(SUBJECT, clean, { predicate: clean, missingIds: { candidate: [], baseline: [] }, effectSizes: {}, smallSlices: [], runsNeeded: {} } as unknown as RegressionReport);
+    expectMarkdownBlocks(markdown);
+    expect(markdown.split('\n')[0]).toBe('# Regression gate: PASS');
+    expect(markdown).toContain('; 95% confidence;');
+    for (const absent of ['Effect sizes', 'without a result', 'Latency judged', '## Capabilities and slices', 'Slices below', '## Why']) expect(markdown, absent).not.toContain(absent);
+    expect(markdown.endsWith('|---|---|---|---|---|---|---|---|---|\n')).toBe(true);
+    // A predicate without the missing or timing records (older attestations) reads the same.
+    const { missing: _m, timing: _t, ...older } = clean as unknown as Record<string, unknown>;
+    expect(formatRegressionReport(SUBJECT, older as unknown as RegressionPredicate, { predicate: older, missingIds: { candidate: [], baseline: [] }, effectSizes: {}, smallSlices: [], runsNeeded: {} } as unknown as RegressionReport)).toBe(markdown);
   });
 });
 
