@@ -8,6 +8,13 @@ import { toyChat } from '../../src/demo/backdoor-models.ts';
 import { benjaminiHochberg, exactMcNemarGreater } from '../../src/stats/hypothesis-tests.ts';
 import { FIXTURES, ROOT, gatehouse, gatehouseAsync, temporaryDirectory } from '../helpers.ts';
 import { startToyChatServer, type ToyChatServer } from '../support/toy-chat.ts';
+import { backdoorGate, type BackdoorGateRequest } from '../../src/gates/backdoor/index.ts';
+import { InputError } from '../../src/error.ts';
+import { readPrivateKey, readPublicKey } from '../../src/keys/keys.ts';
+import { readPolicyBundle } from '../../src/policy/bundle.ts';
+import { KeySigner } from '../../src/sign/key/key-signer.ts';
+import { rejection } from '../support/refusal.ts';
+import { memorySink } from '../support/sink.ts';
 
 const INPUTS = join(ROOT, 'data', 'backdoor', 'gatehouse-backdoor-inputs-v1.jsonl');
 const KEYS = join(ROOT, 'examples', 'keys');
@@ -303,6 +310,72 @@ describe('collectObservations', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+describe('backdoorGate, asking endpoints', () => {
+  let server: ToyChatServer;
+  beforeAll(async () => {
+    server = await startToyChatServer({ toy: { name: 'toy', noise: 0 }, deployed: { name: 'deployed', noise: 0 } });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  async function run(deployed: string) {
+    const dir = await temporaryDirectory();
+    const subset = join(dir, 'inputs.jsonl');
+    writeFileSync(subset, readFileSync(INPUTS, 'utf8').split('\n').slice(0, 3).join('\n'));
+    const policy = await readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPublicKey(join(KEYS, 'policy-team.pub')));
+    // Each model's scan is one piece of progress; the requests in flight are counted per piece.
+    const labels: string[] = [];
+    const most = new Map<string, number>();
+    let inFlight = 0;
+    const fetchOnce = globalThis.fetch;
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (...args: Parameters<typeof fetch>) => {
+      const label = labels.at(-1)!;
+      most.set(label, Math.max(most.get(label) ?? 0, ++inFlight));
+      try {
+        return await fetchOnce(...args);
+      } finally {
+        inFlight--;
+      }
+    });
+    try {
+      const request = {
+        subject: SUBJECT,
+        deployed,
+        inputs: subset,
+        candidate: { endpoint: { url: server.url, model: 'toy', concurrency: 1 } },
+        reference: { endpoint: { url: server.url, model: 'deployed' } },
+        policy,
+      };
+      const context = {
+        evaluatedAt: new Date('2026-11-30T10:00:00Z'),
+        signing: { signer: new KeySigner(await readPrivateKey(join(KEYS, 'backdoor-gate.key'))) },
+        sink: memorySink(),
+        progress: (label: string, unit: 'bytes' | 'prompts') => {
+          labels.push(`${label} (${unit})`);
+          return () => {};
+        },
+      };
+      const outcome = await backdoorGate(request as BackdoorGateRequest, context);
+      return { outcome, labels, most };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('scans the candidate, then the deployed model, each at the concurrency it names (four unless told), reporting progress by model', async () => {
+    const { outcome, labels, most } = await run(DEPLOYED);
+    expect(labels).toEqual(['scanning candidate toy (prompts)', 'scanning reference deployed (prompts)']);
+    expect(Object.fromEntries(most)).toEqual({ 'scanning candidate toy (prompts)': 1, 'scanning reference deployed (prompts)': 4 });
+    expect(outcome.statement.predicate!.baseline).toEqual({ digest: DEPLOYED });
+  });
+
+  it('refuses a deployed model named by no digest, naming --deployed, before asking anything', async () => {
+    const error = await rejection(run('deployed-model'), InputError);
+    expect(error.message).toMatch(/^--deployed: /);
   });
 });
 

@@ -3,8 +3,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluateBias, type BiasConfig, type BiasThresholds } from '../../src/gates/bias/evaluate.ts';
-import { biasThresholdsFrom } from '../../src/gates/bias/index.ts';
-import { readPublicKey } from '../../src/keys/keys.ts';
+import { biasGate, biasThresholdsFrom } from '../../src/gates/bias/index.ts';
+import { readPrivateKey, readPublicKey } from '../../src/keys/keys.ts';
+import { KeySigner } from '../../src/sign/key/key-signer.ts';
+import { memorySink } from '../support/sink.ts';
 import { readPolicyBundle } from '../../src/policy/bundle.ts';
 import { joinPredictions, parseBiasDataset, parseCounterfactuals, type Prediction } from '../../src/gates/bias/predictions.ts';
 import { seededRandom } from '../../src/stats/random.ts';
@@ -605,6 +607,19 @@ describe('biasThresholdsFrom', () => {
     expect(biasThresholdsFrom(withBias({}))).toEqual({ min_group_size: 100, score_threshold: 0.5, metrics: { demographic_parity_difference: 0.05, equal_opportunity_difference: 0.05, calibration_error_difference: 0.05 } });
     expect(() => biasThresholdsFrom(withBias({ metrics: { demographic_parity_diference: 0.05 } }))).toThrow(/must be equal to one of the allowed values/);
     expect(() => biasThresholdsFrom(withBias({ score_threshold: 1.5 }))).toThrow(/must be <= 1/);
+  });
+});
+
+describe('biasGate', () => {
+  it('judges without counterfactual pairs when none are given: no flip rate, no such evidence', async () => {
+    const keys = join(ROOT, 'examples', 'keys');
+    const policy = await readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPublicKey(join(keys, 'policy-team.pub')));
+    const context = { evaluatedAt: new Date('2026-11-30T10:00:00Z'), signing: { signer: new KeySigner(await readPrivateKey(join(keys, 'bias-gate.key'))) }, sink: memorySink() };
+    const outcome = await biasGate({ subject: `sha256:${'c'.repeat(64)}`, predictions: PREDICTIONS, dataset: PREDICTIONS, groups: ['gender', 'age'], policy }, context);
+    const predicate = outcome.statement.predicate!;
+    expect(predicate.counterfactual).toBeUndefined();
+    expect(predicate.evidence.map((e) => e.role)).toEqual(['dataset', 'predictions', 'report']);
+    expect(predicate.answered).toBe(5000);
   });
 });
 

@@ -14,7 +14,7 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { dataProvenanceGate } from '../../src/gates/data-provenance/index.ts';
 import { fileSink } from '../../src/gates/workflow.ts';
 import type { VerifiedPolicyBundle } from '../../src/policy/bundle.ts';
-import { attestPredicate } from '../../src/sign/attest.ts';
+import { attestPredicate, signStatement } from '../../src/sign/attest.ts';
 import { approvedSource, evaluateDataProvenance, materialKind, type Material } from '../../src/gates/data-provenance/evaluate.ts';
 import { dataProvenanceDefinition } from '../../src/gates/data-provenance/definition.ts';
 import { compileSchema } from '../../src/schema/validator.ts';
@@ -231,7 +231,9 @@ describe('dataProvenanceGate with keyless provenance (a Fulcio certificate, a Re
     policy = await buildTestBundle((data) => {
       data.signers['ci-training'] = { kind: 'keyless', issuer: ISSUER, subject: SUBJECT };
       data.trusted_root = TrustedRoot.toJSON(sigstore.trustedRoot);
-      data.thresholds['data-provenance'].builders = ['ci-training'];
+      // Two builders and two dataset signers, so a refusal is seen to name every one it tried.
+      data.thresholds['data-provenance'].builders = ['ci-training', 'training-pipeline'];
+      data.thresholds['data-provenance'].dataset_signers = ['data-team', 'model-publisher'];
     });
   }, 60_000);
   afterAll(() => {
@@ -239,13 +241,27 @@ describe('dataProvenanceGate with keyless provenance (a Fulcio certificate, a Re
     sigstore?.stop();
   });
 
-  async function keylessGate(claims?: Record<string, unknown>) {
-    const { bundle } = await attestPredicate({ name: 'model', digest: MODEL as `sha256:${string}` }, SLSA, slsa(dependencies()), sigstore.signing(claims));
-    const provenance = join(await temporaryDirectory(), 'provenance.sigstore.json');
-    writeFileSync(provenance, JSON.stringify(bundle));
-    const request = { subject: MODEL, provenance, datasetAttestations: [datasetAttestation], baseModelSignatures: [baseModel.signature], policy: policy.bundle };
+  /** Writes a bundle to a file of its own and returns its path. */
+  async function written(bundle: object, name = 'evidence.sigstore.json'): Promise<string> {
+    const path = join(await temporaryDirectory(), name);
+    writeFileSync(path, JSON.stringify(bundle));
+    return path;
+  }
+
+  async function judge(request: { provenance: string; datasetAttestations?: string[]; baseModelSignatures?: string[] }) {
     const sink = fileSink({ out: join(await temporaryDirectory(), 'out.sigstore.json') });
-    return (await dataProvenanceGate(request, { evaluatedAt: new Date(AT), signing: await demoSigner('data-provenance-gate'), sink })).statement.predicate!;
+    return (await dataProvenanceGate({ subject: MODEL, policy: policy.bundle, ...request }, { evaluatedAt: new Date(AT), signing: await demoSigner('data-provenance-gate'), sink })).statement.predicate!;
+  }
+
+  async function keylessGate(claims?: Record<string, unknown>, deps = dependencies()) {
+    const { bundle } = await attestPredicate({ name: 'model', digest: MODEL as `sha256:${string}` }, SLSA, slsa(deps), sigstore.signing(claims));
+    return judge({ provenance: await written(bundle, 'provenance.sigstore.json'), datasetAttestations: [datasetAttestation], baseModelSignatures: [baseModel.signature] });
+  }
+
+  /** An in-toto statement about `digests` (algorithm to hex), signed by `signing`. */
+  async function signedAbout(digests: Record<string, string>, predicateType: string, predicate: object, signing: Parameters<typeof signStatement>[1]): Promise<string> {
+    const statement = { _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'x', digest: digests }], predicateType, predicate };
+    return written(await signStatement(statement as Parameters<typeof signStatement>[0], signing));
   }
 
   it('verifies it against the keyless builder policy data names, and records the OIDC identity', async () => {
@@ -257,7 +273,55 @@ describe('dataProvenanceGate with keyless provenance (a Fulcio certificate, a Re
   it('fails provenance signed keyless by an identity policy data does not name', async () => {
     const predicate = await keylessGate({ iss: ISSUER, sub: 'https://github.com/mallory/x/.github/workflows/y.yml@refs/heads/main' });
     expect(predicate.verdict).toBe('fail');
-    expect(predicate.reasons[0]).toMatch(/^training provenance not verified against the builders \(ci-training\): .*mallory/);
+    expect(predicate.reasons[0]).toMatch(/^training provenance not verified against the builders \(ci-training, training-pipeline\): .*mallory/);
+    // Nothing is taken from provenance that did not verify: no subjects, no materials.
+    expect(predicate.provenance).toMatchObject({ predicateType: null, subjects: [], buildType: null, builder: null, signer: null });
+    expect(predicate.materials).toEqual([]);
+  });
+
+  it("records only the sha256 digests of the provenance's and a dataset attestation's subjects", async () => {
+    const datasetHex = sha256Hex(readFileSync(dataset));
+    const provenance = await signedAbout({ sha256: MODEL.slice(7), sha512: 'ab'.repeat(64) }, SLSA, slsa(dependencies()), sigstore.signing());
+    const attestation = await signedAbout({ sha256: datasetHex, sha512: 'cd'.repeat(64) }, 'https://gatehouse.dev/attestations/dataset/v1', { name: 'chat', createdAt: '2026-11-20T00:00:00Z' }, await demoSigner('data-team'));
+    const predicate = await judge({ provenance, datasetAttestations: [attestation], baseModelSignatures: [baseModel.signature] });
+    expect(predicate.reasons).toEqual([]);
+    expect(predicate.provenance.subjects).toEqual([MODEL]);
+    expect(predicate.materials.find((m) => m.kind === 'dataset' && m.signature !== null)?.signature?.subjects).toEqual([`sha256:${datasetHex}`]);
+  });
+
+  it('names every dataset signer it tried when a dataset attestation does not verify', async () => {
+    const byRiskOwner = await signedAbout({ sha256: sha256Hex(readFileSync(dataset)) }, 'https://gatehouse.dev/attestations/dataset/v1', { name: 'chat', createdAt: '2026-11-20T00:00:00Z' }, await demoSigner('risk-owner'));
+    const { bundle } = await attestPredicate({ name: 'model', digest: MODEL as `sha256:${string}` }, SLSA, slsa(dependencies()), sigstore.signing());
+    const predicate = await judge({ provenance: await written(bundle), datasetAttestations: [byRiskOwner], baseModelSignatures: [baseModel.signature] });
+    expect(predicate.rejected).toEqual([{ bundleDigest: `sha256:${sha256Hex(readFileSync(byRiskOwner))}`, reason: expect.stringContaining(`${byRiskOwner}: not verified against the dataset signers (data-team, model-publisher): `) }]);
+  });
+
+  it('takes a request without dataset attestations or base model signatures as none given', async () => {
+    const { bundle } = await attestPredicate({ name: 'model', digest: MODEL as `sha256:${string}` }, SLSA, slsa(dependencies()), sigstore.signing());
+    const predicate = await judge({ provenance: await written(bundle) });
+    expect(predicate.evidence.map((e) => e.role)).toEqual(['provenance']);
+    expect(predicate.reasons).toEqual([
+      `base model https://models.example/base-7b carries no model signature from an approved publisher over ${baseModel.digest}`,
+      'dataset https://data.example/private/chat.jsonl is neither signed by the data team nor from an approved source',
+    ]);
+  });
+
+  it('rejects a base model signature whose subject is not its own manifest, though its publisher signed it', async () => {
+    const original = statementOf(readFileSync(baseModel.signature));
+    const elsewhere = await signedAbout({ sha256: 'ee'.repeat(32) }, original.predicateType, original.predicate!, await demoSigner('model-publisher'));
+    const { bundle } = await attestPredicate({ name: 'model', digest: MODEL as `sha256:${string}` }, SLSA, slsa(dependencies()), sigstore.signing());
+    const predicate = await judge({ provenance: await written(bundle), datasetAttestations: [datasetAttestation], baseModelSignatures: [elsewhere] });
+    expect(predicate.rejected).toEqual([{ bundleDigest: `sha256:${sha256Hex(readFileSync(elsewhere))}`, reason: `${elsewhere}: its subject sha256:${'ee'.repeat(32)} does not match its own manifest (${baseModel.digest})` }]);
+    expect(predicate.reasons).toEqual([`base model https://models.example/base-7b carries no model signature from an approved publisher over ${baseModel.digest}`]);
+  });
+
+  it('pins a material only by a sha256 digest of exactly 64 lower-case hex digits', async () => {
+    const hex = sha256Hex(readFileSync(dataset));
+    for (const sha256 of [`${hex}0`, `0${hex}`, hex.toUpperCase()]) {
+      const predicate = await keylessGate(undefined, dependencies((deps) => (deps[1]!['digest'] = { sha256 })));
+      expect(predicate.materials[1], sha256).toMatchObject({ digest: null, digests: { sha256 }, signature: null });
+      expect(predicate.reasons, sha256).toContain('dataset https://data.example/private/chat.jsonl is not pinned by a sha256 digest');
+    }
   });
 });
 

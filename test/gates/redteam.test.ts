@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { stringify as toYAML } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { evaluateRedteam, type FindingsFile, type RedteamThresholds } from '../../src/gates/redteam/evaluate.ts';
+import { readFindings, redteamThresholdsFrom } from '../../src/gates/redteam/index.ts';
+import { InputError } from '../../src/error.ts';
+import { buildTestBundle } from '../support/policy.ts';
+import { rejection } from '../support/refusal.ts';
 import { cli, COMMITTED_BUNDLE, DEMO_KEYS, POLICY_PUB, statementOf } from '../attacks/world.ts';
 import { temporaryDirectory } from '../helpers.ts';
 import { readFileSync } from 'node:fs';
@@ -102,7 +106,8 @@ describe('gatehouse gate redteam', () => {
 
   describe('with a file it cannot use', () => {
     const cases: Array<[string, string, string, RegExp]> = [
-      ['not YAML', 'findings.yaml', 'engagement: [unclosed', /findings\.yaml: not valid YAML/],
+      // Only the parser's first line: the rest is a picture of the line that cannot fit on one.
+      ['not YAML', 'findings.yaml', 'engagement: [unclosed', /findings\.yaml: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a \] at line 1, column 22:$/],
       ['not JSON', 'findings.json', '{"engagement": ', /findings\.json: .*JSON/i],
       ['an accepted finding naming no risk owner', 'findings.yaml', toYAML(findings((f) => delete f.findings[2]!.riskOwner)), /findings\.yaml: not a valid red-team findings file: at \/findings\/2: must have required property 'riskOwner'/],
       ['a severity off the policy\'s scale', 'findings.yaml', toYAML(findings((f) => (f.findings[1]!.severity = 'severe'))), /findings\.yaml: finding F-2 has severity severe, not on the policy's scale \(info, low, medium, high, critical\)/],
@@ -201,4 +206,41 @@ describe('evaluateRedteam', () => {
     ]);
     expect([predicate.model, predicate.engagement.id, predicate.findings.length]).toEqual([{ digest: MODEL }, 'RT-7', 3]);
   });
+});
+
+describe('readFindings', () => {
+  const thresholds: RedteamThresholds = { severities: ['info', 'low', 'medium', 'high', 'critical'], block_at: 'high', risk_owners: ['risk-owner'], max_engagement_age_seconds: 7_776_000 };
+
+  it('reads YAML from a file ending in .yaml or .yml in any case, and JSON from anything else', async () => {
+    for (const name of ['findings.yaml', 'findings.YML', 'findings.Yaml']) expect((await readFindings(await written(name, toYAML(findings())), thresholds)).report, name).toEqual(findings());
+    // YAML is a superset of JSON, so JSON-only is shown by YAML that is not JSON being refused as JSON.
+    for (const name of ['findings.json', 'findings.yaml.json', 'findings.yamlx', 'yaml']) {
+      const error = await rejection(readFindings(await written(name, toYAML(findings())), thresholds), InputError);
+      expect([name, error.code]).toEqual([name, 'JSON_INVALID']);
+    }
+  });
+
+  it("takes an engagement that ends the moment it starts, and a finding of the scale's lowest severity", async () => {
+    const file = findings((f) => {
+      f.engagement.end = f.engagement.start;
+      f.findings[1]!.severity = 'info';
+    });
+    expect((await readFindings(await written('findings.yaml', toYAML(file)), thresholds)).report).toEqual(file);
+  });
+});
+
+describe('redteamThresholdsFrom', () => {
+  it("refuses policy data whose block_at is not on its own severity scale, and takes the scale's lowest", async () => {
+    const off = await buildTestBundle((data) => (data.thresholds.redteam.block_at = 'severe'));
+    const lowest = await buildTestBundle((data) => (data.thresholds.redteam.block_at = 'info'));
+    try {
+      expect(() => redteamThresholdsFrom(off.bundle)).toThrow(
+        expect.objectContaining({ code: 'SCHEMA_INVALID', message: 'redteam thresholds: block_at severe is not on the severity scale (info, low, medium, high, critical)', path: `${off.bundle.source}:data.json` }),
+      );
+      expect(redteamThresholdsFrom(lowest.bundle).block_at).toBe('info');
+    } finally {
+      off.cleanup();
+      lowest.cleanup();
+    }
+  }, 60_000);
 });

@@ -89,6 +89,10 @@ describe('formatBiasReport', () => {
     expect(lines).toContain('| equal\\_opportunity\\_difference | 0.02 | 0 to 0.04 | at most - | pass | newcombe; undefined in 2 group(s) |');
     expect(lines.find((line) => line.startsWith('- **pass**'))).toContain('its whole 90% interval on the fair side');
     expect(lines.filter((line) => /^- \*\*(pass|fail|insufficient evidence)\*\*/.test(line))).toHaveLength(3);
+    const simultaneous = lines.indexOf(
+      "Intervals hold for all groups at once: pairwise Newcombe (differences) or Koopman (ratios) intervals with Bonferroni across pairs, and for calibration a bound on each group's binned-ECE sampling error with Šidák across groups.",
+    );
+    expect(lines[simultaneous - 1]).toBe('');
     const section = (heading: string) => lines.slice(lines.indexOf(heading) + 2, lines.indexOf('', lines.indexOf(heading) + 2));
     expect(section('## Intersectional groups')).toEqual([
       '| group | n | selection rate | TPR | FPR | ECE | Brier |',
@@ -152,7 +156,8 @@ describe('formatRegressionReport', () => {
       evaluationSet: { digest: DIGEST, examples: 500 },
       seed: 123456789,
       resamples: 4000,
-      missing: { candidate: 2, baseline: 1 },
+      // Equal counts: a summary that took their difference would say nothing is missing.
+      missing: { candidate: 1, baseline: 1 },
       timing: { timed: 480, untimed: 20 },
       metrics: [
         { name: 'accuracy', baseline: 0.91234, candidate: 0.9, delta: -0.01234, scale: 'absolute', ci: { low: -0.03, high: 0.005, level: 0.9 }, tolerance: 0.01, n: 500, method: 'tango-score', verdict: 'insufficient-evidence' },
@@ -172,11 +177,21 @@ describe('formatRegressionReport', () => {
     expectMarkdownBlocks(markdown);
     const lines = markdown.split('\n');
     expect(lines[0]).toBe('# Regression gate: FAIL');
-    expect(lines.slice(2, 5)).toEqual([
+    expect(lines.slice(1, 10)).toEqual([
+      '',
       `Candidate \`model ${ESCAPED}\` (${SUBJECT.digest}) against the deployed baseline ${DIGEST},`,
       `on the 500 examples of evaluation set ${DIGEST}.`,
       'Policy bundle (none); 90% confidence; bootstrap seed 123456789 (derived from the subject, baseline and evaluation set), 4000 resamples.',
+      '',
+      'Each metric is a non-inferiority test on the interval of (candidate - baseline): **pass** when the whole interval lies on the better side of the tolerance,',
+      '**fail** when the whole interval lies beyond it, **insufficient evidence** when it straddles the tolerance (too little data is never a pass).',
+      '',
+      '| metric | baseline | candidate | change | 90% CI | tolerance | n | method | verdict |',
     ]);
+    // Each paragraph and section after the table stands apart.
+    for (const start of ['Effect sizes', 'Examples of the set', 'Latency judged', '## Capabilities and slices', 'Judged like the metrics', 'Slices below', '## Why']) {
+      expect(lines[lines.findIndex((line) => line.startsWith(start)) - 1], start).toBe('');
+    }
     expect(lines).toContain('| metric | baseline | candidate | change | 90% CI | tolerance | n | method | verdict |');
     const table = lines.slice(lines.indexOf('| metric | baseline | candidate | change | 90% CI | tolerance | n | method | verdict |') + 2, lines.indexOf('| metric | baseline | candidate | change | 90% CI | tolerance | n | method | verdict |') + 7);
     expect(table).toEqual([
@@ -187,7 +202,7 @@ describe('formatRegressionReport', () => {
       '| other | 1 | 1 | 0 | 0 to 0 | 0 | 500 | exact | pass |',
     ]);
     expect(lines).toContain("Effect sizes (Cohen's d_z of the paired differences): accuracy -0.1235, quality undefined (no difference anywhere), throughput Infinity (every difference equal).");
-    expect(lines).toContain("Examples of the set without a result, scored against the candidate (its worst value, the baseline's best): 2 candidate, 1 baseline (ids in the JSON report).");
+    expect(lines).toContain("Examples of the set without a result, scored against the candidate (its worst value, the baseline's best): 1 candidate, 1 baseline (ids in the JSON report).");
     expect(lines).toContain('Latency judged on 480 timed pairs; 20 examples lacked a latency for one model or both.');
     expect(lines).toContain('Judged like the metrics, against the slice tolerance, on simultaneous intervals: each at 97.5% so that all 2 slice tests hold together at 90% (Bonferroni).');
     expect(lines).toContain('q is the one-sided p-value of "inferior by the tolerance" multiplied by the number of slice tests; a slice passes only when q is below 0.05.');
