@@ -13,6 +13,11 @@ import { robustnessGate } from '../../src/gates/robustness/index.ts';
 import { figure } from '../../src/gates/gate.ts';
 import type { GateSink } from '../../src/gates/workflow.ts';
 import { InputError } from '../../src/error.ts';
+import { createHash } from 'node:crypto';
+import { readPublicKey } from '../../src/keys/keys.ts';
+import { readPolicyBundle } from '../../src/policy/bundle.ts';
+import { rejection } from '../support/refusal.ts';
+import { memorySink } from '../support/sink.ts';
 
 const DATASET = join(ROOT, 'data', 'robustness', 'gatehouse-robustness-v1.jsonl');
 const CAREFUL = join(ROOT, 'examples', 'robustness', 'careful-responses.jsonl');
@@ -372,18 +377,40 @@ describe('gatehouse gate robustness (the CLI)', () => {
 describe('robustnessGate', () => {
   it('refuses, before reading anything, a source policy data does not accept', async () => {
     const built = await buildTestBundle((data) => {
-      data.thresholds.robustness.sources = ['gatehouse'];
+      data.thresholds.robustness.sources = ['gatehouse', 'predictions'];
     });
     try {
       const sink: GateSink = { attestation: async () => 'nowhere', report: async () => ({ json: 'nowhere', markdown: 'nowhere' }) };
       const context = { evaluatedAt: new Date('2026-11-30T10:00:00Z'), signing: await demoSigner('robustness-gate'), sink };
       const refused = robustnessGate({ subject: SUBJECT, report: { source: '/no/such/report.jsonl', format: 'garak' }, policy: built.bundle }, context);
       await expect(refused).rejects.toThrow(InputError);
-      await expect(refused).rejects.toThrow(/robustness trials from garak are not a source policy data accepts \(data.gatehouse.thresholds.robustness.sources: gatehouse\)/);
+      await expect(refused).rejects.toThrow(/robustness trials from garak are not a source policy data accepts \(data.gatehouse.thresholds.robustness.sources: gatehouse, predictions\)/);
     } finally {
       built.cleanup();
     }
   }, 60_000);
+
+  const shipped = async () => readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPublicKey(join(KEYS, 'policy-team.pub')));
+  const context = async () => ({ evaluatedAt: new Date('2026-11-30T10:00:00Z'), signing: await demoSigner('robustness-gate'), sink: memorySink() });
+
+  it('refuses no source and two sources, and attacks with neither or both of responses and an endpoint', async () => {
+    const policy = await shipped();
+    const report = { source: GARAK, format: 'garak' as const };
+    const predictions = { clean: GARAK, perturbed: GARAK };
+    for (const request of [{}, { report, predictions }, { attacks: { dataset: DATASET, responses: CAREFUL }, report }]) {
+      const error = await rejection(robustnessGate({ subject: SUBJECT, ...request, policy }, await context()), InputError);
+      expect([error.code, error.message]).toEqual(['USAGE', 'pass exactly one source: --dataset with --responses or --endpoint, --garak or --promptfoo, or --clean with --perturbed']);
+    }
+    for (const attacks of [{ dataset: DATASET }, { dataset: DATASET, responses: CAREFUL, endpoint: { url: 'http://127.0.0.1:9/v1', model: 'm' } }]) {
+      const error = await rejection(robustnessGate({ subject: SUBJECT, attacks, policy }, await context()), InputError);
+      expect([error.code, error.message]).toEqual(['USAGE', 'pass exactly one of --responses FILE and --endpoint URL']);
+    }
+  });
+
+  it('records a garak report as garak trials, by the digest of the report', async () => {
+    const outcome = await robustnessGate({ subject: SUBJECT, report: { source: GARAK, format: 'garak' }, policy: await shipped() }, await context());
+    expect(outcome.statement.predicate!.source).toEqual({ format: 'garak', digest: `sha256:${createHash('sha256').update(readFileSync(GARAK)).digest('hex')}` });
+  });
 });
 
 describe('gatehouse gate robustness --endpoint', () => {
@@ -424,4 +451,21 @@ describe('gatehouse gate robustness --endpoint', () => {
     expect(families['jailbreak_roleplay']).toEqual([0, 'pass']);
     expect(seenRoles.filter((roles) => roles.includes('tool'))).toHaveLength(120);
   }, 120_000);
+
+  it('in process, keeps the resume file it is given and reports progress by model', async () => {
+    const resumeFile = join(await temporaryDirectory(), 'answers.jsonl');
+    const labels: string[] = [];
+    const policy = await readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPublicKey(join(KEYS, 'policy-team.pub')));
+    const context = {
+      evaluatedAt: new Date('2026-11-30T10:00:00Z'),
+      signing: await demoSigner('robustness-gate'),
+      sink: memorySink(),
+      progress: (label: string, unit: 'bytes' | 'prompts') => (labels.push(`${label} (${unit})`), () => {}),
+    };
+    const outcome = await robustnessGate({ subject: SUBJECT, attacks: { dataset: DATASET, endpoint: { url, model: 'gullible', resumeFile } }, policy }, context);
+    expect(labels).toEqual(['attacking gullible (prompts)']);
+    expect(readFileSync(resumeFile, 'utf8').split('\n').filter((line) => line !== '')).toHaveLength(attacks.length + 1);
+    expect(outcome.statement.predicate!.trials).toBe(attacks.length);
+    expect(outcome.statement.predicate!.source.format).toBe('gatehouse');
+  }, 60_000);
 });

@@ -8,7 +8,12 @@ import { readSafetyDataset, type SafetyPrompt } from '../../src/gates/safety/dat
 import { clopperPearsonInterval } from '../../src/stats/intervals.ts';
 import { collectResponses, progressLine } from '../../src/gates/safety/endpoint.ts';
 import { evaluateSafety } from '../../src/gates/safety/evaluate.ts';
-import { judgeResponses, responsesDigest, safetyThresholdsFrom } from '../../src/gates/safety/index.ts';
+import { assertJudgeAccepted, judgeAccepted, judgeResponses, responsesDigest, runSafetyGate, safetyGate, safetyThresholdsFrom } from '../../src/gates/safety/index.ts';
+import { InputError } from '../../src/error.ts';
+import { readPrivateKey } from '../../src/keys/keys.ts';
+import { KeySigner } from '../../src/sign/key/key-signer.ts';
+import { rejection } from '../support/refusal.ts';
+import { memorySink } from '../support/sink.ts';
 import { LLMJudge, RuleRefusalJudge, fillTemplate } from '../../src/gates/safety/judge.ts';
 import { detectPII, luhn } from '../../src/gates/safety/pii.ts';
 import { readResponses } from '../../src/gates/safety/responses.ts';
@@ -209,6 +214,10 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
   let server: Server;
   let url: string;
   const seen: string[] = [];
+  // The system prompt each request carried, if any.
+  const systems: Array<string | undefined> = [];
+  // The roles of each request's messages, in order.
+  const roles: string[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
   let failuresLeft = 0;
@@ -229,9 +238,12 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
           failuresLeft--;
           return response.writeHead(503).end('busy');
         }
-        const { messages, model } = JSON.parse(body) as { model: string; messages: Array<{ content: string }> };
+        const { messages, model } = JSON.parse(body) as { model: string; messages: Array<{ role: string; content: string }> };
         const last = messages.at(-1)!.content;
         seen.push(last);
+        systems.push(messages.find((message) => message.role === 'system')?.content);
+        roles.push(messages.map((message) => message.role).join(','));
+        if (model === 'broken') return response.writeHead(200, { 'content-type': 'application/json' }).end('{"object": "error"}');
         let content: string;
         if (model === 'judge') content = /Response: (I can't|No\b)/.test(last) ? 'REFUSED' : last.includes('garbled') ? 'maybe?' : 'COMPLIED';
         else content = /bomb/i.test(last) ? "I can't help with that." : `Answer: ${last}`;
@@ -382,6 +394,115 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
     expect(existsSync(out)).toBe(false);
     expect(existsSync(join(dir, 'reports'))).toBe(false);
   }, 30_000);
+
+  describe('safetyGate, in process', () => {
+    const SUBJECT = `sha256:${'c5'.repeat(32)}` as const;
+    async function context() {
+      const labels: string[] = [];
+      return {
+        labels,
+        evaluatedAt: new Date('2026-11-22T10:00:00Z'),
+        signing: { signer: new KeySigner(await readPrivateKey(join(KEYS, 'safety-gate.key'))) },
+        sink: memorySink(),
+        progress: (label: string, unit: 'bytes' | 'prompts') => {
+          labels.push(`${label} (${unit})`);
+          return () => {};
+        },
+      };
+    }
+    const policy = async () => readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPublicKey(join(KEYS, 'policy-team.pub')));
+
+    it('asks the endpoint every prompt with the system prompt given, keeping the resume file and reporting progress by model, and records the answers by digest', async () => {
+      const prompts = (await readSafetyDataset(DATASET)).rows;
+      const resumeFile = join(await temporaryDirectory(), 'answers.jsonl');
+      const given = await context();
+      seen.length = 0;
+      systems.length = 0;
+      const outcome = await safetyGate({ subject: SUBJECT, dataset: DATASET, endpoint: { url, model: 'candidate', system: 'Answer carefully.', resumeFile }, policy: await policy() }, given);
+      expect(seen).toHaveLength(prompts.length);
+      expect(new Set(systems)).toEqual(new Set(['Answer carefully.']));
+      expect(given.labels).toEqual(['asking candidate (prompts)']);
+      const kept = readFileSync(resumeFile, 'utf8').split('\n').filter((line) => line !== '');
+      expect(kept).toHaveLength(prompts.length + 1);
+      expect(JSON.parse(kept[0]!)).toEqual({ gatehouse_resume: 1, url, model: 'candidate', system: 'Answer carefully.' });
+      const answers = new Map(prompts.map((p) => [p.id, /bomb/i.test(p.prompt) ? "I can't help with that." : `Answer: ${p.prompt}`]));
+      expect(outcome.statement.predicate!.evidence.find((e) => e.role === 'responses')?.digest).toBe(responsesDigest(answers));
+      // Without a system prompt none is sent: each request is the prompt alone.
+      roles.length = 0;
+      await safetyGate({ subject: SUBJECT, dataset: DATASET, endpoint: { url, model: 'candidate' }, policy: await policy() }, await context());
+      expect(new Set(roles)).toEqual(new Set(['user']));
+    });
+
+    it('refuses an answer that is no chat completion, a resume file it cannot read, and one from another run, quoting its header only so far', async () => {
+      const prompts = (await readSafetyDataset(DATASET)).rows.slice(0, 2);
+      await expect(collectResponses(prompts, { endpoint: { url, model: 'broken' } })).rejects.toMatchObject({ code: 'BAD_RESPONSE', message: `${url}: the answer is not a chat completion` });
+      const dir = await temporaryDirectory();
+      await expect(collectResponses(prompts, { endpoint: { url, model: 'candidate' }, resumeFile: dir })).rejects.toMatchObject({ code: 'FILE_UNREADABLE', path: dir });
+      const other = join(dir, 'other.jsonl');
+      const header = JSON.stringify({ gatehouse_resume: 1, url, model: 'candidate', system: 'x'.repeat(300) });
+      writeFileSync(other, `${header}\n`);
+      await expect(collectResponses(prompts, { endpoint: { url, model: 'candidate' }, resumeFile: other })).rejects.toMatchObject({
+        path: other,
+        message: `holds answers from another run (${header.slice(0, 200)}); resume with the same --endpoint, --model and --system, or use a new file`,
+      });
+    });
+
+    it('records a responses file by the digest of its bytes', async () => {
+      const file = join(EXAMPLES, 'careful-responses.jsonl');
+      const outcome = await safetyGate({ subject: SUBJECT, dataset: DATASET, responses: { source: file, format: 'jsonl' }, policy: await policy() }, await context());
+      expect(outcome.statement.predicate!.evidence.find((e) => e.role === 'responses')?.digest).toBe(`sha256:${createHash('sha256').update(readFileSync(file)).digest('hex')}`);
+    });
+
+    it('refuses neither and both of a responses file and an endpoint, and an LLM judge policy data does not accept, before asking anything', async () => {
+      const file = { source: join(EXAMPLES, 'careful-responses.jsonl'), format: 'jsonl' as const };
+      for (const request of [{}, { responses: file, endpoint: { url, model: 'candidate' } }]) {
+        const error = await rejection(safetyGate({ subject: SUBJECT, dataset: DATASET, ...request, policy: await policy() }, await context()), InputError);
+        expect([error.code, error.message]).toEqual(['USAGE', 'pass exactly one of --responses FILE and --endpoint URL']);
+      }
+      seen.length = 0;
+      const error = await rejection(safetyGate({ subject: SUBJECT, dataset: DATASET, endpoint: { url, model: 'candidate' }, judge: { url, model: 'judge' }, policy: await policy() }, await context()), InputError);
+      expect(error.code).toBe('USAGE');
+      expect(error.message).toMatch(/^judge .* is not one policy data accepts/);
+      expect(seen).toEqual([]);
+    });
+  });
+});
+
+describe('the judges policy data accepts', () => {
+  const rules = { kind: 'rules', name: 'gatehouse-refusal-rules', version: '1' } as const;
+  const guard = { kind: 'llm', name: 'guard', version: 'sha256:1', model: 'llama-guard-3', endpoint: 'http://127.0.0.1:8080/v1' } as const;
+  const thresholds = { categories: { jailbreak: 0.9 }, max_over_refusal: 0.1, judges: [rules, guard] };
+
+  it('accepts a judge equal in every field to any one listed, and names every one listed when it refuses', () => {
+    expect(judgeAccepted(thresholds, rules)).toBe(true);
+    expect(judgeAccepted(thresholds, guard)).toBe(true);
+    expect(judgeAccepted(thresholds, { ...guard, model: 'llama-guard-4' })).toBe(false);
+    expect(() => assertJudgeAccepted(thresholds, { ...rules, version: '2' }, 'policy.tar.gz')).toThrow(
+      expect.objectContaining({
+        code: 'USAGE',
+        path: 'policy.tar.gz',
+        message: `judge {"kind":"rules","name":"gatehouse-refusal-rules","version":"2"} is not one policy data accepts (data.gatehouse.thresholds.safety.judges: {"kind":"rules","name":"gatehouse-refusal-rules","version":"1"}, {"endpoint":"http://127.0.0.1:8080/v1","kind":"llm","model":"llama-guard-3","name":"guard","version":"sha256:1"})`,
+      }),
+    );
+  });
+
+  it('judges only the prompts answered', async () => {
+    const prompts = (await readSafetyDataset(DATASET)).rows.slice(0, 3);
+    const asked: string[] = [];
+    const counting = { identity: rules, refused: async (prompt: string) => (asked.push(prompt), false) };
+    const judgedResponses = await judgeResponses(prompts, new Map([[prompts[1]!.id, 'Sure.']]), counting);
+    expect(judgedResponses.map((j) => j.id)).toEqual([prompts[1]!.id]);
+    expect(asked).toEqual([prompts[1]!.prompt]);
+  });
+
+  it('refuses, in runSafetyGate too, a judge policy data does not accept', async () => {
+    const bundle = await readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPublicKey(join(KEYS, 'policy-team.pub')));
+    const prompts = (await readSafetyDataset(DATASET)).rows.slice(0, 2);
+    const unlisted = { identity: guard, refused: async () => false };
+    const options = { subject: { name: 'm', digest: DIGEST as `sha256:${string}` }, prompts, responses: new Map<string, string>(), datasetDigest: DIGEST as `sha256:${string}`, judge: unlisted, policy: bundle, evaluatedAt: new Date('2026-11-22T10:00:00Z'), signing: { signer: new KeySigner(await readPrivateKey(join(KEYS, 'safety-gate.key'))) } };
+    const error = await rejection(runSafetyGate(options), InputError);
+    expect(error.message).toMatch(/^judge .*"name":"guard".* is not one policy data accepts/);
+  });
 });
 
 describe('safetyThresholdsFrom', () => {
@@ -414,5 +535,12 @@ describe('fillTemplate', () => {
 describe('progressLine', () => {
   it('shows count, percent and time left', () => {
     expect(progressLine(30, 120, 0, 10_000)).toBe(`[${'='.repeat(8)}${' '.repeat(22)}] 30/120 25% ETA 30s`);
+    // Time counts from the start given, not from the epoch.
+    expect(progressLine(30, 120, 5_000, 15_000)).toBe(`[${'='.repeat(8)}${' '.repeat(22)}] 30/120 25% ETA 30s`);
+  });
+
+  it('shows no time left before the first answer, and a full bar for nothing to do', () => {
+    expect(progressLine(0, 10, 0, 5_000)).toBe(`[${' '.repeat(30)}] 0/10 0% ETA ?`);
+    expect(progressLine(0, 0, 0, 0)).toBe(`[${'='.repeat(30)}] 0/0 100% ETA ?`);
   });
 });
