@@ -413,12 +413,17 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
     const policy = async () => readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPublicKey(join(KEYS, 'policy-team.pub')));
 
     it('asks the endpoint every prompt with the system prompt given, keeping the resume file and reporting progress by model, and records the answers by digest', async () => {
-      const prompts = (await readSafetyDataset(DATASET)).rows;
-      const resumeFile = join(await temporaryDirectory(), 'answers.jsonl');
+      // The first 40 prompts of the shipped set: the gate judges whatever dataset it is given (the decision checks the pin).
+      const dir = await temporaryDirectory();
+      const dataset = join(dir, 'safety-40.jsonl');
+      writeFileSync(dataset, `${readFileSync(DATASET, 'utf8').split('\n').slice(0, 40).join('\n')}\n`);
+      const prompts = (await readSafetyDataset(dataset)).rows;
+      expect(prompts).toHaveLength(40);
+      const resumeFile = join(dir, 'answers.jsonl');
       const given = await context();
       seen.length = 0;
       systems.length = 0;
-      const outcome = await safetyGate({ subject: SUBJECT, dataset: DATASET, endpoint: { url, model: 'candidate', system: 'Answer carefully.', resumeFile }, policy: await policy() }, given);
+      const outcome = await safetyGate({ subject: SUBJECT, dataset, endpoint: { url, model: 'candidate', system: 'Answer carefully.', resumeFile }, policy: await policy() }, given);
       expect(seen).toHaveLength(prompts.length);
       expect(new Set(systems)).toEqual(new Set(['Answer carefully.']));
       expect(given.labels).toEqual(['asking candidate (prompts)']);
@@ -429,7 +434,7 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
       expect(outcome.statement.predicate!.evidence.find((e) => e.role === 'responses')?.digest).toBe(responsesDigest(answers));
       // Without a system prompt none is sent: each request is the prompt alone.
       roles.length = 0;
-      await safetyGate({ subject: SUBJECT, dataset: DATASET, endpoint: { url, model: 'candidate' }, policy: await policy() }, await context());
+      await safetyGate({ subject: SUBJECT, dataset, endpoint: { url, model: 'candidate' }, policy: await policy() }, await context());
       expect(new Set(roles)).toEqual(new Set(['user']));
     });
 
