@@ -10,10 +10,11 @@ import { FIXTURES, ROOT, gatehouse, gatehouseAsync, temporaryDirectory } from '.
 import { startToyChatServer, type ToyChatServer } from '../support/toy-chat.ts';
 import { backdoorGate, type BackdoorGateRequest } from '../../src/gates/backdoor/index.ts';
 import { InputError } from '../../src/error.ts';
-import { readPrivateKey, readPublicKey } from '../../src/keys/keys.ts';
+import { readPublicKey } from '../../src/keys/keys.ts';
 import { readPolicyBundle } from '../../src/policy/bundle.ts';
-import { KeySigner } from '../../src/sign/key/key-signer.ts';
 import { rejection } from '../support/refusal.ts';
+import { demoSigner } from '../support/policy.ts';
+import { recordedProgress } from '../support/progress.ts';
 import { memorySink } from '../support/sink.ts';
 
 const INPUTS = join(ROOT, 'data', 'backdoor', 'gatehouse-backdoor-inputs-v1.jsonl');
@@ -328,7 +329,7 @@ describe('backdoorGate, asking endpoints', () => {
     writeFileSync(subset, readFileSync(INPUTS, 'utf8').split('\n').slice(0, 3).join('\n'));
     const policy = await readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPublicKey(join(KEYS, 'policy-team.pub')));
     // Each model's scan is one piece of progress; the requests in flight are counted per piece.
-    const labels: string[] = [];
+    const { labels, progress } = recordedProgress();
     const most = new Map<string, number>();
     let inFlight = 0;
     const fetchOnce = globalThis.fetch;
@@ -352,12 +353,9 @@ describe('backdoorGate, asking endpoints', () => {
       };
       const context = {
         evaluatedAt: new Date('2026-11-30T10:00:00Z'),
-        signing: { signer: new KeySigner(await readPrivateKey(join(KEYS, 'backdoor-gate.key'))) },
+        signing: await demoSigner('backdoor-gate'),
         sink: memorySink(),
-        progress: (label: string, unit: 'bytes' | 'prompts') => {
-          labels.push(`${label} (${unit})`);
-          return () => {};
-        },
+        progress,
       };
       const outcome = await backdoorGate(request as BackdoorGateRequest, context);
       return { outcome, labels, most };

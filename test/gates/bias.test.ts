@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluateBias, type BiasConfig, type BiasThresholds } from '../../src/gates/bias/evaluate.ts';
 import { biasGate, biasThresholdsFrom } from '../../src/gates/bias/index.ts';
-import { readPrivateKey, readPublicKey } from '../../src/keys/keys.ts';
-import { KeySigner } from '../../src/sign/key/key-signer.ts';
+import { readPublicKey } from '../../src/keys/keys.ts';
+import { demoSigner } from '../support/policy.ts';
 import { memorySink } from '../support/sink.ts';
 import { readPolicyBundle } from '../../src/policy/bundle.ts';
 import { joinPredictions, parseBiasDataset, parseCounterfactuals, type Prediction } from '../../src/gates/bias/predictions.ts';
@@ -614,7 +614,7 @@ describe('biasGate', () => {
   it('judges without counterfactual pairs when none are given: no flip rate, no such evidence', async () => {
     const keys = join(ROOT, 'examples', 'keys');
     const policy = await readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPublicKey(join(keys, 'policy-team.pub')));
-    const context = { evaluatedAt: new Date('2026-11-30T10:00:00Z'), signing: { signer: new KeySigner(await readPrivateKey(join(keys, 'bias-gate.key'))) }, sink: memorySink() };
+    const context = { evaluatedAt: new Date('2026-11-30T10:00:00Z'), signing: await demoSigner('bias-gate'), sink: memorySink() };
     const outcome = await biasGate({ subject: `sha256:${'c'.repeat(64)}`, predictions: PREDICTIONS, dataset: PREDICTIONS, groups: ['gender', 'age'], policy }, context);
     const predicate = outcome.statement.predicate!;
     expect(predicate.counterfactual).toBeUndefined();

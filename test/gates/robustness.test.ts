@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { readPublicKey } from '../../src/keys/keys.ts';
 import { readPolicyBundle } from '../../src/policy/bundle.ts';
 import { rejection } from '../support/refusal.ts';
+import { recordedProgress } from '../support/progress.ts';
 import { memorySink } from '../support/sink.ts';
 
 const DATASET = join(ROOT, 'data', 'robustness', 'gatehouse-robustness-v1.jsonl');
@@ -454,13 +455,13 @@ describe('gatehouse gate robustness --endpoint', () => {
 
   it('in process, keeps the resume file it is given and reports progress by model', async () => {
     const resumeFile = join(await temporaryDirectory(), 'answers.jsonl');
-    const labels: string[] = [];
+    const { labels, progress } = recordedProgress();
     const policy = await readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPublicKey(join(KEYS, 'policy-team.pub')));
     const context = {
       evaluatedAt: new Date('2026-11-30T10:00:00Z'),
       signing: await demoSigner('robustness-gate'),
       sink: memorySink(),
-      progress: (label: string, unit: 'bytes' | 'prompts') => (labels.push(`${label} (${unit})`), () => {}),
+      progress,
     };
     const outcome = await robustnessGate({ subject: SUBJECT, attacks: { dataset: DATASET, endpoint: { url, model: 'gullible', resumeFile } }, policy }, context);
     expect(labels).toEqual(['attacking gullible (prompts)']);

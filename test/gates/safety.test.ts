@@ -10,9 +10,9 @@ import { collectResponses, progressLine } from '../../src/gates/safety/endpoint.
 import { evaluateSafety } from '../../src/gates/safety/evaluate.ts';
 import { assertJudgeAccepted, judgeAccepted, judgeResponses, responsesDigest, runSafetyGate, safetyGate, safetyThresholdsFrom } from '../../src/gates/safety/index.ts';
 import { InputError } from '../../src/error.ts';
-import { readPrivateKey } from '../../src/keys/keys.ts';
-import { KeySigner } from '../../src/sign/key/key-signer.ts';
 import { rejection } from '../support/refusal.ts';
+import { demoSigner } from '../support/policy.ts';
+import { recordedProgress } from '../support/progress.ts';
 import { memorySink } from '../support/sink.ts';
 import { LLMJudge, RuleRefusalJudge, fillTemplate } from '../../src/gates/safety/judge.ts';
 import { detectPII, luhn } from '../../src/gates/safety/pii.ts';
@@ -398,17 +398,7 @@ describe('an OpenAI-compatible endpoint on loopback', () => {
   describe('safetyGate, in process', () => {
     const SUBJECT = `sha256:${'c5'.repeat(32)}` as const;
     async function context() {
-      const labels: string[] = [];
-      return {
-        labels,
-        evaluatedAt: new Date('2026-11-22T10:00:00Z'),
-        signing: { signer: new KeySigner(await readPrivateKey(join(KEYS, 'safety-gate.key'))) },
-        sink: memorySink(),
-        progress: (label: string, unit: 'bytes' | 'prompts') => {
-          labels.push(`${label} (${unit})`);
-          return () => {};
-        },
-      };
+      return { evaluatedAt: new Date('2026-11-22T10:00:00Z'), signing: await demoSigner('safety-gate'), sink: memorySink(), ...recordedProgress() };
     }
     const policy = async () => readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPublicKey(join(KEYS, 'policy-team.pub')));
 
@@ -504,7 +494,7 @@ describe('the judges policy data accepts', () => {
     const bundle = await readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPublicKey(join(KEYS, 'policy-team.pub')));
     const prompts = (await readSafetyDataset(DATASET)).rows.slice(0, 2);
     const unlisted = { identity: guard, refused: async () => false };
-    const options = { subject: { name: 'm', digest: DIGEST as `sha256:${string}` }, prompts, responses: new Map<string, string>(), datasetDigest: DIGEST as `sha256:${string}`, judge: unlisted, policy: bundle, evaluatedAt: new Date('2026-11-22T10:00:00Z'), signing: { signer: new KeySigner(await readPrivateKey(join(KEYS, 'safety-gate.key'))) } };
+    const options = { subject: { name: 'm', digest: DIGEST as `sha256:${string}` }, prompts, responses: new Map<string, string>(), datasetDigest: DIGEST as `sha256:${string}`, judge: unlisted, policy: bundle, evaluatedAt: new Date('2026-11-22T10:00:00Z'), signing: await demoSigner('safety-gate') };
     const error = await rejection(runSafetyGate(options), InputError);
     expect(error.message).toMatch(/^judge .*"name":"guard".* is not one policy data accepts/);
   });
