@@ -57,6 +57,12 @@ describe('canaryGate', () => {
     }
   });
 
+  it('refuses a rollback with a window, which is judged once and never rolls back, before asking anything', async () => {
+    const { asked, result } = attempt({ window: { start: new Date('2026-11-22T09:00:00Z'), end: JUDGED }, rollback: { command: 'true' } });
+    await expect(result).rejects.toMatchObject({ code: 'USAGE', message: 'a rollback goes with a watch (--watch), not with a window judged once' });
+    expect(asked).toEqual([]);
+  });
+
   it('refuses a window shorter than one step, and takes one of exactly one step', async () => {
     const short = attempt({ window: { start: new Date(JUDGED.getTime() - 59_000), end: JUDGED } });
     await expect(short.result).rejects.toMatchObject({ code: 'USAGE', message: 'the canary window (59 s) holds no step of 60 s' });

@@ -53,6 +53,8 @@ export type CanaryOutcome = GateOutcome<CanaryPredicate> & { report: CanaryRepor
  */
 export async function canaryGate(request: CanaryGateRequest, context: GateContext): Promise<CanaryOutcome> {
   if ((request.window === undefined) === (request.watch === undefined)) throw new InputError({ code: 'USAGE', message: 'give exactly one of a window and a watch' });
+  // A window is judged once, after the fact, and its verdict is the outcome; a rollback asked for there would silently never run.
+  if (request.window !== undefined && request.rollback !== undefined) throw new InputError({ code: 'USAGE', message: 'a rollback goes with a watch (--watch), not with a window judged once' });
   // Traffic after the judgement is not there to judge; a window said to end later would place the canary after approvals it preceded (the policy denies it).
   if (request.window !== undefined && request.window.end.getTime() > context.evaluatedAt.getTime()) {
     throw new InputError({ code: 'USAGE', message: `the canary window ends at ${toRFC3339(request.window.end)}, after the canary is judged (${toRFC3339(context.evaluatedAt)})` });

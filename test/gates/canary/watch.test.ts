@@ -130,6 +130,24 @@ describe('canaryGate --watch', () => {
     expect(suspended.slept.slice(0, 2)).toEqual([60_000, 60_000]);
   });
 
+  it('judges a window once, at the judgement time, spending the whole error rate on its one look', async () => {
+    const traffic = simulateTraffic({ start: START, end: START + DURATION, scrapeSeconds: 15, seed: 7, arms: { canary: spiking, baseline: healthy } });
+    const looks: Watched['looks'] = [];
+    const judged = new Date((START + DURATION + 120) * 1000);
+    const outcome = await canaryGate(
+      { subject: SUBJECT, deployed: DEPLOYED, source: simulatedSource(traffic, canaryPlan(thresholds, START, START + DURATION)), policy, window: { start: new Date(START * 1000), end: new Date((START + DURATION) * 1000) }, onLook: (look, index, total, judgement) => void looks.push({ look, index, total, judgement }) },
+      { evaluatedAt: judged, signing, sink: memorySink() },
+    );
+    const look = { at: judged, fraction: 1, alpha: 0.025 };
+    expect(looks).toEqual([{ look, index: 0, total: 1, judgement: expect.objectContaining({ verdict: 'fail' }) }]);
+    const predicate = outcome.statement.predicate as CanaryPredicate;
+    expect(predicate.looks).toEqual([{ at: toRFC3339(judged), fraction: 1, alpha: 0.025 }]);
+    expect(predicate.evaluatedAt).toBe(toRFC3339(judged));
+    // A window never rolls back: its verdict is the outcome.
+    expect(outcome.rolledBack).toBe(false);
+    expect(predicate.rollback).toBeUndefined();
+  });
+
   describe('when a critical metric fails decisively', () => {
     it('stops at that look, rolls back with the failing metric as evidence, and signs a fail naming the rollback', async () => {
       const events: RollbackEvent[] = [];
