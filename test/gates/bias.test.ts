@@ -319,6 +319,7 @@ describe('evaluateBias, figure by figure', () => {
     for (const [predictions, metric, why] of [
       [exactGroups(SPECS), 'made_up_gap', 'unknown metric'],
       [exactGroups([SPECS[0]!]), 'demographic_parity_difference', 'fewer than two groups of the minimum size'],
+      [exactGroups([SPECS[0]!]), 'calibration_error_difference', 'fewer than two groups of the minimum size'],
       [noScores, 'calibration_error_difference', 'no scores'],
       [exactGroups([SPECS[0]!, { ...SPECS[1]!, positives: 0, truePositives: 0 }]), 'equal_opportunity_difference', 'defined in fewer than two groups'],
       // The TPR is defined in both groups, the FPR only in the first (the second has no negatives).

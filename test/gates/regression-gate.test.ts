@@ -3,7 +3,8 @@
 // with, what they sign and deliver. Small evaluation sets, so each test takes
 // milliseconds; test/gates/regression.test.ts judges the figures themselves.
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import * as parallel from '../../src/stats/parallel.ts';
 import type { RegressionPredicate } from '../../src/attest/predicates.ts';
 import type { ArtifactDigest } from '../../src/digest/artifact.ts';
 import { sha256Hex } from '../../src/digest/sha256.ts';
@@ -20,6 +21,12 @@ import { demoSigner } from '../support/policy.ts';
 import { InputError } from '../../src/error.ts';
 import { refusal } from '../support/refusal.ts';
 import { memorySink } from '../support/sink.ts';
+
+// The latency bootstrap's jobs, as the gate hands them over (the bootstrap itself runs unchanged).
+vi.mock('../../src/stats/parallel.ts', async (original) => {
+  const actual = await original<typeof parallel>();
+  return { ...actual, runBootstraps: vi.fn(actual.runBootstraps) };
+});
 
 const SUBJECT = `sha256:${'c'.repeat(64)}` as ArtifactDigest;
 const DEPLOYED = `sha256:${'d'.repeat(64)}` as ArtifactDigest;
@@ -122,6 +129,20 @@ describe('regressionGate', () => {
     const expected = await Promise.all([readRunEvidence(run('candidate-run.json', [101, 100, 102])), readRunEvidence(run('baseline-run.json', [100, 101, 100]))]);
     expect(predicate.evidence.slice(4, 6).map((e) => e.digest)).toEqual(expected.map((e) => e.digest));
     expect(predicate.metrics.find((m) => m.name === 'throughput')).toMatchObject({ n: 6 }); // three runs of each model
+  });
+
+  it('draws exactly the resamples policy data sets for latency, in two halves with seeds of their own, the first half the larger', async () => {
+    const timed = (name: string) => bytes(name, jsonl(Array.from({ length: N }, (_, i) => ({ id: `e${i}`, metrics: { accuracy: 1 }, latency_ms: 100 + ((i * 7) % 13) }))));
+    const thresholds = { metrics: { ...ACCURACY.metrics, latency_p50: { direction: 'lower' as const, tolerance: 0.5 } }, resamples: 201 };
+    vi.mocked(parallel.runBootstraps).mockClear();
+    const outcome = await regressionGate(request({ candidate: timed('candidate.jsonl'), baseline: timed('baseline.jsonl'), policy: withRegression(thresholds) }), context());
+    const predicate = outcome.statement.predicate as RegressionPredicate;
+    expect(predicate.resamples).toBe(201);
+    expect(predicate.metrics.map((m) => m.name)).toEqual(['accuracy', 'latency_p50']);
+    const jobs = vi.mocked(parallel.runBootstraps).mock.calls.flatMap(([given]) => given);
+    expect(jobs.map((job) => job.options.resamples)).toEqual([101, 100]);
+    expect(jobs[0]!.options.seed).toBe(predicate.seed);
+    expect(jobs[1]!.options.seed).not.toBe(predicate.seed);
   });
 
   it('refuses an evaluation set given only as a digest, before reading or signing anything', async () => {

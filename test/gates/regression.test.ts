@@ -204,6 +204,12 @@ describe('evaluateRegression', () => {
       const strict = await evaluateRegression(inputs(one, one, { runs }), { ...CONFIG, thresholds: { ...RUNS, min_runs: 6 } });
       expect(strict.predicate.verdict).toBe('insufficient-evidence');
       expect(strict.predicate.reasons.join('\n')).toMatch(/throughput: 5 candidate and 5 baseline runs; policy needs at least 6 of each/);
+      // Enough runs of one model do not stand in for the other's.
+      for (const [candidate, baseline] of [[runs[0], figures([100, 100.3, 99.7, 100.1, 99.9, 100.2])], [figures([100.1, 99.9, 100.2, 99.8, 100, 100.1]), runs[1]]]) {
+        const uneven = await evaluateRegression(inputs(one, one, { runs: [candidate!, baseline!] }), { ...CONFIG, thresholds: { ...RUNS, min_runs: 6 } });
+        expect(uneven.predicate.verdict).toBe('insufficient-evidence');
+        expect(uneven.predicate.reasons.join('\n')).toMatch(/throughput: [56] candidate and [56] baseline runs; policy needs at least 6 of each/);
+      }
     });
 
     it('cannot judge one run, or runs without variation, and reports no point interval', async () => {
