@@ -2,9 +2,9 @@
 // revision) needs no opa; how opa is asked and read is tested with small
 // stand-ins for opa that print what a real one prints, and one real build.
 // test/cli/decide.test.ts runs the same through the CLI with the real opa.
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/error.ts';
 import { buildPolicyBundle, OPA_VERSION, stagePolicySources, testPolicies } from '../../src/policy/build.ts';
@@ -82,12 +82,36 @@ describe('stagePolicySources', () => {
     expect(seen.size).toBe(5);
   });
 
+  it('names the sources by a digest of each file\'s path and bytes, policies in path order, then data files in name order', async () => {
+    const policies = await copyOfPolicies();
+    const listed = readdirSync(policies, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(policies, join(e.parentPath, e.name)));
+    const rego = listed.filter((path) => path.endsWith('.rego') && !path.startsWith('data/')).sort();
+    const data = readdirSync(join(policies, 'data')).filter((name) => name.endsWith('.yaml')).sort();
+    const digest = createHash('sha256');
+    for (const path of rego) digest.update(`${path}\0`).update(readFileSync(join(policies, path)));
+    for (const name of data) digest.update(`data/${name}\0`).update(readFileSync(join(policies, 'data', name)));
+    expect(await stagePolicySources(policies, await temporaryDirectory(), { tests: true })).toBe(`sha256:${digest.digest('hex')}`);
+  });
+
+  it('refuses a gate fact the data states wrongly, naming the data file that sets the gates', async () => {
+    const policies = await copyOfPolicies();
+    const gates = join(policies, 'data', 'gates.yaml');
+    writeFileSync(gates, readFileSync(gates, 'utf8').replace(/^(  integrity:\n)/m, '$1    predicate_type: https://example.com/not-integrity\n'));
+    const refused = await refusal(stagePolicySources(policies, await temporaryDirectory(), { tests: false }));
+    expect([refused.code, refused.path]).toEqual(['SCHEMA_INVALID', gates]);
+    expect(refused.message).toMatch(/^gates\.integrity\.predicate_type is "https:\/\/example\.com\/not-integrity", but gatehouse's integrity gate has /);
+  });
+
   it('reads .yml data files too, and leaves out Rego files kept under data/ and files of other kinds', async () => {
     const policies = await copyOfPolicies();
     renameSync(join(policies, 'data', 'stages.yaml'), join(policies, 'data', 'stages.yml'));
     writeFileSync(join(policies, 'data', 'notes.rego'), 'package notes\n');
     writeFileSync(join(policies, 'data', 'README.txt'), 'not data\n');
     writeFileSync(join(policies, 'release', 'notes.md'), '# not a policy\n');
+    // A backup beside a data file is no data file: read, it would set its keys a second time.
+    cpSync(join(policies, 'data', 'stages.yml'), join(policies, 'data', 'stages.yaml.orig'));
     const staging = await temporaryDirectory();
     await stagePolicySources(policies, staging, { tests: false });
     expect(existsSync(join(staging, 'policies', 'data', 'notes.rego'))).toBe(false);
@@ -174,12 +198,14 @@ describe('the opa a build or test asks', () => {
       [`${major - 1}.99.0`, `is opa v${major - 1}.99.0`],
       [`${major + 1}.0.0`, `is opa v${major + 1}.0.0`],
       [`${major + 1}.${minor + 1}.0`, `is opa v${major + 1}.${minor + 1}.0`],
+      // Every digit of each part counts.
+      [`${major + 9}.0.0`, `is opa v${major + 9}.0.0`],
       ['unknown', 'is opa of an unknown version'],
     ]) {
       const opa = await fakeOpa(`Version: ${version}`, 'echo \'[]\'');
       expect(await refusal(testPolicies({ policiesDir: policies, opa })), version).toEqual({ kind: 'InputError', code: 'USAGE', path: undefined, message: `${opa} ${said}; ${NEEDED}` });
     }
-    for (const version of [OPA_VERSION, `v${OPA_VERSION}`, `${major}.${minor}.${patch + 1}`, `${major}.${minor + 1}.0`]) {
+    for (const version of [OPA_VERSION, `v${OPA_VERSION}`, `${major}.${minor}.${patch + 1}`, `${major}.${minor}.${patch + 10}`, `${major}.${minor + 1}.0`]) {
       const opa = await fakeOpa(`Build Commit: x\nVersion: ${version}`, 'echo \'[]\'');
       expect(await testPolicies({ policiesDir: policies, opa, coverage: false }), version).toEqual({ passed: 0, failed: [], coverage: undefined });
     }
@@ -241,6 +267,13 @@ describe('the opa a build or test asks', () => {
     });
     const usage = await fakeOpa(`Version: ${OPA_VERSION}`, "printf 'bad flag\\nUsage:\\n  opa test [flags]\\n' >&2; exit 1");
     expect((await refusal(testPolicies({ policiesDir: policies, opa: usage }))).message).toBe('opa test failed: bad flag');
+    const usageLine = await fakeOpa(`Version: ${OPA_VERSION}`, "printf 'bad flag\\nUsage: opa test [flags] <path>\\n' >&2; exit 1");
+    expect((await refusal(testPolicies({ policiesDir: policies, opa: usageLine }))).message).toBe('opa test failed: bad flag');
+    // What opa printed on stdout without a last newline, then on stderr: separate lines, not run together.
+    const unterminated = await fakeOpa(`Version: ${OPA_VERSION}`, "printf 'first' ; printf 'second\\n' >&2; exit 1");
+    expect((await refusal(testPolicies({ policiesDir: policies, opa: unterminated }))).message).toBe('opa test could not load the policies: first second');
+    const notJSON = await fakeOpa(`Version: ${OPA_VERSION}`, "printf 'policies/lib/x.rego:1: rego_parse_error: unexpected eof'; printf 'second\\n' >&2; exit 2");
+    expect((await refusal(testPolicies({ policiesDir: policies, opa: notJSON }))).message).toBe(`opa test could not load the policies: ${policies}/lib/x.rego:1: rego_parse_error: unexpected eof second`);
     const mute = await fakeOpa(`Version: ${OPA_VERSION}`, 'exit 1');
     expect((await refusal(testPolicies({ policiesDir: policies, opa: mute }))).message).toMatch(/^opa test failed: Command failed: /);
   });
@@ -303,7 +336,7 @@ describe('buildPolicyBundle', () => {
 
     // opa test passes (a stand-in), opa build fails: the bundle already there stays.
     const before = readFileSync(out);
-    const opa = await fakeOpa(`Version: ${OPA_VERSION}`, `if [ "$1" = build ]; then echo 'building'; echo 'rego_type_error: x' >&2; exit 1; fi; echo '[]'`);
+    const opa = await fakeOpa(`Version: ${OPA_VERSION}`, `if [ "$1" = build ]; then printf 'building'; echo 'rego_type_error: x' >&2; exit 1; fi; echo '[]'`);
     const failed = await refusal(buildPolicyBundle({ policiesDir: POLICIES, out, signingKey: POLICY_KEY, opa }));
     expect([failed.code, failed.message]).toEqual(['BUILD_FAILED', 'opa build failed: building rego_type_error: x']);
     expect(readFileSync(out)).toEqual(before);
@@ -347,4 +380,41 @@ describe('buildPolicyBundle', () => {
     expect(existsSync(join(staging, 'policies', 'release', 'NOTES.md'))).toBe(false);
   });
 
+});
+
+describe('policy build and test, end to end', () => {
+  it('run the real opa test on the staged tests, and measure coverage', async () => {
+    const result = await testPolicies({ policiesDir: POLICIES, opa: tool('.tools/bin/opa') });
+    const tests = readdirSync(POLICIES, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('_test.rego'))
+      .flatMap((e) => readFileSync(join(e.parentPath, e.name), 'utf8').match(/^test_\w+/gm) ?? []);
+    expect(tests.length).toBeGreaterThan(100);
+    expect(result.failed).toEqual([]);
+    expect(result.passed).toBe(tests.length);
+    expect(result.coverage).toBeGreaterThan(90);
+    expect(result.coverage).toBeLessThanOrEqual(100);
+  }, 120_000);
+
+  it('stage in a temporary directory they remove, whether they succeed or fail; a build does not measure coverage', async () => {
+    const dir = await temporaryDirectory();
+    const tmp = join(dir, 'tmp');
+    mkdirSync(tmp);
+    const asked = join(dir, 'asked');
+    // opa test passes; opa build writes nothing and fails: every staging directory must still go.
+    const opa = await fakeOpa(`Version: ${OPA_VERSION}`, `echo "$*" >> '${asked}'; [ "$1" = build ] && exit 1; echo '[]'`);
+    const before = process.env['TMPDIR'];
+    process.env['TMPDIR'] = tmp;
+    try {
+      await testPolicies({ policiesDir: POLICIES, opa });
+      expect(readdirSync(tmp)).toEqual([]);
+      expect((await refusal(buildPolicyBundle({ policiesDir: POLICIES, out: join(dir, 'b.tar.gz'), signingKey: POLICY_KEY, opa }))).code).toBe('BUILD_FAILED');
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = before;
+    }
+    const calls = readFileSync(asked, 'utf8').trim().split('\n');
+    expect(calls.map((call) => call.split(' ')[0])).toEqual(['test', 'test', 'test', 'build']);
+    expect(calls.filter((call) => call.includes('--coverage'))).toHaveLength(1);
+  });
 });
