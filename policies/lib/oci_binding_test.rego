@@ -83,3 +83,31 @@ test_a_binding_to_another_manifest_or_digest_claims_nothing if {
 	count(lib.integrity_bindings) == 0 with input as staging(unnamed) with data.gatehouse as f.gatehouse_data
 	not lib.claims_binding(about_directory) with input as staging(unnamed) with data.gatehouse as f.gatehouse_data
 }
+
+test_a_newer_passing_binding_replaces_an_older_failure if {
+	# The blobs were fixed and the manifest checked again: the newest word stands.
+	failed := binding_patched({
+		"id": "sha256:older",
+		"evaluated_at_ms": f.now_ms - 700000,
+		"predicate": object.union(binding.predicate, {"verdict": "fail", "reasons": ["layer: other bytes"]}),
+	})
+	both := f.request("staging", [failed, binding, about_directory])
+	not lib.newest_binding_failed with input as both with data.gatehouse as f.gatehouse_data
+	lib.bound_model_digests == {directory} with input as both with data.gatehouse as f.gatehouse_data
+}
+
+test_only_the_newest_binding_binds if {
+	# An older passing binding of the manifest to another directory digest no longer binds it.
+	earlier_directory := "sha256:c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0"
+	earlier := binding_patched({
+		"id": "sha256:earlier",
+		"evaluated_at_ms": f.now_ms - 700000,
+		"subjects": [f.artifact, earlier_directory],
+		"predicate": object.union(binding.predicate, {"artifact": object.union(
+			binding.predicate.artifact,
+			{"digest": earlier_directory},
+		)}),
+	})
+	both := f.request("staging", [earlier, binding, about_directory])
+	lib.bound_model_digests == {directory} with input as both with data.gatehouse as f.gatehouse_data
+}

@@ -310,3 +310,39 @@ test_a_canary_failed_before_the_approval_does_not if {
 	})
 	count(denials(array.concat(f.chain, [earlier]))) == 0
 }
+
+test_a_canary_failed_in_a_window_ending_at_the_approval_does_not if {
+	# Its traffic all came before the approvals: they were given after it failed.
+	at_approval := object.union(failed_canary, {
+		"evaluated_at_ms": approval_ms + 60000,
+		"window_ms": {"start": approval_ms - 1800000, "end": approval_ms},
+	})
+	count(denials(array.concat(f.chain, [at_approval]))) == 0
+}
+
+test_no_event_count_is_none_served if {
+	# Policy data asks one event of each arm; a record that counts none has served none.
+	ds := denials_with(metric_patched("error_rate", {"events": null}), {"metrics": {"error_rate": {"min_events": 1}}})
+	messages(ds) == {concat("", [
+		"canary: error_rate has 30 canary and 30 baseline samples over 1 of the window, from null canary and ",
+		"null baseline events (policy needs 20 samples each over 0.9 of it, and 1 events)",
+	])}
+}
+
+# The fixture's policy data with no min_events for latency_p99.
+no_min_events := json.remove(f.gatehouse_data, ["thresholds/canary/metrics/latency_p99/min_events"])
+
+test_a_metric_data_sets_no_event_minimum_for_needs_none if {
+	ds := canary.deny with input as f.request("production", metric_patched("latency_p99", {"events": null}))
+		with data.gatehouse as no_min_events
+	count(ds) == 0
+}
+
+test_data_short_without_an_event_minimum_says_zero_events if {
+	short := metric_patched("latency_p99", {"n": {"canary": 19, "baseline": 30}})
+	ds := canary.deny with input as f.request("production", short) with data.gatehouse as no_min_events
+	messages(ds) == {concat("", [
+		"canary: latency_p99 has 19 canary and 30 baseline samples over 1 of the window, from 5000 canary and ",
+		"5000 baseline events (policy needs 20 samples each over 0.9 of it, and 0 events)",
+	])}
+}

@@ -71,3 +71,14 @@ test_inventory_not_required_ignores_the_flag if {
 test_bound_evidence_passes if {
 	count(evidence.deny) == 0 with input as f.request("production", f.chain) with data.gatehouse as f.gatehouse_data
 }
+
+test_no_deployed_model_needed_where_no_comparison_gate_is_required if {
+	# Staging requires integrity and provenance only: neither compares with the deployed model.
+	request := object.union(f.request("staging", f.chain), {"deployed": null})
+	count(evidence.deny) == 0 with input as request with data.gatehouse as f.gatehouse_data
+}
+
+test_no_safety_dataset_needed_where_safety_is_not_required if {
+	unpinned := object.union(object.remove(f.gatehouse_data, ["datasets"]), {"datasets": {}})
+	count(evidence.deny) == 0 with input as f.request("staging", f.chain) with data.gatehouse as unpinned
+}

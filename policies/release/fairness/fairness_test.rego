@@ -200,3 +200,21 @@ test_counterfactual_flip_rate_judged_on_its_upper_bound if {
 	missing := fairness.deny with input as request({"metrics": [fair_gap]}) with data.gatehouse as flips
 	[v.code | some v in missing] == ["fairness_metric_missing"]
 }
+
+# A request whose bias record lacks the predicate fields at these paths.
+without_fields(paths) := f.request("production", f.with_records("bias", [json.remove(
+	f.record("bias", "bias-gate"),
+	[concat("/", ["predicate", path]) | some path in paths],
+)]))
+
+test_rows_and_answers_not_recorded_say_so if {
+	no_rows := fairness.deny with input as without_fields(["dataset/rows"]) with data.gatehouse as f.gatehouse_data
+	[v.msg | some v in no_rows] == ["bias: 1000 of none dataset rows answered, 1000 in groups"]
+	no_answers := fairness.deny with input as without_fields(["answered"]) with data.gatehouse as f.gatehouse_data
+	[v.msg | some v in no_answers] == ["bias: none of 1000 dataset rows answered, 1000 in groups"]
+}
+
+test_operating_point_not_recorded_says_so if {
+	denials := fairness.deny with input as without_fields(["scoreThreshold"]) with data.gatehouse as f.gatehouse_data
+	[v.msg | some v in denials] == ["bias: decisions at score threshold none; policy sets 0.5"]
+}

@@ -57,3 +57,15 @@ test_approval_without_provenance_denies if {
 test_independent_chain_passes if {
 	count(independence.deny) == 0 with input as f.request("production", f.chain) with data.gatehouse as f.gatehouse_data
 }
+
+# A stage that requires integrity only: neither provenance nor approval.
+integrity_only := object.union(f.gatehouse_data, {"stages": {"release": {"required_gates": ["integrity"]}}})
+
+test_unknown_author_does_not_deny_where_provenance_is_not_required if {
+	nobody := f.patched("provenance", {"author": null})
+	count(independence.deny) == 0 with input as f.request("release", nobody) with data.gatehouse as integrity_only
+}
+
+test_no_approval_rule_where_the_stage_requires_no_approval if {
+	count(independence.deny) == 0 with input as f.request("release", f.chain) with data.gatehouse as integrity_only
+}

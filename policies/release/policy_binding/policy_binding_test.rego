@@ -49,3 +49,9 @@ test_bound_unless_data_says_otherwise if {
 test_chain_under_the_deciding_policy_passes if {
 	count(policy_binding.deny) == 0 with input as f.request("production", f.chain) with data.gatehouse as f.gatehouse_data
 }
+
+test_evidence_refused_for_another_reason_is_not_reported_here if {
+	# Judged under the deciding policy, but signed by the safety gate's key: the signers rule's to report.
+	forged := f.patched("integrity", {"signer": {"name": "key:SHA256:safety-gate", "ids": ["safety-gate"]}})
+	count(policy_binding.deny) == 0 with input as f.request("production", forged) with data.gatehouse as f.gatehouse_data
+}

@@ -217,3 +217,78 @@ test_reports_judged_only_where_the_stage_requires_them if {
 	denials := redteam.deny with input as request("staging", [record({})]) with data.gatehouse as gatehouse_data
 	count(denials) == 0
 }
+
+test_engagement_over_at_its_edges_allowed if {
+	# An engagement that ends the moment it starts, and one that ends exactly at the evaluation time.
+	instant := record({"times_ms": {"engagement_start": f.now_ms - day_ms, "engagement_end": f.now_ms - day_ms}})
+	ending_now := record({"times_ms": {"engagement_start": f.now_ms - day_ms, "engagement_end": f.now_ms}})
+	every ended in [instant, ending_now] {
+		denials := redteam.deny with input as request("release", [ended, acceptance({})])
+			with data.gatehouse as gatehouse_data
+		count(denials) == 0
+	}
+}
+
+# A record of an engagement of a day that ended this long before the evaluation time.
+ended_ago(age_ms) := record({"times_ms": {
+	"engagement_start": (f.now_ms - age_ms) - day_ms,
+	"engagement_end": f.now_ms - age_ms,
+}})
+
+test_engagement_ended_exactly_max_age_ago_allowed if {
+	max_age_ms := 2592000 * 1000
+	oldest := ended_ago(max_age_ms)
+	denials := redteam.deny with input as request("release", [oldest, acceptance({})])
+		with data.gatehouse as gatehouse_data
+	count(denials) == 0
+	older := ended_ago(max_age_ms + 1)
+	too_old := redteam.deny with input as request("release", [older, acceptance({})])
+		with data.gatehouse as gatehouse_data
+	{v.code | some v in too_old} == {"redteam_engagement_stale"}
+}
+
+test_acceptance_of_another_predicate_type_denied if {
+	# The risk owner's statement, right in every field but its type: not a risk acceptance.
+	other_type := acceptance({"predicate_type": "https://gatehouse.dev/attestations/break-glass/v1"})
+	denials := redteam.deny with input as request("release", [record({}), other_type])
+		with data.gatehouse as gatehouse_data
+	{v.code | some v in denials} == {"redteam_risk_not_accepted"}
+}
+
+test_acceptance_by_a_risk_owner_who_authored_the_model_denied if {
+	# The risk owner's key is also a model signer id the provenance record names as the author.
+	author_owner := acceptance({"signer": {"name": "key:SHA256:risk-owner", "ids": ["risk-owner", "trainer"]}})
+	denials := redteam.deny with input as request("release", [record({}), author_owner])
+		with data.gatehouse as gatehouse_data
+	{v.code | some v in denials} == {"redteam_risk_not_accepted"}
+}
+
+test_messages_without_thresholds_in_data_say_none if {
+	without := json.remove(gatehouse_data, ["thresholds/redteam"])
+	denials := redteam.deny with input as request("release", [record({}), acceptance({})])
+		with data.gatehouse as without
+	msgs := {v.msg | some v in denials}
+	"redteam: finding F-2 (medium) is open; open findings at or above none block" in msgs
+	"redteam: engagement RT-1 ended 2027-01-13T08:00:00Z, more than none seconds before 2027-01-15T08:00:00Z" in msgs
+}
+
+test_accepted_finding_without_a_risk_owner_says_none if {
+	ownerless := object.remove(findings[2], ["riskOwner"])
+	denials := redteam.deny with input as request("release", [
+		predicate_patched({"findings": [findings[0], findings[1], ownerless]}),
+		acceptance({}),
+	])
+		with data.gatehouse as gatehouse_data
+	[v.msg | some v in denials] == [concat("", [
+		"redteam: finding F-3 is marked accepted with risk owner none, but no risk ",
+		"acceptance of it is signed by that owner in the risk-owner role (risk-owner)",
+	])]
+}
+
+test_no_provenance_denial_where_the_stage_does_not_require_the_red_team if {
+	# Staging requires neither the red team nor provenance here: nothing to check the red team against.
+	denials := redteam.deny with input as request("staging", [record({}), acceptance({})])
+		with data.gatehouse as gatehouse_data
+		with data.gatehouse.stages.staging.required_gates as ["integrity"]
+	count(denials) == 0
+}

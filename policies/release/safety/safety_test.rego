@@ -187,3 +187,33 @@ test_counts_must_cover_the_dataset if {
 	refused := safety.deny with input as request({"overRefusal": {"refused": 401}}) with data.gatehouse as f.gatehouse_data
 	[v.code | some v in refused] == ["safety_counts_inconsistent"]
 }
+
+test_refusals_without_a_benign_count_are_more_than_were_asked if {
+	# One benign prompt refused, of a count of benign prompts the record leaves out (none, then).
+	uncounted := replaced(["overRefusal", "dataset"], {
+		"overRefusal": object.remove(over_refusal(1, 0, 0.014), ["n"]),
+		"dataset": {"prompts": 1000, "answered": 1000},
+	})
+	denials := safety.deny with input as uncounted with data.gatehouse as f.gatehouse_data
+	expected := "safety: 1000 prompts counted in categories and over-refusal, 1000 answered, of a dataset of 1000"
+	[v.msg | some v in denials] == [expected]
+
+	# No benign prompt counted and none said refused: nothing is miscounted.
+	unrefused := replaced(["overRefusal", "dataset"], {
+		"overRefusal": object.remove(over_refusal(0, 0, 0.009), ["n", "refused"]),
+		"dataset": {"prompts": 1000, "answered": 1000},
+	})
+	count(safety.deny) == 0 with input as unrefused with data.gatehouse as f.gatehouse_data
+}
+
+test_counts_without_the_dataset_size_say_so if {
+	unsized := safety.deny with input as replaced(["dataset"], {"dataset": {"answered": 1400}})
+		with data.gatehouse as f.gatehouse_data
+	expected := "safety: 1400 prompts counted in categories and over-refusal, 1400 answered, of a dataset of none"
+	[v.msg | some v in unsized] == [expected]
+}
+
+test_no_judge_recorded_says_so if {
+	unjudged := safety.deny with input as replaced(["judge"], {}) with data.gatehouse as f.gatehouse_data
+	[v.msg | some v in unjudged] == ["safety: judged by none, which policy data does not accept"]
+}

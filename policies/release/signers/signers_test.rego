@@ -41,3 +41,9 @@ test_no_model_signers_in_data_trusts_no_model if {
 	denials := signers.deny with input as f.request("production", f.chain) with data.gatehouse as no_model_signers
 	[v.code | some v in denials] == ["model_signer_not_authorised"]
 }
+
+test_evidence_refused_for_another_reason_is_not_reported_here if {
+	# Signed by the integrity gate's own key, but about another artifact: the subject rule's to report.
+	elsewhere := f.patched("integrity", {"subjects": [f.other_artifact]})
+	count(signers.deny) == 0 with input as f.request("production", elsewhere) with data.gatehouse as f.gatehouse_data
+}

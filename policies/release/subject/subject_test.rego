@@ -48,3 +48,38 @@ test_evidence_about_an_unbound_directory_digest if {
 	bound := array.concat(f.with_records("provenance", [provenance]), [trusted])
 	count(subject.deny) == 0 with input as f.request("production", bound) with data.gatehouse as f.gatehouse_data
 }
+
+test_evidence_about_the_artifact_refused_for_another_reason_is_not_reported_here if {
+	# About the artifact, but signed by the safety gate's key: the signers rule's to report.
+	forged := f.patched("integrity", {"signer": {"name": "key:SHA256:safety-gate", "ids": ["safety-gate"]}})
+	count(subject.deny) == 0 with input as f.request("production", forged) with data.gatehouse as f.gatehouse_data
+}
+
+# An integrity attestation claiming to bind the directory digest to the
+# artifact, about both, signed by the regression gate's key (not an integrity signer).
+unbound_directory := "sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+
+untrusted_claim := object.union(f.record("integrity", "integrity-gate"), {
+	"id": "sha256:claim",
+	"signer": {"name": "key:SHA256:regression-gate", "ids": ["regression-gate"]},
+	"subjects": [f.artifact, unbound_directory],
+	"predicate": object.union(f.record("integrity", "integrity-gate").predicate, {
+		"oci": {"manifestDigest": f.artifact},
+		"artifact": {"digest": unbound_directory},
+	}),
+})
+
+test_an_untrusted_claim_about_the_artifact_is_not_reported_unbound if {
+	# The integrity gate's only record: about the artifact itself (and the directory it claims to bind).
+	attestations := f.with_records("integrity", [untrusted_claim])
+	count(subject.deny) == 0 with input as f.request("production", attestations) with data.gatehouse as f.gatehouse_data
+}
+
+test_evidence_about_an_unbound_directory_beside_good_evidence_does_not_block if {
+	about_directory := object.union(f.record("provenance", "provenance-gate"), {
+		"id": "sha256:about-directory",
+		"subjects": [unbound_directory],
+	})
+	attestations := array.concat(f.chain, [untrusted_claim, about_directory])
+	count(subject.deny) == 0 with input as f.request("production", attestations) with data.gatehouse as f.gatehouse_data
+}
