@@ -3,7 +3,7 @@
 // stand-ins for opa that print what a real one prints, and one real build.
 // test/cli/decide.test.ts runs the same through the CLI with the real opa.
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/error.ts';
@@ -276,6 +276,15 @@ describe('the opa a build or test asks', () => {
     expect((await refusal(testPolicies({ policiesDir: policies, opa: notJSON }))).message).toBe(`opa test could not load the policies: ${policies}/lib/x.rego:1: rego_parse_error: unexpected eof second`);
     const mute = await fakeOpa(`Version: ${OPA_VERSION}`, 'exit 1');
     expect((await refusal(testPolicies({ policiesDir: policies, opa: mute }))).message).toMatch(/^opa test failed: Command failed: /);
+  });
+
+  it('says opa is not found when the binary it checked is gone by the time it is run', async () => {
+    const policies = await copyOfPolicies();
+    const opa = await fakeOpa(`Version: ${OPA_VERSION}`, "echo '[]'");
+    expect(await testPolicies({ policiesDir: policies, opa, coverage: false })).toEqual({ passed: 0, failed: [], coverage: undefined });
+    // Its version is known from the first run; the binary is then removed.
+    rmSync(opa);
+    expect(await refusal(testPolicies({ policiesDir: policies, opa, coverage: false }))).toEqual({ kind: 'InputError', code: 'USAGE', path: undefined, message: `opa not found (${opa}); ${NEEDED}` });
   });
 
   it('asks the version once per binary, and again after a refusal', async () => {
