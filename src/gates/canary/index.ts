@@ -32,7 +32,7 @@ export interface CanaryGateRequest {
   window?: { start: Date; end: Date };
   /** Watch a canary as it runs: a look every `intervalSeconds` from `start` (default now) until `durationSeconds` have passed. */
   watch?: { start?: Date; durationSeconds: number; intervalSeconds: number; clock?: Clock };
-  /** What to do at the first decisive failure of a critical metric. */
+  /** With a watch only: what to do at the first decisive failure of a critical metric (refused with a window). */
   rollback?: RollbackAction;
   /** Told after each look, with its judgement (for progress lines). */
   onLook?: (look: CanaryLook, index: number, total: number, judgement: CanaryJudgement) => void;
