@@ -300,9 +300,9 @@ describe('canary gate against a real Prometheus', () => {
       expect(usage.status).toBe(2);
       expect(usage.stderr).toMatch(/exactly one of --window START\/END and --watch/);
       // A rollback with a window would never run: refused, nothing asked or written.
-      const start2 = slot('healthy') + 300;
+      const windowStart = slot('healthy') + 300;
       const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000', '');
-      const windowed = gatehouse(['gate', 'canary', '--subject', SUBJECT, '--deployed', DEPLOYED, '--prometheus', prometheus.url, '--window', `${iso(start2)}/${iso(start2 + 1800)}`, '--at', iso(start2 + 1920), '--rollback-command', 'true', '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--signing-key', join(KEYS, 'canary-controller.key'), '--out', join(dir, 'windowed.json')]);
+      const windowed = gatehouse(['gate', 'canary', '--subject', SUBJECT, '--deployed', DEPLOYED, '--prometheus', prometheus.url, '--window', `${iso(windowStart)}/${iso(windowStart + 1800)}`, '--at', iso(windowStart + 1920), '--rollback-command', 'true', '--policy', BUNDLE, '--policy-key', join(KEYS, 'policy-team.pub'), '--signing-key', join(KEYS, 'canary-controller.key'), '--out', join(dir, 'windowed.json')]);
       expect(windowed.status).toBe(2);
       expect(windowed.stderr.trim()).toBe('gatehouse: a rollback goes with a watch (--watch), not with a window judged once');
       expect(existsSync(join(dir, 'windowed.json'))).toBe(false);
