@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { canaryGate, type CanaryGateRequest, type Clock } from '../../src/gates/canary/index.ts';
+import { canaryGate, type CanaryGateRequest } from '../../src/gates/canary/index.ts';
 import type { GateContext } from '../../src/gates/workflow.ts';
 import type { VerifiedPolicyBundle } from '../../src/policy/bundle.ts';
 import { ROOT } from '../helpers.ts';
+import { steppedClock } from '../support/clock.ts';
 
 // canaryGate's refusals of a window or watch it cannot judge, each before it asks
 // the metrics source anything (the source here records and refuses every query).
@@ -27,11 +28,7 @@ function attempt(shape: Partial<CanaryGateRequest>) {
 }
 
 // A clock at JUDGED whose sleep moves it on, so a watch that got past its checks would wait, then ask.
-function clock(): Clock & { slept: number[] } {
-  let now = JUDGED.getTime();
-  const slept: number[] = [];
-  return { now: () => now, sleep: async (ms) => void (now += ms, slept.push(ms)), slept };
-}
+const clock = () => steppedClock(JUDGED.getTime());
 
 describe('canaryGate', () => {
   describe('when the window ends after the canary is judged', () => {

@@ -21,6 +21,7 @@ import { readPolicyBundle, type VerifiedPolicyBundle } from '../../../src/policy
 import { toRFC3339 } from '../../../src/time.ts';
 import { ROOT } from '../../helpers.ts';
 import { demoSigner } from '../../support/policy.ts';
+import { steppedClock } from '../../support/clock.ts';
 import { memorySink } from '../../support/sink.ts';
 
 const SUBJECT = `sha256:${'a'.repeat(64)}` as const;
@@ -37,13 +38,6 @@ beforeAll(async () => {
   policy = await readPolicyBundle(join(ROOT, 'bundles', 'gatehouse.tar.gz'), await readPublicKey(join(ROOT, 'examples', 'keys', 'policy-team.pub')));
   thresholds = (policy.data['gatehouse'] as { thresholds: { canary: CanaryThresholds } }).thresholds.canary;
 });
-
-/** A clock at `at` (ms) that moves only when slept on, each sleep by `jump(ms)` (default: exactly as asked). */
-function steppedClock(at: number, jump: (ms: number) => number = (ms) => ms): Clock & { slept: number[] } {
-  let now = at;
-  const slept: number[] = [];
-  return { now: () => now, sleep: async (ms) => void (slept.push(ms), (now += jump(ms))), slept };
-}
 
 interface Watched {
   looks: Array<{ look: CanaryLook; index: number; total: number; judgement: CanaryJudgement }>;
@@ -121,9 +115,8 @@ describe('canaryGate --watch', () => {
     expect(first.looks[0]!.look.at.getTime()).toBe((START + 660) * 1000);
 
     // A host suspended in its first sleep wakes 25 minutes on: the first two looks are due, and each is taken at once, at the time read.
-    const suspended = steppedClock(START * 1000, (ms) => (ms === 60_000 && suspendedOnce() ? 1500_000 : ms));
     let woke = false;
-    const suspendedOnce = () => !woke && (woke = true);
+    const suspended = steppedClock(START * 1000, (ms) => (woke ? ms : ((woke = true), 1_500_000)));
     const second = watch(canaryArm, { interval: 600, clock: suspended, start: new Date(START * 1000) });
     await second.result;
     expect(second.looks.map(({ look }) => look.at.getTime() / 1000 - START)).toEqual([1500, 1500, 1860]);
