@@ -1,5 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mutantsOf } from '../../scripts/mutation/rego.ts';
+import { ROOT, temporaryDirectory } from '../helpers.ts';
 
 const POLICY = `# METADATA
 # title: Example >= "not this"
@@ -47,5 +51,26 @@ describe('mutantsOf', () => {
   it('changes defaults and aggregates', () => {
     expect(at(13)).toEqual(['default: limit := object.get(lib.stage, "approvals", 1)']);
     expect(at(14)).toEqual(['aggregate: latest := min({r.at | some r in lib.records})']);
+  });
+});
+
+describe('npm run mutation:rego --opa-test-only', () => {
+  it('kills a mutant by opa test alone, and records one it misses as surviving opa test, without the decision tests', async () => {
+    const out = join(await temporaryDirectory(), 'rego.json');
+    // numbers.rego :79 has a mutant the Rego tests kill; result_helper.rego :41 one they cannot (equivalent).
+    const run = spawnSync(process.execPath, ['scripts/mutation/rego.ts', '--opa-test-only', '--only', 'policies/lib/numbers.rego:79', '--only', 'policies/lib/result_helper.rego:41', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { summary: { mode: string }; results: Array<{ file: string; line: number; status: string; by?: string[]; note?: string }> };
+    expect(report.summary.mode).toBe('opa test only');
+    const at = (file: string) => report.results.filter((r) => r.file === file);
+    expect(at('policies/lib/numbers.rego').map((r) => [r.status, r.by?.[0]?.startsWith('opa test: ')])).toEqual([['killed', true], ['killed', true]]);
+    // Its negation is killed; the condition removed survives, noted as judged by opa test only.
+    expect(at('policies/lib/result_helper.rego').map((r) => [r.status, r.note])).toEqual([['killed', undefined], ['survived', 'opa test only: the decision tests were not run']]);
+  }, 120_000);
+
+  it('refuses an option it does not know, naming it and the usage', () => {
+    const run = spawnSync(process.execPath, ['scripts/mutation/rego.ts', '--opa-tests-only'], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim()).toBe('mutation:rego: unknown option --opa-tests-only; usage: node scripts/mutation/rego.ts [--list] [--only PATH[:LINE]]... [--opa-test-only] [--out FILE]');
   });
 });
